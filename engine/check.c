@@ -1,0 +1,3 @@
+/* engine/check.c - placeholder until the module lands. */
+#include <config.h>
+int rowfs_placeholder_check;

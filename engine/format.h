@@ -1,0 +1,126 @@
+/*
+ * format.h - the on-disk constants of a rowfs database, defined once.
+ *
+ * Everything a user can see through `.constants` and everything fsck checks
+ * is derived here from PAGE_SIZE and the row layout, as in the tutorial.
+ * All integers on disk are little-endian; see row.h for the codec helpers.
+ *
+ * Database file: an array of PAGE_SIZE pages.
+ *   page 0      file header (layout below)
+ *   page 1..N-1 B-tree nodes (leaf or internal) and free pages
+ *
+ * File header (page 0):
+ *   offset size  meaning
+ *        0   16  magic "rowfs format 1\0\0"
+ *       16    4  format version (1)
+ *       20    4  page size (4096)
+ *       24    4  root page number of the table B-tree
+ *       28    4  page count (number of pages in the file, page 0 included)
+ *       32    4  first free-list page (0: none)
+ *       36    4  number of pages on the free list
+ *       40    8  change counter (incremented by every checkpoint)
+ *       48    8  applied sequence: the last WAL commit sequence whose
+ *                changes this file already holds
+ *       56    8  row count
+ *       64    4  checksum of bytes 0..63 (wal-style, see row.h)
+ *   rest of the page is zero.
+ *
+ * Common node header (every B-tree page):
+ *        0    1  node type (NODE_INTERNAL 1, NODE_LEAF 2, NODE_FREE 3)
+ *        1    1  is_root (1 for the root page, else 0)
+ *        2    4  parent page number (0 for the root)
+ * Leaf node:
+ *        6    4  number of cells
+ *       10    4  next leaf page number (0 for the rightmost leaf)
+ *       14  ...  cells: key u32, row (ROW_SIZE bytes), sorted by key
+ * Internal node:
+ *        6    4  number of keys
+ *       10    4  right child page number
+ *       14  ...  cells: child u32, key u32.  Every key in child i is <= key i
+ *                and > key i-1; keys greater than the last key live under the
+ *                right child.
+ * Free page:
+ *        0    1  NODE_FREE
+ *        2    4  next free page (0 ends the list)
+ */
+#ifndef ROWFS_ENGINE_FORMAT_H
+#define ROWFS_ENGINE_FORMAT_H
+
+#define PAGE_SIZE 4096u
+
+/* Row layout: id u32 + username bytes, zero padded. */
+#define ID_SIZE 4u
+#define USERNAME_SIZE 32u
+#define ID_OFFSET 0u
+#define USERNAME_OFFSET (ID_OFFSET + ID_SIZE)
+#define ROW_SIZE (ID_SIZE + USERNAME_SIZE)
+
+/* File header. */
+#define DB_MAGIC "rowfs format 1\0\0"
+#define DB_MAGIC_SIZE 16u
+#define DB_FORMAT_VERSION 1u
+#define HDR_VERSION_OFFSET 16u
+#define HDR_PAGE_SIZE_OFFSET 20u
+#define HDR_ROOT_OFFSET 24u
+#define HDR_PAGE_COUNT_OFFSET 28u
+#define HDR_FREE_HEAD_OFFSET 32u
+#define HDR_FREE_COUNT_OFFSET 36u
+#define HDR_CHANGE_COUNTER_OFFSET 40u
+#define HDR_APPLIED_SEQ_OFFSET 48u
+#define HDR_ROW_COUNT_OFFSET 56u
+#define HDR_CHECKSUM_OFFSET 64u
+#define HDR_SIZE 68u
+
+/* Node types. */
+#define NODE_INTERNAL 1u
+#define NODE_LEAF 2u
+#define NODE_FREE 3u
+
+/* Common node header. */
+#define NODE_TYPE_SIZE 1u
+#define NODE_TYPE_OFFSET 0u
+#define IS_ROOT_SIZE 1u
+#define IS_ROOT_OFFSET (NODE_TYPE_OFFSET + NODE_TYPE_SIZE)
+#define PARENT_POINTER_SIZE 4u
+#define PARENT_POINTER_OFFSET (IS_ROOT_OFFSET + IS_ROOT_SIZE)
+#define COMMON_NODE_HEADER_SIZE (NODE_TYPE_SIZE + IS_ROOT_SIZE + PARENT_POINTER_SIZE)
+
+/* Leaf node header and body. */
+#define LEAF_NODE_NUM_CELLS_SIZE 4u
+#define LEAF_NODE_NUM_CELLS_OFFSET COMMON_NODE_HEADER_SIZE
+#define LEAF_NODE_NEXT_LEAF_SIZE 4u
+#define LEAF_NODE_NEXT_LEAF_OFFSET (LEAF_NODE_NUM_CELLS_OFFSET + LEAF_NODE_NUM_CELLS_SIZE)
+#define LEAF_NODE_HEADER_SIZE \
+	(COMMON_NODE_HEADER_SIZE + LEAF_NODE_NUM_CELLS_SIZE + LEAF_NODE_NEXT_LEAF_SIZE)
+#define LEAF_NODE_KEY_SIZE 4u
+#define LEAF_NODE_KEY_OFFSET 0u
+#define LEAF_NODE_VALUE_SIZE ROW_SIZE
+#define LEAF_NODE_VALUE_OFFSET (LEAF_NODE_KEY_OFFSET + LEAF_NODE_KEY_SIZE)
+#define LEAF_NODE_CELL_SIZE (LEAF_NODE_KEY_SIZE + LEAF_NODE_VALUE_SIZE)
+#define LEAF_NODE_SPACE_FOR_CELLS (PAGE_SIZE - LEAF_NODE_HEADER_SIZE)
+#define LEAF_NODE_MAX_CELLS (LEAF_NODE_SPACE_FOR_CELLS / LEAF_NODE_CELL_SIZE)
+#define LEAF_NODE_RIGHT_SPLIT_COUNT ((LEAF_NODE_MAX_CELLS + 1u) / 2u)
+#define LEAF_NODE_LEFT_SPLIT_COUNT \
+	((LEAF_NODE_MAX_CELLS + 1u) - LEAF_NODE_RIGHT_SPLIT_COUNT)
+
+/* Internal node header and body. */
+#define INTERNAL_NODE_NUM_KEYS_SIZE 4u
+#define INTERNAL_NODE_NUM_KEYS_OFFSET COMMON_NODE_HEADER_SIZE
+#define INTERNAL_NODE_RIGHT_CHILD_SIZE 4u
+#define INTERNAL_NODE_RIGHT_CHILD_OFFSET \
+	(INTERNAL_NODE_NUM_KEYS_OFFSET + INTERNAL_NODE_NUM_KEYS_SIZE)
+#define INTERNAL_NODE_HEADER_SIZE \
+	(COMMON_NODE_HEADER_SIZE + INTERNAL_NODE_NUM_KEYS_SIZE + INTERNAL_NODE_RIGHT_CHILD_SIZE)
+#define INTERNAL_NODE_CHILD_SIZE 4u
+#define INTERNAL_NODE_KEY_SIZE 4u
+#define INTERNAL_NODE_CELL_SIZE (INTERNAL_NODE_CHILD_SIZE + INTERNAL_NODE_KEY_SIZE)
+#define INTERNAL_NODE_SPACE_FOR_CELLS (PAGE_SIZE - INTERNAL_NODE_HEADER_SIZE)
+#define INTERNAL_NODE_MAX_KEYS (INTERNAL_NODE_SPACE_FOR_CELLS / INTERNAL_NODE_CELL_SIZE)
+
+/* Free page. */
+#define FREE_PAGE_NEXT_OFFSET PARENT_POINTER_OFFSET
+
+/* Statements: longest line accepted (bytes, newline excluded). */
+#define MAX_LINE_SIZE 4096u
+
+#endif /* ROWFS_ENGINE_FORMAT_H */

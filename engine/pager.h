@@ -1,0 +1,152 @@
+/*
+ * pager.h - page cache, transactions and checkpoints over DBFILE + WAL.
+ *
+ * The pager hands out PAGE_SIZE pages by number, refcounted.  Pages are
+ * read from DBFILE (which always holds the last checkpointed state); changes
+ * live in dirty cache pages until a checkpoint writes them.  Durability of a
+ * commit comes from the logical records logged with pager_log() and written
+ * as one WAL_FRAME_TXN frame by pager_commit(); recovery replays those
+ * records through a callback (the pager does not know what they mean).
+ * The ordering rules and state diagram are in pager.c.
+ */
+#ifndef ROWFS_ENGINE_PAGER_H
+#define ROWFS_ENGINE_PAGER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "os.h"
+#include "rowfs.h"
+
+struct pager;
+struct page;
+
+struct pager_config {
+	const char *path;        /* DBFILE */
+	const struct os *os;     /* I/O table, NULL = real */
+	int read_only;           /* shared lock, never write */
+	int sync;                /* enum rowfs_sync */
+	uint32_t cache_pages;    /* cache size (soft limit: dirty pages of the open transaction may exceed it) */
+	uint64_t wal_limit;      /* auto-checkpoint threshold in WAL bytes */
+};
+
+/*
+ * Replay callback: one committed transaction's records (payload of a
+ * WAL_FRAME_TXN frame), in commit order.
+ */
+typedef int (*pager_replay_fn)(void *ctx, uint64_t seq, const uint8_t *records, uint32_t len);
+
+/*
+ * pager_open - lock DBFILE (exclusive, or shared when read_only), create it
+ * with an empty header if it is empty, validate the header, open the WAL and
+ * restore a complete checkpoint block found in it.  Then the caller must call
+ * pager_replay().  Returns ROWFS_OK, ROWFS_LOCKED, ROWFS_NOTADB, ROWFS_IOERR,
+ * ROWFS_CORRUPT, ROWFS_NOMEM.
+ */
+int pager_open(const struct pager_config *cfg, struct pager **out, struct rowfs_err *err);
+
+/*
+ * pager_replay - call fn for every committed transaction in the WAL newer
+ * than the file's applied sequence; pages fn modifies become dirty.  Then,
+ * unless read-only, checkpoint if anything was replayed.
+ */
+int pager_replay(struct pager *pager, pager_replay_fn fn, void *ctx, struct rowfs_err *err);
+
+/* pager_close - free everything (no checkpoint: call pager_checkpoint first). */
+void pager_close(struct pager *pager);
+
+/*
+ * pager_get - the page pgno (1 <= pgno < page count), refcount + 1.
+ * Returns ROWFS_OK, ROWFS_CORRUPT (out of range), ROWFS_IOERR, ROWFS_NOMEM.
+ */
+int pager_get(struct pager *pager, uint32_t pgno, struct page **out, struct rowfs_err *err);
+
+/* pager_unref - refcount - 1; NULL is fine. */
+void pager_unref(struct page *page);
+
+/* The page's bytes and number. */
+uint8_t *page_data(struct page *page);
+uint32_t page_pgno(const struct page *page);
+
+/*
+ * pager_write - declare that the caller is about to modify page (marks it
+ * dirty).  Returns ROWFS_OK or ROWFS_READONLY / ROWFS_IOERR (error state).
+ */
+int pager_write(struct page *page, struct rowfs_err *err);
+
+/*
+ * pager_allocate - a new zeroed, dirty page (from the free list, else the
+ * end of the file), refcount 1.  Returns ROWFS_OK, ROWFS_READONLY,
+ * ROWFS_IOERR, ROWFS_NOMEM.
+ */
+int pager_allocate(struct pager *pager, struct page **out, struct rowfs_err *err);
+
+/* pager_free - put page on the free list (caller's reference is dropped). */
+int pager_free(struct pager *pager, struct page *page, struct rowfs_err *err);
+
+/* Header fields (page 0).  Setters mark the header dirty. */
+uint32_t pager_root(const struct pager *pager);
+void pager_set_root(struct pager *pager, uint32_t pgno);
+uint64_t pager_row_count(const struct pager *pager);
+void pager_set_row_count(struct pager *pager, uint64_t rows);
+uint32_t pager_page_count(const struct pager *pager);
+uint32_t pager_free_head(const struct pager *pager);
+uint32_t pager_free_count(const struct pager *pager);
+int pager_is_read_only(const struct pager *pager);
+
+/*
+ * pager_begin - start a transaction.  Returns ROWFS_OK, ROWFS_IOERR (error
+ * state: the caller must pager_reload() and replay), ROWFS_READONLY is not
+ * returned here (reads are allowed).
+ */
+int pager_begin(struct pager *pager, struct rowfs_err *err);
+
+/*
+ * pager_log - append one logical record (opaque bytes, length a multiple of
+ * 8) to the open transaction.  Returns ROWFS_OK, ROWFS_NOMEM.
+ */
+int pager_log(struct pager *pager, const void *record, size_t len, struct rowfs_err *err);
+
+/*
+ * pager_commit - write the transaction's records as one WAL frame and, with
+ * sync=full, fsync it: this is the commit point.  Nothing logged: no I/O.
+ * Then checkpoint if the WAL or the dirty pages passed their limits.
+ * On failure the pager enters the error state.  Returns ROWFS_OK,
+ * ROWFS_IOERR, ROWFS_FULL.
+ */
+int pager_commit(struct pager *pager, struct rowfs_err *err);
+
+/*
+ * pager_reload - drop every cached page (committed-but-unchekpointed ones
+ * too), re-read the header and rescan the WAL; the caller then runs
+ * pager_replay() again.  This is how a transaction is rolled back and how
+ * the error state is left.  Returns ROWFS_OK or an I/O error.
+ */
+int pager_reload(struct pager *pager, struct rowfs_err *err);
+
+/* 1 if a write or fsync failed and the pager refuses writes until reloaded. */
+int pager_in_error(const struct pager *pager);
+
+/* 1 if the open transaction logged records. */
+int pager_txn_dirty(const struct pager *pager);
+
+/*
+ * pager_checkpoint - write every dirty page into DBFILE, crash-atomically
+ * (see pager.c), then reset the WAL.  Not inside a transaction with logged
+ * records.  Read-only: ROWFS_READONLY.  Returns ROWFS_OK, ROWFS_IOERR, ROWFS_FULL.
+ */
+int pager_checkpoint(struct pager *pager, struct rowfs_err *err);
+
+struct pager_stats {
+	uint64_t hits, misses;        /* cache */
+	uint64_t commits;             /* durable transactions */
+	uint64_t checkpoints;         /* since open */
+	uint64_t fsyncs;              /* DB + WAL fsyncs since open */
+	uint64_t wal_frames;          /* frames in the WAL now */
+	uint64_t wal_bytes;           /* WAL size now */
+	uint32_t cached, dirty;       /* pages in the cache, dirty ones */
+	uint32_t cache_pages;         /* configured cache size */
+};
+void pager_get_stats(const struct pager *pager, struct pager_stats *st);
+
+#endif /* ROWFS_ENGINE_PAGER_H */

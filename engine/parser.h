@@ -1,0 +1,50 @@
+/*
+ * parser.h - tokens -> one statement.
+ *
+ * Grammar (keywords case-insensitive):
+ *   insert INTEGER NAME        NAME = any word or integer token
+ *   select
+ *   .META                      any word starting with '.'; the compiler
+ *                              decides whether it exists
+ *   (blank line)               STMT_EMPTY
+ * Errors (exact texts, CONTRACT.md):
+ *   "Parse error: Expected INTEGER, got STRING at position N"
+ *   "Parse error: Row id must be non-negative"
+ *   "Parse error: Row id out of range"          (> 4294967295)
+ *   "Parse error: Expected INSERT, SELECT, or meta-command"
+ *   "Parse error: Expected end of line, got STRING at position N"
+ *   "Parse error: line too long"                (len > MAX_LINE_SIZE)
+ *   "Parse error: NUL byte"
+ */
+#ifndef ROWFS_ENGINE_PARSER_H
+#define ROWFS_ENGINE_PARSER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rowfs.h"
+
+enum stmt_type {
+	STMT_EMPTY = 0,   /* blank line: nothing to do, no reply */
+	STMT_INSERT,      /* insert id name */
+	STMT_SELECT,      /* select */
+	STMT_META         /* .something: name in meta/meta_len */
+};
+
+struct statement {
+	enum stmt_type type;   /* what to run */
+	uint32_t id;           /* STMT_INSERT: the key */
+	const char *name;      /* STMT_INSERT: username bytes (points into the line) */
+	size_t name_len;       /* STMT_INSERT: may exceed USERNAME_SIZE: the compiler checks */
+	const char *meta;      /* STMT_META: the word including the dot (points into the line) */
+	size_t meta_len;       /* STMT_META: its length */
+};
+
+/*
+ * parse_line - tokenize and parse line[0..len) (no newline; the caller drops
+ * a trailing '\r').  Returns ROWFS_OK, ROWFS_TOKEN, ROWFS_SYNTAX or
+ * ROWFS_RANGE with err->msg set to the contract text.
+ */
+int parse_line(const char *line, size_t len, struct statement *out, struct rowfs_err *err);
+
+#endif /* ROWFS_ENGINE_PARSER_H */

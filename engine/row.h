@@ -1,0 +1,69 @@
+/*
+ * row.h - the row codec and little-endian helpers.
+ *
+ * A row is id (u32, little-endian) followed by USERNAME_SIZE bytes of
+ * username, zero padded (a username never contains a NUL byte, so the
+ * padding marks its end; a 32-byte name fills the field).
+ */
+#ifndef ROWFS_ENGINE_ROW_H
+#define ROWFS_ENGINE_ROW_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "format.h"
+#include "rowfs.h"
+
+/* A decoded row.  username is NUL-terminated for convenience. */
+struct row {
+	uint32_t id;                         /* the key */
+	uint8_t username_len;                /* 1..USERNAME_SIZE */
+	char username[USERNAME_SIZE + 1];    /* bytes, NUL-terminated copy */
+};
+
+static inline uint32_t get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline void put_u32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static inline uint64_t get_u64(const uint8_t *p)
+{
+	return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
+}
+
+static inline void put_u64(uint8_t *p, uint64_t v)
+{
+	put_u32(p, (uint32_t)v);
+	put_u32(p + 4, (uint32_t)(v >> 32));
+}
+
+/*
+ * row_set - fill a row from id and name bytes.
+ * Returns ROWFS_OK or ROWFS_TOOLONG ("Error: username too long (N > 32)")
+ * or ROWFS_SYNTAX for an empty name.
+ */
+int row_set(struct row *row, uint32_t id, const char *name, size_t len, struct rowfs_err *err);
+
+/* row_encode - write the row's ROW_SIZE bytes to dst. */
+void row_encode(const struct row *row, uint8_t *dst);
+
+/*
+ * row_decode - read ROW_SIZE bytes.  Returns ROWFS_OK or ROWFS_CORRUPT when
+ * the bytes cannot be a row (empty name, NUL inside the name, non-zero
+ * padding after the first NUL).
+ */
+int row_decode(const uint8_t *src, struct row *row);
+
+/* row_name_len - length of the username stored in ROW_SIZE bytes at src. */
+size_t row_name_len(const uint8_t *src);
+
+#endif /* ROWFS_ENGINE_ROW_H */

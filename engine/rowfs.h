@@ -1,0 +1,198 @@
+/*
+ * rowfs.h - the public API of the rowfs engine.
+ *
+ * This is the only engine header that fs/ and src/ may include.  A
+ * `struct rowfs_db` is one open database (file + WAL), owned by one process
+ * (an flock on DBFILE).  It is not thread-safe: callers serialise every call
+ * on one handle (the FUSE layer holds one mutex around them).
+ *
+ * Error convention: every fallible function returns an enum rowfs_rc and
+ * fills a caller-supplied struct rowfs_err with the code, the saved errno of
+ * a failed system call (or 0) and a message written where the error was
+ * detected.  Messages of statement errors are exactly the contract's texts
+ * ("Error: duplicate key 42.", "Parse error: ..."); callers print msg and
+ * never build their own text.  rowfs_errno() maps a code to the errno the
+ * filesystem returns.
+ *
+ * Transactions: rowfs_begin() opens one, rowfs_exec() runs statements in it,
+ * rowfs_commit() makes them durable (one WAL frame and, with sync=full, one
+ * fsync), rowfs_rollback() discards them.  A statement that fails with a
+ * statement error (token/parse/duplicate/too long/read-only) changes nothing,
+ * so the transaction may go on; after ROWFS_IOERR, ROWFS_NOMEM or
+ * ROWFS_CORRUPT during a statement the caller must roll back.
+ */
+#ifndef ROWFS_ENGINE_ROWFS_H
+#define ROWFS_ENGINE_ROWFS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum rowfs_rc {
+	ROWFS_OK = 0,
+	ROWFS_ERROR,     /* generic failure (usage) */
+	ROWFS_NOMEM,     /* out of memory */
+	ROWFS_IOERR,     /* a system call failed; the engine refuses writes until recovered */
+	ROWFS_CORRUPT,   /* bytes on disk break an invariant */
+	ROWFS_FULL,      /* disk full (ENOSPC) */
+	ROWFS_READONLY,  /* write on a read-only database */
+	ROWFS_TOKEN,     /* tokenizer: unexpected character */
+	ROWFS_SYNTAX,    /* parser: wrong/missing token, unknown command, NUL, line too long */
+	ROWFS_RANGE,     /* id negative or out of range */
+	ROWFS_TOOLONG,   /* username longer than USERNAME_SIZE */
+	ROWFS_DUPLICATE, /* insert of an existing key */
+	ROWFS_NOTFOUND,  /* no such key */
+	ROWFS_LOCKED,    /* another process owns the database */
+	ROWFS_NOTADB,    /* the file is not a rowfs database */
+	ROWFS_META,      /* unrecognized meta-command */
+	ROWFS_EXIT       /* `.exit` was executed: not an error, the caller stops */
+};
+
+/* Error detail, filled where the error is detected. */
+struct rowfs_err {
+	int rc;          /* enum rowfs_rc */
+	int sys_errno;   /* errno of the failed system call, or 0 */
+	char msg[256];   /* human-readable message, contract text for statement errors */
+};
+
+/* Durability of commits (see rowfs(1) and CONTRACT.md). */
+enum rowfs_sync {
+	ROWFS_SYNC_FULL = 0,   /* fsync the WAL at every commit */
+	ROWFS_SYNC_NORMAL,     /* fsync at checkpoints only */
+	ROWFS_SYNC_OFF         /* never fsync */
+};
+
+struct os;  /* engine/os.h: replaceable I/O table (tests inject faults) */
+
+/* How to open a database.  Zero-initialise, then set what you need. */
+struct rowfs_config {
+	const char *path;          /* DBFILE; the WAL is DBFILE-wal */
+	int read_only;             /* never modify DBFILE or its WAL; shared lock */
+	int sync;                  /* enum rowfs_sync */
+	uint32_t cache_pages;      /* page cache size in pages; 0 = default 2048 */
+	uint64_t wal_limit;        /* auto-checkpoint when the WAL passes this many bytes; 0 = default */
+	const struct os *os;       /* NULL = the real OS */
+};
+
+#define ROWFS_DEFAULT_CACHE_PAGES 2048u
+#define ROWFS_DEFAULT_WAL_LIMIT (64ull << 20)
+
+struct rowfs_db;
+
+/* Engine statistics, as printed by `.stats` and the `stats` file. */
+struct rowfs_stats {
+	uint64_t rows;
+	uint32_t depth;
+	uint32_t pages;          /* page count of the database, page 0 included */
+	uint32_t free_pages;
+	uint32_t cache_pages;    /* configured cache size */
+	uint64_t cache_hits;
+	uint64_t cache_misses;
+	uint64_t commits;        /* transactions made durable */
+	uint64_t statements;     /* statements executed (ok or not) */
+	uint64_t errors;         /* statements that failed */
+	uint64_t wal_frames;     /* frames in the WAL now */
+	uint64_t wal_bytes;      /* size of the WAL now */
+	uint64_t checkpoints;    /* checkpoints since open */
+	uint64_t fsyncs;         /* fsync calls since open */
+};
+
+/*
+ * Reply sink: receives reply text (with trailing newlines) in pieces.
+ * Returns 0 to go on, non-zero to stop (ROWFS_NOMEM is reported).
+ */
+typedef int (*rowfs_emit_fn)(void *ctx, const char *text, size_t len);
+
+/*
+ * Row callback for rowfs_scan(): one row, username not NUL-terminated.
+ * Returns 0 to go on, non-zero to stop the scan (not an error).
+ */
+typedef int (*rowfs_row_fn)(void *ctx, uint32_t id, const char *name, size_t name_len);
+
+/*
+ * rowfs_open - open (creating if missing) the database at cfg->path.
+ * Takes the lock, reads the header, recovers from the WAL.
+ * Returns ROWFS_OK and *out, or ROWFS_LOCKED ("database is locked"),
+ * ROWFS_NOTADB ("not a rowfs database: ..."), ROWFS_IOERR, ROWFS_CORRUPT,
+ * ROWFS_NOMEM; *out is NULL on failure.
+ */
+int rowfs_open(const struct rowfs_config *cfg, struct rowfs_db **out, struct rowfs_err *err);
+
+/*
+ * rowfs_close - roll back an open transaction, checkpoint (unless read-only
+ * or in the error state), release the lock and free the handle.  The handle
+ * is freed whatever the result; returns the first error met.
+ */
+int rowfs_close(struct rowfs_db *db, struct rowfs_err *err);
+
+/*
+ * rowfs_begin - start a transaction.  If the engine is in the error state
+ * after an I/O failure it first tries to recover from disk.
+ * Returns ROWFS_OK, or ROWFS_IOERR if recovery failed.
+ */
+int rowfs_begin(struct rowfs_db *db, struct rowfs_err *err);
+
+/*
+ * rowfs_exec - run one statement line (no newline; a trailing '\r' is
+ * dropped; len may be up to any size: longer than MAX_LINE_SIZE is the
+ * "line too long" error).  Reply text goes to emit ("Executed.\n", select
+ * rows, ...); on failure nothing is emitted and err->msg holds the text.
+ * Blank lines return ROWFS_OK and emit nothing.  Runs inside the current
+ * transaction (rowfs_begin must have been called).
+ * Returns ROWFS_OK, ROWFS_EXIT for `.exit`, or an error code.
+ */
+int rowfs_exec(struct rowfs_db *db, const char *line, size_t len,
+	       rowfs_emit_fn emit, void *ctx, struct rowfs_err *err);
+
+/*
+ * rowfs_commit - make the transaction durable.  No-op (no fsync) if it
+ * changed nothing.  On failure the transaction is rolled back and the engine
+ * is in the error state.  Returns ROWFS_OK, ROWFS_IOERR, ROWFS_FULL.
+ */
+int rowfs_commit(struct rowfs_db *db, struct rowfs_err *err);
+
+/* rowfs_rollback - discard the transaction's changes. */
+int rowfs_rollback(struct rowfs_db *db, struct rowfs_err *err);
+
+/* rowfs_checkpoint - copy every committed change into DBFILE, reset the WAL. */
+int rowfs_checkpoint(struct rowfs_db *db, struct rowfs_err *err);
+
+/*
+ * rowfs_scan - call fn for every row with id >= start, in key order, until
+ * fn returns non-zero or the rows end.  start may be 2^32 (no rows).
+ * Returns ROWFS_OK or an I/O / corruption error.
+ */
+int rowfs_scan(struct rowfs_db *db, uint64_t start, rowfs_row_fn fn, void *ctx,
+	       struct rowfs_err *err);
+
+/* Renderings shared by the meta-commands and the files in the mount. */
+int rowfs_render_btree(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, struct rowfs_err *err);
+int rowfs_render_constants(rowfs_emit_fn emit, void *ctx);
+int rowfs_render_stats(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, struct rowfs_err *err);
+void rowfs_get_stats(struct rowfs_db *db, struct rowfs_stats *st);
+
+/* 1 if opened read-only. */
+int rowfs_is_read_only(const struct rowfs_db *db);
+
+/*
+ * rowfs_check - integrity check (engine/check.c): header, every B-tree
+ * invariant, page accounting, WAL.  Each problem found is emitted as one
+ * line.  *problems receives the count.  Returns ROWFS_OK when the check ran
+ * (whether or not it found problems), else an operational error.
+ */
+int rowfs_check(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, uint64_t *problems,
+		struct rowfs_err *err);
+
+/* Map a return code to the errno a filesystem call reports (0 for OK). */
+int rowfs_errno(int rc);
+
+/* Name of a return code, e.g. "ROWFS_IOERR". */
+const char *rowfs_rc_name(int rc);
+
+/* Fill err with rc and a printf-style message; returns rc. */
+int rowfs_err_set(struct rowfs_err *err, int rc, int sys_errno, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Version string of the engine. */
+const char *rowfs_version(void);
+
+#endif /* ROWFS_ENGINE_ROWFS_H */

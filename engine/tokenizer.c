@@ -1,0 +1,3 @@
+/* engine/tokenizer.c - placeholder until the module lands. */
+#include <config.h>
+int rowfs_placeholder_tokenizer;
