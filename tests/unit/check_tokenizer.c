@@ -1,0 +1,487 @@
+/*
+ * check_tokenizer.c - unit tests of engine/tokenizer.c: token types and
+ * positions, separators, the whole-line error scan, token-error texts, NUL,
+ * and UTF-8 validation (checked exhaustively against a reference decoder
+ * for every 2- and 3-byte combination of non-ASCII bytes).
+ *
+ * Every line is copied into a heap buffer of exactly its length, so an
+ * ASan build catches any read past the end.
+ */
+#include <config.h>
+
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tokenizer.h"
+
+/* Run tok_line on line[0..len) copied to an exact-size heap buffer. */
+static int run(const char *line, size_t len, struct token *tokens, size_t max, size_t *count,
+	       struct rowfs_err *err, char **copy)
+{
+	char *buf = malloc(len ? len : 1);
+	int rc;
+
+	ck_assert_ptr_nonnull(buf);
+	memcpy(buf, line, len);
+	memset(err, 0, sizeof(*err));
+	rc = tok_line(buf, len, tokens, max, count, err);
+	*copy = buf;
+	return rc;
+}
+
+/* Expected token: type, position, length. */
+struct want {
+	enum tok_type type;
+	size_t pos;
+	size_t len;
+};
+
+static void check_tokens(const char *line, const struct want *want, size_t n)
+{
+	struct token tokens[TOK_MAX];
+	struct rowfs_err err;
+	size_t count, i;
+	char *buf;
+	int rc;
+
+	rc = run(line, strlen(line), tokens, TOK_MAX, &count, &err, &buf);
+	ck_assert_msg(rc == ROWFS_OK, "'%s': rc %d (%s)", line, rc, err.msg);
+	ck_assert_msg(count == n, "'%s': %zu tokens, want %zu", line, count, n);
+	for (i = 0; i < n; i++) {
+		ck_assert_msg(tokens[i].type == want[i].type, "'%s' token %zu: type %d, want %d",
+			      line, i, (int)tokens[i].type, (int)want[i].type);
+		ck_assert_msg(tokens[i].pos == want[i].pos, "'%s' token %zu: pos %zu, want %zu",
+			      line, i, tokens[i].pos, want[i].pos);
+		ck_assert_msg(tokens[i].len == want[i].len, "'%s' token %zu: len %zu, want %zu",
+			      line, i, tokens[i].len, want[i].len);
+		ck_assert_ptr_eq(tokens[i].text, buf + want[i].pos);
+	}
+	free(buf);
+}
+
+/* Expect rc and the exact message for line[0..len). */
+static void check_error_len(const char *line, size_t len, int want_rc, const char *want_msg)
+{
+	struct token tokens[TOK_MAX];
+	struct rowfs_err err;
+	size_t count = 99;
+	char *buf;
+	int rc;
+
+	rc = run(line, len, tokens, TOK_MAX, &count, &err, &buf);
+	free(buf);
+	ck_assert_msg(rc == want_rc, "line %zu bytes: rc %d, want %d (%s)", len, rc, want_rc,
+		      err.msg);
+	ck_assert_int_eq(err.rc, want_rc);
+	ck_assert_str_eq(err.msg, want_msg);
+	ck_assert_uint_eq(count, 0);
+}
+
+static void check_error(const char *line, int want_rc, const char *want_msg)
+{
+	check_error_len(line, strlen(line), want_rc, want_msg);
+}
+
+/* 1 if line is accepted as exactly one word token covering it all. */
+static int one_word(const char *line, size_t len)
+{
+	struct token tokens[TOK_MAX];
+	struct rowfs_err err;
+	size_t count;
+	char *buf;
+	int rc;
+
+	rc = run(line, len, tokens, TOK_MAX, &count, &err, &buf);
+	free(buf);
+	return rc == ROWFS_OK && count == 2 && tokens[0].type == TOK_WORD && tokens[0].pos == 0 &&
+	       tokens[0].len == len && tokens[1].type == TOK_EOF;
+}
+
+START_TEST(test_statement_tokens)
+{
+	const struct want w1[] = {{TOK_WORD, 0, 6}, {TOK_INTEGER, 7, 1}, {TOK_WORD, 9, 5},
+				  {TOK_EOF, 14, 0}};
+	const struct want w2[] = {{TOK_WORD, 2, 6}, {TOK_INTEGER, 9, 1}, {TOK_WORD, 12, 1},
+				  {TOK_EOF, 13, 0}};
+	const struct want w3[] = {{TOK_WORD, 0, 6}, {TOK_EOF, 6, 0}};
+	const struct want w4[] = {{TOK_WORD, 1, 5}, {TOK_EOF, 8, 0}};
+	const struct want w5[] = {{TOK_WORD, 0, 6}, {TOK_INTEGER, 7, 5}, {TOK_INTEGER, 13, 3},
+				  {TOK_EOF, 16, 0}};
+
+	check_tokens("insert 1 alice", w1, 4);
+	check_tokens("  insert\t1  a", w2, 4);
+	check_tokens("select", w3, 2);
+	check_tokens("\t.exit\t ", w4, 2);
+	check_tokens("insert 00042 123", w5, 4);
+}
+END_TEST
+
+START_TEST(test_blank_lines)
+{
+	const struct want w0[] = {{TOK_EOF, 0, 0}};
+	const struct want w5[] = {{TOK_EOF, 5, 0}};
+	struct token tokens[TOK_MAX];
+	struct rowfs_err err;
+	size_t count;
+
+	check_tokens("", w0, 1);
+	check_tokens("  \t  ", w5, 1);
+	/* A NULL line of length 0 is a blank line too. */
+	ck_assert_int_eq(tok_line(NULL, 0, tokens, TOK_MAX, &count, &err), ROWFS_OK);
+	ck_assert_uint_eq(count, 1);
+	ck_assert_int_eq(tokens[0].type, TOK_EOF);
+	ck_assert_uint_eq(tokens[0].pos, 0);
+}
+END_TEST
+
+START_TEST(test_classes)
+{
+	static const struct {
+		const char *text;
+		enum tok_type type;
+	} cases[] = {
+		{"0", TOK_INTEGER},         {"4294967296", TOK_INTEGER},
+		{"00042", TOK_INTEGER},     {"99999999999999999999", TOK_INTEGER},
+		{"-1", TOK_NEGATIVE},       {"-0", TOK_NEGATIVE},
+		{"-00042", TOK_NEGATIVE},   {"-", TOK_WORD},
+		{"--1", TOK_WORD},          {"-1a", TOK_WORD},
+		{"1-", TOK_WORD},           {"1-2", TOK_WORD},
+		{"0x10", TOK_WORD},         {"1e3", TOK_WORD},
+		{"12ab", TOK_WORD},         {"1.5", TOK_WORD},
+		{".exit", TOK_WORD},        {".", TOK_WORD},
+		{"_", TOK_WORD},            {"a_b.c-d", TOK_WORD},
+		{"\xc3\xa9", TOK_WORD},     {"1\xc3\xa9", TOK_WORD},
+		{"INSERT", TOK_WORD},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct want w[2];
+
+		w[0].type = cases[i].type;
+		w[0].pos = 0;
+		w[0].len = strlen(cases[i].text);
+		w[1].type = TOK_EOF;
+		w[1].pos = w[0].len;
+		w[1].len = 0;
+		check_tokens(cases[i].text, w, 2);
+	}
+}
+END_TEST
+
+START_TEST(test_type_names)
+{
+	struct token tok;
+
+	memset(&tok, 0, sizeof(tok));
+	tok.type = TOK_EOF;
+	ck_assert_str_eq(tok_type_name(&tok), "EOF");
+	tok.type = TOK_INTEGER;
+	ck_assert_str_eq(tok_type_name(&tok), "INTEGER");
+	tok.type = TOK_NEGATIVE;
+	ck_assert_str_eq(tok_type_name(&tok), "INTEGER");
+	tok.type = TOK_WORD;
+	ck_assert_str_eq(tok_type_name(&tok), "STRING");
+}
+END_TEST
+
+START_TEST(test_token_errors)
+{
+	check_error("insert 1 al@ce", ROWFS_TOKEN, "Token error: Unexpected character '@' at position 11");
+	check_error("@", ROWFS_TOKEN, "Token error: Unexpected character '@' at position 0");
+	check_error("foo @", ROWFS_TOKEN, "Token error: Unexpected character '@' at position 4");
+	check_error("  insert 1 a@b", ROWFS_TOKEN,
+		    "Token error: Unexpected character '@' at position 12");
+	check_error("\tinsert\t1\ta#", ROWFS_TOKEN,
+		    "Token error: Unexpected character '#' at position 11");
+	check_error("insert +5 a", ROWFS_TOKEN, "Token error: Unexpected character '+' at position 7");
+	check_error("a%", ROWFS_TOKEN, "Token error: Unexpected character '%' at position 1");
+	check_error("'bob'", ROWFS_TOKEN, "Token error: Unexpected character ''' at position 0");
+	check_error("x\"", ROWFS_TOKEN, "Token error: Unexpected character '\"' at position 1");
+	check_error("a\\b", ROWFS_TOKEN, "Token error: Unexpected character '\\' at position 1");
+	check_error("a,b", ROWFS_TOKEN, "Token error: Unexpected character ',' at position 1");
+	check_error("a;", ROWFS_TOKEN, "Token error: Unexpected character ';' at position 1");
+	/* Non-printable bytes are shown as '\xNN' (upper-case hex). */
+	check_error("select\r", ROWFS_TOKEN, "Token error: Unexpected character '\\x0D' at position 6");
+	check_error("a\rb", ROWFS_TOKEN, "Token error: Unexpected character '\\x0D' at position 1");
+	check_error("a\x7f", ROWFS_TOKEN, "Token error: Unexpected character '\\x7F' at position 1");
+	check_error("\x01", ROWFS_TOKEN, "Token error: Unexpected character '\\x01' at position 0");
+	check_error("a\vb", ROWFS_TOKEN, "Token error: Unexpected character '\\x0B' at position 1");
+	check_error("a\fb", ROWFS_TOKEN, "Token error: Unexpected character '\\x0C' at position 1");
+	check_error("a\nb", ROWFS_TOKEN, "Token error: Unexpected character '\\x0A' at position 1");
+	check_error("\x1b[A", ROWFS_TOKEN, "Token error: Unexpected character '\\x1B' at position 0");
+	/* The first bad byte wins. */
+	check_error("a@b#", ROWFS_TOKEN, "Token error: Unexpected character '@' at position 1");
+}
+END_TEST
+
+START_TEST(test_nul)
+{
+	check_error_len("a\0b", 3, ROWFS_SYNTAX, "Parse error: NUL byte");
+	check_error_len("\0", 1, ROWFS_SYNTAX, "Parse error: NUL byte");
+	check_error_len("insert 1 a\0", 11, ROWFS_SYNTAX, "Parse error: NUL byte");
+	/* NUL wins over a token error before it. */
+	check_error_len("@ \0", 3, ROWFS_SYNTAX, "Parse error: NUL byte");
+}
+END_TEST
+
+START_TEST(test_max_tokens)
+{
+	struct token tokens[TOK_MAX];
+	struct rowfs_err err;
+	size_t count;
+	char *buf;
+	int rc;
+
+	/* Exactly max-1 tokens: EOF fills the last slot. */
+	rc = run("a b c d e f g", 13, tokens, TOK_MAX, &count, &err, &buf);
+	free(buf);
+	ck_assert_int_eq(rc, ROWFS_OK);
+	ck_assert_uint_eq(count, TOK_MAX);
+	ck_assert_int_eq(tokens[TOK_MAX - 1].type, TOK_EOF);
+
+	/* More: the array is full of words, no EOF. */
+	rc = run("a b c d e f g h i j", 19, tokens, TOK_MAX, &count, &err, &buf);
+	free(buf);
+	ck_assert_int_eq(rc, ROWFS_OK);
+	ck_assert_uint_eq(count, TOK_MAX);
+	ck_assert_int_eq(tokens[TOK_MAX - 1].type, TOK_WORD);
+	ck_assert_uint_eq(tokens[TOK_MAX - 1].pos, 14);
+
+	/* A small array is respected. */
+	rc = run("a 1 c", 5, tokens, 2, &count, &err, &buf);
+	free(buf);
+	ck_assert_int_eq(rc, ROWFS_OK);
+	ck_assert_uint_eq(count, 2);
+	ck_assert_int_eq(tokens[1].type, TOK_INTEGER);
+
+	/* max 0: only validation. */
+	rc = run("a b", 3, NULL, 0, &count, &err, &buf);
+	free(buf);
+	ck_assert_int_eq(rc, ROWFS_OK);
+	ck_assert_uint_eq(count, 0);
+
+	/* The scan goes on past the stored tokens. */
+	check_error("a b c d e f g h i @", ROWFS_TOKEN,
+		    "Token error: Unexpected character '@' at position 18");
+}
+END_TEST
+
+START_TEST(test_utf8_valid)
+{
+	static const char *const names[] = {
+		"\xc2\x80",             /* U+0080 */
+		"\xc3\xa9",             /* U+00E9 e acute */
+		"\xdf\xbf",             /* U+07FF */
+		"\xe0\xa0\x80",         /* U+0800 */
+		"\xe2\x82\xac",         /* U+20AC euro */
+		"\xed\x9f\xbf",         /* U+D7FF, below the surrogates */
+		"\xee\x80\x80",         /* U+E000, above the surrogates */
+		"\xef\xbf\xbf",         /* U+FFFF */
+		"\xf0\x90\x80\x80",     /* U+10000 */
+		"\xf0\x9f\x98\x80",     /* U+1F600 */
+		"\xf4\x8f\xbf\xbf",     /* U+10FFFF */
+		"j\xc3\xb6rg_\xe6\x97\xa5\xe6\x9c\xac-\xf0\x9f\x98\x80.x",
+	};
+	const struct want w[] = {{TOK_WORD, 0, 6}, {TOK_WORD, 7, 2}, {TOK_EOF, 10, 0}};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		ck_assert_msg(one_word(names[i], strlen(names[i])), "name %zu rejected", i);
+	check_tokens("insert \xc3\xa9 ", w, 3);
+}
+END_TEST
+
+START_TEST(test_utf8_invalid)
+{
+	static const struct {
+		const char *line;
+		const char *msg;
+	} cases[] = {
+		{"a\x80", "Token error: Unexpected character '\\x80' at position 1"},
+		{"\xbf", "Token error: Unexpected character '\\xBF' at position 0"},
+		/* overlong */
+		{"\xc0\x80", "Token error: Unexpected character '\\xC0' at position 0"},
+		{"\xc1\xbf", "Token error: Unexpected character '\\xC1' at position 0"},
+		{"ab\xe0\x80\x80", "Token error: Unexpected character '\\xE0' at position 2"},
+		{"\xe0\x9f\xbf", "Token error: Unexpected character '\\xE0' at position 0"},
+		{"\xf0\x80\x80\x80", "Token error: Unexpected character '\\xF0' at position 0"},
+		{"\xf0\x8f\xbf\xbf", "Token error: Unexpected character '\\xF0' at position 0"},
+		/* surrogates */
+		{"x \xed\xa0\x80", "Token error: Unexpected character '\\xED' at position 2"},
+		{"\xed\xbf\xbf", "Token error: Unexpected character '\\xED' at position 0"},
+		/* above U+10FFFF */
+		{"\xf4\x90\x80\x80", "Token error: Unexpected character '\\xF4' at position 0"},
+		{"\xf5\x80\x80\x80", "Token error: Unexpected character '\\xF5' at position 0"},
+		{"\xf8\x88\x80\x80\x80", "Token error: Unexpected character '\\xF8' at position 0"},
+		{"\xfe", "Token error: Unexpected character '\\xFE' at position 0"},
+		{"\xff", "Token error: Unexpected character '\\xFF' at position 0"},
+		/* truncated */
+		{"ab\xc3", "Token error: Unexpected character '\\xC3' at position 2"},
+		{"\xe2\x82", "Token error: Unexpected character '\\xE2' at position 0"},
+		{"\xe2\x82z", "Token error: Unexpected character '\\xE2' at position 0"},
+		{"\xf0\x9f\x98", "Token error: Unexpected character '\\xF0' at position 0"},
+		{"\xf0\x9f\x98 ", "Token error: Unexpected character '\\xF0' at position 0"},
+		{"\xc3 \xa9", "Token error: Unexpected character '\\xC3' at position 0"},
+		{"\xc3\xa9\xa9", "Token error: Unexpected character '\\xA9' at position 2"},
+		{"insert 1 bob\xc3", "Token error: Unexpected character '\\xC3' at position 12"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		check_error(cases[i].line, ROWFS_TOKEN, cases[i].msg);
+}
+END_TEST
+
+/* Reference: length of the well-formed UTF-8 sequence at p (n bytes), or 0. */
+static size_t ref_utf8_len(const unsigned char *p, size_t n)
+{
+	static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
+	uint32_t cp;
+	size_t need, i;
+
+	if ((p[0] & 0xE0) == 0xC0) {
+		need = 2;
+		cp = p[0] & 0x1Fu;
+	} else if ((p[0] & 0xF0) == 0xE0) {
+		need = 3;
+		cp = p[0] & 0x0Fu;
+	} else if ((p[0] & 0xF8) == 0xF0) {
+		need = 4;
+		cp = p[0] & 0x07u;
+	} else {
+		return 0;
+	}
+	if (n < need)
+		return 0;
+	for (i = 1; i < need; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3Fu);
+	}
+	if (cp < min[need] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+		return 0;
+	return need;
+}
+
+/* Reference position of the first bad byte of p[0..n) (bytes >= 0x80 or 'a'), or n. */
+static size_t ref_first_error(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t k;
+
+		if (p[i] == 'a') {
+			i++;
+			continue;
+		}
+		k = ref_utf8_len(p + i, n - i);
+		if (k == 0)
+			return i;
+		i += k;
+	}
+	return n;
+}
+
+/*
+ * Compare tok_line with the reference on p[0..n).  Plain ifs: check's
+ * ck_assert records every call, far too slow for millions of cases.
+ */
+static void compare_reference(const unsigned char *p, size_t n)
+{
+	struct token tokens[TOK_MAX];
+	struct rowfs_err err;
+	size_t count, bad = ref_first_error(p, n);
+	int rc = tok_line((const char *)p, n, tokens, TOK_MAX, &count, &err);
+	char want[64];
+
+	if (bad == n) {
+		if (rc != ROWFS_OK || tokens[0].len != n)
+			ck_abort_msg("%02x %02x %02x %02x (n %zu) rejected: %s", p[0],
+				     n > 1 ? p[1] : 0, n > 2 ? p[2] : 0, n > 3 ? p[3] : 0, n, err.msg);
+		return;
+	}
+	if (rc != ROWFS_TOKEN)
+		ck_abort_msg("%02x %02x %02x %02x (n %zu) accepted", p[0], n > 1 ? p[1] : 0,
+			     n > 2 ? p[2] : 0, n > 3 ? p[3] : 0, n);
+	snprintf(want, sizeof(want), "Unexpected character '\\x%02X' at position %zu",
+		 (unsigned)p[bad], bad);
+	if (!strstr(err.msg, want))
+		ck_abort_msg("got '%s', want '%s'", err.msg, want);
+}
+
+START_TEST(test_utf8_exhaustive)
+{
+	unsigned char alphabet[129];
+	unsigned char buf[4];
+	size_t na = 0;
+	unsigned a, b, c, d;
+
+	for (a = 0x80; a <= 0xFF; a++)
+		alphabet[na++] = (unsigned char)a;
+	alphabet[na++] = 'a';
+
+	/* Every 1-, 2- and 3-byte string over {0x80..0xFF, 'a'}. */
+	for (a = 0; a < na; a++) {
+		buf[0] = alphabet[a];
+		compare_reference(buf, 1);
+		for (b = 0; b < na; b++) {
+			buf[1] = alphabet[b];
+			compare_reference(buf, 2);
+			for (c = 0; c < na; c++) {
+				buf[2] = alphabet[c];
+				compare_reference(buf, 3);
+			}
+		}
+	}
+	/* Every 4-byte string led by 0xF0..0xF7 over {0x80..0xBF, 0xC3, 'a'}. */
+	for (a = 0xF0; a <= 0xF7; a++) {
+		buf[0] = (unsigned char)a;
+		for (b = 0x7F; b <= 0xC0; b++) {
+			buf[1] = b == 0x7F ? 'a' : b == 0xC0 ? 0xC3 : (unsigned char)b;
+			for (c = 0x7F; c <= 0xC0; c++) {
+				buf[2] = c == 0x7F ? 'a' : c == 0xC0 ? 0xC3 : (unsigned char)c;
+				for (d = 0x7F; d <= 0xC0; d++) {
+					buf[3] = d == 0x7F ? 'a' : d == 0xC0 ? 0xC3 : (unsigned char)d;
+					compare_reference(buf, 4);
+				}
+			}
+		}
+	}
+}
+END_TEST
+
+static Suite *tokenizer_suite(void)
+{
+	Suite *s = suite_create("tokenizer");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_statement_tokens);
+	tcase_add_test(tc, test_blank_lines);
+	tcase_add_test(tc, test_classes);
+	tcase_add_test(tc, test_type_names);
+	tcase_add_test(tc, test_token_errors);
+	tcase_add_test(tc, test_nul);
+	tcase_add_test(tc, test_max_tokens);
+	tcase_add_test(tc, test_utf8_valid);
+	tcase_add_test(tc, test_utf8_invalid);
+	tcase_add_test(tc, test_utf8_exhaustive);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(tokenizer_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
