@@ -482,7 +482,10 @@ static int parse_args(int argc, char **argv, struct rowfs_config *cfg)
 			rc = usage_error("option '%s' needs a value", argv[optind - 1]);
 			break;
 		default:
-			rc = usage_error("unknown option '%s'", argv[optind - 1]);
+			if (optopt)
+				rc = usage_error("unknown option '-%c'", optopt);
+			else
+				rc = usage_error("unknown option '%s'", argv[optind - 1]);
 			break;
 		}
 		if (rc)
