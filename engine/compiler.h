@@ -22,6 +22,9 @@
  * The compiler checks what does not need the table: username length
  * ("Error: username too long (33 > 32)", ROWFS_TOOLONG) and unknown
  * meta-commands ("Unrecognized meta-command: .drop", ROWFS_META).
+ * Meta-command names (.btree .constants .stats .checkpoint .exit) match
+ * ASCII case-insensitively, like the keywords: ".EXIT" is ".exit".
+ * The program of each statement is listed at the top of compiler.c.
  */
 #ifndef ROWFS_ENGINE_COMPILER_H
 #define ROWFS_ENGINE_COMPILER_H
@@ -64,12 +67,15 @@ struct program {
 };
 
 /*
- * compile_statement - translate stmt into prog.  STMT_EMPTY compiles to a
- * lone OP_HALT.  Returns ROWFS_OK, ROWFS_TOOLONG or ROWFS_META.
+ * compile_statement - translate stmt into prog (overwritten).  STMT_EMPTY
+ * compiles to a lone OP_HALT.  OP_INSERT's text points into the statement's
+ * line, so prog must not outlive it; OP_EMIT texts are static.  Returns
+ * ROWFS_OK, ROWFS_TOOLONG or ROWFS_META (ROWFS_ERROR for a statement type
+ * that does not exist).
  */
 int compile_statement(const struct statement *stmt, struct program *prog, struct rowfs_err *err);
 
-/* Name of an opcode ("OP_INSERT"), for tests and debugging. */
+/* Name of an opcode ("OP_INSERT"; "OP_UNKNOWN" if out of range), for tests and debugging. */
 const char *compile_opcode_name(enum opcode code);
 
 #endif /* ROWFS_ENGINE_COMPILER_H */

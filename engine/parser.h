@@ -15,6 +15,14 @@
  *   "Parse error: Expected end of line, got STRING at position N"
  *   "Parse error: line too long"                (len > MAX_LINE_SIZE)
  *   "Parse error: NUL byte"
+ *   "Token error: Unexpected character ..."      (tokenizer.h)
+ * Precedence: a final '\r' is dropped, then line too long, then NUL, then
+ * the first bad byte anywhere in the line (so "insert 1 a@b" and "foo @"
+ * are token errors), then the grammar from left to right.  "-N" as an id
+ * is the non-negative error ("-0" too); an id's value is checked whatever
+ * its number of digits, leading zeros allowed.  A missing token is "got EOF
+ * at position N" with N the line length (after dropping '\r').  An extra
+ * token is named INTEGER (digits, or '-' and digits) or STRING.
  */
 #ifndef ROWFS_ENGINE_PARSER_H
 #define ROWFS_ENGINE_PARSER_H
@@ -41,9 +49,12 @@ struct statement {
 };
 
 /*
- * parse_line - tokenize and parse line[0..len) (no newline; the caller drops
- * a trailing '\r').  Returns ROWFS_OK, ROWFS_TOKEN, ROWFS_SYNTAX or
- * ROWFS_RANGE with err->msg set to the contract text.
+ * parse_line - tokenize and parse line[0..len) (no newline).  A final '\r'
+ * is dropped here, so CRLF lines work whether or not the caller dropped it
+ * (only one is dropped).  len may be any size.  *out is always filled
+ * (STMT_EMPTY on error); its pointers point into line, nothing is
+ * allocated.  Returns ROWFS_OK, ROWFS_TOKEN, ROWFS_SYNTAX or ROWFS_RANGE
+ * with err->msg set to the contract text.
  */
 int parse_line(const char *line, size_t len, struct statement *out, struct rowfs_err *err);
 
