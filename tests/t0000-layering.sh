@@ -1,0 +1,175 @@
+#!/bin/sh
+# t0000-layering.sh - the include rules of STYLE.md, checked mechanically.
+#
+# Every #include "..." line of engine/, fs/ and src/ is compared with the
+# table below.  The engine is layered
+#     os < wal < pager < btree < cursor < vm      (storage side)
+#     tokenizer < parser < compiler < vm          (statement side)
+# with format.h (constants) and row.h (pure codec and byte-order helpers)
+# usable by every engine module, btree_int.h shared by btree, cursor and
+# check only, and db.c / check.c (the facade and the checker) allowed every
+# engine header.  fs/ and src/ see only rowfs.h from the engine (src/rowfs.c
+# and fs/ may also include fs/ headers); no engine file includes an fs/ or
+# src/ header or libfuse.  A new engine module must be added to the table.
+#
+# TAP output, one test per file.
+
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+
+# allowed MODULE: the project headers (stems) MODULE may include besides
+# its own header; fails for a module that is not in the table.
+allowed() {
+	case $1 in
+	format | rowfs) echo "" ;;
+	status | os) echo "rowfs" ;;
+	row) echo "format rowfs" ;;
+	wal) echo "os format row rowfs" ;;
+	pager) echo "wal os format row rowfs" ;;
+	btree_int) echo "format row rowfs" ;;
+	btree) echo "pager btree_int format row rowfs" ;;
+	cursor) echo "btree btree_int pager format row rowfs" ;;
+	tokenizer) echo "format rowfs" ;;
+	parser) echo "tokenizer format rowfs" ;;
+	compiler) echo "parser format rowfs" ;;
+	vm) echo "compiler cursor btree pager format row rowfs" ;;
+	db_int) echo "pager rowfs" ;;
+	db | check) echo "$engine_stems" ;;
+	*) return 1 ;;
+	esac
+}
+
+# Project includes of a file, one per line: the quoted name.
+quoted_includes() {
+	sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$1"
+}
+
+# 1 if FILE includes a libfuse header in any form.
+includes_fuse() {
+	grep -Eq '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]fuse' "$1"
+}
+
+contains() {
+	case " $1 " in
+	*" $2 "*) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+
+engine_stems=""
+for f in "$top_srcdir"/engine/*.h; do
+	[ -e "$f" ] || continue
+	b=${f##*/}
+	engine_stems="$engine_stems ${b%.h}"
+done
+fs_headers=""
+for f in "$top_srcdir"/fs/*.h; do
+	[ -e "$f" ] || continue
+	fs_headers="$fs_headers ${f##*/}"
+done
+
+n=0
+fail=0
+ok() {
+	n=$((n + 1))
+	echo "ok $n - $1"
+}
+not_ok() {
+	n=$((n + 1))
+	fail=1
+	echo "not ok $n - $1"
+	shift
+	for line in "$@"; do
+		echo "# $line"
+	done
+}
+
+# Engine files.
+for f in "$top_srcdir"/engine/*.c "$top_srcdir"/engine/*.h; do
+	[ -e "$f" ] || continue
+	name=${f##*/}
+	stem=${name%.*}
+	if ! table=$(allowed "$stem"); then
+		not_ok "engine/$name" "module '$stem' is not in the layering table of $0"
+		continue
+	fi
+	bad=""
+	for inc in $(quoted_includes "$f"); do
+		h=${inc##*/}
+		s=${h%.h}
+		[ "$inc" = "config.h" ] && continue
+		if [ "$inc" != "$h" ]; then
+			bad="$bad $inc(path)"
+		elif [ "$s" = "$stem" ]; then
+			continue
+		elif ! contains "$engine_stems" "$s"; then
+			bad="$bad $inc(not-engine)"
+		elif ! contains "$table" "$s"; then
+			bad="$bad $inc"
+		fi
+	done
+	if includes_fuse "$f"; then
+		bad="$bad fuse"
+	fi
+	if [ -n "$bad" ]; then
+		not_ok "engine/$name" "forbidden includes:$bad" "allowed: $stem.h $table"
+	else
+		ok "engine/$name"
+	fi
+done
+
+# fs/ and src/: only rowfs.h from the engine.
+for f in "$top_srcdir"/fs/*.c "$top_srcdir"/fs/*.h "$top_srcdir"/src/*.c; do
+	[ -e "$f" ] || continue
+	rel=${f#"$top_srcdir"/}
+	case $rel in
+	fs/* | src/rowfs.c) may_fs=1 ;;
+	*) may_fs=0 ;;
+	esac
+	bad=""
+	for inc in $(quoted_includes "$f"); do
+		h=${inc##*/}
+		if [ "$inc" = "config.h" ] || [ "$inc" = "rowfs.h" ]; then
+			continue
+		elif [ $may_fs = 1 ] && [ "$inc" = "$h" ] && contains "$fs_headers" "$h" &&
+			! contains "$engine_stems" "${h%.h}"; then
+			continue
+		fi
+		bad="$bad $inc"
+	done
+	if [ -n "$bad" ]; then
+		not_ok "$rel" "forbidden includes:$bad" "allowed: rowfs.h$([ $may_fs = 1 ] && echo " and fs/ headers")"
+	else
+		ok "$rel"
+	fi
+done
+
+if [ $n -eq 0 ]; then
+	not_ok "no source files found under $top_srcdir"
+fi
+
+# The checker itself: planted upward includes must be caught.
+if [ -z "$ROWFS_LAYERING_INNER" ]; then
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/rowfs-t0000.XXXXXX") || exit 1
+	trap 'rm -rf "$tmp"' EXIT
+	mkdir "$tmp/engine" "$tmp/fs" "$tmp/src"
+	for h in rowfs os wal pager; do
+		: >"$tmp/engine/$h.h"
+	done
+	printf '#include "wal.h"\n#include "os.h"\n' >"$tmp/engine/pager.c"
+	ROWFS_LAYERING_INNER=1 top_srcdir=$tmp sh "$0" >"$tmp/good.out" 2>&1
+	good=$?
+	printf '#include "pager.h"\n' >"$tmp/engine/wal.c"
+	printf '#include "rowfs.h"\n#include "pager.h"\n' >"$tmp/src/rowsh.c"
+	printf '#include <fuse.h>\n' >"$tmp/engine/os.c"
+	ROWFS_LAYERING_INNER=1 top_srcdir=$tmp sh "$0" >"$tmp/bad.out" 2>&1
+	bad=$?
+	if [ $good = 0 ] && [ $bad != 0 ] &&
+		[ "$(grep -c '^not ok' "$tmp/bad.out")" = 3 ]; then
+		ok "planted violations are caught"
+	else
+		not_ok "planted violations are caught" "clean tree exit $good, planted tree exit $bad" \
+			"$(cat "$tmp/bad.out")"
+	fi
+fi
+echo "1..$n"
+exit $fail
