@@ -1,3 +1,176 @@
-/* engine/cursor.c - placeholder until the module lands. */
+/*
+ * cursor.c - positions in the table in key order (start, seek, advance).
+ *
+ * A cursor walks leaves through their next pointers.  Because a damaged
+ * file could chain leaves in a loop, every step checks that keys keep
+ * increasing and that non-root leaves are not empty: a violation is
+ * ROWFS_CORRUPT, so a scan always ends.
+ */
 #include <config.h>
-int rowfs_placeholder_cursor;
+#include "cursor.h"
+
+#include <string.h>
+
+#include "btree_int.h"
+
+static int load_node(struct pager *pager, uint32_t pgno, struct page **out, struct rowfs_err *err)
+{
+	int rc = pager_get(pager, pgno, out, err);
+
+	if (rc)
+		return rc;
+	if (!node_valid(page_data(*out))) {
+		pager_unref(*out);
+		*out = NULL;
+		return rowfs_err_set(err, ROWFS_CORRUPT, 0,
+				     "database corrupt: page %u is not a valid B-tree node", pgno);
+	}
+	return ROWFS_OK;
+}
+
+static uint32_t leaf_lower_bound(const uint8_t *node, uint32_t key)
+{
+	uint32_t lo = 0, hi = leaf_num_cells(node);
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (leaf_key(node, mid) >= key)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+static uint32_t internal_lower_bound(const uint8_t *node, uint32_t key)
+{
+	uint32_t lo = 0, hi = internal_num_keys(node);
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (internal_key(node, mid) >= key)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/* Move to the first cell of the next leaf, or to eof. */
+static int next_leaf(struct cursor *cur, struct rowfs_err *err)
+{
+	uint32_t next = leaf_next(page_data(cur->leaf));
+	uint32_t from = page_pgno(cur->leaf);
+	const uint8_t *node;
+	int rc;
+
+	pager_unref(cur->leaf);
+	cur->leaf = NULL;
+	cur->cell = 0;
+	if (next == 0) {
+		cur->eof = 1;
+		return ROWFS_OK;
+	}
+	rc = load_node(cur->pager, next, &cur->leaf, err);
+	if (rc)
+		goto fail;
+	node = page_data(cur->leaf);
+	if (node_type(node) != NODE_LEAF || leaf_num_cells(node) == 0 ||
+	    (cur->started && leaf_key(node, 0) <= cur->last_key)) {
+		pager_unref(cur->leaf);
+		cur->leaf = NULL;
+		rc = rowfs_err_set(err, ROWFS_CORRUPT, 0,
+				   "database corrupt: bad sibling pointer from page %u to page %u",
+				   from, next);
+		goto fail;
+	}
+	return ROWFS_OK;
+fail:
+	cur->eof = 1;
+	return rc;
+}
+
+int cursor_seek(struct pager *pager, uint64_t key, struct cursor *cur, struct rowfs_err *err)
+{
+	uint32_t pgno = pager_root(pager), depth = 0;
+	struct page *page;
+	int rc;
+
+	memset(cur, 0, sizeof(*cur));
+	cur->pager = pager;
+	if (key > UINT32_MAX) {
+		cur->eof = 1;
+		return ROWFS_OK;
+	}
+	for (;;) {
+		const uint8_t *node;
+		uint32_t child;
+
+		rc = load_node(pager, pgno, &page, err);
+		if (rc) {
+			cur->eof = 1;
+			return rc;
+		}
+		node = page_data(page);
+		if (node_type(node) == NODE_LEAF)
+			break;
+		child = internal_child(node, internal_lower_bound(node, (uint32_t)key));
+		pager_unref(page);
+		if (++depth > BTREE_MAX_DEPTH) {
+			cur->eof = 1;
+			return rowfs_err_set(err, ROWFS_CORRUPT, 0,
+					     "database corrupt: tree deeper than %u", BTREE_MAX_DEPTH);
+		}
+		pgno = child;
+	}
+	cur->leaf = page;
+	cur->cell = leaf_lower_bound(page_data(page), (uint32_t)key);
+	if (cur->cell >= leaf_num_cells(page_data(page)))
+		return next_leaf(cur, err);
+	return ROWFS_OK;
+}
+
+int cursor_start(struct pager *pager, struct cursor *cur, struct rowfs_err *err)
+{
+	return cursor_seek(pager, 0, cur, err);
+}
+
+int cursor_advance(struct cursor *cur, struct rowfs_err *err)
+{
+	const uint8_t *node;
+
+	if (cur->eof)
+		return ROWFS_OK;
+	node = page_data(cur->leaf);
+	cur->last_key = leaf_key(node, cur->cell);
+	cur->started = 1;
+	if (++cur->cell < leaf_num_cells(node)) {
+		if (leaf_key(node, cur->cell) <= cur->last_key) {
+			cur->eof = 1;
+			return rowfs_err_set(err, ROWFS_CORRUPT, 0,
+					     "database corrupt: keys out of order in page %u",
+					     page_pgno(cur->leaf));
+		}
+		return ROWFS_OK;
+	}
+	return next_leaf(cur, err);
+}
+
+uint32_t cursor_key(const struct cursor *cur)
+{
+	return leaf_key(page_data(cur->leaf), cur->cell);
+}
+
+const uint8_t *cursor_value(const struct cursor *cur)
+{
+	return leaf_value(page_data(cur->leaf), cur->cell);
+}
+
+void cursor_release(struct cursor *cur)
+{
+	pager_unref(cur->leaf);
+	cur->leaf = NULL;
+	cur->eof = 1;
+}

@@ -1,0 +1,44 @@
+/*
+ * cursor.h - a position in the table, in key order.
+ *
+ * A cursor holds a reference to its leaf page.  It stays valid only while
+ * the tree is not modified (the engine is single-threaded; streamed readers
+ * re-seek by key between calls instead of keeping a cursor).
+ */
+#ifndef ROWFS_ENGINE_CURSOR_H
+#define ROWFS_ENGINE_CURSOR_H
+
+#include <stdint.h>
+
+#include "pager.h"
+#include "rowfs.h"
+
+struct cursor {
+	struct pager *pager;    /* the table's pager */
+	struct page *leaf;      /* referenced leaf page, NULL at end */
+	uint32_t cell;          /* cell index in leaf */
+	uint32_t last_key;      /* key of the previous row returned (loop guard) */
+	int started;            /* a row was returned already */
+	int eof;                /* past the last row */
+};
+
+/* cursor_start - position at the first row (eof if the table is empty). */
+int cursor_start(struct pager *pager, struct cursor *cur, struct rowfs_err *err);
+
+/* cursor_seek - position at the first row with key >= key. */
+int cursor_seek(struct pager *pager, uint64_t key, struct cursor *cur, struct rowfs_err *err);
+
+/* cursor_advance - next row; sets eof after the last.  ROWFS_CORRUPT on a bad sibling chain. */
+int cursor_advance(struct cursor *cur, struct rowfs_err *err);
+
+/* 1 when past the last row. */
+static inline int cursor_eof(const struct cursor *cur) { return cur->eof; }
+
+/* Key and ROW_SIZE bytes of the row under the cursor (not at eof). */
+uint32_t cursor_key(const struct cursor *cur);
+const uint8_t *cursor_value(const struct cursor *cur);
+
+/* cursor_release - drop the page reference; the cursor may be reused. */
+void cursor_release(struct cursor *cur);
+
+#endif /* ROWFS_ENGINE_CURSOR_H */

@@ -1,3 +1,347 @@
-/* engine/db.c - placeholder until the module lands. */
+/*
+ * db.c - the engine façade behind rowfs.h.
+ *
+ * Owns: struct rowfs_db (one open database: pager, counters, transaction
+ * flag), the statement pipeline tokenizer -> parser -> compiler -> VM,
+ * recovery orchestration (pager_open, then replay of the WAL's logical
+ * records through the VM), rollback (reload from disk + replay), and the
+ * renderings shared by the meta-commands and the mount's files.
+ */
 #include <config.h>
-int rowfs_placeholder_db;
+#include "rowfs.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "btree.h"
+#include "compiler.h"
+#include "cursor.h"
+#include "db_int.h"
+#include "format.h"
+#include "pager.h"
+#include "parser.h"
+#include "row.h"
+#include "vm.h"
+
+struct rowfs_db {
+	struct pager *pager;          /* the database */
+	char *path;                   /* DBFILE */
+	int in_txn;                   /* between rowfs_begin and commit/rollback */
+	int checkpoint_requested;     /* `.checkpoint` ran in this transaction */
+	uint64_t statements;          /* statements executed */
+	uint64_t errors;              /* statements that failed */
+};
+
+struct pager *rowfs_db_pager(struct rowfs_db *db)
+{
+	return db->pager;
+}
+
+const char *rowfs_db_path(struct rowfs_db *db)
+{
+	return db->path;
+}
+
+int rowfs_is_read_only(const struct rowfs_db *db)
+{
+	return pager_is_read_only(db->pager);
+}
+
+/* Context of a replay: the pager and where errors go. */
+struct replay_ctx {
+	struct pager *pager;
+	struct rowfs_err *err;
+};
+
+static int replay_records(void *ctx, uint64_t seq, const uint8_t *records, uint32_t len)
+{
+	struct replay_ctx *rc = ctx;
+
+	(void)seq;
+	return vm_apply_records(rc->pager, records, len, rc->err);
+}
+
+/* Rebuild the in-memory state from disk: reload + replay. */
+static int recover(struct rowfs_db *db, struct rowfs_err *err)
+{
+	struct replay_ctx ctx = {db->pager, err};
+	int rc = pager_reload(db->pager, err);
+
+	if (rc == ROWFS_OK)
+		rc = pager_replay(db->pager, replay_records, &ctx, err);
+	return rc;
+}
+
+int rowfs_open(const struct rowfs_config *cfg, struct rowfs_db **out, struct rowfs_err *err)
+{
+	struct pager_config pcfg;
+	struct replay_ctx ctx;
+	struct rowfs_db *db;
+	int rc;
+
+	*out = NULL;
+	err->rc = ROWFS_OK;
+	err->sys_errno = 0;
+	err->msg[0] = '\0';
+	if (!cfg || !cfg->path || !cfg->path[0])
+		return rowfs_err_set(err, ROWFS_ERROR, EINVAL, "no database file given");
+	db = calloc(1, sizeof(*db));
+	if (!db)
+		return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
+	db->path = strdup(cfg->path);
+	if (!db->path) {
+		free(db);
+		return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
+	}
+	memset(&pcfg, 0, sizeof(pcfg));
+	pcfg.path = cfg->path;
+	pcfg.os = cfg->os;
+	pcfg.read_only = cfg->read_only;
+	pcfg.sync = cfg->sync;
+	pcfg.cache_pages = cfg->cache_pages;
+	pcfg.wal_limit = cfg->wal_limit;
+	rc = pager_open(&pcfg, &db->pager, err);
+	if (rc)
+		goto out_free;
+	ctx.pager = db->pager;
+	ctx.err = err;
+	rc = pager_replay(db->pager, replay_records, &ctx, err);
+	if (rc)
+		goto out_close;
+	*out = db;
+	return ROWFS_OK;
+out_close:
+	pager_close(db->pager);
+out_free:
+	free(db->path);
+	free(db);
+	return rc;
+}
+
+int rowfs_close(struct rowfs_db *db, struct rowfs_err *err)
+{
+	struct rowfs_err ignored;
+	int rc = ROWFS_OK;
+
+	if (!db)
+		return ROWFS_OK;
+	if (db->in_txn)
+		rowfs_rollback(db, &ignored);
+	if (!pager_is_read_only(db->pager) && !pager_in_error(db->pager))
+		rc = pager_checkpoint(db->pager, err);
+	pager_close(db->pager);
+	free(db->path);
+	free(db);
+	return rc;
+}
+
+int rowfs_begin(struct rowfs_db *db, struct rowfs_err *err)
+{
+	int rc;
+
+	if (db->in_txn)
+		return ROWFS_OK;
+	if (pager_in_error(db->pager)) {
+		rc = recover(db, err);
+		if (rc)
+			return rowfs_err_set(err, ROWFS_IOERR, err->sys_errno,
+					     "Error: I/O error: recovery failed: %s", err->msg);
+	}
+	rc = pager_begin(db->pager, err);
+	if (rc)
+		return rc;
+	db->in_txn = 1;
+	db->checkpoint_requested = 0;
+	return ROWFS_OK;
+}
+
+/* Is rc an error after which pages may be half changed? */
+static int is_fatal(int rc)
+{
+	return rc == ROWFS_IOERR || rc == ROWFS_CORRUPT || rc == ROWFS_NOMEM ||
+	       rc == ROWFS_FULL || rc == ROWFS_ERROR;
+}
+
+/* Give I/O errors the contract's prefix "Error: I/O error: ". */
+static void prefix_io_error(int rc, struct rowfs_err *err)
+{
+	static const char prefix[] = "Error: I/O error: ";
+	size_t plen = sizeof(prefix) - 1, len;
+
+	if (!is_fatal(rc) || strncmp(err->msg, "Error:", 6) == 0)
+		return;
+	len = strnlen(err->msg, sizeof(err->msg) - 1);
+	if (len > sizeof(err->msg) - 1 - plen)
+		len = sizeof(err->msg) - 1 - plen;
+	memmove(err->msg + plen, err->msg, len);
+	memcpy(err->msg, prefix, plen);
+	err->msg[plen + len] = '\0';
+}
+
+static int render_stats_cb(void *ctx, rowfs_emit_fn emit, void *emit_ctx, struct rowfs_err *err)
+{
+	return rowfs_render_stats(ctx, emit, emit_ctx, err);
+}
+
+int rowfs_exec(struct rowfs_db *db, const char *line, size_t len, rowfs_emit_fn emit, void *ctx,
+	       struct rowfs_err *err)
+{
+	struct statement stmt;
+	struct program prog;
+	struct vm_env env;
+	int rc;
+
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	rc = parse_line(line, len, &stmt, err);
+	if (rc == ROWFS_OK && stmt.type == STMT_EMPTY)
+		return ROWFS_OK;
+	db->statements++;
+	if (rc == ROWFS_OK)
+		rc = compile_statement(&stmt, &prog, err);
+	if (rc == ROWFS_OK && !db->in_txn)
+		rc = rowfs_err_set(err, ROWFS_ERROR, 0, "statement outside a transaction");
+	if (rc == ROWFS_OK) {
+		memset(&env, 0, sizeof(env));
+		env.pager = db->pager;
+		env.render_stats = render_stats_cb;
+		env.stats_ctx = db;
+		rc = vm_run(&env, &prog, emit, ctx, err);
+		if (env.checkpoint_requested)
+			db->checkpoint_requested = 1;
+	}
+	if (rc == ROWFS_EXIT)
+		return rc;
+	if (rc) {
+		db->errors++;
+		prefix_io_error(rc, err);
+		err->rc = rc;
+	}
+	return rc;
+}
+
+int rowfs_commit(struct rowfs_db *db, struct rowfs_err *err)
+{
+	int rc;
+
+	if (!db->in_txn)
+		return ROWFS_OK;
+	db->in_txn = 0;
+	rc = pager_commit(db->pager, err);
+	if (rc) {
+		struct rowfs_err ignored;
+
+		recover(db, &ignored); /* leaves the error state on failure; next begin retries */
+		prefix_io_error(rc, err);
+		return rc;
+	}
+	if (db->checkpoint_requested) {
+		db->checkpoint_requested = 0;
+		rc = pager_checkpoint(db->pager, err);
+		prefix_io_error(rc, err);
+	}
+	return rc;
+}
+
+int rowfs_rollback(struct rowfs_db *db, struct rowfs_err *err)
+{
+	int rc = ROWFS_OK;
+
+	if (db->in_txn && pager_txn_dirty(db->pager))
+		rc = recover(db, err);
+	db->in_txn = 0;
+	db->checkpoint_requested = 0;
+	return rc;
+}
+
+int rowfs_checkpoint(struct rowfs_db *db, struct rowfs_err *err)
+{
+	if (db->in_txn && pager_txn_dirty(db->pager))
+		return rowfs_err_set(err, ROWFS_ERROR, 0, "checkpoint inside a transaction");
+	if (pager_in_error(db->pager)) {
+		int rc = recover(db, err);
+
+		if (rc)
+			return rc;
+	}
+	return pager_checkpoint(db->pager, err);
+}
+
+int rowfs_scan(struct rowfs_db *db, uint64_t start, rowfs_row_fn fn, void *ctx,
+	       struct rowfs_err *err)
+{
+	struct cursor cur;
+	int rc = cursor_seek(db->pager, start, &cur, err);
+
+	while (rc == ROWFS_OK && !cursor_eof(&cur)) {
+		const uint8_t *value = cursor_value(&cur);
+
+		if (fn(ctx, get_u32(value + ID_OFFSET), (const char *)value + USERNAME_OFFSET,
+		       row_name_len(value)))
+			break;
+		rc = cursor_advance(&cur, err);
+	}
+	cursor_release(&cur);
+	return rc;
+}
+
+int rowfs_render_btree(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
+{
+	return btree_render(db->pager, emit, ctx, err);
+}
+
+int rowfs_render_constants(rowfs_emit_fn emit, void *ctx)
+{
+	return vm_render_constants(emit, ctx) ? ROWFS_NOMEM : ROWFS_OK;
+}
+
+void rowfs_get_stats(struct rowfs_db *db, struct rowfs_stats *st)
+{
+	struct pager_stats ps;
+	struct rowfs_err ignored;
+	uint32_t depth = 0;
+
+	pager_get_stats(db->pager, &ps);
+	memset(st, 0, sizeof(*st));
+	if (btree_depth(db->pager, &depth, &ignored) != ROWFS_OK)
+		depth = 0;
+	st->rows = pager_row_count(db->pager);
+	st->depth = depth;
+	st->pages = pager_page_count(db->pager);
+	st->free_pages = pager_free_count(db->pager);
+	st->cache_pages = ps.cache_pages;
+	st->cache_hits = ps.hits;
+	st->cache_misses = ps.misses;
+	st->commits = ps.commits;
+	st->statements = db->statements;
+	st->errors = db->errors;
+	st->wal_frames = ps.wal_frames;
+	st->wal_bytes = ps.wal_bytes;
+	st->checkpoints = ps.checkpoints;
+	st->fsyncs = ps.fsyncs;
+}
+
+int rowfs_render_stats(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
+{
+	struct rowfs_stats st;
+	char text[640];
+	int n;
+
+	rowfs_get_stats(db, &st);
+	n = snprintf(text, sizeof(text),
+		     "rows: %llu\ndepth: %u\npages: %u\nfree_pages: %u\ncache_pages: %u\n"
+		     "cache_hits: %llu\ncache_misses: %llu\ncommits: %llu\nstatements: %llu\n"
+		     "errors: %llu\nwal_frames: %llu\nwal_bytes: %llu\ncheckpoints: %llu\n"
+		     "fsyncs: %llu\n",
+		     (unsigned long long)st.rows, st.depth, st.pages, st.free_pages, st.cache_pages,
+		     (unsigned long long)st.cache_hits, (unsigned long long)st.cache_misses,
+		     (unsigned long long)st.commits, (unsigned long long)st.statements,
+		     (unsigned long long)st.errors, (unsigned long long)st.wal_frames,
+		     (unsigned long long)st.wal_bytes, (unsigned long long)st.checkpoints,
+		     (unsigned long long)st.fsyncs);
+	if (emit(ctx, text, (size_t)n))
+		return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
+	return ROWFS_OK;
+}

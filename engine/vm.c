@@ -1,3 +1,173 @@
-/* engine/vm.c - placeholder until the module lands. */
+/*
+ * vm.c - the virtual machine: executes compiled programs (compiler.h).
+ *
+ * Owns: the meaning of each opcode, the log record format of changes
+ * (vm.h), reply formatting of select rows "(ID, NAME)".  A statement that
+ * fails before it changes anything (duplicate key, read-only) leaves the
+ * transaction usable; the opcodes are ordered so that every check comes
+ * before the first change.
+ */
 #include <config.h>
-int rowfs_placeholder_vm;
+#include "vm.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "btree.h"
+#include "cursor.h"
+#include "format.h"
+#include "row.h"
+
+static int emit_text(rowfs_emit_fn emit, void *ctx, const char *text, size_t len,
+		     struct rowfs_err *err)
+{
+	if (emit(ctx, text, len))
+		return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
+	return ROWFS_OK;
+}
+
+/* "(id, name)\n" for the row under the cursor. */
+static int result_row(const struct cursor *cur, rowfs_emit_fn emit, void *ctx,
+		      struct rowfs_err *err)
+{
+	char line[16 + USERNAME_SIZE + 8];
+	const uint8_t *value = cursor_value(cur);
+	size_t name_len = row_name_len(value);
+	int n = snprintf(line, sizeof(line), "(%u, ", get_u32(value + ID_OFFSET));
+
+	memcpy(line + n, value + USERNAME_OFFSET, name_len);
+	memcpy(line + n + name_len, ")\n", 2);
+	return emit_text(emit, ctx, line, (size_t)n + name_len + 2, err);
+}
+
+static int op_insert(struct pager *pager, const struct op *op, struct rowfs_err *err)
+{
+	uint8_t record[VM_RECORD_SIZE];
+	struct row row;
+	int rc = row_set(&row, op->p1, op->text, op->text_len, err);
+
+	if (rc)
+		return rc;
+	rc = btree_insert(pager, &row, err);
+	if (rc)
+		return rc;
+	memset(record, 0, sizeof(record));
+	record[0] = VM_OP_INSERT;
+	row_encode(&row, record + 4);
+	return pager_log(pager, record, sizeof(record), err);
+}
+
+int vm_run(struct vm_env *env, const struct program *prog, rowfs_emit_fn emit, void *ctx,
+	   struct rowfs_err *err)
+{
+	struct pager *pager = env->pager;
+	struct cursor cur;
+	unsigned pc = 0, steps = 0;
+	int rc = ROWFS_OK, have_cursor = 0, found;
+
+	while (pc < prog->count && rc == ROWFS_OK) {
+		const struct op *op = &prog->ops[pc++];
+
+		if (++steps > 1u << 30) /* a program cannot loop more often than rows exist */
+			break;
+		switch (op->code) {
+		case OP_HALT:
+			pc = prog->count;
+			break;
+		case OP_WRITABLE:
+			if (pager_is_read_only(pager))
+				rc = rowfs_err_set(err, ROWFS_READONLY, EROFS, "Error: read-only database");
+			break;
+		case OP_NOT_EXISTS:
+			rc = btree_contains(pager, op->p1, &found, err);
+			if (rc == ROWFS_OK && found)
+				rc = rowfs_err_set(err, ROWFS_DUPLICATE, EEXIST,
+						   "Error: duplicate key %u.", op->p1);
+			break;
+		case OP_INSERT:
+			rc = op_insert(pager, op, err);
+			break;
+		case OP_REWIND:
+			if (have_cursor)
+				cursor_release(&cur);
+			rc = cursor_start(pager, &cur, err);
+			have_cursor = 1;
+			if (rc == ROWFS_OK && cursor_eof(&cur))
+				pc = op->p2;
+			break;
+		case OP_RESULT_ROW:
+			rc = result_row(&cur, emit, ctx, err);
+			break;
+		case OP_NEXT:
+			rc = cursor_advance(&cur, err);
+			if (rc == ROWFS_OK && !cursor_eof(&cur))
+				pc = op->p2;
+			break;
+		case OP_EMIT:
+			rc = emit_text(emit, ctx, op->text, op->text_len, err);
+			break;
+		case OP_BTREE:
+			rc = btree_render(pager, emit, ctx, err);
+			break;
+		case OP_CONSTANTS:
+			if (vm_render_constants(emit, ctx))
+				rc = rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
+			break;
+		case OP_STATS:
+			rc = env->render_stats(env->stats_ctx, emit, ctx, err);
+			break;
+		case OP_CHECKPOINT:
+			env->checkpoint_requested = 1;
+			break;
+		case OP_EXIT:
+			rc = ROWFS_EXIT;
+			break;
+		default:
+			rc = rowfs_err_set(err, ROWFS_ERROR, 0, "bad opcode %d", (int)op->code);
+			break;
+		}
+	}
+	if (have_cursor)
+		cursor_release(&cur);
+	return rc;
+}
+
+int vm_apply_records(struct pager *pager, const uint8_t *records, uint32_t len,
+		     struct rowfs_err *err)
+{
+	uint32_t off;
+	int rc;
+
+	if (len % VM_RECORD_SIZE)
+		return rowfs_err_set(err, ROWFS_CORRUPT, 0,
+				     "WAL corrupt: transaction of %u bytes is not whole records", len);
+	for (off = 0; off < len; off += VM_RECORD_SIZE) {
+		const uint8_t *rec = records + off;
+		struct row row;
+
+		if (rec[0] != VM_OP_INSERT || rec[1] || rec[2] || rec[3] ||
+		    row_decode(rec + 4, &row) != ROWFS_OK)
+			return rowfs_err_set(err, ROWFS_CORRUPT, 0,
+					     "WAL corrupt: bad record at byte %u of a transaction", off);
+		rc = btree_insert(pager, &row, err);
+		if (rc == ROWFS_DUPLICATE)
+			continue;
+		if (rc)
+			return rc;
+	}
+	return ROWFS_OK;
+}
+
+int vm_render_constants(rowfs_emit_fn emit, void *ctx)
+{
+	char text[256];
+	int n = snprintf(text, sizeof(text),
+			 "PAGE_SIZE: %u\nROW_SIZE: %u\nLEAF_NODE_CELL_SIZE: %u\n"
+			 "LEAF_NODE_MAX_CELLS: %u\nINTERNAL_NODE_CELL_SIZE: %u\n"
+			 "INTERNAL_NODE_MAX_KEYS: %u\n",
+			 PAGE_SIZE, ROW_SIZE, LEAF_NODE_CELL_SIZE, LEAF_NODE_MAX_CELLS,
+			 INTERNAL_NODE_CELL_SIZE, INTERNAL_NODE_MAX_KEYS);
+
+	return emit(ctx, text, (size_t)n);
+}

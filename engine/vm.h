@@ -1,0 +1,50 @@
+/*
+ * vm.h - runs a compiled program (compiler.h) against the table.
+ *
+ * The VM drives cursors and the B-tree, logs each change to the open
+ * transaction (pager_log), and sends reply text through the caller's emit
+ * callback.  What it cannot know itself (statistics of the whole engine)
+ * it gets through callbacks in struct vm_env, so no upward call is made.
+ *
+ * Log record of an insert (WAL_FRAME_TXN payload unit, VM_RECORD_SIZE bytes):
+ *   0 u8 op (VM_OP_INSERT = 1); 1..3 zero; 4 the ROW_SIZE-byte row.
+ */
+#ifndef ROWFS_ENGINE_VM_H
+#define ROWFS_ENGINE_VM_H
+
+#include <stdint.h>
+
+#include "compiler.h"
+#include "pager.h"
+#include "rowfs.h"
+
+#define VM_RECORD_SIZE 40u
+#define VM_OP_INSERT 1u
+
+struct vm_env {
+	struct pager *pager;          /* the table */
+	int (*render_stats)(void *ctx, rowfs_emit_fn emit, void *emit_ctx, struct rowfs_err *err);
+	void *stats_ctx;              /* first argument of render_stats */
+	int checkpoint_requested;     /* set by OP_CHECKPOINT; the caller checkpoints after commit */
+};
+
+/*
+ * vm_run - execute prog.  Returns ROWFS_OK, ROWFS_EXIT, or the error of the
+ * failing op (err filled).  After ROWFS_IOERR/CORRUPT/NOMEM/FULL pages may
+ * be half changed: the caller rolls back.
+ */
+int vm_run(struct vm_env *env, const struct program *prog, rowfs_emit_fn emit, void *ctx,
+	   struct rowfs_err *err);
+
+/*
+ * vm_apply_records - replay logged records (recovery).  Inserts of keys
+ * already present are skipped (replay is idempotent).  Returns ROWFS_OK or
+ * ROWFS_CORRUPT for a record that is not valid, or an I/O error.
+ */
+int vm_apply_records(struct pager *pager, const uint8_t *records, uint32_t len,
+		     struct rowfs_err *err);
+
+/* The constants text of `.constants` (NAME: value lines). */
+int vm_render_constants(rowfs_emit_fn emit, void *ctx);
+
+#endif /* ROWFS_ENGINE_VM_H */
