@@ -193,8 +193,6 @@ int rowfs_exec(struct rowfs_db *db, const char *line, size_t len, rowfs_emit_fn 
 	struct vm_env env;
 	int rc;
 
-	if (len > 0 && line[len - 1] == '\r')
-		len--;
 	rc = parse_line(line, len, &stmt, err);
 	if (rc == ROWFS_OK && stmt.type == STMT_EMPTY)
 		return ROWFS_OK;
