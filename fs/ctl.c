@@ -1,0 +1,460 @@
+/*
+ * ctl.c - owns what one open handle of `ctl` does with the bytes written to
+ * it and the replies read from it; knows nothing of libfuse.
+ *
+ * Write path (CONTRACT.md, "Errors"):
+ *
+ *   pending + buf  --split at '\n'-->  line, line, ..., partial
+ *
+ *   - The first complete line of a write is pending + the start of buf;
+ *     every other line is run straight from buf, without a copy.  The
+ *     newline is not part of a line; a '\r' before it is left for
+ *     rowfs_exec(), which drops it (dropping it here as well would turn
+ *     "x\r\r\n" into "x").
+ *   - All complete lines of one write run in one transaction: begin once,
+ *     exec per line, commit once (one fsync with sync=full).
+ *   - Replies are staged in c->staging while the lines run and move to
+ *     c->replies only once the commit succeeded: a reader never sees the
+ *     reply of a statement that did not become durable.
+ *   - A statement error (anything but IOERR/NOMEM/CORRUPT/FULL/ERROR) in the
+ *     first line to complete: roll back, queue its text, return -errno.
+ *     In a later line: commit the lines before it and return the short
+ *     count (bytes of buf through the newline of the last committed line);
+ *     its text is not queued, since the caller's retry runs it again as the
+ *     first line and gets both the errno and the text then.  Bytes after
+ *     the failing line are neither run nor kept.
+ *   - IOERR/NOMEM/CORRUPT/FULL/ERROR anywhere (begin, exec or commit): roll
+ *     back, queue "Error: I/O error: ..." and return -EIO (-ENOSPC,
+ *     -ENOMEM): nothing of the write is applied.
+ *   - The partial last line waits in c->pending (at most CTL_PENDING_SIZE
+ *     bytes; the rest of an overlong line is discarded up to its newline,
+ *     and the kept bytes are still over the engine's limit, so the line
+ *     fails with "Parse error: line too long").  ctl_flush() runs it.
+ *
+ * Reply queue: a byte FIFO in one buffer of at most 2 * limit bytes.  Data
+ * is compacted to the front only when the tail runs out and the head has
+ * moved by at least half the buffer, so each byte is moved O(1) times.
+ */
+#include <config.h>
+#include "ctl.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Buffers below this size are kept when a queue drains. */
+#define QUEUE_KEEP_CAP (64u * 1024u)
+#define QUEUE_MIN_CAP 256u
+
+void ctl_queue_init(struct ctl_queue *q, size_t limit)
+{
+	memset(q, 0, sizeof(*q));
+	q->limit = limit ? limit : 1;
+}
+
+void ctl_queue_release(struct ctl_queue *q)
+{
+	free(q->buf);
+	ctl_queue_init(q, q->limit);
+}
+
+void ctl_queue_clear(struct ctl_queue *q)
+{
+	q->head = 0;
+	q->len = 0;
+	q->dropped = 0;
+	q->notice_len = 0;
+	q->notice_off = 0;
+	if (q->cap > QUEUE_KEEP_CAP) {
+		free(q->buf);
+		q->buf = NULL;
+		q->cap = 0;
+	}
+}
+
+size_t ctl_queue_pending(const struct ctl_queue *q)
+{
+	size_t n = q->len + (q->notice_len - q->notice_off);
+
+	if (q->dropped)
+		n += (size_t)snprintf(NULL, 0, "(%" PRIu64 " replies dropped)\n", q->dropped);
+	return n;
+}
+
+/* Remove the oldest line (through its newline, or everything) from q. */
+static void drop_head_line(struct ctl_queue *q)
+{
+	const char *start = q->buf + q->head;
+	const char *nl = memchr(start, '\n', q->len);
+	size_t cut = nl ? (size_t)(nl - start) + 1 : q->len;
+
+	q->head += cut;
+	q->len -= cut;
+	if (q->len == 0)
+		q->head = 0;
+	q->dropped++;
+}
+
+/* Make room for need more bytes at the tail (q->len + need <= 2 * limit). */
+static int reserve(struct ctl_queue *q, size_t need)
+{
+	size_t max_cap = 2 * q->limit;
+	size_t want;
+	char *p;
+
+	if (q->head + q->len + need <= q->cap)
+		return 0;
+	if (q->head > 0 && (q->head >= q->cap / 2 || q->cap >= max_cap)) {
+		memmove(q->buf, q->buf + q->head, q->len);
+		q->head = 0;
+		if (q->len + need <= q->cap)
+			return 0;
+	}
+	want = q->cap ? q->cap : QUEUE_MIN_CAP;
+	while (want < q->head + q->len + need)
+		want *= 2;
+	if (want > max_cap)
+		want = max_cap;
+	if (want < q->head + q->len + need) {
+		/* only possible with head > 0 */
+		memmove(q->buf, q->buf + q->head, q->len);
+		q->head = 0;
+	}
+	p = realloc(q->buf, want);
+	if (!p)
+		return -ENOMEM;
+	q->buf = p;
+	q->cap = want;
+	return 0;
+}
+
+int ctl_queue_push(struct ctl_queue *q, const char *text, size_t len)
+{
+	/* A piece longer than the whole queue: its oldest lines go first. */
+	while (len > q->limit) {
+		const char *nl = memchr(text, '\n', len);
+		size_t cut = nl ? (size_t)(nl - text) + 1 : len;
+
+		text += cut;
+		len -= cut;
+		q->dropped++;
+	}
+	if (len == 0)
+		return 0;
+	while (q->len > 0 && q->len + len > q->limit)
+		drop_head_line(q);
+	if (reserve(q, len) != 0)
+		return -ENOMEM;
+	memcpy(q->buf + q->head + q->len, text, len);
+	q->len += len;
+	return 0;
+}
+
+int ctl_queue_move(struct ctl_queue *dst, struct ctl_queue *src)
+{
+	int rc = 0;
+
+	dst->dropped += src->dropped;
+	if (dst->len == 0 && src->len <= dst->limit) {
+		/* The common case: hand the buffer over, no copy. */
+		char *buf = dst->buf;
+		size_t cap = dst->cap;
+
+		dst->buf = src->buf;
+		dst->cap = src->cap;
+		dst->head = src->head;
+		dst->len = src->len;
+		src->buf = buf;
+		src->cap = cap;
+	} else if (src->len) {
+		rc = ctl_queue_push(dst, src->buf + src->head, src->len);
+	}
+	ctl_queue_clear(src);
+	return rc;
+}
+
+size_t ctl_queue_pop(struct ctl_queue *q, char *buf, size_t size)
+{
+	size_t done = 0;
+	size_t n;
+
+	if (q->dropped && q->notice_off == q->notice_len) {
+		q->notice_len = (size_t)snprintf(q->notice, sizeof(q->notice),
+						 "(%" PRIu64 " replies dropped)\n", q->dropped);
+		q->notice_off = 0;
+		q->dropped = 0;
+	}
+	if (q->notice_off < q->notice_len) {
+		n = q->notice_len - q->notice_off;
+		if (n > size)
+			n = size;
+		memcpy(buf, q->notice + q->notice_off, n);
+		q->notice_off += n;
+		done += n;
+		if (q->notice_off == q->notice_len)
+			q->notice_len = q->notice_off = 0;
+	}
+	n = q->len;
+	if (n > size - done)
+		n = size - done;
+	if (n) {
+		memcpy(buf + done, q->buf + q->head, n);
+		q->head += n;
+		q->len -= n;
+		done += n;
+	}
+	if (q->len == 0) {
+		q->head = 0;
+		if (q->cap > QUEUE_KEEP_CAP) {
+			free(q->buf);
+			q->buf = NULL;
+			q->cap = 0;
+		}
+	}
+	return done;
+}
+
+static int db_begin(void *ctx, struct rowfs_err *err)
+{
+	return rowfs_begin(ctx, err);
+}
+
+static int db_exec(void *ctx, const char *line, size_t len, rowfs_emit_fn emit, void *emit_ctx,
+		   struct rowfs_err *err)
+{
+	return rowfs_exec(ctx, line, len, emit, emit_ctx, err);
+}
+
+static int db_commit(void *ctx, struct rowfs_err *err)
+{
+	return rowfs_commit(ctx, err);
+}
+
+static int db_rollback(void *ctx, struct rowfs_err *err)
+{
+	return rowfs_rollback(ctx, err);
+}
+
+void ctl_executor_init_db(struct ctl_executor *ex, struct rowfs_db *db)
+{
+	ex->begin = db_begin;
+	ex->exec = db_exec;
+	ex->commit = db_commit;
+	ex->rollback = db_rollback;
+	ex->ctx = db;
+}
+
+struct ctl *ctl_new(void)
+{
+	struct ctl *c = malloc(sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->pending_len = 0;
+	c->overlong = 0;
+	ctl_queue_init(&c->replies, CTL_QUEUE_LIMIT);
+	ctl_queue_init(&c->staging, CTL_QUEUE_LIMIT);
+	return c;
+}
+
+void ctl_free(struct ctl *c)
+{
+	if (!c)
+		return;
+	ctl_queue_release(&c->replies);
+	ctl_queue_release(&c->staging);
+	free(c);
+}
+
+size_t ctl_read(struct ctl *c, char *buf, size_t size)
+{
+	return ctl_queue_pop(&c->replies, buf, size);
+}
+
+/*
+ * The errors after which the transaction must be rolled back (ROWFS_ERROR
+ * too: the engine uses it for internal failures that may leave pages
+ * half changed).
+ */
+static int is_fatal(int rc)
+{
+	return rc == ROWFS_IOERR || rc == ROWFS_NOMEM || rc == ROWFS_CORRUPT || rc == ROWFS_FULL ||
+	       rc == ROWFS_ERROR;
+}
+
+/* errno a failed write reports for rc; never 0. */
+static int fail_errno(int rc)
+{
+	int e = rowfs_errno(rc);
+
+	return e ? e : EIO;
+}
+
+/* Engine emit callback: stage reply text; non-zero stops the engine. */
+static int stage_emit(void *ctx, const char *text, size_t len)
+{
+	return ctl_queue_push(ctx, text, len) != 0;
+}
+
+/* Queue the text of the error that ended a write (or flush). */
+static void queue_error(struct ctl *c, int rc, const struct rowfs_err *err)
+{
+	char text[sizeof(err->msg) + 32];
+	const char *msg = err->msg[0] ? err->msg : strerror(fail_errno(rc));
+	int n;
+
+	if (is_fatal(rc) && strncmp(msg, "Error", 5) != 0)
+		n = snprintf(text, sizeof(text), "Error: %s%s\n",
+			     rc == ROWFS_NOMEM ? "" : "I/O error: ", msg);
+	else
+		n = snprintf(text, sizeof(text), "%s\n", msg);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(text)) {
+		n = sizeof(text) - 1;
+		text[n - 1] = '\n';
+	}
+	ctl_queue_push(&c->replies, text, (size_t)n);
+}
+
+/* Append bytes of a line without its newline yet, within CTL_PENDING_SIZE. */
+static void keep(struct ctl *c, const char *p, size_t n)
+{
+	size_t room = CTL_PENDING_SIZE - c->pending_len;
+
+	if (n > room) {
+		n = room;
+		c->overlong = 1;
+	}
+	memcpy(c->pending + c->pending_len, p, n);
+	c->pending_len += n;
+}
+
+static void forget_pending(struct ctl *c)
+{
+	c->pending_len = 0;
+	c->overlong = 0;
+}
+
+/* The transaction of one write() (or flush). */
+struct batch {
+	struct ctl *c;                  /* the handle */
+	const struct ctl_executor *ex;  /* what runs the lines */
+	int began;                      /* begin succeeded, commit or rollback owed */
+	unsigned lines;                 /* lines that ran successfully */
+	struct rowfs_err err;           /* detail of the last failure */
+};
+
+/* Run one line inside the batch's transaction, opening it first if needed. */
+static int run_line(struct batch *b, const char *line, size_t len)
+{
+	int rc;
+
+	if (!b->began) {
+		rc = b->ex->begin(b->ex->ctx, &b->err);
+		if (rc != ROWFS_OK)
+			return rc;
+		b->began = 1;
+	}
+	rc = b->ex->exec(b->ex->ctx, line, len, stage_emit, &b->c->staging, &b->err);
+	if (rc == ROWFS_EXIT)   /* `.exit` means nothing on ctl: no reply */
+		rc = ROWFS_OK;
+	return rc;
+}
+
+/* Commit what ran; on success publish the replies and return n. */
+static ssize_t finish(struct batch *b, size_t n)
+{
+	struct ctl *c = b->c;
+	int rc;
+
+	if (!b->began)
+		return (ssize_t)n;
+	b->began = 0;
+	rc = b->ex->commit(b->ex->ctx, &b->err);
+	if (rc != ROWFS_OK) {
+		/* rowfs_commit rolled back already */
+		ctl_queue_clear(&c->staging);
+		queue_error(c, rc, &b->err);
+		forget_pending(c);
+		return -fail_errno(rc);
+	}
+	/* committed: from here on the write succeeds whatever happens */
+	ctl_queue_move(&c->replies, &c->staging);
+	return (ssize_t)n;
+}
+
+/*
+ * A line failed with rc.  done is the byte count through the newline of
+ * the last line that ran, for the short count.
+ */
+static ssize_t fail(struct batch *b, int rc, size_t done)
+{
+	struct ctl *c = b->c;
+	struct rowfs_err ignored;
+
+	if (is_fatal(rc) || b->lines == 0) {
+		if (b->began)
+			b->ex->rollback(b->ex->ctx, &ignored);
+		b->began = 0;
+		ctl_queue_clear(&c->staging);
+		queue_error(c, rc, &b->err);
+		forget_pending(c);
+		return -fail_errno(rc);
+	}
+	return finish(b, done);
+}
+
+ssize_t ctl_write(struct ctl *c, const struct ctl_executor *ex, const char *buf, size_t size)
+{
+	struct batch b = {.c = c, .ex = ex};
+	size_t pos = 0;
+	int rc;
+
+	ctl_queue_clear(&c->staging);
+	while (pos < size) {
+		const char *nl = memchr(buf + pos, '\n', size - pos);
+		const char *line;
+		size_t len, end;
+
+		if (!nl) {
+			keep(c, buf + pos, size - pos);
+			break;
+		}
+		end = (size_t)(nl - buf) + 1;
+		if (c->pending_len > 0) {
+			keep(c, buf + pos, end - 1 - pos);
+			line = c->pending;
+			len = c->pending_len;
+		} else {
+			line = buf + pos;
+			len = end - 1 - pos;
+		}
+		rc = run_line(&b, line, len);
+		forget_pending(c);
+		if (rc != ROWFS_OK)
+			return fail(&b, rc, pos);
+		b.lines++;
+		pos = end;
+	}
+	return finish(&b, size);
+}
+
+int ctl_flush(struct ctl *c, const struct ctl_executor *ex)
+{
+	struct batch b = {.c = c, .ex = ex};
+	ssize_t n;
+	int rc;
+
+	if (c->pending_len == 0)
+		return 0;
+	ctl_queue_clear(&c->staging);
+	rc = run_line(&b, c->pending, c->pending_len);
+	forget_pending(c);
+	if (rc != ROWFS_OK)
+		return (int)fail(&b, rc, 0);
+	n = finish(&b, 0);
+	return n < 0 ? (int)n : 0;
+}

@@ -1,0 +1,152 @@
+/*
+ * ctl.h - one open handle of the `ctl` file: line splitter and reply queue.
+ *
+ * Module ctl owns struct ctl (the per-handle state), struct ctl_queue (a
+ * bounded FIFO of reply text) and the rule that turns one write() into one
+ * transaction (CONTRACT.md, "Errors").  It does not know libfuse: the
+ * statements run through a struct ctl_executor, which is the engine in the
+ * daemon and a fake in tests/unit/check_ctl.c.  Callers serialise every call
+ * on one struct ctl (the daemon holds its engine mutex around them).
+ */
+#ifndef ROWFS_FS_CTL_H
+#define ROWFS_FS_CTL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "rowfs.h"
+
+/*
+ * Longest statement line in bytes, newline excluded.  Mirrors MAX_LINE_SIZE
+ * of engine/format.h, which fs/ may not include; the engine rejects longer
+ * lines itself, so this only sizes the partial-line buffer.
+ */
+#define CTL_MAX_LINE 4096u
+
+/*
+ * Bytes kept of a line that has not seen its newline yet: the line, a
+ * possible '\r' and one byte more, so that a kept overlong line is still
+ * over the limit after the engine drops a trailing '\r'.  Bytes past this
+ * are discarded until the newline; the line then fails with "Parse error:
+ * line too long".
+ */
+#define CTL_PENDING_SIZE (CTL_MAX_LINE + 2u)
+
+/* Reply text kept per handle (and per write being staged), in bytes. */
+#define CTL_QUEUE_LIMIT (256u * 1024u)
+
+/*
+ * A bounded FIFO of reply text.  Pushing past the limit drops the oldest
+ * whole lines and counts them; the next ctl_queue_pop() starts with
+ * "(N replies dropped)\n".  The buffer never grows past twice the limit.
+ */
+struct ctl_queue {
+	char *buf;          /* queued bytes are buf[head .. head + len) */
+	size_t head;        /* offset of the oldest queued byte */
+	size_t len;         /* queued bytes */
+	size_t cap;         /* allocated size of buf */
+	size_t limit;       /* most bytes queued at once */
+	uint64_t dropped;   /* lines dropped and not yet reported */
+	char notice[48];    /* "(N replies dropped)\n" being returned */
+	size_t notice_len;  /* length of notice */
+	size_t notice_off;  /* bytes of notice already returned */
+};
+
+/*
+ * ctl_queue_init - set up an empty queue holding at most limit bytes.
+ * Allocates nothing.
+ */
+void ctl_queue_init(struct ctl_queue *q, size_t limit);
+
+/* ctl_queue_release - free the queue's buffer; the queue is empty after. */
+void ctl_queue_release(struct ctl_queue *q);
+
+/*
+ * ctl_queue_push - append len bytes of reply text, dropping the oldest
+ * lines (of the queue, then of text itself) when the limit would be
+ * passed.  Returns 0, or -ENOMEM (the queue is unchanged then).
+ */
+int ctl_queue_push(struct ctl_queue *q, const char *text, size_t len);
+
+/*
+ * ctl_queue_move - append everything of src (and its drop count) to dst,
+ * with the same dropping rule; src is empty afterwards.
+ * Returns 0, or -ENOMEM (src is cleared all the same).
+ */
+int ctl_queue_move(struct ctl_queue *dst, struct ctl_queue *src);
+
+/*
+ * ctl_queue_pop - copy up to size bytes of the oldest text into buf and
+ * remove them.  A pending drop notice comes first.  Returns the number of
+ * bytes copied, 0 when nothing is queued.
+ */
+size_t ctl_queue_pop(struct ctl_queue *q, char *buf, size_t size);
+
+/* ctl_queue_clear - forget every queued byte and the drop count. */
+void ctl_queue_clear(struct ctl_queue *q);
+
+/* Bytes a ctl_queue_pop() of unlimited size would return now. */
+size_t ctl_queue_pending(const struct ctl_queue *q);
+
+/*
+ * What runs the statements.  The functions have the contracts of
+ * rowfs_begin, rowfs_exec, rowfs_commit and rowfs_rollback; ctx is passed
+ * as their first argument.
+ */
+struct ctl_executor {
+	int (*begin)(void *ctx, struct rowfs_err *err);      /* open a transaction */
+	int (*exec)(void *ctx, const char *line, size_t len, /* one line, no '\n' */
+		    rowfs_emit_fn emit, void *emit_ctx, struct rowfs_err *err);
+	int (*commit)(void *ctx, struct rowfs_err *err);     /* make it durable */
+	int (*rollback)(void *ctx, struct rowfs_err *err);   /* discard it */
+	void *ctx;                                           /* the database */
+};
+
+/* ctl_executor_init_db - an executor that runs statements on db. */
+void ctl_executor_init_db(struct ctl_executor *ex, struct rowfs_db *db);
+
+/* Per open handle of `ctl`. */
+struct ctl {
+	char pending[CTL_PENDING_SIZE]; /* start of a line still waiting for '\n' */
+	size_t pending_len;             /* bytes in pending */
+	int overlong;                   /* pending line passed CTL_PENDING_SIZE */
+	struct ctl_queue replies;       /* replies of committed writes, for read() */
+	struct ctl_queue staging;       /* replies of the write being run */
+};
+
+/* ctl_new - allocate an empty handle.  Returns NULL when out of memory. */
+struct ctl *ctl_new(void);
+
+/* ctl_free - free a handle and its queues (pending bytes are dropped). */
+void ctl_free(struct ctl *c);
+
+/*
+ * ctl_write - run the complete lines of pending + buf[0..size) as one
+ * transaction; keep a partial last line pending.  Returns:
+ *   size        every line committed (replies are queued);
+ *   0 < n < size  a statement failed after others: the lines before it
+ *               committed, n counts the bytes of buf up to and including
+ *               the newline of the last committed line; the failing line
+ *               is not consumed and its error not queued;
+ *   -errno      the first line to complete failed (its text is queued,
+ *               nothing of buf applied), or begin/exec/commit failed with
+ *               an I/O error ("Error: I/O error: ..." queued, nothing
+ *               applied): EINVAL, EEXIST, EROFS, EIO, ENOSPC, ENOMEM.
+ */
+ssize_t ctl_write(struct ctl *c, const struct ctl_executor *ex, const char *buf, size_t size);
+
+/*
+ * ctl_flush - run a pending partial line as a statement of its own, then
+ * forget it; nothing to do when none is pending.  Returns 0 or -errno as
+ * for the first line of ctl_write().
+ */
+int ctl_flush(struct ctl *c, const struct ctl_executor *ex);
+
+/*
+ * ctl_read - return up to size bytes of queued replies; 0 when none.
+ * Never blocks.
+ */
+size_t ctl_read(struct ctl *c, char *buf, size_t size);
+
+#endif /* ROWFS_FS_CTL_H */

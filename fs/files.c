@@ -1,0 +1,224 @@
+/*
+ * files.c - owns the content of `rows`, `btree`, `constants` and `stats`.
+ *
+ * `rows` is streamed: each read calls rowfs_scan() from the handle's next
+ * key and formats `ID<TAB>USERNAME\n` lines straight into the reader's
+ * buffer (decimal by hand, no printf and no allocation per row) until it is
+ * full, then remembers next_key = last id + 1.  Seeking by key on every
+ * read is what keeps a scan right while writers insert: the output stays
+ * sorted, repeats nothing, and holds every row that existed at open.  A
+ * line that does not fit is cut: its rest waits in carry for the next read,
+ * so `dd bs=1` sees whole lines.
+ *
+ * Offsets: the stream remembers the offset its next sequential read has.
+ * A read there continues; a read at 0 restarts from key 0; any other offset
+ * restarts and discards bytes up to it (slow, but right for a seeking
+ * reader such as less).
+ *
+ * The other three are small: rendered at open into a growable buffer and
+ * read by offset, so one open handle sees one consistent text.
+ */
+#include <config.h>
+#include "files.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Largest username formatted; longer names (never stored) are cut. */
+#define NAME_MAX_FORMAT (FILES_ROW_LINE_MAX - 12u)
+
+void files_rows_init(struct files_rows *r)
+{
+	r->next_key = 0;
+	r->pos = 0;
+	r->carry_len = 0;
+	r->carry_off = 0;
+}
+
+/* Write `id<TAB>name\n` at dst; returns its length.  dst has room for it. */
+static size_t format_row(char *dst, uint32_t id, const char *name, size_t name_len)
+{
+	char digits[10];
+	size_t n = 0;
+	size_t len = 0;
+
+	do {
+		digits[n++] = (char)('0' + id % 10);
+		id /= 10;
+	} while (id);
+	while (n)
+		dst[len++] = digits[--n];
+	dst[len++] = '\t';
+	memcpy(dst + len, name, name_len);
+	len += name_len;
+	dst[len++] = '\n';
+	return len;
+}
+
+static size_t decimal_len(uint32_t id)
+{
+	size_t n = 1;
+
+	while (id >= 10) {
+		id /= 10;
+		n++;
+	}
+	return n;
+}
+
+/* State of one fill of a reader's buffer. */
+struct fill {
+	struct files_rows *r;  /* the stream */
+	char *dst;             /* the reader's buffer */
+	size_t size;           /* its size */
+	size_t used;           /* bytes filled */
+};
+
+/* rowfs_scan callback: format one row into the buffer, or cut it into carry. */
+static int fill_row(void *ctx, uint32_t id, const char *name, size_t name_len)
+{
+	struct fill *f = ctx;
+	struct files_rows *r = f->r;
+	size_t room = f->size - f->used;
+	size_t need;
+
+	if (name_len > NAME_MAX_FORMAT)
+		name_len = NAME_MAX_FORMAT;
+	need = decimal_len(id) + name_len + 2;
+	r->next_key = (uint64_t)id + 1;
+	if (need <= room) {
+		f->used += format_row(f->dst + f->used, id, name, name_len);
+		return f->used == f->size;
+	}
+	r->carry_len = format_row(r->carry, id, name, name_len);
+	memcpy(f->dst + f->used, r->carry, room);
+	r->carry_off = room;
+	f->used = f->size;
+	return 1;
+}
+
+/* Fill buf with the next bytes of the stream; returns bytes or -EIO. */
+static ssize_t fill(struct files_rows *r, struct rowfs_db *db, char *buf, size_t size,
+		    struct rowfs_err *err)
+{
+	struct fill f = {.r = r, .dst = buf, .size = size, .used = 0};
+	int rc;
+
+	if (r->carry_off < r->carry_len) {
+		size_t n = r->carry_len - r->carry_off;
+
+		if (n > size)
+			n = size;
+		memcpy(buf, r->carry + r->carry_off, n);
+		r->carry_off += n;
+		f.used = n;
+	}
+	if (r->carry_off == r->carry_len)
+		r->carry_off = r->carry_len = 0;
+	if (f.used < size && r->next_key <= UINT32_MAX) {
+		rc = rowfs_scan(db, r->next_key, fill_row, &f, err);
+		if (rc != ROWFS_OK) {
+			int e = rowfs_errno(rc);
+
+			return -(e ? e : EIO);
+		}
+	}
+	r->pos += f.used;
+	return (ssize_t)f.used;
+}
+
+ssize_t files_rows_read(struct files_rows *r, struct rowfs_db *db, char *buf, size_t size,
+			uint64_t off, struct rowfs_err *err)
+{
+	char scratch[4096];
+
+	if (size == 0)
+		return 0;
+	if (off != r->pos) {
+		if (off < r->pos)
+			files_rows_init(r);
+		while (r->pos < off) {
+			uint64_t gap = off - r->pos;
+			size_t n = gap < sizeof(scratch) ? (size_t)gap : sizeof(scratch);
+			ssize_t got = fill(r, db, scratch, n, err);
+
+			if (got <= 0)
+				return got;
+		}
+	}
+	return fill(r, db, buf, size, err);
+}
+
+/* Engine emit callback: append text to a struct files_text. */
+static int text_emit(void *ctx, const char *text, size_t len)
+{
+	struct files_text *t = ctx;
+
+	if (t->len + len > t->cap) {
+		size_t cap = t->cap ? t->cap : 4096;
+		char *p;
+
+		while (cap < t->len + len)
+			cap *= 2;
+		p = realloc(t->buf, cap);
+		if (!p)
+			return 1;
+		t->buf = p;
+		t->cap = cap;
+	}
+	memcpy(t->buf + t->len, text, len);
+	t->len += len;
+	return 0;
+}
+
+int files_text_render(struct files_text *t, enum files_text_kind kind, struct rowfs_db *db,
+		      struct rowfs_err *err)
+{
+	int rc;
+	int e;
+
+	t->buf = NULL;
+	t->len = t->cap = 0;
+	switch (kind) {
+	case FILES_TEXT_BTREE:
+		rc = rowfs_render_btree(db, text_emit, t, err);
+		break;
+	case FILES_TEXT_CONSTANTS:
+		rc = rowfs_render_constants(text_emit, t);
+		if (rc != ROWFS_OK)
+			rowfs_err_set(err, rc, 0, "rendering constants failed");
+		break;
+	case FILES_TEXT_STATS:
+		rc = rowfs_render_stats(db, text_emit, t, err);
+		break;
+	default:
+		rc = rowfs_err_set(err, ROWFS_ERROR, 0, "unknown text kind %d", (int)kind);
+		break;
+	}
+	if (rc == ROWFS_OK)
+		return 0;
+	files_text_release(t);
+	e = rowfs_errno(rc);
+	return -(e ? e : EIO);
+}
+
+size_t files_text_read(const struct files_text *t, char *buf, size_t size, uint64_t off)
+{
+	size_t n;
+
+	if (off >= t->len)
+		return 0;
+	n = t->len - (size_t)off;
+	if (n > size)
+		n = size;
+	memcpy(buf, t->buf + off, n);
+	return n;
+}
+
+void files_text_release(struct files_text *t)
+{
+	free(t->buf);
+	t->buf = NULL;
+	t->len = t->cap = 0;
+}

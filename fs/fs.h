@@ -1,0 +1,47 @@
+/*
+ * fs.h - the FUSE filesystem of the rowfs daemon.
+ *
+ * Module fs (fs/fuse_ops.c) owns struct fs, the daemon state that libfuse
+ * hands to every callback as private_data, and the fuse_operations table.
+ * The mount has one directory holding ctl (0600) and rows, btree,
+ * constants, stats (0444); see rowfs(1).
+ *
+ * Concurrency: libfuse calls the operations from several threads.  One
+ * mutex in struct fs is held around every engine call and every use of a
+ * handle's state, so each write() to ctl (one transaction) is atomic to
+ * every reader.
+ */
+#ifndef ROWFS_FS_FS_H
+#define ROWFS_FS_FS_H
+
+#include <pthread.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "rowfs.h"
+
+struct fuse_operations;
+
+/* The daemon's state: private_data of the FUSE session. */
+struct fs {
+	struct rowfs_db *db;    /* the open database; owned by the caller of fs_init */
+	pthread_mutex_t lock;   /* serialises every engine call and handle state */
+	int read_only;          /* the database was opened read-only */
+	uid_t uid;              /* owner shown for every file */
+	gid_t gid;              /* group shown for every file */
+	time_t mount_time;      /* timestamps shown for every file */
+};
+
+/*
+ * fs_init - set up fs for db (opened by the caller, who closes it after
+ * the session ends).  Returns 0 or -errno (mutex creation).
+ */
+int fs_init(struct fs *fs, struct rowfs_db *db);
+
+/* fs_release - destroy the mutex; does not close the database. */
+void fs_release(struct fs *fs);
+
+/* fs_operations - the operations table to pass to fuse_new(). */
+const struct fuse_operations *fs_operations(void);
+
+#endif /* ROWFS_FS_FS_H */

@@ -1,0 +1,305 @@
+/*
+ * options.c - owns the daemon's command line (bindfs pattern): a fuse_opt
+ * spec for the rowfs options, the DBFILE and MOUNTPOINT positionals, and
+ * their resolution to absolute paths before the daemon detaches (it
+ * changes directory to / when it does).
+ *
+ * Every rowfs option exists as `-o name=V` (what fstab and mount.fuse3
+ * pass, as `rowfs DBFILE MNT -o opts`) and as `--name=V`.  Options this
+ * spec does not know stay in the fuse_args for libfuse, which rejects the
+ * ones it does not know either.
+ */
+#include <config.h>
+#include "options.h"
+
+#include <errno.h>
+#include <fuse.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "rowfs.h"
+
+enum {
+	KEY_HELP,
+	KEY_VERSION,
+	KEY_RO,        /* -o ro: also kept for libfuse (read-only mount) */
+	KEY_RO_LONG,   /* --ro: becomes -o ro */
+	KEY_SYNC,
+	KEY_CACHE_PAGES,
+	KEY_WAL_LIMIT
+};
+
+static const struct fuse_opt option_spec[] = {
+	FUSE_OPT_KEY("-h", KEY_HELP),
+	FUSE_OPT_KEY("--help", KEY_HELP),
+	FUSE_OPT_KEY("-V", KEY_VERSION),
+	FUSE_OPT_KEY("--version", KEY_VERSION),
+	FUSE_OPT_KEY("ro", KEY_RO),
+	FUSE_OPT_KEY("--ro", KEY_RO_LONG),
+	FUSE_OPT_KEY("sync=%s", KEY_SYNC),
+	FUSE_OPT_KEY("--sync=%s", KEY_SYNC),
+	FUSE_OPT_KEY("cache_pages=%s", KEY_CACHE_PAGES),
+	FUSE_OPT_KEY("--cache_pages=%s", KEY_CACHE_PAGES),
+	FUSE_OPT_KEY("--cache-pages=%s", KEY_CACHE_PAGES),
+	FUSE_OPT_KEY("wal_limit=%s", KEY_WAL_LIMIT),
+	FUSE_OPT_KEY("--wal_limit=%s", KEY_WAL_LIMIT),
+	FUSE_OPT_KEY("--wal-limit=%s", KEY_WAL_LIMIT),
+	FUSE_OPT_END
+};
+
+/*
+ * Parse decimal digits with an optional k/m/g suffix (powers of 1024 when
+ * allow_suffix).  Returns 0, or -1 on anything else or on overflow.
+ */
+static int parse_size(const char *s, int allow_suffix, uint64_t *out)
+{
+	uint64_t v = 0;
+	unsigned shift = 0;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	if (*s && allow_suffix) {
+		switch (*s) {
+		case 'k': case 'K': shift = 10; break;
+		case 'm': case 'M': shift = 20; break;
+		case 'g': case 'G': shift = 30; break;
+		default: return -1;
+		}
+		s++;
+	}
+	if (*s)
+		return -1;
+	if (shift && v > (UINT64_MAX >> shift))
+		return -1;
+	*out = v << shift;
+	return 0;
+}
+
+/* The text after the first '=' of arg. */
+static const char *value_of(const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+
+	return eq ? eq + 1 : "";
+}
+
+static int set_sync(struct options *o, const char *v)
+{
+	if (!strcmp(v, "full"))
+		o->sync = ROWFS_SYNC_FULL;
+	else if (!strcmp(v, "normal"))
+		o->sync = ROWFS_SYNC_NORMAL;
+	else if (!strcmp(v, "off"))
+		o->sync = ROWFS_SYNC_OFF;
+	else {
+		fprintf(stderr, "rowfs: invalid sync mode '%s' (expected full, normal or off)\n", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_cache_pages(struct options *o, const char *v)
+{
+	uint64_t n;
+
+	if (parse_size(v, 0, &n) != 0 || n == 0 || n > UINT32_MAX) {
+		fprintf(stderr, "rowfs: invalid cache_pages '%s' (expected a number of pages, 1 or more)\n",
+			v);
+		return -1;
+	}
+	o->cache_pages = (uint32_t)n;
+	return 0;
+}
+
+static int set_wal_limit(struct options *o, const char *v)
+{
+	uint64_t n;
+
+	if (parse_size(v, 1, &n) != 0 || n == 0) {
+		fprintf(stderr, "rowfs: invalid wal_limit '%s' (expected bytes, e.g. 64M)\n", v);
+		return -1;
+	}
+	o->wal_limit = n;
+	return 0;
+}
+
+/* fuse_opt_proc: 0 drops the argument, 1 keeps it for libfuse, -1 fails. */
+static int option_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
+{
+	struct options *o = data;
+
+	switch (key) {
+	case KEY_HELP:
+		o->show_help = 1;
+		return 0;
+	case KEY_VERSION:
+		o->show_version = 1;
+		return 0;
+	case KEY_RO:
+		o->read_only = 1;
+		return 1;
+	case KEY_RO_LONG:
+		o->read_only = 1;
+		return fuse_opt_add_arg(outargs, "-oro") ? -1 : 0;
+	case KEY_SYNC:
+		return set_sync(o, value_of(arg));
+	case KEY_CACHE_PAGES:
+		return set_cache_pages(o, value_of(arg));
+	case KEY_WAL_LIMIT:
+		return set_wal_limit(o, value_of(arg));
+	case FUSE_OPT_KEY_NONOPT:
+		if (!o->dbfile)
+			o->dbfile = strdup(arg);
+		else if (!o->mountpoint)
+			o->mountpoint = strdup(arg);
+		else {
+			fprintf(stderr, "rowfs: too many arguments: '%s'\n", arg);
+			return -1;
+		}
+		if ((o->mountpoint ? o->mountpoint : o->dbfile) == NULL) {
+			fprintf(stderr, "rowfs: out of memory\n");
+			return -1;
+		}
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+int options_parse(struct fuse_args *args, struct options *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->sync = ROWFS_SYNC_FULL;
+	opts->cache_pages = ROWFS_DEFAULT_CACHE_PAGES;
+	if (fuse_opt_parse(args, opts, option_spec, option_proc) != 0)
+		return -1;
+	return 0;
+}
+
+/* realpath of a DBFILE that may not exist yet: its directory must. */
+static char *resolve_dbfile(const char *path)
+{
+	char *copy_dir = NULL, *copy_base = NULL, *dir = NULL, *full = NULL;
+	const char *base;
+	size_t len;
+
+	full = realpath(path, NULL);
+	if (full || errno != ENOENT)
+		return full;
+	copy_dir = strdup(path);
+	copy_base = strdup(path);
+	if (!copy_dir || !copy_base)
+		goto out_free;
+	base = basename(copy_base);
+	if (!strcmp(base, ".") || !strcmp(base, "..") || !strcmp(base, "/")) {
+		errno = EISDIR;
+		goto out_free;
+	}
+	dir = realpath(dirname(copy_dir), NULL);
+	if (!dir)
+		goto out_free;
+	len = strlen(dir) + 1 + strlen(base) + 1;
+	full = malloc(len);
+	if (full)
+		snprintf(full, len, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", base);
+out_free:
+	free(dir);
+	free(copy_base);
+	free(copy_dir);
+	return full;
+}
+
+int options_resolve(struct options *o)
+{
+	struct stat st;
+	char *path;
+	size_t len;
+
+	if (!o->dbfile || !o->mountpoint) {
+		fprintf(stderr, "rowfs: missing %s\nusage: rowfs [options] DBFILE MOUNTPOINT\n",
+			o->dbfile ? "MOUNTPOINT" : "DBFILE");
+		return -1;
+	}
+
+	path = realpath(o->mountpoint, NULL);
+	if (!path) {
+		int e = errno;
+
+		if (e == ENOTCONN) {
+			fprintf(stderr,
+				"rowfs: mountpoint '%s' is a stale FUSE mount (%s): its daemon is gone\n"
+				"rowfs: unmount it first: fusermount3 -u %s\n",
+				o->mountpoint, strerror(e), o->mountpoint);
+		} else {
+			fprintf(stderr, "rowfs: bad mountpoint '%s': %s\n", o->mountpoint, strerror(e));
+		}
+		return -1;
+	}
+	free(o->mountpoint);
+	o->mountpoint = path;
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "rowfs: bad mountpoint '%s': %s\n", path,
+			errno == ENOTCONN ? strerror(errno) : "Not a directory");
+		return -1;
+	}
+
+	path = resolve_dbfile(o->dbfile);
+	if (!path) {
+		fprintf(stderr, "rowfs: bad database file '%s': %s\n", o->dbfile, strerror(errno));
+		return -1;
+	}
+	free(o->dbfile);
+	o->dbfile = path;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "rowfs: bad database file '%s': Is a directory\n", path);
+		return -1;
+	}
+
+	len = strlen(o->mountpoint);
+	if (!strcmp(o->mountpoint, "/") ||
+	    (!strncmp(path, o->mountpoint, len) && (path[len] == '/' || path[len] == '\0'))) {
+		fprintf(stderr,
+			"rowfs: database file '%s' is inside mountpoint '%s': "
+			"the mount would hide it; put it elsewhere\n",
+			path, o->mountpoint);
+		return -1;
+	}
+	return 0;
+}
+
+void options_usage(const char *progname)
+{
+	printf("usage: %s [options] DBFILE MOUNTPOINT\n"
+	       "\n"
+	       "Mount the rowfs database DBFILE (created if missing) on MOUNTPOINT.\n"
+	       "\n"
+	       "rowfs options:\n"
+	       "    -h, --help             print this help and exit\n"
+	       "    -V, --version          print the version and exit\n"
+	       "    -o sync=MODE           full (default), normal or off; also --sync=MODE\n"
+	       "    -o cache_pages=N       page cache size in pages (default %u);\n"
+	       "                           also --cache_pages=N\n"
+	       "    -o wal_limit=BYTES     checkpoint when the WAL passes BYTES (k/m/g\n"
+	       "                           suffixes; default 64M); also --wal_limit=BYTES\n"
+	       "    -o ro                  read-only: never modify DBFILE or its WAL;\n"
+	       "                           also --ro\n"
+	       "\n",
+	       progname, ROWFS_DEFAULT_CACHE_PAGES);
+}
+
+void options_release(struct options *opts)
+{
+	free(opts->dbfile);
+	free(opts->mountpoint);
+	opts->dbfile = NULL;
+	opts->mountpoint = NULL;
+}

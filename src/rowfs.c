@@ -1,0 +1,172 @@
+/*
+ * rowfs.c - main() of the rowfs FUSE daemon: command line, the order of
+ * start-up and shut-down, messages and exit status.
+ *
+ * Start-up order matters: everything that can fail for a reason the user
+ * must see (bad option, bad path, no /dev/fuse, database locked or not a
+ * database, mount refused) happens while we are still attached to the
+ * terminal.  The engine is opened before mounting; fuse_mount() happens
+ * before fuse_daemonize(), so the parent exits only once the mount is
+ * ready.  The flock on DBFILE survives the fork of daemonizing.
+ *
+ * Shut-down: SIGTERM, SIGINT, SIGHUP, `fusermount3 -u` or `umount` end the
+ * loop; we unmount, destroy the session and rowfs_close() the database
+ * (roll back, checkpoint, unlock).  Exit status 0 unless something failed.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fuse.h>
+#include <fuse_lowlevel.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fs.h"
+#include "options.h"
+#include "rowfs.h"
+
+/* Add "-o<name>=<value>" to args, with the value escaped for fuse_opt. */
+static int add_escaped_opt(struct fuse_args *args, const char *name, const char *value)
+{
+	char *opt = NULL;
+	char *escaped = NULL;
+	size_t len;
+	int rc = -1;
+
+	if (fuse_opt_add_opt_escaped(&escaped, value) != 0)
+		return -1;
+	len = strlen(name) + strlen(escaped) + 4;
+	opt = malloc(len);
+	if (!opt)
+		goto out_free_escaped;
+	snprintf(opt, len, "-o%s=%s", name, escaped);
+	rc = fuse_opt_add_arg(args, opt);
+	free(opt);
+out_free_escaped:
+	free(escaped);
+	return rc;
+}
+
+static int check_dev_fuse(void)
+{
+	struct stat st;
+
+	if (stat("/dev/fuse", &st) == 0)
+		return 0;
+	fprintf(stderr,
+		"rowfs: cannot use '/dev/fuse': %s\n"
+		"rowfs: is the fuse kernel module loaded (modprobe fuse), or is /dev/fuse\n"
+		"rowfs: missing from this container?\n",
+		strerror(errno));
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_cmdline_opts cmdline;
+	struct rowfs_config cfg;
+	struct rowfs_err err;
+	struct rowfs_db *db = NULL;
+	struct options opts;
+	struct fuse *fuse;
+	struct fs fs;
+	int status = 1;
+	int res;
+
+	memset(&cmdline, 0, sizeof(cmdline));
+	if (options_parse(&args, &opts) != 0)
+		goto out_free_args;
+	if (opts.show_help) {
+		options_usage(argv[0]);
+		printf("FUSE options:\n");
+		fuse_cmdline_help();
+		fuse_lib_help(&args);
+		status = 0;
+		goto out_free_args;
+	}
+	if (opts.show_version) {
+		printf("rowfs version %s\n", rowfs_version());
+		printf("FUSE library version %s\n", fuse_pkgversion());
+		status = 0;
+		goto out_free_args;
+	}
+	if (fuse_parse_cmdline(&args, &cmdline) != 0)
+		goto out_free_args;
+	if (cmdline.mountpoint) {
+		fprintf(stderr, "rowfs: unexpected argument '%s'\n", cmdline.mountpoint);
+		goto out_free_args;
+	}
+	if (options_resolve(&opts) != 0 || check_dev_fuse() != 0)
+		goto out_free_args;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.path = opts.dbfile;
+	cfg.read_only = opts.read_only;
+	cfg.sync = opts.sync;
+	cfg.cache_pages = opts.cache_pages;
+	cfg.wal_limit = opts.wal_limit;
+	memset(&err, 0, sizeof(err));
+	if (rowfs_open(&cfg, &db, &err) != ROWFS_OK) {
+		fprintf(stderr, "rowfs: %s: %s\n", opts.dbfile, err.msg);
+		goto out_free_args;
+	}
+	if (fs_init(&fs, db) != 0) {
+		fprintf(stderr, "rowfs: cannot create the engine mutex\n");
+		goto out_close_db;
+	}
+
+	/* Permission checks by the kernel, from the modes getattr shows. */
+	if (fuse_opt_add_arg(&args, "-odefault_permissions") != 0 ||
+	    fuse_opt_add_arg(&args, "-osubtype=rowfs") != 0 ||
+	    add_escaped_opt(&args, "fsname", opts.dbfile) != 0) {
+		fprintf(stderr, "rowfs: out of memory\n");
+		goto out_release_fs;
+	}
+
+	fuse = fuse_new(&args, fs_operations(), sizeof(struct fuse_operations), &fs);
+	if (!fuse)
+		goto out_release_fs;   /* libfuse printed why */
+	if (fuse_mount(fuse, opts.mountpoint) != 0) {
+		fprintf(stderr, "rowfs: cannot mount on '%s'\n", opts.mountpoint);
+		goto out_destroy;
+	}
+	if (fuse_daemonize(cmdline.foreground) != 0) {
+		fprintf(stderr, "rowfs: cannot detach\n");
+		goto out_unmount;
+	}
+	if (fuse_set_signal_handlers(fuse_get_session(fuse)) != 0) {
+		fprintf(stderr, "rowfs: cannot install signal handlers\n");
+		goto out_unmount;
+	}
+
+	if (cmdline.singlethread)
+		res = fuse_loop(fuse);
+	else
+		res = fuse_loop_mt(fuse, cmdline.clone_fd);
+	/* 0: unmounted; > 0: the signal that ended the loop; < 0: failure */
+	if (res < 0)
+		fprintf(stderr, "rowfs: session failed: %s\n", strerror(-res));
+	else
+		status = 0;
+
+	fuse_remove_signal_handlers(fuse_get_session(fuse));
+out_unmount:
+	fuse_unmount(fuse);
+out_destroy:
+	fuse_destroy(fuse);
+out_release_fs:
+	fs_release(&fs);
+out_close_db:
+	if (rowfs_close(db, &err) != ROWFS_OK) {
+		fprintf(stderr, "rowfs: %s: %s\n", opts.dbfile, err.msg);
+		status = 1;
+	}
+out_free_args:
+	free(cmdline.mountpoint);
+	options_release(&opts);
+	fuse_opt_free_args(&args);
+	return status;
+}
