@@ -1,0 +1,161 @@
+#!/bin/sh
+# t0110-repl-errors.sh - every error row of CONTRACT.md through rowsh, with
+# its exact text; processing goes on after an error; exit status 1 when a
+# statement failed, 0 when none did; long lines across input chunks.  TAP.
+
+top_builddir=${top_builddir:-.}
+ROWSH=$top_builddir/src/rowsh
+T=${ROWFS_TEST_TIMEOUT:-60}
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/rowfs-t0110.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM HUP
+
+n=0
+fail=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1))
+	fail=1
+	echo "not ok $n - $1"
+	shift
+	[ $# -gt 0 ] && printf '%s\n' "$@" | sed 's/^/# /'
+}
+rsh() {
+	timeout "$T" "$ROWSH" "$@"
+}
+
+if [ ! -x "$ROWSH" ]; then
+	echo "1..0 # SKIP rowsh not built"
+	exit 0
+fi
+
+# case NAME INPUT EXPECTED-OUTPUT EXPECTED-STATUS: a fresh database each time;
+# INPUT and EXPECTED-OUTPUT are printf formats.
+case_() {
+	rm -f "$tmp/c.db" "$tmp/c.db-wal"
+	# shellcheck disable=SC2059 # the arguments are printf formats on purpose
+	printf "$2" >"$tmp/in"
+	# shellcheck disable=SC2059
+	printf "$3" >"$tmp/exp"
+	rsh "$tmp/c.db" <"$tmp/in" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	if cmp -s "$tmp/exp" "$tmp/out" && [ "$st" = "$4" ] && [ ! -s "$tmp/err" ]; then
+		ok "$1"
+	else
+		not_ok "$1" "status $st (expected $4)" "$(diff -u "$tmp/exp" "$tmp/out")" \
+			"$(cat "$tmp/err")"
+	fi
+}
+
+case_ "token error with its position" \
+	'insert 1 a@b\n' \
+	"Token error: Unexpected character '@' at position 10\n" 1
+case_ "token errors: quote, control byte, invalid UTF-8" \
+	'insert 1 "q"\ninsert 2 a\001b\ninsert 3 \377\n' \
+	"Token error: Unexpected character '\"' at position 9\nToken error: Unexpected character '\\\\x01' at position 10\nToken error: Unexpected character '\\\\xFF' at position 9\n" 1
+case_ "missing or wrong argument" \
+	'insert x y\ninsert\ninsert 7\n' \
+	'Parse error: Expected INTEGER, got STRING at position 7\nParse error: Expected INTEGER, got EOF at position 6\nParse error: Expected STRING, got EOF at position 8\n' 1
+case_ "not numbers: +5 0x10 1e3 12ab" \
+	'insert +5 a\ninsert 0x10 a\ninsert 1e3 a\ninsert 12ab a\n' \
+	"Token error: Unexpected character '+' at position 7\nParse error: Expected INTEGER, got STRING at position 7\nParse error: Expected INTEGER, got STRING at position 7\nParse error: Expected INTEGER, got STRING at position 7\n" 1
+case_ "extra token after a statement" \
+	'insert 6 a b\nselect x\n' \
+	'Parse error: Expected end of line, got STRING at position 11\nParse error: Expected end of line, got STRING at position 7\n' 1
+case_ "negative id" \
+	'insert -1 a\n' \
+	'Parse error: Row id must be non-negative\n' 1
+case_ "id out of range: 4294967296; 4294967295 and leading zeros are fine" \
+	'insert 4294967296 a\ninsert 4294967295 max\ninsert 007 bond\nselect\n' \
+	'Parse error: Row id out of range\nExecuted.\nExecuted.\n(7, bond)\n(4294967295, max)\n' 1
+case_ "unknown command" \
+	'foo\nupdate 1 a\n' \
+	'Parse error: Expected INSERT, SELECT, or meta-command\nParse error: Expected INSERT, SELECT, or meta-command\n' 1
+case_ "unknown meta-command" \
+	'.drop\n' \
+	'Unrecognized meta-command: .drop\n' 1
+case_ "NUL byte" \
+	'insert 5 a\000b\n' \
+	'Parse error: NUL byte\n' 1
+case_ "duplicate key, also within one batch" \
+	'insert 42 a\ninsert 42 b\nselect\n' \
+	'Executed.\nError: duplicate key 42.\n(42, a)\n' 1
+case_ "username of 33 bytes is too long" \
+	'insert 2 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n' \
+	'Error: username too long (33 > 32)\n' 1
+case_ "username of 32 bytes is fine" \
+	'insert 3 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\nselect\n' \
+	'Executed.\n(3, aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa)\n' 0
+case_ "UTF-8 and digit-only names are names" \
+	'insert 3 h\303\251llo\ninsert 4 12345\nselect\n' \
+	'Executed.\nExecuted.\n(3, h\303\251llo)\n(4, 12345)\n' 0
+case_ "processing continues after errors; exit status 1" \
+	'insert 1 a\n@\ninsert 2 b\n.nope\ninsert 3 c\nselect\n' \
+	"Executed.\nToken error: Unexpected character '@' at position 0\nExecuted.\nUnrecognized meta-command: .nope\nExecuted.\n(1, a)\n(2, b)\n(3, c)\n" 1
+case_ "no failure: exit status 0" \
+	'insert 1 a\n\nselect\n' \
+	'Executed.\n(1, a)\n' 0
+
+# Long lines.  stdin is a regular file, so reads return exactly 64 KiB and
+# the chunk boundaries fall where this test puts them.
+rm -f "$tmp/c.db" "$tmp/c.db-wal"
+awk 'function out(s) { printf "%s", s; pos += length(s) }
+	function line(text, len) {
+		while (length(text) < len) text = text " "
+		out(text "\n")
+	}
+	# blank lines up to "before" bytes short of the next 64 KiB boundary
+	function blanks_to(before,   b) {
+		b = (int(pos / 65536) + 1) * 65536 - before
+		while (pos < b) out("\n")
+	}
+	BEGIN {
+		line("insert 1 exactly4096", 4096)          # longest line: fine
+		line("insert 2 toolong4097", 4097)          # one byte more
+		line(sprintf("%-4096s", "insert 3 crlf") "\r", 0)
+		blanks_to(2000)
+		line("insert 4 straddles", 4096)            # crosses a 64 KiB boundary
+		blanks_to(200)
+		line("insert 5 huge", 100000)                # crosses boundaries, cut
+		line("insert 6 after", 0)
+		blanks_to(2000)
+		line("insert 7 straddle4097", 4097)          # crosses a boundary, too long
+		line("select", 0)
+	}' >"$tmp/long.in"
+printf 'Executed.\nParse error: line too long\nExecuted.\nExecuted.\nParse error: line too long\nExecuted.\nParse error: line too long\n(1, exactly4096)\n(3, crlf)\n(4, straddles)\n(6, after)\n' \
+	>"$tmp/exp"
+rsh "$tmp/c.db" <"$tmp/long.in" >"$tmp/out" 2>"$tmp/err"
+st=$?
+if cmp -s "$tmp/exp" "$tmp/out" && [ $st -eq 1 ]; then
+	ok "lines of 4096 bytes (also with CR) run, longer ones fail, also across chunks"
+else
+	not_ok "lines of 4096 bytes (also with CR) run, longer ones fail, also across chunks" \
+		"status $st" "$(diff -u "$tmp/exp" "$tmp/out")" "$(cat "$tmp/err")"
+fi
+
+# The same through a pipe: chunking differs, replies do not.
+rm -f "$tmp/c.db" "$tmp/c.db-wal"
+# shellcheck disable=SC2002 # a pipe, not a file, is the point
+cat "$tmp/long.in" | rsh "$tmp/c.db" >"$tmp/out" 2>"$tmp/err"
+st=$?
+if cmp -s "$tmp/exp" "$tmp/out" && [ $st -eq 1 ]; then
+	ok "long lines through a pipe"
+else
+	not_ok "long lines through a pipe" "status $st" "$(diff -u "$tmp/exp" "$tmp/out")"
+fi
+
+# A last line without newline that is too long.
+rm -f "$tmp/c.db" "$tmp/c.db-wal"
+awk 'BEGIN { printf "insert 1 a\n"; for (i = 0; i < 70000; i++) printf "x" }' | rsh "$tmp/c.db" >"$tmp/out" 2>&1
+st=$?
+printf 'Executed.\nParse error: line too long\n' >"$tmp/exp"
+if cmp -s "$tmp/exp" "$tmp/out" && [ $st -eq 1 ]; then
+	ok "an overlong last line without newline fails at end of input"
+else
+	not_ok "an overlong last line without newline fails at end of input" "status $st" \
+		"$(diff -u "$tmp/exp" "$tmp/out")"
+fi
+
+echo "1..$n"
+exit $fail
