@@ -32,12 +32,15 @@
  * Ordering rules (what is made durable before what).
  *  Commit:     TXN frame appended -> WAL fsync (sync=full) -> success
  *              reported.  This is the commit point.
- *  Checkpoint: PAGE frames for every dirty page (page 0 with the new applied
- *              sequence) + CKPT_END appended -> WAL fsync -> pages written
- *              into DBFILE -> DBFILE fsync -> WAL reset (new salts,
- *              truncated, fsync).  A crash before the WAL fsync leaves an
- *              incomplete block that recovery ignores; a crash after it is
- *              redone from the block (copying pages is idempotent).
+ *  Checkpoint: pages past the checkpointed page count written into DBFILE
+ *              -> PAGE frames for page 0 (new applied sequence) and every
+ *              other dirty page + CKPT_END appended -> DBFILE fsync -> WAL
+ *              fsync -> those pages written into DBFILE -> DBFILE fsync ->
+ *              WAL reset (new salts, truncated, fsync).  A crash before the
+ *              WAL fsync leaves an incomplete block that recovery ignores
+ *              (pages past the old page count are unreferenced garbage); a
+ *              crash after it is redone from the block (copying pages is
+ *              idempotent).
  *  With sync=normal the commit fsync is skipped; with sync=off every fsync.
  *
  * States (function making the transition):
@@ -88,6 +91,7 @@ struct pager {
 	struct os_file *file;     /* DBFILE */
 	struct wal *wal;          /* the log */
 	struct header hdr;        /* header of the newest state (memory) */
+	uint32_t disk_pages;      /* page count of the checkpointed state in DBFILE */
 	int header_dirty;         /* hdr differs from page 0 on disk */
 
 	struct page **hash;       /* buckets */
@@ -754,6 +758,7 @@ static int load_state(struct pager *pager, struct rowfs_err *err)
 			goto out_free;
 		}
 	}
+	pager->disk_pages = pager->hdr.page_count;
 	pager->last_seq = pager->hdr.applied_seq;
 	if (block.max_txn_seq > pager->last_seq)
 		pager->last_seq = block.max_txn_seq;
@@ -1012,14 +1017,26 @@ static int write_pages(struct pager *pager, struct page **list, uint32_t n, uint
 	return ROWFS_OK;
 }
 
+/*
+ * Checkpoint.  Pages numbered below the checkpointed page count (old pages)
+ * are overwritten in place, so they go through the WAL block first; pages
+ * past it (new pages) are not part of the checkpointed state, so they are
+ * written straight into DBFILE and made durable before the block's
+ * CKPT_END can be: a sequential load then writes its pages once, not twice.
+ *   1. new pages -> DBFILE                      (no fsync yet)
+ *   2. header + old pages + CKPT_END -> WAL
+ *   3. fsync DBFILE (new pages durable), fsync WAL (block durable)
+ *   4. header + old pages -> DBFILE, fsync DBFILE
+ *   5. reset the WAL
+ */
 int pager_checkpoint(struct pager *pager, struct rowfs_err *err)
 {
 	const size_t buf_pages = 64;
 	int do_sync = pager->cfg.sync != ROWFS_SYNC_OFF;
 	struct page **list = NULL;
 	struct header next = pager->hdr;
-	uint8_t *buf = NULL, end[8];
-	uint32_t i, n;
+	uint8_t *buf = NULL, *hdr_page = NULL, end[8];
+	uint32_t i, n, n_old;
 	int rc;
 
 	if (pager->cfg.read_only)
@@ -1042,36 +1059,47 @@ int pager_checkpoint(struct pager *pager, struct rowfs_err *err)
 	if (rc)
 		return rc;
 	n = pager->dirty_count;
+	for (n_old = 0; n_old < n && list[n_old]->pgno < pager->disk_pages; n_old++)
+		;
 	buf = malloc(buf_pages * PAGE_SIZE);
-	if (!buf) {
+	hdr_page = malloc(PAGE_SIZE);
+	if (!buf || !hdr_page) {
 		rc = rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
 		goto out_free;
 	}
 	next.applied_seq = pager->last_seq;
 	next.change_counter++;
-	header_encode(&next, buf);
+	header_encode(&next, hdr_page);
 
-	/* 1: the block into the WAL, durable before DBFILE is touched */
-	rc = wal_append(pager->wal, WAL_FRAME_PAGE, 0, buf, PAGE_SIZE, err);
-	for (i = 0; rc == ROWFS_OK && i < n; i++)
+	/* 1 */
+	rc = write_pages(pager, list + n_old, n - n_old, buf, buf_pages, err);
+	/* 2 */
+	if (rc == ROWFS_OK)
+		rc = wal_append(pager->wal, WAL_FRAME_PAGE, 0, hdr_page, PAGE_SIZE, err);
+	for (i = 0; rc == ROWFS_OK && i < n_old; i++)
 		rc = wal_append(pager->wal, WAL_FRAME_PAGE, list[i]->pgno, list[i]->data, PAGE_SIZE,
 				err);
-	put_u32(end, n + 1);
+	put_u32(end, n_old + 1);
 	put_u32(end + 4, 0);
 	if (rc == ROWFS_OK)
 		rc = wal_append(pager->wal, WAL_FRAME_CKPT_END, next.applied_seq, end, sizeof(end), err);
+	/* 3 */
+	if (rc == ROWFS_OK && do_sync && n_old < n) {
+		pager->db_fsyncs++;
+		rc = os_sync(pager->file, err);
+	}
 	if (rc == ROWFS_OK)
 		rc = wal_sync(pager->wal, do_sync, err);
-	/* 2: pages in place, then DBFILE durable */
+	/* 4 */
 	if (rc == ROWFS_OK)
-		rc = os_write(pager->file, buf, PAGE_SIZE, 0, err);
+		rc = os_write(pager->file, hdr_page, PAGE_SIZE, 0, err);
 	if (rc == ROWFS_OK)
-		rc = write_pages(pager, list, n, buf, buf_pages, err);
+		rc = write_pages(pager, list, n_old, buf, buf_pages, err);
 	if (rc == ROWFS_OK && do_sync) {
 		pager->db_fsyncs++;
 		rc = os_sync(pager->file, err);
 	}
-	/* 3: the log starts over */
+	/* 5 */
 	if (rc == ROWFS_OK)
 		rc = wal_reset(pager->wal, do_sync, err);
 	if (rc) {
@@ -1079,6 +1107,7 @@ int pager_checkpoint(struct pager *pager, struct rowfs_err *err)
 		goto out_free;
 	}
 	pager->hdr = next;
+	pager->disk_pages = next.page_count;
 	pager->header_dirty = 0;
 	for (i = 0; i < n; i++) {
 		list[i]->dirty = 0;
@@ -1089,6 +1118,7 @@ int pager_checkpoint(struct pager *pager, struct rowfs_err *err)
 	pager->checkpoints++;
 	cache_trim(pager);
 out_free:
+	free(hdr_page);
 	free(buf);
 	free(list);
 	return rc;
