@@ -1,0 +1,52 @@
+#!/bin/sh
+# Build rowfs from scratch and run the whole test suite: unit tests (check),
+# shell tests against real FUSE mounts, then the same again in an
+# AddressSanitizer + UndefinedBehaviorSanitizer build.
+#   ./check.sh           everything (what CI runs)
+#   ./check.sh --quick   the normal build only
+set -eu
+top=$(cd "$(dirname "$0")" && pwd)
+cd "$top"
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+
+sh scripts/deps.sh
+# Mount tests must run, never skip: a missing /dev/fuse is a failure.
+ROWFS_REQUIRE_FUSE=1
+export ROWFS_REQUIRE_FUSE
+
+pass=0
+fail=0
+run_suite() {
+	name=$1
+	dir=$2
+	shift 2
+	echo "== $name: building in $dir"
+	sh scripts/build.sh "$dir" "$@"
+	echo "== $name: make check"
+	if make -C "$dir" -j2 check >"$dir/check.out" 2>&1; then status=0; else status=1; fi
+	grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP|# )' "$dir/check.out" | grep -v '^# *$' || true
+	p=$(awk '/^# PASS:/ {s+=$3} END {print s+0}' "$dir/check.out")
+	f=$(awk '/^# (FAIL|ERROR|XPASS):/ {s+=$3} END {print s+0}' "$dir/check.out")
+	pass=$((pass + p))
+	fail=$((fail + f))
+	if [ "$status" -ne 0 ] || [ "$f" -ne 0 ]; then
+		fail=$((fail + (f == 0)))
+		echo "== $name: FAILED; logs:"
+		for log in $(grep -lE '^(FAIL|ERROR)' "$dir"/tests/*.log "$dir"/tests/unit/*.log 2>/dev/null); do
+			echo "---- $log"
+			tail -n 60 "$log"
+		done
+		tail -n 30 "$dir/check.out"
+	fi
+}
+
+run_suite "normal build" "$top/build"
+if [ "$quick" -eq 0 ]; then
+	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=1
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+	export ASAN_OPTIONS UBSAN_OPTIONS
+	run_suite "sanitizer build" "$top/build-asan" --enable-sanitizers CC=clang
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,17 @@
+#!/bin/sh
+# Install what rowfs needs to build and test, from Debian's archive.
+# Only packages that are missing are installed; needs root (or sudo).
+set -eu
+PKGS="build-essential autoconf automake pkg-config libfuse3-dev fuse3 check libedit-dev
+      clang sqlite3 python3 less util-linux procps"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "installing:$missing"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
