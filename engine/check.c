@@ -10,7 +10,11 @@
  * What is checked, in order:
  *
  *   1. Header (page 0): page count >= 2, root in [1, page count), free-list
- *      head 0 or in range, free-list count < page count.
+ *      head 0 or in range, free-list count < page count, and the page count
+ *      no larger than DBFILE plus what its WAL could have added (every WAL
+ *      record can grow the tree by at most BTREE_MAX_DEPTH + 1 pages).  A
+ *      larger count is reported and the check goes on with that bound, so
+ *      a damaged count cannot make the bitmaps or the audit huge.
  *   2. The B-tree, walked depth-first from the root with a depth limit
  *      (BTREE_MAX_DEPTH) and a bitmap of visited pages:
  *        a. node type and count fields are in bounds (node_valid); a node
@@ -59,6 +63,7 @@
 #include "btree_int.h"
 #include "db_int.h"
 #include "format.h"
+#include "os.h"
 #include "pager.h"
 #include "row.h"
 #include "wal.h"
@@ -322,15 +327,48 @@ static void walk(struct checker *c, uint32_t pgno, uint32_t parent, uint32_t dep
 	}
 }
 
+/*
+ * Most pages DBFILE and its WAL can account for: the file's pages plus
+ * BTREE_MAX_DEPTH + 1 per WAL record (a split at every level and a new
+ * root), plus the two pages of an empty database held in memory.
+ * UINT32_MAX when the file size cannot be read (no bound then).
+ */
+static uint32_t plausible_pages(struct checker *c, const char *path)
+{
+	struct rowfs_err ferr = { 0 };
+	struct pager_stats ps;
+	struct os_file *file;
+	uint64_t size, bound;
+
+	if (os_open(os_default(), path, O_RDONLY, &file, &ferr) != ROWFS_OK)
+		return UINT32_MAX;
+	if (os_size(file, &size, &ferr) != ROWFS_OK)
+		size = UINT64_MAX;
+	os_close(file);
+	if (size == UINT64_MAX)
+		return UINT32_MAX;
+	pager_get_stats(c->pager, &ps);
+	bound = size / PAGE_SIZE + 2 +
+		(ps.wal_bytes / CHECK_RECORD_SIZE + 1) * (BTREE_MAX_DEPTH + 1);
+	return bound > UINT32_MAX ? UINT32_MAX : (uint32_t)bound;
+}
+
 /* Header fields; returns 1 if the tree can be walked. */
-static int check_header(struct checker *c)
+static int check_header(struct checker *c, const char *path)
 {
 	uint32_t head = pager_free_head(c->pager);
 	uint32_t free_count = pager_free_count(c->pager);
+	uint32_t bound;
 
 	if (c->page_count < 2) {
 		report(c, "Header: page count %" PRIu32 " is less than 2", c->page_count);
 		return 0;
+	}
+	bound = plausible_pages(c, path);
+	if (c->page_count > bound) {
+		report(c, "Header: page count %" PRIu32 " is more than the file and its WAL can "
+		       "hold (at most %" PRIu32 ")", c->page_count, bound);
+		c->page_count = bound;
 	}
 	if (head >= c->page_count)
 		report(c, "Header: free-list head %" PRIu32 " out of range (page count %" PRIu32 ")",
@@ -383,17 +421,26 @@ static void check_free_list(struct checker *c)
 		       expected, length);
 }
 
+/* 1 if page pgno was reached by the tree or the free list. */
+static int page_used(const struct checker *c, uint32_t pgno)
+{
+	return bit_test(c->in_tree, pgno) || bit_test(c->in_free, pgno);
+}
+
 /* LMDB's audit: every page is in the tree or on the free list. */
 static void check_accounting(struct checker *c)
 {
 	uint32_t pgno, start;
 
 	for (pgno = 1; pgno < c->page_count && !stopped(c); pgno++) {
-		if (bit_test(c->in_tree, pgno) || bit_test(c->in_free, pgno))
+		/* Skip whole bytes of used pages quickly. */
+		while ((pgno & 7) == 0 && pgno + 8 <= c->page_count &&
+		       (c->in_tree[pgno >> 3] | c->in_free[pgno >> 3]) == 0xff)
+			pgno += 8;
+		if (pgno >= c->page_count || page_used(c, pgno))
 			continue;
 		start = pgno;
-		while (pgno + 1 < c->page_count && !bit_test(c->in_tree, pgno + 1) &&
-		       !bit_test(c->in_free, pgno + 1))
+		while (pgno + 1 < c->page_count && !page_used(c, pgno + 1))
 			pgno++;
 		if (start == pgno)
 			report(c, "Page %" PRIu32 ": never used (neither in the tree nor on the free list)",
@@ -499,7 +546,7 @@ int rowfs_check(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, uint64_t *pr
 	struct key_range all = { 0, 0, 0, 0 };
 	struct checker c;
 	size_t map_bytes;
-	int rc = ROWFS_OK;
+	int header_ok, rc = ROWFS_OK;
 
 	*problems = 0;
 	memset(&c, 0, sizeof(c));
@@ -511,6 +558,7 @@ int rowfs_check(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, uint64_t *pr
 	c.page_count = pager_page_count(c.pager);
 	c.root = pager_root(c.pager);
 
+	header_ok = check_header(&c, rowfs_db_path(db));
 	map_bytes = ((size_t)c.page_count + 7) / 8 + 1;
 	c.in_tree = calloc(map_bytes, 1);
 	c.in_free = calloc(map_bytes, 1);
@@ -520,7 +568,7 @@ int rowfs_check(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, uint64_t *pr
 		goto out_free;
 	}
 
-	if (check_header(&c)) {
+	if (header_ok) {
 		walk(&c, c.root, 0, 0, &all);
 		if (!stopped(&c) && c.prev_leaf != 0 && c.prev_leaf_next != 0)
 			report(&c, "Page %" PRIu32 ": last leaf's next is %" PRIu32 ", expected 0",

@@ -1,0 +1,778 @@
+/*
+ * check_fsck.c - unit tests of the integrity check (engine/check.c,
+ * rowfs_check()).
+ *
+ * Owns: clean databases of several sizes (and a crash-state copy with
+ * committed transactions only in the WAL) report no problem; copies damaged
+ * at computed offsets (swapped keys, broken sibling pointer, a page
+ * referenced twice, wrong parent, undecodable row, bad node type, wrong row
+ * count, free-list cycle, impossible page count) report the right kind of
+ * problem; a file that is not a database fails to open; and random byte
+ * flips never crash the open or the check.
+ *
+ * Databases are built through the public API, closed (which checkpoints,
+ * so every row is in DBFILE), then copied and damaged with pwrite.  Header
+ * edits recompute the header checksum as pager.c does.
+ */
+#include <config.h>
+
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "btree_int.h"
+#include "db_int.h"
+#include "format.h"
+#include "row.h"
+#include "rowfs.h"
+#include "wal.h"
+
+static char dir[4096];
+
+static void setup(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(dir, sizeof(dir), "%s/check_fsck.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char p[4400];
+
+	if (d) {
+		while ((de = readdir(d))) {
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+			unlink(p);
+		}
+		closedir(d);
+	}
+	rmdir(dir);
+}
+
+/* ---- helpers ---------------------------------------------------------- */
+
+/* path of NAME inside the test directory (static buffer per slot). */
+static const char *in_dir(const char *name)
+{
+	static char bufs[4][4400];
+	static int slot;
+	char *p = bufs[slot++ & 3];
+
+	snprintf(p, sizeof(bufs[0]), "%s/%s", dir, name);
+	return p;
+}
+
+/* Reply sink that discards. */
+static int discard(void *ctx, const char *text, size_t len)
+{
+	(void)ctx;
+	(void)text;
+	(void)len;
+	return 0;
+}
+
+/*
+ * Build a database of count rows: ids 1..count in order, or shuffled by a
+ * fixed permutation (stride, which must be prime to count).  One
+ * transaction; closed, so the rows are checkpointed into DBFILE.
+ */
+static void build(const char *path, uint32_t count, uint32_t stride)
+{
+	struct rowfs_config cfg = { .path = path };
+	struct rowfs_err err = { 0 };
+	struct rowfs_db *db;
+	char line[64];
+	uint32_t i, id;
+	int n;
+
+	ck_assert_int_eq(rowfs_open(&cfg, &db, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	for (i = 0; i < count; i++) {
+		id = stride ? (uint32_t)(((uint64_t)i * stride) % count) + 1 : i + 1;
+		n = snprintf(line, sizeof(line), "insert %u user_%u", id, id);
+		ck_assert_msg(rowfs_exec(db, line, (size_t)n, discard, NULL, &err) == ROWFS_OK,
+			      "%s: %s", line, err.msg);
+	}
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_close(db, &err), ROWFS_OK);
+}
+
+/* Copy src to dst (dst created or truncated). */
+static void copy_file(const char *src, const char *dst)
+{
+	char buf[65536];
+	ssize_t n;
+	int in, out;
+
+	in = open(src, O_RDONLY);
+	ck_assert_int_ge(in, 0);
+	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_ge(out, 0);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		ck_assert_int_eq(write(out, buf, (size_t)n), n);
+	ck_assert_int_eq(n, 0);
+	close(in);
+	close(out);
+}
+
+static void read_page(const char *path, uint32_t pgno, uint8_t *buf)
+{
+	int fd = open(path, O_RDONLY);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, buf, PAGE_SIZE, (off_t)pgno * PAGE_SIZE), PAGE_SIZE);
+	close(fd);
+}
+
+static void write_page(const char *path, uint32_t pgno, const uint8_t *buf)
+{
+	int fd = open(path, O_WRONLY);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, buf, PAGE_SIZE, (off_t)pgno * PAGE_SIZE), PAGE_SIZE);
+	close(fd);
+}
+
+/* Rewrite the header checksum after an edit (pager.c: s[0] ^ s[1]). */
+static void fix_header_checksum(uint8_t *hdr)
+{
+	uint32_t s[2] = { 0, 0 };
+
+	wal_checksum(hdr, HDR_CHECKSUM_OFFSET, s);
+	put_u32(hdr + HDR_CHECKSUM_OFFSET, s[0] ^ s[1]);
+}
+
+/* Edit a u32 header field and fix the checksum. */
+static void set_header_u32(const char *path, uint32_t offset, uint32_t value)
+{
+	uint8_t page[PAGE_SIZE];
+
+	read_page(path, 0, page);
+	put_u32(page + offset, value);
+	fix_header_checksum(page);
+	write_page(path, 0, page);
+}
+
+static uint32_t header_u32(const char *path, uint32_t offset)
+{
+	uint8_t page[PAGE_SIZE];
+
+	read_page(path, 0, page);
+	return get_u32(page + offset);
+}
+
+/* What one check produced. */
+struct result {
+	int open_rc;                 /* rowfs_open's code */
+	int check_rc;                /* rowfs_check's code (-1: not run) */
+	uint64_t problems;           /* problems reported */
+	char text[16384];            /* the report, cut to fit */
+	size_t len;                  /* bytes in text */
+	unsigned lines;              /* emitted lines */
+	char open_msg[256];          /* rowfs_open's message */
+};
+
+/* Sink that keeps the report and checks that every piece is one line. */
+static int capture(void *ctx, const char *text, size_t len)
+{
+	struct result *r = ctx;
+	size_t room = sizeof(r->text) - 1 - r->len;
+
+	ck_assert_uint_gt(len, 0);
+	ck_assert_msg(text[len - 1] == '\n', "problem lines end with a newline");
+	ck_assert_ptr_null(memchr(text, '\n', len - 1));
+	r->lines++;
+	if (len > room)
+		len = room;
+	memcpy(r->text + r->len, text, len);
+	r->len += len;
+	r->text[r->len] = '\0';
+	return 0;
+}
+
+/* Open path read-only, check it, close it. */
+static void run_check(const char *path, struct result *r)
+{
+	struct rowfs_config cfg = { .path = path, .read_only = 1 };
+	struct rowfs_err err = { 0 };
+	struct rowfs_db *db;
+
+	memset(r, 0, sizeof(*r));
+	r->check_rc = -1;
+	r->open_rc = rowfs_open(&cfg, &db, &err);
+	snprintf(r->open_msg, sizeof(r->open_msg), "%s", err.msg);
+	if (r->open_rc != ROWFS_OK)
+		return;
+	r->check_rc = rowfs_check(db, capture, r, &r->problems, &err);
+	rowfs_close(db, &err);
+}
+
+/* Check path and expect a clean report. */
+static void expect_clean(const char *path)
+{
+	struct result r;
+
+	run_check(path, &r);
+	ck_assert_msg(r.open_rc == ROWFS_OK, "open: %s", r.open_msg);
+	ck_assert_int_eq(r.check_rc, ROWFS_OK);
+	ck_assert_msg(r.problems == 0, "unexpected problems:\n%s", r.text);
+	ck_assert_uint_eq(r.len, 0);
+}
+
+/* Check path and expect problems, one of whose lines contains needle. */
+static void expect_problem(const char *path, const char *needle)
+{
+	struct result r;
+
+	run_check(path, &r);
+	ck_assert_msg(r.open_rc == ROWFS_OK, "open: %s", r.open_msg);
+	ck_assert_int_eq(r.check_rc, ROWFS_OK);
+	ck_assert_msg(r.problems > 0, "no problem found, expected '%s'", needle);
+	ck_assert_msg(strstr(r.text, needle) != NULL, "expected '%s' in:\n%s", needle, r.text);
+	ck_assert_uint_eq(r.lines, r.problems < 1001 ? r.problems : 1001);
+}
+
+/* The 200-row database and its root (internal, two leaves). */
+static const char *db200(uint32_t *root, uint8_t *root_page)
+{
+	const char *path = in_dir("200.db");
+
+	build(path, 200, 0);
+	*root = header_u32(path, HDR_ROOT_OFFSET);
+	read_page(path, *root, root_page);
+	ck_assert_uint_eq(node_type(root_page), NODE_INTERNAL);
+	ck_assert_uint_ge(internal_num_keys(root_page), 1);
+	return path;
+}
+
+/* ---- clean databases --------------------------------------------------- */
+
+START_TEST(test_clean_empty)
+{
+	const char *path = in_dir("empty.db");
+
+	build(path, 0, 0);
+	expect_clean(path);
+}
+END_TEST
+
+START_TEST(test_clean_1)
+{
+	const char *path = in_dir("1.db");
+
+	build(path, 1, 0);
+	expect_clean(path);
+}
+END_TEST
+
+START_TEST(test_clean_200)
+{
+	const char *path = in_dir("200.db");
+
+	build(path, 200, 0);
+	expect_clean(path);
+}
+END_TEST
+
+START_TEST(test_clean_20000_shuffled)
+{
+	const char *path = in_dir("20000.db");
+
+	build(path, 20000, 7919);
+	expect_clean(path);
+}
+END_TEST
+
+START_TEST(test_clean_20000_sequential)
+{
+	const char *path = in_dir("20000s.db");
+
+	build(path, 20000, 0);
+	expect_clean(path);
+}
+END_TEST
+
+/*
+ * Committed transactions that live only in the WAL (copies taken while the
+ * database is open, as a crash leaves them) are checked after replay.
+ */
+START_TEST(test_clean_crash_state)
+{
+	struct rowfs_config cfg = { .path = in_dir("live.db") };
+	struct rowfs_err err = { 0 };
+	struct rowfs_db *db;
+	struct result r;
+	char line[64];
+	int i, n;
+
+	build(cfg.path, 150, 0);
+	ck_assert_int_eq(rowfs_open(&cfg, &db, &err), ROWFS_OK);
+	for (i = 0; i < 20; i++) {
+		ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+		n = snprintf(line, sizeof(line), "insert %d late_%d", 1000 + i, i);
+		ck_assert_int_eq(rowfs_exec(db, line, (size_t)n, discard, NULL, &err), ROWFS_OK);
+		ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	}
+	copy_file(in_dir("live.db"), in_dir("crash.db"));
+	copy_file(in_dir("live.db-wal"), in_dir("crash.db-wal"));
+	ck_assert_int_eq(rowfs_close(db, &err), ROWFS_OK);
+
+	run_check(in_dir("crash.db"), &r);
+	ck_assert_msg(r.open_rc == ROWFS_OK, "open: %s", r.open_msg);
+	ck_assert_int_eq(r.check_rc, ROWFS_OK);
+	ck_assert_msg(r.problems == 0, "unexpected problems:\n%s", r.text);
+}
+END_TEST
+
+/* An internal root with no key and only a right child is valid. */
+START_TEST(test_clean_keyless_internal_root)
+{
+	const char *path = in_dir("keyless.db");
+	uint8_t page[PAGE_SIZE];
+	uint32_t leaf, pages;
+
+	build(path, 1, 0);
+	leaf = header_u32(path, HDR_ROOT_OFFSET);
+	pages = header_u32(path, HDR_PAGE_COUNT_OFFSET);
+
+	memset(page, 0, sizeof(page));
+	set_node_type(page, NODE_INTERNAL);
+	set_node_root(page, 1);
+	set_node_parent(page, 0);
+	set_internal_num_keys(page, 0);
+	set_internal_right_child(page, leaf);
+	write_page(path, pages, page);
+
+	read_page(path, leaf, page);
+	set_node_root(page, 0);
+	set_node_parent(page, pages);
+	write_page(path, leaf, page);
+
+	set_header_u32(path, HDR_ROOT_OFFSET, pages);
+	set_header_u32(path, HDR_PAGE_COUNT_OFFSET, pages + 1);
+	expect_clean(path);
+}
+END_TEST
+
+/* A well-formed free list of two pages is accounted for. */
+START_TEST(test_clean_free_list)
+{
+	const char *path = in_dir("free.db");
+	uint8_t page[PAGE_SIZE];
+	uint32_t pages;
+
+	build(path, 200, 0);
+	pages = header_u32(path, HDR_PAGE_COUNT_OFFSET);
+	memset(page, 0, sizeof(page));
+	set_node_type(page, NODE_FREE);
+	put_u32(page + FREE_PAGE_NEXT_OFFSET, pages + 1);
+	write_page(path, pages, page);
+	put_u32(page + FREE_PAGE_NEXT_OFFSET, 0);
+	write_page(path, pages + 1, page);
+	set_header_u32(path, HDR_PAGE_COUNT_OFFSET, pages + 2);
+	set_header_u32(path, HDR_FREE_HEAD_OFFSET, pages);
+	set_header_u32(path, HDR_FREE_COUNT_OFFSET, 2);
+	expect_clean(path);
+}
+END_TEST
+
+/* ---- damage ------------------------------------------------------------ */
+
+START_TEST(test_swapped_keys)
+{
+	uint8_t root_page[PAGE_SIZE], page[PAGE_SIZE], cell[LEAF_NODE_CELL_SIZE];
+	uint32_t root, leaf;
+	const char *path = db200(&root, root_page);
+
+	leaf = internal_child(root_page, 0);
+	read_page(path, leaf, page);
+	memcpy(cell, leaf_cell(page, 0), LEAF_NODE_CELL_SIZE);
+	memcpy(leaf_cell(page, 0), leaf_cell(page, 1), LEAF_NODE_CELL_SIZE);
+	memcpy(leaf_cell(page, 1), cell, LEAF_NODE_CELL_SIZE);
+	write_page(path, leaf, page);
+	expect_problem(path, "keys out of order");
+}
+END_TEST
+
+START_TEST(test_key_outside_parent_range)
+{
+	uint8_t root_page[PAGE_SIZE], page[PAGE_SIZE];
+	uint32_t root, leaf, last;
+	const char *path = db200(&root, root_page);
+
+	/* The last key of the left leaf made larger than the separator. */
+	leaf = internal_child(root_page, 0);
+	read_page(path, leaf, page);
+	last = leaf_num_cells(page) - 1;
+	put_u32(leaf_cell(page, last), 100000);
+	put_u32(leaf_cell(page, last) + LEAF_NODE_VALUE_OFFSET + ID_OFFSET, 100000);
+	write_page(path, leaf, page);
+	expect_problem(path, "out of its parent's range");
+}
+END_TEST
+
+START_TEST(test_broken_sibling_pointer)
+{
+	uint8_t root_page[PAGE_SIZE], page[PAGE_SIZE];
+	uint32_t root, leaf;
+	const char *path = db200(&root, root_page);
+
+	leaf = internal_child(root_page, 0);
+	read_page(path, leaf, page);
+	ck_assert_uint_ne(leaf_next(page), 0);
+	set_leaf_next(page, 0);
+	write_page(path, leaf, page);
+	expect_problem(path, "next leaf is 0, expected");
+}
+END_TEST
+
+START_TEST(test_last_leaf_next_not_zero)
+{
+	uint8_t root_page[PAGE_SIZE], page[PAGE_SIZE];
+	uint32_t root, leaf;
+	const char *path = db200(&root, root_page);
+
+	leaf = internal_right_child(root_page);
+	read_page(path, leaf, page);
+	set_leaf_next(page, internal_child(root_page, 0));
+	write_page(path, leaf, page);
+	expect_problem(path, "last leaf's next is");
+}
+END_TEST
+
+START_TEST(test_page_referenced_twice)
+{
+	uint8_t root_page[PAGE_SIZE];
+	uint32_t root;
+	const char *path = db200(&root, root_page);
+
+	set_internal_right_child(root_page, internal_child(root_page, 0));
+	write_page(path, root, root_page);
+	expect_problem(path, "referenced more than once");
+	expect_problem(path, "never used");
+}
+END_TEST
+
+START_TEST(test_wrong_parent_and_root_flag)
+{
+	uint8_t root_page[PAGE_SIZE], page[PAGE_SIZE];
+	uint32_t root, leaf;
+	const char *path = db200(&root, root_page);
+
+	leaf = internal_child(root_page, 0);
+	read_page(path, leaf, page);
+	set_node_parent(page, leaf);
+	set_node_root(page, 1);
+	write_page(path, leaf, page);
+	expect_problem(path, "parent pointer is");
+	expect_problem(path, "is_root flag is 1, expected 0");
+}
+END_TEST
+
+START_TEST(test_row_does_not_decode)
+{
+	uint8_t root_page[PAGE_SIZE], page[PAGE_SIZE];
+	uint32_t root, leaf;
+	const char *path = db200(&root, root_page);
+
+	leaf = internal_child(root_page, 0);
+	read_page(path, leaf, page);
+	/* non-zero byte after the name's terminating zero */
+	leaf_cell(page, 3)[LEAF_NODE_VALUE_OFFSET + USERNAME_OFFSET + USERNAME_SIZE - 1] = 'x';
+	/* row id different from the key */
+	put_u32(leaf_cell(page, 4) + LEAF_NODE_VALUE_OFFSET + ID_OFFSET, 77777);
+	write_page(path, leaf, page);
+	expect_problem(path, "row does not decode");
+	expect_problem(path, "but row id 77777");
+}
+END_TEST
+
+START_TEST(test_bad_node_type)
+{
+	uint8_t root_page[PAGE_SIZE], page[PAGE_SIZE];
+	uint32_t root, leaf;
+	const char *path = db200(&root, root_page);
+
+	leaf = internal_right_child(root_page);
+	read_page(path, leaf, page);
+	set_node_type(page, 9);
+	write_page(path, leaf, page);
+	expect_problem(path, "invalid node type 9");
+}
+END_TEST
+
+START_TEST(test_cell_count_too_large)
+{
+	uint8_t root_page[PAGE_SIZE], page[PAGE_SIZE];
+	uint32_t root, leaf;
+	const char *path = db200(&root, root_page);
+
+	leaf = internal_child(root_page, 0);
+	read_page(path, leaf, page);
+	set_leaf_num_cells(page, 0xffffffffu);
+	write_page(path, leaf, page);
+	expect_problem(path, "leaf cell count 4294967295 exceeds 102");
+}
+END_TEST
+
+START_TEST(test_child_out_of_range)
+{
+	uint8_t root_page[PAGE_SIZE];
+	uint32_t root;
+	const char *path = db200(&root, root_page);
+
+	set_internal_right_child(root_page, 123456);
+	write_page(path, root, root_page);
+	expect_problem(path, "points to page 123456, out of range");
+}
+END_TEST
+
+START_TEST(test_bad_magic)
+{
+	const char *path = in_dir("magic.db");
+	uint8_t page[PAGE_SIZE];
+	struct result r;
+
+	build(path, 10, 0);
+	read_page(path, 0, page);
+	page[0] ^= 0x20;
+	write_page(path, 0, page);
+	run_check(path, &r);
+	ck_assert_int_eq(r.open_rc, ROWFS_NOTADB);
+	ck_assert_msg(strstr(r.open_msg, "not a rowfs database") != NULL, "%s", r.open_msg);
+}
+END_TEST
+
+START_TEST(test_wrong_row_count)
+{
+	const char *path = in_dir("rows.db");
+	uint8_t page[PAGE_SIZE];
+
+	build(path, 200, 0);
+	read_page(path, 0, page);
+	put_u64(page + HDR_ROW_COUNT_OFFSET, 201);
+	fix_header_checksum(page);
+	write_page(path, 0, page);
+	expect_problem(path, "row count 201, but the tree holds 200 rows");
+}
+END_TEST
+
+START_TEST(test_free_list_cycle)
+{
+	const char *path = in_dir("cycle.db");
+	uint8_t page[PAGE_SIZE];
+	uint32_t pages;
+
+	build(path, 200, 0);
+	pages = header_u32(path, HDR_PAGE_COUNT_OFFSET);
+	memset(page, 0, sizeof(page));
+	set_node_type(page, NODE_FREE);
+	put_u32(page + FREE_PAGE_NEXT_OFFSET, pages + 1);
+	write_page(path, pages, page);
+	put_u32(page + FREE_PAGE_NEXT_OFFSET, pages);
+	write_page(path, pages + 1, page);
+	set_header_u32(path, HDR_PAGE_COUNT_OFFSET, pages + 2);
+	set_header_u32(path, HDR_FREE_HEAD_OFFSET, pages);
+	set_header_u32(path, HDR_FREE_COUNT_OFFSET, 2);
+	expect_problem(path, "free list loops back");
+}
+END_TEST
+
+START_TEST(test_free_list_holds_tree_page)
+{
+	uint8_t root_page[PAGE_SIZE];
+	uint32_t root;
+	const char *path = db200(&root, root_page);
+
+	set_header_u32(path, HDR_FREE_HEAD_OFFSET, internal_child(root_page, 0));
+	set_header_u32(path, HDR_FREE_COUNT_OFFSET, 1);
+	expect_problem(path, "on the free list and in the tree");
+}
+END_TEST
+
+START_TEST(test_impossible_page_count)
+{
+	const char *path = in_dir("huge.db");
+	struct result r;
+
+	build(path, 200, 0);
+	set_header_u32(path, HDR_PAGE_COUNT_OFFSET, 0xfffffff0u);
+	run_check(path, &r);
+	if (r.open_rc != ROWFS_OK)
+		return;   /* refusing to open is fine too */
+	ck_assert_int_eq(r.check_rc, ROWFS_OK);
+	ck_assert_msg(strstr(r.text, "more than the file and its WAL can hold") != NULL, "%s",
+		      r.text);
+	ck_assert_uint_lt(r.problems, 10);
+}
+END_TEST
+
+/* ---- random damage ----------------------------------------------------- */
+
+/* A small deterministic generator (the test must be reproducible). */
+static uint32_t rng_next(uint64_t *state)
+{
+	*state = *state * 6364136223846793005ull + 1442695040888963407ull;
+	return (uint32_t)(*state >> 33);
+}
+
+/* Flip 1..8 random bytes of path; half of them in node headers. */
+static void flip_bytes(const char *path, uint64_t *state)
+{
+	struct stat st;
+	unsigned i, flips = 1 + rng_next(state) % 8;
+	uint8_t byte;
+	off_t off;
+	int fd;
+
+	ck_assert_int_eq(stat(path, &st), 0);
+	if (st.st_size == 0)
+		return;
+	fd = open(path, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	for (i = 0; i < flips; i++) {
+		if ((rng_next(state) & 1) && st.st_size >= PAGE_SIZE)
+			off = (off_t)(rng_next(state) % (uint32_t)(st.st_size / PAGE_SIZE)) * PAGE_SIZE +
+			      rng_next(state) % (LEAF_NODE_HEADER_SIZE + 8);
+		else
+			off = (off_t)(rng_next(state) % (uint32_t)st.st_size);
+		if (off >= st.st_size)
+			off = st.st_size - 1;
+		ck_assert_int_eq(pread(fd, &byte, 1, off), 1);
+		byte ^= (uint8_t)(1u << (rng_next(state) % 8));
+		if (rng_next(state) % 4 == 0)
+			byte = (uint8_t)rng_next(state);
+		ck_assert_int_eq(pwrite(fd, &byte, 1, off), 1);
+	}
+	close(fd);
+}
+
+/*
+ * Every open either fails with a damage code or the check runs.
+ * Returns 1 if damage was reported.
+ */
+static int expect_survives(const char *path, unsigned iteration)
+{
+	struct result r;
+
+	run_check(path, &r);
+	ck_assert_msg(r.open_rc == ROWFS_OK || r.open_rc == ROWFS_CORRUPT ||
+		      r.open_rc == ROWFS_NOTADB,
+		      "iteration %u: open returned %s: %s", iteration,
+		      rowfs_rc_name(r.open_rc), r.open_msg);
+	if (r.open_rc == ROWFS_OK)
+		ck_assert_msg(r.check_rc == ROWFS_OK || r.check_rc == ROWFS_CORRUPT,
+			      "iteration %u: check returned %s", iteration,
+			      rowfs_rc_name(r.check_rc));
+	return r.open_rc != ROWFS_OK || r.problems > 0;
+}
+
+START_TEST(test_random_flips_never_crash)
+{
+	const char *seed_env = getenv("ROWFS_FSCK_SEED");
+	uint64_t state = seed_env ? strtoull(seed_env, NULL, 0) : 20240601u;
+	const char *orig = in_dir("orig.db");
+	const char *copy = in_dir("flip.db");
+	unsigned i, damaged = 0;
+
+	build(orig, 2000, 1009);
+	for (i = 0; i < 200; i++) {
+		copy_file(orig, copy);
+		flip_bytes(copy, &state);
+		damaged += (unsigned)expect_survives(copy, i);
+	}
+	/* Most flips land in cells or headers and must be noticed. */
+	ck_assert_uint_gt(damaged, 100);
+}
+END_TEST
+
+/* The same with committed transactions in the WAL (crash state). */
+START_TEST(test_random_flips_with_wal)
+{
+	struct rowfs_config cfg = { .path = in_dir("wlive.db") };
+	uint64_t state = 777;
+	struct rowfs_err err = { 0 };
+	struct rowfs_db *db;
+	char line[64];
+	unsigned i;
+	int n;
+
+	build(cfg.path, 500, 0);
+	ck_assert_int_eq(rowfs_open(&cfg, &db, &err), ROWFS_OK);
+	for (i = 0; i < 30; i++) {
+		ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+		n = snprintf(line, sizeof(line), "insert %u w_%u", 5000 + i * 7, i);
+		ck_assert_int_eq(rowfs_exec(db, line, (size_t)n, discard, NULL, &err), ROWFS_OK);
+		ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	}
+	copy_file(in_dir("wlive.db"), in_dir("wsave.db"));
+	copy_file(in_dir("wlive.db-wal"), in_dir("wsave.db-wal"));
+	ck_assert_int_eq(rowfs_close(db, &err), ROWFS_OK);
+
+	for (i = 0; i < 60; i++) {
+		copy_file(in_dir("wsave.db"), in_dir("wflip.db"));
+		copy_file(in_dir("wsave.db-wal"), in_dir("wflip.db-wal"));
+		flip_bytes(in_dir(i % 2 ? "wflip.db" : "wflip.db-wal"), &state);
+		expect_survives(in_dir("wflip.db"), i);
+	}
+}
+END_TEST
+
+static Suite *fsck_suite(void)
+{
+	Suite *s = suite_create("fsck");
+	TCase *tc = tcase_create("check");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_clean_empty);
+	tcase_add_test(tc, test_clean_1);
+	tcase_add_test(tc, test_clean_200);
+	tcase_add_test(tc, test_clean_20000_shuffled);
+	tcase_add_test(tc, test_clean_20000_sequential);
+	tcase_add_test(tc, test_clean_crash_state);
+	tcase_add_test(tc, test_clean_keyless_internal_root);
+	tcase_add_test(tc, test_clean_free_list);
+	tcase_add_test(tc, test_swapped_keys);
+	tcase_add_test(tc, test_key_outside_parent_range);
+	tcase_add_test(tc, test_broken_sibling_pointer);
+	tcase_add_test(tc, test_last_leaf_next_not_zero);
+	tcase_add_test(tc, test_page_referenced_twice);
+	tcase_add_test(tc, test_wrong_parent_and_root_flag);
+	tcase_add_test(tc, test_row_does_not_decode);
+	tcase_add_test(tc, test_bad_node_type);
+	tcase_add_test(tc, test_cell_count_too_large);
+	tcase_add_test(tc, test_child_out_of_range);
+	tcase_add_test(tc, test_bad_magic);
+	tcase_add_test(tc, test_wrong_row_count);
+	tcase_add_test(tc, test_free_list_cycle);
+	tcase_add_test(tc, test_free_list_holds_tree_page);
+	tcase_add_test(tc, test_impossible_page_count);
+	tcase_add_test(tc, test_random_flips_never_crash);
+	tcase_add_test(tc, test_random_flips_with_wal);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(fsck_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
