@@ -68,16 +68,23 @@
  * Commit:     wal_append(TXN) -> wal_sync(do_sync) -> acknowledge.  A frame
  *             is only trusted after the fsync returned; a crash before that
  *             leaves either the whole frame or an invalid tail.
- * Checkpoint: wal_append(PAGE...) + wal_append(CKPT_END) -> wal_sync(1)
- *             -> write the pages into DBFILE -> fsync DBFILE -> wal_reset().
- *             The reset is only allowed once DBFILE is durable.
+ * Checkpoint: (pages past the checkpointed page count written straight into
+ *             DBFILE) -> wal_append(PAGE: page 0 and every overwritten page)
+ *             + wal_append(CKPT_END) -> fsync DBFILE -> wal_sync(1) -> the
+ *             pages written into DBFILE -> fsync DBFILE -> wal_reset().
+ *             CKPT_END must not reach the file before that first DBFILE
+ *             fsync: the write buffer guarantees it (below).  The reset is
+ *             only allowed once DBFILE is durable.
  *
  * WRITE BUFFER AND FAILURES
  *
  * Frames are built in a write buffer of up to WAL_BUF_MAX bytes and written
  * with one pwrite when it fills or at wal_sync(); larger frames are written
- * directly.  "Good" state is the log as of the last successful wal_sync(),
- * wal_scan() or wal_reset().  When a write or fsync fails, the WAL forgets
+ * directly.  The buffer is flushed only to make room for a new frame, which
+ * then goes into the buffer: so the newest frame (if it fits the buffer)
+ * never reaches the file before the next wal_append() or wal_sync().
+ * "Good" state is the log as of the last successful wal_sync(), wal_scan()
+ * or wal_reset().  When a write or fsync fails, the WAL forgets
  * every frame after the good state (the in-memory end, count and checksum
  * go back; the file is truncated there, best effort, so a later scan does
  * not resurrect a frame whose commit was reported as failed) and becomes

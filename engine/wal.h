@@ -45,58 +45,87 @@ typedef int (*wal_frame_fn)(void *ctx, uint32_t type, uint64_t seq, const uint8_
 			    uint32_t len, uint64_t offset);
 
 /*
- * wal_open - open or create the WAL at path.  read_only: open O_RDONLY and
- * never write; a missing WAL is then treated as empty (not created).
- * A missing, empty or header-invalid WAL in read-write mode is (re)initialised
- * with a fresh header (fsynced unless do_sync is 0).  A header with the wrong
- * magic/version/page size is ROWFS_CORRUPT only when it is not simply
- * torn (a file shorter than the header counts as empty).
- * Returns ROWFS_OK, ROWFS_IOERR, ROWFS_NOMEM.
+ * wal_open - open or create the WAL at path (os NULL = the real OS) and
+ * read its header.  read_only: open O_RDONLY and never write; a missing WAL
+ * is then treated as empty (not created) and wal_size() is 0.
+ * A missing, empty, short or checksum-invalid header is an empty log: in
+ * read-write mode it is rewritten with fresh salts (file and, for a new
+ * file, its directory fsynced unless do_sync is 0); read-only it is left
+ * alone.  A header whose checksum matches but whose version or page size
+ * is not ours is ROWFS_CORRUPT and the file is left untouched.  do_sync
+ * also governs the fsync after wal_scan() cuts a torn tail.
+ * The caller owns *out (wal_close).  Returns ROWFS_OK, ROWFS_IOERR,
+ * ROWFS_CORRUPT, ROWFS_NOMEM; *out is NULL on failure.
  */
 int wal_open(const struct os *os, const char *path, int read_only, int do_sync,
 	     struct wal **out, struct rowfs_err *err);
 
-/* wal_close - free; does not sync or truncate. */
+/*
+ * wal_close - free; NULL is fine.  Does not sync or truncate: frames still
+ * in the write buffer (appended, no wal_sync yet) are discarded.
+ */
 void wal_close(struct wal *wal);
 
 /*
- * wal_scan - validate frames from the start and call fn for each valid one.
- * Stops silently at the first invalid frame (bad type/length, checksum or
- * short file).  Afterwards the append position is the end of the valid
- * prefix (in read-write mode the file is truncated there), so new frames
- * overwrite any torn tail.  Must be called once after wal_open before
- * wal_append.  Returns ROWFS_OK, ROWFS_IOERR, ROWFS_NOMEM, or fn's code.
+ * wal_scan - re-read the header, validate frames from the start and call fn
+ * (may be NULL) for each valid one, in file order.  Stops silently at the
+ * first invalid frame (bad type/length, checksum or short file).
+ * Afterwards the append position is the end of the valid prefix (in
+ * read-write mode the file is truncated there), so new frames continue the
+ * chain over any torn tail.  Must be called after wal_open before
+ * wal_append; may be called again at any time (it drops unsynced buffered
+ * frames and clears the broken state left by a failed write or fsync).
+ * Returns ROWFS_OK, ROWFS_IOERR, ROWFS_CORRUPT (foreign header),
+ * ROWFS_NOMEM, or fn's code (then wal_append refuses until a good scan).
  */
 int wal_scan(struct wal *wal, wal_frame_fn fn, void *ctx, struct rowfs_err *err);
 
 /*
- * wal_append - append one frame (len must be a multiple of 8).  May buffer;
- * nothing is durable until wal_sync().  Returns ROWFS_OK, ROWFS_IOERR,
- * ROWFS_FULL, ROWFS_NOMEM, ROWFS_READONLY.
+ * wal_append - append one frame (len must be a multiple of 8, at most
+ * WAL_MAX_PAYLOAD; payload is copied).  Frames go to a write buffer of
+ * 1 MiB that is written when full; nothing is durable until wal_sync().
+ * Guarantee the pager's checkpoint relies on: a frame of at most 1 MiB is
+ * not written to the file before the next wal_append() or wal_sync(), so
+ * the last frame appended (CKPT_END) reaches the file only at wal_sync().
+ * On a write failure every frame since the last successful wal_sync() is
+ * forgotten and the WAL is broken (see wal_sync).  Returns ROWFS_OK,
+ * ROWFS_IOERR (also: broken), ROWFS_FULL, ROWFS_NOMEM, ROWFS_READONLY,
+ * ROWFS_ERROR (bad type or length, or no wal_scan yet).
  */
 int wal_append(struct wal *wal, uint32_t type, uint64_t seq, const void *payload,
 	       uint32_t len, struct rowfs_err *err);
 
 /*
- * wal_sync - write any buffered frames; then fsync if do_sync.
- * Returns ROWFS_OK, ROWFS_IOERR, ROWFS_FULL.
+ * wal_sync - write any buffered frames; then fsync if do_sync and anything
+ * was written since the last fsync.  On success the frames appended so far
+ * become the WAL's "good" state.  On failure they are forgotten (size,
+ * count and checksum chain go back to the good state, and the file is cut
+ * there, best effort, so a rescan does not bring back a frame whose commit
+ * failed) and the WAL is broken: wal_append and wal_sync return ROWFS_IOERR
+ * until wal_scan() or a successful wal_reset().  A failed fsync is never
+ * retried.  Read-only: a no-op.  Returns ROWFS_OK, ROWFS_IOERR, ROWFS_FULL.
  */
 int wal_sync(struct wal *wal, int do_sync, struct rowfs_err *err);
 
 /*
- * wal_reset - start a new generation: new salts, checkpoint sequence + 1,
- * header rewritten, file truncated to the header, fsync if do_sync.
- * Returns ROWFS_OK, ROWFS_IOERR.
+ * wal_reset - start a new generation: buffered frames dropped, new salts,
+ * checkpoint sequence + 1, file truncated to the header size and the header
+ * rewritten, fsync if do_sync.  Only once DBFILE holds (durably) everything
+ * the log held.  On failure the WAL is broken.  Returns ROWFS_OK,
+ * ROWFS_IOERR, ROWFS_FULL, ROWFS_READONLY.
  */
 int wal_reset(struct wal *wal, int do_sync, struct rowfs_err *err);
 
-/* Size in bytes of the valid log (header + frames appended or scanned). */
+/*
+ * Size in bytes of the valid log (header + frames scanned or appended,
+ * buffered ones included); 0 for a missing or header-invalid read-only log.
+ */
 uint64_t wal_size(const struct wal *wal);
 
 /* Number of valid frames (scanned + appended) in this generation. */
 uint64_t wal_frame_count(const struct wal *wal);
 
-/* Number of fsyncs issued by this WAL since open. */
+/* Number of fsyncs issued by this WAL since open (directory fsync included). */
 uint64_t wal_fsync_count(const struct wal *wal);
 
 /* Checkpoint sequence from the header. */

@@ -683,6 +683,31 @@ START_TEST(test_large_frames_and_few_writes)
 }
 END_TEST
 
+START_TEST(test_last_frame_stays_buffered)
+{
+	struct frames expected = { 0 };
+	struct rowfs_err err;
+	struct wal *w = open_wal(NULL, 0, 0);
+	uint32_t i;
+
+	/* The pager's checkpoint relies on this: CKPT_END is written at wal_sync only. */
+	ck_assert_int_eq(wal_scan(w, NULL, NULL, &err), ROWFS_OK);
+	for (i = 0; i < 600; i++) {
+		append(w, &expected, WAL_FRAME_PAGE, i + 1, PAGE_SIZE);
+		ck_assert_uint_le((uint64_t)file_size(),
+				  wal_size(w) - (WAL_FRAME_HEADER_SIZE + PAGE_SIZE +
+						 WAL_FRAME_TRAILER_SIZE));
+	}
+	ck_assert_uint_gt((uint64_t)file_size(), WAL_HEADER_SIZE);   /* the buffer did flush */
+	append(w, &expected, WAL_FRAME_CKPT_END, 600, 8);
+	ck_assert_uint_le((uint64_t)file_size(), wal_size(w) - 32);
+	ck_assert_int_eq(wal_sync(w, 0, &err), ROWFS_OK);
+	ck_assert_uint_eq((uint64_t)file_size(), wal_size(w));
+	wal_close(w);
+	frames_clear(&expected);
+}
+END_TEST
+
 START_TEST(test_write_failure_forgets_frames)
 {
 	struct frames expected = { 0 }, got = { 0 };
@@ -1031,6 +1056,7 @@ static Suite *wal_suite(void)
 	tcase_add_test(tc, test_bad_header_is_empty_log);
 	tcase_add_test(tc, test_foreign_header_is_corrupt);
 	tcase_add_test(tc, test_large_frames_and_few_writes);
+	tcase_add_test(tc, test_last_frame_stays_buffered);
 	tcase_add_test(tc, test_write_failure_forgets_frames);
 	tcase_add_test(tc, test_fsync_failure_is_not_resurrected);
 	tcase_add_test(tc, test_failure_while_buffer_flushes);
