@@ -218,6 +218,19 @@ out_free:
 	return full;
 }
 
+/* Say why path cannot be the mountpoint; a dead FUSE mount gets the remedy. */
+static int bad_mountpoint(const char *path, int e)
+{
+	if (e == ENOTCONN)
+		fprintf(stderr,
+			"rowfs: mountpoint '%s' is a stale FUSE mount (%s): its daemon is gone\n"
+			"rowfs: unmount it first: fusermount3 -u %s\n",
+			path, strerror(e), path);
+	else
+		fprintf(stderr, "rowfs: bad mountpoint '%s': %s\n", path, strerror(e));
+	return -1;
+}
+
 int options_resolve(struct options *o)
 {
 	struct stat st;
@@ -231,26 +244,14 @@ int options_resolve(struct options *o)
 	}
 
 	path = realpath(o->mountpoint, NULL);
-	if (!path) {
-		int e = errno;
-
-		if (e == ENOTCONN) {
-			fprintf(stderr,
-				"rowfs: mountpoint '%s' is a stale FUSE mount (%s): its daemon is gone\n"
-				"rowfs: unmount it first: fusermount3 -u %s\n",
-				o->mountpoint, strerror(e), o->mountpoint);
-		} else {
-			fprintf(stderr, "rowfs: bad mountpoint '%s': %s\n", o->mountpoint, strerror(e));
-		}
-		return -1;
-	}
+	if (!path)
+		return bad_mountpoint(o->mountpoint, errno);
 	free(o->mountpoint);
 	o->mountpoint = path;
-	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "rowfs: bad mountpoint '%s': %s\n", path,
-			errno == ENOTCONN ? strerror(errno) : "Not a directory");
-		return -1;
-	}
+	if (stat(path, &st) != 0)
+		return bad_mountpoint(path, errno);
+	if (!S_ISDIR(st.st_mode))
+		return bad_mountpoint(path, ENOTDIR);
 
 	path = resolve_dbfile(o->dbfile);
 	if (!path) {

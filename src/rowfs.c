@@ -16,6 +16,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <fuse.h>
 #include <fuse_lowlevel.h>
 #include <stdio.h>
@@ -137,6 +138,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rowfs: cannot detach\n");
 		goto out_unmount;
 	}
+	/*
+	 * A shell starts background jobs with SIGINT ignored, and libfuse
+	 * only replaces default dispositions: SIGINT and SIGTERM must unmount
+	 * however we were started.
+	 */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	if (fuse_set_signal_handlers(fuse_get_session(fuse)) != 0) {
 		fprintf(stderr, "rowfs: cannot install signal handlers\n");
 		goto out_unmount;
