@@ -1,0 +1,132 @@
+#!/bin/sh
+# t1100-options.sh - daemon options: -o ro / --ro (EROFS on ctl, files
+# unchanged), sync=full|normal|off in both spellings, bad values refused
+# with a message, cache_pages=16 with 2000 rows, wal_limit, --help,
+# --version, unknown options, auto_unmount.  TAP.
+
+. "${top_srcdir:-.}/tests/lib.sh"
+
+require_fuse
+
+# sums: checksums of the database and its WAL (if any).
+sums() {
+	for f in "$db" "$db-wal"; do
+		if [ -e "$f" ]; then cksum <"$f"; else echo "absent"; fi
+	done
+}
+
+# 1: a database with five rows, left with a non-empty WAL by kill -9.
+mount_rowfs || not_ok "mount"
+printf 'insert %d r%d\n' 1 1 2 2 3 3 4 4 5 5 >"$mnt/ctl"
+kill_daemon 9
+t fusermount3 -u "$mnt" 2>/dev/null || t fusermount3 -uz "$mnt"
+before=$(sums)
+if [ -s "$db-wal" ]; then ok "setup: five rows, WAL not checkpointed"; else skip "setup: WAL was empty"; fi
+
+# 2-6: -o ro.
+if mount_rowfs -o ro; then ok "-o ro: mounts"; else not_ok "-o ro: mounts"; fi
+out=$(t "$WRTEST" "$mnt/ctl" 'insert 9 x\n')
+expect "-o ro: opening ctl for writing fails with EROFS" "open -1 EROFS" "$out"
+if ! (echo "insert 9 x" >"$mnt/ctl") 2>"$work/err" && grep -q "Read-only file system" "$work/err"; then
+	ok "-o ro: echo > ctl says Read-only file system"
+else
+	not_ok "-o ro: echo > ctl says Read-only file system" "$(cat "$work/err")"
+fi
+expect "-o ro: rows readable" "$(printf '1\tr1\n2\tr2\n3\tr3\n4\tr4\n5\tr5')" "$(t cat "$mnt/rows")"
+if umount_rowfs; then ok "-o ro: clean unmount"; else not_ok "-o ro: clean unmount"; fi
+expect "-o ro: DBFILE and WAL unchanged (checksums)" "$before" "$(sums)"
+
+# 7: --ro is the same.
+mount_rowfs --ro || not_ok "--ro: mounts"
+out=$(t "$WRTEST" "$mnt/ctl" 'insert 9 x\n')
+umount_rowfs || not_ok "--ro: clean unmount"
+if [ "$out" = "open -1 EROFS" ] && [ "$before" = "$(sums)" ]; then
+	ok "--ro: EROFS, files unchanged"
+else
+	not_ok "--ro: EROFS, files unchanged" "$out"
+fi
+
+# 8-13: sync modes, both spellings.
+id=100
+for opt in "-o sync=full" "-o sync=normal" "-o sync=off" "--sync=full" "--sync=normal" "--sync=off"; do
+	id=$((id + 1))
+	# shellcheck disable=SC2086 # opt is two words on purpose
+	if mount_rowfs $opt && echo "insert $id s$id" >"$mnt/ctl" && umount_rowfs &&
+		rows_of "$db" | grep -q -x "$id	s$id"; then
+		ok "$opt: accepted, row kept"
+	else
+		not_ok "$opt: accepted, row kept"
+	fi
+done
+
+# 14-20: bad values are refused with a message, and nothing is mounted.
+for opt in "-o sync=fast" "--sync=" "-o cache_pages=abc" "-o cache_pages=0" \
+	"--cache_pages=-5" "-o wal_limit=lots" "-o no_such_option"; do
+	# shellcheck disable=SC2086
+	if t "$ROWFS" -f $opt "$db" "$mnt" >"$work/out" 2>&1; then
+		not_ok "$opt: refused" "exit status 0"
+		t fusermount3 -u "$mnt"
+	elif [ -s "$work/out" ] && ! mountpoint -q "$mnt"; then
+		ok "$opt: refused ($(head -n 1 "$work/out"))"
+	else
+		not_ok "$opt: refused with a message" "$(cat "$work/out")"
+	fi
+done
+
+# 21-23: cache_pages=16 with 2000 rows (shuffled ids).
+awk 'BEGIN { for (i = 1; i <= 2000; i++) printf "insert %d c%d\n", 1000 + (i * 7919) % 2000, i }' \
+	>"$work/2000.in"
+mount_rowfs -o cache_pages=16 || not_ok "cache_pages=16: mount"
+t cat "$work/2000.in" >"$mnt/ctl"
+t cat "$mnt/rows" >"$work/rows"
+if [ "$(wc -l <"$work/rows")" = 2011 ] && cut -f1 "$work/rows" | sort -n -c 2>/dev/null; then
+	ok "cache_pages=16: 2000 more rows, sorted"
+else
+	not_ok "cache_pages=16: 2000 more rows, sorted" "$(wc -l <"$work/rows") lines"
+fi
+if grep -q -x "cache_pages: 16" "$mnt/stats"; then
+	ok "cache_pages=16: stats shows it"
+else
+	not_ok "cache_pages=16: stats shows it" "$(cat "$mnt/stats")"
+fi
+umount_rowfs || not_ok "cache_pages=16: clean unmount"
+if [ -x "$FSCK" ]; then
+	if t "$FSCK" "$db" >"$work/out" 2>&1; then ok "cache_pages=16: fsck clean"; else
+		not_ok "cache_pages=16: fsck clean" "$(cat "$work/out")"; fi
+else
+	skip "fsck.rowfs not built"
+fi
+
+# 24: wal_limit.
+if mount_rowfs -o wal_limit=64k && awk 'BEGIN { for (i = 5000; i < 5300; i++) printf "insert %d w\n", i }' \
+	>"$mnt/ctl" && [ "$(t cat "$mnt/rows" | wc -l)" = 2311 ] && umount_rowfs; then
+	ok "-o wal_limit=64k: accepted, rows kept"
+else
+	not_ok "-o wal_limit=64k: accepted, rows kept"
+fi
+
+# 25-26: --help and --version.
+if t "$ROWFS" --help >"$work/out" 2>&1 && grep -q "usage:" "$work/out" &&
+	grep -q "sync=" "$work/out" && grep -q "cache_pages=" "$work/out"; then
+	ok "--help: usage and the rowfs options, exit 0"
+else
+	not_ok "--help: usage and the rowfs options, exit 0" "$(head -5 "$work/out")"
+fi
+if t "$ROWFS" --version >"$work/out" 2>&1 && grep -q "^rowfs version [0-9]" "$work/out"; then
+	ok "--version: $(head -n 1 "$work/out")"
+else
+	not_ok "--version" "$(cat "$work/out")"
+fi
+
+# 27: auto_unmount: the mount goes away by itself when the daemon dies.
+mount_rowfs -o auto_unmount || not_ok "auto_unmount: mount"
+kill_daemon 9
+i=0
+while mountpoint -q "$mnt" 2>/dev/null && [ $i -lt $((T * 10)) ]; do sleep_a_bit; i=$((i + 1)); done
+if ! mountpoint -q "$mnt" 2>/dev/null && ls "$mnt" >/dev/null 2>&1; then
+	ok "-o auto_unmount: unmounted after kill -9"
+else
+	not_ok "-o auto_unmount: unmounted after kill -9"
+fi
+
+done_testing
