@@ -545,8 +545,10 @@ int main(int argc, char **argv)
 			status = 1;
 	}
 	if (sh.output_failed) {
-		fprintf(stderr, "rowsh: write to standard output: %s\n",
-			strerror(sh.output_errno));
+		/* A reader that went away (`rowsh db | head`) needs no message. */
+		if (sh.output_errno != EPIPE)
+			fprintf(stderr, "rowsh: write to standard output: %s\n",
+				strerror(sh.output_errno));
 		status = 1;
 	}
 
