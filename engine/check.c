@@ -40,8 +40,8 @@
  *      exactly once, by the tree or by the free list.  Pages reached by
  *      neither are reported, runs of them as one problem.
  *   5. The WAL (DBFILE-wal), scanned read-only: every valid WAL_FRAME_TXN
- *      payload is a whole number of CHECK_RECORD_SIZE records, each with op
- *      CHECK_OP_INSERT, zero padding and a row that decodes; PAGE frames
+ *      payload is a whole number of VM_RECORD_SIZE records, each with op
+ *      VM_OP_INSERT, zero padding and a row that decodes; PAGE frames
  *      hold one page and CKPT_END frames 8 bytes.  A torn tail is not a
  *      problem (recovery ignores it by design).
  *
@@ -66,18 +66,10 @@
 #include "os.h"
 #include "pager.h"
 #include "row.h"
+#include "vm.h"
 #include "wal.h"
 
-/*
- * One logical WAL record, as written by the VM (the payload of a
- * WAL_FRAME_TXN frame is a sequence of them):
- *   offset size  meaning
- *        0    1  op (CHECK_OP_INSERT)
- *        1    3  zero
- *        4   36  the row (row.h codec)
- */
-#define CHECK_RECORD_SIZE 40u
-#define CHECK_OP_INSERT 1u
+/* Where the row sits in a VM log record (vm.h: op, 3 zero bytes, row). */
 #define CHECK_RECORD_ROW_OFFSET 4u
 
 /* Problem lines emitted at most; the rest are counted only. */
@@ -349,7 +341,7 @@ static uint32_t plausible_pages(struct checker *c, const char *path)
 		return UINT32_MAX;
 	pager_get_stats(c->pager, &ps);
 	bound = size / PAGE_SIZE + 2 +
-		(ps.wal_bytes / CHECK_RECORD_SIZE + 1) * (BTREE_MAX_DEPTH + 1);
+		(ps.wal_bytes / VM_RECORD_SIZE + 1) * (BTREE_MAX_DEPTH + 1);
 	return bound > UINT32_MAX ? UINT32_MAX : (uint32_t)bound;
 }
 
@@ -477,15 +469,15 @@ static int check_frame(void *ctx, uint32_t type, uint64_t seq, const uint8_t *pa
 		       PRIu32 " bytes", w->frames, offset, len);
 	if (type != WAL_FRAME_TXN)
 		return stopped(c) ? ROWFS_NOMEM : ROWFS_OK;
-	if (len % CHECK_RECORD_SIZE != 0) {
+	if (len % VM_RECORD_SIZE != 0) {
 		report(c, "WAL frame %" PRIu64 " (offset %" PRIu64 "): transaction payload of %"
 		       PRIu32 " bytes is not a multiple of %u", w->frames, offset, len,
-		       CHECK_RECORD_SIZE);
+		       VM_RECORD_SIZE);
 		return stopped(c) ? ROWFS_NOMEM : ROWFS_OK;
 	}
-	for (i = 0; i < len / CHECK_RECORD_SIZE && !stopped(c); i++) {
-		rec = payload + (size_t)i * CHECK_RECORD_SIZE;
-		if (rec[0] != CHECK_OP_INSERT)
+	for (i = 0; i < len / VM_RECORD_SIZE && !stopped(c); i++) {
+		rec = payload + (size_t)i * VM_RECORD_SIZE;
+		if (rec[0] != VM_OP_INSERT)
 			report(c, "WAL frame %" PRIu64 " (offset %" PRIu64 "): record %" PRIu32
 			       " has op %u", w->frames, offset, i, rec[0]);
 		else if (rec[1] != 0 || rec[2] != 0 || rec[3] != 0)

@@ -6,7 +6,8 @@
  * committed transactions only in the WAL) report no problem; copies damaged
  * at computed offsets (swapped keys, broken sibling pointer, a page
  * referenced twice, wrong parent, undecodable row, bad node type, wrong row
- * count, free-list cycle, impossible page count) report the right kind of
+ * count, free-list cycle, impossible page count, bad WAL records that
+ * recovery skips) report the right kind of
  * problem; a file that is not a database fails to open; and random byte
  * flips never crash the open or the check.
  *
@@ -29,8 +30,10 @@
 #include "btree_int.h"
 #include "db_int.h"
 #include "format.h"
+#include "os.h"
 #include "row.h"
 #include "rowfs.h"
+#include "vm.h"
 #include "wal.h"
 
 static char dir[4096];
@@ -619,6 +622,57 @@ START_TEST(test_impossible_page_count)
 }
 END_TEST
 
+/* wal_scan callback that accepts every frame. */
+static int accept_frame(void *ctx, uint32_t type, uint64_t seq, const uint8_t *payload,
+			uint32_t len, uint64_t offset)
+{
+	(void)ctx;
+	(void)type;
+	(void)seq;
+	(void)payload;
+	(void)len;
+	(void)offset;
+	return ROWFS_OK;
+}
+
+/*
+ * Bad records in transaction frames that recovery skips (their sequence is
+ * not newer than the file's) are still reported.
+ */
+START_TEST(test_wal_bad_records)
+{
+	const char *path = in_dir("wal.db");
+	const char *wal_path = in_dir("wal.db-wal");
+	uint8_t record[2 * VM_RECORD_SIZE];
+	struct rowfs_err err = { 0 };
+	struct wal *wal;
+
+	build(path, 10, 0);
+	ck_assert_int_eq(wal_open(os_default(), wal_path, 0, 0, &wal, &err), ROWFS_OK);
+	ck_assert_int_eq(wal_scan(wal, accept_frame, NULL, &err), ROWFS_OK);
+	memset(record, 0, sizeof(record));
+	record[0] = 7;                                      /* unknown op */
+	put_u32(record + 4, 3);
+	memcpy(record + 8, "abc", 3);
+	record[VM_RECORD_SIZE] = VM_OP_INSERT;              /* padding not zero */
+	record[VM_RECORD_SIZE + 2] = 1;
+	put_u32(record + VM_RECORD_SIZE + 4, 4);
+	memcpy(record + VM_RECORD_SIZE + 8, "abd", 3);
+	ck_assert_int_eq(wal_append(wal, WAL_FRAME_TXN, 1, record, sizeof(record), &err), ROWFS_OK);
+	memset(record, 0, sizeof(record));
+	record[0] = VM_OP_INSERT;                           /* empty name */
+	ck_assert_int_eq(wal_append(wal, WAL_FRAME_TXN, 1, record, VM_RECORD_SIZE, &err), ROWFS_OK);
+	ck_assert_int_eq(wal_append(wal, WAL_FRAME_TXN, 1, record, 48, &err), ROWFS_OK);
+	ck_assert_int_eq(wal_sync(wal, 0, &err), ROWFS_OK);
+	wal_close(wal);
+
+	expect_problem(path, "record 0 has op 7");
+	expect_problem(path, "record 1 has non-zero padding");
+	expect_problem(path, "record 0: row does not decode");
+	expect_problem(path, "transaction payload of 48 bytes is not a multiple of 40");
+}
+END_TEST
+
 /* ---- random damage ----------------------------------------------------- */
 
 /* A small deterministic generator (the test must be reproducible). */
@@ -760,6 +814,7 @@ static Suite *fsck_suite(void)
 	tcase_add_test(tc, test_free_list_cycle);
 	tcase_add_test(tc, test_free_list_holds_tree_page);
 	tcase_add_test(tc, test_impossible_page_count);
+	tcase_add_test(tc, test_wal_bad_records);
 	tcase_add_test(tc, test_random_flips_never_crash);
 	tcase_add_test(tc, test_random_flips_with_wal);
 	suite_add_tcase(s, tc);
