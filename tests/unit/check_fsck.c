@@ -7,9 +7,9 @@
  * at computed offsets (swapped keys, broken sibling pointer, a page
  * referenced twice, wrong parent, undecodable row, bad node type, wrong row
  * count, free-list cycle, impossible page count, bad WAL records that
- * recovery skips) report the right kind of
- * problem; a file that is not a database fails to open; and random byte
- * flips never crash the open or the check.
+ * recovery skips) report the right kind of problem; a file that is not a
+ * database fails to open; and random byte flips never crash the open or
+ * the check.
  *
  * Databases are built through the public API, closed (which checkpoints,
  * so every row is in DBFILE), then copied and damaged with pwrite.  Header
