@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -108,6 +109,7 @@ static int fsck_file(const char *path, int verbose)
 	struct rowfs_stats st;
 	struct rowfs_db *db;
 	uint64_t problems = 0;
+	char wal_path[PATH_MAX + 8];
 	struct stat sb;
 	int rc, status;
 
@@ -117,6 +119,16 @@ static int fsck_file(const char *path, int verbose)
 	}
 	if (!S_ISREG(sb.st_mode)) {
 		fprintf(stderr, "fsck.rowfs: '%s' is not a regular file\n", path);
+		return EXIT_OPERATIONAL;
+	}
+
+	/* A FIFO or device as the WAL would block the open or worse. */
+	if (snprintf(wal_path, sizeof(wal_path), "%s-wal", path) >= (int)sizeof(wal_path)) {
+		fprintf(stderr, "fsck.rowfs: path too long: '%s'\n", path);
+		return EXIT_OPERATIONAL;
+	}
+	if (stat(wal_path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		fprintf(stderr, "fsck.rowfs: '%s' is not a regular file\n", wal_path);
 		return EXIT_OPERATIONAL;
 	}
 

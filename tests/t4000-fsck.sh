@@ -101,6 +101,10 @@ else
 fi
 fsck "$tmp" >"$tmp/out" 2>&1
 expect "a directory: exit 8" $? "$tmp/out" "not a regular file" 8
+cp "$db" "$tmp/fifowal.db"
+mkfifo "$tmp/fifowal.db-wal"
+fsck "$tmp/fifowal.db" >"$tmp/out" 2>&1
+expect "a FIFO as the WAL: exit 8 at once, no hang" $? "$tmp/out" "not a regular file" 8
 
 # 5-7: not a database: bad magic, garbage, truncated.
 cp "$db" "$tmp/magic.db"
