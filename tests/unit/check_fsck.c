@@ -542,6 +542,46 @@ START_TEST(test_child_out_of_range)
 }
 END_TEST
 
+START_TEST(test_empty_leaf)
+{
+	uint8_t root_page[PAGE_SIZE], page[PAGE_SIZE];
+	uint32_t root, leaf;
+	const char *path = db200(&root, root_page);
+
+	leaf = internal_child(root_page, 0);
+	read_page(path, leaf, page);
+	set_leaf_num_cells(page, 0);
+	write_page(path, leaf, page);
+	expect_problem(path, "empty leaf");
+	expect_problem(path, "but the tree holds");
+}
+END_TEST
+
+/* One leaf pushed a level down under a keyless internal node. */
+START_TEST(test_leaves_at_different_depths)
+{
+	uint8_t root_page[PAGE_SIZE], page[PAGE_SIZE];
+	uint32_t root, right, pages;
+	const char *path = db200(&root, root_page);
+
+	pages = header_u32(path, HDR_PAGE_COUNT_OFFSET);
+	right = internal_right_child(root_page);
+	memset(page, 0, sizeof(page));
+	set_node_type(page, NODE_INTERNAL);
+	set_node_parent(page, root);
+	set_internal_num_keys(page, 0);
+	set_internal_right_child(page, right);
+	write_page(path, pages, page);
+	set_internal_right_child(root_page, pages);
+	write_page(path, root, root_page);
+	read_page(path, right, page);
+	set_node_parent(page, pages);
+	write_page(path, right, page);
+	set_header_u32(path, HDR_PAGE_COUNT_OFFSET, pages + 1);
+	expect_problem(path, "leaf at depth 2, other leaves at depth 1");
+}
+END_TEST
+
 START_TEST(test_bad_magic)
 {
 	const char *path = in_dir("magic.db");
@@ -809,6 +849,8 @@ static Suite *fsck_suite(void)
 	tcase_add_test(tc, test_bad_node_type);
 	tcase_add_test(tc, test_cell_count_too_large);
 	tcase_add_test(tc, test_child_out_of_range);
+	tcase_add_test(tc, test_empty_leaf);
+	tcase_add_test(tc, test_leaves_at_different_depths);
 	tcase_add_test(tc, test_bad_magic);
 	tcase_add_test(tc, test_wrong_row_count);
 	tcase_add_test(tc, test_free_list_cycle);
