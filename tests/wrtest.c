@@ -6,13 +6,18 @@
  * usage: wrtest [-r] FILE DATA...
  *
  * Opens FILE (read-write with -r, else write-only), then does ONE write()
- * per DATA argument on that descriptor and prints one line per write: the
- * return value, followed by the errno name when it is -1 ("24",
- * "-1 EEXIST").  DATA understands the escapes \n \r \t \\ \0 and \xHH.
- * Then prints "close R [ERRNO]" for close() (a pending partial line runs
- * there).  With -r, the replies queued on the descriptor are read before
- * close() and printed after a line "--".  Exit status 0 if the helper
- * itself worked, 2 on usage or open errors.
+ * per DATA argument and prints one line per write: the return value,
+ * followed by the errno name when it is -1 ("24", "-1 EEXIST").  DATA
+ * understands the escapes \n \r \t \\ \0 and \xHH.  An argument "@K"
+ * (K = 1..9) switches the following writes to the K-th descriptor, opened
+ * on FILE at first use (@1 is the first), so that two open handles can be
+ * interleaved without any close() in between (a shell's `printf >&3`
+ * closes a dup of the descriptor after each command, and every close()
+ * flushes a partial line on ctl).  With -r, the replies queued on each
+ * descriptor are read at the end and printed after a line "--" (first
+ * descriptor) or "-- K".  Then each descriptor is closed, in order, with a
+ * line "close R [ERRNO]" (a pending partial line runs there).  Exit
+ * status 0 if the helper itself worked, 2 on usage or open errors.
  */
 #include <config.h>
 
@@ -86,13 +91,18 @@ static size_t unescape(const char *s, char *out)
 	return n;
 }
 
+#define MAX_FDS 9
+
 int main(int argc, char **argv)
 {
+	int fds[MAX_FDS + 1];
 	int read_replies = 0;
 	char reply[65536];
+	const char *file;
+	int cur = 1;
 	ssize_t r;
 	int argi = 1;
-	int fd;
+	int k;
 
 	if (argc > 1 && !strcmp(argv[1], "-r")) {
 		read_replies = 1;
@@ -102,38 +112,60 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: wrtest [-r] FILE DATA...\n");
 		return 2;
 	}
-	fd = open(argv[argi], read_replies ? O_RDWR : O_WRONLY);
-	if (fd < 0) {
-		printf("open -1 %s\n", errno_name(errno));
-		return 2;
-	}
-	for (argi++; argi < argc; argi++) {
-		char *data = malloc(strlen(argv[argi]) + 1);
+	file = argv[argi++];
+	for (k = 0; k <= MAX_FDS; k++)
+		fds[k] = -1;
+	for (; argi <= argc; argi++) {
+		char *data;
 		size_t len;
 
+		if (argi < argc && argv[argi][0] == '@' && argv[argi][1] >= '1' &&
+		    argv[argi][1] <= '9' && !argv[argi][2]) {
+			cur = argv[argi][1] - '0';
+			continue;
+		}
+		if (fds[cur] < 0) {
+			fds[cur] = open(file, read_replies ? O_RDWR : O_WRONLY);
+			if (fds[cur] < 0) {
+				printf("open -1 %s\n", errno_name(errno));
+				return 2;
+			}
+		}
+		if (argi == argc)
+			break;
+		data = malloc(strlen(argv[argi]) + 1);
 		if (!data) {
 			fprintf(stderr, "wrtest: out of memory\n");
 			return 2;
 		}
 		len = unescape(argv[argi], data);
-		r = write(fd, data, len);
+		r = write(fds[cur], data, len);
 		if (r < 0)
 			printf("-1 %s\n", errno_name(errno));
 		else
 			printf("%zd\n", r);
 		free(data);
 	}
-	if (read_replies) {
-		printf("--\n");
+	for (k = 1; read_replies && k <= MAX_FDS; k++) {
+		if (fds[k] < 0)
+			continue;
+		if (k == 1)
+			printf("--\n");
+		else
+			printf("-- %d\n", k);
 		fflush(stdout);
-		while ((r = read(fd, reply, sizeof(reply))) > 0)
+		while ((r = read(fds[k], reply, sizeof(reply))) > 0)
 			fwrite(reply, 1, (size_t)r, stdout);
 		if (r < 0)
 			printf("read -1 %s\n", errno_name(errno));
 	}
-	if (close(fd) != 0)
-		printf("close -1 %s\n", errno_name(errno));
-	else
-		printf("close 0\n");
+	for (k = 1; k <= MAX_FDS; k++) {
+		if (fds[k] < 0)
+			continue;
+		if (close(fds[k]) != 0)
+			printf("close -1 %s\n", errno_name(errno));
+		else
+			printf("close 0\n");
+	}
 	return 0;
 }
