@@ -301,16 +301,19 @@ static void run_stream(struct shell *sh)
 }
 
 /*
- * Next line from the terminal, without its newline, malloc'd; NULL at end
- * of input.
+ * Next line from the terminal, without its newline, malloc'd, its length in
+ * *len; NULL at end of input.
  */
-static char *read_terminal_line(void)
+static char *read_terminal_line(size_t *len)
 {
 #ifdef HAVE_LIBEDIT
 	char *line = readline(PROMPT);
 
-	if (line && line[strspn(line, " \t")] != '\0')
+	if (!line)
+		return NULL;
+	if (line[strspn(line, " \t")] != '\0')
 		add_history(line);
+	*len = strlen(line);
 	return line;
 #else
 	char *line = NULL;
@@ -325,7 +328,8 @@ static char *read_terminal_line(void)
 		return NULL;
 	}
 	if (n > 0 && line[n - 1] == '\n')
-		line[n - 1] = '\0';
+		line[--n] = '\0';
+	*len = (size_t)n;
 	return line;
 #endif
 }
@@ -333,16 +337,17 @@ static char *read_terminal_line(void)
 /* The interactive loop: one transaction per line. */
 static void run_terminal(struct shell *sh)
 {
+	size_t len = 0;
 	char *line;
 
 	while (!sh->done) {
-		line = read_terminal_line();
+		line = read_terminal_line(&len);
 		if (!line) {
 			putchar('\n');
 			break;
 		}
 		batch_begin(sh);
-		batch_line(sh, line, strlen(line));
+		batch_line(sh, line, len);
 		batch_end(sh);
 		free(line);
 	}
