@@ -412,6 +412,36 @@ START_TEST(test_powerloss_truncate_and_tear)
 }
 END_TEST
 
+START_TEST(test_power_cut_at_nth_call)
+{
+	struct faultos fo;
+	struct os_file *f;
+	struct rowfs_err err;
+	char buf[64];
+	size_t got;
+
+	faultos_init(&fo);
+	faultos_powerloss_begin(&fo);
+	f = open_rw(&fo.os);
+	ck_assert_int_eq(os_write(f, "aaaa", 4, 0, &err), ROWFS_OK);
+	ck_assert_int_eq(os_sync(f, &err), ROWFS_OK);
+	ck_assert_int_eq(os_write(f, "bbbb", 4, 4, &err), ROWFS_OK);
+	faultos_power_cut_at(&fo, 2);            /* the next pwrite runs, the fsync does not */
+	ck_assert_int_eq(os_write(f, "cccc", 4, 8, &err), ROWFS_OK);
+	ck_assert_int_eq(os_sync(f, &err), ROWFS_IOERR);
+	ck_assert_int_eq(os_write(f, "dddd", 4, 12, &err), ROWFS_IOERR);
+	ck_assert_int_eq(fo.dead, 1);
+	os_close(f);
+	faultos_release(&fo);
+
+	f = open_rw(NULL);
+	ck_assert_int_eq(os_read(f, buf, sizeof(buf), 0, &got, &err), ROWFS_OK);
+	ck_assert_uint_eq(got, 4);
+	ck_assert_int_eq(memcmp(buf, "aaaa", 4), 0);
+	os_close(f);
+}
+END_TEST
+
 static Suite *os_suite(void)
 {
 	Suite *s = suite_create("os");
@@ -429,6 +459,7 @@ static Suite *os_suite(void)
 	tcase_add_test(tc, test_powerloss_sync_any_descriptor);
 	tcase_add_test(tc, test_powerloss_failed_sync_loses_data);
 	tcase_add_test(tc, test_powerloss_truncate_and_tear);
+	tcase_add_test(tc, test_power_cut_at_nth_call);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -221,6 +221,18 @@ static int file_sync(struct faultos_file *file)
 	return 0;
 }
 
+/* Count one pwrite/fsync/ftruncate; 1 if the machine is (now) off. */
+static int off_now(struct faultos *fo)
+{
+	if (!fo->dead && fires(fo, &fo->cut, fo->pwrites + fo->fsyncs + fo->ftruncates))
+		faultos_power_cut(fo);
+	if (fo->dead) {
+		errno = EIO;
+		return 1;
+	}
+	return 0;
+}
+
 static ssize_t fault_pread(void *ctx, int fd, void *buf, size_t n, off_t off)
 {
 	struct faultos *fo = from_ctx(ctx);
@@ -253,10 +265,8 @@ static ssize_t fault_pwrite(void *ctx, int fd, const void *buf, size_t n, off_t 
 	ssize_t r;
 
 	fo->pwrites++;
-	if (fo->dead) {
-		errno = EIO;
+	if (off_now(fo))
 		return -1;
-	}
 	if (fires(fo, &fo->write_fail, fo->pwrites)) {
 		errno = fo->write_fail.errnum;
 		return -1;
@@ -294,10 +304,8 @@ static int fault_fsync(void *ctx, int fd)
 	size_t i;
 
 	fo->fsyncs++;
-	if (fo->dead) {
-		errno = EIO;
+	if (off_now(fo))
 		return -1;
-	}
 	file = fo->powerloss ? file_of(fo, fd, 0) : NULL;
 	if (fires(fo, &fo->sync_fail, fo->fsyncs)) {
 		if (file)
@@ -318,10 +326,8 @@ static int fault_ftruncate(void *ctx, int fd, off_t len)
 	struct faultos_file *file;
 
 	fo->ftruncates++;
-	if (fo->dead) {
-		errno = EIO;
+	if (off_now(fo))
 		return -1;
-	}
 	if (fires(fo, &fo->truncate_fail, fo->ftruncates)) {
 		errno = fo->truncate_fail.errnum;
 		return -1;
@@ -377,6 +383,7 @@ void faultos_disarm(struct faultos *fo)
 	fo->write_tear.armed = 0;
 	fo->sync_fail.armed = 0;
 	fo->truncate_fail.armed = 0;
+	fo->cut.armed = 0;
 }
 
 void faultos_fail_write_at(struct faultos *fo, unsigned n, int errnum, int persistent)
@@ -413,6 +420,11 @@ void faultos_power_cut(struct faultos *fo)
 {
 	drop_files(fo);
 	fo->dead = 1;
+}
+
+void faultos_power_cut_at(struct faultos *fo, unsigned n)
+{
+	arm(&fo->cut, fo->pwrites + fo->fsyncs + fo->ftruncates, n, EIO, 0, 0);
 }
 
 uint64_t faultos_pending_bytes(const struct faultos *fo)

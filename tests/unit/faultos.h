@@ -9,7 +9,9 @@
  *     with EIO or report the whole write as done (a torn sector);
  *   - simulate power loss: in powerloss mode writes are kept in memory,
  *     served back to reads, and reach the real file only at fsync;
- *     faultos_power_cut() throws away everything not yet fsynced.
+ *     faultos_power_cut() throws away everything not yet fsynced, now or
+ *     (faultos_power_cut_at) in the middle of an operation, at the Nth
+ *     pwrite, fsync or ftruncate.
  *
  * Usage:
  *
@@ -85,6 +87,7 @@ struct faultos {
 	struct faultos_arm write_tear;     /* pwrite tear slot */
 	struct faultos_arm sync_fail;      /* fsync slot */
 	struct faultos_arm truncate_fail;  /* ftruncate slot */
+	struct faultos_arm cut;            /* power cut slot (counts pwrite+fsync+ftruncate) */
 	int powerloss;                     /* powerloss mode on */
 	int dead;                          /* power was cut: every call fails */
 	struct faultos_file **files;       /* files with unsynced writes */
@@ -143,6 +146,14 @@ void faultos_powerloss_begin(struct faultos *fo);
  * EIO) until faultos_release() and faultos_init().
  */
 void faultos_power_cut(struct faultos *fo);
+
+/*
+ * faultos_power_cut_at - cut the power (faultos_power_cut) just before the
+ * nth pwrite, fsync or ftruncate from now, counted together; that call and
+ * every later one fail with EIO.  Use with powerloss mode to crash in the
+ * middle of a commit or checkpoint.
+ */
+void faultos_power_cut_at(struct faultos *fo, unsigned n);
 
 /* faultos_pending_bytes - bytes written and not yet durable (powerloss mode). */
 uint64_t faultos_pending_bytes(const struct faultos *fo);
