@@ -91,6 +91,7 @@ unmount_quietly() {
 # shellcheck disable=SC2317 # called by the EXIT trap
 lib_cleanup() {
 	status=$?
+	trap '' PIPE   # a reader that went away must not stop the cleanup
 	[ -n "$watchdog_pid" ] && kill "$watchdog_pid" 2>/dev/null
 	for m in "$work"/mnt*; do
 		[ -d "$m" ] && unmount_quietly "$m"
@@ -111,7 +112,7 @@ lib_cleanup() {
 	rm -rf "$work"
 }
 trap lib_cleanup EXIT
-trap 'exit 1' INT TERM HUP
+trap 'exit 1' INT TERM HUP PIPE
 
 # The watchdog: kill -9 the daemon (so blocked FUSE calls return), then
 # end the test.  It sleeps in short steps so nothing outlives the test.
