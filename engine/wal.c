@@ -581,7 +581,6 @@ int wal_scan(struct wal *wal, wal_frame_fn fn, void *ctx, struct rowfs_err *err)
 	int rc;
 
 	wal->scanned = 0;
-	wal->broken = 0;
 	wal->buf_len = 0;
 	if (!wal->file) {
 		wal->scanned = 1;
@@ -591,6 +590,7 @@ int wal_scan(struct wal *wal, wal_frame_fn fn, void *ctx, struct rowfs_err *err)
 	if (rc != ROWFS_OK)
 		return rc;
 	if (!wal->header_valid) {
+		wal->broken = 0;
 		wal->scanned = 1;
 		return ROWFS_OK;
 	}
@@ -614,6 +614,7 @@ int wal_scan(struct wal *wal, wal_frame_fn fn, void *ctx, struct rowfs_err *err)
 			wal->unsynced = 0;
 		}
 	}
+	wal->broken = 0;
 	wal->scanned = 1;
 	return ROWFS_OK;
 }
