@@ -22,7 +22,7 @@
  *       48    8  applied sequence: the last WAL commit sequence whose
  *                changes this file already holds
  *       56    8  row count
- *       64    4  checksum of bytes 0..63 (wal-style, see row.h)
+ *       64    4  checksum: FNV-1a (32 bits) of bytes 0..63
  *   rest of the page is zero.
  *
  * Common node header (every B-tree page):
