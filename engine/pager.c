@@ -115,7 +115,7 @@ struct pager {
 /* ---- header ------------------------------------------------------------ */
 
 /* FNV-1a (32 bits) over bytes 0..63: any single changed byte changes it. */
-static uint32_t header_checksum(const uint8_t *p)
+uint32_t pager_header_checksum(const uint8_t *p)
 {
 	uint32_t h = 2166136261u;
 	uint32_t i;
@@ -138,7 +138,7 @@ static void header_encode(const struct header *h, uint8_t *p)
 	put_u64(p + HDR_CHANGE_COUNTER_OFFSET, h->change_counter);
 	put_u64(p + HDR_APPLIED_SEQ_OFFSET, h->applied_seq);
 	put_u64(p + HDR_ROW_COUNT_OFFSET, h->row_count);
-	put_u32(p + HDR_CHECKSUM_OFFSET, header_checksum(p));
+	put_u32(p + HDR_CHECKSUM_OFFSET, pager_header_checksum(p));
 }
 
 /* Validate and decode page 0.  Messages name the file. */
@@ -156,7 +156,7 @@ static int header_decode(const char *path, const uint8_t *p, struct header *h,
 		return rowfs_err_set(err, ROWFS_NOTADB, 0,
 				     "not a rowfs database: '%s' has page size %u, expected %u",
 				     path, get_u32(p + HDR_PAGE_SIZE_OFFSET), PAGE_SIZE);
-	if (get_u32(p + HDR_CHECKSUM_OFFSET) != header_checksum(p))
+	if (get_u32(p + HDR_CHECKSUM_OFFSET) != pager_header_checksum(p))
 		return rowfs_err_set(err, ROWFS_CORRUPT, 0,
 				     "database '%s': header checksum mismatch", path);
 	h->root = get_u32(p + HDR_ROOT_OFFSET);

@@ -137,6 +137,13 @@ int pager_txn_dirty(const struct pager *pager);
  */
 int pager_checkpoint(struct pager *pager, struct rowfs_err *err);
 
+/*
+ * pager_header_checksum - the checksum stored at HDR_CHECKSUM_OFFSET of
+ * page 0 (FNV-1a over the bytes before it).  For tools and tests that edit
+ * headers.
+ */
+uint32_t pager_header_checksum(const uint8_t *page0);
+
 struct pager_stats {
 	uint64_t hits, misses;        /* cache */
 	uint64_t commits;             /* durable transactions */

@@ -148,13 +148,10 @@ static void write_page(const char *path, uint32_t pgno, const uint8_t *buf)
 	close(fd);
 }
 
-/* Rewrite the header checksum after an edit (pager.c: s[0] ^ s[1]). */
+/* Rewrite the header checksum after an edit. */
 static void fix_header_checksum(uint8_t *hdr)
 {
-	uint32_t s[2] = { 0, 0 };
-
-	wal_checksum(hdr, HDR_CHECKSUM_OFFSET, s);
-	put_u32(hdr + HDR_CHECKSUM_OFFSET, s[0] ^ s[1]);
+	put_u32(hdr + HDR_CHECKSUM_OFFSET, pager_header_checksum(hdr));
 }
 
 /* Edit a u32 header field and fix the checksum. */
