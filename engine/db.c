@@ -144,10 +144,13 @@ int rowfs_begin(struct rowfs_db *db, struct rowfs_err *err)
 	if (db->in_txn)
 		return ROWFS_OK;
 	if (pager_in_error(db->pager)) {
-		rc = recover(db, err);
+		struct rowfs_err cause;
+
+		/* The cause has its own buffer: err->msg cannot be both format argument and output. */
+		rc = recover(db, &cause);
 		if (rc)
-			return rowfs_err_set(err, ROWFS_IOERR, err->sys_errno,
-					     "Error: I/O error: recovery failed: %s", err->msg);
+			return rowfs_err_set(err, ROWFS_IOERR, cause.sys_errno,
+					     "Error: I/O error: recovery failed: %s", cause.msg);
 	}
 	rc = pager_begin(db->pager, err);
 	if (rc)
