@@ -595,6 +595,7 @@ static void format_new(struct pager *pager)
 static int create_file(struct pager *pager, struct rowfs_err *err)
 {
 	uint8_t *buf = calloc(2, PAGE_SIZE);
+	int do_sync = pager->cfg.sync != ROWFS_SYNC_OFF;
 	int rc;
 
 	if (!buf)
@@ -603,13 +604,47 @@ static int create_file(struct pager *pager, struct rowfs_err *err)
 	header_encode(&pager->hdr, buf);
 	buf[PAGE_SIZE + NODE_TYPE_OFFSET] = NODE_LEAF;
 	buf[PAGE_SIZE + IS_ROOT_OFFSET] = 1;
-	rc = os_write(pager->file, buf, 2 * PAGE_SIZE, 0, err);
-	if (rc == ROWFS_OK && pager->cfg.sync != ROWFS_SYNC_OFF) {
+	/* The root first, the header last: see unfinished_creation(). */
+	rc = os_write(pager->file, buf + PAGE_SIZE, PAGE_SIZE, PAGE_SIZE, err);
+	if (rc == ROWFS_OK && do_sync) {
+		rc = os_sync(pager->file, err);
+		pager->db_fsyncs++;
+	}
+	if (rc == ROWFS_OK)
+		rc = os_write(pager->file, buf, PAGE_SIZE, 0, err);
+	if (rc == ROWFS_OK && do_sync) {
 		rc = os_sync(pager->file, err);
 		pager->db_fsyncs++;
 	}
 	free(buf);
 	return rc;
+}
+
+/*
+ * 1 if the file is what a crash during create_file() can leave: at most two
+ * pages, page 0 all zero (the header is written last), page 1 zero except
+ * for bytes of the empty root leaf.  Such a file holds no data: it is
+ * created again.  Anything else without a header is not a database.
+ */
+static int unfinished_creation(struct pager *pager, uint64_t size, const uint8_t *page0,
+			       size_t got, struct rowfs_err *err)
+{
+	uint8_t page1[PAGE_SIZE];
+	size_t i, got1 = 0;
+
+	if (size > 2 * (uint64_t)PAGE_SIZE)
+		return 0;
+	for (i = 0; i < got; i++)
+		if (page0[i])
+			return 0;
+	if (size > PAGE_SIZE &&
+	    os_read(pager->file, page1, PAGE_SIZE, PAGE_SIZE, &got1, err) != ROWFS_OK)
+		return 0;
+	for (i = 0; i < got1; i++)
+		if (page1[i] && !(i == NODE_TYPE_OFFSET && page1[i] == NODE_LEAF) &&
+		    !(i == IS_ROOT_OFFSET && page1[i] == 1))
+			return 0;
+	return 1;
 }
 
 /* Read-only open of an empty file: the new database exists in memory only. */
@@ -703,15 +738,19 @@ static int load_state(struct pager *pager, struct rowfs_err *err)
 	rc = os_size(pager->file, &size, err);
 	if (rc)
 		goto out_free;
+	if (size > 0) {
+		rc = os_read(pager->file, hdr_page, PAGE_SIZE, 0, &got, err);
+		if (rc)
+			goto out_free;
+		if (unfinished_creation(pager, size, hdr_page, got, err))
+			size = 0;
+	}
 	if (size == 0) {
 		rc = pager->cfg.read_only ? create_in_memory(pager, err) : create_file(pager, err);
 		if (rc)
 			goto out_free;
 		created = 1;
 	} else {
-		rc = os_read(pager->file, hdr_page, PAGE_SIZE, 0, &got, err);
-		if (rc)
-			goto out_free;
 		if (got < HDR_SIZE) {
 			rc = rowfs_err_set(err, ROWFS_NOTADB, 0,
 					   "not a rowfs database: '%s' is too short (%llu bytes)",
