@@ -50,6 +50,15 @@ out_free_escaped:
 	return rc;
 }
 
+/* Print an engine error, naming the database unless the message does. */
+static void report_db_error(const char *dbfile, const struct rowfs_err *err)
+{
+	if (strstr(err->msg, dbfile))
+		fprintf(stderr, "rowfs: %s\n", err->msg);
+	else
+		fprintf(stderr, "rowfs: %s: %s\n", dbfile, err->msg);
+}
+
 static int check_dev_fuse(void)
 {
 	struct stat st;
@@ -111,7 +120,7 @@ int main(int argc, char **argv)
 	cfg.wal_limit = opts.wal_limit;
 	memset(&err, 0, sizeof(err));
 	if (rowfs_open(&cfg, &db, &err) != ROWFS_OK) {
-		fprintf(stderr, "rowfs: %s: %s\n", opts.dbfile, err.msg);
+		report_db_error(opts.dbfile, &err);
 		goto out_free_args;
 	}
 	if (fs_init(&fs, db) != 0) {
@@ -169,7 +178,7 @@ out_release_fs:
 	fs_release(&fs);
 out_close_db:
 	if (rowfs_close(db, &err) != ROWFS_OK) {
-		fprintf(stderr, "rowfs: %s: %s\n", opts.dbfile, err.msg);
+		report_db_error(opts.dbfile, &err);
 		status = 1;
 	}
 out_free_args:

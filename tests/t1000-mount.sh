@@ -101,6 +101,11 @@ else
 	not_ok "daemonized: returns with the mount ready" "$(cat "$work/out")"
 fi
 bg=$(find_daemon "$mnt")
+if printf 'select\n' | t "$ROWSH" "$db" 2>&1 | grep -q "database is locked"; then
+	ok "daemonized: the detached daemon holds the lock"
+else
+	not_ok "daemonized: the detached daemon holds the lock"
+fi
 if t fusermount3 -u "$mnt" && wait_unlocked "$db"; then
 	ok "daemonized: fusermount3 -u ends the daemon and frees the database"
 else
