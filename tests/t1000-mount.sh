@@ -11,7 +11,7 @@ require_fuse
 # find_daemon MNT: PID of the process whose arguments include MNT exactly.
 find_daemon() {
 	for p in /proc/[0-9]*; do
-		tr '\0' '\n' <"$p/cmdline" 2>/dev/null | grep -q -x -F "$1" && {
+		{ tr '\0' '\n' <"$p/cmdline"; } 2>/dev/null | grep -q -x -F "$1" && {
 			echo "${p#/proc/}"
 			return 0
 		}
