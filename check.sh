@@ -1,7 +1,8 @@
 #!/bin/sh
 # Build rowfs from scratch and run the whole test suite: unit tests (check),
 # shell tests against real FUSE mounts, then the same again in an
-# AddressSanitizer + UndefinedBehaviorSanitizer build.
+# AddressSanitizer + UndefinedBehaviorSanitizer build, then each libFuzzer
+# target of tests/fuzz/ for FUZZ_SECONDS (default 60) in a clang build.
 #   ./check.sh           everything (what CI runs)
 #   ./check.sh --quick   the normal build only
 set -eu
@@ -41,12 +42,31 @@ run_suite() {
 	fi
 }
 
+# --- stage: fuzz ---
+# run_fuzz DIR: configure DIR with clang, `make fuzz` (tests/fuzz/fuzz.mk):
+# each target runs FUZZ_SECONDS; a crash or a failed check fails the run.
+run_fuzz() {
+	dir=$1
+	echo "== fuzz: building in $dir"
+	mkdir -p "$dir"
+	if ! (cd "$dir" && { [ -f Makefile ] || "$top/configure" -q CC=clang; }) ||
+		! make -C "$dir" -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-60}" >"$dir/fuzz.out" 2>&1; then
+		fail=$((fail + 1))
+		echo "== fuzz: FAILED"
+		tail -n 80 "$dir/fuzz.out"
+		return
+	fi
+	grep -E '^== |^Done [0-9]+ runs' "$dir/fuzz.out" || true
+	pass=$((pass + 1))
+}
+
 run_suite "normal build" "$top/build"
 if [ "$quick" -eq 0 ]; then
 	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=1
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 	export ASAN_OPTIONS UBSAN_OPTIONS
 	run_suite "sanitizer build" "$top/build-asan" --enable-sanitizers CC=clang
+	run_fuzz "$top/build-fuzz"
 fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
