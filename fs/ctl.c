@@ -411,13 +411,13 @@ ssize_t ctl_write(struct ctl *c, const struct ctl_executor *ex, const char *buf,
 {
 	struct batch b = {.c = c, .ex = ex};
 	size_t pos = 0;
-	int rc;
 
 	ctl_queue_clear(&c->staging);
 	while (pos < size) {
 		const char *nl = memchr(buf + pos, '\n', size - pos);
 		const char *line;
 		size_t len, end;
+		int rc;
 
 		if (!nl) {
 			keep(c, buf + pos, size - pos);

@@ -103,7 +103,6 @@ static ssize_t fill(struct files_rows *r, struct rowfs_db *db, char *buf, size_t
 		    struct rowfs_err *err)
 {
 	struct fill f = {.r = r, .dst = buf, .size = size, .used = 0};
-	int rc;
 
 	if (r->carry_off < r->carry_len) {
 		size_t n = r->carry_len - r->carry_off;
@@ -117,7 +116,7 @@ static ssize_t fill(struct files_rows *r, struct rowfs_db *db, char *buf, size_t
 	if (r->carry_off == r->carry_len)
 		r->carry_off = r->carry_len = 0;
 	if (f.used < size && r->next_key <= UINT32_MAX) {
-		rc = rowfs_scan(db, r->next_key, fill_row, &f, err);
+		int rc = rowfs_scan(db, r->next_key, fill_row, &f, err);
 		if (rc != ROWFS_OK) {
 			int e = rowfs_errno(rc);
 
@@ -131,11 +130,11 @@ static ssize_t fill(struct files_rows *r, struct rowfs_db *db, char *buf, size_t
 ssize_t files_rows_read(struct files_rows *r, struct rowfs_db *db, char *buf, size_t size,
 			uint64_t off, struct rowfs_err *err)
 {
-	char scratch[4096];
-
 	if (size == 0)
 		return 0;
 	if (off != r->pos) {
+		char scratch[4096];
+
 		if (off < r->pos)
 			files_rows_init(r);
 		while (r->pos < off) {

@@ -1,3 +1,4 @@
+# shellcheck shell=sh disable=SC2034 # variables here are used by the tests
 # tests/lib.sh - shared helpers of the mount tests (sourced; POSIX sh; TAP).
 #
 # Sourcing it gives:

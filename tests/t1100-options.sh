@@ -4,6 +4,7 @@
 # with a message, cache_pages=16 with 2000 rows, wal_limit, --help,
 # --version, unknown options, auto_unmount.  TAP.
 
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 require_fuse

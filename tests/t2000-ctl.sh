@@ -5,6 +5,7 @@
 # dd seek= (offsets ignored), independent handles, the bounded reply queue
 # and a 1 MiB line without newline.  TAP.
 
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 require_fuse

@@ -5,6 +5,7 @@
 # write() returns their bytes, the retry gets -1); and the operations the
 # mount refuses, after which the daemon carries on.  TAP.
 
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 require_fuse
@@ -107,11 +108,13 @@ refused "chmod" "$EPERM" chmod 0666 "$mnt/rows"
 refused "chown" "$EPERM" chown 1:1 "$mnt/ctl"
 refused "touch a new file" "$EPERM" touch "$mnt/newfile"
 refused "mkfifo" "$EPERM" mkfifo "$mnt/fifo"
+# shellcheck disable=SC2016 # $1 is for the inner sh
 refused "write to rows" "Permission denied" sh -c 'echo x >"$1"' sh "$mnt/rows"
 refused "truncate rows" "Permission denied" truncate -s 0 "$mnt/stats"
 refused "cat a missing file" "No such file or directory" cat "$mnt/missing"
 if t touch "$mnt/ctl" "$mnt/rows"; then ok "touch ctl rows: accepted, changes nothing"; else
 	not_ok "touch ctl rows: accepted, changes nothing"; fi
+# shellcheck disable=SC2012 # the listing itself is under test
 expect "the directory still holds exactly the five files" "btree constants ctl rows stats" \
 	"$(ls "$mnt" | tr '\n' ' ' | sed 's/ $//')"
 if daemon_alive && echo "insert 99 alive" >"$ctl" && t cat "$mnt/rows" | grep -q -x "99	alive"; then

@@ -5,6 +5,7 @@
 # snapshot is sorted, repeats no id, tears no line, holds every row of the
 # snapshot before it; at the end all 5000 rows are there.  TAP.
 
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 require_fuse

@@ -3,6 +3,7 @@
 # tail, wc, grep, dd (bs=1, bs=7, skip=), cp, less, python3 read(); a read
 # right after a write sees the row; the constants.  TAP.
 
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 require_fuse

@@ -6,6 +6,7 @@
 # every acknowledged row; every batch is all there or not at all.
 # ROWFS_KILL_TRIALS trials (default 5).  TAP.
 
+# shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 require_fuse
@@ -30,6 +31,7 @@ writer() {
 	while [ $b -lt 100000 ]; do
 		b=$((b + 1))
 		data=$(batch "$1" "$b")
+		# shellcheck disable=SC2059 # the \n escapes are meant to expand
 		want=$(printf "$data" | wc -c)
 		res=$(t "$WRTEST" "$mnt/ctl" "$data" 2>/dev/null | head -n 1)
 		[ "$res" = "$want" ] || return 0
@@ -70,10 +72,10 @@ while [ $trial -le "$trials" ]; do
 	mount_rowfs || { not_ok "trial $trial: remount"; break; }
 	t cat "$mnt/rows" >"$work/rows"
 	missing=0
-	for ab in $(cat "$work/acked.$trial"); do
+	while read -r ab; do
 		have=$(grep -c "	t${trial}b${ab}r[0-9]*\$" "$work/rows")
 		[ "$have" = $batch_lines ] || missing=$((missing + 1))
-	done
+	done <"$work/acked.$trial"
 	expect "trial $trial: every acknowledged batch present ($acked)" 0 "$missing"
 	# atomicity: per batch of this trial, the row count is 0 or 20
 	partial=$(awk -F '\t' -v t="t$trial" 'index($2, t "b") == 1 {
