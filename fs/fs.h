@@ -21,6 +21,7 @@
 #include "rowfs.h"
 
 struct fuse_operations;
+struct fs_handle;
 
 /* The daemon's state: private_data of the FUSE session. */
 struct fs {
@@ -30,6 +31,7 @@ struct fs {
 	uid_t uid;              /* owner shown for every file */
 	gid_t gid;              /* group shown for every file */
 	time_t mount_time;      /* timestamps shown for every file */
+	struct fs_handle *handles; /* open files (fi->fh), under lock */
 };
 
 /*
@@ -38,7 +40,11 @@ struct fs {
  */
 int fs_init(struct fs *fs, struct rowfs_db *db);
 
-/* fs_release - destroy the mutex; does not close the database. */
+/*
+ * fs_release - free the handles the kernel never released (files still
+ * open when the session ended; a partial line in them is dropped, not run)
+ * and destroy the mutex.  Does not close the database.
+ */
 void fs_release(struct fs *fs);
 
 /* fs_operations - the operations table to pass to fuse_new(). */

@@ -25,6 +25,11 @@
  * Locking: fs->lock is held around every engine call and every access to
  * a handle's state (libfuse runs callbacks on several threads, and one
  * handle may see concurrent reads).
+ *
+ * Handles: every open file is a struct fs_handle on the list fs->handles,
+ * so that the ones the kernel never releases (the session ended while a
+ * process still had the file open; release is asynchronous) are freed by
+ * fs_release().
  */
 #include <config.h>
 #include "fs.h"
@@ -69,7 +74,9 @@ static const struct {
 #define FS_FILE_COUNT (sizeof(fs_files) / sizeof(fs_files[0]))
 
 /* What fi->fh points to. */
-struct handle {
+struct fs_handle {
+	struct fs_handle *prev;        /* neighbours in fs->handles */
+	struct fs_handle *next;
 	enum kind kind;                /* which file */
 	union {
 		struct ctl *ctl;           /* KIND_CTL */
@@ -83,9 +90,9 @@ static struct fs *get_fs(void)
 	return fuse_get_context()->private_data;
 }
 
-static struct handle *get_handle(const struct fuse_file_info *fi)
+static struct fs_handle *get_handle(const struct fuse_file_info *fi)
 {
-	return (struct handle *)(uintptr_t)fi->fh;
+	return (struct fs_handle *)(uintptr_t)fi->fh;
 }
 
 /* Index in fs_files of path, -1 for the root, -2 if there is no such file. */
@@ -112,12 +119,56 @@ int fs_init(struct fs *fs, struct rowfs_db *db)
 	fs->uid = getuid();
 	fs->gid = getgid();
 	fs->mount_time = time(NULL);
+	fs->handles = NULL;
 	rc = pthread_mutex_init(&fs->lock, NULL);
 	return -rc;
 }
 
+/* Free h and what it owns.  h must be unlinked. */
+static void free_handle(struct fs_handle *h)
+{
+	switch (h->kind) {
+	case KIND_CTL:
+		ctl_free(h->u.ctl);
+		break;
+	case KIND_BTREE:
+	case KIND_CONSTANTS:
+	case KIND_STATS:
+		files_text_release(&h->u.text);
+		break;
+	default:
+		break;
+	}
+	free(h);
+}
+
+static void link_handle(struct fs *fs, struct fs_handle *h)
+{
+	h->prev = NULL;
+	h->next = fs->handles;
+	if (fs->handles)
+		fs->handles->prev = h;
+	fs->handles = h;
+}
+
+static void unlink_handle(struct fs *fs, struct fs_handle *h)
+{
+	if (h->prev)
+		h->prev->next = h->next;
+	else
+		fs->handles = h->next;
+	if (h->next)
+		h->next->prev = h->prev;
+}
+
 void fs_release(struct fs *fs)
 {
+	while (fs->handles) {
+		struct fs_handle *h = fs->handles;
+
+		unlink_handle(fs, h);
+		free_handle(h);
+	}
 	pthread_mutex_destroy(&fs->lock);
 }
 
@@ -180,7 +231,7 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 {
 	struct fs *fs = get_fs();
 	struct rowfs_err err;
-	struct handle *h;
+	struct fs_handle *h;
 	int writing = (fi->flags & O_ACCMODE) != O_RDONLY;
 	int i = lookup(path);
 	int rc = 0;
@@ -227,6 +278,9 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
 	fi->fh = (uint64_t)(uintptr_t)h;
+	pthread_mutex_lock(&fs->lock);
+	link_handle(fs, h);
+	pthread_mutex_unlock(&fs->lock);
 	return 0;
 
 out_free_handle:
@@ -238,7 +292,7 @@ static int op_read(const char *path, char *buf, size_t size, off_t offset,
 		   struct fuse_file_info *fi)
 {
 	struct fs *fs = get_fs();
-	struct handle *h = get_handle(fi);
+	struct fs_handle *h = get_handle(fi);
 	struct rowfs_err err;
 	ssize_t n;
 
@@ -265,7 +319,7 @@ static int op_write(const char *path, const char *buf, size_t size, off_t offset
 		    struct fuse_file_info *fi)
 {
 	struct fs *fs = get_fs();
-	struct handle *h = get_handle(fi);
+	struct fs_handle *h = get_handle(fi);
 	struct ctl_executor ex;
 	ssize_t n;
 
@@ -281,7 +335,7 @@ static int op_write(const char *path, const char *buf, size_t size, off_t offset
 }
 
 /* Run the pending partial line of a ctl handle; 0 or -errno. */
-static int flush_ctl(struct fs *fs, struct handle *h)
+static int flush_ctl(struct fs *fs, struct fs_handle *h)
 {
 	struct ctl_executor ex;
 	int rc;
@@ -304,21 +358,15 @@ static int op_flush(const char *path, struct fuse_file_info *fi)
 static int op_release(const char *path, struct fuse_file_info *fi)
 {
 	struct fs *fs = get_fs();
-	struct handle *h = get_handle(fi);
+	struct fs_handle *h = get_handle(fi);
 
 	(void)path;
-	switch (h->kind) {
-	case KIND_CTL:
+	if (h->kind == KIND_CTL)
 		flush_ctl(fs, h);   /* only if no flush came; nobody to tell */
-		ctl_free(h->u.ctl);
-		break;
-	case KIND_ROWS:
-		break;
-	default:
-		files_text_release(&h->u.text);
-		break;
-	}
-	free(h);
+	pthread_mutex_lock(&fs->lock);
+	unlink_handle(fs, h);
+	pthread_mutex_unlock(&fs->lock);
+	free_handle(h);
 	return 0;
 }
 
