@@ -20,6 +20,13 @@
  * internal node that overflows splits in half, or, when the insertion is at
  * its right end, keeps all its keys and moves only the new right child to
  * the new node.  A split root grows a new root above it.
+ *
+ * Deletes remove the cell.  There is no merging or redistribution: a leaf
+ * that becomes empty is unlinked from the leaf chain, freed and removed
+ * from its parent; an internal node left without children is freed the same
+ * way, up the path; and while the root is an internal node with no keys its
+ * only child becomes the root.  Freed pages go to the free list.  Separator
+ * keys are not tightened: invariant 1 holds with <= and >.
  */
 #include <config.h>
 #include "btree.h"
@@ -353,6 +360,291 @@ int btree_insert(struct pager *pager, const struct row *row, struct rowfs_err *e
 out_unref:
 	pager_unref(leaf);
 	return rc;
+}
+
+/*
+ * The leaf before the one reached by path (rightmost leaf of the nearest
+ * left subtree), or 0 when that leaf is the leftmost.
+ */
+static int previous_leaf(struct pager *pager, const struct path_step *path, uint32_t depth,
+			 uint32_t *out, struct rowfs_err *err)
+{
+	uint32_t level = depth, pgno, steps = 0;
+	struct page *page;
+	int rc;
+
+	*out = 0;
+	while (level > 0 && path[level - 1].index == 0)
+		level--;
+	if (level == 0)
+		return ROWFS_OK;
+	rc = load_node(pager, path[level - 1].pgno, &page, err);
+	if (rc)
+		return rc;
+	pgno = internal_child(page_data(page), path[level - 1].index - 1);
+	pager_unref(page);
+	for (;;) {
+		rc = load_node(pager, pgno, &page, err);
+		if (rc)
+			return rc;
+		if (node_type(page_data(page)) == NODE_LEAF)
+			break;
+		pgno = internal_right_child(page_data(page));
+		pager_unref(page);
+		if (++steps > BTREE_MAX_DEPTH)
+			return rowfs_err_set(err, ROWFS_CORRUPT, 0,
+					     "database corrupt: tree deeper than %u", BTREE_MAX_DEPTH);
+	}
+	*out = page_pgno(page);
+	pager_unref(page);
+	return ROWFS_OK;
+}
+
+/* While the root is an internal node with no keys, its only child becomes the root. */
+static int collapse_root(struct pager *pager, struct rowfs_err *err)
+{
+	for (;;) {
+		struct page *root, *child;
+		uint32_t child_pgno;
+		int rc = load_node(pager, pager_root(pager), &root, err);
+
+		if (rc)
+			return rc;
+		if (node_type(page_data(root)) != NODE_INTERNAL ||
+		    internal_num_keys(page_data(root)) > 0) {
+			pager_unref(root);
+			return ROWFS_OK;
+		}
+		child_pgno = internal_right_child(page_data(root));
+		rc = pager_get(pager, child_pgno, &child, err);
+		if (rc == ROWFS_OK) {
+			rc = pager_write(child, err);
+			if (rc == ROWFS_OK) {
+				set_node_root(page_data(child), 1);
+				set_node_parent(page_data(child), 0);
+				pager_set_root(pager, child_pgno);
+			}
+			pager_unref(child);
+		}
+		if (rc) {
+			pager_unref(root);
+			return rc;
+		}
+		rc = pager_free(pager, root, err);
+		if (rc)
+			return rc;
+	}
+}
+
+/*
+ * Remove child path[level].index from the internal node path[level].pgno
+ * (the child's page was freed already).  A node left with no child is freed
+ * and removed from its own parent in turn; the root becomes an empty leaf.
+ */
+static int remove_child(struct pager *pager, const struct path_step *path, uint32_t level,
+			struct rowfs_err *err)
+{
+	const struct path_step *step = &path[level];
+	struct page *page;
+	uint8_t *node;
+	uint32_t n, ci = step->index;
+	int rc = load_node(pager, step->pgno, &page, err);
+
+	if (rc)
+		return rc;
+	rc = pager_write(page, err);
+	if (rc)
+		goto out_unref;
+	node = page_data(page);
+	n = internal_num_keys(node);
+	if (node_type(node) != NODE_INTERNAL || ci > n) {
+		rc = rowfs_err_set(err, ROWFS_CORRUPT, 0,
+				   "database corrupt: page %u changed under a delete", step->pgno);
+		goto out_unref;
+	}
+	if (n == 0) {
+		if (level == 0) {
+			/* the whole tree is gone: the root becomes an empty leaf */
+			memset(node, 0, PAGE_SIZE);
+			set_node_type(node, NODE_LEAF);
+			set_node_root(node, 1);
+			goto out_unref;
+		}
+		rc = pager_free(pager, page, err);
+		return rc ? rc : remove_child(pager, path, level - 1, err);
+	}
+	if (ci == n) {
+		set_internal_right_child(node, internal_child(node, n - 1));
+		ci = n - 1;
+	}
+	memmove(internal_cell(node, ci), internal_cell(node, ci + 1),
+		(size_t)(n - 1 - ci) * INTERNAL_NODE_CELL_SIZE);
+	memset(internal_cell(node, n - 1), 0, INTERNAL_NODE_CELL_SIZE);
+	set_internal_num_keys(node, n - 1);
+out_unref:
+	pager_unref(page);
+	return rc;
+}
+
+/* The leaf reached by path became empty: unlink it from the chain, free it, drop it from its parent. */
+static int remove_leaf(struct pager *pager, const struct path_step *path, uint32_t depth,
+		       struct page *leaf, struct rowfs_err *err)
+{
+	uint32_t prev, next = leaf_next(page_data(leaf));
+	int rc = previous_leaf(pager, path, depth, &prev, err);
+
+	if (rc)
+		goto out_unref;
+	if (prev) {
+		struct page *page;
+
+		rc = pager_get(pager, prev, &page, err);
+		if (rc)
+			goto out_unref;
+		rc = pager_write(page, err);
+		if (rc == ROWFS_OK)
+			set_leaf_next(page_data(page), next);
+		pager_unref(page);
+		if (rc)
+			goto out_unref;
+	}
+	rc = pager_free(pager, leaf, err);
+	if (rc)
+		return rc;
+	rc = remove_child(pager, path, depth - 1, err);
+	return rc ? rc : collapse_root(pager, err);
+out_unref:
+	pager_unref(leaf);
+	return rc;
+}
+
+int btree_delete(struct pager *pager, uint32_t key, struct rowfs_err *err)
+{
+	struct path_step path[BTREE_MAX_DEPTH];
+	struct page *leaf;
+	uint8_t *node;
+	uint32_t depth, n, pos;
+	int rc = descend(pager, key, path, &depth, &leaf, err);
+
+	if (rc)
+		return rc;
+	node = page_data(leaf);
+	n = leaf_num_cells(node);
+	pos = leaf_find(node, key);
+	if (pos >= n || leaf_key(node, pos) != key) {
+		rc = rowfs_err_set(err, ROWFS_NOTFOUND, ENOENT, "Error: no such key %u.", key);
+		goto out_unref;
+	}
+	rc = pager_write(leaf, err);
+	if (rc)
+		goto out_unref;
+	memmove(leaf_cell(node, pos), leaf_cell(node, pos + 1),
+		(size_t)(n - 1 - pos) * LEAF_NODE_CELL_SIZE);
+	memset(leaf_cell(node, n - 1), 0, LEAF_NODE_CELL_SIZE);
+	set_leaf_num_cells(node, n - 1);
+	pager_set_row_count(pager, pager_row_count(pager) - 1);
+	if (n - 1 == 0 && depth > 0)
+		return remove_leaf(pager, path, depth, leaf, err);
+out_unref:
+	pager_unref(leaf);
+	return rc;
+}
+
+int btree_update(struct pager *pager, const struct row *row, struct rowfs_err *err)
+{
+	struct path_step path[BTREE_MAX_DEPTH];
+	struct page *leaf;
+	uint8_t *node;
+	uint32_t depth, pos;
+	int rc = descend(pager, row->id, path, &depth, &leaf, err);
+
+	if (rc)
+		return rc;
+	node = page_data(leaf);
+	pos = leaf_find(node, row->id);
+	if (pos >= leaf_num_cells(node) || leaf_key(node, pos) != row->id) {
+		rc = rowfs_err_set(err, ROWFS_NOTFOUND, ENOENT, "Error: no such key %u.", row->id);
+		goto out_unref;
+	}
+	rc = pager_write(leaf, err);
+	if (rc == ROWFS_OK)
+		row_encode(row, leaf_cell(node, pos) + LEAF_NODE_VALUE_OFFSET);
+out_unref:
+	pager_unref(leaf);
+	return rc;
+}
+
+int btree_get(struct pager *pager, uint32_t key, int *found, uint8_t *value,
+	      struct rowfs_err *err)
+{
+	struct path_step path[BTREE_MAX_DEPTH];
+	struct page *leaf;
+	const uint8_t *node;
+	uint32_t depth, pos;
+	int rc = descend(pager, key, path, &depth, &leaf, err);
+
+	*found = 0;
+	if (rc)
+		return rc;
+	node = page_data(leaf);
+	pos = leaf_find(node, key);
+	if (pos < leaf_num_cells(node) && leaf_key(node, pos) == key) {
+		*found = 1;
+		memcpy(value, leaf_value(node, pos), ROW_SIZE);
+	}
+	pager_unref(leaf);
+	return ROWFS_OK;
+}
+
+/*
+ * Walk the subtree at pgno right to left, counting rows down from *left;
+ * when the count is reached, *start receives the key where it ended.
+ */
+static int last_walk(struct pager *pager, uint32_t pgno, uint32_t level, uint64_t *left,
+		     uint64_t *start, struct rowfs_err *err)
+{
+	struct page *page;
+	const uint8_t *node;
+	int rc;
+
+	if (level >= BTREE_MAX_DEPTH)
+		return rowfs_err_set(err, ROWFS_CORRUPT, 0,
+				     "database corrupt: tree deeper than %u", BTREE_MAX_DEPTH);
+	rc = load_node(pager, pgno, &page, err);
+	if (rc)
+		return rc;
+	node = page_data(page);
+	if (node_type(node) == NODE_LEAF) {
+		uint32_t n = leaf_num_cells(node);
+
+		if (n > 0) {
+			if (*left <= n) {
+				*start = leaf_key(node, n - (uint32_t)*left);
+				*left = 0;
+			} else {
+				*start = leaf_key(node, 0);
+				*left -= n;
+			}
+		}
+	} else {
+		uint32_t i = internal_num_keys(node) + 1;
+
+		while (i-- > 0 && *left > 0 && rc == ROWFS_OK)
+			rc = last_walk(pager, internal_child(node, i), level + 1, left, start, err);
+	}
+	pager_unref(page);
+	return rc;
+}
+
+int btree_last_start(struct pager *pager, uint64_t count, uint64_t *start,
+		     struct rowfs_err *err)
+{
+	uint64_t left = count;
+
+	*start = (uint64_t)UINT32_MAX + 1;
+	if (count == 0)
+		return ROWFS_OK;
+	return last_walk(pager, pager_root(pager), 0, &left, start, err);
 }
 
 int btree_contains(struct pager *pager, uint32_t key, int *found, struct rowfs_err *err)

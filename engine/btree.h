@@ -25,6 +25,33 @@
  */
 int btree_insert(struct pager *pager, const struct row *row, struct rowfs_err *err);
 
+/*
+ * btree_delete - remove the row with this key; an emptied leaf is freed and
+ * removed from its parent, empty internal nodes likewise, and a root left
+ * with one child collapses into it (rowfs(5)).  Returns ROWFS_OK,
+ * ROWFS_NOTFOUND ("Error: no such key N."; nothing changed), or an I/O error
+ * after which the caller rolls back.
+ */
+int btree_delete(struct pager *pager, uint32_t key, struct rowfs_err *err);
+
+/* btree_update - replace the username of row->id.  ROWFS_OK, ROWFS_NOTFOUND, I/O errors. */
+int btree_update(struct pager *pager, const struct row *row, struct rowfs_err *err);
+
+/*
+ * btree_get - *found = 1 and the row's ROW_SIZE bytes copied to value if key
+ * is in the table.
+ */
+int btree_get(struct pager *pager, uint32_t key, int *found, uint8_t *value,
+	      struct rowfs_err *err);
+
+/*
+ * btree_last_start - key of the count-th row from the end (walking subtrees
+ * right to left, reading only the leaves needed); *start = 2^32 if the table
+ * is empty or count is 0.
+ */
+int btree_last_start(struct pager *pager, uint64_t count, uint64_t *start,
+		     struct rowfs_err *err);
+
 /* btree_contains - *found = 1 if key is in the table. */
 int btree_contains(struct pager *pager, uint32_t key, int *found, struct rowfs_err *err);
 

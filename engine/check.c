@@ -41,7 +41,8 @@
  *      neither are reported, runs of them as one problem.
  *   5. The WAL (DBFILE-wal), scanned read-only: every valid WAL_FRAME_TXN
  *      payload is a whole number of VM_RECORD_SIZE records, each with op
- *      VM_OP_INSERT, zero padding and a row that decodes; PAGE frames
+ *      VM_OP_INSERT/DELETE/UPDATE, zero padding and a row that decodes
+ *      (vm_record_check); PAGE frames
  *      hold one page and CKPT_END frames 8 bytes.  A torn tail is not a
  *      problem (recovery ignores it by design).
  *
@@ -70,7 +71,6 @@
 #include "wal.h"
 
 /* Where the row sits in a VM log record (vm.h: op, 3 zero bytes, row). */
-#define CHECK_RECORD_ROW_OFFSET 4u
 
 /* Problem lines emitted at most; the rest are counted only. */
 #define CHECK_MAX_LINES 1000u
@@ -477,13 +477,13 @@ static int check_frame(void *ctx, uint32_t type, uint64_t seq, const uint8_t *pa
 	}
 	for (i = 0; i < len / VM_RECORD_SIZE && !stopped(c); i++) {
 		rec = payload + (size_t)i * VM_RECORD_SIZE;
-		if (rec[0] != VM_OP_INSERT)
+		if (rec[0] != VM_OP_INSERT && rec[0] != VM_OP_DELETE && rec[0] != VM_OP_UPDATE)
 			report(c, "WAL frame %" PRIu64 " (offset %" PRIu64 "): record %" PRIu32
 			       " has op %u", w->frames, offset, i, rec[0]);
 		else if (rec[1] != 0 || rec[2] != 0 || rec[3] != 0)
 			report(c, "WAL frame %" PRIu64 " (offset %" PRIu64 "): record %" PRIu32
 			       " has non-zero padding", w->frames, offset, i);
-		else if (row_decode(rec + CHECK_RECORD_ROW_OFFSET, &row) != ROWFS_OK)
+		else if (vm_record_check(rec, &row) != ROWFS_OK)
 			report(c, "WAL frame %" PRIu64 " (offset %" PRIu64 "): record %" PRIu32
 			       ": row does not decode", w->frames, offset, i);
 	}

@@ -12,6 +12,20 @@
  *     3  OP_EMIT                  "Executed.\n"
  *     4  OP_HALT
  *
+ *   update ID NAME
+ *     0  OP_WRITABLE
+ *     1  OP_EXISTS      ID                   fail with "no such key ID."
+ *     2  OP_UPDATE      ID        NAME
+ *     3  OP_EMIT                  "Executed.\n"
+ *     4  OP_HALT
+ *
+ *   delete ID
+ *     0  OP_WRITABLE
+ *     1  OP_EXISTS      ID
+ *     2  OP_DELETE      ID
+ *     3  OP_EMIT                  "Executed.\n"
+ *     4  OP_HALT
+ *
  *   select
  *     0  OP_REWIND          4                empty table: jump to 4
  *     1  OP_RESULT_ROW                       "(ID, NAME)\n"
@@ -112,6 +126,26 @@ static int compile_insert(const struct statement *stmt, struct program *prog,
 	return ROWFS_OK;
 }
 
+/* update and delete: the key must exist. */
+static int compile_change(const struct statement *stmt, struct program *prog,
+			  struct rowfs_err *err)
+{
+	int update = stmt->type == STMT_UPDATE;
+
+	if (update && stmt->name_len > USERNAME_SIZE)
+		return rowfs_err_set(err, ROWFS_TOOLONG, 0, "Error: username too long (%zu > %u)",
+				     stmt->name_len, USERNAME_SIZE);
+	emit_op(prog, OP_WRITABLE, 0, 0, NULL, 0);
+	emit_op(prog, OP_EXISTS, stmt->id, 0, NULL, 0);
+	if (update)
+		emit_op(prog, OP_UPDATE, stmt->id, 0, stmt->name, stmt->name_len);
+	else
+		emit_op(prog, OP_DELETE, stmt->id, 0, NULL, 0);
+	EMIT_TEXT(prog, EXECUTED);
+	emit_op(prog, OP_HALT, 0, 0, NULL, 0);
+	return ROWFS_OK;
+}
+
 static void compile_select(struct program *prog)
 {
 	unsigned rewind, loop;
@@ -172,6 +206,9 @@ int compile_statement(const struct statement *stmt, struct program *prog, struct
 		return ROWFS_OK;
 	case STMT_INSERT:
 		return compile_insert(stmt, prog, err);
+	case STMT_UPDATE:
+	case STMT_DELETE:
+		return compile_change(stmt, prog, err);
 	case STMT_SELECT:
 		compile_select(prog);
 		return ROWFS_OK;
@@ -188,6 +225,9 @@ const char *compile_opcode_name(enum opcode code)
 		[OP_HALT] = "OP_HALT",
 		[OP_WRITABLE] = "OP_WRITABLE",
 		[OP_NOT_EXISTS] = "OP_NOT_EXISTS",
+		[OP_EXISTS] = "OP_EXISTS",
+		[OP_DELETE] = "OP_DELETE",
+		[OP_UPDATE] = "OP_UPDATE",
 		[OP_INSERT] = "OP_INSERT",
 		[OP_REWIND] = "OP_REWIND",
 		[OP_RESULT_ROW] = "OP_RESULT_ROW",

@@ -18,6 +18,10 @@
  *   OP_STATS        emit the statistics.
  *   OP_CHECKPOINT   checkpoint the database.
  *   OP_EXIT         stop; rowfs_exec() returns ROWFS_EXIT.
+ *   OP_EXISTS       p1 = key: fail with ROWFS_NOTFOUND "Error: no such key
+ *                   P1." if the key is not in the table.
+ *   OP_DELETE       delete the row with key p1, log it.
+ *   OP_UPDATE       replace the username of row p1 by text, log it.
  *   OP_HALT         stop with ROWFS_OK.
  * The compiler checks what does not need the table: username length
  * ("Error: username too long (33 > 32)", ROWFS_TOOLONG) and unknown
@@ -48,7 +52,10 @@ enum opcode {
 	OP_CONSTANTS,
 	OP_STATS,
 	OP_CHECKPOINT,
-	OP_EXIT
+	OP_EXIT,
+	OP_EXISTS,
+	OP_DELETE,
+	OP_UPDATE
 };
 
 struct op {

@@ -288,6 +288,25 @@ int rowfs_scan(struct rowfs_db *db, uint64_t start, rowfs_row_fn fn, void *ctx,
 	return rc;
 }
 
+int rowfs_get(struct rowfs_db *db, uint32_t id, int *found, char *name, size_t *name_len,
+	      struct rowfs_err *err)
+{
+	uint8_t value[ROW_SIZE];
+	int rc = btree_get(db->pager, id, found, value, err);
+
+	*name_len = 0;
+	if (rc == ROWFS_OK && *found) {
+		*name_len = row_name_len(value);
+		memcpy(name, value + USERNAME_OFFSET, *name_len);
+	}
+	return rc;
+}
+
+int rowfs_last_start(struct rowfs_db *db, uint64_t count, uint64_t *start, struct rowfs_err *err)
+{
+	return btree_last_start(db->pager, count, start, err);
+}
+
 int rowfs_render_btree(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
 {
 	return btree_render(db->pager, emit, ctx, err);

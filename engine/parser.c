@@ -15,6 +15,8 @@
  *        (EOF)                                 STMT_EMPTY
  *        .WORD            EOF                  STMT_META
  *        insert           INTEGER NAME EOF     STMT_INSERT
+ *        update           INTEGER NAME EOF     STMT_UPDATE
+ *        delete           INTEGER EOF          STMT_DELETE
  *        select           EOF                  STMT_SELECT
  *        anything else                         "Expected INSERT, SELECT, or
  *                                              meta-command"        SYNTAX
@@ -106,8 +108,9 @@ static int parse_id(const struct token *tok, uint32_t *id, struct rowfs_err *err
  */
 _Static_assert(TOK_MAX >= 4, "the parser reads up to four tokens");
 
-/* insert INTEGER NAME; tokens[0] is the keyword. */
-static int parse_insert(const struct token *tokens, struct statement *out, struct rowfs_err *err)
+/* insert|update INTEGER NAME; tokens[0] is the keyword. */
+static int parse_id_name(const struct token *tokens, enum stmt_type type, struct statement *out,
+			 struct rowfs_err *err)
 {
 	uint32_t id = 0;
 	int rc;
@@ -120,7 +123,7 @@ static int parse_insert(const struct token *tokens, struct statement *out, struc
 	rc = expect_eof(&tokens[3], err);
 	if (rc != ROWFS_OK)
 		return rc;
-	out->type = STMT_INSERT;
+	out->type = type;
 	out->id = id;
 	out->name = tokens[2].text;
 	out->name_len = tokens[2].len;
@@ -155,7 +158,17 @@ int parse_line(const char *line, size_t len, struct statement *out, struct rowfs
 		return ROWFS_OK;
 	}
 	if (is_keyword(&tokens[0], "insert"))
-		return parse_insert(tokens, out, err);
+		return parse_id_name(tokens, STMT_INSERT, out, err);
+	if (is_keyword(&tokens[0], "update"))
+		return parse_id_name(tokens, STMT_UPDATE, out, err);
+	if (is_keyword(&tokens[0], "delete")) {
+		rc = parse_id(&tokens[1], &out->id, err);
+		if (rc == ROWFS_OK)
+			rc = expect_eof(&tokens[2], err);
+		if (rc == ROWFS_OK)
+			out->type = STMT_DELETE;
+		return rc;
+	}
 	if (is_keyword(&tokens[0], "select")) {
 		rc = expect_eof(&tokens[1], err);
 		if (rc != ROWFS_OK)

@@ -3,6 +3,8 @@
  *
  * Grammar (keywords case-insensitive):
  *   insert INTEGER NAME        NAME = any word or integer token
+ *   update INTEGER NAME
+ *   delete INTEGER
  *   select
  *   .META                      any word starting with '.'; the compiler
  *                              decides whether it exists
@@ -36,14 +38,16 @@ enum stmt_type {
 	STMT_EMPTY = 0,   /* blank line: nothing to do, no reply */
 	STMT_INSERT,      /* insert id name */
 	STMT_SELECT,      /* select */
-	STMT_META         /* .something: name in meta/meta_len */
+	STMT_META,        /* .something: name in meta/meta_len */
+	STMT_DELETE,      /* delete id */
+	STMT_UPDATE       /* update id name */
 };
 
 struct statement {
 	enum stmt_type type;   /* what to run */
-	uint32_t id;           /* STMT_INSERT: the key */
-	const char *name;      /* STMT_INSERT: username bytes (points into the line) */
-	size_t name_len;       /* STMT_INSERT: may exceed USERNAME_SIZE: the compiler checks */
+	uint32_t id;           /* STMT_INSERT/DELETE/UPDATE: the key */
+	const char *name;      /* STMT_INSERT/UPDATE: username bytes (points into the line) */
+	size_t name_len;       /* STMT_INSERT/UPDATE: may exceed USERNAME_SIZE: the compiler checks */
 	const char *meta;      /* STMT_META: the word including the dot (points into the line) */
 	size_t meta_len;       /* STMT_META: its length */
 };

@@ -164,6 +164,22 @@ int rowfs_checkpoint(struct rowfs_db *db, struct rowfs_err *err);
 int rowfs_scan(struct rowfs_db *db, uint64_t start, rowfs_row_fn fn, void *ctx,
 	       struct rowfs_err *err);
 
+/*
+ * rowfs_get - point lookup: *found = 1 and the username copied into
+ * name[0..*name_len) (name must hold 32 bytes) if id is in the table.
+ * Returns ROWFS_OK or an I/O / corruption error.
+ */
+int rowfs_get(struct rowfs_db *db, uint32_t id, int *found, char *name, size_t *name_len,
+	      struct rowfs_err *err);
+
+/*
+ * rowfs_last_start - the key of the count-th row from the end (the first
+ * row of `last/COUNT`), or of the first row when the table has fewer rows.
+ * *start = 2^32 when the table is empty or count is 0.  Reads about
+ * count/102 leaves.  Returns ROWFS_OK or an I/O / corruption error.
+ */
+int rowfs_last_start(struct rowfs_db *db, uint64_t count, uint64_t *start, struct rowfs_err *err);
+
 /* Renderings shared by the meta-commands and the files in the mount. */
 int rowfs_render_btree(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, struct rowfs_err *err);
 int rowfs_render_constants(rowfs_emit_fn emit, void *ctx);

@@ -41,21 +41,46 @@ static int result_row(const struct cursor *cur, rowfs_emit_fn emit, void *ctx,
 	return emit_text(emit, ctx, line, (size_t)n + name_len + 2, err);
 }
 
-static int op_insert(struct pager *pager, const struct op *op, struct rowfs_err *err)
+/* Log a change: op byte, three zero bytes, the row (id only for a delete). */
+static int log_change(struct pager *pager, uint8_t op, const struct row *row, uint32_t id,
+		      struct rowfs_err *err)
 {
 	uint8_t record[VM_RECORD_SIZE];
+
+	memset(record, 0, sizeof(record));
+	record[0] = op;
+	if (row)
+		row_encode(row, record + 4);
+	else
+		put_u32(record + 4 + ID_OFFSET, id);
+	return pager_log(pager, record, sizeof(record), err);
+}
+
+static int op_insert(struct pager *pager, const struct op *op, struct rowfs_err *err)
+{
 	struct row row;
 	int rc = row_set(&row, op->p1, op->text, op->text_len, err);
 
-	if (rc)
-		return rc;
-	rc = btree_insert(pager, &row, err);
-	if (rc)
-		return rc;
-	memset(record, 0, sizeof(record));
-	record[0] = VM_OP_INSERT;
-	row_encode(&row, record + 4);
-	return pager_log(pager, record, sizeof(record), err);
+	if (rc == ROWFS_OK)
+		rc = btree_insert(pager, &row, err);
+	return rc ? rc : log_change(pager, VM_OP_INSERT, &row, 0, err);
+}
+
+static int op_update(struct pager *pager, const struct op *op, struct rowfs_err *err)
+{
+	struct row row;
+	int rc = row_set(&row, op->p1, op->text, op->text_len, err);
+
+	if (rc == ROWFS_OK)
+		rc = btree_update(pager, &row, err);
+	return rc ? rc : log_change(pager, VM_OP_UPDATE, &row, 0, err);
+}
+
+static int op_delete(struct pager *pager, uint32_t id, struct rowfs_err *err)
+{
+	int rc = btree_delete(pager, id, err);
+
+	return rc ? rc : log_change(pager, VM_OP_DELETE, NULL, id, err);
 }
 
 int vm_run(struct vm_env *env, const struct program *prog, rowfs_emit_fn emit, void *ctx,
@@ -87,6 +112,18 @@ int vm_run(struct vm_env *env, const struct program *prog, rowfs_emit_fn emit, v
 			break;
 		case OP_INSERT:
 			rc = op_insert(pager, op, err);
+			break;
+		case OP_EXISTS:
+			rc = btree_contains(pager, op->p1, &found, err);
+			if (rc == ROWFS_OK && !found)
+				rc = rowfs_err_set(err, ROWFS_NOTFOUND, ENOENT,
+						   "Error: no such key %u.", op->p1);
+			break;
+		case OP_DELETE:
+			rc = op_delete(pager, op->p1, err);
+			break;
+		case OP_UPDATE:
+			rc = op_update(pager, op, err);
 			break;
 		case OP_REWIND:
 			if (have_cursor)
@@ -133,6 +170,28 @@ int vm_run(struct vm_env *env, const struct program *prog, rowfs_emit_fn emit, v
 	return rc;
 }
 
+int vm_record_check(const uint8_t *rec, struct row *row)
+{
+	size_t i;
+
+	if (rec[1] || rec[2] || rec[3])
+		return ROWFS_CORRUPT;
+	switch (rec[0]) {
+	case VM_OP_INSERT:
+	case VM_OP_UPDATE:
+		return row_decode(rec + 4, row);
+	case VM_OP_DELETE:
+		for (i = 4 + USERNAME_OFFSET; i < VM_RECORD_SIZE; i++)
+			if (rec[i])
+				return ROWFS_CORRUPT;
+		row->id = get_u32(rec + 4 + ID_OFFSET);
+		row->username_len = 0;
+		row->username[0] = '\0';
+		return ROWFS_OK;
+	}
+	return ROWFS_CORRUPT;
+}
+
 int vm_apply_records(struct pager *pager, const uint8_t *records, uint32_t len,
 		     struct rowfs_err *err)
 {
@@ -146,14 +205,17 @@ int vm_apply_records(struct pager *pager, const uint8_t *records, uint32_t len,
 		const uint8_t *rec = records + off;
 		struct row row;
 
-		if (rec[0] != VM_OP_INSERT || rec[1] || rec[2] || rec[3] ||
-		    row_decode(rec + 4, &row) != ROWFS_OK)
+		if (vm_record_check(rec, &row) != ROWFS_OK)
 			return rowfs_err_set(err, ROWFS_CORRUPT, 0,
 					     "WAL corrupt: bad record at byte %u of a transaction", off);
-		rc = btree_insert(pager, &row, err);
-		if (rc == ROWFS_DUPLICATE)
-			continue;
-		if (rc)
+		if (rec[0] == VM_OP_INSERT)
+			rc = btree_insert(pager, &row, err);
+		else if (rec[0] == VM_OP_UPDATE)
+			rc = btree_update(pager, &row, err);
+		else
+			rc = btree_delete(pager, row.id, err);
+		/* replay is idempotent: a change already made is skipped */
+		if (rc && rc != ROWFS_DUPLICATE && rc != ROWFS_NOTFOUND)
 			return rc;
 	}
 	return ROWFS_OK;

@@ -6,8 +6,10 @@
  * callback.  What it cannot know itself (statistics of the whole engine)
  * it gets through callbacks in struct vm_env, so no upward call is made.
  *
- * Log record of an insert (WAL_FRAME_TXN payload unit, VM_RECORD_SIZE bytes):
- *   0 u8 op (VM_OP_INSERT = 1); 1..3 zero; 4 the ROW_SIZE-byte row.
+ * Log record of a change (WAL_FRAME_TXN payload unit, VM_RECORD_SIZE bytes):
+ *   0 u8 op: VM_OP_INSERT 1, VM_OP_DELETE 2, VM_OP_UPDATE 3; 1..3 zero;
+ *   4 the ROW_SIZE-byte row (insert: the new row; update: the key and its
+ *   new name; delete: the key, the name bytes zero).
  */
 #ifndef ROWFS_ENGINE_VM_H
 #define ROWFS_ENGINE_VM_H
@@ -16,10 +18,13 @@
 
 #include "compiler.h"
 #include "pager.h"
+#include "row.h"
 #include "rowfs.h"
 
 #define VM_RECORD_SIZE 40u
 #define VM_OP_INSERT 1u
+#define VM_OP_DELETE 2u
+#define VM_OP_UPDATE 3u
 
 struct vm_env {
 	struct pager *pager;          /* the table */
@@ -43,6 +48,12 @@ int vm_run(struct vm_env *env, const struct program *prog, rowfs_emit_fn emit, v
  */
 int vm_apply_records(struct pager *pager, const uint8_t *records, uint32_t len,
 		     struct rowfs_err *err);
+
+/*
+ * vm_record_check - validate one VM_RECORD_SIZE log record and decode its
+ * row (for a delete only row->id).  ROWFS_OK or ROWFS_CORRUPT.
+ */
+int vm_record_check(const uint8_t *record, struct row *row);
 
 /* The constants text of `.constants` (NAME: value lines). */
 int vm_render_constants(rowfs_emit_fn emit, void *ctx);

@@ -70,7 +70,7 @@ case_ "id out of range: 4294967296; 4294967295 and leading zeros are fine" \
 	'insert 4294967296 a\ninsert 4294967295 max\ninsert 007 bond\nselect\n' \
 	'Parse error: Row id out of range\nExecuted.\nExecuted.\n(7, bond)\n(4294967295, max)\n' 1
 case_ "unknown command" \
-	'foo\nupdate 1 a\n' \
+	'foo\nremove 1 a\n' \
 	'Parse error: Expected INSERT, SELECT, or meta-command\nParse error: Expected INSERT, SELECT, or meta-command\n' 1
 case_ "unknown meta-command" \
 	'.drop\n' \

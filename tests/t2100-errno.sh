@@ -39,7 +39,7 @@ errcase EINVAL "$EINVAL" "Parse error: Expected INTEGER, got EOF at position 6" 
 errcase EINVAL "$EINVAL" "Parse error: Expected STRING, got EOF at position 8" "insert 1"
 errcase EINVAL "$EINVAL" "Parse error: Row id must be non-negative" "insert -1 bob"
 errcase EINVAL "$EINVAL" "Parse error: Row id out of range" "insert 4294967296 bob"
-errcase EINVAL "$EINVAL" "Parse error: Expected INSERT, SELECT, or meta-command" "update 1 a"
+errcase EINVAL "$EINVAL" "Parse error: Expected INSERT, SELECT, or meta-command" "drop 1"
 errcase EINVAL "$EINVAL" "Unrecognized meta-command: .drop" ".drop"
 errcase EINVAL "$EINVAL" "Parse error: Expected end of line, got STRING at position 7" "select x"
 errcase EINVAL "$EINVAL" "Error: username too long (33 > 32)" \

@@ -243,8 +243,8 @@ END_TEST
 START_TEST(test_unknown_command)
 {
 	static const char *const lines[] = {
-		"foo", "foo bar baz", "delete 1", "insertx 1 a", "selectx", "1", "-1", "-",
-		"insert_ 1 a", "\xc3\xa9", "sel ect", "update 1 a b c d e f g h",
+		"foo", "foo bar baz", "drop 1", "insertx 1 a", "selectx", "1", "-1", "-",
+		"insert_ 1 a", "\xc3\xa9", "sel ect", "upsert 1 a b c d e f g h",
 	};
 	size_t i;
 
