@@ -1,0 +1,1000 @@
+/*
+ * check_db.c - unit tests of the façade (engine/db.c) against a model.
+ *
+ * Owns: the randomized model test (100,000 random statements in
+ * transactions of 1..500 statements, each reply and error checked against
+ * an in-memory model, the whole table compared every 1,000 operations and
+ * after each of several reopens, rowfs_check clean at the end), run with a
+ * small cache (eviction, checkpoints in the middle of the run) and with
+ * the default one; rollback; rowfs_scan from a start key; and the
+ * statistics counters (a transaction that logged nothing commits nothing
+ * and does no fsync).
+ *
+ * The seed is fixed and printed; ROWFS_SEED=N runs another one.
+ * ROWFS_SLOW=1 makes the model runs ten times longer.
+ */
+#include <config.h>
+
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rowfs.h"
+
+/* Like ck_assert_msg, without check's per-assertion write(2) when it passes. */
+#define REQUIRE(cond, ...) \
+	do { \
+		if (!(cond)) \
+			ck_abort_msg(__VA_ARGS__); \
+	} while (0)
+
+#define DEFAULT_SEED 20240917ull
+
+static uint64_t seed = DEFAULT_SEED;   /* set in main() from ROWFS_SEED */
+static int slow;                       /* ROWFS_SLOW=1 */
+
+/* ---- temporary directory: one per TCase, files cleared before each test -- */
+
+static char dir[4096];
+static char db_path[4200];
+
+static void clear_dir(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char p[4400];
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		unlink(p);
+	}
+	closedir(d);
+}
+
+/* Unchecked (runs in the parent): survives failing tests in fork mode. */
+static void dir_setup(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(dir, sizeof(dir), "%s/check_db.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir))
+		abort();
+	snprintf(db_path, sizeof(db_path), "%s/test.db", dir);
+}
+
+static void dir_teardown(void)
+{
+	clear_dir();
+	rmdir(dir);
+}
+
+/* Checked (runs before each test): a fresh database file. */
+static void db_setup(void)
+{
+	clear_dir();
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+struct buf {
+	char *data;
+	size_t len, cap;
+};
+
+static int buf_emit(void *ctx, const char *text, size_t len)
+{
+	struct buf *b = ctx;
+
+	if (b->len + len + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 256;
+		char *n;
+
+		while (cap < b->len + len + 1)
+			cap *= 2;
+		n = realloc(b->data, cap);
+		if (!n)
+			return 1;
+		b->data = n;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, text, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+static void buf_free(struct buf *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof(*b));
+}
+
+static struct rowfs_db *open_db(uint32_t cache_pages, int sync)
+{
+	struct rowfs_config cfg;
+	struct rowfs_db *db;
+	struct rowfs_err err;
+	int rc;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.path = db_path;
+	cfg.cache_pages = cache_pages;
+	cfg.sync = sync;
+	rc = rowfs_open(&cfg, &db, &err);
+	ck_assert_msg(rc == ROWFS_OK, "rowfs_open: %s", err.msg);
+	return db;
+}
+
+static void close_db(struct rowfs_db *db)
+{
+	struct rowfs_err err;
+
+	ck_assert_msg(rowfs_close(db, &err) == ROWFS_OK, "rowfs_close: %s", err.msg);
+}
+
+/* Run line; returns rc, reply in *out (reset first). */
+static int exec_line(struct rowfs_db *db, const char *line, struct buf *out, struct rowfs_err *err)
+{
+	out->len = 0;
+	if (out->data)
+		out->data[0] = '\0';
+	memset(err, 0, sizeof(*err));
+	return rowfs_exec(db, line, strlen(line), buf_emit, out, err);
+}
+
+/* Run line in the open transaction and require exactly reply. */
+static void expect_reply(struct rowfs_db *db, const char *line, const char *reply)
+{
+	struct rowfs_err err;
+	struct buf out = {0};
+	int rc = exec_line(db, line, &out, &err);
+
+	ck_assert_msg(rc == ROWFS_OK, "'%s': rc %d (%s)", line, rc, err.msg);
+	ck_assert_msg(out.data && strcmp(out.data, reply) == 0, "'%s': reply '%s', want '%s'", line,
+		      out.data ? out.data : "", reply);
+	buf_free(&out);
+}
+
+static void require_clean(struct rowfs_db *db)
+{
+	struct buf b = {0};
+	struct rowfs_err err;
+	uint64_t problems = 99;
+
+	ck_assert_msg(rowfs_check(db, buf_emit, &b, &problems, &err) == ROWFS_OK, "check: %s",
+		      err.msg);
+	ck_assert_msg(problems == 0, "%llu problems:\n%s", (unsigned long long)problems,
+		      b.data ? b.data : "");
+	buf_free(&b);
+}
+
+/* Deterministic generator (splitmix64). */
+static uint64_t next_random(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+/* ---- the model ---------------------------------------------------------- */
+
+/*
+ * Ids live in slots: slots [0, LOW_IDS) are ids 0.., slots [LOW_IDS,
+ * SLOTS) the HIGH_IDS largest ids, so both ends of the key space are used.
+ * With N inserts over the slots, the expected share of duplicates is
+ * 1 - (1 - e^-x)/x for x = N/SLOTS: about 20% at x = 0.45, which is what
+ * LOW_IDS is sized for (the default 100,000 operations are ~85% inserts,
+ * the slow run gets a proportionally larger range).
+ */
+#define HIGH_IDS 1000u
+#define USERNAME_MAX 32u   /* USERNAME_SIZE of format.h, as the contract states it */
+
+enum slot_state { ABSENT = 0, COMMITTED, PENDING };
+
+struct model {
+	uint32_t low_ids, slots;
+	uint8_t *state;               /* enum slot_state per slot */
+	char (*names)[USERNAME_MAX + 1];
+	uint8_t *name_len;
+	uint32_t *pending;            /* slots inserted by the open transaction */
+	size_t npending, cap;
+	uint64_t rows;                /* COMMITTED + PENDING */
+};
+
+static uint32_t slot_id(const struct model *m, uint32_t slot)
+{
+	return slot < m->low_ids ? slot : UINT32_MAX - (slot - m->low_ids);
+}
+
+/* Next slot in key order after slot (first one when slot is UINT32_MAX). */
+static uint32_t slot_next(const struct model *m, uint32_t slot)
+{
+	if (slot == UINT32_MAX)
+		return 0;
+	if (slot + 1 < m->low_ids)
+		return slot + 1;
+	if (slot + 1 == m->low_ids)
+		return m->slots - 1;
+	return slot == m->low_ids ? UINT32_MAX : slot - 1;
+}
+
+/* First slot in key order whose id is >= key (UINT32_MAX: none). */
+static uint32_t slot_lower_bound(const struct model *m, uint64_t key)
+{
+	if (key < m->low_ids)
+		return (uint32_t)key;
+	if (key > UINT32_MAX)
+		return UINT32_MAX;
+	if (key <= (uint64_t)UINT32_MAX - (HIGH_IDS - 1))
+		return m->slots - 1;
+	return m->low_ids + (uint32_t)(UINT32_MAX - key);
+}
+
+static void model_init(struct model *m, uint32_t low_ids)
+{
+	memset(m, 0, sizeof(*m));
+	m->low_ids = low_ids;
+	m->slots = low_ids + HIGH_IDS;
+	m->state = calloc(m->slots, 1);
+	m->names = calloc(m->slots, sizeof(*m->names));
+	m->name_len = calloc(m->slots, 1);
+	ck_assert(m->state && m->names && m->name_len);
+}
+
+static void model_free(struct model *m)
+{
+	free(m->state);
+	free(m->names);
+	free(m->name_len);
+	free(m->pending);
+}
+
+static void model_insert(struct model *m, uint32_t slot, const char *name, size_t len)
+{
+	if (m->npending == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 512;
+		m->pending = realloc(m->pending, m->cap * sizeof(*m->pending));
+		REQUIRE(m->pending, "out of memory");
+	}
+	m->pending[m->npending++] = slot;
+	m->state[slot] = PENDING;
+	memcpy(m->names[slot], name, len);
+	m->name_len[slot] = (uint8_t)len;
+	m->rows++;
+}
+
+static void model_commit(struct model *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->npending; i++)
+		m->state[m->pending[i]] = COMMITTED;
+	m->npending = 0;
+}
+
+static void model_rollback(struct model *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->npending; i++)
+		m->state[m->pending[i]] = ABSENT;
+	m->rows -= m->npending;
+	m->npending = 0;
+}
+
+/* Compare rows from rowfs_scan with the model, from a start slot on. */
+struct compare {
+	const struct model *m;
+	uint32_t slot;                /* next expected slot (UINT32_MAX: none left) */
+	uint64_t seen;                /* rows compared */
+	uint64_t limit;               /* stop after this many rows */
+	const char *what;             /* for messages */
+};
+
+static uint32_t next_present(const struct model *m, uint32_t slot)
+{
+	while (slot != UINT32_MAX && m->state[slot] == ABSENT)
+		slot = slot_next(m, slot);
+	return slot;
+}
+
+static int compare_row(void *ctx, uint32_t id, const char *name, size_t name_len)
+{
+	struct compare *c = ctx;
+	const struct model *m = c->m;
+	uint32_t slot = c->slot;
+
+	REQUIRE(slot != UINT32_MAX, "seed %llu, %s: extra row %u after %llu rows",
+		(unsigned long long)seed, c->what, id, (unsigned long long)c->seen);
+	REQUIRE(id == slot_id(m, slot), "seed %llu, %s: row %u, model has %u",
+		(unsigned long long)seed, c->what, id, slot_id(m, slot));
+	REQUIRE(name_len == m->name_len[slot] && memcmp(name, m->names[slot], name_len) == 0,
+		"seed %llu, %s: row %u named '%.*s', model '%.*s'", (unsigned long long)seed,
+		c->what, id, (int)name_len, name, (int)m->name_len[slot], m->names[slot]);
+	c->seen++;
+	c->slot = next_present(m, slot_next(m, slot));
+	return c->seen >= c->limit;
+}
+
+/* rowfs_scan(start) must return the model's next `limit` rows. */
+static void compare_from(struct rowfs_db *db, const struct model *m, uint64_t start,
+			 uint64_t limit, const char *what)
+{
+	struct compare c = {m, next_present(m, slot_lower_bound(m, start)), 0, limit, what};
+	struct rowfs_err err;
+	uint64_t want = 0;
+	uint32_t slot;
+	int rc = rowfs_scan(db, start, compare_row, &c, &err);
+
+	REQUIRE(rc == ROWFS_OK, "seed %llu, %s: scan: %s", (unsigned long long)seed, what, err.msg);
+	for (slot = next_present(m, slot_lower_bound(m, start)); slot != UINT32_MAX && want < limit;
+	     slot = next_present(m, slot_next(m, slot)))
+		want++;
+	REQUIRE(c.seen == want, "seed %llu, %s: %llu rows from %llu, model has %llu",
+		(unsigned long long)seed, what, (unsigned long long)c.seen,
+		(unsigned long long)start, (unsigned long long)want);
+}
+
+static void compare_all(struct rowfs_db *db, const struct model *m, const char *what)
+{
+	struct rowfs_stats st;
+
+	compare_from(db, m, 0, UINT64_MAX, what);
+	rowfs_get_stats(db, &st);
+	REQUIRE(st.rows == m->rows, "seed %llu, %s: stats say %llu rows, model %llu",
+		(unsigned long long)seed, what, (unsigned long long)st.rows,
+		(unsigned long long)m->rows);
+}
+
+/* ---- random statements ---------------------------------------------------- */
+
+static const char ascii_chars[] =
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-";
+static const char *const utf8_chars[] = {
+	"\xc3\xa9", "\xc3\x9f", "\xe2\x82\xac", "\xe6\x97\xa5", "\xf0\x9f\x98\x80",
+};
+
+/* A valid name of exactly len bytes (1..40) into name. */
+static void random_name(uint64_t *rng, char *name, size_t len)
+{
+	size_t at = 0;
+
+	while (at < len) {
+		const char *mb = utf8_chars[next_random(rng) % 5];
+		size_t mlen = strlen(mb);
+
+		if (next_random(rng) % 8 == 0 && at + mlen <= len) {
+			memcpy(name + at, mb, mlen);
+			at += mlen;
+		} else {
+			name[at++] = ascii_chars[next_random(rng) % (sizeof(ascii_chars) - 1)];
+		}
+	}
+	name[len] = '\0';
+}
+
+struct run {
+	struct rowfs_db *db;
+	struct model m;
+	uint64_t rng;
+	uint32_t cache_pages;
+	int sync;
+	struct buf out;
+	uint64_t checkpoints;     /* summed over the handles of the run */
+	uint64_t cache_misses;
+	uint64_t ops, inserts, duplicates;
+};
+
+/* One random statement in the open transaction, checked against the model. */
+static void random_statement(struct run *r)
+{
+	struct model *m = &r->m;
+	char line[128], name[48], want[128];
+	struct rowfs_err err;
+	uint64_t kind = next_random(&r->rng) % 100;
+	uint32_t slot, id;
+	size_t len;
+	int rc;
+
+	if (next_random(&r->rng) % 50 == 0)
+		slot = m->low_ids + (uint32_t)(next_random(&r->rng) % HIGH_IDS);
+	else
+		slot = (uint32_t)(next_random(&r->rng) % m->low_ids);
+	id = slot_id(m, slot);
+
+	if (kind < 85) {
+		/* insert: Executed., or the duplicate error */
+		len = 1 + next_random(&r->rng) % USERNAME_MAX;
+		random_name(&r->rng, name, len);
+		snprintf(line, sizeof(line), "insert %u %s", id, name);
+		rc = exec_line(r->db, line, &r->out, &err);
+		r->inserts++;
+		if (m->state[slot] != ABSENT) {
+			snprintf(want, sizeof(want), "Error: duplicate key %u.", id);
+			REQUIRE(rc == ROWFS_DUPLICATE && strcmp(err.msg, want) == 0 &&
+					r->out.len == 0,
+				"seed %llu op %llu '%s': rc %d '%s', want duplicate",
+				(unsigned long long)seed, (unsigned long long)r->ops, line, rc,
+				err.msg);
+			r->duplicates++;
+			return;
+		}
+		REQUIRE(rc == ROWFS_OK && r->out.len == 10 &&
+				memcmp(r->out.data, "Executed.\n", 10) == 0,
+			"seed %llu op %llu '%s': rc %d '%s'", (unsigned long long)seed,
+			(unsigned long long)r->ops, line, rc, err.msg);
+		model_insert(m, slot, name, len);
+		return;
+	} else if (kind < 89) {
+		/* name too long: refused whether or not the key exists */
+		len = USERNAME_MAX + 1 + next_random(&r->rng) % 8;
+		random_name(&r->rng, name, len);
+		snprintf(line, sizeof(line), "insert %u %s", id, name);
+		snprintf(want, sizeof(want), "Error: username too long (%zu > 32)", len);
+		rc = exec_line(r->db, line, &r->out, &err);
+		REQUIRE(rc == ROWFS_TOOLONG && strcmp(err.msg, want) == 0,
+			"seed %llu op %llu '%s': rc %d '%s'", (unsigned long long)seed,
+			(unsigned long long)r->ops, line, rc, err.msg);
+	} else if (kind < 92) {
+		/* ids outside 0..4294967295 */
+		random_name(&r->rng, name, 1 + next_random(&r->rng) % 8);
+		if (kind == 89) {
+			snprintf(line, sizeof(line), "insert -%u %s", id | 1, name);
+			snprintf(want, sizeof(want), "Parse error: Row id must be non-negative");
+		} else {
+			snprintf(line, sizeof(line), "insert %llu %s",
+				 (unsigned long long)id + 4294967296ull, name);
+			snprintf(want, sizeof(want), "Parse error: Row id out of range");
+		}
+		rc = exec_line(r->db, line, &r->out, &err);
+		REQUIRE(rc == ROWFS_RANGE && strcmp(err.msg, want) == 0,
+			"seed %llu op %llu '%s': rc %d '%s'", (unsigned long long)seed,
+			(unsigned long long)r->ops, line, rc, err.msg);
+	} else if (kind < 94) {
+		/* a character outside the alphabet inside the name */
+		size_t prefix = next_random(&r->rng) % 10, at;
+
+		random_name(&r->rng, name, prefix);
+		name[prefix] = "@#%\"'"[next_random(&r->rng) % 5];
+		random_name(&r->rng, name + prefix + 1, next_random(&r->rng) % 10);
+		at = (size_t)snprintf(line, sizeof(line), "insert %u ", id) + prefix;
+		snprintf(line, sizeof(line), "insert %u %s", id, name);
+		snprintf(want, sizeof(want), "Token error: Unexpected character '%c' at position %zu",
+			 name[prefix], at);
+		rc = exec_line(r->db, line, &r->out, &err);
+		REQUIRE(rc == ROWFS_TOKEN && strcmp(err.msg, want) == 0,
+			"seed %llu op %llu '%s': rc %d '%s', want '%s'", (unsigned long long)seed,
+			(unsigned long long)r->ops, line, rc, err.msg, want);
+	} else if (kind < 98) {
+		/* a short scan from a random key, sometimes 2^32 */
+		uint64_t start = kind == 94 ? 4294967296ull : id;
+
+		compare_from(r->db, m, start, 1 + next_random(&r->rng) % 5, "probe");
+		return;
+	} else {
+		/* the row count */
+		struct rowfs_stats st;
+
+		rowfs_get_stats(r->db, &st);
+		REQUIRE(st.rows == m->rows, "seed %llu op %llu: %llu rows, model %llu",
+			(unsigned long long)seed, (unsigned long long)r->ops,
+			(unsigned long long)st.rows, (unsigned long long)m->rows);
+		return;
+	}
+	REQUIRE(r->out.len == 0, "seed %llu op %llu '%s': error emitted '%s'",
+		(unsigned long long)seed, (unsigned long long)r->ops, line, r->out.data);
+}
+
+static void add_counters(struct run *r)
+{
+	struct rowfs_stats st;
+
+	rowfs_get_stats(r->db, &st);
+	r->checkpoints += st.checkpoints;
+	r->cache_misses += st.cache_misses;
+}
+
+/* Close and reopen; an open transaction is rolled back by the close. */
+static void reopen(struct run *r, const char *what)
+{
+	add_counters(r);
+	model_rollback(&r->m);
+	close_db(r->db);
+	r->db = open_db(r->cache_pages, r->sync);
+	compare_all(r->db, &r->m, what);
+	require_clean(r->db);
+}
+
+static void model_run(uint32_t cache_pages, int sync, uint64_t seed_offset)
+{
+	const uint64_t ops = slow ? 1000000 : 100000;
+	const uint64_t reopen_every = ops / 5;
+	struct run r;
+	struct rowfs_err err;
+	uint64_t batch_left = 0;
+	int in_txn = 0;
+
+	memset(&r, 0, sizeof(r));
+	/* ~85% of the operations are inserts: x = 0.85 * ops / slots = 0.45 */
+	model_init(&r.m, (uint32_t)(ops * 85 / 45) - HIGH_IDS);
+	r.rng = seed + seed_offset;
+	r.cache_pages = cache_pages;
+	r.sync = sync;
+	r.db = open_db(cache_pages, sync);
+
+	for (r.ops = 1; r.ops <= ops; r.ops++) {
+		if (!in_txn) {
+			REQUIRE(rowfs_begin(r.db, &err) == ROWFS_OK, "begin: %s", err.msg);
+			in_txn = 1;
+			batch_left = 1 + next_random(&r.rng) % 500;
+		}
+		random_statement(&r);
+		if (--batch_left == 0) {
+			if (next_random(&r.rng) % 20 == 0) {
+				REQUIRE(rowfs_rollback(r.db, &err) == ROWFS_OK, "rollback: %s",
+					err.msg);
+				model_rollback(&r.m);
+			} else {
+				REQUIRE(rowfs_commit(r.db, &err) == ROWFS_OK,
+					"seed %llu op %llu: commit: %s", (unsigned long long)seed,
+					(unsigned long long)r.ops, err.msg);
+				model_commit(&r.m);
+			}
+			in_txn = 0;
+		}
+		if (r.ops % 1000 == 0)
+			compare_all(r.db, &r.m, "every 1000");
+		if (r.ops % reopen_every == 0 && r.ops < ops) {
+			/* every other reopen drops an open transaction */
+			if (in_txn && (r.ops / reopen_every) % 2 == 0) {
+				REQUIRE(rowfs_commit(r.db, &err) == ROWFS_OK, "commit: %s",
+					err.msg);
+				model_commit(&r.m);
+			}
+			reopen(&r, "after reopen");
+			in_txn = 0;
+		}
+	}
+	if (in_txn) {
+		REQUIRE(rowfs_commit(r.db, &err) == ROWFS_OK, "commit: %s", err.msg);
+		model_commit(&r.m);
+	}
+	compare_all(r.db, &r.m, "at the end");
+	reopen(&r, "at the end, reopened");
+	add_counters(&r);
+	close_db(r.db);
+
+	/* the run exercised what it is meant to */
+	ck_assert_msg(r.duplicates * 100 >= r.inserts * 15 && r.duplicates * 100 <= r.inserts * 25,
+		      "seed %llu: %llu duplicates in %llu inserts", (unsigned long long)seed,
+		      (unsigned long long)r.duplicates, (unsigned long long)r.inserts);
+	ck_assert_uint_gt(r.m.rows, ops / 2);
+	if (cache_pages) {
+		ck_assert_msg(r.checkpoints > 10, "%llu checkpoints with a %u-page cache",
+			      (unsigned long long)r.checkpoints, cache_pages);
+		ck_assert_msg(r.cache_misses > 1000, "%llu cache misses with a %u-page cache",
+			      (unsigned long long)r.cache_misses, cache_pages);
+	}
+	buf_free(&r.out);
+	model_free(&r.m);
+}
+
+START_TEST(test_model_small_cache)
+{
+	model_run(64, ROWFS_SYNC_OFF, 0);
+}
+END_TEST
+
+START_TEST(test_model_default_cache)
+{
+	model_run(0, ROWFS_SYNC_OFF, 1);
+}
+END_TEST
+
+/* ---- rollback ------------------------------------------------------------- */
+
+static int collect_ids(void *ctx, uint32_t id, const char *name, size_t name_len)
+{
+	struct buf *b = ctx;
+	char text[64];
+	int n = snprintf(text, sizeof(text), "%u=%.*s ", id, (int)name_len, name);
+
+	return buf_emit(b, text, (size_t)n);
+}
+
+/* The table as "id=name " pairs (caller frees). */
+static char *table_text(struct rowfs_db *db)
+{
+	struct buf b = {0};
+	struct rowfs_err err;
+
+	ck_assert_int_eq(rowfs_scan(db, 0, collect_ids, &b, &err), ROWFS_OK);
+	return b.data ? b.data : strdup("");
+}
+
+static void expect_table(struct rowfs_db *db, const char *want)
+{
+	char *text = table_text(db);
+
+	ck_assert_str_eq(text, want);
+	free(text);
+}
+
+START_TEST(test_rollback)
+{
+	struct rowfs_db *db = open_db(0, ROWFS_SYNC_FULL);
+	struct rowfs_stats st;
+	struct rowfs_err err;
+
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	expect_reply(db, "insert 1 first", "Executed.\n");
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	expect_reply(db, "insert 2 second", "Executed.\n");
+	expect_reply(db, "insert 3 third", "Executed.\n");
+	expect_table(db, "1=first 2=second 3=third ");
+	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
+	expect_table(db, "1=first ");
+	rowfs_get_stats(db, &st);
+	ck_assert_uint_eq(st.rows, 1);
+
+	/* the rolled-back key is free again */
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	expect_reply(db, "insert 2 again", "Executed.\n");
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	expect_table(db, "1=first 2=again ");
+
+	/* rollback of nothing, and of failed statements only */
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	{
+		struct buf out = {0};
+
+		ck_assert_int_eq(exec_line(db, "insert 1 dup", &out, &err), ROWFS_DUPLICATE);
+		buf_free(&out);
+	}
+	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
+	expect_table(db, "1=first 2=again ");
+
+	/* close with an open transaction discards it */
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	expect_reply(db, "insert 4 lost", "Executed.\n");
+	close_db(db);
+	db = open_db(0, ROWFS_SYNC_FULL);
+	expect_table(db, "1=first 2=again ");
+	require_clean(db);
+	close_db(db);
+}
+END_TEST
+
+START_TEST(test_rollback_splits)
+{
+	/* a rolled-back transaction that split leaves and grew the file */
+	struct rowfs_db *db = open_db(0, ROWFS_SYNC_OFF);
+	struct rowfs_stats before, after;
+	struct rowfs_err err;
+	char line[64], *text_before;
+	int i;
+
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	for (i = 0; i < 150; i++) {
+		snprintf(line, sizeof(line), "insert %d k%d", i * 7, i);
+		expect_reply(db, line, "Executed.\n");
+	}
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	rowfs_get_stats(db, &before);
+	text_before = table_text(db);
+
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	for (i = 0; i < 3000; i++) {
+		snprintf(line, sizeof(line), "insert %d r%d", i * 7 + 3, i);
+		expect_reply(db, line, "Executed.\n");
+	}
+	rowfs_get_stats(db, &after);
+	ck_assert_uint_gt(after.pages, before.pages);
+	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
+
+	rowfs_get_stats(db, &after);
+	ck_assert_uint_eq(after.rows, before.rows);
+	ck_assert_uint_eq(after.pages, before.pages);
+	ck_assert_uint_eq(after.depth, before.depth);
+	expect_table(db, text_before);
+	require_clean(db);
+	close_db(db);
+	db = open_db(0, ROWFS_SYNC_OFF);
+	expect_table(db, text_before);
+	free(text_before);
+	close_db(db);
+}
+END_TEST
+
+/* ---- scan ----------------------------------------------------------------- */
+
+struct scan_probe {
+	uint32_t ids[2048];
+	size_t count, stop_after;
+	int names_ok;
+};
+
+static int probe_row(void *ctx, uint32_t id, const char *name, size_t name_len)
+{
+	struct scan_probe *p = ctx;
+	char want[16];
+	int n = snprintf(want, sizeof(want), "n%u", id);
+
+	if (name_len != (size_t)n || memcmp(name, want, name_len) != 0)
+		p->names_ok = 0;
+	if (p->count < 2048)
+		p->ids[p->count] = id;
+	p->count++;
+	return p->stop_after && p->count >= p->stop_after;
+}
+
+/* Scan from start (stopping after stop_after rows if non-zero). */
+static void scan_probe(struct rowfs_db *db, uint64_t start, size_t stop_after,
+		       struct scan_probe *p)
+{
+	struct rowfs_err err;
+
+	memset(p, 0, sizeof(*p));
+	p->stop_after = stop_after;
+	p->names_ok = 1;
+	ck_assert_int_eq(rowfs_scan(db, start, probe_row, p, &err), ROWFS_OK);
+	ck_assert(p->names_ok);
+}
+
+START_TEST(test_scan_start)
+{
+	/* ids 10, 20, ..., 10000 (ten leaves) and 4294967295 */
+	struct rowfs_db *db = open_db(0, ROWFS_SYNC_OFF);
+	struct scan_probe p;
+	struct rowfs_err err;
+	char line[64];
+	int i;
+
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	for (i = 1; i <= 1000; i++) {
+		snprintf(line, sizeof(line), "insert %d n%d", i * 10, i * 10);
+		expect_reply(db, line, "Executed.\n");
+	}
+	expect_reply(db, "insert 4294967295 n4294967295", "Executed.\n");
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+
+	scan_probe(db, 0, 0, &p);
+	ck_assert_uint_eq(p.count, 1001);
+	for (i = 0; i < 1000; i++)
+		REQUIRE(p.ids[i] == (uint32_t)(i + 1) * 10, "row %d is %u", i, p.ids[i]);
+	ck_assert_uint_eq(p.ids[1000], UINT32_MAX);
+
+	scan_probe(db, 15, 0, &p);                 /* between keys */
+	ck_assert_uint_eq(p.count, 1000);
+	ck_assert_uint_eq(p.ids[0], 20);
+	scan_probe(db, 20, 0, &p);                 /* on a key */
+	ck_assert_uint_eq(p.count, 1000);
+	ck_assert_uint_eq(p.ids[0], 20);
+	scan_probe(db, 1021, 0, &p);               /* across a leaf boundary */
+	ck_assert_uint_eq(p.count, 1001 - 102);
+	ck_assert_uint_eq(p.ids[0], 1030);
+	scan_probe(db, 10000, 0, &p);
+	ck_assert_uint_eq(p.count, 2);
+	ck_assert_uint_eq(p.ids[0], 10000);
+	scan_probe(db, 10001, 0, &p);
+	ck_assert_uint_eq(p.count, 1);
+	ck_assert_uint_eq(p.ids[0], UINT32_MAX);
+	scan_probe(db, UINT32_MAX, 0, &p);
+	ck_assert_uint_eq(p.count, 1);
+	scan_probe(db, (uint64_t)UINT32_MAX + 1, 0, &p); /* 2^32: no rows */
+	ck_assert_uint_eq(p.count, 0);
+	scan_probe(db, UINT64_MAX, 0, &p);
+	ck_assert_uint_eq(p.count, 0);
+
+	/* the callback stops the scan; that is not an error */
+	scan_probe(db, 0, 3, &p);
+	ck_assert_uint_eq(p.count, 3);
+	ck_assert_uint_eq(p.ids[2], 30);
+	scan_probe(db, 995, 1, &p);
+	ck_assert_uint_eq(p.count, 1);
+	ck_assert_uint_eq(p.ids[0], 1000);
+	close_db(db);
+}
+END_TEST
+
+START_TEST(test_scan_empty)
+{
+	struct rowfs_db *db = open_db(0, ROWFS_SYNC_OFF);
+	struct scan_probe p;
+
+	scan_probe(db, 0, 0, &p);
+	ck_assert_uint_eq(p.count, 0);
+	scan_probe(db, (uint64_t)UINT32_MAX + 1, 0, &p);
+	ck_assert_uint_eq(p.count, 0);
+	close_db(db);
+}
+END_TEST
+
+/* ---- statistics counters ------------------------------------------------ */
+
+START_TEST(test_stats_counters)
+{
+	struct rowfs_db *db = open_db(0, ROWFS_SYNC_FULL);
+	struct rowfs_stats s0, s1;
+	struct rowfs_err err;
+	struct buf out = {0};
+
+	rowfs_get_stats(db, &s0);
+	ck_assert_uint_eq(s0.commits, 0);
+	ck_assert_uint_eq(s0.statements, 0);
+	ck_assert_uint_eq(s0.errors, 0);
+
+	/* an empty transaction */
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	rowfs_get_stats(db, &s1);
+	ck_assert_uint_eq(s1.commits, s0.commits);
+	ck_assert_uint_eq(s1.fsyncs, s0.fsyncs);
+	ck_assert_uint_eq(s1.wal_bytes, s0.wal_bytes);
+
+	/* reads only */
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	expect_reply(db, "select", "(empty table)\n");
+	ck_assert_int_eq(exec_line(db, ".btree", &out, &err), ROWFS_OK);
+	ck_assert_int_eq(exec_line(db, "", &out, &err), ROWFS_OK); /* not a statement */
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	rowfs_get_stats(db, &s0);
+	ck_assert_uint_eq(s0.commits, s1.commits);
+	ck_assert_uint_eq(s0.fsyncs, s1.fsyncs);
+	ck_assert_uint_eq(s0.statements, s1.statements + 2);
+	ck_assert_uint_eq(s0.errors, s1.errors);
+
+	/* one insert: one commit, one fsync (sync=full) */
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	expect_reply(db, "insert 1 a", "Executed.\n");
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	rowfs_get_stats(db, &s1);
+	ck_assert_uint_eq(s1.commits, s0.commits + 1);
+	ck_assert_uint_eq(s1.fsyncs, s0.fsyncs + 1);
+	ck_assert_uint_eq(s1.wal_frames, s0.wal_frames + 1);
+	ck_assert_uint_eq(s1.statements, s0.statements + 1);
+	ck_assert_uint_eq(s1.rows, 1);
+
+	/* failing statements only: no commit, no fsync, no WAL growth */
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(exec_line(db, "insert 1 b", &out, &err), ROWFS_DUPLICATE);
+	ck_assert_int_eq(exec_line(db, "insert x b", &out, &err), ROWFS_SYNTAX);
+	ck_assert_int_eq(exec_line(db, "insert 2 a@", &out, &err), ROWFS_TOKEN);
+	ck_assert_int_eq(exec_line(db, ".nope", &out, &err), ROWFS_META);
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	rowfs_get_stats(db, &s0);
+	ck_assert_uint_eq(s0.commits, s1.commits);
+	ck_assert_uint_eq(s0.fsyncs, s1.fsyncs);
+	ck_assert_uint_eq(s0.wal_bytes, s1.wal_bytes);
+	ck_assert_uint_eq(s0.statements, s1.statements + 4);
+	ck_assert_uint_eq(s0.errors, s1.errors + 4);
+	ck_assert_uint_eq(s0.rows, 1);
+
+	/* many inserts and a failure in one transaction: still one commit, one fsync */
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	expect_reply(db, "insert 2 b", "Executed.\n");
+	ck_assert_int_eq(exec_line(db, "insert 1 dup", &out, &err), ROWFS_DUPLICATE);
+	expect_reply(db, "insert 3 c", "Executed.\n");
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	rowfs_get_stats(db, &s1);
+	ck_assert_uint_eq(s1.commits, s0.commits + 1);
+	ck_assert_uint_eq(s1.fsyncs, s0.fsyncs + 1);
+	ck_assert_uint_eq(s1.errors, s0.errors + 1);
+	ck_assert_uint_eq(s1.rows, 3);
+	buf_free(&out);
+	close_db(db);
+}
+END_TEST
+
+START_TEST(test_stats_sync_modes)
+{
+	/* sync=normal and sync=off never fsync at commit */
+	static const int modes[] = {ROWFS_SYNC_NORMAL, ROWFS_SYNC_OFF};
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		struct rowfs_db *db;
+		struct rowfs_stats s0, s1;
+		struct rowfs_err err;
+
+		clear_dir();
+		db = open_db(0, modes[i]);
+		rowfs_get_stats(db, &s0);
+		ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+		expect_reply(db, "insert 1 a", "Executed.\n");
+		ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+		rowfs_get_stats(db, &s1);
+		ck_assert_uint_eq(s1.commits, s0.commits + 1);
+		ck_assert_uint_eq(s1.fsyncs, s0.fsyncs);
+		/* a checkpoint syncs with normal, not with off */
+		ck_assert_int_eq(rowfs_checkpoint(db, &err), ROWFS_OK);
+		rowfs_get_stats(db, &s0);
+		ck_assert_uint_eq(s0.checkpoints, s1.checkpoints + 1);
+		if (modes[i] == ROWFS_SYNC_OFF)
+			ck_assert_uint_eq(s0.fsyncs, s1.fsyncs);
+		else
+			ck_assert_uint_gt(s0.fsyncs, s1.fsyncs);
+		close_db(db);
+	}
+}
+END_TEST
+
+static Suite *db_suite(void)
+{
+	Suite *s = suite_create("db");
+	TCase *tc;
+
+	tc = tcase_create("model");
+	tcase_set_timeout(tc, slow ? 600 : 60);
+	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
+	tcase_add_checked_fixture(tc, db_setup, NULL);
+	tcase_add_test(tc, test_model_small_cache);
+	tcase_add_test(tc, test_model_default_cache);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("rollback");
+	tcase_set_timeout(tc, 60);
+	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
+	tcase_add_checked_fixture(tc, db_setup, NULL);
+	tcase_add_test(tc, test_rollback);
+	tcase_add_test(tc, test_rollback_splits);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("scan");
+	tcase_set_timeout(tc, 60);
+	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
+	tcase_add_checked_fixture(tc, db_setup, NULL);
+	tcase_add_test(tc, test_scan_start);
+	tcase_add_test(tc, test_scan_empty);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("stats");
+	tcase_set_timeout(tc, 60);
+	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
+	tcase_add_checked_fixture(tc, db_setup, NULL);
+	tcase_add_test(tc, test_stats_counters);
+	tcase_add_test(tc, test_stats_sync_modes);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	const char *env = getenv("ROWFS_SEED");
+	SRunner *sr;
+	int failed;
+
+	if (env && *env) {
+		char *end;
+
+		seed = strtoull(env, &end, 0);
+		if (*end) {
+			fprintf(stderr, "check_db: ROWFS_SEED '%s' is not a number\n", env);
+			return 99;
+		}
+	}
+	env = getenv("ROWFS_SLOW");
+	slow = env && strcmp(env, "1") == 0;
+	printf("check_db: seed %llu%s (ROWFS_SEED=N to change)\n", (unsigned long long)seed,
+	       slow ? ", slow" : "");
+	fflush(stdout);
+	sr = srunner_create(db_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,823 @@
+/*
+ * check_vm.c - unit tests of engine/vm.c, compiled and run through the
+ * façade (rowfs_exec), the way rowsh and ctl run statements.
+ *
+ * Owns: the reply texts ("Executed.", select rows, "(empty table)"), the
+ * meta-commands (.constants text, .stats names in the contract's order,
+ * .btree, .checkpoint emptying the WAL at commit, .exit), the read-only
+ * database (writes refused with EROFS, reads served, files untouched), and
+ * every row of the contract's error table: return code, rowfs_errno()
+ * value and exact text, with nothing emitted and nothing changed.
+ * I/O errors come from a small failing os table defined here.
+ */
+#include <config.h>
+
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "os.h"
+#include "rowfs.h"
+
+/* ---- temporary directory: one per TCase, files cleared before each test -- */
+
+static char dir[4096];
+static char db_path[4200];
+static char wal_path[4210];
+
+static void clear_dir(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char p[4400];
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		unlink(p);
+	}
+	closedir(d);
+}
+
+/* Unchecked (runs in the parent): survives failing tests in fork mode. */
+static void dir_setup(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(dir, sizeof(dir), "%s/check_vm.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir))
+		abort();
+	snprintf(db_path, sizeof(db_path), "%s/test.db", dir);
+	snprintf(wal_path, sizeof(wal_path), "%s-wal", db_path);
+}
+
+static void dir_teardown(void)
+{
+	clear_dir();
+	rmdir(dir);
+}
+
+/* Checked (runs before each test): a fresh database file. */
+static void db_setup(void)
+{
+	clear_dir();
+}
+
+/* ---- a failing os table --------------------------------------------------- */
+
+/* Forwards to the real table; fails preads/fsyncs with EIO once armed. */
+struct failos {
+	struct os os;          /* the table handed to the engine (ctx = this) */
+	int fail_pread;        /* fail every pread while set */
+	int fail_fsync;        /* fail every fsync while set */
+};
+
+static ssize_t fail_pread(void *ctx, int fd, void *buf, size_t n, off_t off)
+{
+	struct failos *f = ctx;
+	const struct os *real = os_default();
+
+	if (f->fail_pread) {
+		errno = EIO;
+		return -1;
+	}
+	return real->pread(real->ctx, fd, buf, n, off);
+}
+
+static ssize_t fail_pwrite(void *ctx, int fd, const void *buf, size_t n, off_t off)
+{
+	const struct os *real = os_default();
+
+	(void)ctx;
+	return real->pwrite(real->ctx, fd, buf, n, off);
+}
+
+static int fail_fsync(void *ctx, int fd)
+{
+	struct failos *f = ctx;
+	const struct os *real = os_default();
+
+	if (f->fail_fsync) {
+		errno = EIO;
+		return -1;
+	}
+	return real->fsync(real->ctx, fd);
+}
+
+static int fail_ftruncate(void *ctx, int fd, off_t len)
+{
+	const struct os *real = os_default();
+
+	(void)ctx;
+	return real->ftruncate(real->ctx, fd, len);
+}
+
+static void failos_init(struct failos *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->os.pread = fail_pread;
+	f->os.pwrite = fail_pwrite;
+	f->os.fsync = fail_fsync;
+	f->os.ftruncate = fail_ftruncate;
+	f->os.ctx = f;
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+struct buf {
+	char *data;
+	size_t len, cap;
+};
+
+static int buf_emit(void *ctx, const char *text, size_t len)
+{
+	struct buf *b = ctx;
+
+	if (b->len + len + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 256;
+		char *n;
+
+		while (cap < b->len + len + 1)
+			cap *= 2;
+		n = realloc(b->data, cap);
+		if (!n)
+			return 1;
+		b->data = n;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, text, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+static void buf_free(struct buf *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof(*b));
+}
+
+static struct rowfs_db *open_cfg(int read_only, const struct os *os)
+{
+	struct rowfs_config cfg;
+	struct rowfs_db *db;
+	struct rowfs_err err;
+	int rc;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.path = db_path;
+	cfg.read_only = read_only;
+	cfg.os = os;
+	rc = rowfs_open(&cfg, &db, &err);
+	ck_assert_msg(rc == ROWFS_OK, "rowfs_open: %s", err.msg);
+	return db;
+}
+
+static struct rowfs_db *open_db(void)
+{
+	return open_cfg(0, NULL);
+}
+
+static void close_db(struct rowfs_db *db)
+{
+	struct rowfs_err err;
+
+	ck_assert_msg(rowfs_close(db, &err) == ROWFS_OK, "rowfs_close: %s", err.msg);
+}
+
+/* Run line of length len in the open transaction; *out gets the reply. */
+static int run_len(struct rowfs_db *db, const char *line, size_t len, struct buf *out,
+		   struct rowfs_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	memset(err, 0, sizeof(*err));
+	return rowfs_exec(db, line, len, buf_emit, out, err);
+}
+
+/* Run line in its own transaction and require exactly reply. */
+static void expect_reply(struct rowfs_db *db, const char *line, const char *reply)
+{
+	struct rowfs_err err;
+	struct buf out;
+	int rc;
+
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	rc = run_len(db, line, strlen(line), &out, &err);
+	ck_assert_msg(rc == ROWFS_OK, "'%s': rc %d (%s)", line, rc, err.msg);
+	ck_assert_msg(out.data && strcmp(out.data, reply) == 0, "'%s': reply '%s', want '%s'", line,
+		      out.data ? out.data : "", reply);
+	ck_assert_msg(rowfs_commit(db, &err) == ROWFS_OK, "commit: %s", err.msg);
+	buf_free(&out);
+}
+
+/* Reply of line, run in its own transaction (caller frees). */
+static char *reply_of(struct rowfs_db *db, const char *line)
+{
+	struct rowfs_err err;
+	struct buf out;
+	int rc;
+
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	rc = run_len(db, line, strlen(line), &out, &err);
+	ck_assert_msg(rc == ROWFS_OK, "'%s': rc %d (%s)", line, rc, err.msg);
+	ck_assert_msg(rowfs_commit(db, &err) == ROWFS_OK, "commit: %s", err.msg);
+	ck_assert_ptr_nonnull(out.data);
+	return out.data;
+}
+
+/*
+ * Run line (length len) and require failure with rc, errno and exactly
+ * msg; nothing is emitted, the error counter moves by one and the table
+ * does not change.
+ */
+static void expect_error_len(struct rowfs_db *db, const char *line, size_t len, int want_rc,
+			     int want_errno, const char *want_msg)
+{
+	struct rowfs_stats before, after;
+	struct rowfs_err err;
+	struct buf out;
+	char *rows_before, *rows_after;
+	int rc;
+
+	rows_before = reply_of(db, "select");
+	rowfs_get_stats(db, &before);
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	rc = run_len(db, line, len, &out, &err);
+	ck_assert_msg(rc == want_rc, "'%.*s': rc %s, want %s (%s)", (int)(len > 60 ? 60 : len),
+		      line, rowfs_rc_name(rc), rowfs_rc_name(want_rc), err.msg);
+	ck_assert_int_eq(err.rc, want_rc);
+	ck_assert_int_eq(rowfs_errno(rc), want_errno);
+	ck_assert_str_eq(err.msg, want_msg);
+	ck_assert_msg(out.len == 0, "emitted '%s'", out.data);
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	rowfs_get_stats(db, &after);
+	ck_assert_uint_eq(after.errors, before.errors + 1);
+	ck_assert_uint_eq(after.statements, before.statements + 1);
+	ck_assert_uint_eq(after.rows, before.rows);
+	ck_assert_uint_eq(after.commits, before.commits);
+	rows_after = reply_of(db, "select");
+	ck_assert_str_eq(rows_after, rows_before);
+	free(rows_before);
+	free(rows_after);
+	buf_free(&out);
+}
+
+static void expect_error(struct rowfs_db *db, const char *line, int want_rc, int want_errno,
+			 const char *want_msg)
+{
+	expect_error_len(db, line, strlen(line), want_rc, want_errno, want_msg);
+}
+
+/* ---- replies -------------------------------------------------------------- */
+
+START_TEST(test_insert_select)
+{
+	struct rowfs_db *db = open_db();
+
+	expect_reply(db, "select", "(empty table)\n");
+	expect_reply(db, "insert 2 bob", "Executed.\n");
+	expect_reply(db, "insert 1 alice", "Executed.\n");
+	expect_reply(db, "select", "(1, alice)\n(2, bob)\n");
+	/* keywords are case-insensitive, leading zeros are fine */
+	expect_reply(db, "INSERT 003 Carol", "Executed.\n");
+	expect_reply(db, "SeLeCt", "(1, alice)\n(2, bob)\n(3, Carol)\n");
+	close_db(db);
+
+	db = open_db();
+	expect_reply(db, "select", "(1, alice)\n(2, bob)\n(3, Carol)\n");
+	close_db(db);
+}
+END_TEST
+
+START_TEST(test_select_bytes)
+{
+	struct rowfs_db *db = open_db();
+
+	expect_reply(db, "insert 4294967295 max", "Executed.\n");
+	expect_reply(db, "insert 0 zero", "Executed.\n");
+	expect_reply(db, "insert 7 caf\xc3\xa9-\xe2\x82\xac.\xf0\x9f\x98\x80_", "Executed.\n");
+	expect_reply(db, "insert 8 abcdefghijklmnopqrstuvwxyz012345", "Executed.\n");
+	expect_reply(db, "insert 9 12345", "Executed.\n");
+	expect_reply(db, "select",
+		     "(0, zero)\n"
+		     "(7, caf\xc3\xa9-\xe2\x82\xac.\xf0\x9f\x98\x80_)\n"
+		     "(8, abcdefghijklmnopqrstuvwxyz012345)\n"
+		     "(9, 12345)\n"
+		     "(4294967295, max)\n");
+	close_db(db);
+}
+END_TEST
+
+START_TEST(test_multi_statement_transaction)
+{
+	struct rowfs_db *db = open_db();
+	struct rowfs_err err;
+	struct buf out = {0};
+	int rc;
+
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_exec(db, "insert 1 a", 10, buf_emit, &out, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_exec(db, "insert 1 b", 10, buf_emit, &out, &err), ROWFS_DUPLICATE);
+	/* a statement error leaves the transaction usable */
+	ck_assert_int_eq(rowfs_exec(db, "insert 2 c", 10, buf_emit, &out, &err), ROWFS_OK);
+	rc = rowfs_exec(db, "select", 6, buf_emit, &out, &err);
+	ck_assert_int_eq(rc, ROWFS_OK);
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_str_eq(out.data, "Executed.\nExecuted.\n(1, a)\n(2, c)\n");
+	buf_free(&out);
+	close_db(db);
+}
+END_TEST
+
+START_TEST(test_blank_lines)
+{
+	static const char *const lines[] = {"", " ", "\t", "  \t ", "\r", " \r"};
+	struct rowfs_db *db = open_db();
+	struct rowfs_stats before, after;
+	struct rowfs_err err;
+	struct buf out;
+	size_t i;
+
+	rowfs_get_stats(db, &before);
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		ck_assert_int_eq(run_len(db, lines[i], strlen(lines[i]), &out, &err), ROWFS_OK);
+		ck_assert_uint_eq(out.len, 0);
+	}
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	rowfs_get_stats(db, &after);
+	ck_assert_uint_eq(after.statements, before.statements);
+	ck_assert_uint_eq(after.errors, before.errors);
+	/* CRLF: the '\r' is dropped */
+	expect_reply(db, "insert 5 eve\r", "Executed.\n");
+	expect_reply(db, "select\r", "(5, eve)\n");
+	close_db(db);
+}
+END_TEST
+
+/* ---- meta-commands -------------------------------------------------------- */
+
+START_TEST(test_constants)
+{
+	static const char want[] = "PAGE_SIZE: 4096\n"
+				   "ROW_SIZE: 36\n"
+				   "LEAF_NODE_CELL_SIZE: 40\n"
+				   "LEAF_NODE_MAX_CELLS: 102\n"
+				   "INTERNAL_NODE_CELL_SIZE: 8\n"
+				   "INTERNAL_NODE_MAX_KEYS: 510\n";
+	struct rowfs_db *db = open_db();
+	struct buf out = {0};
+
+	expect_reply(db, ".constants", want);
+	expect_reply(db, ".CONSTANTS", want);
+	ck_assert_int_eq(rowfs_render_constants(buf_emit, &out), ROWFS_OK);
+	ck_assert_str_eq(out.data, want);
+	buf_free(&out);
+	close_db(db);
+}
+END_TEST
+
+START_TEST(test_stats)
+{
+	static const char *const names[] = {
+		"rows", "depth", "pages", "free_pages", "cache_pages", "cache_hits",
+		"cache_misses", "commits", "statements", "errors", "wal_frames", "wal_bytes",
+		"checkpoints", "fsyncs",
+	};
+	const size_t nnames = sizeof(names) / sizeof(names[0]);
+	struct rowfs_db *db = open_db();
+	unsigned long long values[14];
+	struct rowfs_stats st;
+	char *text, *line, *save = NULL;
+	size_t i = 0;
+
+	ck_assert_uint_eq(nnames, 14);
+	expect_reply(db, "insert 1 a", "Executed.\n");
+	expect_reply(db, "insert 2 b", "Executed.\n");
+	text = reply_of(db, ".stats");
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save), i++) {
+		size_t nlen;
+		char *end;
+
+		ck_assert_msg(i < nnames, "extra line '%s'", line);
+		nlen = strlen(names[i]);
+		ck_assert_msg(strncmp(line, names[i], nlen) == 0 && strncmp(line + nlen, ": ", 2) == 0,
+			      "line %zu is '%s', want '%s: N'", i, line, names[i]);
+		values[i] = strtoull(line + nlen + 2, &end, 10);
+		ck_assert_msg(*end == '\0' && end != line + nlen + 2, "line '%s': bad value", line);
+	}
+	ck_assert_uint_eq(i, nnames);
+	free(text);
+
+	rowfs_get_stats(db, &st);
+	ck_assert_uint_eq(values[0], 2);                    /* rows */
+	ck_assert_uint_eq(values[1], 1);                    /* depth */
+	ck_assert_uint_eq(values[2], 2);                    /* pages: header + root leaf */
+	ck_assert_uint_eq(values[3], 0);                    /* free_pages */
+	ck_assert_uint_eq(values[4], ROWFS_DEFAULT_CACHE_PAGES);
+	ck_assert_uint_eq(values[7], 2);                    /* commits */
+	ck_assert_uint_eq(values[8], 3);                    /* statements, .stats included */
+	ck_assert_uint_eq(values[9], 0);                    /* errors */
+	ck_assert_uint_eq(values[10], st.wal_frames);
+	ck_assert_uint_eq(values[11], st.wal_bytes);
+	ck_assert_uint_eq(values[13], st.fsyncs);
+
+	/* the façade's rendering: the same text (statements do not move; the
+	 * cache counters do, as the rendering itself reads the tree) */
+	{
+		static const char head[] = "rows: 2\ndepth: 1\npages: 2\nfree_pages: 0\n"
+					   "cache_pages: 2048\ncache_hits: ";
+		struct buf out = {0};
+		struct rowfs_err err;
+
+		ck_assert_int_eq(rowfs_render_stats(db, buf_emit, &out, &err), ROWFS_OK);
+		ck_assert_ptr_nonnull(out.data);
+		ck_assert_msg(strncmp(out.data, head, sizeof(head) - 1) == 0, "stats '%s'", out.data);
+		ck_assert_ptr_nonnull(strstr(out.data, "\ncommits: 2\nstatements: 3\nerrors: 0\n"
+						       "wal_frames: 2\n"));
+		buf_free(&out);
+	}
+	close_db(db);
+}
+END_TEST
+
+START_TEST(test_btree)
+{
+	struct rowfs_db *db = open_db();
+	struct rowfs_err err;
+	struct buf out = {0};
+	char line[48], *text;
+	int i;
+
+	expect_reply(db, ".btree", "leaf (page 1): 0 cells keys []\n");
+	expect_reply(db, "insert 3 c", "Executed.\n");
+	expect_reply(db, ".btree", "leaf (page 1): 1 cells keys [3]\n");
+	expect_reply(db, "insert 1 a", "Executed.\n");
+	expect_reply(db, "insert 2 b", "Executed.\n");
+	expect_reply(db, ".btree", "leaf (page 1): 3 cells keys [1..3]\n");
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	for (i = 4; i <= 200; i++) {
+		int len = snprintf(line, sizeof(line), "insert %d u", i);
+
+		ck_assert_int_eq(rowfs_exec(db, line, (size_t)len, buf_emit, &out, &err), ROWFS_OK);
+	}
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	buf_free(&out);
+	expect_reply(db, ".btree", "internal (page 3): 1 keys [102]\n"
+				   "  leaf (page 1): 102 cells keys [1..102]\n"
+				   "  leaf (page 2): 98 cells keys [103..200]\n");
+	text = reply_of(db, ".BTREE");
+	ck_assert_int_eq(rowfs_render_btree(db, buf_emit, &out, &err), ROWFS_OK);
+	ck_assert_str_eq(text, out.data);
+	free(text);
+	buf_free(&out);
+	close_db(db);
+}
+END_TEST
+
+static uint64_t file_size(const char *path)
+{
+	struct stat sb;
+
+	ck_assert_msg(stat(path, &sb) == 0, "stat '%s'", path);
+	return (uint64_t)sb.st_size;
+}
+
+START_TEST(test_checkpoint)
+{
+	struct rowfs_db *db = open_db();
+	struct rowfs_stats st;
+	struct rowfs_err err;
+	struct buf out;
+	uint64_t checkpoints;
+
+	expect_reply(db, "insert 1 a", "Executed.\n");
+	expect_reply(db, "insert 2 b", "Executed.\n");
+	rowfs_get_stats(db, &st);
+	ck_assert_uint_gt(st.wal_bytes, 32);
+	ck_assert_uint_eq(st.wal_frames, 2);
+	ck_assert_uint_eq(file_size(wal_path), st.wal_bytes);
+	checkpoints = st.checkpoints;
+
+	/* alone in a transaction */
+	expect_reply(db, ".checkpoint", "Executed.\n");
+	rowfs_get_stats(db, &st);
+	ck_assert_uint_eq(st.wal_bytes, 32);
+	ck_assert_uint_eq(st.wal_frames, 0);
+	ck_assert_uint_eq(st.checkpoints, checkpoints + 1);
+	ck_assert_uint_eq(file_size(wal_path), 32);
+
+	/* after an insert of the same transaction: the WAL is emptied at commit */
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(run_len(db, "insert 3 c", 10, &out, &err), ROWFS_OK);
+	buf_free(&out);
+	ck_assert_int_eq(run_len(db, ".Checkpoint", 11, &out, &err), ROWFS_OK);
+	ck_assert_str_eq(out.data, "Executed.\n");
+	buf_free(&out);
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	rowfs_get_stats(db, &st);
+	ck_assert_uint_eq(st.wal_bytes, 32);
+	ck_assert_uint_eq(st.wal_frames, 0);
+	ck_assert_uint_eq(st.checkpoints, checkpoints + 2);
+	ck_assert_uint_eq(file_size(wal_path), 32);
+	/* everything is in DBFILE now */
+	ck_assert_uint_eq(file_size(db_path), 2 * 4096);
+	close_db(db);
+
+	db = open_db();
+	expect_reply(db, "select", "(1, a)\n(2, b)\n(3, c)\n");
+	close_db(db);
+}
+END_TEST
+
+START_TEST(test_exit)
+{
+	struct rowfs_db *db = open_db();
+	struct rowfs_stats before, after;
+	struct rowfs_err err;
+	struct buf out;
+
+	rowfs_get_stats(db, &before);
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(run_len(db, ".exit", 5, &out, &err), ROWFS_EXIT);
+	ck_assert_uint_eq(out.len, 0);
+	ck_assert_int_eq(run_len(db, ".EXIT", 5, &out, &err), ROWFS_EXIT);
+	ck_assert_int_eq(run_len(db, "  .exit  ", 9, &out, &err), ROWFS_EXIT);
+	ck_assert_int_eq(rowfs_errno(ROWFS_EXIT), 0);
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	rowfs_get_stats(db, &after);
+	ck_assert_uint_eq(after.errors, before.errors);
+	/* .exit with an argument is an error, not an exit */
+	expect_error(db, ".exit now", ROWFS_SYNTAX, EINVAL,
+		     "Parse error: Expected end of line, got STRING at position 6");
+	close_db(db);
+}
+END_TEST
+
+/* ---- read-only ------------------------------------------------------------ */
+
+/* Whole file into memory (caller frees); *len receives the size. */
+static unsigned char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *data;
+	long size;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	size = ftell(f);
+	ck_assert_int_ge(size, 0);
+	rewind(f);
+	data = malloc((size_t)size + 1);
+	ck_assert_ptr_nonnull(data);
+	ck_assert_uint_eq(fread(data, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	*len = (size_t)size;
+	return data;
+}
+
+START_TEST(test_read_only)
+{
+	struct rowfs_db *db = open_db();
+	unsigned char *db_before, *wal_before, *db_after, *wal_after;
+	size_t db_len, wal_len, len;
+	struct rowfs_err err;
+	struct buf out;
+	char *text;
+
+	expect_reply(db, "insert 1 alice", "Executed.\n");
+	expect_reply(db, "insert 2 bob", "Executed.\n");
+	close_db(db);
+	db_before = slurp(db_path, &db_len);
+	wal_before = slurp(wal_path, &wal_len);
+
+	db = open_cfg(1, NULL);
+	ck_assert(rowfs_is_read_only(db));
+	expect_error(db, "insert 3 carol", ROWFS_READONLY, EROFS, "Error: read-only database");
+	expect_error(db, ".checkpoint", ROWFS_READONLY, EROFS, "Error: read-only database");
+	/* a duplicate is still a write: read-only is reported first */
+	expect_error(db, "insert 1 alice", ROWFS_READONLY, EROFS, "Error: read-only database");
+	/* statement errors keep their own texts */
+	expect_error(db, "insert 3 a@b", ROWFS_TOKEN, EINVAL,
+		     "Token error: Unexpected character '@' at position 10");
+	expect_reply(db, "select", "(1, alice)\n(2, bob)\n");
+	expect_reply(db, ".btree", "leaf (page 1): 2 cells keys [1..2]\n");
+	text = reply_of(db, ".stats");
+	ck_assert_ptr_nonnull(strstr(text, "rows: 2\n"));
+	free(text);
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(run_len(db, ".exit", 5, &out, &err), ROWFS_EXIT);
+	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
+	close_db(db);
+
+	db_after = slurp(db_path, &len);
+	ck_assert_uint_eq(len, db_len);
+	ck_assert(memcmp(db_before, db_after, len) == 0);
+	wal_after = slurp(wal_path, &len);
+	ck_assert_uint_eq(len, wal_len);
+	ck_assert(memcmp(wal_before, wal_after, len) == 0);
+	free(db_before);
+	free(wal_before);
+	free(db_after);
+	free(wal_after);
+}
+END_TEST
+
+/* ---- the contract's error table ----------------------------------------- */
+
+START_TEST(test_statement_errors)
+{
+	struct rowfs_db *db = open_db();
+	char *line;
+
+	expect_reply(db, "insert 42 alice", "Executed.\n");
+	expect_error(db, "insert 1 a@b", ROWFS_TOKEN, EINVAL,
+		     "Token error: Unexpected character '@' at position 10");
+	expect_error(db, "insert 1 #", ROWFS_TOKEN, EINVAL,
+		     "Token error: Unexpected character '#' at position 9");
+	expect_error(db, "insert x alice", ROWFS_SYNTAX, EINVAL,
+		     "Parse error: Expected INTEGER, got STRING at position 7");
+	expect_error(db, "insert", ROWFS_SYNTAX, EINVAL,
+		     "Parse error: Expected INTEGER, got EOF at position 6");
+	expect_error(db, "insert 1", ROWFS_SYNTAX, EINVAL,
+		     "Parse error: Expected STRING, got EOF at position 8");
+	expect_error(db, "insert -1 a", ROWFS_RANGE, EINVAL,
+		     "Parse error: Row id must be non-negative");
+	expect_error(db, "insert 4294967296 a", ROWFS_RANGE, EINVAL,
+		     "Parse error: Row id out of range");
+	expect_error(db, "insert 99999999999999999999999 a", ROWFS_RANGE, EINVAL,
+		     "Parse error: Row id out of range");
+	expect_error(db, "drop table", ROWFS_SYNTAX, EINVAL,
+		     "Parse error: Expected INSERT, SELECT, or meta-command");
+	expect_error(db, "inserted 1 a", ROWFS_SYNTAX, EINVAL,
+		     "Parse error: Expected INSERT, SELECT, or meta-command");
+	expect_error(db, ".drop", ROWFS_META, EINVAL, "Unrecognized meta-command: .drop");
+	expect_error(db, "select x", ROWFS_SYNTAX, EINVAL,
+		     "Parse error: Expected end of line, got STRING at position 7");
+	expect_error(db, "insert 1 a b", ROWFS_SYNTAX, EINVAL,
+		     "Parse error: Expected end of line, got STRING at position 11");
+	expect_error(db, "insert 42 bob", ROWFS_DUPLICATE, EEXIST, "Error: duplicate key 42.");
+	expect_error(db, "insert 042 alice", ROWFS_DUPLICATE, EEXIST, "Error: duplicate key 42.");
+	expect_error(db, "insert 1 abcdefghijklmnopqrstuvwxyz0123456", ROWFS_TOOLONG, EINVAL,
+		     "Error: username too long (33 > 32)");
+	expect_error_len(db, "insert 1 a\0b", 12, ROWFS_SYNTAX, EINVAL, "Parse error: NUL byte");
+
+	/* longer than 4096 bytes */
+	line = malloc(5000);
+	ck_assert_ptr_nonnull(line);
+	memset(line, ' ', 5000);
+	memcpy(line, "select", 6);
+	expect_error_len(db, line, 4097, ROWFS_SYNTAX, EINVAL, "Parse error: line too long");
+	/* exactly 4096 is fine */
+	{
+		struct rowfs_err err;
+		struct buf out;
+
+		ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+		ck_assert_int_eq(run_len(db, line, 4096, &out, &err), ROWFS_OK);
+		ck_assert_str_eq(out.data, "(42, alice)\n");
+		buf_free(&out);
+		ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	}
+	free(line);
+	close_db(db);
+}
+END_TEST
+
+START_TEST(test_io_errors)
+{
+	struct failos fo;
+	struct rowfs_db *db;
+	struct rowfs_err err;
+	struct buf out;
+	int rc, i;
+
+	/* 300 rows on disk, so a fresh handle must read pages */
+	db = open_db();
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	for (i = 1; i <= 300; i++) {
+		char line[32];
+		int len = snprintf(line, sizeof(line), "insert %d u%d", i, i);
+
+		ck_assert_int_eq(run_len(db, line, (size_t)len, &out, &err), ROWFS_OK);
+		buf_free(&out);
+	}
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	close_db(db);
+
+	failos_init(&fo);
+	db = open_cfg(0, &fo.os);
+
+	/* a failing read during a statement */
+	fo.fail_pread = 1;
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	rc = run_len(db, "select", 6, &out, &err);
+	ck_assert_int_eq(rc, ROWFS_IOERR);
+	ck_assert_int_eq(err.rc, ROWFS_IOERR);
+	ck_assert_int_eq(rowfs_errno(rc), EIO);
+	ck_assert_msg(strncmp(err.msg, "Error: I/O error: ", 18) == 0, "message '%s'", err.msg);
+	ck_assert_ptr_nonnull(strstr(err.msg, "Input/output error"));
+	buf_free(&out);
+	fo.fail_pread = 0;
+	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
+
+	/* a failing fsync at commit */
+	fo.fail_fsync = 1;
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(run_len(db, "insert 1000 x", 13, &out, &err), ROWFS_OK);
+	buf_free(&out);
+	memset(&err, 0, sizeof(err));
+	rc = rowfs_commit(db, &err);
+	ck_assert_int_eq(rc, ROWFS_IOERR);
+	ck_assert_int_eq(rowfs_errno(rc), EIO);
+	ck_assert_msg(strncmp(err.msg, "Error: I/O error: ", 18) == 0, "message '%s'", err.msg);
+	ck_assert_ptr_nonnull(strstr(err.msg, "fsync"));
+	fo.fail_fsync = 0;
+
+	/* the engine recovers at the next begin; the failed commit is not there */
+	expect_reply(db, "insert 1001 y", "Executed.\n");
+	{
+		char *text = reply_of(db, "select");
+
+		ck_assert_ptr_null(strstr(text, "(1000, x)"));
+		ck_assert_ptr_nonnull(strstr(text, "(300, u300)\n(1001, y)\n"));
+		free(text);
+	}
+	close_db(db);
+}
+END_TEST
+
+START_TEST(test_errno_table)
+{
+	ck_assert_int_eq(rowfs_errno(ROWFS_OK), 0);
+	ck_assert_int_eq(rowfs_errno(ROWFS_TOKEN), EINVAL);
+	ck_assert_int_eq(rowfs_errno(ROWFS_SYNTAX), EINVAL);
+	ck_assert_int_eq(rowfs_errno(ROWFS_RANGE), EINVAL);
+	ck_assert_int_eq(rowfs_errno(ROWFS_TOOLONG), EINVAL);
+	ck_assert_int_eq(rowfs_errno(ROWFS_META), EINVAL);
+	ck_assert_int_eq(rowfs_errno(ROWFS_DUPLICATE), EEXIST);
+	ck_assert_int_eq(rowfs_errno(ROWFS_IOERR), EIO);
+	ck_assert_int_eq(rowfs_errno(ROWFS_CORRUPT), EIO);
+	ck_assert_int_eq(rowfs_errno(ROWFS_READONLY), EROFS);
+	ck_assert_int_eq(rowfs_errno(ROWFS_FULL), ENOSPC);
+	ck_assert_int_eq(rowfs_errno(ROWFS_NOMEM), ENOMEM);
+	ck_assert_str_eq(rowfs_rc_name(ROWFS_DUPLICATE), "ROWFS_DUPLICATE");
+}
+END_TEST
+
+static Suite *vm_suite(void)
+{
+	Suite *s = suite_create("vm");
+	TCase *tc;
+
+	tc = tcase_create("replies");
+	tcase_set_timeout(tc, 60);
+	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
+	tcase_add_checked_fixture(tc, db_setup, NULL);
+	tcase_add_test(tc, test_insert_select);
+	tcase_add_test(tc, test_select_bytes);
+	tcase_add_test(tc, test_multi_statement_transaction);
+	tcase_add_test(tc, test_blank_lines);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("meta");
+	tcase_set_timeout(tc, 60);
+	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
+	tcase_add_checked_fixture(tc, db_setup, NULL);
+	tcase_add_test(tc, test_constants);
+	tcase_add_test(tc, test_stats);
+	tcase_add_test(tc, test_btree);
+	tcase_add_test(tc, test_checkpoint);
+	tcase_add_test(tc, test_exit);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("errors");
+	tcase_set_timeout(tc, 60);
+	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
+	tcase_add_checked_fixture(tc, db_setup, NULL);
+	tcase_add_test(tc, test_read_only);
+	tcase_add_test(tc, test_statement_errors);
+	tcase_add_test(tc, test_io_errors);
+	tcase_add_test(tc, test_errno_table);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(vm_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
