@@ -198,87 +198,215 @@ static void remove_db(void)
 
 /* ---- workloads ----------------------------------------------------------- */
 
-/* Transactions of inserts: txn t inserts ids[start[t] .. start[t] + count[t]). */
-struct workload {
-	uint32_t ntxn;            /* transactions */
-	uint32_t *start;          /* first index into ids of each */
-	uint32_t *count;          /* rows of each */
-	uint32_t total;           /* rows in all */
-	uint32_t *ids;            /* row ids, distinct, in insertion order */
-	uint32_t id_space;        /* every id is below this */
-	uint32_t *txn_of;         /* id -> transaction, UINT32_MAX if unused */
+enum wl_kind { WL_INSERT = 1, WL_DELETE, WL_UPDATE };
+
+/* One statement of a workload. */
+struct wl_op {
+	uint8_t kind;             /* enum wl_kind */
+	uint32_t id;              /* the key */
+	uint32_t ver;             /* name version after an insert/update (name_of) */
 };
 
-/* The username of row id: 1..32 bytes of letters and digits derived from id. */
-static size_t name_of(uint32_t id, char *buf)
+/*
+ * Transactions of statements, valid in order from an empty table: txn t
+ * runs ops[start[t] .. start[t] + count[t]).  fp[m] and rows[m] describe
+ * the table after transactions 0..m-1 (fingerprint: sum of row_hash()).
+ */
+struct workload {
+	uint32_t ntxn;            /* transactions */
+	uint32_t *start;          /* first op of each */
+	uint32_t *count;          /* ops of each */
+	struct wl_op *ops;        /* all statements */
+	uint32_t nops, cap;       /* ops used, allocated */
+	uint32_t id_space;        /* every id is below this */
+	uint64_t *fp;             /* ntxn + 1 fingerprints */
+	uint32_t *rows;           /* ntxn + 1 row counts */
+	uint32_t bulk_deletes;    /* transactions deleting a run of >= 100 keys */
+};
+
+/* The username of row id, version ver: 1..32 letters and digits. */
+static size_t name_of(uint32_t id, uint32_t ver, char *buf)
 {
-	int n = snprintf(buf, 40, "u%u", id);
-	size_t want = 1 + ((id * 2654435761u) >> 27) % 32;
+	int n = ver ? snprintf(buf, 40, "u%uv%u", id, ver) : snprintf(buf, 40, "u%u", id);
+	size_t want = 1 + ((id * 2654435761u + ver * 40503u) >> 27) % 32;
 
 	while ((size_t)n < want) {
-		buf[n] = (char)('a' + (id + (uint32_t)n) % 26);
+		buf[n] = (char)('a' + (id + ver + (uint32_t)n) % 26);
 		n++;
 	}
 	buf[n] = '\0';
 	return (size_t)n;
 }
 
+/* Hash of one row as stored: id and name bytes (FNV-1a, then mixed). */
+static uint64_t row_hash(uint32_t id, const char *name, size_t len)
+{
+	uint64_t h = 14695981039346656037ull;
+	size_t i;
+
+	for (i = 0; i < 4; i++)
+		h = (h ^ ((id >> (8 * i)) & 0xff)) * 1099511628211ull;
+	for (i = 0; i < len; i++)
+		h = (h ^ (uint8_t)name[i]) * 1099511628211ull;
+	h ^= h >> 33;
+	return h * 0xff51afd7ed558ccdull;
+}
+
+static uint64_t row_hash_ver(uint32_t id, uint32_t ver)
+{
+	char name[40];
+	size_t len = name_of(id, ver, name);
+
+	return row_hash(id, name, len);
+}
+
+/* Generation state: versions (-1: absent) and the live keys, for random picks. */
+struct gen {
+	int64_t *ver;             /* per id */
+	uint32_t *live, *pos;     /* live keys; pos[id] = index in live */
+	uint32_t nlive;
+	uint32_t *pool;           /* fresh ids, shuffled */
+	uint32_t pool_next;
+	uint64_t fp;              /* fingerprint of the table */
+};
+
+static void wl_push(struct workload *wl, struct gen *g, uint8_t kind, uint32_t id)
+{
+	struct wl_op *op;
+
+	if (wl->nops == wl->cap) {
+		wl->cap = wl->cap ? 2 * wl->cap : 256;
+		wl->ops = realloc(wl->ops, wl->cap * sizeof(*wl->ops));
+		ck_assert_ptr_nonnull(wl->ops);
+	}
+	op = &wl->ops[wl->nops++];
+	op->kind = kind;
+	op->id = id;
+	op->ver = 0;
+	if (g->ver[id] >= 0) {
+		g->fp -= row_hash_ver(id, (uint32_t)g->ver[id]);
+		op->ver = (uint32_t)g->ver[id] + 1;
+	}
+	if (kind == WL_DELETE) {
+		g->ver[id] = -(int64_t)op->ver - 1;   /* absent; remembers the next version */
+		g->live[g->pos[id]] = g->live[--g->nlive];
+		g->pos[g->live[g->pos[id]]] = g->pos[id];
+		return;
+	}
+	if (kind == WL_INSERT) {
+		if (g->ver[id] < -1)
+			op->ver = (uint32_t)(-g->ver[id] - 1);
+		g->pos[id] = g->nlive;
+		g->live[g->nlive++] = id;
+	}
+	g->ver[id] = op->ver;
+	g->fp += row_hash_ver(id, op->ver);
+}
+
+/* A live key picked at random. */
+static uint32_t gen_live(struct gen *g, uint64_t *rng)
+{
+	return g->live[rand_below(rng, g->nlive)];
+}
+
 /*
- * ntxn transactions of 1..max_rows rows each (the last two 1..tail_max, if
- * not 0); ids drawn at random from [0, 3 * total) (random order), or
- * sequential when sequential is set.
+ * ntxn transactions of 1..max_ops statements (the last two 1..tail_max, if
+ * not 0).  Insert-only, new random ids, unless mixed: then also deletes,
+ * updates, re-inserts of deleted keys, and, one time in `mixed` once the
+ * table has 250 rows, a transaction that deletes a run of 100-199
+ * consecutive keys (emptying leaves, whose pages go to the free list and
+ * are reused).
  */
-static void workload_init(struct workload *wl, uint64_t seed, uint32_t ntxn, uint32_t max_rows,
-			  uint32_t tail_max, int sequential)
+static void workload_init(struct workload *wl, uint64_t seed, uint32_t ntxn, uint32_t max_ops,
+			  uint32_t tail_max, int mixed)
 {
 	uint64_t rng = seed * 0x9e3779b97f4a7c15ull + 1;
-	uint32_t t, i, *pool;
+	struct gen g;
+	uint32_t t, i, n;
 
 	memset(wl, 0, sizeof(*wl));
+	memset(&g, 0, sizeof(g));
 	wl->ntxn = ntxn;
+	wl->id_space = 3 * ntxn * max_ops + 64;
 	wl->start = calloc(ntxn, sizeof(uint32_t));
 	wl->count = calloc(ntxn, sizeof(uint32_t));
-	ck_assert_ptr_nonnull(wl->start);
-	ck_assert_ptr_nonnull(wl->count);
-	for (t = 0; t < ntxn; t++) {
-		wl->start[t] = wl->total;
-		wl->count[t] = 1 + rand_below(&rng, tail_max && t + 2 >= ntxn ? tail_max : max_rows);
-		wl->total += wl->count[t];
-	}
-	wl->id_space = sequential ? wl->total : 3 * wl->total;
-	pool = malloc(wl->id_space * sizeof(uint32_t));
-	wl->txn_of = malloc(wl->id_space * sizeof(uint32_t));
-	ck_assert_ptr_nonnull(pool);
-	ck_assert_ptr_nonnull(wl->txn_of);
+	wl->fp = calloc(ntxn + 1, sizeof(uint64_t));
+	wl->rows = calloc(ntxn + 1, sizeof(uint32_t));
+	g.ver = malloc(wl->id_space * sizeof(int64_t));
+	g.live = malloc(wl->id_space * sizeof(uint32_t));
+	g.pos = malloc(wl->id_space * sizeof(uint32_t));
+	g.pool = malloc(wl->id_space * sizeof(uint32_t));
+	ck_assert(wl->start && wl->count && wl->fp && wl->rows && g.ver && g.live && g.pos && g.pool);
 	for (i = 0; i < wl->id_space; i++) {
-		pool[i] = i;
-		wl->txn_of[i] = UINT32_MAX;
+		g.ver[i] = -1;
+		g.pool[i] = i;
 	}
-	if (!sequential)
-		for (i = wl->id_space - 1; i > 0; i--) {
-			uint32_t j = rand_below(&rng, i + 1), tmp = pool[i];
+	for (i = wl->id_space - 1; i > 0; i--) {
+		uint32_t j = rand_below(&rng, i + 1), tmp = g.pool[i];
 
-			pool[i] = pool[j];
-			pool[j] = tmp;
+		g.pool[i] = g.pool[j];
+		g.pool[j] = tmp;
+	}
+	for (t = 0; t < ntxn; t++) {
+		int tail = tail_max && t + 2 >= ntxn;
+
+		wl->start[t] = wl->nops;
+		if (mixed && !tail && g.nlive >= 250 && rand_below(&rng, (uint32_t)mixed) == 0) {
+			uint32_t id = gen_live(&g, &rng), want = 100 + rand_below(&rng, 100);
+
+			for (n = 0; n < want && id < wl->id_space; id++)
+				if (g.ver[id] >= 0) {
+					wl_push(wl, &g, WL_DELETE, id);
+					n++;
+				}
+			wl->bulk_deletes += n >= 100;
+		} else {
+			n = 1 + rand_below(&rng, tail ? tail_max : max_ops);
+			for (i = 0; i < n; i++) {
+				uint32_t r = rand_below(&rng, 100), id;
+
+				if (mixed && g.nlive > 0 && r < 20) {
+					wl_push(wl, &g, WL_DELETE, gen_live(&g, &rng));
+				} else if (mixed && g.nlive > 0 && r < 35) {
+					wl_push(wl, &g, WL_UPDATE, gen_live(&g, &rng));
+				} else {
+					id = UINT32_MAX;
+					if (mixed && r >= 90 && g.pool_next > 0) {
+						uint32_t old = g.pool[rand_below(&rng, g.pool_next)];
+
+						if (g.ver[old] < 0)
+							id = old;  /* a deleted key comes back */
+					}
+					if (id == UINT32_MAX)
+						id = g.pool[g.pool_next++];
+					ck_assert_uint_lt(g.pool_next, wl->id_space);
+					wl_push(wl, &g, WL_INSERT, id);
+				}
+			}
 		}
-	wl->ids = pool;
-	for (t = 0; t < ntxn; t++)
-		for (i = wl->start[t]; i < wl->start[t] + wl->count[t]; i++)
-			wl->txn_of[pool[i]] = t;
+		wl->count[t] = wl->nops - wl->start[t];
+		wl->fp[t + 1] = g.fp;
+		wl->rows[t + 1] = g.nlive;
+	}
+	free(g.ver);
+	free(g.live);
+	free(g.pos);
+	free(g.pool);
 }
 
 static void workload_release(struct workload *wl)
 {
 	free(wl->start);
 	free(wl->count);
-	free(wl->ids);
-	free(wl->txn_of);
+	free(wl->ops);
+	free(wl->fp);
+	free(wl->rows);
 	memset(wl, 0, sizeof(*wl));
 }
 
 static uint64_t rows_of_prefix(const struct workload *wl, uint32_t m)
 {
-	return m ? (uint64_t)wl->start[m - 1] + wl->count[m - 1] : 0;
+	return wl->rows[m];
 }
 
 static int discard(void *ctx, const char *text, size_t len)
@@ -289,17 +417,29 @@ static int discard(void *ctx, const char *text, size_t len)
 	return 0;
 }
 
-/* Run one insert; the line is built from id and name_of(id). */
-static int insert_row(struct rowfs_db *db, uint32_t id, struct rowfs_err *err)
+/* Run one statement of a workload. */
+static int run_op(struct rowfs_db *db, const struct wl_op *op, struct rowfs_err *err)
 {
 	char line[80], name[40];
 
-	name_of(id, name);
-	snprintf(line, sizeof(line), "insert %u %s", id, name);
+	name_of(op->id, op->ver, name);
+	if (op->kind == WL_DELETE)
+		snprintf(line, sizeof(line), "delete %u", op->id);
+	else
+		snprintf(line, sizeof(line), "%s %u %s", op->kind == WL_INSERT ? "insert" : "update",
+			 op->id, name);
 	return rowfs_exec(db, line, strlen(line), discard, NULL, err);
 }
 
-/* Transaction t of wl: begin, inserts, commit.  A failed statement rolls back. */
+/* Insert row id with name version 0. */
+static int insert_row(struct rowfs_db *db, uint32_t id, struct rowfs_err *err)
+{
+	struct wl_op op = { WL_INSERT, id, 0 };
+
+	return run_op(db, &op, err);
+}
+
+/* Transaction t of wl: begin, statements, commit.  A failed statement rolls back. */
 static int run_txn(struct rowfs_db *db, const struct workload *wl, uint32_t t,
 		   struct rowfs_err *err)
 {
@@ -309,7 +449,7 @@ static int run_txn(struct rowfs_db *db, const struct workload *wl, uint32_t t,
 	if (rc)
 		return rc;
 	for (i = wl->start[t]; i < wl->start[t] + wl->count[t]; i++) {
-		rc = insert_row(db, wl->ids[i], err);
+		rc = run_op(db, &wl->ops[i], err);
 		if (rc) {
 			struct rowfs_err ignored;
 
@@ -386,36 +526,54 @@ static void expect_clean(struct rowfs_db *db, const char *when)
 		      (unsigned long long)problems, ct.text);
 }
 
+/* The table's fingerprint and row count, as the workloads compute them. */
 struct scan_state {
-	const struct workload *wl;
-	uint32_t *per_txn;        /* rows seen of each transaction */
-	uint64_t rows;            /* rows seen */
-	uint64_t stray;           /* rows no transaction inserts */
-	uint64_t bad_name;        /* rows with the wrong name */
-	uint32_t first_stray;     /* id of the first stray row */
+	uint64_t fp;              /* sum of row_hash() */
+	uint32_t rows;            /* rows seen */
+	const int64_t *want;      /* second pass: expected version per id, -1 absent */
+	uint32_t id_space;        /* size of want */
+	uint32_t bad;             /* second pass: rows that differ */
+	uint32_t first_bad;       /* id of the first */
 };
 
 static int scan_row(void *ctx, uint32_t id, const char *name, size_t len)
 {
 	struct scan_state *s = ctx;
-	char want[40];
-	size_t want_len;
 
 	s->rows++;
-	if (id >= s->wl->id_space || s->wl->txn_of[id] == UINT32_MAX) {
-		if (!s->stray++)
-			s->first_stray = id;
-		return 0;
+	s->fp += row_hash(id, name, len);
+	if (s->want) {
+		char want[40];
+		size_t want_len = 0;
+		int ok = id < s->id_space && s->want[id] >= 0;
+
+		if (ok)
+			want_len = name_of(id, (uint32_t)s->want[id], want);
+		if (!ok || len != want_len || memcmp(name, want, len) != 0) {
+			if (!s->bad++)
+				s->first_bad = id;
+		}
 	}
-	want_len = name_of(id, want);
-	if (len != want_len || memcmp(name, want, len) != 0)
-		s->bad_name++;
-	s->per_txn[s->wl->txn_of[id]]++;
 	return 0;
 }
 
+/* The versions after transactions 0..m-1 (-1: absent); caller frees. */
+static int64_t *state_after(const struct workload *wl, uint32_t m)
+{
+	int64_t *v = malloc(wl->id_space * sizeof(int64_t));
+	uint32_t i;
+
+	ck_assert_ptr_nonnull(v);
+	for (i = 0; i < wl->id_space; i++)
+		v[i] = -1;
+	for (i = 0; m && i < wl->start[m - 1] + wl->count[m - 1]; i++)
+		v[wl->ops[i].id] = wl->ops[i].kind == WL_DELETE ? -1 : (int64_t)wl->ops[i].ver;
+	return v;
+}
+
 /*
- * The oracle: the database holds exactly transactions 0..m-1 of wl with
+ * The oracle: the table is exactly what transactions 0..m-1 of wl make of
+ * an empty one (each transaction whole, none after a missing one), with
  * min_m <= m <= max_m, and rowfs_check is clean.  Returns m.
  */
 static uint32_t expect_prefix(struct rowfs_db *db, const struct workload *wl, uint32_t min_m,
@@ -424,33 +582,43 @@ static uint32_t expect_prefix(struct rowfs_db *db, const struct workload *wl, ui
 	struct scan_state s;
 	struct rowfs_stats st;
 	struct rowfs_err err;
-	uint32_t m, t;
+	uint32_t m, any = UINT32_MAX;
 	int rc;
 
+	if (max_m > wl->ntxn)
+		max_m = wl->ntxn;
 	memset(&s, 0, sizeof(s));
-	s.wl = wl;
-	s.per_txn = calloc(wl->ntxn, sizeof(uint32_t));
-	ck_assert_ptr_nonnull(s.per_txn);
 	rc = rowfs_scan(db, 0, scan_row, &s, &err);
 	ck_assert_msg(rc == ROWFS_OK, "%s: rowfs_scan: %s (%s)", when, rowfs_rc_name(rc), err.msg);
-	ck_assert_msg(s.stray == 0, "%s: %llu rows no transaction inserted (id %u)", when,
-		      (unsigned long long)s.stray, s.first_stray);
-	ck_assert_msg(s.bad_name == 0, "%s: %llu rows with a wrong name", when,
-		      (unsigned long long)s.bad_name);
-	for (m = 0; m < wl->ntxn && s.per_txn[m] == wl->count[m]; m++)
-		;
-	for (t = m; t < wl->ntxn && s.per_txn[t] == 0; t++)
-		;
-	if (t < wl->ntxn)
-		ck_abort_msg("%s: transaction %u has %u of %u rows, but transaction %u is %s", when, t,
-			     s.per_txn[t], wl->count[t], m, s.per_txn[m] ? "torn" : "missing");
-	ck_assert_msg(m >= min_m, "%s: %u transactions present, %u were acknowledged (rows lost)",
-		      when, m, min_m);
-	ck_assert_msg(m <= max_m, "%s: %u transactions present, only %u were attempted", when, m,
-		      max_m);
+	for (m = min_m; m <= max_m; m++)
+		if (wl->fp[m] == s.fp && wl->rows[m] == s.rows)
+			break;
+	if (m > max_m) {
+		for (any = 0; any <= wl->ntxn; any++)
+			if (wl->fp[any] == s.fp && wl->rows[any] == s.rows)
+				break;
+		if (any <= wl->ntxn && any < min_m)
+			ck_abort_msg("%s: the table is what %u transactions make, but %u were "
+				     "acknowledged (rows lost)", when, any, min_m);
+		if (any <= wl->ntxn)
+			ck_abort_msg("%s: the table is what %u transactions make, only %u were "
+				     "attempted", when, any, max_m);
+		ck_abort_msg("%s: the table (%u rows) is no prefix of the transactions "
+			     "(%u..%u acknowledged..attempted: %u..%u rows): torn or damaged",
+			     when, s.rows, min_m, max_m, wl->rows[min_m], wl->rows[max_m]);
+	}
+
+	/* The fingerprint matched: compare row by row. */
+	memset(&s, 0, sizeof(s));
+	s.want = state_after(wl, m);
+	s.id_space = wl->id_space;
+	ck_assert_int_eq(rowfs_scan(db, 0, scan_row, &s, &err), ROWFS_OK);
+	ck_assert_msg(s.bad == 0 && s.rows == wl->rows[m],
+		      "%s: %u rows differ from transactions 0..%u (id %u)", when, s.bad, m,
+		      s.first_bad);
+	free((void *)s.want);
 	rowfs_get_stats(db, &st);
-	ck_assert_uint_eq(st.rows, rows_of_prefix(wl, m));
-	free(s.per_txn);
+	ck_assert_uint_eq(st.rows, wl->rows[m]);
 	expect_clean(db, when);
 	return m;
 }
@@ -619,6 +787,7 @@ struct tally {
 	unsigned long trials;
 	unsigned long long rows_verified;   /* acknowledged rows found after crashes */
 	unsigned long long rows_lost;       /* acknowledged rows missing (the oracle fails first) */
+	uint32_t max_free_pages;            /* most free-list pages seen after a commit */
 };
 
 static void tally_print(const char *what, const struct tally *t)
@@ -659,6 +828,8 @@ static void powerloss_trial(const struct workload *wl, struct rowfs_config cfg,
 			if (cfg.sync == ROWFS_SYNC_FULL || st.checkpoints > checkpoints)
 				durable = acked;
 			checkpoints = st.checkpoints;
+			if (st.free_pages > tally->max_free_pages)
+				tally->max_free_pages = st.free_pages;
 		}
 	} else {
 		db = NULL;
@@ -724,7 +895,7 @@ START_TEST(test_wal_cut_at_every_offset)
 	unsigned long opens = 0;
 	char when[96];
 
-	workload_init(&wl, 1, 12, 40, 5, 0);
+	workload_init(&wl, 1, 16, 60, 5, 6);
 	end = build_uncheckpointed(&wl);
 	n = wl.ntxn;
 
@@ -751,7 +922,7 @@ START_TEST(test_wal_cut_at_every_offset)
 	ck_assert_uint_gt(opens, 3 * (end[n] - end[n - 2]));
 	fprintf(stderr, "check_recovery: WAL cut: %lu lengths (the last two frames: %llu bytes), "
 		"%llu rows checked at each\n", opens / 3,
-		(unsigned long long)(end[n] - end[n - 2]), (unsigned long long)wl.total);
+		(unsigned long long)(end[n] - end[n - 2]), (unsigned long long)wl.rows[n]);
 
 	/* A damaged byte in frame k hides frame k and everything after it. */
 	for (want = 0; want < n; want += 3) {
@@ -845,7 +1016,7 @@ START_TEST(test_wal_cut_inside_checkpoint_block)
 	char when[96];
 
 	hf.os.ctx = &hf;
-	workload_init(&wl, 2, 30, 40, 0, 0);
+	workload_init(&wl, 2, 30, 40, 0, 6);
 	db = open_or_fail(&cfg);
 	for (t = 0; t < 10; t++)
 		ck_assert_int_eq(run_txn(db, &wl, t, &err), ROWFS_OK);
@@ -902,11 +1073,12 @@ START_TEST(test_power_cut_at_every_write)
 	struct rowfs_config cfg = config(NULL, 32, 4096);
 	struct workload wl;
 	struct cutos counts;
-	struct tally tally = { 0, 0, 0 };
+	struct tally tally = { 0, 0, 0, 0 };
 	uint64_t k, step;
 
-	workload_init(&wl, 3, 40, 24, 0, 0);
+	workload_init(&wl, 3, 40, 60, 0, 6);
 	powerloss_trial(&wl, cfg, CUT_NONE, 0, 0, &counts, &tally);
+	ck_assert_uint_gt(tally.max_free_pages, 0);
 	ck_assert_uint_gt(counts.ops, 60);
 	ck_assert_uint_gt(counts.db_writes, 5);
 
@@ -930,13 +1102,15 @@ START_TEST(test_power_cut_inside_checkpoint)
 	struct rowfs_config cfg = config(NULL, 32, 4096);
 	struct workload wl;
 	struct cutos counts;
-	struct tally tally = { 0, 0, 0 };
+	struct tally tally = { 0, 0, 0, 0 };
 	uint64_t k, step;
 
 	/* Bigger transactions: checkpoints that write many pages into DBFILE. */
-	workload_init(&wl, 4, 24, 90, 0, 0);
+	workload_init(&wl, 4, 24, 90, 0, 6);
+	ck_assert_uint_gt(wl.bulk_deletes, 0);
 	powerloss_trial(&wl, cfg, CUT_NONE, 0, 0, &counts, &tally);
 	ck_assert_uint_gt(counts.db_writes, 10);
+	ck_assert_uint_gt(tally.max_free_pages, 0);  /* leaves were emptied and freed */
 	step = stride_for(counts.db_writes, 20);
 	for (k = 1; k <= counts.db_writes; k += step) {
 		powerloss_trial(&wl, cfg, CUT_BEFORE_DB_WRITE, k, 0, NULL, &tally);
@@ -952,12 +1126,12 @@ START_TEST(test_power_cut_sync_normal)
 	struct rowfs_config cfg = config(NULL, 32, 4096);
 	struct workload wl;
 	struct cutos counts;
-	struct tally tally = { 0, 0, 0 };
+	struct tally tally = { 0, 0, 0, 0 };
 	uint64_t k, step;
 
 	/* Commits not yet checkpointed may be lost, a prefix at worst; nothing is damaged. */
 	cfg.sync = ROWFS_SYNC_NORMAL;
-	workload_init(&wl, 9, 40, 24, 0, 0);
+	workload_init(&wl, 9, 40, 24, 0, 6);
 	powerloss_trial(&wl, cfg, CUT_NONE, 0, 0, &counts, &tally);
 	ck_assert_uint_gt(counts.ops, 30);
 	step = stride_for(counts.ops, 24);
@@ -995,14 +1169,14 @@ START_TEST(test_power_cut_during_recovery)
 	struct workload wl;
 	struct cutos counts, rec;
 	struct faultos fo;
-	struct tally tally = { 0, 0, 0 };
+	struct tally tally = { 0, 0, 0, 0 };
 	struct rowfs_db *db;
 	struct rowfs_err err;
 	uint32_t t, acked, r;
 	uint64_t j, rec_ops, rec_syncs;
 	char when[160];
 
-	workload_init(&wl, 5, 30, 30, 0, 0);
+	workload_init(&wl, 5, 30, 30, 0, 6);
 	for (r = 0; r < sizeof(rounds) / sizeof(rounds[0]); r++) {
 		remove_db();
 		cutos_init(&counts, &fo, rounds[r].mode, rounds[r].at, r > 0, 99);
@@ -1179,10 +1353,10 @@ START_TEST(test_injected_errors_in_commit_and_checkpoint)
 {
 	static const int errnums[] = { EIO, ENOSPC };
 	struct workload wl;
-	struct tally tally = { 0, 0, 0 };
+	struct tally tally = { 0, 0, 0, 0 };
 	unsigned e, n, persistent;
 
-	workload_init(&wl, 6, 30, 30, 0, 0);
+	workload_init(&wl, 6, 30, 30, 0, 6);
 	for (e = 0; e < 2; e++)
 		for (persistent = 0; persistent < 2; persistent++) {
 			for (n = 1; n <= 10; n++)
@@ -1211,7 +1385,7 @@ START_TEST(test_error_messages)
 	char want[4600];
 	int rc;
 
-	workload_init(&wl, 7, 10, 5, 0, 1);
+	workload_init(&wl, 7, 10, 5, 0, 6);
 	faultos_init(&fo);
 	cfg = config(&fo.os, 32, 1ull << 40);
 	db = open_or_fail(&cfg);
@@ -1281,7 +1455,7 @@ START_TEST(test_failed_commit_stays_failed)
 	 * and the recovery that rowfs_commit runs right away (and any later
 	 * open) replays it: the transaction reported as failed is applied.
 	 */
-	workload_init(&wl, 10, 6, 10, 0, 0);
+	workload_init(&wl, 10, 6, 10, 0, 6);
 	faultos_init(&fo);
 	cfg = config(&fo.os, 32, 1ull << 40);
 	db = open_or_fail(&cfg);
@@ -1313,7 +1487,7 @@ START_TEST(test_torn_wal_tail_is_ignored)
 	struct workload wl;
 	uint32_t t;
 
-	workload_init(&wl, 8, 12, 40, 0, 0);
+	workload_init(&wl, 8, 12, 40, 0, 6);
 
 	/* A torn write reported as complete reaches the disk through the fsync. */
 	remove_db();
@@ -1357,53 +1531,28 @@ END_TEST
 
 /* ---- 4. kill -9 of a real process ----------------------------------------- */
 
-/* What the child reports after each acknowledged commit. */
-struct batch_report {
-	uint32_t first;           /* first id of the batch */
-	uint32_t count;           /* ids first..first+count-1 */
-};
-
-#define KILL_MAX_BATCHES 200u  /* a child commits at most this many batches, then waits */
-
-/* Rows in batch b of trial seed: 1..8. */
-static uint32_t batch_size(uint64_t seed, uint32_t b)
-{
-	uint64_t state = seed * 0x9e3779b97f4a7c15ull + b * 0xbf58476d1ce4e5b9ull + 1;
-
-	return 1 + rand_below(&state, 8);
-}
+#define KILL_MAX_TXNS 200u     /* a child commits at most this many transactions, then waits */
 
 /*
- * The child: open (recovering what the last kill left), then commit batches
- * of sequential ids from base, reporting each after rowfs_commit returned.
- * Never returns.
+ * The child: open (recovering what the last kill left), then run
+ * transactions first, first+1, ... of wl, writing each one's number to fd
+ * once rowfs_commit returned.  Never returns.
  */
-static void kill_child(int fd, uint32_t base, uint64_t seed, int sync)
+static void kill_child(int fd, const struct workload *wl, uint32_t first, int sync)
 {
 	struct rowfs_config cfg = config(NULL, 32, 4096);
 	struct rowfs_db *db;
 	struct rowfs_err err;
-	uint32_t id = base, b, i, n;
+	uint32_t t;
 
 	cfg.sync = sync;
 	if (rowfs_open(&cfg, &db, &err) != ROWFS_OK)
 		_exit(3);
-	for (b = 0; b < KILL_MAX_BATCHES; b++) {
-		struct batch_report r;
-
-		n = batch_size(seed, b);
-		if (rowfs_begin(db, &err) != ROWFS_OK)
+	for (t = first; t < first + KILL_MAX_TXNS && t < wl->ntxn; t++) {
+		if (run_txn(db, wl, t, &err) != ROWFS_OK)
 			_exit(4);
-		for (i = 0; i < n; i++)
-			if (insert_row(db, id + i, &err) != ROWFS_OK)
-				_exit(5);
-		if (rowfs_commit(db, &err) != ROWFS_OK)
-			_exit(6);
-		r.first = id;
-		r.count = n;
-		if (write(fd, &r, sizeof(r)) != (ssize_t)sizeof(r))
-			_exit(7);
-		id += n;
+		if (write(fd, &t, sizeof(t)) != (ssize_t)sizeof(t))
+			_exit(5);
 	}
 	for (;;)
 		pause();
@@ -1417,61 +1566,41 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* Read whole reports from fd (non-blocking use: poll first); returns 0 at EOF. */
-static int read_reports(int fd, uint32_t *end, uint32_t base, uint64_t seed, uint32_t *batches)
+/* Read one report: the next transaction acknowledged.  0 at end of file. */
+static int read_report(int fd, uint32_t *acked)
 {
-	struct batch_report r;
-	ssize_t got = read(fd, &r, sizeof(r));
+	uint32_t t;
+	ssize_t got = read(fd, &t, sizeof(t));
 
 	if (got == 0)
 		return 0;
-	ck_assert_int_eq(got, (ssize_t)sizeof(r));
-	ck_assert_uint_eq(r.first, *batches ? *end : base);
-	ck_assert_uint_eq(r.count, batch_size(seed, *batches));
-	*end = r.first + r.count;
-	(*batches)++;
+	ck_assert_int_eq(got, (ssize_t)sizeof(t));
+	ck_assert_uint_eq(t, *acked);  /* in order, none skipped */
+	*acked = t + 1;
 	return 1;
-}
-
-struct kill_scan {
-	uint32_t next;            /* the id expected next */
-	uint64_t bad;             /* rows out of sequence or with a wrong name */
-	uint32_t first_bad;       /* id of the first */
-};
-
-static int kill_scan_row(void *ctx, uint32_t id, const char *name, size_t len)
-{
-	struct kill_scan *k = ctx;
-	char want[40];
-	size_t want_len = name_of(id, want);
-
-	if (id != k->next || len != want_len || memcmp(name, want, len) != 0) {
-		if (!k->bad++)
-			k->first_bad = id;
-	}
-	k->next = id + 1;
-	return 0;
 }
 
 START_TEST(test_kill_minus_9)
 {
 	unsigned trials = slow_mode() ? 500 : 50, trial;
 	uint64_t rng = 0x5eed;
-	struct tally tally = { 0, 0, 0 };
+	struct tally tally = { 0, 0, 0, 0 };
 	struct rowfs_config cfg = config(NULL, 32, 4096);
-	uint32_t base = 0;
+	struct workload wl;
+	uint32_t first = 0;
 
+	/* One long mixed workload; each child goes on from where the last kill left it. */
+	workload_init(&wl, 11, trials * KILL_MAX_TXNS, 8, 0, 80);
 	for (trial = 0; trial < trials; trial++) {
 		/* A process crash loses nothing acknowledged in any sync mode (rowfs(5)). */
 		int sync = trial % 4 == 3 ? ROWFS_SYNC_OFF : trial % 4 == 2 ? ROWFS_SYNC_NORMAL
 									 : ROWFS_SYNC_FULL;
-		uint64_t seed = trial + 1, deadline;
-		uint32_t reported_end = base, batches = 0, want_reports, x, m, sum;
+		uint32_t acked = first, want_reports = rand_below(&rng, 120), m;
+		uint64_t deadline = now_us() + rand_below(&rng, 60000);
 		struct pollfd pfd;
-		struct kill_scan ks;
 		struct rowfs_db *db;
-		struct rowfs_err err;
 		int p[2], status, open = 1;
+		char when[96];
 		pid_t pid;
 
 		ck_assert_int_eq(pipe(p), 0);
@@ -1479,21 +1608,19 @@ START_TEST(test_kill_minus_9)
 		ck_assert_int_ge(pid, 0);
 		if (pid == 0) {
 			close(p[0]);
-			kill_child(p[1], base, seed, sync);
+			kill_child(p[1], &wl, first, sync);
 		}
 		close(p[1]);
 
 		/* Kill after a random number of reports, or at a random time if sooner. */
-		want_reports = rand_below(&rng, 120);
-		deadline = now_us() + rand_below(&rng, 60000);
 		pfd.fd = p[0];
 		pfd.events = POLLIN;
-		while (open && batches < want_reports) {
+		while (open && acked - first < want_reports) {
 			int64_t left = (int64_t)(deadline - now_us());
 
 			if (left <= 0 || poll(&pfd, 1, (int)((left + 999) / 1000)) <= 0)
 				break;
-			open = read_reports(p[0], &reported_end, base, seed, &batches);
+			open = read_report(p[0], &acked);
 		}
 		if (rand_below(&rng, 2))
 			usleep(rand_below(&rng, 3000));
@@ -1503,32 +1630,22 @@ START_TEST(test_kill_minus_9)
 			      "trial %u: the child exited by itself (status %d)", trial,
 			      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		while (open)
-			open = read_reports(p[0], &reported_end, base, seed, &batches);
+			open = read_report(p[0], &acked);
 		close(p[0]);
 
-		/* Every reported row is there, each batch whole, ids 0..x-1 and nothing else. */
+		/* Every acknowledged transaction is there, whole, and nothing after a missing one. */
+		snprintf(when, sizeof(when), "kill -9 trial %u (sync %d)", trial, sync);
 		db = open_or_fail(&cfg);
-		memset(&ks, 0, sizeof(ks));
-		ck_assert_int_eq(rowfs_scan(db, 0, kill_scan_row, &ks, &err), ROWFS_OK);
-		x = ks.next;
-		ck_assert_msg(ks.bad == 0, "trial %u: %llu rows out of place (id %u)", trial,
-			      (unsigned long long)ks.bad, ks.first_bad);
-		if (x < reported_end)
-			tally.rows_lost += reported_end - x;
-		ck_assert_msg(x >= reported_end, "trial %u (sync %d): rows %u..%u were acknowledged, lost",
-			      trial, sync, x, reported_end - 1);
-		for (m = 0, sum = base; sum < x; m++)
-			sum += batch_size(seed, m);
-		ck_assert_msg(sum == x, "trial %u: batch %u is torn (%u of its rows)", trial, m - 1,
-			      x - (sum - batch_size(seed, m - 1)));
-		expect_clean(db, "after kill -9");
+		m = expect_prefix(db, &wl, acked, first + KILL_MAX_TXNS, when);
 		close_or_fail(db);
 		tally.trials++;
-		tally.rows_verified += reported_end - base;
-		base = x;
+		tally.rows_verified += wl.rows[acked];
+		first = m;
 	}
 	tally_print("kill -9", &tally);
-	fprintf(stderr, "check_recovery: kill -9: %u rows in the database at the end\n", base);
+	fprintf(stderr, "check_recovery: kill -9: %u transactions, %u rows in the database at the end\n",
+		first, wl.rows[first]);
+	workload_release(&wl);
 }
 END_TEST
 
