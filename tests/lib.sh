@@ -20,6 +20,10 @@
 
 top_builddir=${top_builddir:-.}
 top_srcdir=${top_srcdir:-.}
+# Text tools work on bytes (as in git's test-lib.sh): in a UTF-8 locale
+# sed's and grep's '.' do not match invalid UTF-8, which names may hold.
+LC_ALL=C
+export LC_ALL
 ROWFS=$top_builddir/src/rowfs
 ROWSH=$top_builddir/src/rowsh
 FSCK=$top_builddir/src/fsck.rowfs
