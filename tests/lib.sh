@@ -98,8 +98,8 @@ lib_cleanup() {
 	status=$?
 	trap '' PIPE   # a reader that went away must not stop the cleanup
 	[ -n "$watchdog_pid" ] && kill "$watchdog_pid" 2>/dev/null
-	for m in "$work"/mnt*; do
-		[ -d "$m" ] && unmount_quietly "$m"
+	for m in "$work"/mnt*; do   # (a stale mount fails test -d: no test)
+		unmount_quietly "$m"
 	done
 	if [ -n "$daemon_pid" ] && daemon_alive; then
 		kill "$daemon_pid" 2>/dev/null

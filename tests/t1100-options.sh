@@ -120,12 +120,26 @@ else
 fi
 
 # 27: auto_unmount: the mount goes away by itself when the daemon dies.
-mount_rowfs -o auto_unmount || not_ok "auto_unmount: mount"
-kill_daemon 9
-i=0
-while mountpoint -q "$mnt" 2>/dev/null && [ $i -lt $((T * 10)) ]; do sleep_a_bit; i=$((i + 1)); done
-if ! mountpoint -q "$mnt" 2>/dev/null && ls "$mnt" >/dev/null 2>&1; then
-	ok "-o auto_unmount: unmounted after kill -9"
+# libfuse's watcher (fusermount3) looks its mount up in /proc/mounts, and
+# a read of that file can miss an entry while other mounts come and go
+# (parallel make check): up to three tries.
+tries=0
+gone=no
+while [ $tries -lt 3 ] && [ $gone = no ]; do
+	tries=$((tries + 1))
+	mount_rowfs -o auto_unmount || { not_ok "auto_unmount: mount"; break; }
+	kill_daemon 9
+	i=0
+	while mountpoint -q "$mnt" 2>/dev/null && [ $i -lt $((T * 10)) ]; do sleep_a_bit; i=$((i + 1)); done
+	if ! mountpoint -q "$mnt" 2>/dev/null && ls "$mnt" >/dev/null 2>&1; then
+		gone=yes
+	else
+		echo "# try $tries: still mounted $((i / 10))s after kill -9"
+		t fusermount3 -u "$mnt" 2>/dev/null || t fusermount3 -uz "$mnt" 2>/dev/null
+	fi
+done
+if [ $gone = yes ]; then
+	ok "-o auto_unmount: unmounted after kill -9 (try $tries)"
 else
 	not_ok "-o auto_unmount: unmounted after kill -9"
 fi
