@@ -127,8 +127,19 @@ int cursor_seek(struct pager *pager, uint64_t key, struct cursor *cur, struct ro
 	}
 	cur->leaf = page;
 	cur->cell = leaf_lower_bound(page_data(page), (uint32_t)key);
-	if (cur->cell >= leaf_num_cells(page_data(page)))
+	if (cur->cell >= leaf_num_cells(page_data(page))) {
+		/*
+		 * Every key of the next leaf is above the separator that led
+		 * here, so above key: a damaged file whose next leaf starts
+		 * lower would make a scan from key go back (and the `rows`
+		 * stream, which seeks after its last id, repeat for ever).
+		 */
+		if (key > 0) {
+			cur->started = 1;
+			cur->last_key = (uint32_t)key - 1;
+		}
 		return next_leaf(cur, err);
+	}
 	return ROWFS_OK;
 }
 

@@ -17,8 +17,8 @@ struct cursor {
 	struct pager *pager;    /* the table's pager */
 	struct page *leaf;      /* referenced leaf page, NULL at end */
 	uint32_t cell;          /* cell index in leaf */
-	uint32_t last_key;      /* key of the previous row returned (loop guard) */
-	int started;            /* a row was returned already */
+	uint32_t last_key;      /* every later key must be above it (loop guard) */
+	int started;            /* last_key is set: a row was returned, or seek's key - 1 */
 	int eof;                /* past the last row */
 };
 

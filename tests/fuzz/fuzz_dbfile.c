@@ -3,7 +3,8 @@
  *
  * Input layout (tests/fuzz/gen_seeds.c writes the seeds in it):
  *   offset size  meaning
- *        0    1  flags: FIX_CHECKSUMS, READ_WRITE, NO_WAL (below)
+ *        0    1  flags: FIX_CHECKSUMS, READ_WRITE, NO_WAL (below); the
+ *                high four bits + 1: rows per call of the chunked scan
  *        1    4  length of the database image, little-endian (clamped)
  *        5  ...  the database image, then the WAL image (the rest)
  *
@@ -12,12 +13,16 @@
  * the files, so that mutations reach the B-tree and the WAL replay instead
  * of stopping at a checksum.  Both images go to files in a private
  * directory under $TMPDIR; the database is opened read-only, every row is
- * scanned, the tree and the statistics are rendered and rowfs_check runs.
+ * scanned (once in one call, once as the mount's `rows` file reads it: a
+ * few rows per call, each call starting after the last id), the tree and
+ * the statistics are rendered and rowfs_check runs.
  * With READ_WRITE a copy is then opened read-write (recovery, WAL
  * truncation), gets inserts, a select and a checkpoint, and is checked.
  *
  * Oracles, besides the sanitizers and libFuzzer's timeout and memory
- * limits: no engine call may emit an unbounded amount of text; when
+ * limits: no engine call may emit an unbounded amount of text; scans
+ * return ids in strictly increasing order, each at or after the start,
+ * whatever the damage (so `rows` stays sorted and always ends); when
  * rowfs_check finds no problem, the scan is strictly increasing with
  * exactly `rows` rows, and the read-write pass must work and leave the
  * database clean (a file fsck calls clean is a file the engine can use).
@@ -154,10 +159,48 @@ static int scan_row(void *ctx, uint32_t id, const char *name, size_t name_len)
 	return 0;
 }
 
+/* One call of a chunked scan. */
+struct chunk {
+	uint64_t start;      /* the call's start id */
+	uint32_t last;       /* last id seen in this call */
+	unsigned rows;       /* rows seen in this call */
+	unsigned max;        /* stop after this many */
+};
+
+static int chunk_row(void *ctx, uint32_t id, const char *name, size_t name_len)
+{
+	struct chunk *c = ctx;
+
+	(void)name;
+	FUZZ_CHECK(name_len <= USERNAME_SIZE);
+	FUZZ_CHECK(id >= c->start);
+	FUZZ_CHECK(c->rows == 0 || id > c->last);
+	c->last = id;
+	return ++c->rows >= c->max;
+}
+
+/* Read all rows as the mount's `rows` file does: per_call rows at a time. */
+static void chunked_scan(struct rowfs_db *db, unsigned per_call)
+{
+	struct rowfs_err err;
+	uint64_t start = 0, total = 0;
+
+	for (;;) {
+		struct chunk c = {.start = start, .max = per_call};
+		int rc = rowfs_scan(db, start, chunk_row, &c, &err);
+
+		if (rc != ROWFS_OK || c.rows == 0)
+			break;
+		total += c.rows;
+		FUZZ_CHECK(total <= (1u << 24));
+		start = (uint64_t)c.last + 1;
+	}
+}
+
 /* ---- the passes -------------------------------------------------------- */
 
 /* Open path, look at everything, close.  Returns 1 if rowfs_check found it clean. */
-static int inspect(const char *path, int read_only, uint64_t *rows_out)
+static int inspect(const char *path, int read_only, unsigned per_call, uint64_t *rows_out)
 {
 	struct rowfs_config cfg;
 	struct rowfs_stats st;
@@ -185,11 +228,12 @@ static int inspect(const char *path, int read_only, uint64_t *rows_out)
 	sink.bytes = 0;
 	rc = rowfs_scan(db, 0, scan_row, &scan, &err);
 	rowfs_get_stats(db, &st);
+	FUZZ_CHECK(scan.sorted);
 	if (clean) {
 		FUZZ_CHECK(rc == ROWFS_OK);
-		FUZZ_CHECK(scan.sorted);
 		FUZZ_CHECK(scan.rows == st.rows);
 	}
+	chunked_scan(db, per_call);
 	sink.bytes = 0;
 	rc = rowfs_render_btree(db, sink_emit, &sink, &err);
 	if (clean)
@@ -266,10 +310,10 @@ static void modify(const char *path, int was_clean, uint64_t rows)
 		uint64_t after = 0;
 
 		FUZZ_CHECK(rc == ROWFS_OK);
-		FUZZ_CHECK(inspect(path, 1, &after));
+		FUZZ_CHECK(inspect(path, 1, 7, &after));
 		FUZZ_CHECK(after >= rows && after <= rows + 3);
 	} else {
-		inspect(path, 1, NULL);
+		inspect(path, 1, 3, NULL);
 	}
 }
 
@@ -305,7 +349,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_write_file(wal_path, copy + db_len, wal_len);
 	free(copy);
 
-	clean = inspect(db_path, 1, &rows);
+	clean = inspect(db_path, 1, (flags >> 4) + 1u, &rows);
 	if (flags & FLAG_READ_WRITE) {
 		fuzz_copy_file(db_path, rw_path);
 		fuzz_copy_file(wal_path, rw_wal_path);
