@@ -1,7 +1,9 @@
 /*
  * cursor.c - positions in the table in key order (start, seek, advance).
  *
- * A cursor walks leaves through their next pointers.  Because a damaged
+ * A cursor walks leaves through their next pointers, reading them with
+ * pager_get_cold: a scan keeps O(1) leaves in the cache and evicts nothing
+ * hot.  The descent of a seek reads pages normally.  Because a damaged
  * file could chain leaves in a loop, every step checks that keys keep
  * increasing and that non-root leaves are not empty: a violation is
  * ROWFS_CORRUPT, so a scan always ends.
@@ -13,9 +15,11 @@
 
 #include "btree_int.h"
 
-static int load_node(struct pager *pager, uint32_t pgno, struct page **out, struct rowfs_err *err)
+/* Get a valid node; cold for leaves reached by a sibling pointer (a scan reads them once). */
+static int load_node(struct pager *pager, uint32_t pgno, int cold, struct page **out,
+		     struct rowfs_err *err)
 {
-	int rc = pager_get(pager, pgno, out, err);
+	int rc = cold ? pager_get_cold(pager, pgno, out, err) : pager_get(pager, pgno, out, err);
 
 	if (rc)
 		return rc;
@@ -73,7 +77,7 @@ static int next_leaf(struct cursor *cur, struct rowfs_err *err)
 		cur->eof = 1;
 		return ROWFS_OK;
 	}
-	rc = load_node(cur->pager, next, &cur->leaf, err);
+	rc = load_node(cur->pager, next, 1, &cur->leaf, err);
 	if (rc)
 		goto fail;
 	node = page_data(cur->leaf);
@@ -108,7 +112,7 @@ int cursor_seek(struct pager *pager, uint64_t key, struct cursor *cur, struct ro
 		const uint8_t *node;
 		uint32_t child;
 
-		rc = load_node(pager, pgno, &page, err);
+		rc = load_node(pager, pgno, 0, &page, err);
 		if (rc) {
 			cur->eof = 1;
 			return rc;

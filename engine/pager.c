@@ -25,6 +25,9 @@
  *     holds at most cache_pages pages unless dirty or referenced pages
  *     exceed that (soft limit: commit checkpoints once dirty pages pass
  *     3/4 of cache_pages, so the excess is bounded by one transaction).
+ *     Cold pages (read by pager_get_cold for a one-pass scan) go to the
+ *     eviction end of the list and their frames are reused by the next
+ *     cold read even below cache_pages, so a scan holds O(1) frames.
  *  4. After a failed write or fsync the pager is in the ERROR state: no
  *     commit or checkpoint is attempted until pager_reload() has rebuilt
  *     the state from what is on disk.  A failed fsync is never retried.
@@ -72,6 +75,7 @@ struct page {
 	struct page *lru_prev;    /* LRU list of clean unreferenced pages */
 	struct page *lru_next;
 	int on_lru;               /* 1 while on the LRU list */
+	int cold;                 /* read by pager_get_cold, not wanted since: evict first */
 };
 
 struct header {
@@ -259,6 +263,19 @@ static void lru_push(struct pager *pager, struct page *p)
 	p->on_lru = 1;
 }
 
+/* Put p at the eviction end: the next frame needed reuses it. */
+static void lru_push_tail(struct pager *pager, struct page *p)
+{
+	p->lru_next = NULL;
+	p->lru_prev = pager->lru_tail;
+	if (pager->lru_tail)
+		pager->lru_tail->lru_next = p;
+	pager->lru_tail = p;
+	if (!pager->lru_head)
+		pager->lru_head = p;
+	p->on_lru = 1;
+}
+
 static void page_destroy(struct page *p)
 {
 	free(p->data);
@@ -285,14 +302,16 @@ static void cache_trim(struct pager *pager)
 
 /*
  * A frame for page pgno, not yet in the hash: the LRU victim's when the
- * cache is full, else a new one.  Contents undefined.
+ * cache is full or (for a cold read) the victim is a cold page, else a new
+ * one.  Contents undefined.
  */
-static int cache_frame(struct pager *pager, uint32_t pgno, struct page **out,
+static int cache_frame(struct pager *pager, uint32_t pgno, int cold, struct page **out,
 		       struct rowfs_err *err)
 {
 	struct page *p;
 
-	if (pager->count >= pager->cfg.cache_pages && pager->lru_tail) {
+	if (pager->lru_tail &&
+	    (pager->count >= pager->cfg.cache_pages || (cold && pager->lru_tail->cold))) {
 		p = pager->lru_tail;
 		lru_remove(pager, p);
 		hash_remove(pager, p);
@@ -313,6 +332,7 @@ static int cache_frame(struct pager *pager, uint32_t pgno, struct page **out,
 	p->pgno = pgno;
 	p->refs = 0;
 	p->dirty = 0;
+	p->cold = cold;
 	hash_insert(pager, p);
 	*out = p;
 	return ROWFS_OK;
@@ -320,6 +340,7 @@ static int cache_frame(struct pager *pager, uint32_t pgno, struct page **out,
 
 static void mark_dirty(struct pager *pager, struct page *p)
 {
+	p->cold = 0;
 	if (!p->dirty) {
 		p->dirty = 1;
 		pager->dirty_count++;
@@ -346,7 +367,8 @@ static void cache_clear(struct pager *pager)
 
 /* ---- public page access ------------------------------------------------ */
 
-int pager_get(struct pager *pager, uint32_t pgno, struct page **out, struct rowfs_err *err)
+static int get_page(struct pager *pager, uint32_t pgno, int cold, struct page **out,
+		    struct rowfs_err *err)
 {
 	struct page *p;
 	size_t got;
@@ -361,12 +383,14 @@ int pager_get(struct pager *pager, uint32_t pgno, struct page **out, struct rowf
 	if (p) {
 		pager->hits++;
 		lru_remove(pager, p);
+		if (!cold)
+			p->cold = 0;
 		p->refs++;
 		*out = p;
 		return ROWFS_OK;
 	}
 	pager->misses++;
-	rc = cache_frame(pager, pgno, &p, err);
+	rc = cache_frame(pager, pgno, cold, &p, err);
 	if (rc)
 		return rc;
 	rc = os_read(pager->file, p->data, PAGE_SIZE, (uint64_t)pgno * PAGE_SIZE, &got, err);
@@ -385,12 +409,26 @@ int pager_get(struct pager *pager, uint32_t pgno, struct page **out, struct rowf
 	return ROWFS_OK;
 }
 
+int pager_get(struct pager *pager, uint32_t pgno, struct page **out, struct rowfs_err *err)
+{
+	return get_page(pager, pgno, 0, out, err);
+}
+
+int pager_get_cold(struct pager *pager, uint32_t pgno, struct page **out, struct rowfs_err *err)
+{
+	return get_page(pager, pgno, 1, out, err);
+}
+
 void pager_unref(struct page *page)
 {
 	if (!page)
 		return;
-	if (--page->refs == 0 && !page->dirty)
-		lru_push(page->pager, page);
+	if (--page->refs == 0 && !page->dirty) {
+		if (page->cold)
+			lru_push_tail(page->pager, page);
+		else
+			lru_push(page->pager, page);
+	}
 }
 
 uint8_t *page_data(struct page *page)
@@ -453,7 +491,7 @@ int pager_allocate(struct pager *pager, struct page **out, struct rowfs_err *err
 		if (pager->hdr.page_count == UINT32_MAX)
 			return rowfs_err_set(err, ROWFS_FULL, ENOSPC, "database is full (2^32 pages)");
 		pgno = pager->hdr.page_count;
-		rc = cache_frame(pager, pgno, &p, err);
+		rc = cache_frame(pager, pgno, 0, &p, err);
 		if (rc)
 			return rc;
 		p->refs = 1;
@@ -654,7 +692,7 @@ static int create_in_memory(struct pager *pager, struct rowfs_err *err)
 	int rc;
 
 	format_new(pager);
-	rc = cache_frame(pager, 1, &p, err);
+	rc = cache_frame(pager, 1, 0, &p, err);
 	if (rc)
 		return rc;
 	memset(p->data, 0, PAGE_SIZE);
@@ -686,7 +724,7 @@ static int redo_block(struct pager *pager, const struct ckpt_block *b, struct ro
 			struct page *p = cache_lookup(pager, pgno);
 
 			if (!p) {
-				rc = cache_frame(pager, pgno, &p, err);
+				rc = cache_frame(pager, pgno, 0, &p, err);
 				if (rc)
 					return rc;
 			}

@@ -61,6 +61,16 @@ void pager_close(struct pager *pager);
  */
 int pager_get(struct pager *pager, uint32_t pgno, struct page **out, struct rowfs_err *err);
 
+/*
+ * pager_get_cold - pager_get for a one-pass reader (a cursor walking the
+ * leaves).  A page not in the cache is read into the frame of the last
+ * cold page released, if any, and goes to the eviction end of the LRU
+ * list when unreferenced: a scan of the whole table holds O(1) frames
+ * whatever cache_pages is, and pushes no hot page out.  A cached page is
+ * returned as by pager_get.  Same return codes as pager_get.
+ */
+int pager_get_cold(struct pager *pager, uint32_t pgno, struct page **out, struct rowfs_err *err);
+
 /* pager_unref - refcount - 1; NULL is fine. */
 void pager_unref(struct page *page);
 

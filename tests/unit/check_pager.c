@@ -648,6 +648,69 @@ START_TEST(test_cache_eviction_and_reread)
 }
 END_TEST
 
+/* Get pgno with pager_get_cold, check its pattern, release it. */
+static void expect_fill_cold(struct pager *pager, uint32_t pgno, uint32_t v)
+{
+	struct page *page;
+	struct rowfs_err err;
+
+	ck_assert_int_eq(pager_get_cold(pager, pgno, &page, &err), ROWFS_OK);
+	ck_assert_msg(has_fill(page_data(page), pgno, v), "page %u lacks pattern %u", pgno, v);
+	pager_unref(page);
+}
+
+START_TEST(test_cold_reads_reuse_one_frame)
+{
+	struct pager_config cfg = config(NULL, ROWFS_SYNC_FULL, 256);
+	struct pager *pager = open_cfg(&cfg);
+	struct pager_stats before;
+	uint32_t p, base;
+
+	for (p = 2; p < 122; p += 20)
+		must_fill(pager, p, 20, 1);
+	close_pager(pager);
+	pager = open_cfg(&cfg);
+	base = stats(pager).cached;
+
+	/* Four hot pages, then a cold scan of 116 others: it holds one frame. */
+	for (p = 2; p < 6; p++)
+		expect_fill(pager, p, 1);
+	for (p = 6; p < 122; p++)
+		expect_fill_cold(pager, p, 1);
+	ck_assert_uint_le(stats(pager).cached, base + 4 + 1);
+
+	/* The hot pages were not pushed out; cold pages are read again. */
+	before = stats(pager);
+	for (p = 2; p < 6; p++)
+		expect_fill(pager, p, 1);
+	ck_assert_uint_eq(stats(pager).misses, before.misses);
+	for (p = 6; p < 122; p++)
+		expect_fill_cold(pager, p, 1);
+	ck_assert_uint_ge(stats(pager).misses - before.misses, 115);
+
+	/* A cold page wanted by pager_get becomes hot and stays. */
+	expect_fill_cold(pager, 50, 1);
+	expect_fill(pager, 50, 1);
+	for (p = 6; p < 122; p++)
+		if (p != 50)
+			expect_fill_cold(pager, p, 1);
+	before = stats(pager);
+	expect_fill(pager, 50, 1);
+	ck_assert_uint_eq(stats(pager).misses, before.misses);
+
+	/* A cold page that gets written is an ordinary dirty page. */
+	must_fill(pager, 60, 1, 2);
+	for (p = 6; p < 122; p++)
+		if (p != 60)
+			expect_fill_cold(pager, p, 1);
+	expect_fill_cold(pager, 60, 2);
+	close_pager(pager);
+	pager = open_cfg(&cfg);
+	expect_fill(pager, 60, 2);
+	close_pager(pager);
+}
+END_TEST
+
 START_TEST(test_dirty_pages_never_evicted)
 {
 	struct pager_config cfg = config(NULL, ROWFS_SYNC_FULL, 16);
@@ -1271,6 +1334,7 @@ static Suite *pager_suite(void)
 	tcase_add_test(tc, test_crash_while_creating);
 	tcase_add_test(tc, test_lock_exclusive_and_shared);
 	tcase_add_test(tc, test_cache_eviction_and_reread);
+	tcase_add_test(tc, test_cold_reads_reuse_one_frame);
 	tcase_add_test(tc, test_dirty_pages_never_evicted);
 	tcase_add_test(tc, test_allocate_and_free_list);
 	tcase_add_test(tc, test_free_list_page_in_use_is_corrupt);
