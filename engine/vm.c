@@ -105,6 +105,14 @@ int vm_run(struct vm_env *env, const struct program *prog, rowfs_emit_fn emit, v
 				rc = rowfs_err_set(err, ROWFS_READONLY, EROFS, "Error: read-only database");
 			break;
 		case OP_NOT_EXISTS:
+			/*
+			 * An OP_INSERT of the same key right after fails with
+			 * the same DUPLICATE text before changing anything: let
+			 * it check, and descend the tree once instead of twice.
+			 */
+			if (pc < prog->count && prog->ops[pc].code == OP_INSERT &&
+			    prog->ops[pc].p1 == op->p1)
+				break;
 			rc = btree_contains(pager, op->p1, &found, err);
 			if (rc == ROWFS_OK && found)
 				rc = rowfs_err_set(err, ROWFS_DUPLICATE, EEXIST,
