@@ -23,8 +23,9 @@
  *  3. Clean pages equal their bytes in DBFILE; unreferenced clean pages sit
  *     on the LRU list and are the only eviction candidates.  The cache
  *     holds at most cache_pages pages unless dirty or referenced pages
- *     exceed that (soft limit: commit checkpoints once dirty pages pass
- *     3/4 of cache_pages, so the excess is bounded by one transaction).
+ *     exceed that (soft limit: once the cache is full, commit checkpoints
+ *     when dirty pages pass 3/4 of cache_pages, so the excess is bounded
+ *     by one transaction).
  *     Cold pages (read by pager_get_cold for a one-pass scan) go to the
  *     eviction end of the list and their frames are reused by the next
  *     cold read even below cache_pages, so a scan holds O(1) frames.
@@ -1038,8 +1039,14 @@ int pager_commit(struct pager *pager, struct rowfs_err *err)
 	pager->commits++;
 	pager->txn_len = 0;
 	pager->txn_modified = 0;
+	/*
+	 * Dirty pages only force a checkpoint once they crowd a full cache: a
+	 * tree that fits in cache_pages is written once, in one batch, however
+	 * much of it a load dirties (the WAL limit still bounds recovery).
+	 */
 	if (wal_size(pager->wal) > pager->cfg.wal_limit ||
-	    pager->dirty_count > pager->cfg.cache_pages / 4 * 3)
+	    (pager->count >= pager->cfg.cache_pages &&
+	     pager->dirty_count > pager->cfg.cache_pages / 4 * 3))
 		pager_checkpoint(pager, &ckpt_err); /* failure leaves the ERROR state; the commit stands */
 	return ROWFS_OK;
 }

@@ -768,6 +768,31 @@ START_TEST(test_dirty_pages_never_evicted)
 }
 END_TEST
 
+START_TEST(test_dirty_pages_wait_for_a_full_cache)
+{
+	struct pager_config cfg = config(NULL, ROWFS_SYNC_FULL, 64);
+	struct pager *pager = open_cfg(&cfg);
+	uint32_t p;
+
+	/* 50 dirty pages pass 3/4 of the cache, but the cache is not full. */
+	must_fill(pager, 2, 50, 1);
+	ck_assert_uint_eq(stats(pager).checkpoints, 0);
+	ck_assert_uint_eq(stats(pager).dirty, 50);
+	ck_assert_uint_lt(stats(pager).cached, 64);
+
+	/* 20 more fill it: the commit checkpoints, and the cache shrinks back. */
+	must_fill(pager, 52, 20, 1);
+	ck_assert_uint_eq(stats(pager).checkpoints, 1);
+	ck_assert_uint_eq(stats(pager).dirty, 0);
+	ck_assert_uint_le(stats(pager).cached, 64);
+	close_pager(pager);
+	pager = open_cfg(&cfg);
+	for (p = 2; p < 72; p++)
+		expect_fill(pager, p, 1);
+	close_pager(pager);
+}
+END_TEST
+
 START_TEST(test_allocate_and_free_list)
 {
 	struct pager *pager = open_default();
@@ -1336,6 +1361,7 @@ static Suite *pager_suite(void)
 	tcase_add_test(tc, test_cache_eviction_and_reread);
 	tcase_add_test(tc, test_cold_reads_reuse_one_frame);
 	tcase_add_test(tc, test_dirty_pages_never_evicted);
+	tcase_add_test(tc, test_dirty_pages_wait_for_a_full_cache);
 	tcase_add_test(tc, test_allocate_and_free_list);
 	tcase_add_test(tc, test_free_list_page_in_use_is_corrupt);
 	tcase_add_test(tc, test_empty_commit_does_no_io);
