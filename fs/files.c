@@ -1,19 +1,23 @@
 /*
- * files.c - owns the content of `rows`, `btree`, `constants` and `stats`.
+ * files.c - owns the content of the streamed files (`rows`, `rows.csv`,
+ * `rows.ndjson`, `range/A-B`, `first/N`, `last/N`) and of `btree`,
+ * `constants` and `stats`.
  *
- * `rows` is streamed: each read calls rowfs_scan() from the handle's next
- * key and formats `ID<TAB>USERNAME\n` lines straight into the reader's
- * buffer (decimal by hand, no printf and no allocation per row) until it is
- * full, then remembers next_key = last id + 1.  Seeking by key on every
- * read is what keeps a scan right while writers insert: the output stays
- * sorted, repeats nothing, and holds every row that existed at open.  A
- * line that does not fit is cut: its rest waits in carry for the next read,
- * so `dd bs=1` sees whole lines.
+ * A stream is a key range [start, end], a row limit and a line format
+ * (fs/render.c).  Each read calls rowfs_scan() from the handle's next key
+ * and formats lines straight into the reader's buffer (no printf and no
+ * allocation per row) until it is full, the range ends or the limit is
+ * reached, then remembers next_key = last id + 1.  Seeking by key on every
+ * read is what keeps a scan right while writers insert and delete: the
+ * output stays sorted, repeats nothing, and holds every row that existed
+ * at open and was not deleted meanwhile.  A line that does not fit is cut:
+ * its rest waits in carry for the next read, so `dd bs=1` sees whole
+ * lines.  The CSV header starts out in carry.
  *
  * Offsets: the stream remembers the offset its next sequential read has.
- * A read there continues; a read at 0 restarts from key 0; any other offset
- * restarts and discards bytes up to it (slow, but right for a seeking
- * reader such as less).
+ * A read there continues; a read at 0 restarts from the start key; any
+ * other offset restarts and discards bytes up to it (slow, but right for a
+ * seeking reader such as less).
  *
  * The other three are small: rendered at open into a growable buffer and
  * read by offset, so one open handle sees one consistent text.
@@ -25,46 +29,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Largest username formatted; longer names (never stored) are cut. */
-#define NAME_MAX_FORMAT (FILES_ROW_LINE_MAX - 12u)
-
-void files_rows_init(struct files_rows *r)
+/* Go back to the start of the stream r describes. */
+static void rewind_rows(struct files_rows *r)
 {
-	r->next_key = 0;
+	r->next_key = r->start;
+	r->count = 0;
 	r->pos = 0;
-	r->carry_len = 0;
+	r->carry_len = render_header(r->format, r->carry);
 	r->carry_off = 0;
 }
 
-/* Write `id<TAB>name\n` at dst; returns its length.  dst has room for it. */
-static size_t format_row(char *dst, uint32_t id, const char *name, size_t name_len)
+void files_rows_init(struct files_rows *r, enum render_format format, uint64_t start,
+		     uint64_t end, uint64_t limit)
 {
-	char digits[10];
-	size_t n = 0;
-	size_t len = 0;
-
-	do {
-		digits[n++] = (char)('0' + id % 10);
-		id /= 10;
-	} while (id);
-	while (n)
-		dst[len++] = digits[--n];
-	dst[len++] = '\t';
-	memcpy(dst + len, name, name_len);
-	len += name_len;
-	dst[len++] = '\n';
-	return len;
+	r->format = format;
+	r->start = start;
+	r->end = end;
+	r->limit = limit;
+	rewind_rows(r);
 }
 
-static size_t decimal_len(uint32_t id)
+/* Are rows left to format? */
+static int rows_left(const struct files_rows *r)
 {
-	size_t n = 1;
-
-	while (id >= 10) {
-		id /= 10;
-		n++;
-	}
-	return n;
+	return r->next_key <= UINT32_MAX && r->next_key <= r->end && r->count < r->limit;
 }
 
 /* State of one fill of a reader's buffer. */
@@ -81,24 +69,30 @@ static int fill_row(void *ctx, uint32_t id, const char *name, size_t name_len)
 	struct fill *f = ctx;
 	struct files_rows *r = f->r;
 	size_t room = f->size - f->used;
-	size_t need;
+	size_t len;
 
-	if (name_len > NAME_MAX_FORMAT)
-		name_len = NAME_MAX_FORMAT;
-	need = decimal_len(id) + name_len + 2;
+	if (id > r->end)
+		return 1;   /* past the range: nothing taken */
 	r->next_key = (uint64_t)id + 1;
-	if (need <= room) {
-		f->used += format_row(f->dst + f->used, id, name, name_len);
-		return f->used == f->size;
+	r->count++;
+	if (room >= RENDER_LINE_MAX) {
+		f->used += render_row(r->format, f->dst + f->used, id, name, name_len);
+		return f->used == f->size || !rows_left(r);
 	}
-	r->carry_len = format_row(r->carry, id, name, name_len);
+	len = render_row(r->format, r->carry, id, name, name_len);
+	if (len <= room) {
+		memcpy(f->dst + f->used, r->carry, len);
+		f->used += len;
+		return f->used == f->size || !rows_left(r);
+	}
 	memcpy(f->dst + f->used, r->carry, room);
+	r->carry_len = len;
 	r->carry_off = room;
 	f->used = f->size;
 	return 1;
 }
 
-/* Fill buf with the next bytes of the stream; returns bytes or -EIO. */
+/* Fill buf with the next bytes of the stream; returns bytes or -errno. */
 static ssize_t fill(struct files_rows *r, struct rowfs_db *db, char *buf, size_t size,
 		    struct rowfs_err *err)
 {
@@ -115,8 +109,9 @@ static ssize_t fill(struct files_rows *r, struct rowfs_db *db, char *buf, size_t
 	}
 	if (r->carry_off == r->carry_len)
 		r->carry_off = r->carry_len = 0;
-	if (f.used < size && r->next_key <= UINT32_MAX) {
+	if (f.used < size && rows_left(r)) {
 		int rc = rowfs_scan(db, r->next_key, fill_row, &f, err);
+
 		if (rc != ROWFS_OK) {
 			int e = rowfs_errno(rc);
 
@@ -136,7 +131,7 @@ ssize_t files_rows_read(struct files_rows *r, struct rowfs_db *db, char *buf, si
 		char scratch[4096];
 
 		if (off < r->pos)
-			files_rows_init(r);
+			rewind_rows(r);
 		while (r->pos < off) {
 			uint64_t gap = off - r->pos;
 			size_t n = gap < sizeof(scratch) ? (size_t)gap : sizeof(scratch);

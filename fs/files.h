@@ -1,11 +1,12 @@
 /*
  * files.h - the generated read-only files of the mount.
  *
- * Module files owns the per-handle state of `rows` (struct files_rows: a
- * key cursor that re-seeks on every read) and of `btree`, `constants` and
- * `stats` (struct files_text: the text rendered once at open).  It does not
- * know libfuse.  Callers hold the engine mutex around every call that takes
- * a struct rowfs_db.
+ * Module files owns the per-handle state of the streamed files (struct
+ * files_rows: `rows`, `rows.csv`, `rows.ndjson`, `range/A-B`, `first/N`,
+ * `last/N`; a key cursor that re-seeks on every read) and of `btree`,
+ * `constants` and `stats` (struct files_text: the text rendered once at
+ * open).  It does not know libfuse.  Callers hold the engine mutex around
+ * every call that takes a struct rowfs_db.
  */
 #ifndef ROWFS_FS_FILES_H
 #define ROWFS_FS_FILES_H
@@ -14,30 +15,38 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "render.h"
 #include "rowfs.h"
 
-/* Longest `rows` line kept whole between reads (id, tab, name, newline). */
-#define FILES_ROW_LINE_MAX 128u
-
-/* The stream of `rows` for one open handle. */
+/* The stream of `rows`, `rows.csv`, `rows.ndjson` or a range for one open handle. */
 struct files_rows {
+	enum render_format format;       /* line format */
+	uint64_t start;                  /* first id of the stream (a restart goes back here) */
+	uint64_t end;                    /* last id included (inclusive; UINT32_MAX for all) */
+	uint64_t limit;                  /* most rows returned (UINT64_MAX: no limit) */
 	uint64_t next_key;               /* first id not yet formatted (up to 2^32) */
+	uint64_t count;                  /* rows formatted since the start */
 	uint64_t pos;                    /* file offset the next sequential read has */
-	char carry[FILES_ROW_LINE_MAX];  /* rest of a line cut by the reader's buffer */
+	char carry[RENDER_LINE_MAX];     /* rest of a line (or header) cut by the reader's buffer */
 	size_t carry_len;                /* bytes in carry */
 	size_t carry_off;                /* bytes of carry already returned */
 };
 
-/* files_rows_init - start a stream at the first row. */
-void files_rows_init(struct files_rows *r);
+/*
+ * files_rows_init - start a stream of the rows with start <= id <= end,
+ * at most limit of them, in format (a CSV stream begins with its header).
+ * files_rows_init(r, RENDER_TSV, 0, UINT32_MAX, UINT64_MAX) is `rows`.
+ */
+void files_rows_init(struct files_rows *r, enum render_format format, uint64_t start,
+		     uint64_t end, uint64_t limit);
 
 /*
- * files_rows_read - fill buf with up to size bytes of `rows` text at file
- * offset off.  Whole lines are formatted straight into buf; a line cut by
- * the end of buf is finished by the next read.  A sequential read continues
- * after the last id returned (found again by key, so rows inserted
- * meanwhile appear in order and none repeats); offset 0 restarts; any other
- * offset rescans from the first row, skipping bytes.
+ * files_rows_read - fill buf with up to size bytes of the stream's text at
+ * file offset off.  Whole lines are formatted straight into buf; a line
+ * cut by the end of buf is finished by the next read.  A sequential read
+ * continues after the last id returned (found again by key, so rows
+ * inserted meanwhile appear in order and none repeats); offset 0 restarts;
+ * any other offset restarts and skips bytes up to it.
  * Returns the byte count (0 at the end) or -errno (EIO) with err set.
  */
 ssize_t files_rows_read(struct files_rows *r, struct rowfs_db *db, char *buf, size_t size,

@@ -3,8 +3,9 @@
  *
  * Module fs (fs/fuse_ops.c) owns struct fs, the daemon state that libfuse
  * hands to every callback as private_data, and the fuse_operations table.
- * The mount has one directory holding ctl (0600) and rows, btree,
- * constants, stats (0444); see rowfs(1).
+ * The mount's root holds ctl (0600), rows, rows.csv, rows.ndjson, btree,
+ * constants, stats (0444) and the directories by-id/ (a file per row),
+ * range/, first/ and last/ (streamed slices of rows); see rowfs(1).
  *
  * Concurrency: libfuse calls the operations from several threads.  One
  * mutex in struct fs is held around every engine call and every use of a

@@ -1,26 +1,49 @@
 /*
- * fuse_ops.c - owns the fuse_operations table of the rowfs mount: which
- * paths exist, their attributes, the open-handle objects behind fi->fh, and
- * the errno of every operation the mount does not support.
+ * fuse_ops.c - owns the fuse_operations table of the rowfs mount: the
+ * attributes of every name (fs/path.c says what a path names), the
+ * open-handle objects behind fi->fh, and the errno of every operation.
  *
- * The files (see rowfs(1)):
- *   ctl        0600  statements in, replies out (fs/ctl.c)
- *   rows       0444  ID<TAB>USERNAME lines, streamed (fs/files.c)
- *   btree      0444  tree dump, rendered at open
- *   constants  0444  engine constants, rendered at open
- *   stats      0444  engine statistics, rendered at open
+ * The names (see rowfs(1)):
+ *   ctl            0600  statements in, replies out (fs/ctl.c)
+ *   rows           0444  ID<TAB>USERNAME lines, streamed (fs/files.c)
+ *   rows.csv       0444  the same rows as CSV, streamed
+ *   rows.ndjson    0444  the same rows as JSON lines, streamed
+ *   btree          0444  tree dump, rendered at open
+ *   constants      0444  engine constants, rendered at open
+ *   stats          0444  engine statistics, rendered at open
+ *   by-id/         0755  one file per row (fs/byid.c)
+ *   by-id/ID       0644  the row's username and a newline, exact st_size
+ *   range/ first/ last/  0555  list nothing; every valid name looks up
+ *   range/A-B first/N last/N   0444  streamed rows, like rows
  *
- * Every file is opened with direct_io and never keep_cache, shows st_size
- * 0 (as procfs does) and attribute/entry timeouts are 0, so the kernel
- * caches nothing and each read reaches the daemon.  Offsets of ctl are
- * ignored; ctl stays seekable only so that `dd seek=` and `>>` work.
+ * Every file is opened with direct_io and never keep_cache, and the
+ * attribute/entry timeouts are 0, so the kernel caches nothing and each
+ * read reaches the daemon.  Generated files show st_size 0 (as procfs
+ * does); row files show their exact size (one point lookup).  Offsets of
+ * ctl and of row files being written are ignored.
  *
- * Unsupported operations: mkdir, rmdir, unlink, rename, link, symlink,
- * mknod, create, chmod, chown -> EPERM (rename never EXDEV, which would
- * make mv copy and delete); writing or truncating a read-only file ->
- * EACCES (root passes the kernel's permission check, so it is checked
- * here too).  truncate of ctl and utimens on any file succeed and change
- * nothing (`>` and `touch ctl` work).
+ * by-id/: readdir streams the keys from a cursor, one request's worth at
+ * a time, in offset mode: "." has offset 1, ".." 2, and key K offset
+ * K + 3, so a request at offset O >= 2 re-seeks to key O - 2.  The listing
+ * is thus never built in memory, and a listing during inserts and deletes
+ * stays sorted and never repeats or skips a key that exists throughout.
+ * Entries carry d_type DT_REG and no attributes (never FUSE_FILL_DIR_PLUS:
+ * libfuse would look up, and pin a node for, every row listed), and
+ * readdirplus is switched off, so `ls -f` and `find -type f` cost no
+ * lookup per row.  A create (`echo x > by-id/7` on a new id) is the
+ * upsert: the file exists, size 0, as long as the creating handle has not
+ * written its line; rm is delete; nothing else changes by-id/.
+ *
+ * Errors: names that do not parse -> ENOENT (also for create and unlink
+ * in by-id/); mkdir, rmdir, rename, link, symlink, mknod, chmod, chown ->
+ * EPERM (rename never EXDEV, which would make mv copy and delete); create
+ * outside by-id/ and unlink of anything but a row -> EPERM; writing or
+ * truncating a read-only file -> EACCES (root passes the kernel's
+ * permission check, so it is checked here too); any change on a -o ro
+ * mount -> EROFS.  truncate of ctl, truncate of a row file to size 0
+ * (what O_TRUNC means: the next line replaces the name) and utimens
+ * succeed and change nothing; truncating a row file to another size is
+ * EINVAL.
  *
  * Locking: fs->lock is held around every engine call and every access to
  * a handle's state (libfuse runs callbacks on several threads, and one
@@ -29,7 +52,7 @@
  * Handles: every open file is a struct fs_handle on the list fs->handles,
  * so that the ones the kernel never releases (the session ended while a
  * process still had the file open; release is asynchronous) are freed by
- * fs_release().
+ * fs_release(), and so that getattr finds the row files being created.
  */
 #include <config.h>
 #include "fs.h"
@@ -44,44 +67,45 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "byid.h"
 #include "ctl.h"
 #include "files.h"
+#include "path.h"
+#include "render.h"
 
 /* Preferred I/O size shown in st_blksize: stdio then writes 128 KiB at once. */
 #define FS_BLKSIZE (128 * 1024)
 
-enum kind {
-	KIND_ROOT,
-	KIND_CTL,
-	KIND_ROWS,
-	KIND_BTREE,
-	KIND_CONSTANTS,
-	KIND_STATS
+/* readdir offset of key K in by-id/ ("." is 1, ".." is 2). */
+#define BYID_OFFSET(key) ((off_t)(key) + 3)
+
+/* What a handle serves. */
+enum handle_kind {
+	HANDLE_CTL,     /* ctl */
+	HANDLE_STREAM,  /* rows, rows.csv, rows.ndjson, range/, first/, last/ */
+	HANDLE_TEXT,    /* btree, constants, stats */
+	HANDLE_ROW      /* by-id/ID */
 };
 
-static const struct {
-	const char *name;  /* path without the leading '/' */
-	enum kind kind;    /* what it is */
-	mode_t mode;       /* permission bits */
-} fs_files[] = {
-	{"ctl", KIND_CTL, 0600},
-	{"rows", KIND_ROWS, 0444},
-	{"btree", KIND_BTREE, 0444},
-	{"constants", KIND_CONSTANTS, 0444},
-	{"stats", KIND_STATS, 0444},
+/* An open row file. */
+struct row_handle {
+	struct byid_writer writer;   /* the line being written, if writing */
+	int writing;                 /* opened for writing */
+	char text[BYID_TEXT_MAX];    /* the row's text at open, if reading */
+	size_t text_len;             /* its length */
 };
-
-#define FS_FILE_COUNT (sizeof(fs_files) / sizeof(fs_files[0]))
 
 /* What fi->fh points to. */
 struct fs_handle {
 	struct fs_handle *prev;        /* neighbours in fs->handles */
 	struct fs_handle *next;
-	enum kind kind;                /* which file */
+	enum handle_kind kind;         /* which kind of file */
+	struct path path;              /* the name it was opened by */
 	union {
-		struct ctl *ctl;           /* KIND_CTL */
-		struct files_rows rows;    /* KIND_ROWS */
-		struct files_text text;    /* KIND_BTREE, KIND_CONSTANTS, KIND_STATS */
+		struct ctl *ctl;           /* HANDLE_CTL */
+		struct files_rows rows;    /* HANDLE_STREAM */
+		struct files_text text;    /* HANDLE_TEXT */
+		struct row_handle row;     /* HANDLE_ROW */
 	} u;
 };
 
@@ -95,19 +119,38 @@ static struct fs_handle *get_handle(const struct fuse_file_info *fi)
 	return (struct fs_handle *)(uintptr_t)fi->fh;
 }
 
-/* Index in fs_files of path, -1 for the root, -2 if there is no such file. */
-static int lookup(const char *path)
+/* errno of a failed engine call; never 0. */
+static int engine_errno(int rc)
 {
-	size_t i;
+	int e = rowfs_errno(rc);
 
-	if (!strcmp(path, "/"))
-		return -1;
-	if (path[0] != '/')
-		return -2;
-	for (i = 0; i < FS_FILE_COUNT; i++)
-		if (!strcmp(path + 1, fs_files[i].name))
-			return (int)i;
-	return -2;
+	return e ? e : EIO;
+}
+
+/* Permission bits of kind. */
+static mode_t kind_mode(enum path_kind kind)
+{
+	switch (kind) {
+	case PATH_ROOT:
+	case PATH_BYID_DIR:
+		return 0755;
+	case PATH_RANGE_DIR:
+	case PATH_FIRST_DIR:
+	case PATH_LAST_DIR:
+		return 0555;
+	case PATH_CTL:
+		return 0600;
+	case PATH_ROW:
+		return 0644;
+	default:
+		return 0444;
+	}
+}
+
+/* Can kind be opened for writing? */
+static int kind_writable(enum path_kind kind)
+{
+	return kind == PATH_CTL || kind == PATH_ROW;
 }
 
 int fs_init(struct fs *fs, struct rowfs_db *db)
@@ -128,12 +171,10 @@ int fs_init(struct fs *fs, struct rowfs_db *db)
 static void free_handle(struct fs_handle *h)
 {
 	switch (h->kind) {
-	case KIND_CTL:
+	case HANDLE_CTL:
 		ctl_free(h->u.ctl);
 		break;
-	case KIND_BTREE:
-	case KIND_CONSTANTS:
-	case KIND_STATS:
+	case HANDLE_TEXT:
 		files_text_release(&h->u.text);
 		break;
 	default:
@@ -181,111 +222,311 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	cfg->auto_cache = 0;
 	cfg->direct_io = 1;
 	cfg->use_ino = 0;
+	cfg->readdir_ino = 0;
+	/* rm of an open row file deletes the row; never a .fuse_hidden rename */
+	cfg->hard_remove = 1;
 	/* Generated files must never sit in the page cache. */
 	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+	/* Plain readdir: the entries of by-id/ need no attributes. */
+	conn->want &= ~(FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO);
 	return get_fs();
+}
+
+/* Is a handle creating row id (created, no line applied yet)?  Under lock. */
+static int row_pending(const struct fs *fs, uint32_t id)
+{
+	const struct fs_handle *h;
+
+	for (h = fs->handles; h; h = h->next)
+		if (h->kind == HANDLE_ROW && h->u.row.writing && h->u.row.writer.id == id &&
+		    byid_pending(&h->u.row.writer))
+			return 1;
+	return 0;
+}
+
+/*
+ * Size of the file by-id/id: name length + 1, or 0 while a handle is
+ * creating it.  Returns 0, -ENOENT or -EIO.
+ */
+static int row_size(struct fs *fs, uint32_t id, off_t *size)
+{
+	char text[BYID_TEXT_MAX];
+	struct rowfs_err err;
+	size_t len = 0;
+	int found = 0;
+	int rc;
+
+	pthread_mutex_lock(&fs->lock);
+	rc = byid_lookup(fs->db, id, &found, text, &len, &err);
+	if (rc == 0 && !found && !row_pending(fs, id))
+		rc = -ENOENT;
+	pthread_mutex_unlock(&fs->lock);
+	*size = (off_t)len;
+	return rc;
 }
 
 static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
 	struct fs *fs = get_fs();
-	int i = lookup(path);
+	struct path p;
+	off_t size = 0;
+	int rc;
 
-	(void)fi;
-	if (i == -2)
+	if (path)
+		path_parse(path, &p);
+	else if (fi)
+		p = get_handle(fi)->path;   /* an open file whose name is gone */
+	else
 		return -ENOENT;
+	if (p.kind == PATH_NONE)
+		return -ENOENT;
+	if (p.kind == PATH_ROW) {
+		rc = row_size(fs, p.id, &size);
+		if (rc == -ENOENT && !path)
+			rc = 0;   /* deleted while open: still a file, now empty */
+		if (rc != 0)
+			return rc;
+	}
 	memset(st, 0, sizeof(*st));
 	st->st_uid = fs->uid;
 	st->st_gid = fs->gid;
 	st->st_atime = st->st_mtime = st->st_ctime = fs->mount_time;
 	st->st_blksize = FS_BLKSIZE;
-	if (i == -1) {
-		st->st_mode = S_IFDIR | 0755;
+	if (path_is_dir(p.kind)) {
+		st->st_mode = S_IFDIR | kind_mode(p.kind);
 		st->st_nlink = 2;
 		return 0;
 	}
-	st->st_mode = S_IFREG | fs_files[i].mode;
+	st->st_mode = S_IFREG | kind_mode(p.kind);
 	st->st_nlink = 1;
-	st->st_size = 0;
+	st->st_size = size;
 	return 0;
+}
+
+/* State of one readdir request of by-id/. */
+struct list_fill {
+	void *buf;                 /* libfuse's buffer */
+	fuse_fill_dir_t filler;    /* adds one entry; 1 when the buffer is full */
+	struct stat st;            /* d_type DT_REG */
+};
+
+/* rowfs_scan callback: one row as one directory entry. */
+static int list_row(void *ctx, uint32_t id, const char *name, size_t name_len)
+{
+	struct list_fill *l = ctx;
+	char text[RENDER_U32_MAX + 1];
+
+	(void)name;
+	(void)name_len;
+	text[render_u32(text, id)] = '\0';
+	return l->filler(l->buf, text, &l->st, BYID_OFFSET(id), 0);
+}
+
+/* Entries of by-id/ from offset on (see the top of the file). */
+static int list_byid(struct fs *fs, void *buf, fuse_fill_dir_t filler, off_t offset)
+{
+	struct list_fill l = {.buf = buf, .filler = filler};
+	struct rowfs_err err;
+	int rc;
+
+	l.st.st_mode = S_IFDIR;
+	if (offset < 1 && filler(buf, ".", &l.st, 1, 0))
+		return 0;
+	if (offset < 2 && filler(buf, "..", &l.st, 2, 0))
+		return 0;
+	if (offset < 2)
+		offset = 2;
+	if ((uint64_t)offset - 2 > UINT32_MAX)
+		return 0;
+	l.st.st_mode = S_IFREG;
+	pthread_mutex_lock(&fs->lock);
+	rc = rowfs_scan(fs->db, (uint64_t)offset - 2, list_row, &l, &err);
+	pthread_mutex_unlock(&fs->lock);
+	return rc == ROWFS_OK ? 0 : -engine_errno(rc);
 }
 
 static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t offset,
 		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
 {
+	const struct path_entry *e;
+	struct stat st;
+	struct path p;
 	size_t i;
 
-	(void)offset;
 	(void)fi;
+	/*
+	 * FUSE_READDIR_PLUS (off in op_init anyway) is ignored on purpose:
+	 * attributes would cost a lookup per entry.
+	 */
 	(void)flags;
-	if (lookup(path) != -1)
+	if (!path)
+		return -ENOENT;
+	path_parse(path, &p);
+	if (p.kind == PATH_NONE)
+		return -ENOENT;
+	if (!path_is_dir(p.kind))
 		return -ENOTDIR;
-	filler(buf, ".", NULL, 0, 0);
-	filler(buf, "..", NULL, 0, 0);
-	for (i = 0; i < FS_FILE_COUNT; i++)
-		filler(buf, fs_files[i].name, NULL, 0, 0);
+	if (p.kind == PATH_BYID_DIR)
+		return list_byid(get_fs(), buf, filler, offset);
+	memset(&st, 0, sizeof(st));
+	st.st_mode = S_IFDIR;
+	filler(buf, ".", &st, 0, 0);
+	filler(buf, "..", &st, 0, 0);
+	if (p.kind != PATH_ROOT)
+		return 0;   /* range/, first/, last/ list nothing */
+	for (i = 0; (e = path_root_entry(i)) != NULL; i++) {
+		st.st_mode = path_is_dir(e->kind) ? S_IFDIR : S_IFREG;
+		filler(buf, e->name, &st, 0, 0);
+	}
 	return 0;
 }
 
-static int op_open(const char *path, struct fuse_file_info *fi)
+/* Set up a stream handle for p (rows, renderings, ranges).  Under lock. */
+static int open_stream(struct fs *fs, struct fs_handle *h, const struct path *p)
 {
-	struct fs *fs = get_fs();
+	struct rowfs_err err;
+	uint64_t start;
+	int rc;
+
+	switch (p->kind) {
+	case PATH_ROWS_CSV:
+		files_rows_init(&h->u.rows, RENDER_CSV, 0, UINT32_MAX, UINT64_MAX);
+		return 0;
+	case PATH_ROWS_NDJSON:
+		files_rows_init(&h->u.rows, RENDER_NDJSON, 0, UINT32_MAX, UINT64_MAX);
+		return 0;
+	case PATH_RANGE:
+		files_rows_init(&h->u.rows, RENDER_TSV, p->start, p->end, UINT64_MAX);
+		return 0;
+	case PATH_FIRST:
+		files_rows_init(&h->u.rows, RENDER_TSV, 0, UINT32_MAX, p->count);
+		return 0;
+	case PATH_LAST:
+		/* the start is found once, at open: one open file, one window */
+		rc = rowfs_last_start(fs->db, p->count, &start, &err);
+		if (rc != ROWFS_OK)
+			return -engine_errno(rc);
+		files_rows_init(&h->u.rows, RENDER_TSV, start, UINT32_MAX, p->count);
+		return 0;
+	default:
+		files_rows_init(&h->u.rows, RENDER_TSV, 0, UINT32_MAX, UINT64_MAX);
+		return 0;
+	}
+}
+
+/*
+ * Set up a row handle of p->id.  created: the file is being created.
+ * Readers get the row's text now (ENOENT if it is gone, unless a handle
+ * is creating it).  Under lock.
+ */
+static int open_row(struct fs *fs, struct fs_handle *h, const struct path *p, int flags,
+		    int created)
+{
+	struct row_handle *r = &h->u.row;
+	struct rowfs_err err;
+	int found = 0;
+	int rc;
+
+	r->writing = (flags & O_ACCMODE) != O_RDONLY;
+	rc = byid_lookup(fs->db, p->id, &found, r->text, &r->text_len, &err);
+	if (rc != 0)
+		return rc;
+	if (created && found)
+		created = 0;   /* made meanwhile by someone else: an open of it */
+	if (!found && !created && (flags & O_ACCMODE) != O_WRONLY && !row_pending(fs, p->id))
+		return -ENOENT;
+	if (r->writing)
+		byid_writer_init(&r->writer, p->id, created);
+	return 0;
+}
+
+/* Allocate, set up and link the handle of p into fi; 0 or -errno. */
+static int open_handle(struct fs *fs, const struct path *p, struct fuse_file_info *fi,
+		       int created)
+{
 	struct rowfs_err err;
 	struct fs_handle *h;
-	int writing = (fi->flags & O_ACCMODE) != O_RDONLY;
-	int i = lookup(path);
 	int rc = 0;
-
-	if (i == -2)
-		return -ENOENT;
-	if (i == -1)
-		return -EISDIR;
-	if (writing && fs_files[i].kind != KIND_CTL)
-		return -EACCES;
-	if (writing && fs->read_only)
-		return -EROFS;
 
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
-	h->kind = fs_files[i].kind;
-	switch (h->kind) {
-	case KIND_CTL:
+	h->path = *p;
+	pthread_mutex_lock(&fs->lock);
+	switch (p->kind) {
+	case PATH_CTL:
+		h->kind = HANDLE_CTL;
 		h->u.ctl = ctl_new();
 		if (!h->u.ctl)
 			rc = -ENOMEM;
 		break;
-	case KIND_ROWS:
-		files_rows_init(&h->u.rows);
-		break;
-	case KIND_BTREE:
-	case KIND_CONSTANTS:
-	case KIND_STATS:
-		pthread_mutex_lock(&fs->lock);
+	case PATH_BTREE:
+	case PATH_CONSTANTS:
+	case PATH_STATS:
+		h->kind = HANDLE_TEXT;
 		rc = files_text_render(&h->u.text,
-				       h->kind == KIND_BTREE ? FILES_TEXT_BTREE :
-				       h->kind == KIND_STATS ? FILES_TEXT_STATS : FILES_TEXT_CONSTANTS,
+				       p->kind == PATH_BTREE ? FILES_TEXT_BTREE :
+				       p->kind == PATH_STATS ? FILES_TEXT_STATS : FILES_TEXT_CONSTANTS,
 				       fs->db, &err);
-		pthread_mutex_unlock(&fs->lock);
+		break;
+	case PATH_ROW:
+		h->kind = HANDLE_ROW;
+		rc = open_row(fs, h, p, fi->flags, created);
 		break;
 	default:
-		rc = -EIO;
+		h->kind = HANDLE_STREAM;
+		rc = open_stream(fs, h, p);
 		break;
 	}
+	if (rc == 0)
+		link_handle(fs, h);
+	pthread_mutex_unlock(&fs->lock);
 	if (rc != 0)
 		goto out_free_handle;
 
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
 	fi->fh = (uint64_t)(uintptr_t)h;
-	pthread_mutex_lock(&fs->lock);
-	link_handle(fs, h);
-	pthread_mutex_unlock(&fs->lock);
 	return 0;
 
 out_free_handle:
 	free(h);
 	return rc;
+}
+
+static int op_open(const char *path, struct fuse_file_info *fi)
+{
+	struct fs *fs = get_fs();
+	int writing = (fi->flags & O_ACCMODE) != O_RDONLY;
+	struct path p;
+
+	if (path_parse(path, &p) == PATH_NONE)
+		return -ENOENT;
+	if (path_is_dir(p.kind))
+		return -EISDIR;
+	if (writing && !kind_writable(p.kind))
+		return -EACCES;
+	if (writing && fs->read_only)
+		return -EROFS;
+	return open_handle(fs, &p, fi, 0);
+}
+
+/*
+ * create: only in by-id/, where it is the first half of an upsert: the
+ * line written through the new handle makes the row.
+ */
+static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	struct fs *fs = get_fs();
+	struct path p;
+
+	(void)mode;
+	path_parse(path, &p);
+	if (p.kind != PATH_ROW)
+		return p.dir == PATH_BYID_DIR ? -ENOENT : -EPERM;
+	if (fs->read_only)
+		return -EROFS;
+	return open_handle(fs, &p, fi, 1);
 }
 
 static int op_read(const char *path, char *buf, size_t size, off_t offset,
@@ -301,11 +542,20 @@ static int op_read(const char *path, char *buf, size_t size, off_t offset,
 		return -EINVAL;
 	pthread_mutex_lock(&fs->lock);
 	switch (h->kind) {
-	case KIND_CTL:
+	case HANDLE_CTL:
 		n = (ssize_t)ctl_read(h->u.ctl, buf, size);
 		break;
-	case KIND_ROWS:
+	case HANDLE_STREAM:
 		n = files_rows_read(&h->u.rows, fs->db, buf, size, (uint64_t)offset, &err);
+		break;
+	case HANDLE_ROW:
+		n = 0;
+		if ((uint64_t)offset < h->u.row.text_len) {
+			n = (ssize_t)(h->u.row.text_len - (size_t)offset);
+			if ((size_t)n > size)
+				n = (ssize_t)size;
+			memcpy(buf, h->u.row.text + offset, (size_t)n);
+		}
 		break;
 	default:
 		n = (ssize_t)files_text_read(&h->u.text, buf, size, (uint64_t)offset);
@@ -321,11 +571,18 @@ static int op_write(const char *path, const char *buf, size_t size, off_t offset
 	struct fs *fs = get_fs();
 	struct fs_handle *h = get_handle(fi);
 	struct ctl_executor ex;
+	struct rowfs_err err;
 	ssize_t n;
 
 	(void)path;
-	(void)offset;   /* ctl is a stream: offsets mean nothing */
-	if (h->kind != KIND_CTL)
+	(void)offset;   /* ctl and row files are streams: offsets mean nothing */
+	if (h->kind == HANDLE_ROW && h->u.row.writing) {
+		pthread_mutex_lock(&fs->lock);
+		n = byid_write(&h->u.row.writer, fs->db, buf, size, &err);
+		pthread_mutex_unlock(&fs->lock);
+		return (int)n;
+	}
+	if (h->kind != HANDLE_CTL)
 		return -EBADF;
 	ctl_executor_init_db(&ex, fs->db);
 	pthread_mutex_lock(&fs->lock);
@@ -334,25 +591,30 @@ static int op_write(const char *path, const char *buf, size_t size, off_t offset
 	return (int)n;
 }
 
-/* Run the pending partial line of a ctl handle; 0 or -errno. */
-static int flush_ctl(struct fs *fs, struct fs_handle *h)
+/* Run what a handle still owes: ctl's partial line, a row's line; 0 or -errno. */
+static int flush_handle(struct fs *fs, struct fs_handle *h)
 {
 	struct ctl_executor ex;
-	int rc;
+	struct rowfs_err err;
+	int rc = 0;
 
-	if (h->kind != KIND_CTL)
-		return 0;
-	ctl_executor_init_db(&ex, fs->db);
-	pthread_mutex_lock(&fs->lock);
-	rc = ctl_flush(h->u.ctl, &ex);
-	pthread_mutex_unlock(&fs->lock);
+	if (h->kind == HANDLE_CTL) {
+		ctl_executor_init_db(&ex, fs->db);
+		pthread_mutex_lock(&fs->lock);
+		rc = ctl_flush(h->u.ctl, &ex);
+		pthread_mutex_unlock(&fs->lock);
+	} else if (h->kind == HANDLE_ROW && h->u.row.writing) {
+		pthread_mutex_lock(&fs->lock);
+		rc = byid_flush(&h->u.row.writer, fs->db, &err);
+		pthread_mutex_unlock(&fs->lock);
+	}
 	return rc;
 }
 
 static int op_flush(const char *path, struct fuse_file_info *fi)
 {
 	(void)path;
-	return flush_ctl(get_fs(), get_handle(fi));
+	return flush_handle(get_fs(), get_handle(fi));
 }
 
 static int op_release(const char *path, struct fuse_file_info *fi)
@@ -361,8 +623,7 @@ static int op_release(const char *path, struct fuse_file_info *fi)
 	struct fs_handle *h = get_handle(fi);
 
 	(void)path;
-	if (h->kind == KIND_CTL)
-		flush_ctl(fs, h);   /* only if no flush came; nobody to tell */
+	flush_handle(fs, h);   /* only if no flush came; nobody to tell */
 	pthread_mutex_lock(&fs->lock);
 	unlink_handle(fs, h);
 	pthread_mutex_unlock(&fs->lock);
@@ -375,31 +636,45 @@ static int op_fsync(const char *path, int datasync, struct fuse_file_info *fi)
 	(void)path;
 	(void)datasync;
 	(void)fi;
-	return 0;   /* a successful write to ctl is already durable (sync=full) */
+	return 0;   /* a successful write is already durable (sync=full) */
+}
+
+/* The name behind path, or behind fi when the name is gone; kind NONE if neither. */
+static void path_or_handle(const char *path, const struct fuse_file_info *fi, struct path *p)
+{
+	if (path)
+		path_parse(path, p);
+	else if (fi)
+		*p = get_handle(fi)->path;
+	else
+		memset(p, 0, sizeof(*p));
 }
 
 static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 {
-	int i = lookup(path);
+	struct path p;
 
-	(void)size;
-	(void)fi;
-	if (i == -2)
+	path_or_handle(path, fi, &p);
+	if (p.kind == PATH_NONE)
 		return -ENOENT;
-	if (i == -1)
+	if (path_is_dir(p.kind))
 		return -EISDIR;
-	if (fs_files[i].kind != KIND_CTL)
+	if (!kind_writable(p.kind))
 		return -EACCES;
 	if (get_fs()->read_only)
 		return -EROFS;
-	return 0;   /* truncate never clears data: ctl is a stream */
+	if (p.kind == PATH_ROW && size != 0)
+		return -EINVAL;   /* a row's content is one name line: write it */
+	return 0;   /* truncate never clears data */
 }
 
 static int op_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
 {
+	struct path p;
+
 	(void)tv;
-	(void)fi;
-	return lookup(path) == -2 ? -ENOENT : 0;   /* accepted, changes nothing */
+	path_or_handle(path, fi, &p);
+	return p.kind == PATH_NONE ? -ENOENT : 0;   /* accepted, changes nothing */
 }
 
 static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
@@ -427,14 +702,6 @@ static int op_mknod(const char *path, mode_t mode, dev_t rdev)
 	return -EPERM;
 }
 
-static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
-{
-	(void)path;
-	(void)mode;
-	(void)fi;
-	return -EPERM;
-}
-
 static int op_mkdir(const char *path, mode_t mode)
 {
 	(void)path;
@@ -442,10 +709,23 @@ static int op_mkdir(const char *path, mode_t mode)
 	return -EPERM;
 }
 
+/* unlink: rm by-id/ID deletes the row; nothing else can be removed. */
 static int op_unlink(const char *path)
 {
-	(void)path;
-	return -EPERM;
+	struct fs *fs = get_fs();
+	struct rowfs_err err;
+	struct path p;
+	int rc;
+
+	path_parse(path, &p);
+	if (p.kind != PATH_ROW)
+		return p.kind == PATH_NONE && p.dir == PATH_BYID_DIR ? -ENOENT : -EPERM;
+	if (fs->read_only)
+		return -EROFS;
+	pthread_mutex_lock(&fs->lock);
+	rc = byid_delete(fs->db, p.id, &err);
+	pthread_mutex_unlock(&fs->lock);
+	return rc;
 }
 
 static int op_rmdir(const char *path)
@@ -476,6 +756,7 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 	return -EPERM;
 }
 
+/* df: the database's pages, its free list, and one "inode" per row. */
 static int op_statfs(const char *path, struct statvfs *sv)
 {
 	struct fs *fs = get_fs();
@@ -491,8 +772,9 @@ static int op_statfs(const char *path, struct statvfs *sv)
 	sv->f_blocks = st.pages;
 	sv->f_bfree = st.free_pages;
 	sv->f_bavail = st.free_pages;
-	sv->f_files = FS_FILE_COUNT + 1;
+	sv->f_files = st.rows;
 	sv->f_ffree = 0;
+	sv->f_favail = 0;
 	sv->f_namemax = 255;
 	if (fs->read_only)
 		sv->f_flag |= ST_RDONLY;

@@ -1,5 +1,5 @@
 #!/bin/sh
-# t1000-mount.sh - mount, the five files, persistence across remounts, the
+# t1000-mount.sh - mount, the root's names, persistence across remounts, the
 # tree of 200 rows, unmount by fusermount3/SIGTERM/SIGINT with exit status 0,
 # daemonized start, relative paths, refusals (DBFILE inside MOUNTPOINT,
 # locked database, stale mountpoint) and mount(8) with type fuse.rowfs.  TAP.
@@ -39,17 +39,24 @@ printf '1\talice\n2\tbob\n' >"$work/exp"
 t cat "$mnt/rows" >"$work/out"
 check "two inserts through ctl, cat rows" "$work/exp" "$work/out"
 
-# 3: the directory lists exactly the five files with their modes.
+# 3: the directory lists exactly the names of the root with their modes.
 # shellcheck disable=SC2012 # the listing itself is under test
 (cd "$mnt" && ls -1 | while read -r f; do stat -c '%A %s %n' "$f"; done) >"$work/out" 2>&1
 cat >"$work/exp" <<EOF
 -r--r--r-- 0 btree
+drwxr-xr-x 0 by-id
 -r--r--r-- 0 constants
 -rw------- 0 ctl
+dr-xr-xr-x 0 first
+dr-xr-xr-x 0 last
+dr-xr-xr-x 0 range
 -r--r--r-- 0 rows
+-r--r--r-- 0 rows.csv
+-r--r--r-- 0 rows.ndjson
 -r--r--r-- 0 stats
 EOF
-check "ls: ctl 0600, rows btree constants stats 0444, st_size 0" "$work/exp" "$work/out"
+check "ls: ctl 0600, the generated files 0444 with st_size 0, by-id/ 0755, range/ first/ last/ 0555" \
+	"$work/exp" "$work/out"
 if ls -l "$mnt" >/dev/null 2>&1; then ok "ls -l works"; else not_ok "ls -l works"; fi
 
 # 4-5: 198 more rows in one write, then a clean unmount.

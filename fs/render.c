@@ -1,0 +1,146 @@
+/*
+ * render.c - owns the line formats of `rows`, `rows.csv` and `rows.ndjson`.
+ *
+ * TSV:    42<TAB>alice\n
+ * CSV:    42,alice\n             (header id,username\n)
+ *         A name is quoted when it holds ',', '"', CR or LF, or starts or
+ *         ends with a space or tab (RFC 4180; quoting the blanks keeps
+ *         them from being trimmed by lenient readers); '"' doubles inside
+ *         quotes.  Lines end in LF, not RFC 4180's CRLF: every CSV reader
+ *         accepts LF, and line tools (wc, grep, awk) stay exact.
+ * NDJSON: {"id":42,"username":"alice"}\n
+ *         '"' and '\' are escaped, bytes below 0x20 and 0x7f become
+ *         \u00XX; every other byte passes through (the engine only stores
+ *         valid UTF-8, so the line is valid JSON).
+ *
+ * Usernames the engine accepts cannot hold most of these characters (see
+ * rowsh(1)); the quoting is there so that the output stays valid whatever
+ * a future lexer lets through.  Everything is formatted by hand: no printf
+ * and no allocation per row.
+ */
+#include <config.h>
+#include "render.h"
+
+#include <string.h>
+
+size_t render_u32(char *dst, uint32_t v)
+{
+	char digits[RENDER_U32_MAX];
+	size_t n = 0;
+	size_t len = 0;
+
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		dst[len++] = digits[--n];
+	return len;
+}
+
+size_t render_header(enum render_format f, char *dst)
+{
+	static const char csv[] = "id,username\n";
+
+	if (f != RENDER_CSV)
+		return 0;
+	memcpy(dst, csv, sizeof(csv) - 1);
+	return sizeof(csv) - 1;
+}
+
+/* Does a CSV field need quotes? */
+static int csv_needs_quotes(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0)
+		return 0;
+	if (s[0] == ' ' || s[0] == '\t' || s[len - 1] == ' ' || s[len - 1] == '\t')
+		return 1;
+	for (i = 0; i < len; i++)
+		if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n')
+			return 1;
+	return 0;
+}
+
+/* The name as a CSV field at dst (at most 2 + 2 * len bytes). */
+static size_t csv_field(char *dst, const char *s, size_t len)
+{
+	size_t out = 0;
+	size_t i;
+
+	if (!csv_needs_quotes(s, len)) {
+		memcpy(dst, s, len);
+		return len;
+	}
+	dst[out++] = '"';
+	for (i = 0; i < len; i++) {
+		if (s[i] == '"')
+			dst[out++] = '"';
+		dst[out++] = s[i];
+	}
+	dst[out++] = '"';
+	return out;
+}
+
+/* The name as the inside of a JSON string at dst (at most 6 * len bytes). */
+static size_t json_string(char *dst, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t out = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\') {
+			dst[out++] = '\\';
+			dst[out++] = (char)c;
+		} else if (c < 0x20 || c == 0x7f) {
+			memcpy(dst + out, "\\u00", 4);
+			dst[out + 4] = hex[c >> 4];
+			dst[out + 5] = hex[c & 15];
+			out += 6;
+		} else {
+			dst[out++] = (char)c;
+		}
+	}
+	return out;
+}
+
+size_t render_row(enum render_format f, char *dst, uint32_t id, const char *name,
+		  size_t name_len)
+{
+	static const char json_id[] = "{\"id\":";
+	static const char json_name[] = ",\"username\":\"";
+	size_t len;
+
+	if (name_len > RENDER_NAME_MAX)
+		name_len = RENDER_NAME_MAX;
+	switch (f) {
+	case RENDER_CSV:
+		len = render_u32(dst, id);
+		dst[len++] = ',';
+		len += csv_field(dst + len, name, name_len);
+		break;
+	case RENDER_NDJSON:
+		memcpy(dst, json_id, sizeof(json_id) - 1);
+		len = sizeof(json_id) - 1;
+		len += render_u32(dst + len, id);
+		memcpy(dst + len, json_name, sizeof(json_name) - 1);
+		len += sizeof(json_name) - 1;
+		len += json_string(dst + len, name, name_len);
+		dst[len++] = '"';
+		dst[len++] = '}';
+		break;
+	case RENDER_TSV:
+	default:
+		len = render_u32(dst, id);
+		dst[len++] = '\t';
+		memcpy(dst + len, name, name_len);
+		len += name_len;
+		break;
+	}
+	dst[len++] = '\n';
+	return len;
+}

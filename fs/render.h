@@ -1,0 +1,56 @@
+/*
+ * render.h - one row as a line of text, in each format the mount serves.
+ *
+ * Module render owns the line formats of `rows` (TSV), `rows.csv` and
+ * `rows.ndjson` (see rowfs(1)) and the decimal form of ids used for the
+ * names in by-id/.  It is pure: no allocation, no engine call, no libfuse;
+ * every function writes into a caller's buffer of RENDER_LINE_MAX bytes
+ * and returns the length written.
+ */
+#ifndef ROWFS_FS_RENDER_H
+#define ROWFS_FS_RENDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The line formats. */
+enum render_format {
+	RENDER_TSV,     /* `ID<TAB>USERNAME\n` (the `rows` file) */
+	RENDER_CSV,     /* RFC 4180 fields, LF line ends, header `id,username` */
+	RENDER_NDJSON   /* `{"id":ID,"username":"USERNAME"}\n` */
+};
+
+/*
+ * Longest username rendered, in bytes.  Mirrors USERNAME_SIZE of
+ * engine/format.h, which fs/ may not include; the engine never returns a
+ * longer name, and a longer one would be cut here, never overflow.
+ */
+#define RENDER_NAME_MAX 32u
+
+/*
+ * Room every render_* call may use.  The longest line is NDJSON with every
+ * name byte escaped as \u00XX: 6 + 10 + 13 + 6 * 32 + 3 = 224 bytes.
+ */
+#define RENDER_LINE_MAX 256u
+
+/* Longest decimal form of a uint32_t. */
+#define RENDER_U32_MAX 10u
+
+/* render_u32 - v in decimal (no NUL) at dst; returns its length (1..10). */
+size_t render_u32(char *dst, uint32_t v);
+
+/*
+ * render_header - the line that starts a file of format f at dst
+ * (`id,username\n` for CSV, nothing for the others); returns its length.
+ */
+size_t render_header(enum render_format f, char *dst);
+
+/*
+ * render_row - the line of one row in format f at dst (RENDER_LINE_MAX
+ * bytes of room), newline included; returns its length.  name_len above
+ * RENDER_NAME_MAX is cut to it.
+ */
+size_t render_row(enum render_format f, char *dst, uint32_t id, const char *name,
+		  size_t name_len);
+
+#endif /* ROWFS_FS_RENDER_H */
