@@ -265,23 +265,29 @@ static int row_size(struct fs *fs, uint32_t id, off_t *size)
 	return rc;
 }
 
+/* The name behind path, or behind fi when the name is gone; kind NONE if neither. */
+static void path_or_handle(const char *path, const struct fuse_file_info *fi, struct path *p)
+{
+	if (path)
+		path_parse(path, p);
+	else if (fi)
+		*p = get_handle(fi)->path;
+	else
+		memset(p, 0, sizeof(*p));
+}
+
 static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
 	struct fs *fs = get_fs();
 	struct path p;
 	off_t size = 0;
-	int rc;
 
-	if (path)
-		path_parse(path, &p);
-	else if (fi)
-		p = get_handle(fi)->path;   /* an open file whose name is gone */
-	else
-		return -ENOENT;
+	path_or_handle(path, fi, &p);
 	if (p.kind == PATH_NONE)
 		return -ENOENT;
 	if (p.kind == PATH_ROW) {
-		rc = row_size(fs, p.id, &size);
+		int rc = row_size(fs, p.id, &size);
+
 		if (rc == -ENOENT && !path)
 			rc = 0;   /* deleted while open: still a file, now empty */
 		if (rc != 0)
@@ -637,17 +643,6 @@ static int op_fsync(const char *path, int datasync, struct fuse_file_info *fi)
 	(void)datasync;
 	(void)fi;
 	return 0;   /* a successful write is already durable (sync=full) */
-}
-
-/* The name behind path, or behind fi when the name is gone; kind NONE if neither. */
-static void path_or_handle(const char *path, const struct fuse_file_info *fi, struct path *p)
-{
-	if (path)
-		path_parse(path, p);
-	else if (fi)
-		*p = get_handle(fi)->path;
-	else
-		memset(p, 0, sizeof(*p));
 }
 
 static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)

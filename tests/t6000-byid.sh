@@ -7,6 +7,7 @@
 # refused (EPERM, never EXDEV), modes, df, and -o ro (EROFS on write and
 # rm).  TAP.
 
+# shellcheck disable=SC2016 # awk programs and sh -c scripts are single-quoted on purpose
 # shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
