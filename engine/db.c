@@ -278,9 +278,20 @@ int rowfs_scan(struct rowfs_db *db, uint64_t start, rowfs_row_fn fn, void *ctx,
 
 	while (rc == ROWFS_OK && !cursor_eof(&cur)) {
 		const uint8_t *value = cursor_value(&cur);
+		uint32_t id = get_u32(value + ID_OFFSET);
 
-		if (fn(ctx, get_u32(value + ID_OFFSET), (const char *)value + USERNAME_OFFSET,
-		       row_name_len(value)))
+		/*
+		 * A damaged cell whose row id is not its key would break the
+		 * key order, and send a caller that resumes after the last id
+		 * (the rows file) back to rows it has shown: an endless stream.
+		 */
+		if (id != cursor_key(&cur)) {
+			rc = rowfs_err_set(err, ROWFS_CORRUPT, 0,
+					   "database corrupt: page %u: key %u holds row id %u",
+					   page_pgno(cur.leaf), cursor_key(&cur), id);
+			break;
+		}
+		if (fn(ctx, id, (const char *)value + USERNAME_OFFSET, row_name_len(value)))
 			break;
 		rc = cursor_advance(&cur, err);
 	}

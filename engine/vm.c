@@ -34,7 +34,14 @@ static int result_row(const struct cursor *cur, rowfs_emit_fn emit, void *ctx,
 	char line[16 + USERNAME_SIZE + 8];
 	const uint8_t *value = cursor_value(cur);
 	size_t name_len = row_name_len(value);
-	int n = snprintf(line, sizeof(line), "(%u, ", get_u32(value + ID_OFFSET));
+	uint32_t id = get_u32(value + ID_OFFSET);
+	int n;
+
+	if (id != cursor_key(cur))   /* damage: keep the output in key order */
+		return rowfs_err_set(err, ROWFS_CORRUPT, 0,
+				     "database corrupt: page %u: key %u holds row id %u",
+				     page_pgno(cur->leaf), cursor_key(cur), id);
+	n = snprintf(line, sizeof(line), "(%u, ", id);
 
 	memcpy(line + n, value + USERNAME_OFFSET, name_len);
 	memcpy(line + n + name_len, ")\n", 2);
