@@ -14,12 +14,14 @@
  *     of engine/tokenizer.c: "line too long", "NUL byte" and the position
  *     of the first bad byte must match the engine's verdict exactly, and a
  *     line of good bytes never gets a token error;
- *   - a reference of the grammar: the statement type, the id (no wrapped
- *     or truncated number) and the name bytes of every insert;
+ *   - a reference of the grammar (insert, update, delete, select, meta):
+ *     the statement type, the id (no wrapped or truncated number) and the
+ *     name bytes;
  *   - statement errors emit nothing and carry a message and an errno;
  *     every reply ends with a newline;
- *   - an insert that committed is found by rowfs_scan() with its name byte
- *     for byte; `select` prints one line per row.
+ *   - the last insert, update or delete of an id that committed is what
+ *     rowfs_scan() finds (names byte for byte); `select` prints one line
+ *     per row.
  *
  * Build: clang -fsanitize=fuzzer,address,undefined (`make fuzz`, see
  * tests/fuzz/fuzz.mk; Debian packages clang and libclang-rt-dev).
@@ -42,7 +44,7 @@
 
 #define MAX_ROWS 3000u        /* recreate the database past this many rows */
 #define MAX_INPUTS 20000u     /* ... or after this many inputs */
-#define MAX_CHECKED 64u       /* inserts of one input verified by a scan */
+#define MAX_CHECKED 64u       /* ids of one input whose final state is verified */
 
 static struct fuzz_dir dir;
 static struct rowfs_db *db;
@@ -215,6 +217,7 @@ static void check_parse(const unsigned char *p, size_t len, int rc, const struct
 {
 	struct ref_result r;
 	char want[160];
+	int is_delete, is_update;
 
 	ref_lex(p, len, &r);
 	switch (r.verdict) {
@@ -268,12 +271,14 @@ static void check_parse(const unsigned char *p, size_t len, int rc, const struct
 		}
 		return;
 	}
-	if (!ref_keyword(p, &r.tok[0], "insert")) {
+	is_delete = ref_keyword(p, &r.tok[0], "delete");
+	is_update = ref_keyword(p, &r.tok[0], "update");
+	if (!is_delete && !is_update && !ref_keyword(p, &r.tok[0], "insert")) {
 		FUZZ_CHECK(rc == ROWFS_SYNTAX);
 		FUZZ_CHECK(!strcmp(err->msg, "Parse error: Expected INSERT, SELECT, or meta-command"));
 		return;
 	}
-	/* insert ID NAME */
+	/* insert ID NAME, update ID NAME, delete ID */
 	if (r.ntok < 2) {
 		snprintf(want, sizeof(want), "Parse error: Expected INTEGER, got EOF at position %zu",
 			 r.len);
@@ -283,6 +288,7 @@ static void check_parse(const unsigned char *p, size_t len, int rc, const struct
 	{
 		const unsigned char *id = p + r.tok[1].pos;
 		size_t id_len = r.tok[1].len;
+		size_t end_tok = is_delete ? 2 : 3;   /* the token that must be EOF */
 
 		if (id_len > 1 && id[0] == '-' && ref_all_digits(id + 1, id_len - 1)) {
 			FUZZ_CHECK(rc == ROWFS_RANGE);
@@ -301,21 +307,26 @@ static void check_parse(const unsigned char *p, size_t len, int rc, const struct
 			FUZZ_CHECK(!strcmp(err->msg, "Parse error: Row id out of range"));
 			return;
 		}
-		if (r.ntok < 3) {
+		if (!is_delete && r.ntok < 3) {
 			snprintf(want, sizeof(want),
 				 "Parse error: Expected STRING, got EOF at position %zu", r.len);
 			FUZZ_CHECK(rc == ROWFS_SYNTAX && !strcmp(err->msg, want));
 			return;
 		}
-		if (r.ntok > 3) {
+		if (r.ntok > end_tok) {
 			snprintf(want, sizeof(want),
 				 "Parse error: Expected end of line, got %s at position %zu",
-				 ref_type(p, &r.tok[3]), r.tok[3].pos);
+				 ref_type(p, &r.tok[end_tok]), r.tok[end_tok].pos);
 			FUZZ_CHECK(rc == ROWFS_SYNTAX && !strcmp(err->msg, want));
 			return;
 		}
-		FUZZ_CHECK(rc == ROWFS_OK && st->type == STMT_INSERT);
+		FUZZ_CHECK(rc == ROWFS_OK);
 		FUZZ_CHECK(st->id == ref_value(id, id_len));
+		if (is_delete) {
+			FUZZ_CHECK(st->type == STMT_DELETE);
+			return;
+		}
+		FUZZ_CHECK(st->type == (is_update ? STMT_UPDATE : STMT_INSERT));
 		FUZZ_CHECK(st->name == (const char *)p + r.tok[2].pos);
 		FUZZ_CHECK(st->name_len == r.tok[2].len);
 	}
@@ -433,19 +444,38 @@ static size_t count_rows(const char *text, size_t len)
 	return lines;
 }
 
-/* An insert of the current transaction, verified after the commit. */
-struct pending_insert {
+/*
+ * What the input's statements did to one id, verified after the commit:
+ * the last successful insert/update/delete of that id wins.
+ */
+struct expect {
 	uint32_t id;
+	int present;                /* 0 after a delete */
 	char name[USERNAME_SIZE];
 	size_t name_len;
 };
 
+/* The model entry of id, added if there is room; NULL when full. */
+static struct expect *model_entry(struct expect *model, size_t *count, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < *count; i++)
+		if (model[i].id == id)
+			return &model[i];
+	if (*count == MAX_CHECKED)
+		return NULL;
+	model[*count].id = id;
+	return &model[(*count)++];
+}
+
 static void run_line(const uint8_t *line, size_t len, struct reply *out,
-		     struct pending_insert *ins, size_t *nins, int *fatal)
+		     struct expect *model, size_t *nmodel, int *fatal)
 {
 	struct rowfs_stats st;
 	struct statement stmt;
 	struct rowfs_err err, perr;
+	struct expect *e;
 	int rc, prc;
 
 	memset(&err, 0, sizeof(err));
@@ -457,23 +487,32 @@ static void run_line(const uint8_t *line, size_t len, struct reply *out,
 	if (rc == ROWFS_OK || rc == ROWFS_EXIT) {
 		FUZZ_CHECK(prc == ROWFS_OK);
 		FUZZ_CHECK(out->len == 0 || out->buf[out->len - 1] == '\n');
-		if (stmt.type == STMT_INSERT) {
+		switch (stmt.type) {
+		case STMT_INSERT:
+		case STMT_UPDATE:
+		case STMT_DELETE:
 			FUZZ_CHECK(out->len == 10 && !memcmp(out->buf, "Executed.\n", 10));
 			FUZZ_CHECK(stmt.name_len <= USERNAME_SIZE);
-			if (*nins < MAX_CHECKED) {
-				ins[*nins].id = stmt.id;
-				memcpy(ins[*nins].name, stmt.name, stmt.name_len);
-				ins[*nins].name_len = stmt.name_len;
-				(*nins)++;
+			e = model_entry(model, nmodel, stmt.id);
+			if (e) {
+				e->present = stmt.type != STMT_DELETE;
+				e->name_len = e->present ? stmt.name_len : 0;
+				if (e->present)
+					memcpy(e->name, stmt.name, stmt.name_len);
 			}
-		} else if (stmt.type == STMT_SELECT) {
+			break;
+		case STMT_SELECT:
 			rowfs_get_stats(db, &st);
 			if (st.rows == 0)
 				FUZZ_CHECK(out->len == 14 && !memcmp(out->buf, "(empty table)\n", 14));
 			else
 				FUZZ_CHECK(count_rows(out->buf, out->len) == st.rows);
-		} else if (stmt.type == STMT_EMPTY) {
+			break;
+		case STMT_EMPTY:
 			FUZZ_CHECK(out->len == 0);
+			break;
+		default:
+			break;
 		}
 		return;
 	}
@@ -490,10 +529,16 @@ static void run_line(const uint8_t *line, size_t len, struct reply *out,
 	case ROWFS_RANGE:
 	case ROWFS_TOOLONG:
 	case ROWFS_DUPLICATE:
+	case ROWFS_NOTFOUND:
 	case ROWFS_META:
 		FUZZ_CHECK(out->len == 0);
 		if (rc == ROWFS_TOOLONG)
-			FUZZ_CHECK(stmt.type == STMT_INSERT && stmt.name_len > USERNAME_SIZE);
+			FUZZ_CHECK((stmt.type == STMT_INSERT || stmt.type == STMT_UPDATE) &&
+				   stmt.name_len > USERNAME_SIZE);
+		if (rc == ROWFS_DUPLICATE)
+			FUZZ_CHECK(stmt.type == STMT_INSERT);
+		if (rc == ROWFS_NOTFOUND)
+			FUZZ_CHECK(stmt.type == STMT_UPDATE || stmt.type == STMT_DELETE);
 		break;
 	default:
 		/* the engine must not fail on good files: report it */
@@ -505,13 +550,13 @@ static void run_line(const uint8_t *line, size_t len, struct reply *out,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct pending_insert ins[MAX_CHECKED];
+	struct expect model[MAX_CHECKED];
 	struct reply out = {0};
 	struct rowfs_stats st;
 	struct statement stmt;
 	struct program prog;
 	struct rowfs_err err;
-	size_t pos = 0, nins = 0, i;
+	size_t pos = 0, nmodel = 0, i;
 	int fatal = 0, rc;
 
 	/* the whole input as one line: parser and compiler alone */
@@ -534,7 +579,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const uint8_t *nl = memchr(data + pos, '\n', size - pos);
 		size_t end = nl ? (size_t)(nl - data) : size;
 
-		run_line(data + pos, end - pos, &out, ins, &nins, &fatal);
+		run_line(data + pos, end - pos, &out, model, &nmodel, &fatal);
 		pos = end + 1;
 	}
 	if (fatal) {
@@ -547,15 +592,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "fuzz_statement: commit failed: %s\n", err.msg);
 		abort();
 	}
-	/* every insert that committed is there, byte for byte */
-	for (i = 0; i < nins; i++) {
-		struct found f = {.want = ins[i].id};
+	/* every change that committed is there, names byte for byte */
+	for (i = 0; i < nmodel; i++) {
+		struct found f = {.want = model[i].id};
 
-		rc = rowfs_scan(db, ins[i].id, find_row, &f, &err);
+		rc = rowfs_scan(db, model[i].id, find_row, &f, &err);
 		FUZZ_CHECK(rc == ROWFS_OK);
-		FUZZ_CHECK(f.hit);
-		FUZZ_CHECK(f.name_len == ins[i].name_len);
-		FUZZ_CHECK(!memcmp(f.name, ins[i].name, f.name_len));
+		FUZZ_CHECK(f.hit == model[i].present);
+		if (!f.hit)
+			continue;
+		FUZZ_CHECK(f.name_len == model[i].name_len);
+		FUZZ_CHECK(!memcmp(f.name, model[i].name, f.name_len));
 	}
 	free(out.buf);
 	return 0;
