@@ -17,7 +17,7 @@
 # check` replays every file there (tests/fuzz/replay.c).
 
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := fuzz_statement fuzz_dbfile fuzz_ctl
+FUZZ_TARGETS := fuzz_statement fuzz_dbfile fuzz_ctl fuzz_names
 S := $(top_srcdir)
 F := tests/fuzz
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -32,12 +32,14 @@ HCOV := $(COV) -fno-sanitize-coverage=trace-cmp
 OPTS_fuzz_statement := -max_len=16384
 OPTS_fuzz_dbfile := -max_len=65536
 OPTS_fuzz_ctl := -max_len=65536
+OPTS_fuzz_names := -max_len=256
 FUZZ_OPTS := -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 
 ENGINE_SRCS := $(wildcard $(S)/engine/*.c)
 ENGINE_OBJS := $(patsubst $(S)/engine/%.c,$(F)/obj/engine-%.o,$(ENGINE_SRCS))
 UTIL_OBJ := $(F)/obj/fuzz_util.o
 CTL_OBJ := $(F)/obj/fs-ctl.o
+NAMES_OBJS := $(F)/obj/fs-path.o $(F)/obj/fs-render.o
 BINS := $(addprefix $(F)/,$(FUZZ_TARGETS))
 
 # V=1 shows the commands, as automake's silent rules do
@@ -68,7 +70,7 @@ $(F)/obj/engine-%.o: $(S)/engine/%.c config.h $(S)/tests/fuzz/fuzz.mk | $(F)/obj
 	$(say) "  CC       $@"
 	$(Q)$(CC) $(FUZZ_CFLAGS) $(COV) -c -o $@ $<
 
-$(CTL_OBJ): $(S)/fs/ctl.c $(S)/fs/ctl.h config.h $(S)/tests/fuzz/fuzz.mk | $(F)/obj
+$(F)/obj/fs-%.o: $(S)/fs/%.c config.h $(S)/tests/fuzz/fuzz.mk | $(F)/obj
 	$(say) "  CC       $@"
 	$(Q)$(CC) $(FUZZ_CFLAGS) $(COV) -c -o $@ $<
 
@@ -91,6 +93,10 @@ $(F)/fuzz_ctl: $(F)/obj/fuzz_ctl.o $(UTIL_OBJ) $(CTL_OBJ) $(ENGINE_OBJS)
 	$(say) "  CC       $@"
 	$(Q)$(CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^
 
+$(F)/fuzz_names: $(F)/obj/fuzz_names.o $(UTIL_OBJ) $(NAMES_OBJS)
+	$(say) "  CC       $@"
+	$(Q)$(CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^
+
 $(F)/gen_seeds: $(F)/obj/gen_seeds.o $(UTIL_OBJ) $(ENGINE_OBJS)
 	$(say) "  CC       $@"
 	$(Q)$(CC) $(FUZZ_CFLAGS) $(COV) -o $@ $^
@@ -103,7 +109,8 @@ run: build
 		if ! ./$(F)/$$t $(FUZZ_OPTS) -max_total_time=$(FUZZ_SECONDS) \
 			$$(case $$t in fuzz_statement) echo '$(OPTS_fuzz_statement)';; \
 				fuzz_dbfile) echo '$(OPTS_fuzz_dbfile)';; \
-				fuzz_ctl) echo '$(OPTS_fuzz_ctl)';; esac) \
+				fuzz_ctl) echo '$(OPTS_fuzz_ctl)';; \
+				fuzz_names) echo '$(OPTS_fuzz_names)';; esac) \
 			-artifact_prefix=$(F)/artifacts/$$t- \
 			$(F)/work/$$t $(S)/tests/fuzz/corpus/$$t >$(F)/$$t.log 2>&1; then \
 			tail -n 80 $(F)/$$t.log; \
