@@ -4,7 +4,8 @@
 # stored byte for byte, ids that must never wrap, CRLF and blank lines,
 # 32- and 33-byte names, odd offsets, O_APPEND, reads of ctl without a
 # write, readers of `rows` that stop early, a 1 MiB line, a client that
-# writes 64 MiB without a newline and one that never reads its replies.
+# writes 64 MiB without a newline (to ctl and to by-id/ID) and one that
+# never reads its replies.
 # After each group: the daemon is alive, every row written before is
 # intact, and after an unmount fsck.rowfs finds the files clean; the
 # daemon's memory stays bounded throughout.  TAP.
@@ -325,6 +326,58 @@ else
 	not_ok "64 MiB without a newline: daemon VmRSS bounded" "peak ${peak:-?} KiB"
 fi
 intact "64 MiB line"
+
+# --- the other files under the same abuse --------------------------------------
+# by-id/ID: 64 MiB without a newline (its line is bounded too), a NUL, and
+# readers of rows.csv, rows.ndjson and range/ that stop early.
+rm -f "$work/stop" "$work/rss"
+rss_sampler &
+sampler=$!
+head -c 64M /dev/zero | tr '\0' b | t dd of="$mnt/by-id/7" bs=1M 2>"$work/err"
+st=$?
+touch "$work/stop"
+wait "$sampler"
+peak=$(sort -n "$work/rss" 2>/dev/null | tail -n 1)
+[ -n "$peak" ] && [ "$peak" -gt "$max_rss" ] && max_rss=$peak
+if [ "$st" -ne 0 ] && grep -q "Invalid argument" "$work/err" && [ ! -e "$mnt/by-id/7" ]; then
+	ok "64 MiB without a newline to by-id/7: EINVAL, no row 7 (VmRSS peak ${peak:-?} KiB)"
+else
+	not_ok "64 MiB without a newline to by-id/7: EINVAL, no row 7" "status $st" "$(cat "$work/err")"
+fi
+if python3 -c '
+import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o644)
+try:
+    os.write(fd, b"a\0b\n")
+    sys.exit(1)
+except OSError as e:
+    sys.exit(0 if e.errno == 22 else 1)
+finally:
+    try:
+        os.close(fd)
+    except OSError:
+        pass' "$mnt/by-id/8" 2>"$work/err" && [ ! -e "$mnt/by-id/8" ]; then
+	ok "a NUL written to by-id/8: EINVAL, no row 8"
+else
+	not_ok "a NUL written to by-id/8: EINVAL, no row 8" "$(cat "$work/err")"
+fi
+for f in rows.csv rows.ndjson range/100000-149999 first/40000 last/40000; do
+	t head -c 100 "$mnt/$f" >/dev/null 2>&1
+	t dd if="$mnt/$f" bs=1000 count=2 of=/dev/null 2>/dev/null
+done
+if python3 -c '
+import os, sys
+fds = [os.open(os.path.join(sys.argv[1], f), os.O_RDONLY)
+       for f in ["rows.csv", "rows.ndjson", "range/0-4294967295", "last/50000"] * 10]
+for k, fd in enumerate(fds):
+    os.read(fd, 50 + 91 * k)
+for fd in fds:
+    os.close(fd)' "$mnt" 2>"$work/err"; then
+	ok "readers of rows.csv, rows.ndjson, range/ and last/ stop early"
+else
+	not_ok "readers of rows.csv, rows.ndjson, range/ and last/ stop early" "$(cat "$work/err")"
+fi
+intact "by-id/ and the renderings"
 
 # --- a client that never reads its replies -----------------------------------
 awk 'BEGIN { for (i = 200000; i < 300000; i++) printf "insert %d n\n", i }' >"$work/100k.in"
