@@ -2,9 +2,10 @@
  * rowsh.c - the rowfs REPL: main(), options, the line loop.
  *
  * Owns: the command line of rowsh(1), the prompt and line editing on a
- * terminal, the batching of piped input into transactions, and the exit
- * status.  Everything about statements is the engine's (rowfs.h); this file
- * only moves lines in and replies out.
+ * terminal, the batching of piped input into transactions, the exit
+ * status, and the output modes of `select` (below).  Everything else about
+ * statements is the engine's (rowfs.h); this file moves lines in and
+ * replies out.
  *
  * Transactions:
  *   - On a terminal every line is its own transaction.
@@ -24,6 +25,18 @@
  * its length.  A line that spans chunks is kept in a small buffer; once it
  * passes LINE_KEEP bytes the rest of it is dropped, which the engine then
  * reports as "Parse error: line too long" (memory stays bounded).
+ *
+ * Output modes (`.mode list|csv|json|box`, rowsh's own meta-command; it
+ * never reaches the engine): list is the engine's text, "(1, alice)".  In
+ * the other modes a plain `select` line (the keyword alone, any case,
+ * blanks around it) is not sent to the engine: rowsh reads the rows with
+ * rowfs_scan() in the open transaction and formats them itself: csv
+ * (header `id,username`, RFC 4180 quoting, LF line ends), json (an array
+ * of objects, as sqlite3's json mode; `[]` for an empty table), box
+ * (sqlite3's box drawing; column widths come from the data, so its rows
+ * are buffered; csv and json go straight to the reply buffer).  Every
+ * other statement, and `select` with anything after it, goes to the
+ * engine as before.  `.mode` alone prints the current mode.
  *
  * Exit status: 0; 1 when the database cannot be opened or closed, when
  * stdout fails, or (input not a terminal) when any statement failed;
@@ -61,6 +74,12 @@
 /* Exit statuses. */
 #define EXIT_USAGE 2
 
+/* Longest line the engine accepts (CONTRACT.md); longer ones are its error. */
+#define MAX_LINE 4096u
+
+/* Bytes of an unknown mode's name quoted in the error. */
+#define MODE_NAME_SHOWN 64u
+
 /* Replies of the open transaction, written out after it commits. */
 struct outbuf {
 	char *data;        /* malloc'd bytes */
@@ -76,6 +95,16 @@ enum batch_state {
 	BATCH_ABORTED      /* fatal error: rolled back, remaining lines skipped */
 };
 
+/* How select results are printed (`.mode`). */
+enum out_mode {
+	MODE_LIST = 0,     /* the engine's "(1, alice)" lines */
+	MODE_CSV,          /* id,username header and rows, RFC 4180 */
+	MODE_JSON,         /* [{"id":1,"username":"alice"},...] */
+	MODE_BOX           /* sqlite3's box drawing */
+};
+
+static const char *const mode_names[] = { "list", "csv", "json", "box" };
+
 /* The shell. */
 struct shell {
 	struct rowfs_db *db;           /* the open database */
@@ -87,6 +116,7 @@ struct shell {
 	int output_errno;              /* errno of that failure */
 	char pending[LINE_KEEP];       /* start of a line that spans chunks */
 	size_t pending_len;            /* bytes in pending (LINE_KEEP: cut) */
+	enum out_mode mode;            /* `.mode` */
 };
 
 /* Set by SIGINT/SIGTERM/SIGHUP when reading a pipe: stop after the batch. */
@@ -181,6 +211,479 @@ static int is_fatal(int rc)
 	return rc == ROWFS_IOERR || rc == ROWFS_NOMEM || rc == ROWFS_CORRUPT || rc == ROWFS_FULL;
 }
 
+/* ---- output modes ------------------------------------------------------- */
+
+/* 1 if c is a blank between tokens. */
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* 1 if word[0..len) equals kw (lower case), ASCII case-insensitively. */
+static int word_is(const char *word, size_t len, const char *kw)
+{
+	size_t i;
+
+	if (len != strlen(kw))
+		return 0;
+	for (i = 0; i < len; i++) {
+		char c = word[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (c != kw[i])
+			return 0;
+	}
+	return 1;
+}
+
+/* A blank-separated token of a line. */
+struct word {
+	const char *text;  /* start (points into the line) */
+	size_t len;        /* bytes */
+	size_t pos;        /* 0-based offset in the line */
+};
+
+/* Split line[0..len) into at most max tokens; returns how many were found (up to max + 1). */
+static size_t split_words(const char *line, size_t len, struct word *words, size_t max)
+{
+	size_t i = 0, n = 0;
+
+	while (i < len) {
+		size_t start;
+
+		while (i < len && is_blank(line[i]))
+			i++;
+		if (i == len)
+			break;
+		start = i;
+		while (i < len && !is_blank(line[i]))
+			i++;
+		if (n < max) {
+			words[n].text = line + start;
+			words[n].len = i - start;
+			words[n].pos = start;
+		}
+		n++;
+		if (n > max)
+			break;
+	}
+	return n;
+}
+
+/* Drop one final '\r' (CRLF input), as the engine does. */
+static size_t drop_cr(const char *line, size_t len)
+{
+	return len > 0 && line[len - 1] == '\r' ? len - 1 : len;
+}
+
+/* 1 if the line is the plain `select` statement. */
+static int is_plain_select(const char *line, size_t len)
+{
+	struct word w[1];
+
+	len = drop_cr(line, len);
+	return len <= MAX_LINE && split_words(line, len, w, 1) == 1 &&
+	       word_is(w[0].text, w[0].len, "select");
+}
+
+/* Length of the valid UTF-8 sequence at p[0..n), or 0 if there is none. */
+static size_t utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
+{
+	size_t len, i;
+	uint32_t c;
+
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if (p[0] >= 0xC2 && p[0] <= 0xDF) {
+		len = 2;
+		c = p[0] & 0x1Fu;
+	} else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
+		len = 3;
+		c = p[0] & 0x0Fu;
+	} else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
+		len = 4;
+		c = p[0] & 0x07u;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		c = (c << 6) | (p[i] & 0x3Fu);
+	}
+	/* overlong forms, surrogates, past U+10FFFF */
+	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10FFFF)) ||
+	    (c >= 0xD800 && c <= 0xDFFF))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/* Terminal columns of code point c: 0 for combining marks, 2 for wide (East Asian) ones. */
+static int char_width(uint32_t c)
+{
+	static const uint32_t zero[][2] = {
+		{ 0x0300, 0x036F }, { 0x0483, 0x0489 }, { 0x0591, 0x05BD }, { 0x0610, 0x061A },
+		{ 0x064B, 0x065F }, { 0x0E31, 0x0E31 }, { 0x0E34, 0x0E3A }, { 0x1AB0, 0x1AFF },
+		{ 0x1DC0, 0x1DFF }, { 0x200B, 0x200F }, { 0x20D0, 0x20FF }, { 0xFE00, 0xFE0F },
+		{ 0xFE20, 0xFE2F },
+	};
+	static const uint32_t wide[][2] = {
+		{ 0x1100, 0x115F }, { 0x231A, 0x231B }, { 0x2329, 0x232A }, { 0x23E9, 0x23EC },
+		{ 0x2E80, 0x303E }, { 0x3041, 0x33FF }, { 0x3400, 0x4DBF }, { 0x4E00, 0x9FFF },
+		{ 0xA000, 0xA4CF }, { 0xA960, 0xA97F }, { 0xAC00, 0xD7A3 }, { 0xF900, 0xFAFF },
+		{ 0xFE10, 0xFE19 }, { 0xFE30, 0xFE6F }, { 0xFF00, 0xFF60 }, { 0xFFE0, 0xFFE6 },
+		{ 0x1F300, 0x1F64F }, { 0x1F900, 0x1F9FF }, { 0x20000, 0x2FFFD },
+		{ 0x30000, 0x3FFFD },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
+		if (c >= zero[i][0] && c <= zero[i][1])
+			return 0;
+	for (i = 0; i < sizeof(wide) / sizeof(wide[0]); i++)
+		if (c >= wide[i][0] && c <= wide[i][1])
+			return 2;
+	return 1;
+}
+
+/* Display width of text[0..len) (an invalid byte counts as one column). */
+static size_t text_width(const char *text, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t i = 0, width = 0;
+
+	while (i < len) {
+		uint32_t cp;
+		size_t n = utf8_seq(p + i, len - i, &cp);
+
+		if (n == 0) {
+			width++;
+			i++;
+		} else {
+			width += (size_t)char_width(cp);
+			i += n;
+		}
+	}
+	return width;
+}
+
+/* Box-drawing characters (UTF-8) of the box mode. */
+#define BOX_H  "\xe2\x94\x80"   /* U+2500 ─ */
+#define BOX_V  "\xe2\x94\x82"   /* U+2502 │ */
+#define BOX_TL "\xe2\x94\x8c"   /* U+250C ┌ */
+#define BOX_TR "\xe2\x94\x90"   /* U+2510 ┐ */
+#define BOX_BL "\xe2\x94\x94"   /* U+2514 └ */
+#define BOX_BR "\xe2\x94\x98"   /* U+2518 ┘ */
+#define BOX_LT "\xe2\x94\x9c"   /* U+251C ├ */
+#define BOX_RT "\xe2\x94\xa4"   /* U+2524 ┤ */
+#define BOX_TT "\xe2\x94\xac"   /* U+252C ┬ */
+#define BOX_BT "\xe2\x94\xb4"   /* U+2534 ┴ */
+#define BOX_X  "\xe2\x94\xbc"   /* U+253C ┼ */
+
+/* Context of a scan that formats rows. */
+struct fmt {
+	struct shell *sh;      /* where the text goes (sh->out) */
+	uint64_t rows;         /* rows seen */
+	int failed;            /* staging ran out of memory */
+	/* box mode: the rows, kept until the widths are known */
+	uint32_t *ids;
+	char (*names)[33];
+	uint8_t *name_lens;
+	size_t cap;
+};
+
+/* Stage text; remember a failure. */
+static void fmt_add(struct fmt *f, const char *text, size_t len)
+{
+	if (!f->failed && out_add(&f->sh->out, text, len) != 0)
+		f->failed = 1;
+}
+
+static void fmt_str(struct fmt *f, const char *text)
+{
+	fmt_add(f, text, strlen(text));
+}
+
+/* A field in CSV: quoted (quotes doubled) when it holds , " CR or LF (RFC 4180). */
+static void csv_field(struct fmt *f, const char *text, size_t len)
+{
+	size_t i, start = 0;
+	int quote = 0;
+
+	for (i = 0; i < len; i++)
+		if (text[i] == ',' || text[i] == '"' || text[i] == '\r' || text[i] == '\n')
+			quote = 1;
+	if (!quote) {
+		fmt_add(f, text, len);
+		return;
+	}
+	fmt_add(f, "\"", 1);
+	for (i = 0; i < len; i++) {
+		if (text[i] == '"') {
+			fmt_add(f, text + start, i + 1 - start);   /* through the quote */
+			fmt_add(f, "\"", 1);                        /* doubled */
+			start = i + 1;
+		}
+	}
+	fmt_add(f, text + start, len - start);
+	fmt_add(f, "\"", 1);
+}
+
+/* A JSON string: quotes, backslashes and control bytes escaped; UTF-8 as it is. */
+static void json_string(struct fmt *f, const char *text, size_t len)
+{
+	size_t i, start = 0;
+	char esc[8];
+
+	fmt_add(f, "\"", 1);
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if (c != '"' && c != '\\' && c >= 0x20)
+			continue;
+		fmt_add(f, text + start, i - start);
+		if (c == '"' || c == '\\')
+			snprintf(esc, sizeof(esc), "\\%c", c);
+		else
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+		fmt_str(f, esc);
+		start = i + 1;
+	}
+	fmt_add(f, text + start, len - start);
+	fmt_add(f, "\"", 1);
+}
+
+/* rowfs_row_fn of csv and json: one row straight into the reply buffer. */
+static int fmt_stream_row(void *ctx, uint32_t id, const char *name, size_t name_len)
+{
+	struct fmt *f = ctx;
+	char num[16];
+
+	snprintf(num, sizeof(num), "%" PRIu32, id);
+	if (f->sh->mode == MODE_CSV) {
+		fmt_str(f, num);
+		fmt_add(f, ",", 1);
+		csv_field(f, name, name_len);
+		fmt_add(f, "\n", 1);
+	} else {
+		fmt_str(f, f->rows == 0 ? "[{\"id\":" : ",\n{\"id\":");
+		fmt_str(f, num);
+		fmt_str(f, ",\"username\":");
+		json_string(f, name, name_len);
+		fmt_add(f, "}", 1);
+	}
+	f->rows++;
+	return f->failed;
+}
+
+/* rowfs_row_fn of box: keep the row. */
+static int fmt_keep_row(void *ctx, uint32_t id, const char *name, size_t name_len)
+{
+	struct fmt *f = ctx;
+
+	if (name_len > 32)
+		name_len = 32;
+	if (f->rows == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 256;
+		uint32_t *ids = realloc(f->ids, cap * sizeof(*ids));
+		char (*names)[33];
+		uint8_t *lens;
+
+		if (ids)
+			f->ids = ids;
+		names = ids ? realloc(f->names, cap * sizeof(*names)) : NULL;
+		if (names)
+			f->names = names;
+		lens = names ? realloc(f->name_lens, cap) : NULL;
+		if (!lens) {
+			f->failed = 1;
+			return 1;
+		}
+		f->name_lens = lens;
+		f->cap = cap;
+	}
+	f->ids[f->rows] = id;
+	memcpy(f->names[f->rows], name, name_len);
+	f->name_lens[f->rows] = (uint8_t)name_len;
+	f->rows++;
+	return 0;
+}
+
+/* A box rule: left, then per column width + 2 times '─', separated by mid, then right. */
+static void box_rule(struct fmt *f, const char *left, const char *mid, const char *right,
+		     const size_t *widths)
+{
+	size_t c, i;
+
+	fmt_str(f, left);
+	for (c = 0; c < 2; c++) {
+		if (c > 0)
+			fmt_str(f, mid);
+		for (i = 0; i < widths[c] + 2; i++)
+			fmt_str(f, BOX_H);
+	}
+	fmt_str(f, right);
+	fmt_add(f, "\n", 1);
+}
+
+/* One cell: text of the given display width, padded to the column's width. */
+static void box_cell(struct fmt *f, const char *text, size_t len, size_t width, size_t col,
+		     int centered)
+{
+	size_t pad = col - width, left = centered ? pad / 2 : 0, i;
+
+	fmt_str(f, BOX_V " ");
+	for (i = 0; i < left; i++)
+		fmt_add(f, " ", 1);
+	fmt_add(f, text, len);
+	for (i = left; i < pad; i++)
+		fmt_add(f, " ", 1);
+	fmt_add(f, " ", 1);
+}
+
+/* The kept rows as a box, sqlite3-style: headers centered, values left-aligned. */
+static void box_render(struct fmt *f)
+{
+	size_t widths[2] = { 2, 8 };   /* "id", "username" */
+	char num[16];
+	size_t r;
+
+	for (r = 0; r < f->rows; r++) {
+		size_t w = (size_t)snprintf(num, sizeof(num), "%" PRIu32, f->ids[r]);
+		size_t nw = text_width(f->names[r], f->name_lens[r]);
+
+		if (w > widths[0])
+			widths[0] = w;
+		if (nw > widths[1])
+			widths[1] = nw;
+	}
+	box_rule(f, BOX_TL, BOX_TT, BOX_TR, widths);
+	box_cell(f, "id", 2, 2, widths[0], 1);
+	box_cell(f, "username", 8, 8, widths[1], 1);
+	fmt_str(f, BOX_V "\n");
+	if (f->rows > 0)
+		box_rule(f, BOX_LT, BOX_X, BOX_RT, widths);
+	for (r = 0; r < f->rows; r++) {
+		size_t w = (size_t)snprintf(num, sizeof(num), "%" PRIu32, f->ids[r]);
+
+		box_cell(f, num, w, w, widths[0], 0);
+		box_cell(f, f->names[r], f->name_lens[r], text_width(f->names[r], f->name_lens[r]),
+			 widths[1], 0);
+		fmt_str(f, BOX_V "\n");
+	}
+	box_rule(f, BOX_BL, BOX_BT, BOX_BR, widths);
+}
+
+/*
+ * `select` in csv, json or box mode: the rows through rowfs_scan, formatted
+ * here, staged like any reply.  Returns ROWFS_OK or the scan's error (err
+ * filled; ROWFS_NOMEM when staging failed).
+ */
+static int select_formatted(struct shell *sh, struct rowfs_err *err)
+{
+	struct fmt f;
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	f.sh = sh;
+	if (sh->mode == MODE_CSV)
+		fmt_str(&f, "id,username\n");
+	rc = rowfs_scan(sh->db, 0, sh->mode == MODE_BOX ? fmt_keep_row : fmt_stream_row, &f, err);
+	if (rc == ROWFS_OK && !f.failed) {
+		if (sh->mode == MODE_JSON)
+			fmt_str(&f, f.rows ? "]\n" : "[]\n");
+		else if (sh->mode == MODE_BOX)
+			box_render(&f);
+	}
+	if (rc == ROWFS_OK && f.failed)
+		rc = rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
+	free(f.ids);
+	free(f.names);
+	free(f.name_lens);
+	return rc;
+}
+
+/*
+ * Stage `msg` with the bytes of arg that a terminal shows safely (printable
+ * ASCII and valid UTF-8; others as \xNN), at most MODE_NAME_SHOWN of them.
+ */
+static void stage_unknown_mode(struct shell *sh, const char *arg, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)arg;
+	char text[64 + MODE_NAME_SHOWN * 4];
+	size_t at, i = 0;
+
+	at = (size_t)snprintf(text, sizeof(text), "Error: unknown mode \"");
+	while (i < len && i < MODE_NAME_SHOWN) {
+		uint32_t cp;
+		size_t n = utf8_seq(p + i, len - i, &cp);
+
+		if (n > 1 || (n == 1 && cp >= 0x20 && cp < 0x7F)) {
+			memcpy(text + at, arg + i, n);
+			at += n;
+			i += n;
+		} else {
+			at += (size_t)snprintf(text + at, sizeof(text) - at, "\\x%02X", p[i]);
+			i++;
+		}
+	}
+	if (i < len)
+		at += (size_t)snprintf(text + at, sizeof(text) - at, "...");
+	snprintf(text + at, sizeof(text) - at, "\" (list, csv, json, box)");
+	stage_line(sh, text);
+}
+
+/*
+ * `.mode [NAME]`, rowsh's own meta-command.  Returns 0 if the line is not
+ * one (the engine runs it), 1 if it ran, -1 if it failed (message staged).
+ */
+static int run_mode(struct shell *sh, const char *line, size_t len)
+{
+	struct word w[3];
+	size_t n, i;
+	char text[96];
+
+	len = drop_cr(line, len);
+	if (len > MAX_LINE || memchr(line, '\0', len) != NULL)
+		return 0;   /* the engine's "line too long" / "NUL byte" */
+	n = split_words(line, len, w, 3);
+	if (n == 0 || !word_is(w[0].text, w[0].len, ".mode"))
+		return 0;
+	if (n == 1) {
+		snprintf(text, sizeof(text), "current output mode: %s", mode_names[sh->mode]);
+		stage_line(sh, text);
+		return 1;
+	}
+	if (n > 2) {
+		/* the engine's text for an extra token */
+		const char *t = w[2].text;
+		size_t k = t[0] == '-' ? 1 : 0;
+		int digits = k < w[2].len;
+
+		for (i = k; i < w[2].len; i++)
+			digits &= t[i] >= '0' && t[i] <= '9';
+		snprintf(text, sizeof(text),
+			 "Parse error: Expected end of line, got %s at position %zu",
+			 digits ? "INTEGER" : "STRING", w[2].pos);
+		stage_line(sh, text);
+		return -1;
+	}
+	for (i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++) {
+		if (word_is(w[1].text, w[1].len, mode_names[i])) {
+			sh->mode = (enum out_mode)i;
+			return 1;
+		}
+	}
+	stage_unknown_mode(sh, w[1].text, w[1].len);
+	return -1;
+}
+
 /* Run one line (without its newline) in the open batch. */
 static void batch_line(struct shell *sh, const char *line, size_t len)
 {
@@ -190,7 +693,17 @@ static void batch_line(struct shell *sh, const char *line, size_t len)
 
 	if (sh->batch != BATCH_ACTIVE)
 		return;
-	rc = rowfs_exec(sh->db, line, len, stage_reply, &sh->out, &err);
+	switch (run_mode(sh, line, len)) {
+	case 1:
+		return;
+	case -1:
+		sh->any_failed = 1;
+		return;
+	}
+	if (sh->mode != MODE_LIST && is_plain_select(line, len))
+		rc = select_formatted(sh, &err);
+	else
+		rc = rowfs_exec(sh->db, line, len, stage_reply, &sh->out, &err);
 	if (rc == ROWFS_OK)
 		return;
 	if (rc == ROWFS_EXIT) {
@@ -371,8 +884,9 @@ static void usage(FILE *f)
 		"  -h, --help            show this help and exit\n"
 		"  -V, --version         show the version and exit\n"
 		"\n"
-		"statements: insert ID USERNAME, select, .btree, .constants, .stats,\n"
-		".checkpoint, .exit.  See rowsh(1).\n",
+		"statements: insert ID USERNAME, update ID USERNAME, delete ID, select,\n"
+		".btree, .constants, .stats, .checkpoint, .exit, and rowsh's own\n"
+		".mode list|csv|json|box.  See rowsh(1).\n",
 		ROWFS_DEFAULT_CACHE_PAGES);
 }
 

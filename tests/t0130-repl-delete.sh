@@ -1,0 +1,200 @@
+#!/bin/sh
+# t0130-repl-delete.sh - `delete ID` and `update ID NAME` through rowsh:
+# replies, error texts, exit status, persistence after a reopen, pages
+# freed and reused, fsck.rowfs clean; and rowsh's `.mode list|csv|json|box`:
+# the exact output of each mode on a small table (UTF-8 names, box column
+# widths), empty tables, errors, and that a mode changes only `select`.  TAP.
+
+top_builddir=${top_builddir:-.}
+ROWSH=$top_builddir/src/rowsh
+FSCK=$top_builddir/src/fsck.rowfs
+T=${ROWFS_TEST_TIMEOUT:-60}
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/rowfs-t0130.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM HUP
+
+n=0
+fail=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1))
+	fail=1
+	echo "not ok $n - $1"
+	shift
+	[ $# -gt 0 ] && printf '%s\n' "$@" | sed 's/^/# /'
+}
+rsh() {
+	timeout "$T" "$ROWSH" "$@"
+}
+
+if [ ! -x "$ROWSH" ] || [ ! -x "$FSCK" ]; then
+	echo "1..0 # SKIP rowsh or fsck.rowfs not built"
+	exit 0
+fi
+
+# run_files NAME DB EXPECTED-STATUS [ROWSH-OPTION...]: run rowsh on DB with
+# $tmp/in as input; its output must be $tmp/exp and nothing may go to stderr.
+run_files() {
+	name=$1 rdb=$2 want=$3
+	shift 3
+	rsh "$@" "$rdb" <"$tmp/in" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	if cmp -s "$tmp/exp" "$tmp/out" && [ "$st" = "$want" ] && [ ! -s "$tmp/err" ]; then
+		ok "$name"
+	else
+		not_ok "$name" "status $st (expected $want)" "$(diff -u "$tmp/exp" "$tmp/out" | head -40)" \
+			"$(cat "$tmp/err")"
+	fi
+}
+
+# run NAME DB INPUT EXPECTED-OUTPUT EXPECTED-STATUS [ROWSH-OPTION...]: the
+# same with INPUT and EXPECTED-OUTPUT as printf formats.  DB is kept
+# between calls.
+run() {
+	# shellcheck disable=SC2059 # the arguments are printf formats on purpose
+	printf "$3" >"$tmp/in"
+	# shellcheck disable=SC2059
+	printf "$4" >"$tmp/exp"
+	name=$1 rdb=$2 want=$5
+	shift 5
+	run_files "$name" "$rdb" "$want" "$@"
+}
+
+# case_ NAME INPUT EXPECTED-OUTPUT EXPECTED-STATUS: run on a fresh database.
+case_() {
+	rm -f "$tmp/c.db" "$tmp/c.db-wal"
+	run "$1" "$tmp/c.db" "$2" "$3" "$4"
+}
+
+# fsck_clean NAME DB: fsck.rowfs exits 0.
+fsck_clean() {
+	if out=$(timeout "$T" "$FSCK" "$2" 2>&1); then
+		ok "$1"
+	else
+		not_ok "$1" "fsck.rowfs exit status $?" "$out"
+	fi
+}
+
+# stat_of DB NAME: the value of NAME in .stats.
+stat_of() {
+	printf '.stats\n' | rsh "$1" | sed -n "s/^$2: //p"
+}
+
+# ---- delete and update ---------------------------------------------------
+
+case_ "delete and update: replies" \
+	'insert 1 alice\ninsert 2 bob\ninsert 3 carol\ndelete 2\nupdate 3 caroline\nDELETE 1\nUPDATE 3 c\nselect\n' \
+	'Executed.\nExecuted.\nExecuted.\nExecuted.\nExecuted.\nExecuted.\nExecuted.\n(3, c)\n' 0
+case_ "delete of an absent key: its error, the rest runs, exit status 1" \
+	'insert 1 a\ndelete 5\ninsert 2 b\nselect\n' \
+	'Executed.\nError: no such key 5.\nExecuted.\n(1, a)\n(2, b)\n' 1
+case_ "update of an absent key" \
+	'update 42 x\nselect\n' \
+	'Error: no such key 42.\n(empty table)\n' 1
+case_ "delete twice; update after delete; re-insert after delete" \
+	'insert 7 a\ndelete 7\ndelete 7\nupdate 7 b\ninsert 7 c\nselect\n' \
+	'Executed.\nExecuted.\nError: no such key 7.\nError: no such key 7.\nExecuted.\n(7, c)\n' 1
+case_ "leading zeros, blanks, CRLF" \
+	'insert 5 a\ninsert 6 b\n  delete\t005 \r\nupdate 06 z\r\nselect\n' \
+	'Executed.\nExecuted.\nExecuted.\nExecuted.\n(6, z)\n' 0
+case_ "parse errors of delete and update" \
+	'delete\ndelete 1 x\ndelete -1\ndelete 4294967296\ndelete x\nupdate 1\nupdate\nupdate 1 a b\nupdate 1 a@b\n' \
+	"Parse error: Expected INTEGER, got EOF at position 6\nParse error: Expected end of line, got STRING at position 9\nParse error: Row id must be non-negative\nParse error: Row id out of range\nParse error: Expected INTEGER, got STRING at position 7\nParse error: Expected STRING, got EOF at position 8\nParse error: Expected INTEGER, got EOF at position 6\nParse error: Expected end of line, got STRING at position 11\nToken error: Unexpected character '@' at position 10\n" 1
+case_ "update with a 33-byte name is too long, 32 bytes and UTF-8 are fine" \
+	'insert 1 a\nupdate 1 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\nupdate 1 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\nselect\nupdate 1 h\303\251l\303\250ne\nselect\n' \
+	'Executed.\nError: username too long (33 > 32)\nExecuted.\n(1, aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa)\nExecuted.\n(1, h\303\251l\303\250ne)\n' 1
+
+# Persistence: the changes are there after a reopen, and fsck is clean.
+# stmts: the statements on stdin go to $tmp/in, one "Executed." each to $tmp/exp.
+stmts() { cat >"$tmp/in"; sed 's/.*/Executed./' "$tmp/in" >"$tmp/exp"; }
+pdb=$tmp/p.db
+seq 1 1000 | sed 's/.*/insert & u&/' | stmts
+run_files "load 1000 rows" "$pdb" 0
+pages=$(stat_of "$pdb" pages)
+(seq 1 500 | grep -vx 250 | sed 's/.*/delete &/'; echo 'update 1000 last') | stmts
+run_files "delete 1..500 but 250, update 1000" "$pdb" 0
+printf 'select\n' >"$tmp/in"
+(echo '(250, u250)'; seq 501 999 | sed 's/.*/(&, u&)/'; echo '(1000, last)') >"$tmp/exp"
+run_files "after a reopen: the rows left, the new name" "$pdb" 0
+free=$(stat_of "$pdb" free_pages)
+if [ "$free" -ge 3 ] && [ "$(stat_of "$pdb" pages)" = "$pages" ] &&
+	[ "$(stat_of "$pdb" rows)" = 501 ]; then
+	ok "emptied leaves are on the free list ($free free pages of $pages)"
+else
+	not_ok "emptied leaves are on the free list" "pages $pages -> $(stat_of "$pdb" pages)" \
+		"free_pages $free" "rows $(stat_of "$pdb" rows)"
+fi
+fsck_clean "fsck.rowfs: clean after the deletes" "$pdb"
+seq 1 249 | sed 's/.*/insert & v&/' | stmts
+run_files "re-insert 1..249" "$pdb" 0
+if [ "$(stat_of "$pdb" pages)" = "$pages" ] && [ "$(stat_of "$pdb" free_pages)" -lt "$free" ]; then
+	ok "re-inserted rows take free pages; the file does not grow"
+else
+	not_ok "re-inserted rows take free pages" "pages $pages -> $(stat_of "$pdb" pages)" \
+		"free_pages $free -> $(stat_of "$pdb" free_pages)"
+fi
+(seq 1 250; seq 501 1000) | sed 's/.*/delete &/' | stmts
+run_files "delete everything" "$pdb" 0
+run "an empty table" "$pdb" 'select\n' '(empty table)\n' 0
+if [ "$(stat_of "$pdb" depth)" = 1 ] &&
+	[ "$(stat_of "$pdb" free_pages)" = $((pages - 2)) ]; then
+	ok "everything deleted: depth 1, every page but the header and the root free"
+else
+	not_ok "everything deleted: depth 1" "depth $(stat_of "$pdb" depth)" \
+		"free_pages $(stat_of "$pdb" free_pages) of $pages"
+fi
+fsck_clean "fsck.rowfs: clean when empty" "$pdb"
+run "read-only: delete and update refused" "$pdb" \
+	'delete 1\nupdate 1 x\nselect\n' \
+	'Error: read-only database\nError: read-only database\n(empty table)\n' 1 -o ro
+
+# ---- .mode -----------------------------------------------------------------
+
+mdb=$tmp/m.db
+run "a small table" "$mdb" \
+	'insert 1 alice\ninsert 22 h\303\251l\303\250ne\ninsert 3 \346\227\245\346\234\254\ninsert 4294967295 bob\n' \
+	'Executed.\nExecuted.\nExecuted.\nExecuted.\n' 0
+run ".mode alone prints the mode: list by default" "$mdb" \
+	'.mode\n' 'current output mode: list\n' 0
+run ".mode list: the engine's text" "$mdb" \
+	'.mode list\nselect\n' \
+	'(1, alice)\n(3, \346\227\245\346\234\254)\n(22, h\303\251l\303\250ne)\n(4294967295, bob)\n' 0
+run ".mode csv" "$mdb" \
+	'.mode csv\nselect\n.mode\n' \
+	'id,username\n1,alice\n3,\346\227\245\346\234\254\n22,h\303\251l\303\250ne\n4294967295,bob\ncurrent output mode: csv\n' 0
+run ".mode json" "$mdb" \
+	'.mode json\nselect\n' \
+	'[{"id":1,"username":"alice"},\n{"id":3,"username":"\346\227\245\346\234\254"},\n{"id":22,"username":"h\303\251l\303\250ne"},\n{"id":4294967295,"username":"bob"}]\n' 0
+# Box: the id column is as wide as 4294967295; the name column as
+# "username" (8), which is wider than hélène (6) and 日本 (4 columns).
+run ".mode box" "$mdb" \
+	'.mode box\nselect\n' \
+	'┌────────────┬──────────┐\n│     id     │ username │\n├────────────┼──────────┤\n│ 1          │ alice    │\n│ 3          │ 日本     │\n│ 22         │ hélène   │\n│ 4294967295 │ bob      │\n└────────────┴──────────┘\n' 0
+run ".mode box: a name wider than the header, of wide characters" "$mdb" \
+	'update 3 \346\227\245\346\234\254\346\227\245\346\234\254\346\227\245x\nupdate 22 h\303\251l\303\250ne_dupont\n.mode box\nselect\n' \
+	'Executed.\nExecuted.\n┌────────────┬───────────────┐\n│     id     │   username    │\n├────────────┼───────────────┤\n│ 1          │ alice         │\n│ 3          │ 日本日本日x   │\n│ 22         │ hélène_dupont │\n│ 4294967295 │ bob           │\n└────────────┴───────────────┘\n' 0
+run "the modes on an empty table" "$tmp/e.db" \
+	'.mode csv\nselect\n.mode json\nselect\n.mode box\nselect\n.mode list\nselect\n' \
+	'id,username\n[]\n┌────┬──────────┐\n│ id │ username │\n└────┴──────────┘\n(empty table)\n' 0
+run "mode names and .mode are case-insensitive; blanks and CRLF" "$tmp/k.db" \
+	'insert 1 a\n.MODE CSV\n  select \r\n\t.Mode\tJson \r\nSELECT\n' \
+	'Executed.\nid,username\n1,a\n[{"id":1,"username":"a"}]\n' 0
+run "an unknown mode: an error, the mode stays" "$mdb" \
+	'.mode csv\n.mode x\n.mode tabs\n.mode\n' \
+	'Error: unknown mode "x" (list, csv, json, box)\nError: unknown mode "tabs" (list, csv, json, box)\ncurrent output mode: csv\n' 1
+run "an extra word after the mode" "$mdb" \
+	'.mode csv box\n.mode json 5\n.mode\n' \
+	'Parse error: Expected end of line, got STRING at position 10\nParse error: Expected end of line, got INTEGER at position 11\ncurrent output mode: list\n' 1
+run "a mode changes only select" "$mdb" \
+	'.mode csv\ninsert 5 eve\ndelete 5\nupdate 1 alice\ndelete 5\nselect x\n.btree\n' \
+	'Executed.\nExecuted.\nExecuted.\nError: no such key 5.\nParse error: Expected end of line, got STRING at position 7\nleaf (page 1): 4 cells keys [1..4294967295]\n' 1
+run "select sees the batch's own changes in every mode" "$tmp/b.db" \
+	'.mode csv\ninsert 2 b\ninsert 1 a\ndelete 2\nselect\n.mode json\nselect\n' \
+	'Executed.\nExecuted.\nExecuted.\nid,username\n1,a\n[{"id":1,"username":"a"}]\n' 0
+run "a mode lasts for one run of rowsh" "$mdb" \
+	'.mode\n' 'current output mode: list\n' 0
+fsck_clean "fsck.rowfs: clean after the modes" "$mdb"
+
+echo "1..$n"
+exit $fail
