@@ -1,6 +1,7 @@
 /*
  * check_compiler.c - unit tests of engine/compiler.c: the opcode sequence
- * and operands of every program, username length (32 ok, 33 too long),
+ * and operands of every program (delete and update included: the key must
+ * exist, checked before the change), username length (32 ok, 33 too long),
  * meta-command names (case-insensitive, unknown ones), and parse+compile
  * of whole lines with a structural check of each program.
  */
@@ -117,6 +118,66 @@ START_TEST(test_insert_program)
 	ck_assert_int_eq(compile_line("insert 4294967295 x", &st, &prog, &err), ROWFS_OK);
 	ck_assert_uint_eq(prog.ops[1].p1, 4294967295u);
 	ck_assert_uint_eq(prog.ops[2].p1, 4294967295u);
+}
+END_TEST
+
+START_TEST(test_delete_program)
+{
+	static const enum opcode codes[] = {OP_WRITABLE, OP_EXISTS, OP_DELETE, OP_EMIT, OP_HALT};
+	struct statement st;
+	struct program prog;
+	struct rowfs_err err;
+
+	ck_assert_int_eq(compile_line("delete 42", &st, &prog, &err), ROWFS_OK);
+	check_codes(&prog, codes, 5);
+	ck_assert_uint_eq(prog.ops[1].p1, 42);
+	ck_assert_uint_eq(prog.ops[2].p1, 42);
+	ck_assert_ptr_null(prog.ops[2].text);
+	ck_assert_uint_eq(prog.ops[2].text_len, 0);
+	check_emit(&prog.ops[3], "Executed.\n");
+	check_line("DELETE 1", codes, 5);
+	check_line("  Delete\t0 ", codes, 5);
+
+	ck_assert_int_eq(compile_line("delete 4294967295", &st, &prog, &err), ROWFS_OK);
+	ck_assert_uint_eq(prog.ops[1].p1, 4294967295u);
+	ck_assert_uint_eq(prog.ops[2].p1, 4294967295u);
+}
+END_TEST
+
+START_TEST(test_update_program)
+{
+	static const enum opcode codes[] = {OP_WRITABLE, OP_EXISTS, OP_UPDATE, OP_EMIT, OP_HALT};
+	const char *line = "update 42 alice";
+	struct statement st;
+	struct program prog;
+	struct rowfs_err err;
+	char name[64];
+
+	ck_assert_int_eq(compile_line(line, &st, &prog, &err), ROWFS_OK);
+	check_codes(&prog, codes, 5);
+	ck_assert_uint_eq(prog.ops[1].p1, 42);
+	ck_assert_uint_eq(prog.ops[2].p1, 42);
+	ck_assert_ptr_eq(prog.ops[2].text, line + 10);
+	ck_assert_uint_eq(prog.ops[2].text_len, 5);
+	check_emit(&prog.ops[3], "Executed.\n");
+	check_line("UPDATE 7 Bob", codes, 5);
+
+	/* 32 bytes: the limit; 33: too long, before the table is looked at */
+	strcpy(name, "update 1 ");
+	memset(name + 9, 'n', 32);
+	name[9 + 32] = '\0';
+	check_line(name, codes, 5);
+	ck_assert_int_eq(compile_line(name, &st, &prog, &err), ROWFS_OK);
+	ck_assert_uint_eq(prog.ops[2].text_len, USERNAME_SIZE);
+	name[9 + 32] = 'n';
+	name[9 + 33] = '\0';
+	check_line_fails(name, ROWFS_TOOLONG, "Error: username too long (33 > 32)");
+	/* in bytes: 11 three-byte characters are 33 */
+	strcpy(name, "update 1 ");
+	for (int i = 0; i < 11; i++)
+		memcpy(name + 9 + 3 * i, "\xe2\x82\xac", 3);
+	name[9 + 33] = '\0';
+	check_line_fails(name, ROWFS_TOOLONG, "Error: username too long (33 > 32)");
 }
 END_TEST
 
@@ -296,6 +357,9 @@ START_TEST(test_opcode_names)
 	ck_assert_str_eq(compile_opcode_name(OP_STATS), "OP_STATS");
 	ck_assert_str_eq(compile_opcode_name(OP_CHECKPOINT), "OP_CHECKPOINT");
 	ck_assert_str_eq(compile_opcode_name(OP_EXIT), "OP_EXIT");
+	ck_assert_str_eq(compile_opcode_name(OP_EXISTS), "OP_EXISTS");
+	ck_assert_str_eq(compile_opcode_name(OP_DELETE), "OP_DELETE");
+	ck_assert_str_eq(compile_opcode_name(OP_UPDATE), "OP_UPDATE");
 	ck_assert_str_eq(compile_opcode_name((enum opcode)1000), "OP_UNKNOWN");
 }
 END_TEST
@@ -309,6 +373,14 @@ START_TEST(test_errors_pass_through)
 			 "Parse error: Expected INSERT, SELECT, or meta-command");
 	check_line_fails("insert 1 al@ce", ROWFS_TOKEN,
 			 "Token error: Unexpected character '@' at position 11");
+	check_line_fails("delete", ROWFS_SYNTAX,
+			 "Parse error: Expected INTEGER, got EOF at position 6");
+	check_line_fails("delete 1 x", ROWFS_SYNTAX,
+			 "Parse error: Expected end of line, got STRING at position 9");
+	check_line_fails("delete -1", ROWFS_RANGE, "Parse error: Row id must be non-negative");
+	check_line_fails("update 1", ROWFS_SYNTAX,
+			 "Parse error: Expected STRING, got EOF at position 8");
+	check_line_fails("update 4294967296 a", ROWFS_RANGE, "Parse error: Row id out of range");
 }
 END_TEST
 
@@ -318,6 +390,8 @@ static Suite *compiler_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_insert_program);
+	tcase_add_test(tc, test_delete_program);
+	tcase_add_test(tc, test_update_program);
 	tcase_add_test(tc, test_select_program);
 	tcase_add_test(tc, test_meta_programs);
 	tcase_add_test(tc, test_empty_program);

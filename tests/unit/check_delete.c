@@ -395,7 +395,6 @@ struct leaves {
 static void collect_leaves(struct rowfs_db *db, uint32_t pgno, uint32_t depth, struct leaves *l)
 {
 	struct node *n = malloc(sizeof(*n));
-	uint32_t i, keys;
 
 	REQUIRE(n, "out of memory");
 	REQUIRE(depth <= BTREE_MAX_DEPTH, "page %u: too deep", pgno);
@@ -408,9 +407,10 @@ static void collect_leaves(struct rowfs_db *db, uint32_t pgno, uint32_t depth, s
 		}
 		l->pgno[l->n++] = pgno;
 	} else {
+		uint32_t i, keys = internal_num_keys(n->data);
+
 		REQUIRE(node_type(n->data) == NODE_INTERNAL, "page %u: type %u in the tree", pgno,
 			node_type(n->data));
-		keys = internal_num_keys(n->data);
 		for (i = 0; i <= keys; i++)
 			collect_leaves(db, internal_child(n->data, i), depth + 1, l);
 	}
@@ -659,7 +659,7 @@ START_TEST(test_collapse_from_depth3)
 	 */
 	const uint32_t rows = 60000, full = 52122;
 	struct rowfs_db *db = open_db();
-	struct pager *pager = rowfs_db_pager(db);
+	struct pager *pager;
 	struct rowfs_stats st;
 	uint64_t rng = seed;
 	uint32_t *keys, i, last_left, first_right, pages, depth_seen = 0;
@@ -1099,6 +1099,7 @@ static void replay_workload(struct rowfs_db *db, int child)
 	struct rowfs_err err;
 	struct buf out = {0};
 	size_t t, i;
+	uint32_t key;
 	int rc;
 
 	insert_range(db, 1, 300, 300);
@@ -1110,11 +1111,11 @@ static void replay_workload(struct rowfs_db *db, int child)
 		rc = rowfs_begin(db, &err);
 		for (i = 0; replay_txns[t][i] && rc == ROWFS_OK; i++)
 			rc = exec_line(db, replay_txns[t][i], &out, &err);
-		for (i = 103; t == 2 && i <= 204 && rc == ROWFS_OK; i++) {
+		for (key = 103; t == 2 && key <= 204 && rc == ROWFS_OK; key++) {
 			char line[32];
 
-			snprintf(line, sizeof(line), "delete %zu", i);
-			if (i != 150)
+			snprintf(line, sizeof(line), "delete %u", key);
+			if (key != 150)
 				rc = exec_line(db, line, &out, &err);
 		}
 		if (rc == ROWFS_OK)
@@ -1609,7 +1610,6 @@ static void model_empty_and_refill(struct mrun *r)
 	uint32_t n = 0, i, round, pages, refilled_pages = 0;
 	char (*names)[NAME_MAX_LEN] = malloc((size_t)m->keys * sizeof(*names));
 	uint8_t *lens = malloc(m->keys);
-	struct rowfs_stats st;
 	struct rowfs_err err;
 	char line[128];
 
@@ -1621,6 +1621,8 @@ static void model_empty_and_refill(struct mrun *r)
 			slots[n++] = i;
 	pages = pager_page_count(rowfs_db_pager(r->db));
 	for (round = 0; round < 2; round++) {
+		struct rowfs_stats st;
+
 		shuffle(slots, n, &r->rng);
 		for (i = 0; i < n; i++) {
 			int len = snprintf(line, sizeof(line), "delete %u", slot_id(m, slots[i]));

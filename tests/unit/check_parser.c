@@ -1,7 +1,8 @@
 /*
  * check_parser.c - unit tests of engine/parser.c: the grammar, every
  * parse-error text with its position, id ranges, CRLF, line length, NUL,
- * the precedence of errors, and a bounded random-input run.
+ * the precedence of errors, `delete ID` and `update ID NAME`, and a
+ * bounded random-input run.
  *
  * Every line is copied into a heap buffer of exactly its length, so an
  * ASan build catches any read past the end.
@@ -68,6 +69,29 @@ static void parse_insert(const char *line, uint32_t id, const char *name)
 	ck_assert(memcmp(st.name, name, st.name_len) == 0);
 	/* The name points into the line. */
 	ck_assert(st.name >= buf && st.name + st.name_len <= buf + strlen(line));
+	free(buf);
+}
+
+/* Expect line to be a delete of id, or (name not NULL) an update of id to name. */
+static void parse_change(const char *line, uint32_t id, const char *name)
+{
+	struct statement st;
+	struct rowfs_err err;
+	char *buf;
+	int rc;
+
+	rc = run_len(line, strlen(line), &st, &err, &buf);
+	ck_assert_msg(rc == ROWFS_OK, "'%s': rc %d (%s)", line, rc, err.msg);
+	ck_assert_int_eq(st.type, name ? STMT_UPDATE : STMT_DELETE);
+	ck_assert_uint_eq(st.id, id);
+	if (name) {
+		ck_assert_uint_eq(st.name_len, strlen(name));
+		ck_assert(memcmp(st.name, name, st.name_len) == 0);
+		ck_assert(st.name >= buf && st.name + st.name_len <= buf + strlen(line));
+	} else {
+		ck_assert_ptr_null(st.name);
+		ck_assert_uint_eq(st.name_len, 0);
+	}
 	free(buf);
 }
 
@@ -344,6 +368,77 @@ START_TEST(test_utf8_names)
 }
 END_TEST
 
+START_TEST(test_delete)
+{
+	parse_change("delete 1", 1, NULL);
+	parse_change("DELETE 1", 1, NULL);
+	parse_change("Delete 2", 2, NULL);
+	parse_change("  delete\t007  ", 7, NULL);
+	parse_change("delete 0", 0, NULL);
+	parse_change("delete 4294967295", 4294967295u, NULL);
+	parse_change("delete 1\r", 1, NULL);
+	parse_fail("delete", ROWFS_SYNTAX, "Parse error: Expected INTEGER, got EOF at position 6");
+	parse_fail("delete  \t", ROWFS_SYNTAX,
+		   "Parse error: Expected INTEGER, got EOF at position 9");
+	parse_fail("delete\r", ROWFS_SYNTAX,
+		   "Parse error: Expected INTEGER, got EOF at position 6");
+	parse_fail("delete 1 x", ROWFS_SYNTAX,
+		   "Parse error: Expected end of line, got STRING at position 9");
+	parse_fail("delete 1 2", ROWFS_SYNTAX,
+		   "Parse error: Expected end of line, got INTEGER at position 9");
+	parse_fail("delete 1 alice", ROWFS_SYNTAX,
+		   "Parse error: Expected end of line, got STRING at position 9");
+	parse_fail("delete -1", ROWFS_RANGE, "Parse error: Row id must be non-negative");
+	parse_fail("delete -0", ROWFS_RANGE, "Parse error: Row id must be non-negative");
+	parse_fail("delete 4294967296", ROWFS_RANGE, "Parse error: Row id out of range");
+	parse_fail("delete x", ROWFS_SYNTAX,
+		   "Parse error: Expected INTEGER, got STRING at position 7");
+	parse_fail("delete 0x10", ROWFS_SYNTAX,
+		   "Parse error: Expected INTEGER, got STRING at position 7");
+	parse_fail("delete +5", ROWFS_TOKEN, "Token error: Unexpected character '+' at position 7");
+	parse_fail("delete 1 a@b", ROWFS_TOKEN,
+		   "Token error: Unexpected character '@' at position 10");
+	parse_fail("deletex 1", ROWFS_SYNTAX,
+		   "Parse error: Expected INSERT, SELECT, or meta-command");
+	parse_fail("del 1", ROWFS_SYNTAX, "Parse error: Expected INSERT, SELECT, or meta-command");
+	/* the keywords are names after insert */
+	parse_insert("insert 1 delete", 1, "delete");
+	parse_insert("insert 1 update", 1, "update");
+}
+END_TEST
+
+START_TEST(test_update)
+{
+	char line[64];
+
+	parse_change("update 1 bob", 1, "bob");
+	parse_change("UPDATE 2 Bob", 2, "Bob");
+	parse_change("\tupdate\t03\tx\t", 3, "x");
+	parse_change("update 4294967295 max", 4294967295u, "max");
+	parse_change("update 1 123", 1, "123");
+	parse_change("update 1 h\xc3\xa9", 1, "h\xc3\xa9");
+	parse_change("update 1 delete", 1, "delete");
+	parse_change("update 1 a\r", 1, "a");
+	parse_fail("update", ROWFS_SYNTAX, "Parse error: Expected INTEGER, got EOF at position 6");
+	parse_fail("update 1", ROWFS_SYNTAX, "Parse error: Expected STRING, got EOF at position 8");
+	parse_fail("update 1  ", ROWFS_SYNTAX,
+		   "Parse error: Expected STRING, got EOF at position 10");
+	parse_fail("update x y", ROWFS_SYNTAX,
+		   "Parse error: Expected INTEGER, got STRING at position 7");
+	parse_fail("update 1 a b", ROWFS_SYNTAX,
+		   "Parse error: Expected end of line, got STRING at position 11");
+	parse_fail("update -1 a", ROWFS_RANGE, "Parse error: Row id must be non-negative");
+	parse_fail("update 4294967296 a", ROWFS_RANGE, "Parse error: Row id out of range");
+	parse_fail("update 1 a@b", ROWFS_TOKEN,
+		   "Token error: Unexpected character '@' at position 10");
+	/* the parser takes a name of any length: the compiler checks it */
+	strcpy(line, "update 1 ");
+	memset(line + 9, 'n', 33);
+	line[9 + 33] = '\0';
+	parse_change(line, 1, line + 9);
+}
+END_TEST
+
 /* xorshift64: a deterministic generator for the random run. */
 static uint64_t next_random(uint64_t *state)
 {
@@ -361,7 +456,7 @@ START_TEST(test_random_lines)
 	static const char pieces[][12] = {
 		"insert", "select", "INSERT", ".exit", ".btree", " ", "\t", "\r", "1", "-1",
 		"4294967296", "0", "a", "@", "\xc3", "\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
-		"\xed\xa0", "\xff", "-", ".", "x", "00",
+		"\xed\xa0", "\xff", "-", ".", "x", "00", "delete", "UPDATE",
 	};
 	const size_t npieces = sizeof(pieces) / sizeof(pieces[0]);
 	uint64_t state = 0x9E3779B97F4A7C15ull;
@@ -393,7 +488,7 @@ START_TEST(test_random_lines)
 		memset(&err, 0, sizeof(err));
 		rc = parse_line(buf, len, &st, &err);
 		if (rc == ROWFS_OK) {
-			if (st.type == STMT_INSERT &&
+			if ((st.type == STMT_INSERT || st.type == STMT_UPDATE) &&
 			    (st.name_len == 0 || st.name < buf || st.name + st.name_len > buf + len))
 				ck_abort_msg("bad name for '%.*s'", (int)len, line);
 		} else if ((rc != ROWFS_TOKEN && rc != ROWFS_SYNTAX && rc != ROWFS_RANGE) ||
@@ -423,6 +518,8 @@ static Suite *parser_suite(void)
 	tcase_add_test(tc, test_token_errors_win);
 	tcase_add_test(tc, test_nul_and_length);
 	tcase_add_test(tc, test_utf8_names);
+	tcase_add_test(tc, test_delete);
+	tcase_add_test(tc, test_update);
 	tcase_add_test(tc, test_random_lines);
 	suite_add_tcase(s, tc);
 	return s;

@@ -3,6 +3,7 @@
  * façade (rowfs_exec), the way rowsh and ctl run statements.
  *
  * Owns: the reply texts ("Executed.", select rows, "(empty table)"), the
+ * delete and update statements and the log records they write (rowfs(5)), the
  * meta-commands (.constants text, .stats names in the contract's order,
  * .btree, .checkpoint emptying the WAL at commit, .exit), the read-only
  * database (writes refused with EROFS, reads served, files untouched), and
@@ -23,6 +24,7 @@
 
 #include "os.h"
 #include "rowfs.h"
+#include "vm.h"
 
 /* ---- temporary directory: one per TCase, files cleared before each test -- */
 
@@ -316,6 +318,29 @@ START_TEST(test_select_bytes)
 }
 END_TEST
 
+START_TEST(test_delete_update)
+{
+	struct rowfs_db *db = open_db();
+
+	expect_reply(db, "insert 1 alice", "Executed.\n");
+	expect_reply(db, "insert 2 bob", "Executed.\n");
+	expect_reply(db, "insert 3 carol", "Executed.\n");
+	expect_reply(db, "delete 2", "Executed.\n");
+	expect_reply(db, "update 3 caroline", "Executed.\n");
+	expect_reply(db, "UPDATE 1 Alice", "Executed.\n");
+	expect_reply(db, "select", "(1, Alice)\n(3, caroline)\n");
+	expect_reply(db, "DELETE 1", "Executed.\n");
+	expect_reply(db, "delete 3", "Executed.\n");
+	expect_reply(db, "select", "(empty table)\n");
+	expect_reply(db, "insert 3 back", "Executed.\n");
+	close_db(db);
+
+	db = open_db();
+	expect_reply(db, "select", "(3, back)\n");
+	close_db(db);
+}
+END_TEST
+
 START_TEST(test_multi_statement_transaction)
 {
 	struct rowfs_db *db = open_db();
@@ -584,6 +609,89 @@ static unsigned char *slurp(const char *path, size_t *len)
 	return data;
 }
 
+/* The u32 at p, little-endian. */
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+START_TEST(test_log_records)
+{
+	/* one transaction: its TXN frame holds one 40-byte record per change (rowfs(5)) */
+	static const struct {
+		unsigned char op;
+		uint32_t id;
+		const char *name;
+	} want[] = {
+		{ VM_OP_INSERT, 1, "alice" }, { VM_OP_UPDATE, 1, "bob" }, { VM_OP_DELETE, 1, "" },
+		{ VM_OP_INSERT, 2, "h\xc3\xa9" },
+	};
+	struct rowfs_db *db = open_db();
+	struct rowfs_err err;
+	struct buf out;
+	unsigned char *wal, rec[VM_RECORD_SIZE];
+	struct row row;
+	size_t len, i;
+
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(run_len(db, "insert 1 alice", 14, &out, &err), ROWFS_OK);
+	buf_free(&out);
+	ck_assert_int_eq(run_len(db, "update 1 bob", 12, &out, &err), ROWFS_OK);
+	buf_free(&out);
+	/* failed statements log nothing */
+	ck_assert_int_eq(run_len(db, "update 9 x", 10, &out, &err), ROWFS_NOTFOUND);
+	buf_free(&out);
+	ck_assert_int_eq(run_len(db, "delete 9", 8, &out, &err), ROWFS_NOTFOUND);
+	buf_free(&out);
+	ck_assert_int_eq(run_len(db, "delete 1", 8, &out, &err), ROWFS_OK);
+	buf_free(&out);
+	ck_assert_int_eq(run_len(db, "insert 2 h\xc3\xa9", 12, &out, &err), ROWFS_OK);
+	buf_free(&out);
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+
+	/* header (32), frame header (16), 4 records, checksums (8) */
+	wal = slurp(wal_path, &len);
+	ck_assert_uint_eq(len, 32 + 16 + 4 * VM_RECORD_SIZE + 8);
+	ck_assert_uint_eq(le32(wal + 32), 1);                    /* TXN */
+	ck_assert_uint_eq(le32(wal + 36), 4 * VM_RECORD_SIZE);   /* payload length */
+	for (i = 0; i < 4; i++) {
+		const unsigned char *r = wal + 48 + i * VM_RECORD_SIZE;
+		size_t n = strlen(want[i].name), j;
+
+		ck_assert_uint_eq(r[0], want[i].op);
+		ck_assert(r[1] == 0 && r[2] == 0 && r[3] == 0);
+		ck_assert_uint_eq(le32(r + 4), want[i].id);
+		ck_assert(memcmp(r + 8, want[i].name, n) == 0);
+		for (j = 8 + n; j < VM_RECORD_SIZE; j++)
+			ck_assert_msg(r[j] == 0, "record %zu: byte %zu is %u", i, j, r[j]);
+		ck_assert_int_eq(vm_record_check(r, &row), ROWFS_OK);
+		ck_assert_uint_eq(row.id, want[i].id);
+		ck_assert_uint_eq(row.username_len, n);
+	}
+	close_db(db);
+
+	/* what makes a record corrupt */
+	memcpy(rec, wal + 48 + 2 * VM_RECORD_SIZE, VM_RECORD_SIZE);   /* the delete */
+	rec[8] = 'x';                                                  /* a name byte */
+	ck_assert_int_eq(vm_record_check(rec, &row), ROWFS_CORRUPT);
+	rec[8] = 0;
+	rec[VM_RECORD_SIZE - 1] = 1;
+	ck_assert_int_eq(vm_record_check(rec, &row), ROWFS_CORRUPT);
+	rec[VM_RECORD_SIZE - 1] = 0;
+	ck_assert_int_eq(vm_record_check(rec, &row), ROWFS_OK);
+	rec[2] = 1;                                                    /* padding */
+	ck_assert_int_eq(vm_record_check(rec, &row), ROWFS_CORRUPT);
+	rec[2] = 0;
+	rec[0] = VM_OP_UPDATE;                                         /* an update needs a name */
+	ck_assert_int_eq(vm_record_check(rec, &row), ROWFS_CORRUPT);
+	rec[0] = 4;                                                    /* no such op */
+	ck_assert_int_eq(vm_record_check(rec, &row), ROWFS_CORRUPT);
+	rec[0] = 0;
+	ck_assert_int_eq(vm_record_check(rec, &row), ROWFS_CORRUPT);
+	free(wal);
+}
+END_TEST
+
 START_TEST(test_read_only)
 {
 	struct rowfs_db *db = open_db();
@@ -605,6 +713,11 @@ START_TEST(test_read_only)
 	expect_error(db, ".checkpoint", ROWFS_READONLY, EROFS, "Error: read-only database");
 	/* a duplicate is still a write: read-only is reported first */
 	expect_error(db, "insert 1 alice", ROWFS_READONLY, EROFS, "Error: read-only database");
+	/* delete and update too, whether or not the key exists */
+	expect_error(db, "delete 1", ROWFS_READONLY, EROFS, "Error: read-only database");
+	expect_error(db, "delete 9", ROWFS_READONLY, EROFS, "Error: read-only database");
+	expect_error(db, "update 2 x", ROWFS_READONLY, EROFS, "Error: read-only database");
+	expect_error(db, "update 9 x", ROWFS_READONLY, EROFS, "Error: read-only database");
 	/* statement errors keep their own texts */
 	expect_error(db, "insert 3 a@b", ROWFS_TOKEN, EINVAL,
 		     "Token error: Unexpected character '@' at position 10");
@@ -669,6 +782,20 @@ START_TEST(test_statement_errors)
 	expect_error(db, "insert 1 abcdefghijklmnopqrstuvwxyz0123456", ROWFS_TOOLONG, EINVAL,
 		     "Error: username too long (33 > 32)");
 	expect_error_len(db, "insert 1 a\0b", 12, ROWFS_SYNTAX, EINVAL, "Parse error: NUL byte");
+	/* delete and update */
+	expect_error(db, "delete 7", ROWFS_NOTFOUND, ENOENT, "Error: no such key 7.");
+	expect_error(db, "update 7 x", ROWFS_NOTFOUND, ENOENT, "Error: no such key 7.");
+	expect_error(db, "delete 0043", ROWFS_NOTFOUND, ENOENT, "Error: no such key 43.");
+	expect_error(db, "delete", ROWFS_SYNTAX, EINVAL,
+		     "Parse error: Expected INTEGER, got EOF at position 6");
+	expect_error(db, "delete 42 x", ROWFS_SYNTAX, EINVAL,
+		     "Parse error: Expected end of line, got STRING at position 10");
+	expect_error(db, "delete -1", ROWFS_RANGE, EINVAL,
+		     "Parse error: Row id must be non-negative");
+	expect_error(db, "update 42", ROWFS_SYNTAX, EINVAL,
+		     "Parse error: Expected STRING, got EOF at position 9");
+	expect_error(db, "update 42 abcdefghijklmnopqrstuvwxyz0123456", ROWFS_TOOLONG, EINVAL,
+		     "Error: username too long (33 > 32)");
 
 	/* longer than 4096 bytes */
 	line = malloc(5000);
@@ -764,6 +891,7 @@ START_TEST(test_errno_table)
 	ck_assert_int_eq(rowfs_errno(ROWFS_TOOLONG), EINVAL);
 	ck_assert_int_eq(rowfs_errno(ROWFS_META), EINVAL);
 	ck_assert_int_eq(rowfs_errno(ROWFS_DUPLICATE), EEXIST);
+	ck_assert_int_eq(rowfs_errno(ROWFS_NOTFOUND), ENOENT);
 	ck_assert_int_eq(rowfs_errno(ROWFS_IOERR), EIO);
 	ck_assert_int_eq(rowfs_errno(ROWFS_CORRUPT), EIO);
 	ck_assert_int_eq(rowfs_errno(ROWFS_READONLY), EROFS);
@@ -784,6 +912,8 @@ static Suite *vm_suite(void)
 	tcase_add_checked_fixture(tc, db_setup, NULL);
 	tcase_add_test(tc, test_insert_select);
 	tcase_add_test(tc, test_select_bytes);
+	tcase_add_test(tc, test_delete_update);
+	tcase_add_test(tc, test_log_records);
 	tcase_add_test(tc, test_multi_statement_transaction);
 	tcase_add_test(tc, test_blank_lines);
 	suite_add_tcase(s, tc);
