@@ -435,25 +435,36 @@ static void csv_field(struct fmt *f, const char *text, size_t len)
 	fmt_add(f, "\"", 1);
 }
 
-/* A JSON string: quotes, backslashes and control bytes escaped; UTF-8 as it is. */
+/*
+ * A JSON string: '"' and '\' escaped, bytes below 0x20 and 0x7F as \u00XX,
+ * valid UTF-8 as it is, and a byte that is not valid UTF-8 (the engine
+ * never stores one: a damaged file) as \ufffd, so the output stays valid
+ * JSON whatever is stored (as the mount's rows.ndjson).
+ */
 static void json_string(struct fmt *f, const char *text, size_t len)
 {
-	size_t i, start = 0;
+	const unsigned char *p = (const unsigned char *)text;
+	size_t i = 0, start = 0;
 	char esc[8];
 
 	fmt_add(f, "\"", 1);
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)text[i];
+	while (i < len) {
+		uint32_t cp;
+		size_t n = utf8_seq(p + i, len - i, &cp);
 
-		if (c != '"' && c != '\\' && c >= 0x20)
+		if (n > 1 || (n == 1 && cp >= 0x20 && cp != '"' && cp != '\\' && cp != 0x7F)) {
+			i += n;
 			continue;
+		}
 		fmt_add(f, text + start, i - start);
-		if (c == '"' || c == '\\')
-			snprintf(esc, sizeof(esc), "\\%c", c);
+		if (n == 0)
+			snprintf(esc, sizeof(esc), "\\ufffd");
+		else if (cp == '"' || cp == '\\')
+			snprintf(esc, sizeof(esc), "\\%c", (char)cp);
 		else
-			snprintf(esc, sizeof(esc), "\\u%04x", c);
+			snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)cp);
 		fmt_str(f, esc);
-		start = i + 1;
+		start = ++i;
 	}
 	fmt_add(f, text + start, len - start);
 	fmt_add(f, "\"", 1);
@@ -532,6 +543,31 @@ static void box_rule(struct fmt *f, const char *left, const char *mid, const cha
 	fmt_add(f, "\n", 1);
 }
 
+/*
+ * Text inside a box: valid printable UTF-8 as it is; a control byte or a
+ * byte that is not valid UTF-8 (a damaged file) as U+FFFD, one column
+ * wide like the byte it replaces in text_width(), so the box stays whole.
+ */
+static void box_text(struct fmt *f, const char *text, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t i = 0, start = 0;
+
+	while (i < len) {
+		uint32_t cp;
+		size_t n = utf8_seq(p + i, len - i, &cp);
+
+		if (n > 1 || (n == 1 && cp >= 0x20 && cp != 0x7F)) {
+			i += n;
+			continue;
+		}
+		fmt_add(f, text + start, i - start);
+		fmt_str(f, "\xef\xbf\xbd");
+		start = ++i;
+	}
+	fmt_add(f, text + start, len - start);
+}
+
 /* One cell: text of the given display width, padded to the column's width. */
 static void box_cell(struct fmt *f, const char *text, size_t len, size_t width, size_t col,
 		     int centered)
@@ -541,7 +577,7 @@ static void box_cell(struct fmt *f, const char *text, size_t len, size_t width, 
 	fmt_str(f, BOX_V " ");
 	for (i = 0; i < left; i++)
 		fmt_add(f, " ", 1);
-	fmt_add(f, text, len);
+	box_text(f, text, len);
 	for (i = left; i < pad; i++)
 		fmt_add(f, " ", 1);
 	fmt_add(f, " ", 1);

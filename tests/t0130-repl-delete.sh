@@ -3,7 +3,8 @@
 # replies, error texts, exit status, persistence after a reopen, pages
 # freed and reused, fsck.rowfs clean; and rowsh's `.mode list|csv|json|box`:
 # the exact output of each mode on a small table (UTF-8 names, box column
-# widths), empty tables, errors, and that a mode changes only `select`.  TAP.
+# widths), empty tables, errors, that a mode changes only `select`, and
+# names from a damaged file (invalid UTF-8, a newline) in each mode.  TAP.
 
 top_builddir=${top_builddir:-.}
 ROWSH=$top_builddir/src/rowsh
@@ -192,6 +193,24 @@ run "a mode changes only select" "$mdb" \
 run "select sees the batch's own changes in every mode" "$tmp/b.db" \
 	'.mode csv\ninsert 2 b\ninsert 1 a\ndelete 2\nselect\n.mode json\nselect\n' \
 	'Executed.\nExecuted.\nExecuted.\nid,username\n1,a\n[{"id":1,"username":"a"}]\n' 0
+# A damaged file may hold names the engine never stores: a byte that is
+# not UTF-8, a newline.  JSON stays valid (\ufffd, \u000a), CSV quotes the
+# newline, the box stays whole (U+FFFD, one column).
+ddb=$tmp/d.db
+run "names to damage" "$ddb" 'insert 1 aaaaXbbbb\ninsert 2 cYcc\ninsert 3 q\n' \
+	'Executed.\nExecuted.\nExecuted.\n' 0
+patch_byte() {   # patch_byte STRING OFFSET-IN-IT OCTAL-BYTE: overwrite a byte of $ddb
+	at=$(LC_ALL=C grep -obUa "$1" "$ddb" | head -1 | cut -d: -f1)
+	# shellcheck disable=SC2059 # the byte is an octal escape on purpose
+	[ -n "$at" ] && printf "\\$3" | dd of="$ddb" bs=1 seek=$((at + $2)) conv=notrunc 2>/dev/null
+}
+if patch_byte aaaaXbbbb 4 377 && patch_byte cYcc 1 012; then
+	run "damaged names in csv, json and box" "$ddb" \
+		'.mode csv\nselect\n.mode json\nselect\n.mode box\nselect\n' \
+		'id,username\n1,aaaa\377bbbb\n2,"c\ncc"\n3,q\n[{"id":1,"username":"aaaa\\ufffdbbbb"},\n{"id":2,"username":"c\\u000acc"},\n{"id":3,"username":"q"}]\n┌────┬───────────┐\n│ id │ username  │\n├────┼───────────┤\n│ 1  │ aaaa\357\277\275bbbb │\n│ 2  │ c\357\277\275cc      │\n│ 3  │ q         │\n└────┴───────────┘\n' 0
+else
+	not_ok "damaged names in csv, json and box" "could not patch $ddb"
+fi
 run "a mode lasts for one run of rowsh" "$mdb" \
 	'.mode\n' 'current output mode: list\n' 0
 fsck_clean "fsck.rowfs: clean after the modes" "$mdb"
