@@ -18,11 +18,11 @@
 #include "rowfs.h"
 
 /*
- * Longest statement line in bytes, newline excluded.  Mirrors MAX_LINE_SIZE
- * of engine/format.h, which fs/ may not include; the engine rejects longer
- * lines itself, so this only sizes the partial-line buffer.
+ * Longest statement line in bytes, newline excluded (the engine's limit);
+ * the engine rejects longer lines itself, so this only sizes the
+ * partial-line buffer.
  */
-#define CTL_MAX_LINE 4096u
+#define CTL_MAX_LINE ROWFS_LINE_MAX
 
 /*
  * Bytes kept of a line that has not seen its newline yet: the line, a

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rowfs.h"
+
 /* The line formats. */
 enum render_format {
 	RENDER_TSV,     /* `ID<TAB>USERNAME\n` (the `rows` file) */
@@ -21,11 +23,10 @@ enum render_format {
 };
 
 /*
- * Longest username rendered, in bytes.  Mirrors USERNAME_SIZE of
- * engine/format.h, which fs/ may not include; the engine never returns a
- * longer name, and a longer one would be cut here, never overflow.
+ * Longest username rendered, in bytes (the engine's limit); a longer one
+ * would be cut here, never overflow.
  */
-#define RENDER_NAME_MAX 32u
+#define RENDER_NAME_MAX ROWFS_USERNAME_MAX
 
 /*
  * Room every render_* call may use.  The longest line is NDJSON with every
