@@ -123,9 +123,4 @@
 /* Statements: longest line accepted (bytes, newline excluded). */
 #define MAX_LINE_SIZE 4096u
 
-/* rowfs.h publishes these two limits to fs/ and src/; keep them equal. */
-#include "rowfs.h"
-_Static_assert(USERNAME_SIZE == ROWFS_USERNAME_MAX, "rowfs.h and format.h disagree");
-_Static_assert(MAX_LINE_SIZE == ROWFS_LINE_MAX, "rowfs.h and format.h disagree");
-
 #endif /* ROWFS_ENGINE_FORMAT_H */

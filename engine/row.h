@@ -15,6 +15,10 @@
 #include "format.h"
 #include "rowfs.h"
 
+/* rowfs.h publishes these two limits to fs/ and src/; keep them equal. */
+_Static_assert(USERNAME_SIZE == ROWFS_USERNAME_MAX, "rowfs.h and format.h disagree");
+_Static_assert(MAX_LINE_SIZE == ROWFS_LINE_MAX, "rowfs.h and format.h disagree");
+
 /* A decoded row.  username is NUL-terminated for convenience. */
 struct row {
 	uint32_t id;                         /* the key */
