@@ -17,8 +17,8 @@
  *
  * Test cases (CK_RUN_CASE=name runs one):
  *   shape    root leaf, emptied first/middle/last leaves, root collapse
- *            from depth 3 to 2 to 1, delete everything, re-insert from the
- *            free list
+ *            from depth 3 to 2 to 1, an internal node with no keys freed,
+ *            delete everything, re-insert from the free list
  *   stmt     update in place, absent keys, stale separators, one
  *            transaction mixing all three, rollback, read-only
  *   replay   copied files, kill -9
@@ -762,6 +762,47 @@ START_TEST(test_collapse_from_depth3)
 	ck_assert_int_eq(stat(db_path, &sb), 0);
 	ck_assert_uint_eq((uint64_t)sb.st_size, (uint64_t)pages * PAGE_SIZE);
 	free(keys);
+}
+END_TEST
+
+START_TEST(test_zero_key_internal)
+{
+	/*
+	 * 52,123 sequential rows: the 512th leaf split the root, append-biased,
+	 * so the root's right child is an internal node with no keys over a
+	 * leaf of one row.  Deleting that row frees the leaf, then that node,
+	 * then the root, which had one key left and no child on its right.
+	 */
+	const uint32_t full = (INTERNAL_NODE_MAX_KEYS + 1) * LEAF_NODE_MAX_CELLS;
+	struct rowfs_db *db = open_db();
+	struct rowfs_stats st;
+	struct node n;
+	uint32_t right;
+
+	insert_range(db, 1, full + 1, 10000);
+	st = stats_of(db);
+	ck_assert_uint_eq(st.depth, 3);
+	read_node(db, pager_root(rowfs_db_pager(db)), &n);
+	right = internal_right_child(n.data);
+	read_node(db, right, &n);
+	ck_assert_uint_eq(node_type(n.data), NODE_INTERNAL);
+	ck_assert_uint_eq(internal_num_keys(n.data), 0);
+
+	expect_reply(db, "delete 52123", "Executed.\n");
+	st = stats_of(db);
+	ck_assert_uint_eq(st.depth, 2);
+	ck_assert_uint_eq(st.free_pages, 3);
+	ck_assert_uint_eq(page_type(db, right), NODE_FREE);
+	ck_assert_uint_eq(check_leaf_chain(db, "zero-key node gone"), 511);
+	require_clean(db, "zero-key node gone");
+
+	/* the same insert splits the root again, from the free list */
+	expect_reply(db, "insert 52123 again", "Executed.\n");
+	st = stats_of(db);
+	ck_assert_uint_eq(st.depth, 3);
+	ck_assert_uint_eq(st.free_pages, 0);
+	require_clean(db, "root split again");
+	close_db(db);
 }
 END_TEST
 
@@ -1814,6 +1855,7 @@ static Suite *delete_suite(void)
 	tcase_add_test(tc, test_emptied_leaves);
 	tcase_add_test(tc, test_first_and_last_leaf_and_collapse);
 	tcase_add_test(tc, test_collapse_from_depth3);
+	tcase_add_test(tc, test_zero_key_internal);
 	tcase_add_test(tc, test_free_pages_reused_first);
 	suite_add_tcase(s, tc);
 
