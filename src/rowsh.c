@@ -67,15 +67,12 @@
  * Bytes kept of a line that spans chunks: the engine's longest line (4096,
  * CONTRACT.md) plus a '\r' plus one, so a cut line is still too long.
  */
-#define LINE_KEEP (4096u + 2u)
+#define LINE_KEEP (ROWFS_LINE_MAX + 2u)
 
 #define PROMPT "db > "
 
 /* Exit statuses. */
 #define EXIT_USAGE 2
-
-/* Longest line the engine accepts (CONTRACT.md); longer ones are its error. */
-#define MAX_LINE 4096u
 
 /* Bytes of an unknown mode's name quoted in the error. */
 #define MODE_NAME_SHOWN 64u
@@ -283,7 +280,7 @@ static int is_plain_select(const char *line, size_t len)
 	struct word w[1];
 
 	len = drop_cr(line, len);
-	return len <= MAX_LINE && split_words(line, len, w, 1) == 1 &&
+	return len <= ROWFS_LINE_MAX && split_words(line, len, w, 1) == 1 &&
 	       word_is(w[0].text, w[0].len, "select");
 }
 
@@ -393,7 +390,7 @@ struct fmt {
 	int failed;            /* staging ran out of memory */
 	/* box mode: the rows, kept until the widths are known */
 	uint32_t *ids;
-	char (*names)[33];
+	char (*names)[ROWFS_USERNAME_MAX + 1];
 	uint8_t *name_lens;
 	size_t cap;
 };
@@ -498,12 +495,12 @@ static int fmt_keep_row(void *ctx, uint32_t id, const char *name, size_t name_le
 {
 	struct fmt *f = ctx;
 
-	if (name_len > 32)
-		name_len = 32;
+	if (name_len > ROWFS_USERNAME_MAX)
+		name_len = ROWFS_USERNAME_MAX;
 	if (f->rows == f->cap) {
 		size_t cap = f->cap ? f->cap * 2 : 256;
 		uint32_t *ids = realloc(f->ids, cap * sizeof(*ids));
-		char (*names)[33];
+		char (*names)[ROWFS_USERNAME_MAX + 1];
 		uint8_t *lens;
 
 		if (ids)
@@ -686,7 +683,7 @@ static int run_mode(struct shell *sh, const char *line, size_t len)
 	char text[96];
 
 	len = drop_cr(line, len);
-	if (len > MAX_LINE || memchr(line, '\0', len) != NULL)
+	if (len > ROWFS_LINE_MAX || memchr(line, '\0', len) != NULL)
 		return 0;   /* the engine's "line too long" / "NUL byte" */
 	n = split_words(line, len, w, 3);
 	if (n == 0 || !word_is(w[0].text, w[0].len, ".mode"))
