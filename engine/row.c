@@ -1,11 +1,88 @@
 /*
  * row.c - row codec: u32 id + 32-byte username <-> ROW_SIZE bytes.
  *
- * Invariant of an encoded row: bytes [4, 4+len) hold the name (no NUL),
- * bytes [4+len, 36) are zero, 1 <= len <= 32.
+ * Invariant of an encoded row: bytes [4, 4+len) hold the name, made only of
+ * name characters (row_name_char_len: ASCII letters, digits, '_', '.', '-'
+ * and well-formed UTF-8 multi-byte sequences; so no NUL, no control byte),
+ * bytes [4+len, 36) are zero, 1 <= len <= 32.  The tokenizer uses the same
+ * character rule, so every name a statement can carry can be stored, and
+ * nothing else can.
  */
 #include <config.h>
 #include "row.h"
+
+/* 1 for the ASCII bytes that may appear in a word. */
+static int is_word_ascii(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '.' || c == '-';
+}
+
+static int is_continuation(unsigned char c)
+{
+	return c >= 0x80 && c <= 0xBF;
+}
+
+/*
+ * Length (2..4) of the well-formed UTF-8 sequence starting at p, with n >= 1
+ * bytes available, or 0 if it is ill-formed.  p[0] is >= 0x80.  The ranges
+ * of the second byte are those of Unicode 15, table 3-7.
+ */
+static size_t utf8_sequence_len(const unsigned char *p, size_t n)
+{
+	unsigned char lead = p[0];
+	unsigned char low = 0x80, high = 0xBF;  /* allowed range of the second byte */
+	size_t need, i;
+
+	if (lead >= 0xC2 && lead <= 0xDF) {
+		need = 2;
+	} else if (lead >= 0xE0 && lead <= 0xEF) {
+		need = 3;
+		if (lead == 0xE0)
+			low = 0xA0;   /* below: overlong */
+		else if (lead == 0xED)
+			high = 0x9F;  /* above: surrogates */
+	} else if (lead >= 0xF0 && lead <= 0xF4) {
+		need = 4;
+		if (lead == 0xF0)
+			low = 0x90;   /* below: overlong */
+		else if (lead == 0xF4)
+			high = 0x8F;  /* above: > U+10FFFF */
+	} else {
+		return 0;  /* continuation byte, 0xC0, 0xC1, 0xF5..0xFF */
+	}
+	if (n < need)
+		return 0;
+	if (p[1] < low || p[1] > high)
+		return 0;
+	for (i = 2; i < need; i++)
+		if (!is_continuation(p[i]))
+			return 0;
+	return need;
+}
+
+size_t row_name_char_len(const uint8_t *p, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if (p[0] < 0x80)
+		return is_word_ascii(p[0]) ? 1 : 0;
+	return utf8_sequence_len(p, n);
+}
+
+size_t row_name_check(const uint8_t *name, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t n = row_name_char_len(name + i, len - i);
+
+		if (n == 0)
+			return i;
+		i += n;
+	}
+	return len;
+}
 
 int row_set(struct row *row, uint32_t id, const char *name, size_t len, struct rowfs_err *err)
 {
@@ -41,7 +118,7 @@ int row_decode(const uint8_t *src, struct row *row)
 	size_t len = row_name_len(src);
 	size_t i;
 
-	if (len == 0)
+	if (len == 0 || row_name_check(src + USERNAME_OFFSET, len) != len)
 		return ROWFS_CORRUPT;
 	for (i = len; i < USERNAME_SIZE; i++)
 		if (src[USERNAME_OFFSET + i] != 0)

@@ -62,10 +62,21 @@ void row_encode(const struct row *row, uint8_t *dst);
 
 /*
  * row_decode - read ROW_SIZE bytes.  Returns ROWFS_OK or ROWFS_CORRUPT when
- * the bytes cannot be a row (empty name, NUL inside the name, non-zero
- * padding after the first NUL).
+ * the bytes cannot be a row (empty name, a byte that is not a name
+ * character, non-zero padding after the first NUL).
  */
 int row_decode(const uint8_t *src, struct row *row);
+
+/*
+ * row_name_char_len - length (1..4) of the name character at p (n >= 1
+ * bytes available): an ASCII letter, digit, '_', '.', '-', or a well-formed
+ * UTF-8 sequence (no overlongs, surrogates or values past U+10FFFF); 0 when
+ * p[0] starts no name character.
+ */
+size_t row_name_char_len(const uint8_t *p, size_t n);
+
+/* row_name_check - offset of the first byte of name[0..len) that is not a name character, or len. */
+size_t row_name_check(const uint8_t *name, size_t len);
 
 /* row_name_len - length of the username stored in ROW_SIZE bytes at src. */
 size_t row_name_len(const uint8_t *src);

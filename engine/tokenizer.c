@@ -41,59 +41,11 @@
 
 #include <string.h>
 
-/* 1 for the ASCII bytes that may appear in a word. */
-static int is_word_ascii(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '_' || c == '.' || c == '-';
-}
+#include "row.h"
 
 static int is_separator(unsigned char c)
 {
 	return c == ' ' || c == '\t';
-}
-
-static int is_continuation(unsigned char c)
-{
-	return c >= 0x80 && c <= 0xBF;
-}
-
-/*
- * Length (2..4) of the well-formed UTF-8 sequence starting at p, with n >= 1
- * bytes available, or 0 if it is ill-formed.  p[0] is >= 0x80.  The ranges
- * of the second byte are those of Unicode 15, table 3-7.
- */
-static size_t utf8_sequence_len(const unsigned char *p, size_t n)
-{
-	unsigned char lead = p[0];
-	unsigned char low = 0x80, high = 0xBF;  /* allowed range of the second byte */
-	size_t need, i;
-
-	if (lead >= 0xC2 && lead <= 0xDF) {
-		need = 2;
-	} else if (lead >= 0xE0 && lead <= 0xEF) {
-		need = 3;
-		if (lead == 0xE0)
-			low = 0xA0;   /* below: overlong */
-		else if (lead == 0xED)
-			high = 0x9F;  /* above: surrogates */
-	} else if (lead >= 0xF0 && lead <= 0xF4) {
-		need = 4;
-		if (lead == 0xF0)
-			low = 0x90;   /* below: overlong */
-		else if (lead == 0xF4)
-			high = 0x8F;  /* above: > U+10FFFF */
-	} else {
-		return 0;  /* continuation byte, 0xC0, 0xC1, 0xF5..0xFF */
-	}
-	if (n < need)
-		return 0;
-	if (p[1] < low || p[1] > high)
-		return 0;
-	for (i = 2; i < need; i++)
-		if (!is_continuation(p[i]))
-			return 0;
-	return need;
 }
 
 /* Classify the word text[0..len), len >= 1. */
@@ -144,17 +96,11 @@ int tok_line(const char *line, size_t len, struct token *tokens, size_t max, siz
 		}
 		start = i;
 		while (i < len && !is_separator(p[i])) {
-			if (p[i] < 0x80) {
-				if (!is_word_ascii(p[i]))
-					return token_error(err, p[i], i);
-				i++;
-			} else {
-				size_t n = utf8_sequence_len(p + i, len - i);
+			size_t n = row_name_char_len(p + i, len - i);
 
-				if (n == 0)
-					return token_error(err, p[i], i);
-				i += n;
-			}
+			if (n == 0)
+				return token_error(err, p[i], i);
+			i += n;
 		}
 		if (filled < max) {
 			tokens[filled].type = classify(p + start, i - start);

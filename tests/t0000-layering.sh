@@ -28,7 +28,7 @@ allowed() {
 	btree_int) echo "format row rowfs" ;;
 	btree) echo "pager btree_int format row rowfs" ;;
 	cursor) echo "btree btree_int pager format row rowfs" ;;
-	tokenizer) echo "format rowfs" ;;
+	tokenizer) echo "format row rowfs" ;;
 	parser) echo "tokenizer format rowfs" ;;
 	compiler) echo "parser format rowfs" ;;
 	vm) echo "compiler cursor btree pager format row rowfs" ;;
