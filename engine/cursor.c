@@ -173,6 +173,21 @@ int cursor_advance(struct cursor *cur, struct rowfs_err *err)
 	return next_leaf(cur, err);
 }
 
+int cursor_row(const struct cursor *cur, struct row *row, struct rowfs_err *err)
+{
+	uint32_t key = cursor_key(cur);
+
+	if (row_decode(cursor_value(cur), row) != ROWFS_OK)
+		return rowfs_err_set(err, ROWFS_CORRUPT, 0,
+				     "database corrupt: page %u: the row under key %u does not decode",
+				     page_pgno(cur->leaf), key);
+	if (row->id != key)
+		return rowfs_err_set(err, ROWFS_CORRUPT, 0,
+				     "database corrupt: page %u: key %u holds row id %u",
+				     page_pgno(cur->leaf), key, row->id);
+	return ROWFS_OK;
+}
+
 uint32_t cursor_key(const struct cursor *cur)
 {
 	return leaf_key(page_data(cur->leaf), cur->cell);

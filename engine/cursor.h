@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "pager.h"
+#include "row.h"
 #include "rowfs.h"
 
 struct cursor {
@@ -37,6 +38,15 @@ static inline int cursor_eof(const struct cursor *cur) { return cur->eof; }
 /* Key and ROW_SIZE bytes of the row under the cursor (not at eof). */
 uint32_t cursor_key(const struct cursor *cur);
 const uint8_t *cursor_value(const struct cursor *cur);
+
+/*
+ * cursor_row - decode the row under the cursor, checking it as fsck does: a
+ * name no statement could store, or a row id that is not the cell's key
+ * (either would break the one-line-per-row, key-ordered output of scans,
+ * and the rows file that resumes after the last id), is ROWFS_CORRUPT
+ * naming the page.
+ */
+int cursor_row(const struct cursor *cur, struct row *row, struct rowfs_err *err);
 
 /* cursor_release - drop the page reference; the cursor may be reused. */
 void cursor_release(struct cursor *cur);

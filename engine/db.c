@@ -277,21 +277,17 @@ int rowfs_scan(struct rowfs_db *db, uint64_t start, rowfs_row_fn fn, void *ctx,
 	int rc = cursor_seek(db->pager, start, &cur, err);
 
 	while (rc == ROWFS_OK && !cursor_eof(&cur)) {
-		const uint8_t *value = cursor_value(&cur);
-		uint32_t id = get_u32(value + ID_OFFSET);
+		struct row row;
 
 		/*
-		 * A damaged cell whose row id is not its key would break the
-		 * key order, and send a caller that resumes after the last id
-		 * (the rows file) back to rows it has shown: an endless stream.
+		 * A damaged row (its id not its key, or a name with bytes no
+		 * statement can store, a newline say) would break the key order
+		 * or the one-line-per-row output: it is corruption, reported.
 		 */
-		if (id != cursor_key(&cur)) {
-			rc = rowfs_err_set(err, ROWFS_CORRUPT, 0,
-					   "database corrupt: page %u: key %u holds row id %u",
-					   page_pgno(cur.leaf), cursor_key(&cur), id);
+		rc = cursor_row(&cur, &row, err);
+		if (rc)
 			break;
-		}
-		if (fn(ctx, id, (const char *)value + USERNAME_OFFSET, row_name_len(value)))
+		if (fn(ctx, row.id, row.username, row.username_len))
 			break;
 		rc = cursor_advance(&cur, err);
 	}

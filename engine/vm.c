@@ -32,20 +32,15 @@ static int result_row(const struct cursor *cur, rowfs_emit_fn emit, void *ctx,
 		      struct rowfs_err *err)
 {
 	char line[16 + USERNAME_SIZE + 8];
-	const uint8_t *value = cursor_value(cur);
-	size_t name_len = row_name_len(value);
-	uint32_t id = get_u32(value + ID_OFFSET);
-	int n;
+	struct row row;
+	int n, rc = cursor_row(cur, &row, err);   /* damage: keep the output whole and in order */
 
-	if (id != cursor_key(cur))   /* damage: keep the output in key order */
-		return rowfs_err_set(err, ROWFS_CORRUPT, 0,
-				     "database corrupt: page %u: key %u holds row id %u",
-				     page_pgno(cur->leaf), cursor_key(cur), id);
-	n = snprintf(line, sizeof(line), "(%u, ", id);
-
-	memcpy(line + n, value + USERNAME_OFFSET, name_len);
-	memcpy(line + n + name_len, ")\n", 2);
-	return emit_text(emit, ctx, line, (size_t)n + name_len + 2, err);
+	if (rc)
+		return rc;
+	n = snprintf(line, sizeof(line), "(%u, ", row.id);
+	memcpy(line + n, row.username, row.username_len);
+	memcpy(line + n + row.username_len, ")\n", 2);
+	return emit_text(emit, ctx, line, (size_t)n + row.username_len + 2, err);
 }
 
 /* Log a change: op byte, three zero bytes, the row (id only for a delete). */
