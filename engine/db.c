@@ -292,6 +292,8 @@ int rowfs_scan(struct rowfs_db *db, uint64_t start, rowfs_row_fn fn, void *ctx,
 		rc = cursor_advance(&cur, err);
 	}
 	cursor_release(&cur);
+	if (rc)
+		prefix_io_error(rc, err);
 	return rc;
 }
 
