@@ -43,10 +43,10 @@ struct path_step {
 	uint32_t index;    /* child index taken (num_keys = right child) */
 };
 
-/* Get a page and check that it is a valid node. */
-static int load_node(struct pager *pager, uint32_t pgno, struct page **out, struct rowfs_err *err)
+int btree_load_node(struct pager *pager, uint32_t pgno, int cold, struct page **out,
+		    struct rowfs_err *err)
 {
-	int rc = pager_get(pager, pgno, out, err);
+	int rc = cold ? pager_get_cold(pager, pgno, out, err) : pager_get(pager, pgno, out, err);
 
 	if (rc)
 		return rc;
@@ -59,8 +59,13 @@ static int load_node(struct pager *pager, uint32_t pgno, struct page **out, stru
 	return ROWFS_OK;
 }
 
-/* Lowest child index i with key <= key i (num_keys if none). */
-static uint32_t internal_find_child(const uint8_t *node, uint32_t key)
+/* Get a valid node (normal read). */
+static int load_node(struct pager *pager, uint32_t pgno, struct page **out, struct rowfs_err *err)
+{
+	return btree_load_node(pager, pgno, 0, out, err);
+}
+
+uint32_t btree_internal_lower_bound(const uint8_t *node, uint32_t key)
 {
 	uint32_t lo = 0, hi = internal_num_keys(node);
 
@@ -75,8 +80,7 @@ static uint32_t internal_find_child(const uint8_t *node, uint32_t key)
 	return lo;
 }
 
-/* Lowest cell index with key >= key (num_cells if none). */
-static uint32_t leaf_find(const uint8_t *node, uint32_t key)
+uint32_t btree_leaf_lower_bound(const uint8_t *node, uint32_t key)
 {
 	uint32_t lo = 0, hi = leaf_num_cells(node);
 
@@ -116,7 +120,7 @@ static int descend(struct pager *pager, uint32_t key, struct path_step *path, ui
 					     "database corrupt: tree deeper than %u at page %u",
 					     BTREE_MAX_DEPTH, pgno);
 		}
-		i = internal_find_child(node, key);
+		i = btree_internal_lower_bound(node, key);
 		path[*depth].pgno = pgno;
 		path[*depth].index = i;
 		(*depth)++;
@@ -336,7 +340,7 @@ int btree_insert(struct pager *pager, const struct row *row, struct rowfs_err *e
 		return rc;
 	node = page_data(leaf);
 	n = leaf_num_cells(node);
-	pos = leaf_find(node, row->id);
+	pos = btree_leaf_lower_bound(node, row->id);
 	if (pos < n && leaf_key(node, pos) == row->id) {
 		rc = rowfs_err_set(err, ROWFS_DUPLICATE, EEXIST, "Error: duplicate key %u.", row->id);
 		goto out_unref;
@@ -530,7 +534,7 @@ int btree_delete(struct pager *pager, uint32_t key, struct rowfs_err *err)
 		return rc;
 	node = page_data(leaf);
 	n = leaf_num_cells(node);
-	pos = leaf_find(node, key);
+	pos = btree_leaf_lower_bound(node, key);
 	if (pos >= n || leaf_key(node, pos) != key) {
 		rc = rowfs_err_set(err, ROWFS_NOTFOUND, ENOENT, "Error: no such key %u.", key);
 		goto out_unref;
@@ -561,7 +565,7 @@ int btree_update(struct pager *pager, const struct row *row, struct rowfs_err *e
 	if (rc)
 		return rc;
 	node = page_data(leaf);
-	pos = leaf_find(node, row->id);
+	pos = btree_leaf_lower_bound(node, row->id);
 	if (pos >= leaf_num_cells(node) || leaf_key(node, pos) != row->id) {
 		rc = rowfs_err_set(err, ROWFS_NOTFOUND, ENOENT, "Error: no such key %u.", row->id);
 		goto out_unref;
@@ -587,7 +591,7 @@ int btree_get(struct pager *pager, uint32_t key, int *found, uint8_t *value,
 	if (rc)
 		return rc;
 	node = page_data(leaf);
-	pos = leaf_find(node, key);
+	pos = btree_leaf_lower_bound(node, key);
 	if (pos < leaf_num_cells(node) && leaf_key(node, pos) == key) {
 		*found = 1;
 		memcpy(value, leaf_value(node, pos), ROW_SIZE);
@@ -659,7 +663,7 @@ int btree_contains(struct pager *pager, uint32_t key, int *found, struct rowfs_e
 	if (rc)
 		return rc;
 	node = page_data(leaf);
-	pos = leaf_find(node, key);
+	pos = btree_leaf_lower_bound(node, key);
 	*found = pos < leaf_num_cells(node) && leaf_key(node, pos) == key;
 	pager_unref(leaf);
 	return ROWFS_OK;

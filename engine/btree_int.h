@@ -3,6 +3,8 @@
  * check.c only (the layout itself is documented in format.h).
  *
  * Accessors take the raw page bytes; they do no I/O and no validation.
+ * The node loader and the binary searches below are btree.c's, shared with
+ * cursor.c.
  * Callers that read pages from disk validate counts with node_valid()
  * before trusting them.
  */
@@ -12,6 +14,7 @@
 #include <stdint.h>
 
 #include "format.h"
+#include "pager.h"
 #include "row.h"
 
 static inline uint8_t node_type(const uint8_t *node) { return node[NODE_TYPE_OFFSET]; }
@@ -65,6 +68,19 @@ static inline int node_valid(const uint8_t *node)
 		return internal_num_keys(node) <= INTERNAL_NODE_MAX_KEYS;
 	return 0;
 }
+
+/*
+ * btree_load_node - pager_get (or pager_get_cold, for a one-pass scan) of
+ * pgno, checked with node_valid.  ROWFS_CORRUPT names the page.
+ */
+int btree_load_node(struct pager *pager, uint32_t pgno, int cold, struct page **out,
+		    struct rowfs_err *err);
+
+/* Lowest child index i with key <= key i (num_keys, the right child, if none). */
+uint32_t btree_internal_lower_bound(const uint8_t *node, uint32_t key);
+
+/* Lowest cell index with key >= key (num_cells if none). */
+uint32_t btree_leaf_lower_bound(const uint8_t *node, uint32_t key);
 
 /* Depth limit used to stop walks of a damaged file that loops. */
 #define BTREE_MAX_DEPTH 32u

@@ -15,53 +15,6 @@
 
 #include "btree_int.h"
 
-/* Get a valid node; cold for leaves reached by a sibling pointer (a scan reads them once). */
-static int load_node(struct pager *pager, uint32_t pgno, int cold, struct page **out,
-		     struct rowfs_err *err)
-{
-	int rc = cold ? pager_get_cold(pager, pgno, out, err) : pager_get(pager, pgno, out, err);
-
-	if (rc)
-		return rc;
-	if (!node_valid(page_data(*out))) {
-		pager_unref(*out);
-		*out = NULL;
-		return rowfs_err_set(err, ROWFS_CORRUPT, 0,
-				     "database corrupt: page %u is not a valid B-tree node", pgno);
-	}
-	return ROWFS_OK;
-}
-
-static uint32_t leaf_lower_bound(const uint8_t *node, uint32_t key)
-{
-	uint32_t lo = 0, hi = leaf_num_cells(node);
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (leaf_key(node, mid) >= key)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo;
-}
-
-static uint32_t internal_lower_bound(const uint8_t *node, uint32_t key)
-{
-	uint32_t lo = 0, hi = internal_num_keys(node);
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (internal_key(node, mid) >= key)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo;
-}
-
 /* Move to the first cell of the next leaf, or to eof. */
 static int next_leaf(struct cursor *cur, struct rowfs_err *err)
 {
@@ -77,7 +30,7 @@ static int next_leaf(struct cursor *cur, struct rowfs_err *err)
 		cur->eof = 1;
 		return ROWFS_OK;
 	}
-	rc = load_node(cur->pager, next, 1, &cur->leaf, err);
+	rc = btree_load_node(cur->pager, next, 1, &cur->leaf, err);
 	if (rc)
 		goto fail;
 	node = page_data(cur->leaf);
@@ -112,7 +65,7 @@ int cursor_seek(struct pager *pager, uint64_t key, struct cursor *cur, struct ro
 		const uint8_t *node;
 		uint32_t child;
 
-		rc = load_node(pager, pgno, 0, &page, err);
+		rc = btree_load_node(pager, pgno, 0, &page, err);
 		if (rc) {
 			cur->eof = 1;
 			return rc;
@@ -120,7 +73,7 @@ int cursor_seek(struct pager *pager, uint64_t key, struct cursor *cur, struct ro
 		node = page_data(page);
 		if (node_type(node) == NODE_LEAF)
 			break;
-		child = internal_child(node, internal_lower_bound(node, (uint32_t)key));
+		child = internal_child(node, btree_internal_lower_bound(node, (uint32_t)key));
 		pager_unref(page);
 		if (++depth > BTREE_MAX_DEPTH) {
 			cur->eof = 1;
@@ -130,7 +83,7 @@ int cursor_seek(struct pager *pager, uint64_t key, struct cursor *cur, struct ro
 		pgno = child;
 	}
 	cur->leaf = page;
-	cur->cell = leaf_lower_bound(page_data(page), (uint32_t)key);
+	cur->cell = btree_leaf_lower_bound(page_data(page), (uint32_t)key);
 	if (cur->cell >= leaf_num_cells(page_data(page))) {
 		/*
 		 * Every key of the next leaf is above the separator that led

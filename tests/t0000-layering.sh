@@ -25,7 +25,7 @@ allowed() {
 	row) echo "format rowfs" ;;
 	wal) echo "os format row rowfs" ;;
 	pager) echo "wal os format row rowfs" ;;
-	btree_int) echo "format row rowfs" ;;
+	btree_int) echo "pager format row rowfs" ;;
 	btree) echo "pager btree_int format row rowfs" ;;
 	cursor) echo "btree btree_int pager format row rowfs" ;;
 	tokenizer) echo "format row rowfs" ;;
