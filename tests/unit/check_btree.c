@@ -15,13 +15,11 @@
 #include <config.h>
 
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "btree.h"
 #include "btree_int.h"
@@ -30,126 +28,15 @@
 #include "pager.h"
 #include "row.h"
 #include "rowfs.h"
-
-/*
- * check's ck_assert writes a location record for every assertion that
- * passes (one write(2) each in fork mode); loops over many rows use this
- * instead, which costs nothing until it fails.
- */
-#define REQUIRE(cond, ...) \
-	do { \
-		if (!(cond)) \
-			ck_abort_msg(__VA_ARGS__); \
-	} while (0)
-
-/* ---- temporary directory: one per TCase, files cleared before each test -- */
-
-static char dir[4096];
-static char db_path[4200];
-
-static void clear_dir(void)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char p[4400];
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		unlink(p);
-	}
-	closedir(d);
-}
-
-/* Unchecked (runs in the parent): survives failing tests in fork mode. */
-static void dir_setup(void)
-{
-	const char *tmp = getenv("TMPDIR");
-
-	snprintf(dir, sizeof(dir), "%s/check_btree.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir))
-		abort();
-	snprintf(db_path, sizeof(db_path), "%s/test.db", dir);
-}
-
-static void dir_teardown(void)
-{
-	clear_dir();
-	rmdir(dir);
-}
-
-/* Checked (runs before each test): a fresh database file. */
-static void db_setup(void)
-{
-	clear_dir();
-}
+#include "testutil.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
-/* Growing text buffer for emit callbacks. */
-struct buf {
-	char *data;
-	size_t len, cap;
-};
-
-static int buf_emit(void *ctx, const char *text, size_t len)
-{
-	struct buf *b = ctx;
-
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 256;
-		char *n;
-
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		n = realloc(b->data, cap);
-		if (!n)
-			return 1;
-		b->data = n;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, text, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-	return 0;
-}
-
-static void buf_free(struct buf *b)
-{
-	free(b->data);
-	memset(b, 0, sizeof(*b));
-}
-
-/* Emit sink that requires "Executed.\n" (other text makes rowfs_exec fail with ROWFS_NOMEM). */
-static int expect_executed(void *ctx, const char *text, size_t len)
-{
-	(void)ctx;
-	return !(len == 10 && memcmp(text, "Executed.\n", 10) == 0);
-}
-
 static struct rowfs_db *open_db(int sync)
 {
-	struct rowfs_config cfg;
-	struct rowfs_db *db;
-	struct rowfs_err err;
-	int rc;
+	struct rowfs_config cfg = { .path = tu_db_path, .sync = sync };
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.path = db_path;
-	cfg.sync = sync;
-	rc = rowfs_open(&cfg, &db, &err);
-	ck_assert_msg(rc == ROWFS_OK, "rowfs_open: %s", err.msg);
-	return db;
-}
-
-static void close_db(struct rowfs_db *db)
-{
-	struct rowfs_err err;
-
-	ck_assert_msg(rowfs_close(db, &err) == ROWFS_OK, "rowfs_close: %s", err.msg);
+	return tu_open(&cfg);
 }
 
 /* Insert each key of keys[0..n) named "u<key>", commit every `batch` rows. */
@@ -166,7 +53,7 @@ static void insert_keys(struct rowfs_db *db, const uint32_t *keys, size_t n, siz
 		if (i % batch == 0)
 			REQUIRE(rowfs_begin(db, &err) == ROWFS_OK, "begin: %s", err.msg);
 		len = snprintf(line, sizeof(line), "insert %u u%u", keys[i], keys[i]);
-		rc = rowfs_exec(db, line, (size_t)len, expect_executed, NULL, &err);
+		rc = rowfs_exec(db, line, (size_t)len, tu_expect_executed, NULL, &err);
 		REQUIRE(rc == ROWFS_OK, "'%s': %s", line, err.msg);
 		if (i % batch == batch - 1 || i == n - 1)
 			REQUIRE(rowfs_commit(db, &err) == ROWFS_OK, "commit: %s", err.msg);
@@ -188,27 +75,13 @@ static void insert_range(struct rowfs_db *db, uint32_t first, uint32_t last, siz
 
 static char *render(struct rowfs_db *db)
 {
-	struct buf b = {0};
+	struct tu_buf b = {0};
 	struct rowfs_err err;
 
-	ck_assert_msg(rowfs_render_btree(db, buf_emit, &b, &err) == ROWFS_OK, "render: %s",
+	ck_assert_msg(rowfs_render_btree(db, tu_buf_emit, &b, &err) == ROWFS_OK, "render: %s",
 		      err.msg);
 	ck_assert_ptr_nonnull(b.data);
 	return b.data;
-}
-
-/* rowfs_check must find nothing. */
-static void require_clean(struct rowfs_db *db)
-{
-	struct buf b = {0};
-	struct rowfs_err err;
-	uint64_t problems = 99;
-
-	ck_assert_msg(rowfs_check(db, buf_emit, &b, &problems, &err) == ROWFS_OK, "check: %s",
-		      err.msg);
-	ck_assert_msg(problems == 0, "%llu problems:\n%s", (unsigned long long)problems,
-		      b.data ? b.data : "");
-	buf_free(&b);
 }
 
 /* Copy of one node (so no page reference is held while a test looks at it). */
@@ -355,16 +228,6 @@ static uint32_t tree_depth(struct rowfs_db *db)
 	return depth;
 }
 
-/* Deterministic generator (splitmix64). */
-static uint64_t next_random(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
-
 /* ---- shape ---------------------------------------------------------------- */
 
 START_TEST(test_empty_and_one)
@@ -378,13 +241,13 @@ START_TEST(test_empty_and_one)
 	free(text);
 	ck_assert_uint_eq(tree_depth(db), 1);
 	ck_assert_uint_eq(check_tree(db), 1);
-	require_clean(db);
+	tu_require_clean(db, NULL);
 
 	insert_keys(db, &key, 1, 1);
 	text = render(db);
 	ck_assert_str_eq(text, "leaf (page 1): 1 cells keys [7]\n");
 	free(text);
-	close_db(db);
+	tu_close(db);
 }
 END_TEST
 
@@ -437,18 +300,18 @@ START_TEST(test_sequential_200)
 			       "  leaf (page 2): 98 cells keys [103..200]\n");
 	free(text);
 	ck_assert_uint_eq(check_tree(db), 2);
-	require_clean(db);
+	tu_require_clean(db, NULL);
 
 	/* the same after a reopen (the tree came back from disk) */
-	close_db(db);
+	tu_close(db);
 	db = open_db(ROWFS_SYNC_OFF);
 	text = render(db);
 	ck_assert_str_eq(text, "internal (page 3): 1 keys [102]\n"
 			       "  leaf (page 1): 102 cells keys [1..102]\n"
 			       "  leaf (page 2): 98 cells keys [103..200]\n");
 	free(text);
-	require_clean(db);
-	close_db(db);
+	tu_require_clean(db, NULL);
+	tu_close(db);
 }
 END_TEST
 
@@ -478,8 +341,8 @@ static void half_split(uint32_t extra, const char *want)
 	ck_assert_str_eq(text, want);
 	free(text);
 	ck_assert_uint_eq(check_tree(db), 2);
-	require_clean(db);
-	close_db(db);
+	tu_require_clean(db, NULL);
+	tu_close(db);
 }
 
 START_TEST(test_split_half_front)
@@ -534,8 +397,8 @@ START_TEST(test_split_inner_leaf)
 			       "  leaf (page 2): 1 cells keys [1000]\n");
 	free(text);
 	ck_assert_uint_eq(check_tree(db), 2);
-	require_clean(db);
-	close_db(db);
+	tu_require_clean(db, NULL);
+	tu_close(db);
 }
 END_TEST
 
@@ -546,7 +409,7 @@ START_TEST(test_duplicate)
 	struct rowfs_stats before, after;
 	struct pager_stats pbefore, pafter;
 	struct rowfs_err err;
-	struct buf out = {0};
+	struct tu_buf out = {0};
 	struct row row;
 	char *text1, *text2;
 	int rc;
@@ -559,7 +422,7 @@ START_TEST(test_duplicate)
 	/* through the façade */
 	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
 	memset(&err, 0, sizeof(err));
-	rc = rowfs_exec(db, "insert 42 bob", 13, buf_emit, &out, &err);
+	rc = rowfs_exec(db, "insert 42 bob", 13, tu_buf_emit, &out, &err);
 	ck_assert_int_eq(rc, ROWFS_DUPLICATE);
 	ck_assert_int_eq(err.rc, ROWFS_DUPLICATE);
 	ck_assert_str_eq(err.msg, "Error: duplicate key 42.");
@@ -588,21 +451,21 @@ START_TEST(test_duplicate)
 
 	/* the original row is untouched */
 	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_exec(db, "select", 6, buf_emit, &out, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_exec(db, "select", 6, tu_buf_emit, &out, &err), ROWFS_OK);
 	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
 	ck_assert_ptr_nonnull(strstr(out.data, "(42, u42)\n"));
 	ck_assert_ptr_null(strstr(out.data, "bob"));
 	ck_assert_ptr_null(strstr(out.data, "carol"));
 
-	close_db(db);
+	tu_close(db);
 	db = open_db(ROWFS_SYNC_OFF);
 	text2 = render(db);
 	ck_assert_str_eq(text1, text2);
-	require_clean(db);
+	tu_require_clean(db, NULL);
 	free(text1);
 	free(text2);
-	buf_free(&out);
-	close_db(db);
+	tu_buf_free(&out);
+	tu_close(db);
 }
 END_TEST
 
@@ -625,7 +488,7 @@ START_TEST(test_depth3_sequential)
 		ck_assert_uint_eq(depth, tree_depth(db));
 		if (depth != last_depth) {
 			ck_assert_uint_eq(depth, last_depth + 1);
-			require_clean(db);
+			tu_require_clean(db, NULL);
 			seen |= 1u << depth;
 			last_depth = depth;
 		}
@@ -654,13 +517,13 @@ START_TEST(test_depth3_sequential)
 	ck_assert_msg(strncmp(text, want, strlen(want)) == 0, "render starts '%.80s'", text);
 	ck_assert_ptr_nonnull(strstr(text, "\n    leaf (page 1): 102 cells keys [1..102]\n"));
 	free(text);
-	require_clean(db);
+	tu_require_clean(db, NULL);
 
-	close_db(db);
+	tu_close(db);
 	db = open_db(ROWFS_SYNC_OFF);
 	ck_assert_uint_eq(check_tree(db), 3);
-	require_clean(db);
-	close_db(db);
+	tu_require_clean(db, NULL);
+	tu_close(db);
 }
 END_TEST
 
@@ -680,9 +543,9 @@ START_TEST(test_depth3_random)
 
 		REQUIRE(rowfs_begin(db, &err) == ROWFS_OK, "begin: %s", err.msg);
 		for (i = 0; i < chunk; i++) {
-			uint32_t key = (uint32_t)next_random(&state);
+			uint32_t key = (uint32_t)tu_next_random(&state);
 			int len = snprintf(line, sizeof(line), "insert %u r%u", key, key);
-			int rc = rowfs_exec(db, line, (size_t)len, expect_executed, NULL, &err);
+			int rc = rowfs_exec(db, line, (size_t)len, tu_expect_executed, NULL, &err);
 
 			REQUIRE(rc == ROWFS_OK || rc == ROWFS_DUPLICATE, "'%s': %s", line,
 				      err.msg);
@@ -692,19 +555,19 @@ START_TEST(test_depth3_random)
 		depth = check_tree(db);
 		if (depth != last_depth) {
 			ck_assert_uint_eq(depth, last_depth + 1);
-			require_clean(db);
+			tu_require_clean(db, NULL);
 			seen |= 1u << depth;
 			last_depth = depth;
 		}
 	}
 	ck_assert_uint_eq(seen, (1u << 2) | (1u << 3));
 	ck_assert_uint_eq(pager_row_count(rowfs_db_pager(db)), inserted);
-	require_clean(db);
-	close_db(db);
+	tu_require_clean(db, NULL);
+	tu_close(db);
 	db = open_db(ROWFS_SYNC_OFF);
 	ck_assert_uint_eq(check_tree(db), 3);
-	require_clean(db);
-	close_db(db);
+	tu_require_clean(db, NULL);
+	tu_close(db);
 	free(keys);
 }
 END_TEST
@@ -727,9 +590,9 @@ START_TEST(test_million_sequential_pages)
 	ck_assert_msg(st.pages <= 10300, "%u pages for %u sequential rows", st.pages, rows);
 	ck_assert_msg(st.pages >= 1 + (rows + LEAF_NODE_MAX_CELLS - 1) / LEAF_NODE_MAX_CELLS,
 		      "%u pages cannot hold %u rows", st.pages, rows);
-	require_clean(db);
-	close_db(db);
-	ck_assert_int_eq(stat(db_path, &sb), 0);
+	tu_require_clean(db, NULL);
+	tu_close(db);
+	ck_assert_int_eq(stat(tu_db_path, &sb), 0);
 	ck_assert_msg((uint64_t)sb.st_size <= 10300ull * PAGE_SIZE, "file is %lld bytes",
 		      (long long)sb.st_size);
 	ck_assert_uint_eq((uint64_t)sb.st_size, (uint64_t)st.pages * PAGE_SIZE);
@@ -743,8 +606,8 @@ static Suite *btree_suite(void)
 
 	tc = tcase_create("shape");
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
-	tcase_add_checked_fixture(tc, db_setup, NULL);
+	tcase_add_unchecked_fixture(tc, tu_dir_setup, tu_dir_teardown);
+	tcase_add_checked_fixture(tc, tu_dir_clear, NULL);
 	tcase_add_test(tc, test_empty_and_one);
 	tcase_add_test(tc, test_sequential_200);
 	tcase_add_test(tc, test_split_half_front);
@@ -756,16 +619,16 @@ static Suite *btree_suite(void)
 
 	tc = tcase_create("depth3");
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
-	tcase_add_checked_fixture(tc, db_setup, NULL);
+	tcase_add_unchecked_fixture(tc, tu_dir_setup, tu_dir_teardown);
+	tcase_add_checked_fixture(tc, tu_dir_clear, NULL);
 	tcase_add_test(tc, test_depth3_sequential);
 	tcase_add_test(tc, test_depth3_random);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("space");
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
-	tcase_add_checked_fixture(tc, db_setup, NULL);
+	tcase_add_unchecked_fixture(tc, tu_dir_setup, tu_dir_teardown);
+	tcase_add_checked_fixture(tc, tu_dir_clear, NULL);
 	tcase_add_test(tc, test_million_sequential_pages);
 	suite_add_tcase(s, tc);
 	return s;
@@ -773,11 +636,5 @@ static Suite *btree_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(btree_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run("check_btree", btree_suite());
 }

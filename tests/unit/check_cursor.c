@@ -14,11 +14,9 @@
 #include <config.h>
 
 #include <check.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "btree_int.h"
 #include "cursor.h"
@@ -27,88 +25,15 @@
 #include "pager.h"
 #include "row.h"
 #include "rowfs.h"
-
-/* Like ck_assert_msg, without check's per-assertion write(2) when it passes. */
-#define REQUIRE(cond, ...) \
-	do { \
-		if (!(cond)) \
-			ck_abort_msg(__VA_ARGS__); \
-	} while (0)
-
-/* ---- temporary directory: one per TCase, files cleared before each test -- */
-
-static char dir[4096];
-static char db_path[4200];
-
-static void clear_dir(void)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char p[4400];
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		unlink(p);
-	}
-	closedir(d);
-}
-
-/* Unchecked (runs in the parent): survives failing tests in fork mode. */
-static void dir_setup(void)
-{
-	const char *tmp = getenv("TMPDIR");
-
-	snprintf(dir, sizeof(dir), "%s/check_cursor.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir))
-		abort();
-	snprintf(db_path, sizeof(db_path), "%s/test.db", dir);
-}
-
-static void dir_teardown(void)
-{
-	clear_dir();
-	rmdir(dir);
-}
-
-/* Checked (runs before each test): a fresh database file. */
-static void db_setup(void)
-{
-	clear_dir();
-}
+#include "testutil.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
-/* Emit sink that requires "Executed.\n" (other text makes rowfs_exec fail with ROWFS_NOMEM). */
-static int expect_executed(void *ctx, const char *text, size_t len)
-{
-	(void)ctx;
-	return !(len == 10 && memcmp(text, "Executed.\n", 10) == 0);
-}
-
 static struct rowfs_db *open_db(void)
 {
-	struct rowfs_config cfg;
-	struct rowfs_db *db;
-	struct rowfs_err err;
-	int rc;
+	struct rowfs_config cfg = { .path = tu_db_path, .sync = ROWFS_SYNC_OFF };
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.path = db_path;
-	cfg.sync = ROWFS_SYNC_OFF;
-	rc = rowfs_open(&cfg, &db, &err);
-	ck_assert_msg(rc == ROWFS_OK, "rowfs_open: %s", err.msg);
-	return db;
-}
-
-static void close_db(struct rowfs_db *db)
-{
-	struct rowfs_err err;
-
-	ck_assert_msg(rowfs_close(db, &err) == ROWFS_OK, "rowfs_close: %s", err.msg);
+	return tu_open(&cfg);
 }
 
 /* Insert key named "n<key>" in the open transaction; returns the rc. */
@@ -117,7 +42,7 @@ static int insert(struct rowfs_db *db, uint32_t key)
 	struct rowfs_err err;
 	char line[64];
 	int len = snprintf(line, sizeof(line), "insert %u n%u", key, key);
-	int rc = rowfs_exec(db, line, (size_t)len, expect_executed, NULL, &err);
+	int rc = rowfs_exec(db, line, (size_t)len, tu_expect_executed, NULL, &err);
 
 	REQUIRE(rc == ROWFS_OK || rc == ROWFS_DUPLICATE, "'%s': %s", line, err.msg);
 	return rc;
@@ -208,23 +133,6 @@ static uint32_t leaf_chain(struct pager *pager, uint32_t *out, uint32_t max)
 	return n;
 }
 
-/* Deterministic generator (splitmix64). */
-static uint64_t next_random(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* ---- empty table ---------------------------------------------------------- */
 
 START_TEST(test_empty)
@@ -246,7 +154,7 @@ START_TEST(test_empty)
 	seek_expect(pager, UINT32_MAX, 1, 0);
 	seek_expect(pager, (uint64_t)UINT32_MAX + 1, 1, 0);
 	seek_expect(pager, UINT64_MAX, 1, 0);
-	close_db(db);
+	tu_close(db);
 }
 END_TEST
 
@@ -265,7 +173,7 @@ START_TEST(test_single_row)
 	seek_expect(pager, 0, 0, 50);
 	seek_expect(pager, 50, 0, 50);
 	seek_expect(pager, 51, 1, 0);
-	close_db(db);
+	tu_close(db);
 }
 END_TEST
 
@@ -288,7 +196,7 @@ START_TEST(test_seek_every_key)
 	seek_expect(pager, (uint64_t)n * step + 1, 1, 0);                /* past the end */
 	seek_expect(pager, UINT32_MAX, 1, 0);
 	seek_expect(pager, (uint64_t)UINT32_MAX + 1, 1, 0);              /* 2^32 */
-	close_db(db);
+	tu_close(db);
 }
 END_TEST
 
@@ -315,7 +223,7 @@ START_TEST(test_seek_leaf_edges)
 		seek_expect(pager, last, 0, last);
 		seek_expect(pager, (uint64_t)last + 1, 0, first);
 	}
-	close_db(db);
+	tu_close(db);
 }
 END_TEST
 
@@ -339,7 +247,7 @@ START_TEST(test_seek_extremes)
 	ck_assert_int_eq(cursor_advance(&cur, &err), ROWFS_OK);
 	ck_assert(cursor_eof(&cur));
 	cursor_release(&cur);
-	close_db(db);
+	tu_close(db);
 }
 END_TEST
 
@@ -379,7 +287,7 @@ START_TEST(test_advance_across_leaves)
 	}
 	cursor_release(&cur);
 	ck_assert_uint_eq(count, n - 500);
-	close_db(db);
+	tu_close(db);
 }
 END_TEST
 
@@ -396,13 +304,13 @@ START_TEST(test_random_order)
 	ck_assert_ptr_nonnull(keys);
 	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
 	while (inserted < n) {
-		uint32_t key = (uint32_t)next_random(&state);
+		uint32_t key = (uint32_t)tu_next_random(&state);
 
 		if (insert(db, key) == ROWFS_OK)
 			keys[inserted++] = key;
 	}
 	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
-	qsort(keys, n, sizeof(*keys), cmp_u32);
+	qsort(keys, n, sizeof(*keys), tu_cmp_u32);
 
 	ck_assert_int_eq(cursor_start(pager, &cur, &err), ROWFS_OK);
 	for (i = 0; i < n; i++) {
@@ -414,14 +322,14 @@ START_TEST(test_random_order)
 
 	/* seeks to random keys and to the gaps next to them */
 	for (i = 0; i < 2000; i++) {
-		uint32_t j = (uint32_t)(next_random(&state) % n);
+		uint32_t j = (uint32_t)(tu_next_random(&state) % n);
 
 		seek_expect(pager, keys[j], 0, keys[j]);
 		if (j > 0 && keys[j - 1] + 1 < keys[j])
 			seek_expect(pager, (uint64_t)keys[j - 1] + 1, 0, keys[j]);
 	}
 	free(keys);
-	close_db(db);
+	tu_close(db);
 }
 END_TEST
 
@@ -522,7 +430,7 @@ static void damaged_chain(enum target target, uint32_t value, const char *want_m
 	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
 	ck_assert_int_eq(bounded_walk(pager, 1000, &err, &steps), ROWFS_OK);
 	ck_assert_uint_eq(steps, 500);
-	close_db(db);
+	tu_close(db);
 }
 
 START_TEST(test_chain_back_to_first)
@@ -562,8 +470,8 @@ static Suite *cursor_suite(void)
 
 	tc = tcase_create("seek");
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
-	tcase_add_checked_fixture(tc, db_setup, NULL);
+	tcase_add_unchecked_fixture(tc, tu_dir_setup, tu_dir_teardown);
+	tcase_add_checked_fixture(tc, tu_dir_clear, NULL);
 	tcase_add_test(tc, test_empty);
 	tcase_add_test(tc, test_single_row);
 	tcase_add_test(tc, test_seek_every_key);
@@ -573,16 +481,16 @@ static Suite *cursor_suite(void)
 
 	tc = tcase_create("advance");
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
-	tcase_add_checked_fixture(tc, db_setup, NULL);
+	tcase_add_unchecked_fixture(tc, tu_dir_setup, tu_dir_teardown);
+	tcase_add_checked_fixture(tc, tu_dir_clear, NULL);
 	tcase_add_test(tc, test_advance_across_leaves);
 	tcase_add_test(tc, test_random_order);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("corrupt");
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
-	tcase_add_checked_fixture(tc, db_setup, NULL);
+	tcase_add_unchecked_fixture(tc, tu_dir_setup, tu_dir_teardown);
+	tcase_add_checked_fixture(tc, tu_dir_clear, NULL);
 	tcase_add_test(tc, test_chain_back_to_first);
 	tcase_add_test(tc, test_chain_back_to_previous);
 	tcase_add_test(tc, test_chain_to_itself);
@@ -594,11 +502,5 @@ static Suite *cursor_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(cursor_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run("check_cursor", cursor_suite());
 }

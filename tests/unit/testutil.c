@@ -1,0 +1,406 @@
+/*
+ * testutil.c - the plumbing the unit tests share; see testutil.h for what
+ * it owns and for the contract of each function.
+ */
+#include <config.h>
+
+#include "testutil.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "format.h"
+#include "pager.h"
+#include "row.h"
+
+char tu_dir[4096];
+char tu_db_path[4200];
+char tu_wal_path[4210];
+
+static const char *program = "rowfs-test";   /* tu_run's name: the directory prefix */
+
+/* ---- running a test program ---------------------------------------------- */
+
+int tu_run(const char *name, Suite *suite)
+{
+	SRunner *sr = srunner_create(suite);
+	int failed;
+
+	program = name;
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+int tu_flag(const char *var)
+{
+	const char *s = getenv(var);
+
+	return s && *s && strcmp(s, "0") != 0;
+}
+
+uint64_t tu_seed(const char *var, uint64_t fallback)
+{
+	const char *env = getenv(var);
+	unsigned long long value;
+	char *end;
+
+	if (!env || !*env)
+		return fallback;
+	errno = 0;
+	value = strtoull(env, &end, 0);
+	if (*end || errno) {
+		fprintf(stderr, "%s '%s' is not a number\n", var, env);
+		exit(99);
+	}
+	return value;
+}
+
+/* ---- the temporary directory --------------------------------------------- */
+
+void tu_dir_setup(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(tu_dir, sizeof(tu_dir), "%s/%s.XXXXXX", tmp && *tmp ? tmp : "/tmp", program);
+	if (!mkdtemp(tu_dir)) {
+		fprintf(stderr, "mkdtemp '%s': %s\n", tu_dir, strerror(errno));
+		abort();
+	}
+	snprintf(tu_db_path, sizeof(tu_db_path), "%s/test.db", tu_dir);
+	snprintf(tu_wal_path, sizeof(tu_wal_path), "%s-wal", tu_db_path);
+}
+
+void tu_dir_clear(void)
+{
+	DIR *d = opendir(tu_dir);
+	struct dirent *de;
+	char p[4400];
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", tu_dir, de->d_name);
+		unlink(p);
+	}
+	closedir(d);
+}
+
+void tu_dir_teardown(void)
+{
+	tu_dir_clear();
+	rmdir(tu_dir);
+}
+
+const char *tu_path(const char *name)
+{
+	static char bufs[8][4400];
+	static unsigned slot;
+	char *p = bufs[slot++ % 8];
+
+	snprintf(p, sizeof(bufs[0]), "%s/%s", tu_dir, name);
+	return p;
+}
+
+/* ---- reply buffers and emit sinks ---------------------------------------- */
+
+int tu_buf_emit(void *ctx, const char *text, size_t len)
+{
+	struct tu_buf *b = ctx;
+
+	if (b->len + len + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 256;
+		char *n;
+
+		while (cap < b->len + len + 1)
+			cap *= 2;
+		n = realloc(b->data, cap);
+		if (!n)
+			return 1;
+		b->data = n;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, text, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+void tu_buf_free(struct tu_buf *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof(*b));
+}
+
+int tu_discard(void *ctx, const char *text, size_t len)
+{
+	(void)ctx;
+	(void)text;
+	(void)len;
+	return 0;
+}
+
+int tu_expect_executed(void *ctx, const char *text, size_t len)
+{
+	(void)ctx;
+	return !(len == 10 && memcmp(text, "Executed.\n", 10) == 0);
+}
+
+/* ---- databases ------------------------------------------------------------- */
+
+struct rowfs_db *tu_open(const struct rowfs_config *cfg)
+{
+	struct rowfs_db *db = NULL;
+	struct rowfs_err err;
+	int rc;
+
+	memset(&err, 0, sizeof(err));
+	rc = rowfs_open(cfg, &db, &err);
+	ck_assert_msg(rc == ROWFS_OK, "rowfs_open '%s'%s: %s (%s)", cfg->path,
+		      cfg->read_only ? " (read-only)" : "", rowfs_rc_name(rc), err.msg);
+	return db;
+}
+
+void tu_close(struct rowfs_db *db)
+{
+	struct rowfs_err err;
+	int rc;
+
+	memset(&err, 0, sizeof(err));
+	rc = rowfs_close(db, &err);
+	ck_assert_msg(rc == ROWFS_OK, "rowfs_close: %s (%s)", rowfs_rc_name(rc), err.msg);
+}
+
+int tu_exec_len(struct rowfs_db *db, const char *line, size_t len, struct tu_buf *out,
+		struct rowfs_err *err)
+{
+	out->len = 0;
+	if (out->data)
+		out->data[0] = '\0';
+	memset(err, 0, sizeof(*err));
+	return rowfs_exec(db, line, len, tu_buf_emit, out, err);
+}
+
+int tu_exec(struct rowfs_db *db, const char *line, struct tu_buf *out, struct rowfs_err *err)
+{
+	return tu_exec_len(db, line, strlen(line), out, err);
+}
+
+void tu_expect_reply(struct rowfs_db *db, const char *line, const char *reply)
+{
+	struct rowfs_err err;
+	struct tu_buf out = {0};
+	int rc = tu_exec(db, line, &out, &err);
+
+	ck_assert_msg(rc == ROWFS_OK, "'%s': rc %d (%s)", line, rc, err.msg);
+	ck_assert_msg(out.data && strcmp(out.data, reply) == 0, "'%s': reply '%s', want '%s'", line,
+		      out.data ? out.data : "", reply);
+	tu_buf_free(&out);
+}
+
+void tu_expect_reply_txn(struct rowfs_db *db, const char *line, const char *reply)
+{
+	struct rowfs_err err;
+
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	tu_expect_reply(db, line, reply);
+	ck_assert_msg(rowfs_commit(db, &err) == ROWFS_OK, "commit: %s", err.msg);
+}
+
+char *tu_reply_of(struct rowfs_db *db, const char *line)
+{
+	struct rowfs_err err;
+	struct tu_buf out = {0};
+	int rc;
+
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	rc = tu_exec(db, line, &out, &err);
+	ck_assert_msg(rc == ROWFS_OK, "'%s': rc %d (%s)", line, rc, err.msg);
+	ck_assert_msg(rowfs_commit(db, &err) == ROWFS_OK, "commit: %s", err.msg);
+	return out.data;
+}
+
+/* rowfs_row_fn of tu_table_text: append "id=name " to the struct tu_buf ctx. */
+static int collect_row(void *ctx, uint32_t id, const char *name, size_t name_len)
+{
+	char text[80];
+	int n = snprintf(text, sizeof(text), "%u=%.*s ", id, (int)name_len, name);
+
+	return tu_buf_emit(ctx, text, (size_t)n);
+}
+
+char *tu_table_text(struct rowfs_db *db)
+{
+	struct tu_buf b = {0};
+	struct rowfs_err err;
+
+	ck_assert_int_eq(rowfs_scan(db, 0, collect_row, &b, &err), ROWFS_OK);
+	return b.data ? b.data : strdup("");
+}
+
+void tu_require_clean(struct rowfs_db *db, const char *what)
+{
+	const char *sep = what ? ": " : "";
+	struct tu_buf b = {0};
+	struct rowfs_err err;
+	uint64_t problems = 99;
+	int rc;
+
+	what = what ? what : "";
+	memset(&err, 0, sizeof(err));
+	rc = rowfs_check(db, tu_buf_emit, &b, &problems, &err);
+	REQUIRE(rc == ROWFS_OK, "%s%srowfs_check: %s (%s)", what, sep, rowfs_rc_name(rc), err.msg);
+	REQUIRE(problems == 0, "%s%srowfs_check found %llu problems:\n%s", what, sep,
+		(unsigned long long)problems, b.data ? b.data : "");
+	tu_buf_free(&b);
+}
+
+/* ---- files ----------------------------------------------------------------- */
+
+off_t tu_file_size(const char *path)
+{
+	struct stat st;
+
+	ck_assert_msg(stat(path, &st) == 0, "stat '%s': %s", path, strerror(errno));
+	return st.st_size;
+}
+
+off_t tu_try_file_size(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return -1;
+	return st.st_size;
+}
+
+/* The whole of fd (size bytes) in a buffer with one spare byte; closes fd. */
+static uint8_t *read_fd(int fd, const char *path, off_t size)
+{
+	uint8_t *buf = malloc((size_t)size + 1);
+
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_msg(pread(fd, buf, (size_t)size, 0) == size, "pread '%s': short read", path);
+	close(fd);
+	return buf;
+}
+
+uint8_t *tu_read_file(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY);
+	struct stat st;
+
+	ck_assert_msg(fd >= 0, "open '%s': %s", path, strerror(errno));
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	*len = (size_t)st.st_size;
+	return read_fd(fd, path, st.st_size);
+}
+
+uint8_t *tu_try_read_file(const char *path, size_t *len)
+{
+	*len = 0;
+	if (tu_try_file_size(path) < 0)
+		return NULL;
+	return tu_read_file(path, len);
+}
+
+void tu_write_file(const char *path, const void *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	ck_assert_msg(fd >= 0, "open '%s': %s", path, strerror(errno));
+	ck_assert_msg(write(fd, data, len) == (ssize_t)len, "write '%s': short write", path);
+	close(fd);
+}
+
+void tu_copy_file(const char *from, const char *to)
+{
+	size_t len;
+	uint8_t *buf = tu_read_file(from, &len);
+
+	tu_write_file(to, buf, len);
+	free(buf);
+}
+
+void tu_pread_at(const char *path, off_t off, void *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+
+	ck_assert_msg(fd >= 0, "open '%s': %s", path, strerror(errno));
+	ck_assert_msg(pread(fd, buf, len, off) == (ssize_t)len, "pread '%s' at %lld: short read",
+		      path, (long long)off);
+	close(fd);
+}
+
+void tu_pwrite_at(const char *path, off_t off, const void *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY);
+
+	ck_assert_msg(fd >= 0, "open '%s': %s", path, strerror(errno));
+	ck_assert_msg(pwrite(fd, buf, len, off) == (ssize_t)len, "pwrite '%s' at %lld: short write",
+		      path, (long long)off);
+	close(fd);
+}
+
+void tu_set_header_u32(const char *path, uint32_t offset, uint32_t value, int fix_checksum)
+{
+	uint8_t page[PAGE_SIZE];
+
+	tu_pread_at(path, 0, page, PAGE_SIZE);
+	put_u32(page + offset, value);
+	if (fix_checksum)
+		put_u32(page + HDR_CHECKSUM_OFFSET, pager_header_checksum(page));
+	tu_pwrite_at(path, 0, page, PAGE_SIZE);
+}
+
+/* ---- deterministic randomness ---------------------------------------------- */
+
+uint64_t tu_next_random(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+/* The characters tu_random_name draws from: one byte each, then multi-byte UTF-8. */
+static const char ascii_chars[] =
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-";
+static const char *const utf8_chars[] = {
+	"\xc3\xa9", "\xc3\x9f", "\xe2\x82\xac", "\xe6\x97\xa5", "\xf0\x9f\x98\x80",
+};
+
+void tu_random_name(uint64_t *rng, char *name, size_t len)
+{
+	size_t at = 0;
+
+	while (at < len) {
+		const char *mb = utf8_chars[tu_next_random(rng) % 5];
+		size_t mlen = strlen(mb);
+
+		if (tu_next_random(rng) % 8 == 0 && at + mlen <= len) {
+			memcpy(name + at, mb, mlen);
+			at += mlen;
+		} else {
+			name[at++] = ascii_chars[tu_next_random(rng) % (sizeof(ascii_chars) - 1)];
+		}
+	}
+	name[len] = '\0';
+}
+
+int tu_cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}

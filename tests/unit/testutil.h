@@ -1,0 +1,236 @@
+/*
+ * testutil.h - the plumbing the unit tests share (tests/unit/check_*.c).
+ *
+ * Owns, once for every test program:
+ *   - REQUIRE(), the assertion for loops over many rows;
+ *   - tu_run(), the main() of a check program, and the environment knobs
+ *     (tu_flag for ROWFS_SLOW and friends, tu_seed for ROWFS_SEED);
+ *   - the temporary directory: "$TMPDIR/<program>.XXXXXX" with test.db and
+ *     test.db-wal paths in it, and the fixture functions that create,
+ *     empty and remove it;
+ *   - the growable reply buffer and the emit sinks handed to rowfs_exec,
+ *     rowfs_check and the render functions;
+ *   - opening and closing a database with a config, running a statement
+ *     into a reply buffer, the reply and "table as text" helpers, and the
+ *     rowfs_check() that must find nothing;
+ *   - files: size, read whole, write whole, copy, and pread/pwrite of a
+ *     few bytes at an offset (how tests damage a file), including a u32
+ *     header field with its checksum recomputed as pager.c does;
+ *   - the splitmix64 generator, random valid names and a u32 comparator.
+ *
+ * What is not here: the oracles.  Whatever a test checks (the model of
+ * check_db and check_delete, the expect_error() of check_vm and
+ * check_delete, fsck's report capture) stays in the test that owns it;
+ * this file only moves bytes and fails the test when plumbing breaks.
+ *
+ * Every function that can fail asserts with check's ck_assert_* (or
+ * REQUIRE) and so ends the test at the first failure; none returns an
+ * error code unless its comment says so.  Names start with tu_ ("test
+ * util"); the fixtures keep one directory per program run at a time, so
+ * none of this is thread-safe, like check itself in fork mode.
+ */
+#ifndef ROWFS_TESTS_UNIT_TESTUTIL_H
+#define ROWFS_TESTS_UNIT_TESTUTIL_H
+
+#include <check.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "rowfs.h"
+
+/*
+ * Like ck_assert_msg, without check's per-assertion write(2) when it
+ * passes (ck_assert records the location of every assertion that passes,
+ * one write each in fork mode): use it in loops over many rows.
+ */
+#define REQUIRE(cond, ...) \
+	do { \
+		if (!(cond)) \
+			ck_abort_msg(__VA_ARGS__); \
+	} while (0)
+
+/* ---- running a test program ---------------------------------------------- */
+
+/*
+ * tu_run - the body of main(): remember name (the program, "check_btree":
+ * it names the temporary directory), run every test of suite in check's
+ * default (fork) mode, free the runner.  Returns EXIT_SUCCESS if no test
+ * failed, EXIT_FAILURE otherwise.
+ */
+int tu_run(const char *name, Suite *suite);
+
+/*
+ * tu_flag - 1 if the environment variable var is set, not empty and not
+ * "0" (ROWFS_SLOW=1, ROWFS_KNOWN_BUGS=1), else 0.
+ */
+int tu_flag(const char *var);
+
+/*
+ * tu_seed - the number in the environment variable var (ROWFS_SEED), read
+ * as strtoull does with base 0 (decimal, 0x hex), or fallback when var is
+ * unset or empty.  Anything else is a usage error: the message goes to
+ * stderr and the program exits with 99, check's "hard error".
+ */
+uint64_t tu_seed(const char *var, uint64_t fallback);
+
+/* ---- the temporary directory --------------------------------------------- */
+
+extern char tu_dir[4096];        /* the directory, after tu_dir_setup() */
+extern char tu_db_path[4200];    /* tu_dir/test.db */
+extern char tu_wal_path[4210];   /* tu_dir/test.db-wal */
+
+/*
+ * tu_dir_setup - create "$TMPDIR/<name>.XXXXXX" (/tmp when TMPDIR is unset
+ * or empty; name as given to tu_run) and fill tu_dir, tu_db_path and
+ * tu_wal_path.  Aborts with a message if mkdtemp fails.  Usable as a
+ * checked fixture (a directory per test) or, with tu_dir_clear as checked
+ * setup, as an unchecked one (a directory per TCase, created and removed
+ * in the parent, so it is removed even when a test crashes).
+ */
+void tu_dir_setup(void);
+
+/* tu_dir_clear - unlink every file in tu_dir (not recursive: tests make no subdirectories). */
+void tu_dir_clear(void);
+
+/* tu_dir_teardown - tu_dir_clear(), then remove tu_dir itself. */
+void tu_dir_teardown(void);
+
+/*
+ * tu_path - "tu_dir/name" in a static buffer, one of eight used in turn:
+ * valid until eight more calls.
+ */
+const char *tu_path(const char *name);
+
+/* ---- reply buffers and emit sinks ---------------------------------------- */
+
+/* A growable, always NUL-terminated text buffer; {0} is an empty one. */
+struct tu_buf {
+	char *data;      /* malloc'd, NULL until the first emit */
+	size_t len;      /* bytes in data, the NUL excluded */
+	size_t cap;      /* bytes allocated */
+};
+
+/*
+ * tu_buf_emit - rowfs_emit_fn that appends text to the struct tu_buf ctx.
+ * Returns 0, or 1 when memory runs out (the engine then fails with
+ * ROWFS_NOMEM).
+ */
+int tu_buf_emit(void *ctx, const char *text, size_t len);
+
+/* tu_buf_free - free b's memory and make it empty again. */
+void tu_buf_free(struct tu_buf *b);
+
+/* tu_discard - rowfs_emit_fn that ignores everything (ctx unused). */
+int tu_discard(void *ctx, const char *text, size_t len);
+
+/*
+ * tu_expect_executed - rowfs_emit_fn that accepts exactly "Executed.\n"
+ * (ctx unused); any other text returns 1, so rowfs_exec fails with
+ * ROWFS_NOMEM and the caller's rc check catches it.
+ */
+int tu_expect_executed(void *ctx, const char *text, size_t len);
+
+/* ---- databases ------------------------------------------------------------- */
+
+/*
+ * tu_open - rowfs_open(cfg); fails the test (naming the path, the code and
+ * the message) unless it returns ROWFS_OK.  Returns the handle.
+ */
+struct rowfs_db *tu_open(const struct rowfs_config *cfg);
+
+/* tu_close - rowfs_close(db); fails the test unless it returns ROWFS_OK. */
+void tu_close(struct rowfs_db *db);
+
+/*
+ * tu_exec_len - run line (len bytes) in the open transaction, appending
+ * its replies to out, which is emptied first (its memory is kept: free it
+ * with tu_buf_free).  *err is cleared first.  Returns rowfs_exec's code.
+ */
+int tu_exec_len(struct rowfs_db *db, const char *line, size_t len, struct tu_buf *out,
+		struct rowfs_err *err);
+
+/* tu_exec - tu_exec_len of a NUL-terminated line. */
+int tu_exec(struct rowfs_db *db, const char *line, struct tu_buf *out, struct rowfs_err *err);
+
+/* tu_expect_reply - run line in the open transaction; it must succeed with exactly reply. */
+void tu_expect_reply(struct rowfs_db *db, const char *line, const char *reply);
+
+/* tu_expect_reply_txn - tu_expect_reply in a transaction of its own (begin and commit must succeed). */
+void tu_expect_reply_txn(struct rowfs_db *db, const char *line, const char *reply);
+
+/*
+ * tu_reply_of - run line in a transaction of its own (begin, the statement
+ * and commit must succeed) and return its reply, malloc'd (the caller
+ * frees), or NULL if it emitted nothing.
+ */
+char *tu_reply_of(struct rowfs_db *db, const char *line);
+
+/*
+ * tu_table_text - the whole table from rowfs_scan as "id=name " pairs
+ * ("1=alice 2=bob "), malloc'd (the caller frees); "" when empty.  The scan
+ * must succeed.
+ */
+char *tu_table_text(struct rowfs_db *db);
+
+/*
+ * tu_require_clean - rowfs_check(db) must succeed and find no problem;
+ * otherwise the test fails with the report, prefixed by "what: " when
+ * what is not NULL.
+ */
+void tu_require_clean(struct rowfs_db *db, const char *what);
+
+/* ---- files ----------------------------------------------------------------- */
+
+/* tu_file_size - the size of path, which must exist. */
+off_t tu_file_size(const char *path);
+
+/* tu_try_file_size - the size of path, -1 if it does not exist (or cannot be stat'ed). */
+off_t tu_try_file_size(const char *path);
+
+/*
+ * tu_read_file - the whole of path, which must exist, in a malloc'd buffer
+ * with one spare byte (the caller frees); *len gets the size.
+ */
+uint8_t *tu_read_file(const char *path, size_t *len);
+
+/* tu_try_read_file - tu_read_file, but NULL (*len 0) if path does not exist. */
+uint8_t *tu_try_read_file(const char *path, size_t *len);
+
+/* tu_write_file - create or truncate path (mode 0644) and write len bytes of data. */
+void tu_write_file(const char *path, const void *data, size_t len);
+
+/* tu_copy_file - copy from (which must exist) to to, created or truncated. */
+void tu_copy_file(const char *from, const char *to);
+
+/* tu_pread_at - read exactly len bytes of path at offset off into buf. */
+void tu_pread_at(const char *path, off_t off, void *buf, size_t len);
+
+/* tu_pwrite_at - write len bytes of buf over path at offset off (path must exist). */
+void tu_pwrite_at(const char *path, off_t off, const void *buf, size_t len);
+
+/*
+ * tu_set_header_u32 - put value at offset of page 0 of the database file
+ * path (little-endian, as put_u32 does), and if fix_checksum, store the
+ * header checksum pager.c would compute for the edited header.  The file
+ * must hold a whole page 0.
+ */
+void tu_set_header_u32(const char *path, uint32_t offset, uint32_t value, int fix_checksum);
+
+/* ---- deterministic randomness ---------------------------------------------- */
+
+/* tu_next_random - splitmix64: the next number of the sequence *state drives. */
+uint64_t tu_next_random(uint64_t *state);
+
+/*
+ * tu_random_name - a valid username of exactly len bytes (1..40) into
+ * name (NUL-terminated; room for len + 1): ASCII letters, digits and
+ * "_.-", with about one character in eight a 2..4 byte UTF-8 sequence.
+ * Draws from *rng with tu_next_random.
+ */
+void tu_random_name(uint64_t *rng, char *name, size_t len);
+
+/* tu_cmp_u32 - qsort comparator for uint32_t, ascending. */
+int tu_cmp_u32(const void *a, const void *b);
+
+#endif /* ROWFS_TESTS_UNIT_TESTUTIL_H */
