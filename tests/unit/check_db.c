@@ -16,174 +16,26 @@
 #include <config.h>
 
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "rowfs.h"
-
-/* Like ck_assert_msg, without check's per-assertion write(2) when it passes. */
-#define REQUIRE(cond, ...) \
-	do { \
-		if (!(cond)) \
-			ck_abort_msg(__VA_ARGS__); \
-	} while (0)
+#include "testutil.h"
 
 #define DEFAULT_SEED 20240917ull
 
 static uint64_t seed = DEFAULT_SEED;   /* set in main() from ROWFS_SEED */
 static int slow;                       /* ROWFS_SLOW=1 */
 
-/* ---- temporary directory: one per TCase, files cleared before each test -- */
-
-static char dir[4096];
-static char db_path[4200];
-
-static void clear_dir(void)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char p[4400];
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		unlink(p);
-	}
-	closedir(d);
-}
-
-/* Unchecked (runs in the parent): survives failing tests in fork mode. */
-static void dir_setup(void)
-{
-	const char *tmp = getenv("TMPDIR");
-
-	snprintf(dir, sizeof(dir), "%s/check_db.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir))
-		abort();
-	snprintf(db_path, sizeof(db_path), "%s/test.db", dir);
-}
-
-static void dir_teardown(void)
-{
-	clear_dir();
-	rmdir(dir);
-}
-
-/* Checked (runs before each test): a fresh database file. */
-static void db_setup(void)
-{
-	clear_dir();
-}
-
 /* ---- helpers ------------------------------------------------------------ */
-
-struct buf {
-	char *data;
-	size_t len, cap;
-};
-
-static int buf_emit(void *ctx, const char *text, size_t len)
-{
-	struct buf *b = ctx;
-
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 256;
-		char *n;
-
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		n = realloc(b->data, cap);
-		if (!n)
-			return 1;
-		b->data = n;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, text, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-	return 0;
-}
-
-static void buf_free(struct buf *b)
-{
-	free(b->data);
-	memset(b, 0, sizeof(*b));
-}
 
 static struct rowfs_db *open_db(uint32_t cache_pages, int sync)
 {
-	struct rowfs_config cfg;
-	struct rowfs_db *db;
-	struct rowfs_err err;
-	int rc;
+	struct rowfs_config cfg = { .path = tu_db_path, .cache_pages = cache_pages, .sync = sync };
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.path = db_path;
-	cfg.cache_pages = cache_pages;
-	cfg.sync = sync;
-	rc = rowfs_open(&cfg, &db, &err);
-	ck_assert_msg(rc == ROWFS_OK, "rowfs_open: %s", err.msg);
-	return db;
-}
-
-static void close_db(struct rowfs_db *db)
-{
-	struct rowfs_err err;
-
-	ck_assert_msg(rowfs_close(db, &err) == ROWFS_OK, "rowfs_close: %s", err.msg);
-}
-
-/* Run line; returns rc, reply in *out (reset first). */
-static int exec_line(struct rowfs_db *db, const char *line, struct buf *out, struct rowfs_err *err)
-{
-	out->len = 0;
-	if (out->data)
-		out->data[0] = '\0';
-	memset(err, 0, sizeof(*err));
-	return rowfs_exec(db, line, strlen(line), buf_emit, out, err);
-}
-
-/* Run line in the open transaction and require exactly reply. */
-static void expect_reply(struct rowfs_db *db, const char *line, const char *reply)
-{
-	struct rowfs_err err;
-	struct buf out = {0};
-	int rc = exec_line(db, line, &out, &err);
-
-	ck_assert_msg(rc == ROWFS_OK, "'%s': rc %d (%s)", line, rc, err.msg);
-	ck_assert_msg(out.data && strcmp(out.data, reply) == 0, "'%s': reply '%s', want '%s'", line,
-		      out.data ? out.data : "", reply);
-	buf_free(&out);
-}
-
-static void require_clean(struct rowfs_db *db)
-{
-	struct buf b = {0};
-	struct rowfs_err err;
-	uint64_t problems = 99;
-
-	ck_assert_msg(rowfs_check(db, buf_emit, &b, &problems, &err) == ROWFS_OK, "check: %s",
-		      err.msg);
-	ck_assert_msg(problems == 0, "%llu problems:\n%s", (unsigned long long)problems,
-		      b.data ? b.data : "");
-	buf_free(&b);
-}
-
-/* Deterministic generator (splitmix64). */
-static uint64_t next_random(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
+	return tu_open(&cfg);
 }
 
 /* ---- the model ---------------------------------------------------------- */
@@ -358,38 +210,13 @@ static void compare_all(struct rowfs_db *db, const struct model *m, const char *
 
 /* ---- random statements ---------------------------------------------------- */
 
-static const char ascii_chars[] =
-	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-";
-static const char *const utf8_chars[] = {
-	"\xc3\xa9", "\xc3\x9f", "\xe2\x82\xac", "\xe6\x97\xa5", "\xf0\x9f\x98\x80",
-};
-
-/* A valid name of exactly len bytes (1..40) into name. */
-static void random_name(uint64_t *rng, char *name, size_t len)
-{
-	size_t at = 0;
-
-	while (at < len) {
-		const char *mb = utf8_chars[next_random(rng) % 5];
-		size_t mlen = strlen(mb);
-
-		if (next_random(rng) % 8 == 0 && at + mlen <= len) {
-			memcpy(name + at, mb, mlen);
-			at += mlen;
-		} else {
-			name[at++] = ascii_chars[next_random(rng) % (sizeof(ascii_chars) - 1)];
-		}
-	}
-	name[len] = '\0';
-}
-
 struct run {
 	struct rowfs_db *db;
 	struct model m;
 	uint64_t rng;
 	uint32_t cache_pages;
 	int sync;
-	struct buf out;
+	struct tu_buf out;
 	uint64_t checkpoints;     /* summed over the handles of the run */
 	uint64_t cache_misses;
 	uint64_t ops, inserts, duplicates;
@@ -401,23 +228,23 @@ static void random_statement(struct run *r)
 	struct model *m = &r->m;
 	char line[128], name[48], want[128];
 	struct rowfs_err err;
-	uint64_t kind = next_random(&r->rng) % 100;
+	uint64_t kind = tu_next_random(&r->rng) % 100;
 	uint32_t slot, id;
 	size_t len;
 	int rc;
 
-	if (next_random(&r->rng) % 50 == 0)
-		slot = m->low_ids + (uint32_t)(next_random(&r->rng) % HIGH_IDS);
+	if (tu_next_random(&r->rng) % 50 == 0)
+		slot = m->low_ids + (uint32_t)(tu_next_random(&r->rng) % HIGH_IDS);
 	else
-		slot = (uint32_t)(next_random(&r->rng) % m->low_ids);
+		slot = (uint32_t)(tu_next_random(&r->rng) % m->low_ids);
 	id = slot_id(m, slot);
 
 	if (kind < 85) {
 		/* insert: Executed., or the duplicate error */
-		len = 1 + next_random(&r->rng) % USERNAME_MAX;
-		random_name(&r->rng, name, len);
+		len = 1 + tu_next_random(&r->rng) % USERNAME_MAX;
+		tu_random_name(&r->rng, name, len);
 		snprintf(line, sizeof(line), "insert %u %s", id, name);
-		rc = exec_line(r->db, line, &r->out, &err);
+		rc = tu_exec(r->db, line, &r->out, &err);
 		r->inserts++;
 		if (m->state[slot] != ABSENT) {
 			snprintf(want, sizeof(want), "Error: duplicate key %u.", id);
@@ -437,17 +264,17 @@ static void random_statement(struct run *r)
 		return;
 	} else if (kind < 89) {
 		/* name too long: refused whether or not the key exists */
-		len = USERNAME_MAX + 1 + next_random(&r->rng) % 8;
-		random_name(&r->rng, name, len);
+		len = USERNAME_MAX + 1 + tu_next_random(&r->rng) % 8;
+		tu_random_name(&r->rng, name, len);
 		snprintf(line, sizeof(line), "insert %u %s", id, name);
 		snprintf(want, sizeof(want), "Error: username too long (%zu > 32)", len);
-		rc = exec_line(r->db, line, &r->out, &err);
+		rc = tu_exec(r->db, line, &r->out, &err);
 		REQUIRE(rc == ROWFS_TOOLONG && strcmp(err.msg, want) == 0,
 			"seed %llu op %llu '%s': rc %d '%s'", (unsigned long long)seed,
 			(unsigned long long)r->ops, line, rc, err.msg);
 	} else if (kind < 92) {
 		/* ids outside 0..4294967295 */
-		random_name(&r->rng, name, 1 + next_random(&r->rng) % 8);
+		tu_random_name(&r->rng, name, 1 + tu_next_random(&r->rng) % 8);
 		if (kind == 89) {
 			snprintf(line, sizeof(line), "insert -%u %s", id | 1, name);
 			snprintf(want, sizeof(want), "Parse error: Row id must be non-negative");
@@ -456,22 +283,22 @@ static void random_statement(struct run *r)
 				 (unsigned long long)id + 4294967296ull, name);
 			snprintf(want, sizeof(want), "Parse error: Row id out of range");
 		}
-		rc = exec_line(r->db, line, &r->out, &err);
+		rc = tu_exec(r->db, line, &r->out, &err);
 		REQUIRE(rc == ROWFS_RANGE && strcmp(err.msg, want) == 0,
 			"seed %llu op %llu '%s': rc %d '%s'", (unsigned long long)seed,
 			(unsigned long long)r->ops, line, rc, err.msg);
 	} else if (kind < 94) {
 		/* a character outside the alphabet inside the name */
-		size_t prefix = next_random(&r->rng) % 10, at;
+		size_t prefix = tu_next_random(&r->rng) % 10, at;
 
-		random_name(&r->rng, name, prefix);
-		name[prefix] = "@#%\"'"[next_random(&r->rng) % 5];
-		random_name(&r->rng, name + prefix + 1, next_random(&r->rng) % 10);
+		tu_random_name(&r->rng, name, prefix);
+		name[prefix] = "@#%\"'"[tu_next_random(&r->rng) % 5];
+		tu_random_name(&r->rng, name + prefix + 1, tu_next_random(&r->rng) % 10);
 		at = (size_t)snprintf(line, sizeof(line), "insert %u ", id) + prefix;
 		snprintf(line, sizeof(line), "insert %u %s", id, name);
 		snprintf(want, sizeof(want), "Token error: Unexpected character '%c' at position %zu",
 			 name[prefix], at);
-		rc = exec_line(r->db, line, &r->out, &err);
+		rc = tu_exec(r->db, line, &r->out, &err);
 		REQUIRE(rc == ROWFS_TOKEN && strcmp(err.msg, want) == 0,
 			"seed %llu op %llu '%s': rc %d '%s', want '%s'", (unsigned long long)seed,
 			(unsigned long long)r->ops, line, rc, err.msg, want);
@@ -479,7 +306,7 @@ static void random_statement(struct run *r)
 		/* a short scan from a random key, sometimes 2^32 */
 		uint64_t start = kind == 94 ? 4294967296ull : id;
 
-		compare_from(r->db, m, start, 1 + next_random(&r->rng) % 5, "probe");
+		compare_from(r->db, m, start, 1 + tu_next_random(&r->rng) % 5, "probe");
 		return;
 	} else {
 		/* the row count */
@@ -509,10 +336,10 @@ static void reopen(struct run *r, const char *what)
 {
 	add_counters(r);
 	model_rollback(&r->m);
-	close_db(r->db);
+	tu_close(r->db);
 	r->db = open_db(r->cache_pages, r->sync);
 	compare_all(r->db, &r->m, what);
-	require_clean(r->db);
+	tu_require_clean(r->db, NULL);
 }
 
 static void model_run(uint32_t cache_pages, int sync, uint64_t seed_offset)
@@ -536,11 +363,11 @@ static void model_run(uint32_t cache_pages, int sync, uint64_t seed_offset)
 		if (!in_txn) {
 			REQUIRE(rowfs_begin(r.db, &err) == ROWFS_OK, "begin: %s", err.msg);
 			in_txn = 1;
-			batch_left = 1 + next_random(&r.rng) % 500;
+			batch_left = 1 + tu_next_random(&r.rng) % 500;
 		}
 		random_statement(&r);
 		if (--batch_left == 0) {
-			if (next_random(&r.rng) % 20 == 0) {
+			if (tu_next_random(&r.rng) % 20 == 0) {
 				REQUIRE(rowfs_rollback(r.db, &err) == ROWFS_OK, "rollback: %s",
 					err.msg);
 				model_rollback(&r.m);
@@ -572,7 +399,7 @@ static void model_run(uint32_t cache_pages, int sync, uint64_t seed_offset)
 	compare_all(r.db, &r.m, "at the end");
 	reopen(&r, "at the end, reopened");
 	add_counters(&r);
-	close_db(r.db);
+	tu_close(r.db);
 
 	/* the run exercised what it is meant to */
 	ck_assert_msg(r.duplicates * 100 >= r.inserts * 15 && r.duplicates * 100 <= r.inserts * 25,
@@ -585,7 +412,7 @@ static void model_run(uint32_t cache_pages, int sync, uint64_t seed_offset)
 		ck_assert_msg(r.cache_misses > 1000, "%llu cache misses with a %u-page cache",
 			      (unsigned long long)r.cache_misses, cache_pages);
 	}
-	buf_free(&r.out);
+	tu_buf_free(&r.out);
 	model_free(&r.m);
 }
 
@@ -603,28 +430,9 @@ END_TEST
 
 /* ---- rollback ------------------------------------------------------------- */
 
-static int collect_ids(void *ctx, uint32_t id, const char *name, size_t name_len)
-{
-	struct buf *b = ctx;
-	char text[64];
-	int n = snprintf(text, sizeof(text), "%u=%.*s ", id, (int)name_len, name);
-
-	return buf_emit(b, text, (size_t)n);
-}
-
-/* The table as "id=name " pairs (caller frees). */
-static char *table_text(struct rowfs_db *db)
-{
-	struct buf b = {0};
-	struct rowfs_err err;
-
-	ck_assert_int_eq(rowfs_scan(db, 0, collect_ids, &b, &err), ROWFS_OK);
-	return b.data ? b.data : strdup("");
-}
-
 static void expect_table(struct rowfs_db *db, const char *want)
 {
-	char *text = table_text(db);
+	char *text = tu_table_text(db);
 
 	ck_assert_str_eq(text, want);
 	free(text);
@@ -637,12 +445,12 @@ START_TEST(test_rollback)
 	struct rowfs_err err;
 
 	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-	expect_reply(db, "insert 1 first", "Executed.\n");
+	tu_expect_reply_in_txn(db, "insert 1 first", "Executed.\n");
 	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
 
 	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-	expect_reply(db, "insert 2 second", "Executed.\n");
-	expect_reply(db, "insert 3 third", "Executed.\n");
+	tu_expect_reply_in_txn(db, "insert 2 second", "Executed.\n");
+	tu_expect_reply_in_txn(db, "insert 3 third", "Executed.\n");
 	expect_table(db, "1=first 2=second 3=third ");
 	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
 	expect_table(db, "1=first ");
@@ -651,7 +459,7 @@ START_TEST(test_rollback)
 
 	/* the rolled-back key is free again */
 	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-	expect_reply(db, "insert 2 again", "Executed.\n");
+	tu_expect_reply_in_txn(db, "insert 2 again", "Executed.\n");
 	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
 	expect_table(db, "1=first 2=again ");
 
@@ -660,22 +468,22 @@ START_TEST(test_rollback)
 	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
 	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
 	{
-		struct buf out = {0};
+		struct tu_buf out = {0};
 
-		ck_assert_int_eq(exec_line(db, "insert 1 dup", &out, &err), ROWFS_DUPLICATE);
-		buf_free(&out);
+		ck_assert_int_eq(tu_exec(db, "insert 1 dup", &out, &err), ROWFS_DUPLICATE);
+		tu_buf_free(&out);
 	}
 	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
 	expect_table(db, "1=first 2=again ");
 
 	/* close with an open transaction discards it */
 	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-	expect_reply(db, "insert 4 lost", "Executed.\n");
-	close_db(db);
+	tu_expect_reply_in_txn(db, "insert 4 lost", "Executed.\n");
+	tu_close(db);
 	db = open_db(0, ROWFS_SYNC_FULL);
 	expect_table(db, "1=first 2=again ");
-	require_clean(db);
-	close_db(db);
+	tu_require_clean(db, NULL);
+	tu_close(db);
 }
 END_TEST
 
@@ -691,16 +499,16 @@ START_TEST(test_rollback_splits)
 	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
 	for (i = 0; i < 150; i++) {
 		snprintf(line, sizeof(line), "insert %d k%d", i * 7, i);
-		expect_reply(db, line, "Executed.\n");
+		tu_expect_reply_in_txn(db, line, "Executed.\n");
 	}
 	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
 	rowfs_get_stats(db, &before);
-	text_before = table_text(db);
+	text_before = tu_table_text(db);
 
 	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
 	for (i = 0; i < 3000; i++) {
 		snprintf(line, sizeof(line), "insert %d r%d", i * 7 + 3, i);
-		expect_reply(db, line, "Executed.\n");
+		tu_expect_reply_in_txn(db, line, "Executed.\n");
 	}
 	rowfs_get_stats(db, &after);
 	ck_assert_uint_gt(after.pages, before.pages);
@@ -711,12 +519,12 @@ START_TEST(test_rollback_splits)
 	ck_assert_uint_eq(after.pages, before.pages);
 	ck_assert_uint_eq(after.depth, before.depth);
 	expect_table(db, text_before);
-	require_clean(db);
-	close_db(db);
+	tu_require_clean(db, NULL);
+	tu_close(db);
 	db = open_db(0, ROWFS_SYNC_OFF);
 	expect_table(db, text_before);
 	free(text_before);
-	close_db(db);
+	tu_close(db);
 }
 END_TEST
 
@@ -767,9 +575,9 @@ START_TEST(test_scan_start)
 	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
 	for (i = 1; i <= 1000; i++) {
 		snprintf(line, sizeof(line), "insert %d n%d", i * 10, i * 10);
-		expect_reply(db, line, "Executed.\n");
+		tu_expect_reply_in_txn(db, line, "Executed.\n");
 	}
-	expect_reply(db, "insert 4294967295 n4294967295", "Executed.\n");
+	tu_expect_reply_in_txn(db, "insert 4294967295 n4294967295", "Executed.\n");
 	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
 
 	scan_probe(db, 0, 0, &p);
@@ -807,7 +615,7 @@ START_TEST(test_scan_start)
 	scan_probe(db, 995, 1, &p);
 	ck_assert_uint_eq(p.count, 1);
 	ck_assert_uint_eq(p.ids[0], 1000);
-	close_db(db);
+	tu_close(db);
 }
 END_TEST
 
@@ -820,7 +628,7 @@ START_TEST(test_scan_empty)
 	ck_assert_uint_eq(p.count, 0);
 	scan_probe(db, (uint64_t)UINT32_MAX + 1, 0, &p);
 	ck_assert_uint_eq(p.count, 0);
-	close_db(db);
+	tu_close(db);
 }
 END_TEST
 
@@ -831,7 +639,7 @@ START_TEST(test_stats_counters)
 	struct rowfs_db *db = open_db(0, ROWFS_SYNC_FULL);
 	struct rowfs_stats s0, s1;
 	struct rowfs_err err;
-	struct buf out = {0};
+	struct tu_buf out = {0};
 
 	rowfs_get_stats(db, &s0);
 	ck_assert_uint_eq(s0.commits, 0);
@@ -848,9 +656,9 @@ START_TEST(test_stats_counters)
 
 	/* reads only */
 	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-	expect_reply(db, "select", "(empty table)\n");
-	ck_assert_int_eq(exec_line(db, ".btree", &out, &err), ROWFS_OK);
-	ck_assert_int_eq(exec_line(db, "", &out, &err), ROWFS_OK); /* not a statement */
+	tu_expect_reply_in_txn(db, "select", "(empty table)\n");
+	ck_assert_int_eq(tu_exec(db, ".btree", &out, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_exec(db, "", &out, &err), ROWFS_OK); /* not a statement */
 	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
 	rowfs_get_stats(db, &s0);
 	ck_assert_uint_eq(s0.commits, s1.commits);
@@ -860,7 +668,7 @@ START_TEST(test_stats_counters)
 
 	/* one insert: one commit, one fsync (sync=full) */
 	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-	expect_reply(db, "insert 1 a", "Executed.\n");
+	tu_expect_reply_in_txn(db, "insert 1 a", "Executed.\n");
 	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
 	rowfs_get_stats(db, &s1);
 	ck_assert_uint_eq(s1.commits, s0.commits + 1);
@@ -871,10 +679,10 @@ START_TEST(test_stats_counters)
 
 	/* failing statements only: no commit, no fsync, no WAL growth */
 	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-	ck_assert_int_eq(exec_line(db, "insert 1 b", &out, &err), ROWFS_DUPLICATE);
-	ck_assert_int_eq(exec_line(db, "insert x b", &out, &err), ROWFS_SYNTAX);
-	ck_assert_int_eq(exec_line(db, "insert 2 a@", &out, &err), ROWFS_TOKEN);
-	ck_assert_int_eq(exec_line(db, ".nope", &out, &err), ROWFS_META);
+	ck_assert_int_eq(tu_exec(db, "insert 1 b", &out, &err), ROWFS_DUPLICATE);
+	ck_assert_int_eq(tu_exec(db, "insert x b", &out, &err), ROWFS_SYNTAX);
+	ck_assert_int_eq(tu_exec(db, "insert 2 a@", &out, &err), ROWFS_TOKEN);
+	ck_assert_int_eq(tu_exec(db, ".nope", &out, &err), ROWFS_META);
 	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
 	rowfs_get_stats(db, &s0);
 	ck_assert_uint_eq(s0.commits, s1.commits);
@@ -886,17 +694,17 @@ START_TEST(test_stats_counters)
 
 	/* many inserts and a failure in one transaction: still one commit, one fsync */
 	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-	expect_reply(db, "insert 2 b", "Executed.\n");
-	ck_assert_int_eq(exec_line(db, "insert 1 dup", &out, &err), ROWFS_DUPLICATE);
-	expect_reply(db, "insert 3 c", "Executed.\n");
+	tu_expect_reply_in_txn(db, "insert 2 b", "Executed.\n");
+	ck_assert_int_eq(tu_exec(db, "insert 1 dup", &out, &err), ROWFS_DUPLICATE);
+	tu_expect_reply_in_txn(db, "insert 3 c", "Executed.\n");
 	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
 	rowfs_get_stats(db, &s1);
 	ck_assert_uint_eq(s1.commits, s0.commits + 1);
 	ck_assert_uint_eq(s1.fsyncs, s0.fsyncs + 1);
 	ck_assert_uint_eq(s1.errors, s0.errors + 1);
 	ck_assert_uint_eq(s1.rows, 3);
-	buf_free(&out);
-	close_db(db);
+	tu_buf_free(&out);
+	tu_close(db);
 }
 END_TEST
 
@@ -911,11 +719,11 @@ START_TEST(test_stats_sync_modes)
 		struct rowfs_stats s0, s1;
 		struct rowfs_err err;
 
-		clear_dir();
+		tu_dir_clear();
 		db = open_db(0, modes[i]);
 		rowfs_get_stats(db, &s0);
 		ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-		expect_reply(db, "insert 1 a", "Executed.\n");
+		tu_expect_reply_in_txn(db, "insert 1 a", "Executed.\n");
 		ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
 		rowfs_get_stats(db, &s1);
 		ck_assert_uint_eq(s1.commits, s0.commits + 1);
@@ -928,7 +736,7 @@ START_TEST(test_stats_sync_modes)
 			ck_assert_uint_eq(s0.fsyncs, s1.fsyncs);
 		else
 			ck_assert_uint_gt(s0.fsyncs, s1.fsyncs);
-		close_db(db);
+		tu_close(db);
 	}
 }
 END_TEST
@@ -940,32 +748,32 @@ static Suite *db_suite(void)
 
 	tc = tcase_create("model");
 	tcase_set_timeout(tc, slow ? 600 : 60);
-	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
-	tcase_add_checked_fixture(tc, db_setup, NULL);
+	tcase_add_unchecked_fixture(tc, tu_dir_setup, tu_dir_teardown);
+	tcase_add_checked_fixture(tc, tu_dir_clear, NULL);
 	tcase_add_test(tc, test_model_small_cache);
 	tcase_add_test(tc, test_model_default_cache);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("rollback");
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
-	tcase_add_checked_fixture(tc, db_setup, NULL);
+	tcase_add_unchecked_fixture(tc, tu_dir_setup, tu_dir_teardown);
+	tcase_add_checked_fixture(tc, tu_dir_clear, NULL);
 	tcase_add_test(tc, test_rollback);
 	tcase_add_test(tc, test_rollback_splits);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("scan");
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
-	tcase_add_checked_fixture(tc, db_setup, NULL);
+	tcase_add_unchecked_fixture(tc, tu_dir_setup, tu_dir_teardown);
+	tcase_add_checked_fixture(tc, tu_dir_clear, NULL);
 	tcase_add_test(tc, test_scan_start);
 	tcase_add_test(tc, test_scan_empty);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("stats");
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
-	tcase_add_checked_fixture(tc, db_setup, NULL);
+	tcase_add_unchecked_fixture(tc, tu_dir_setup, tu_dir_teardown);
+	tcase_add_checked_fixture(tc, tu_dir_clear, NULL);
 	tcase_add_test(tc, test_stats_counters);
 	tcase_add_test(tc, test_stats_sync_modes);
 	suite_add_tcase(s, tc);
@@ -974,27 +782,10 @@ static Suite *db_suite(void)
 
 int main(void)
 {
-	const char *env = getenv("ROWFS_SEED");
-	SRunner *sr;
-	int failed;
-
-	if (env && *env) {
-		char *end;
-
-		seed = strtoull(env, &end, 0);
-		if (*end) {
-			fprintf(stderr, "check_db: ROWFS_SEED '%s' is not a number\n", env);
-			return 99;
-		}
-	}
-	env = getenv("ROWFS_SLOW");
-	slow = env && strcmp(env, "1") == 0;
+	seed = tu_seed("ROWFS_SEED", DEFAULT_SEED);
+	slow = tu_flag("ROWFS_SLOW");
 	printf("check_db: seed %llu%s (ROWFS_SEED=N to change)\n", (unsigned long long)seed,
 	       slow ? ", slow" : "");
 	fflush(stdout);
-	sr = srunner_create(db_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run("check_db", db_suite());
 }

@@ -39,9 +39,7 @@
 #include <config.h>
 
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,180 +55,35 @@
 #include "format.h"
 #include "pager.h"
 #include "rowfs.h"
-
-/* Like ck_assert_msg, without check's per-assertion write(2) when it passes. */
-#define REQUIRE(cond, ...) \
-	do { \
-		if (!(cond)) \
-			ck_abort_msg(__VA_ARGS__); \
-	} while (0)
+#include "testutil.h"
 
 #define DEFAULT_SEED 20250301ull
 
 static uint64_t seed = DEFAULT_SEED;   /* set in main() from ROWFS_SEED */
 static int slow;                       /* ROWFS_SLOW=1 */
 
-/* ---- temporary directory: one per TCase, files cleared before each test -- */
-
-static char dir[4096];
-static char db_path[4200];
-static char wal_path[4210];
-static char copy_path[4200];
-static char copy_wal_path[4210];
-
-static void clear_dir(void)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char p[4400];
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		unlink(p);
-	}
-	closedir(d);
-}
-
-/* Unchecked (runs in the parent): survives failing tests in fork mode. */
-static void dir_setup(void)
-{
-	const char *tmp = getenv("TMPDIR");
-
-	snprintf(dir, sizeof(dir), "%s/check_delete.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir))
-		abort();
-	snprintf(db_path, sizeof(db_path), "%s/test.db", dir);
-	snprintf(wal_path, sizeof(wal_path), "%s-wal", db_path);
-	snprintf(copy_path, sizeof(copy_path), "%s/copy.db", dir);
-	snprintf(copy_wal_path, sizeof(copy_wal_path), "%s-wal", copy_path);
-}
-
-static void dir_teardown(void)
-{
-	clear_dir();
-	rmdir(dir);
-}
-
-/* Checked (runs before each test): a fresh database file. */
-static void db_setup(void)
-{
-	clear_dir();
-}
-
 /* ---- helpers ------------------------------------------------------------ */
-
-/* Growing text buffer for emit callbacks. */
-struct buf {
-	char *data;
-	size_t len, cap;
-};
-
-static int buf_emit(void *ctx, const char *text, size_t len)
-{
-	struct buf *b = ctx;
-
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 256;
-		char *n;
-
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		n = realloc(b->data, cap);
-		if (!n)
-			return 1;
-		b->data = n;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, text, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-	return 0;
-}
-
-static void buf_free(struct buf *b)
-{
-	free(b->data);
-	memset(b, 0, sizeof(*b));
-}
-
-/* Emit sink that requires "Executed.\n" (other text makes rowfs_exec fail with ROWFS_NOMEM). */
-static int expect_executed(void *ctx, const char *text, size_t len)
-{
-	(void)ctx;
-	return !(len == 10 && memcmp(text, "Executed.\n", 10) == 0);
-}
 
 static struct rowfs_db *open_path(const char *path, int read_only, uint32_t cache_pages)
 {
-	struct rowfs_config cfg;
-	struct rowfs_db *db;
-	struct rowfs_err err;
-	int rc;
+	struct rowfs_config cfg = {
+		.path = path, .read_only = read_only, .sync = ROWFS_SYNC_OFF, .cache_pages = cache_pages
+	};
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.path = path;
-	cfg.read_only = read_only;
-	cfg.sync = ROWFS_SYNC_OFF;
-	cfg.cache_pages = cache_pages;
-	rc = rowfs_open(&cfg, &db, &err);
-	ck_assert_msg(rc == ROWFS_OK, "rowfs_open %s: %s", path, err.msg);
-	return db;
+	return tu_open(&cfg);
 }
 
 static struct rowfs_db *open_db(void)
 {
-	return open_path(db_path, 0, 0);
+	return open_path(tu_db_path, 0, 0);
 }
 
-static void close_db(struct rowfs_db *db)
-{
-	struct rowfs_err err;
-
-	ck_assert_msg(rowfs_close(db, &err) == ROWFS_OK, "rowfs_close: %s", err.msg);
-}
-
-/* Run line in the open transaction; returns rc, reply in *out (reset first). */
-static int exec_line(struct rowfs_db *db, const char *line, struct buf *out, struct rowfs_err *err)
-{
-	out->len = 0;
-	if (out->data)
-		out->data[0] = '\0';
-	memset(err, 0, sizeof(*err));
-	return rowfs_exec(db, line, strlen(line), buf_emit, out, err);
-}
-
-/* Run line in its own transaction and require exactly reply. */
-static void expect_reply(struct rowfs_db *db, const char *line, const char *reply)
-{
-	struct rowfs_err err;
-	struct buf out = {0};
-	int rc;
-
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-	rc = exec_line(db, line, &out, &err);
-	ck_assert_msg(rc == ROWFS_OK, "'%s': rc %d (%s)", line, rc, err.msg);
-	ck_assert_msg(out.data && strcmp(out.data, reply) == 0, "'%s': reply '%s', want '%s'", line,
-		      out.data ? out.data : "", reply);
-	ck_assert_msg(rowfs_commit(db, &err) == ROWFS_OK, "commit: %s", err.msg);
-	buf_free(&out);
-}
-
-/* Reply of line, run in its own transaction (caller frees). */
+/* Reply of line, run in its own transaction (caller frees); "" if it emitted nothing. */
 static char *reply_of(struct rowfs_db *db, const char *line)
 {
-	struct rowfs_err err;
-	struct buf out = {0};
-	int rc;
+	char *text = tu_reply_of(db, line);
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-	rc = exec_line(db, line, &out, &err);
-	ck_assert_msg(rc == ROWFS_OK, "'%s': rc %d (%s)", line, rc, err.msg);
-	ck_assert_msg(rowfs_commit(db, &err) == ROWFS_OK, "commit: %s", err.msg);
-	return out.data ? out.data : strdup("");
+	return text ? text : strdup("");
 }
 
 static struct rowfs_stats stats_of(struct rowfs_db *db)
@@ -251,7 +104,7 @@ static void expect_error(struct rowfs_db *db, const char *line, int want_rc, int
 {
 	struct rowfs_stats before, after;
 	struct rowfs_err err;
-	struct buf out = {0};
+	struct tu_buf out = {0};
 	char *rows_before, *rows_after, *tree_before, *tree_after;
 	int rc;
 
@@ -259,7 +112,7 @@ static void expect_error(struct rowfs_db *db, const char *line, int want_rc, int
 	tree_before = reply_of(db, ".btree");
 	before = stats_of(db);
 	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-	rc = exec_line(db, line, &out, &err);
+	rc = tu_exec(db, line, &out, &err);
 	ck_assert_msg(rc == want_rc, "'%s': rc %s, want %s (%s)", line, rowfs_rc_name(rc),
 		      rowfs_rc_name(want_rc), err.msg);
 	ck_assert_int_eq(err.rc, want_rc);
@@ -283,7 +136,7 @@ static void expect_error(struct rowfs_db *db, const char *line, int want_rc, int
 	free(rows_after);
 	free(tree_before);
 	free(tree_after);
-	buf_free(&out);
+	tu_buf_free(&out);
 }
 
 /* Run "VERB key ..." for key = first, first+step, ... (count keys), commit every `batch`. */
@@ -304,7 +157,7 @@ static void run_keys(struct rowfs_db *db, const char *verb, uint32_t first, int6
 			len = snprintf(line, sizeof(line), "delete %u", key);
 		else
 			len = snprintf(line, sizeof(line), "%s %u u%u", verb, key, key);
-		rc = rowfs_exec(db, line, (size_t)len, expect_executed, NULL, &err);
+		rc = rowfs_exec(db, line, (size_t)len, tu_expect_executed, NULL, &err);
 		REQUIRE(rc == ROWFS_OK, "'%s': %s", line, err.msg);
 		if (i % batch == batch - 1 || i == count - 1)
 			REQUIRE(rowfs_commit(db, &err) == ROWFS_OK, "commit: %s", err.msg);
@@ -325,39 +178,6 @@ static void delete_range(struct rowfs_db *db, uint32_t first, uint32_t last, int
 		run_keys(db, "delete", last, -1, last - first + 1, batch);
 	else
 		run_keys(db, "delete", first, 1, last - first + 1, batch);
-}
-
-/* rowfs_check must find nothing. */
-static void require_clean(struct rowfs_db *db, const char *what)
-{
-	struct buf b = {0};
-	struct rowfs_err err;
-	uint64_t problems = 99;
-
-	REQUIRE(rowfs_check(db, buf_emit, &b, &problems, &err) == ROWFS_OK, "%s: check: %s", what,
-		err.msg);
-	REQUIRE(problems == 0, "%s: %llu problems:\n%s", what, (unsigned long long)problems,
-		b.data ? b.data : "");
-	buf_free(&b);
-}
-
-static int collect_ids(void *ctx, uint32_t id, const char *name, size_t name_len)
-{
-	struct buf *b = ctx;
-	char text[80];
-	int n = snprintf(text, sizeof(text), "%u=%.*s ", id, (int)name_len, name);
-
-	return buf_emit(b, text, (size_t)n);
-}
-
-/* The table as "id=name " pairs (caller frees). */
-static char *table_text(struct rowfs_db *db)
-{
-	struct buf b = {0};
-	struct rowfs_err err;
-
-	ck_assert_int_eq(rowfs_scan(db, 0, collect_ids, &b, &err), ROWFS_OK);
-	return b.data ? b.data : strdup("");
 }
 
 /* ---- looking at the tree -------------------------------------------------- */
@@ -475,22 +295,12 @@ static uint32_t leaf_of(struct rowfs_db *db, uint32_t key)
 	}
 }
 
-/* Deterministic generator (splitmix64). */
-static uint64_t next_random(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
-
 static void shuffle(uint32_t *a, size_t n, uint64_t *rng)
 {
 	size_t i;
 
 	for (i = n; i > 1; i--) {
-		size_t j = (size_t)(next_random(rng) % i);
+		size_t j = (size_t)(tu_next_random(rng) % i);
 		uint32_t t = a[i - 1];
 
 		a[i - 1] = a[j];
@@ -507,41 +317,41 @@ START_TEST(test_root_leaf)
 	char *text;
 
 	insert_range(db, 1, 10, 10);
-	expect_reply(db, "delete 5", "Executed.\n");
-	expect_reply(db, "DELETE 1", "Executed.\n");
-	expect_reply(db, "  delete\t010  ", "Executed.\n");
-	expect_reply(db, "select",
+	tu_expect_reply(db, "delete 5", "Executed.\n");
+	tu_expect_reply(db, "DELETE 1", "Executed.\n");
+	tu_expect_reply(db, "  delete\t010  ", "Executed.\n");
+	tu_expect_reply(db, "select",
 		     "(2, u2)\n(3, u3)\n(4, u4)\n(6, u6)\n(7, u7)\n(8, u8)\n(9, u9)\n");
-	expect_reply(db, ".btree", "leaf (page 1): 7 cells keys [2..9]\n");
+	tu_expect_reply(db, ".btree", "leaf (page 1): 7 cells keys [2..9]\n");
 	st = stats_of(db);
 	ck_assert_uint_eq(st.rows, 7);
 	ck_assert_uint_eq(st.pages, 2);
 	ck_assert_uint_eq(st.free_pages, 0);
 	ck_assert_uint_eq(st.depth, 1);
-	require_clean(db, "root leaf");
+	tu_require_clean(db, "root leaf");
 
 	/* every row: the root leaf stays, empty */
 	run_keys(db, "delete", 2, 1, 3, 10);
 	run_keys(db, "delete", 6, 1, 4, 10);
-	expect_reply(db, "select", "(empty table)\n");
-	expect_reply(db, ".btree", "leaf (page 1): 0 cells keys []\n");
+	tu_expect_reply(db, "select", "(empty table)\n");
+	tu_expect_reply(db, ".btree", "leaf (page 1): 0 cells keys []\n");
 	st = stats_of(db);
 	ck_assert_uint_eq(st.rows, 0);
 	ck_assert_uint_eq(st.pages, 2);
 	ck_assert_uint_eq(st.free_pages, 0);
 	ck_assert_uint_eq(st.depth, 1);
-	require_clean(db, "empty root leaf");
-	close_db(db);
+	tu_require_clean(db, "empty root leaf");
+	tu_close(db);
 
 	db = open_db();
-	expect_reply(db, "select", "(empty table)\n");
-	require_clean(db, "empty root leaf, reopened");
-	expect_reply(db, "insert 5 again", "Executed.\n");
-	text = table_text(db);
+	tu_expect_reply(db, "select", "(empty table)\n");
+	tu_require_clean(db, "empty root leaf, reopened");
+	tu_expect_reply(db, "insert 5 again", "Executed.\n");
+	text = tu_table_text(db);
 	ck_assert_str_eq(text, "5=again ");
 	free(text);
 	ck_assert_uint_eq(stats_of(db).pages, 2);
-	close_db(db);
+	tu_close(db);
 }
 END_TEST
 
@@ -553,7 +363,7 @@ START_TEST(test_emptied_leaves)
 	struct node n;
 
 	insert_range(db, 1, 300, 300);
-	expect_reply(db, ".btree",
+	tu_expect_reply(db, ".btree",
 		     "internal (page 3): 2 keys [102..204]\n"
 		     "  leaf (page 1): 102 cells keys [1..102]\n"
 		     "  leaf (page 2): 102 cells keys [103..204]\n"
@@ -566,7 +376,7 @@ START_TEST(test_emptied_leaves)
 	ck_assert_uint_eq(st.free_pages, 0);
 	ck_assert_uint_eq(st.rows, 199);
 	/* its last row: the leaf is freed and the chain skips it */
-	expect_reply(db, "delete 103", "Executed.\n");
+	tu_expect_reply(db, "delete 103", "Executed.\n");
 	st = stats_of(db);
 	ck_assert_uint_eq(st.rows, 198);
 	ck_assert_uint_eq(st.pages, 5);
@@ -576,12 +386,12 @@ START_TEST(test_emptied_leaves)
 	ck_assert_uint_eq(pager_free_head(rowfs_db_pager(db)), 2);
 	read_node(db, 1, &n);
 	ck_assert_uint_eq(leaf_next(n.data), 4);
-	expect_reply(db, ".btree",
+	tu_expect_reply(db, ".btree",
 		     "internal (page 3): 1 keys [102]\n"
 		     "  leaf (page 1): 102 cells keys [1..102]\n"
 		     "  leaf (page 4): 96 cells keys [205..300]\n");
 	ck_assert_uint_eq(check_leaf_chain(db, "middle leaf freed"), 2);
-	require_clean(db, "middle leaf freed");
+	tu_require_clean(db, "middle leaf freed");
 
 	/* refill: the splits take page 2 back before the file grows */
 	insert_range(db, 103, 204, 102);
@@ -590,8 +400,8 @@ START_TEST(test_emptied_leaves)
 	ck_assert_uint_eq(st.free_pages, 0);
 	ck_assert_uint_eq(page_type(db, 2), NODE_LEAF);
 	ck_assert_uint_eq(st.pages, 2 + check_leaf_chain(db, "refilled"));
-	require_clean(db, "refilled");
-	close_db(db);
+	tu_require_clean(db, "refilled");
+	tu_close(db);
 }
 END_TEST
 
@@ -610,12 +420,12 @@ START_TEST(test_first_and_last_leaf_and_collapse)
 	ck_assert_uint_eq(page_type(db, 4), NODE_FREE);
 	read_node(db, 2, &n);
 	ck_assert_uint_eq(leaf_next(n.data), 0);
-	expect_reply(db, ".btree",
+	tu_expect_reply(db, ".btree",
 		     "internal (page 3): 1 keys [102]\n"
 		     "  leaf (page 1): 102 cells keys [1..102]\n"
 		     "  leaf (page 2): 102 cells keys [103..204]\n");
 	ck_assert_uint_eq(check_leaf_chain(db, "last leaf freed"), 2);
-	require_clean(db, "last leaf freed");
+	tu_require_clean(db, "last leaf freed");
 
 	/* the first leaf: the root keeps one child and collapses into it */
 	delete_range(db, 1, 102, 0, 102);
@@ -630,8 +440,8 @@ START_TEST(test_first_and_last_leaf_and_collapse)
 	read_node(db, 2, &n);
 	ck_assert(node_is_root(n.data));
 	ck_assert_uint_eq(node_parent(n.data), 0);
-	expect_reply(db, ".btree", "leaf (page 2): 102 cells keys [103..204]\n");
-	require_clean(db, "collapsed to a leaf");
+	tu_expect_reply(db, ".btree", "leaf (page 2): 102 cells keys [103..204]\n");
+	tu_require_clean(db, "collapsed to a leaf");
 
 	/* the new root leaf splits again, from free pages only: two leaves and a root */
 	insert_range(db, 205, 400, 200);
@@ -639,14 +449,14 @@ START_TEST(test_first_and_last_leaf_and_collapse)
 	ck_assert_uint_eq(st.depth, 2);
 	ck_assert_uint_eq(st.pages, 5);
 	ck_assert_uint_eq(st.free_pages, 0);
-	require_clean(db, "regrown");
+	tu_require_clean(db, "regrown");
 	ck_assert_uint_eq(check_leaf_chain(db, "regrown"), 3);
-	close_db(db);
+	tu_close(db);
 
 	db = open_db();
-	require_clean(db, "reopened");
+	tu_require_clean(db, "reopened");
 	ck_assert_uint_eq(check_leaf_chain(db, "reopened"), 3);
-	close_db(db);
+	tu_close(db);
 }
 END_TEST
 
@@ -682,14 +492,14 @@ START_TEST(test_collapse_from_depth3)
 	read_node(db, last_left, &n);
 	ck_assert_uint_eq(leaf_next(n.data), leaf_of(db, full + LEAF_NODE_MAX_CELLS + 1));
 	ck_assert_uint_eq(check_leaf_chain(db, "first right leaf"), 588);
-	require_clean(db, "first right leaf");
+	tu_require_clean(db, "first right leaf");
 
 	/* the rest of the right subtree, from the end: depth 3 until its last row */
 	delete_range(db, full + LEAF_NODE_MAX_CELLS + 2, rows, 1, 1000);
 	st = stats_of(db);
 	ck_assert_uint_eq(st.depth, 3);
 	ck_assert_uint_eq(st.free_pages, 77);
-	expect_reply(db, "delete 52225", "Executed.\n");
+	tu_expect_reply(db, "delete 52225", "Executed.\n");
 	st = stats_of(db);
 	ck_assert_uint_eq(st.depth, 2);
 	ck_assert_uint_eq(st.rows, full);
@@ -703,7 +513,7 @@ START_TEST(test_collapse_from_depth3)
 		      ".btree starts '%.80s'", text);
 	free(text);
 	ck_assert_uint_eq(check_leaf_chain(db, "right subtree gone"), 511);
-	require_clean(db, "right subtree gone");
+	tu_require_clean(db, "right subtree gone");
 
 	/* everything else, in random order */
 	keys = malloc(full * sizeof(*keys));
@@ -720,7 +530,7 @@ START_TEST(test_collapse_from_depth3)
 			char line[32];
 			int len = snprintf(line, sizeof(line), "delete %u", keys[j]);
 
-			REQUIRE(rowfs_exec(db, line, (size_t)len, expect_executed, NULL, &err) ==
+			REQUIRE(rowfs_exec(db, line, (size_t)len, tu_expect_executed, NULL, &err) ==
 					ROWFS_OK,
 				"'%s': %s", line, err.msg);
 		}
@@ -730,23 +540,23 @@ START_TEST(test_collapse_from_depth3)
 		ck_assert_uint_eq(st.pages, pages);
 		ck_assert_uint_eq(st.rows, full - j);
 		check_leaf_chain(db, "random deletes");
-		require_clean(db, "random deletes");
+		tu_require_clean(db, "random deletes");
 	}
 	ck_assert_uint_eq(depth_seen, (1u << 1) | (1u << 2));
 	st = stats_of(db);
 	ck_assert_uint_eq(st.rows, 0);
 	ck_assert_uint_eq(st.depth, 1);
 	ck_assert_uint_eq(st.free_pages, pages - 2);
-	expect_reply(db, "select", "(empty table)\n");
+	tu_expect_reply(db, "select", "(empty table)\n");
 	text = reply_of(db, ".btree");
 	ck_assert_msg(strstr(text, "): 0 cells keys []\n") && strncmp(text, "leaf (page ", 11) == 0,
 		      ".btree '%s'", text);
 	free(text);
-	close_db(db);
+	tu_close(db);
 
 	db = open_db();
 	pager = rowfs_db_pager(db);
-	require_clean(db, "empty, reopened");
+	tu_require_clean(db, "empty, reopened");
 	ck_assert_uint_eq(pager_page_count(pager), pages);
 	ck_assert_uint_eq(pager_free_count(pager), pages - 2);
 
@@ -757,9 +567,9 @@ START_TEST(test_collapse_from_depth3)
 	ck_assert_uint_eq(st.pages, pages);
 	ck_assert_uint_eq(st.free_pages, 0);
 	ck_assert_uint_eq(check_leaf_chain(db, "re-inserted"), 589);
-	require_clean(db, "re-inserted");
-	close_db(db);
-	ck_assert_int_eq(stat(db_path, &sb), 0);
+	tu_require_clean(db, "re-inserted");
+	tu_close(db);
+	ck_assert_int_eq(stat(tu_db_path, &sb), 0);
 	ck_assert_uint_eq((uint64_t)sb.st_size, (uint64_t)pages * PAGE_SIZE);
 	free(keys);
 }
@@ -788,21 +598,21 @@ START_TEST(test_zero_key_internal)
 	ck_assert_uint_eq(node_type(n.data), NODE_INTERNAL);
 	ck_assert_uint_eq(internal_num_keys(n.data), 0);
 
-	expect_reply(db, "delete 52123", "Executed.\n");
+	tu_expect_reply(db, "delete 52123", "Executed.\n");
 	st = stats_of(db);
 	ck_assert_uint_eq(st.depth, 2);
 	ck_assert_uint_eq(st.free_pages, 3);
 	ck_assert_uint_eq(page_type(db, right), NODE_FREE);
 	ck_assert_uint_eq(check_leaf_chain(db, "zero-key node gone"), 511);
-	require_clean(db, "zero-key node gone");
+	tu_require_clean(db, "zero-key node gone");
 
 	/* the same insert splits the root again, from the free list */
-	expect_reply(db, "insert 52123 again", "Executed.\n");
+	tu_expect_reply(db, "insert 52123 again", "Executed.\n");
 	st = stats_of(db);
 	ck_assert_uint_eq(st.depth, 3);
 	ck_assert_uint_eq(st.free_pages, 0);
-	require_clean(db, "root split again");
-	close_db(db);
+	tu_require_clean(db, "root split again");
+	tu_close(db);
 }
 END_TEST
 
@@ -820,7 +630,7 @@ START_TEST(test_free_pages_reused_first)
 	st = stats_of(db);
 	ck_assert_uint_eq(st.free_pages, 4);
 	ck_assert_uint_eq(st.pages, 12);
-	require_clean(db, "four leaves freed");
+	tu_require_clean(db, "four leaves freed");
 
 	for (first = 2000; first < 2000 + 4 * LEAF_NODE_MAX_CELLS; first += LEAF_NODE_MAX_CELLS) {
 		insert_range(db, first, first + LEAF_NODE_MAX_CELLS - 1, 1000);
@@ -829,14 +639,14 @@ START_TEST(test_free_pages_reused_first)
 		ck_assert_uint_eq(st.free_pages, 3 - (first - 2000) / LEAF_NODE_MAX_CELLS);
 	}
 	ck_assert_uint_eq(check_leaf_chain(db, "free list used up"), 10);
-	require_clean(db, "free list used up");
+	tu_require_clean(db, "free list used up");
 	/* now the file grows */
-	expect_reply(db, "insert 3000 grows", "Executed.\n");
+	tu_expect_reply(db, "insert 3000 grows", "Executed.\n");
 	st = stats_of(db);
 	ck_assert_uint_eq(st.pages, 13);
 	ck_assert_uint_eq(st.free_pages, 0);
-	require_clean(db, "grown");
-	close_db(db);
+	tu_require_clean(db, "grown");
+	tu_close(db);
 }
 END_TEST
 
@@ -852,23 +662,23 @@ START_TEST(test_update_in_place)
 	tree_before = reply_of(db, ".btree");
 	before = stats_of(db);
 
-	expect_reply(db, "update 1 alice", "Executed.\n");
-	expect_reply(db, "UPDATE 102 bob", "Executed.\n");
-	expect_reply(db, "update 0250 h\xc3\xa9l\xc3\xa8ne", "Executed.\n");
+	tu_expect_reply(db, "update 1 alice", "Executed.\n");
+	tu_expect_reply(db, "UPDATE 102 bob", "Executed.\n");
+	tu_expect_reply(db, "update 0250 h\xc3\xa9l\xc3\xa8ne", "Executed.\n");
 	memset(name32, 'z', 32);
 	name32[32] = '\0';
 	{
 		char line[64];
 
 		snprintf(line, sizeof(line), "update 103 %s", name32);
-		expect_reply(db, line, "Executed.\n");
+		tu_expect_reply(db, line, "Executed.\n");
 	}
 	/* a shorter name leaves no trace of the longer one */
-	expect_reply(db, "update 103 x", "Executed.\n");
+	tu_expect_reply(db, "update 103 x", "Executed.\n");
 	/* the same name again is fine */
-	expect_reply(db, "update 2 u2", "Executed.\n");
+	tu_expect_reply(db, "update 2 u2", "Executed.\n");
 	/* a name made of digits is a name */
-	expect_reply(db, "update 3 12345", "Executed.\n");
+	tu_expect_reply(db, "update 3 12345", "Executed.\n");
 
 	text = reply_of(db, "select");
 	{
@@ -887,15 +697,15 @@ START_TEST(test_update_in_place)
 	ck_assert_uint_eq(after.rows, before.rows);
 	ck_assert_uint_eq(after.pages, before.pages);
 	ck_assert_uint_eq(after.free_pages, before.free_pages);
-	require_clean(db, "updated");
-	close_db(db);
+	tu_require_clean(db, "updated");
+	tu_close(db);
 
 	db = open_db();
-	text = table_text(db);
+	text = tu_table_text(db);
 	ck_assert_ptr_nonnull(strstr(text, "1=alice 2=u2 3=12345 4=u4 "));
 	ck_assert_ptr_nonnull(strstr(text, " 102=bob 103=x 104=u104 "));
 	free(text);
-	close_db(db);
+	tu_close(db);
 	free(tree_before);
 	free(tree_after);
 }
@@ -911,7 +721,7 @@ START_TEST(test_absent_keys)
 	expect_error(db, "update 42 x", ROWFS_NOTFOUND, ENOENT, "Error: no such key 42.");
 
 	insert_range(db, 1, 300, 300);
-	expect_reply(db, "delete 7", "Executed.\n");
+	tu_expect_reply(db, "delete 7", "Executed.\n");
 	/* a key that was there, below, between and above the rows, the extremes */
 	expect_error(db, "delete 7", ROWFS_NOTFOUND, ENOENT, "Error: no such key 7.");
 	expect_error(db, "update 7 x", ROWFS_NOTFOUND, ENOENT, "Error: no such key 7.");
@@ -939,8 +749,8 @@ START_TEST(test_absent_keys)
 	/* too long is found by the compiler: also for an absent key */
 	snprintf(line, sizeof(line), "update 7 %s", "abcdefghijklmnopqrstuvwxyz0123456");
 	expect_error(db, line, ROWFS_TOOLONG, EINVAL, "Error: username too long (33 > 32)");
-	require_clean(db, "after the errors");
-	close_db(db);
+	tu_require_clean(db, "after the errors");
+	tu_close(db);
 }
 END_TEST
 
@@ -952,26 +762,26 @@ START_TEST(test_stale_separators)
 
 	insert_range(db, 1, 300, 300);
 	delete_range(db, 95, 102, 0, 10);
-	expect_reply(db, ".btree",
+	tu_expect_reply(db, ".btree",
 		     "internal (page 3): 2 keys [102..204]\n"
 		     "  leaf (page 1): 94 cells keys [1..94]\n"
 		     "  leaf (page 2): 102 cells keys [103..204]\n"
 		     "  leaf (page 4): 96 cells keys [205..300]\n");
 	expect_error(db, "delete 102", ROWFS_NOTFOUND, ENOENT, "Error: no such key 102.");
-	expect_reply(db, "insert 102 back", "Executed.\n");
-	expect_reply(db, "insert 98 mid", "Executed.\n");
-	expect_reply(db, ".btree",
+	tu_expect_reply(db, "insert 102 back", "Executed.\n");
+	tu_expect_reply(db, "insert 98 mid", "Executed.\n");
+	tu_expect_reply(db, ".btree",
 		     "internal (page 3): 2 keys [102..204]\n"
 		     "  leaf (page 1): 96 cells keys [1..102]\n"
 		     "  leaf (page 2): 102 cells keys [103..204]\n"
 		     "  leaf (page 4): 96 cells keys [205..300]\n");
-	expect_reply(db, "update 102 again", "Executed.\n");
-	expect_reply(db, "delete 98", "Executed.\n");
-	text = table_text(db);
+	tu_expect_reply(db, "update 102 again", "Executed.\n");
+	tu_expect_reply(db, "delete 98", "Executed.\n");
+	text = tu_table_text(db);
 	ck_assert_ptr_nonnull(strstr(text, " 94=u94 102=again 103=u103 "));
 	free(text);
-	require_clean(db, "stale separators");
-	close_db(db);
+	tu_require_clean(db, "stale separators");
+	tu_close(db);
 }
 END_TEST
 
@@ -980,7 +790,7 @@ START_TEST(test_one_transaction)
 	/* insert, update, delete, re-insert the same keys in one transaction */
 	struct rowfs_db *db = open_db();
 	struct rowfs_err err;
-	struct buf out = {0};
+	struct tu_buf out = {0};
 	const char *const lines[] = {
 		"insert 5 a", "update 5 b", "delete 5", "update 5 c", "insert 5 d", "delete 6",
 		"insert 6 e", "delete 6", "insert 6 f", "update 6 g",
@@ -995,30 +805,30 @@ START_TEST(test_one_transaction)
 	insert_range(db, 100, 399, 300);
 	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
 	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
-		ck_assert_msg(exec_line(db, lines[i], &out, &err) == want[i], "'%s': %s", lines[i],
+		ck_assert_msg(tu_exec(db, lines[i], &out, &err) == want[i], "'%s': %s", lines[i],
 			      err.msg);
 	/* a whole leaf and the re-insert of one of its keys */
 	for (i = 100; i <= 201; i++) {
 		char line[32];
 
 		snprintf(line, sizeof(line), "delete %zu", i);
-		ck_assert_int_eq(exec_line(db, line, &out, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_exec(db, line, &out, &err), ROWFS_OK);
 	}
-	ck_assert_int_eq(exec_line(db, "insert 150 back", &out, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_exec(db, "insert 150 back", &out, &err), ROWFS_OK);
 	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
-	text = table_text(db);
+	text = tu_table_text(db);
 	ck_assert(strncmp(text, "5=d 6=g 150=back 202=u202 ", 26) == 0);
 	free(text);
-	require_clean(db, "one transaction");
-	close_db(db);
+	tu_require_clean(db, "one transaction");
+	tu_close(db);
 
 	db = open_db();
-	text = table_text(db);
+	text = tu_table_text(db);
 	ck_assert(strncmp(text, "5=d 6=g 150=back 202=u202 ", 26) == 0);
 	free(text);
-	require_clean(db, "one transaction, reopened");
-	close_db(db);
-	buf_free(&out);
+	tu_require_clean(db, "one transaction, reopened");
+	tu_close(db);
+	tu_buf_free(&out);
 }
 END_TEST
 
@@ -1028,12 +838,12 @@ START_TEST(test_rollback_of_deletes)
 	struct rowfs_db *db = open_db();
 	struct rowfs_stats before, after;
 	struct rowfs_err err;
-	struct buf out = {0};
+	struct tu_buf out = {0};
 	char *table_before, *tree_before, *text;
 	uint32_t key;
 
 	insert_range(db, 1, 300, 300);
-	table_before = table_text(db);
+	table_before = tu_table_text(db);
 	tree_before = reply_of(db, ".btree");
 	before = stats_of(db);
 
@@ -1042,10 +852,10 @@ START_TEST(test_rollback_of_deletes)
 		char line[32];
 
 		snprintf(line, sizeof(line), key % 2 ? "delete %u" : "update %u z", key);
-		ck_assert_int_eq(exec_line(db, line, &out, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_exec(db, line, &out, &err), ROWFS_OK);
 		if (key % 2 == 0) {
 			snprintf(line, sizeof(line), "delete %u", key);
-			ck_assert_int_eq(exec_line(db, line, &out, &err), ROWFS_OK);
+			ck_assert_int_eq(tu_exec(db, line, &out, &err), ROWFS_OK);
 		}
 	}
 	after = stats_of(db);
@@ -1058,24 +868,24 @@ START_TEST(test_rollback_of_deletes)
 	ck_assert_uint_eq(after.pages, before.pages);
 	ck_assert_uint_eq(after.free_pages, before.free_pages);
 	ck_assert_uint_eq(after.depth, 2);
-	text = table_text(db);
+	text = tu_table_text(db);
 	ck_assert_str_eq(text, table_before);
 	free(text);
 	text = reply_of(db, ".btree");
 	ck_assert_str_eq(text, tree_before);
 	free(text);
-	require_clean(db, "rolled back");
-	close_db(db);
+	tu_require_clean(db, "rolled back");
+	tu_close(db);
 
 	db = open_db();
-	text = table_text(db);
+	text = tu_table_text(db);
 	ck_assert_str_eq(text, table_before);
 	free(text);
-	require_clean(db, "rolled back, reopened");
-	close_db(db);
+	tu_require_clean(db, "rolled back, reopened");
+	tu_close(db);
 	free(table_before);
 	free(tree_before);
-	buf_free(&out);
+	tu_buf_free(&out);
 }
 END_TEST
 
@@ -1084,43 +894,19 @@ START_TEST(test_read_only)
 	struct rowfs_db *db = open_db();
 
 	insert_range(db, 1, 3, 3);
-	close_db(db);
-	db = open_path(db_path, 1, 0);
+	tu_close(db);
+	db = open_path(tu_db_path, 1, 0);
 	/* a write, whether or not the key exists: read-only is reported first */
 	expect_error(db, "delete 1", ROWFS_READONLY, EROFS, "Error: read-only database");
 	expect_error(db, "delete 9", ROWFS_READONLY, EROFS, "Error: read-only database");
 	expect_error(db, "update 2 x", ROWFS_READONLY, EROFS, "Error: read-only database");
 	expect_error(db, "update 9 x", ROWFS_READONLY, EROFS, "Error: read-only database");
-	expect_reply(db, "select", "(1, u1)\n(2, u2)\n(3, u3)\n");
-	close_db(db);
+	tu_expect_reply(db, "select", "(1, u1)\n(2, u2)\n(3, u3)\n");
+	tu_close(db);
 }
 END_TEST
 
 /* ---- replay --------------------------------------------------------------- */
-
-static void copy_file(const char *from, const char *to)
-{
-	char buf[65536];
-	int in = open(from, O_RDONLY), out;
-	ssize_t n;
-
-	ck_assert_msg(in >= 0, "open %s: %s", from, strerror(errno));
-	out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ck_assert_msg(out >= 0, "open %s: %s", to, strerror(errno));
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		ck_assert_int_eq(write(out, buf, (size_t)n), n);
-	ck_assert_int_eq(n, 0);
-	close(in);
-	close(out);
-}
-
-static off_t file_size(const char *path)
-{
-	struct stat sb;
-
-	ck_assert_int_eq(stat(path, &sb), 0);
-	return sb.st_size;
-}
 
 /*
  * The changes made after a checkpoint of rows 1..300, one transaction per
@@ -1138,7 +924,7 @@ static const char *const replay_txns[][8] = {
 static void replay_workload(struct rowfs_db *db, int child)
 {
 	struct rowfs_err err;
-	struct buf out = {0};
+	struct tu_buf out = {0};
 	size_t t, i;
 	uint32_t key;
 	int rc;
@@ -1151,13 +937,13 @@ static void replay_workload(struct rowfs_db *db, int child)
 	for (t = 0; t < sizeof(replay_txns) / sizeof(replay_txns[0]); t++) {
 		rc = rowfs_begin(db, &err);
 		for (i = 0; replay_txns[t][i] && rc == ROWFS_OK; i++)
-			rc = exec_line(db, replay_txns[t][i], &out, &err);
+			rc = tu_exec(db, replay_txns[t][i], &out, &err);
 		for (key = 103; t == 2 && key <= 204 && rc == ROWFS_OK; key++) {
 			char line[32];
 
 			snprintf(line, sizeof(line), "delete %u", key);
 			if (key != 150)
-				rc = exec_line(db, line, &out, &err);
+				rc = tu_exec(db, line, &out, &err);
 		}
 		if (rc == ROWFS_OK)
 			rc = rowfs_commit(db, &err);
@@ -1165,7 +951,7 @@ static void replay_workload(struct rowfs_db *db, int child)
 			_exit(4);
 		ck_assert_msg(rc == ROWFS_OK, "transaction %zu: %s", t, err.msg);
 	}
-	buf_free(&out);
+	tu_buf_free(&out);
 }
 
 /* The expected table after replay_workload, and the page counts of want. */
@@ -1173,7 +959,7 @@ static void expect_replayed(struct rowfs_db *db, const struct rowfs_stats *want,
 {
 	static const char head[] = "1=first 2=again2 4=u4 ";
 	struct rowfs_stats st = stats_of(db);
-	char *text = table_text(db);
+	char *text = tu_table_text(db);
 
 	REQUIRE(strncmp(text, head, strlen(head)) == 0, "%s: table starts '%.60s'", what, text);
 	REQUIRE(strstr(text, " 102=u102 200=back 205=u205 ") && strstr(text, " 299=h\xc3\xa9 ") &&
@@ -1185,13 +971,14 @@ static void expect_replayed(struct rowfs_db *db, const struct rowfs_stats *want,
 		"%s: rows %llu pages %u free %u depth %u, want %llu %u %u %u", what,
 		(unsigned long long)st.rows, st.pages, st.free_pages, st.depth,
 		(unsigned long long)want->rows, want->pages, want->free_pages, want->depth);
-	require_clean(db, what);
+	tu_require_clean(db, what);
 	check_leaf_chain(db, what);
 	free(text);
 }
 
 START_TEST(test_replay_copied_files)
 {
+	const char *copy_path = tu_path("copy.db"), *copy_wal_path = tu_path("copy.db-wal");
 	struct rowfs_db *db = open_db();
 	struct rowfs_stats want;
 	char *table;
@@ -1202,29 +989,29 @@ START_TEST(test_replay_copied_files)
 	expect_replayed(db, &want, "original");
 	/* the changes since the checkpoint are only in the WAL: copy both files now */
 	ck_assert_uint_eq(want.wal_frames, 4);
-	copy_file(db_path, copy_path);
-	copy_file(wal_path, copy_wal_path);
-	table = table_text(db);
-	close_db(db);
+	tu_copy_file(tu_db_path, copy_path);
+	tu_copy_file(tu_wal_path, copy_wal_path);
+	table = tu_table_text(db);
+	tu_close(db);
 
 	/* as the crash left them, read-only (what fsck.rowfs sees) */
 	db = open_path(copy_path, 1, 0);
 	expect_replayed(db, &want, "copy, read-only");
-	close_db(db);
+	tu_close(db);
 	/* recovered */
 	db = open_path(copy_path, 0, 0);
 	expect_replayed(db, &want, "copy, recovered");
 	{
-		char *text = table_text(db);
+		char *text = tu_table_text(db);
 
 		ck_assert_str_eq(text, table);
 		free(text);
 	}
-	close_db(db);
-	ck_assert_int_eq(file_size(copy_wal_path), 32);   /* recovery checkpointed */
+	tu_close(db);
+	ck_assert_int_eq(tu_file_size(copy_wal_path), 32);   /* recovery checkpointed */
 	db = open_path(copy_path, 0, 0);
 	expect_replayed(db, &want, "copy, reopened");
-	close_db(db);
+	tu_close(db);
 	free(table);
 }
 END_TEST
@@ -1260,14 +1047,14 @@ START_TEST(test_replay_after_kill)
 	ck_assert_msg(got == (ssize_t)sizeof(want), "child failed (status %d)",
 		      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	ck_assert_int_gt(file_size(wal_path), 32);
+	ck_assert_int_gt(tu_file_size(tu_wal_path), 32);
 
-	db = open_path(db_path, 1, 0);
+	db = open_path(tu_db_path, 1, 0);
 	expect_replayed(db, &want, "after kill -9, read-only");
-	close_db(db);
+	tu_close(db);
 	db = open_db();
 	expect_replayed(db, &want, "after kill -9, recovered");
-	close_db(db);
+	tu_close(db);
 }
 END_TEST
 
@@ -1410,31 +1197,6 @@ static void compare_all(struct rowfs_db *db, const struct model *m, const char *
 		(unsigned long long)m->rows);
 }
 
-static const char ascii_chars[] =
-	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-";
-static const char *const utf8_chars[] = {
-	"\xc3\xa9", "\xc3\x9f", "\xe2\x82\xac", "\xe6\x97\xa5", "\xf0\x9f\x98\x80",
-};
-
-/* A valid name of exactly len bytes (1..40) into name. */
-static void random_name(uint64_t *rng, char *name, size_t len)
-{
-	size_t at = 0;
-
-	while (at < len) {
-		const char *mb = utf8_chars[next_random(rng) % 5];
-		size_t mlen = strlen(mb);
-
-		if (next_random(rng) % 8 == 0 && at + mlen <= len) {
-			memcpy(name + at, mb, mlen);
-			at += mlen;
-		} else {
-			name[at++] = ascii_chars[next_random(rng) % (sizeof(ascii_chars) - 1)];
-		}
-	}
-	name[len] = '\0';
-}
-
 enum { KIND_INSERT, KIND_DELETE, KIND_UPDATE, KINDS };
 
 /* A run of consecutive slots for one kind of statement. */
@@ -1449,7 +1211,7 @@ struct mrun {
 	struct model m;
 	uint64_t rng;
 	uint64_t op;
-	struct buf out;
+	struct tu_buf out;
 	struct run_of_keys runs[KINDS];
 	uint32_t cache_pages;
 	uint32_t max_pages;           /* high-water mark of the page count */
@@ -1462,17 +1224,12 @@ struct mrun {
 
 static struct rowfs_db *model_open(uint32_t cache_pages)
 {
-	struct rowfs_config cfg;
-	struct rowfs_db *db;
-	struct rowfs_err err;
+	struct rowfs_config cfg = {
+		.path = tu_db_path, .sync = ROWFS_SYNC_OFF, .cache_pages = cache_pages,
+		.wal_limit = 4u << 20,    /* checkpoints in the middle of the run */
+	};
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.path = db_path;
-	cfg.sync = ROWFS_SYNC_OFF;
-	cfg.cache_pages = cache_pages;
-	cfg.wal_limit = 4u << 20;     /* checkpoints in the middle of the run */
-	REQUIRE(rowfs_open(&cfg, &db, &err) == ROWFS_OK, "rowfs_open: %s", err.msg);
-	return db;
+	return tu_open(&cfg);
 }
 
 /* The slot for the next statement of kind k: the next of a run, or random. */
@@ -1481,10 +1238,10 @@ static uint32_t pick_slot(struct mrun *r, int k)
 	struct run_of_keys *run = &r->runs[k];
 	uint32_t keys = r->m.keys;
 
-	if (run->left == 0 && next_random(&r->rng) % 300 == 0) {
-		run->left = 1 + (uint32_t)(next_random(&r->rng) % 600);
-		run->slot = (uint32_t)(next_random(&r->rng) % keys);
-		run->step = next_random(&r->rng) % 2 ? 1 : -1;
+	if (run->left == 0 && tu_next_random(&r->rng) % 300 == 0) {
+		run->left = 1 + (uint32_t)(tu_next_random(&r->rng) % 600);
+		run->slot = (uint32_t)(tu_next_random(&r->rng) % keys);
+		run->step = tu_next_random(&r->rng) % 2 ? 1 : -1;
 	}
 	if (run->left > 0) {
 		uint32_t slot = run->slot;
@@ -1496,7 +1253,7 @@ static uint32_t pick_slot(struct mrun *r, int k)
 			run->slot = (uint32_t)((int64_t)slot + run->step);
 		return slot;
 	}
-	return (uint32_t)(next_random(&r->rng) % keys);
+	return (uint32_t)(tu_next_random(&r->rng) % keys);
 }
 
 /* One random statement in the open transaction, checked against the model. */
@@ -1506,7 +1263,7 @@ static void model_statement(struct mrun *r)
 	struct pager *pager = rowfs_db_pager(r->db);
 	uint32_t pages_before = pager_page_count(pager), free_before = pager_free_count(pager);
 	uint32_t pages_after, free_after, slot, id;
-	uint64_t pick = next_random(&r->rng) % 100;
+	uint64_t pick = tu_next_random(&r->rng) % 100;
 	int k = pick < 50 ? KIND_INSERT : pick < 80 ? KIND_DELETE : KIND_UPDATE;
 	char line[128], name[48], want[64];
 	struct rowfs_err err;
@@ -1518,14 +1275,14 @@ static void model_statement(struct mrun *r)
 	if (k == KIND_DELETE) {
 		snprintf(line, sizeof(line), "delete %u", id);
 	} else {
-		len = 1 + next_random(&r->rng) % NAME_MAX_LEN;
-		if (k == KIND_UPDATE && next_random(&r->rng) % 50 == 0)
-			len = NAME_MAX_LEN + 1 + next_random(&r->rng) % 8;
-		random_name(&r->rng, name, len);
+		len = 1 + tu_next_random(&r->rng) % NAME_MAX_LEN;
+		if (k == KIND_UPDATE && tu_next_random(&r->rng) % 50 == 0)
+			len = NAME_MAX_LEN + 1 + tu_next_random(&r->rng) % 8;
+		tu_random_name(&r->rng, name, len);
 		snprintf(line, sizeof(line), "%s %u %s", k == KIND_INSERT ? "insert" : "update", id,
 			 name);
 	}
-	rc = exec_line(r->db, line, &r->out, &err);
+	rc = tu_exec(r->db, line, &r->out, &err);
 
 	if (len > NAME_MAX_LEN) {
 		want_rc = ROWFS_TOOLONG;
@@ -1591,7 +1348,7 @@ static void model_statement(struct mrun *r)
 static void model_probe(struct mrun *r, uint64_t count)
 {
 	const struct model *m = &r->m;
-	uint32_t slot = (uint32_t)(next_random(&r->rng) % m->keys), s;
+	uint32_t slot = (uint32_t)(tu_next_random(&r->rng) % m->keys), s;
 	uint64_t start, want = (uint64_t)UINT32_MAX + 1, seen = 0;
 	struct rowfs_err err;
 	char name[NAME_MAX_LEN];
@@ -1627,20 +1384,13 @@ static void model_reopen(struct mrun *r, const char *what)
 	uint32_t depth;
 
 	model_rollback(&r->m);
-	close_db(r->db);
+	tu_close(r->db);
 	r->db = model_open(r->cache_pages);
 	compare_all(r->db, &r->m, what);
-	require_clean(r->db, what);
+	tu_require_clean(r->db, what);
 	depth = stats_of(r->db).depth;
 	if (depth > r->max_depth)
 		r->max_depth = depth;
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* Delete every row in random order, then insert the same rows again, twice. */
@@ -1670,7 +1420,7 @@ static void model_empty_and_refill(struct mrun *r)
 
 			if (i % 1000 == 0)
 				REQUIRE(rowfs_begin(r->db, &err) == ROWFS_OK, "begin: %s", err.msg);
-			REQUIRE(rowfs_exec(r->db, line, (size_t)len, expect_executed, NULL, &err) ==
+			REQUIRE(rowfs_exec(r->db, line, (size_t)len, tu_expect_executed, NULL, &err) ==
 					ROWFS_OK,
 				"seed %llu '%s': %s", (unsigned long long)seed, line, err.msg);
 			model_set(m, slots[i], "", 0);
@@ -1686,11 +1436,11 @@ static void model_empty_and_refill(struct mrun *r)
 			"seed %llu: all deleted: rows %llu depth %u pages %u (was %u) free %u",
 			(unsigned long long)seed, (unsigned long long)st.rows, st.depth, st.pages,
 			pages, st.free_pages);
-		require_clean(r->db, "everything deleted");
+		tu_require_clean(r->db, "everything deleted");
 		compare_all(r->db, m, "everything deleted");
 
 		/* the same rows in key order: pages from the free list only */
-		qsort(slots, n, sizeof(*slots), cmp_u32);
+		qsort(slots, n, sizeof(*slots), tu_cmp_u32);
 		for (i = 0; i < n; i++) {
 			uint32_t s = slots[i];
 			int len;
@@ -1699,7 +1449,7 @@ static void model_empty_and_refill(struct mrun *r)
 				       (int)lens[s], names[s]);
 			if (i % 1000 == 0)
 				REQUIRE(rowfs_begin(r->db, &err) == ROWFS_OK, "begin: %s", err.msg);
-			REQUIRE(rowfs_exec(r->db, line, (size_t)len, expect_executed, NULL, &err) ==
+			REQUIRE(rowfs_exec(r->db, line, (size_t)len, tu_expect_executed, NULL, &err) ==
 					ROWFS_OK,
 				"seed %llu '%s': %s", (unsigned long long)seed, line, err.msg);
 			model_set(m, s, names[s], lens[s]);
@@ -1720,7 +1470,7 @@ static void model_empty_and_refill(struct mrun *r)
 			"seed %llu: %u pages used, then %u", (unsigned long long)seed,
 			refilled_pages, st.pages - st.free_pages);
 		compare_all(r->db, m, "re-inserted");
-		require_clean(r->db, "re-inserted");
+		tu_require_clean(r->db, "re-inserted");
 	}
 	free(slots);
 	free(names);
@@ -1747,11 +1497,11 @@ static void model_run(uint64_t ops, uint32_t keys, uint32_t cache_pages, uint64_
 		if (!in_txn) {
 			REQUIRE(rowfs_begin(r.db, &err) == ROWFS_OK, "begin: %s", err.msg);
 			in_txn = 1;
-			batch_left = 1 + next_random(&r.rng) % 300;
+			batch_left = 1 + tu_next_random(&r.rng) % 300;
 		}
 		model_statement(&r);
 		if (--batch_left == 0) {
-			if (next_random(&r.rng) % 20 == 0) {
+			if (tu_next_random(&r.rng) % 20 == 0) {
 				REQUIRE(rowfs_rollback(r.db, &err) == ROWFS_OK, "rollback: %s",
 					err.msg);
 				model_rollback(&r.m);
@@ -1766,7 +1516,7 @@ static void model_run(uint64_t ops, uint32_t keys, uint32_t cache_pages, uint64_
 				(unsigned long long)seed, (unsigned long long)r.op,
 				(unsigned long long)pager_row_count(rowfs_db_pager(r.db)),
 				(unsigned long long)r.m.rows);
-			model_probe(&r, next_random(&r.rng) % 300);
+			model_probe(&r, tu_next_random(&r.rng) % 300);
 			in_txn = 0;
 		}
 		if (r.op % 50000 == 0) {
@@ -1774,9 +1524,9 @@ static void model_run(uint64_t ops, uint32_t keys, uint32_t cache_pages, uint64_
 
 			if (depth > r.max_depth)
 				r.max_depth = depth;
-			require_clean(r.db, "every 50,000");
+			tu_require_clean(r.db, "every 50,000");
 			/* more rows than the table has, and all of them */
-			model_probe(&r, r.m.rows + 1 + next_random(&r.rng) % 1000);
+			model_probe(&r, r.m.rows + 1 + tu_next_random(&r.rng) % 1000);
 			model_probe(&r, r.m.rows);
 		}
 		if (r.op % 100000 == 0)
@@ -1827,11 +1577,11 @@ static void model_run(uint64_t ops, uint32_t keys, uint32_t cache_pages, uint64_
 	model_empty_and_refill(&r);
 	pages = pager_page_count(rowfs_db_pager(r.db));
 	ck_assert_uint_le(pages, r.max_pages);
-	close_db(r.db);
-	ck_assert_int_eq(stat(db_path, &sb), 0);
+	tu_close(r.db);
+	ck_assert_int_eq(stat(tu_db_path, &sb), 0);
 	ck_assert_msg((uint64_t)sb.st_size == (uint64_t)pages * PAGE_SIZE,
 		      "file of %lld bytes, %u pages", (long long)sb.st_size, pages);
-	buf_free(&r.out);
+	tu_buf_free(&r.out);
 	model_free(&r.m);
 }
 
@@ -1849,8 +1599,8 @@ static Suite *delete_suite(void)
 
 	tc = tcase_create("shape");
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
-	tcase_add_checked_fixture(tc, db_setup, NULL);
+	tcase_add_unchecked_fixture(tc, tu_dir_setup, tu_dir_teardown);
+	tcase_add_checked_fixture(tc, tu_dir_clear, NULL);
 	tcase_add_test(tc, test_root_leaf);
 	tcase_add_test(tc, test_emptied_leaves);
 	tcase_add_test(tc, test_first_and_last_leaf_and_collapse);
@@ -1861,8 +1611,8 @@ static Suite *delete_suite(void)
 
 	tc = tcase_create("stmt");
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
-	tcase_add_checked_fixture(tc, db_setup, NULL);
+	tcase_add_unchecked_fixture(tc, tu_dir_setup, tu_dir_teardown);
+	tcase_add_checked_fixture(tc, tu_dir_clear, NULL);
 	tcase_add_test(tc, test_update_in_place);
 	tcase_add_test(tc, test_absent_keys);
 	tcase_add_test(tc, test_stale_separators);
@@ -1873,16 +1623,16 @@ static Suite *delete_suite(void)
 
 	tc = tcase_create("replay");
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
-	tcase_add_checked_fixture(tc, db_setup, NULL);
+	tcase_add_unchecked_fixture(tc, tu_dir_setup, tu_dir_teardown);
+	tcase_add_checked_fixture(tc, tu_dir_clear, NULL);
 	tcase_add_test(tc, test_replay_copied_files);
 	tcase_add_test(tc, test_replay_after_kill);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("model");
 	tcase_set_timeout(tc, slow ? 600 : 120);
-	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
-	tcase_add_checked_fixture(tc, db_setup, NULL);
+	tcase_add_unchecked_fixture(tc, tu_dir_setup, tu_dir_teardown);
+	tcase_add_checked_fixture(tc, tu_dir_clear, NULL);
 	tcase_add_test(tc, test_model);
 	suite_add_tcase(s, tc);
 	return s;
@@ -1890,17 +1640,7 @@ static Suite *delete_suite(void)
 
 int main(void)
 {
-	const char *env = getenv("ROWFS_SEED");
-	SRunner *sr;
-	int failed;
-
-	if (env && *env)
-		seed = strtoull(env, NULL, 10);
-	env = getenv("ROWFS_SLOW");
-	slow = env && strcmp(env, "1") == 0;
-	sr = srunner_create(delete_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	seed = tu_seed("ROWFS_SEED", DEFAULT_SEED);
+	slow = tu_flag("ROWFS_SLOW");
+	return tu_run("check_delete", delete_suite());
 }

@@ -195,7 +195,7 @@ int tu_exec(struct rowfs_db *db, const char *line, struct tu_buf *out, struct ro
 	return tu_exec_len(db, line, strlen(line), out, err);
 }
 
-void tu_expect_reply(struct rowfs_db *db, const char *line, const char *reply)
+void tu_expect_reply_in_txn(struct rowfs_db *db, const char *line, const char *reply)
 {
 	struct rowfs_err err;
 	struct tu_buf out = {0};
@@ -207,12 +207,12 @@ void tu_expect_reply(struct rowfs_db *db, const char *line, const char *reply)
 	tu_buf_free(&out);
 }
 
-void tu_expect_reply_txn(struct rowfs_db *db, const char *line, const char *reply)
+void tu_expect_reply(struct rowfs_db *db, const char *line, const char *reply)
 {
 	struct rowfs_err err;
 
 	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-	tu_expect_reply(db, line, reply);
+	tu_expect_reply_in_txn(db, line, reply);
 	ck_assert_msg(rowfs_commit(db, &err) == ROWFS_OK, "commit: %s", err.msg);
 }
 

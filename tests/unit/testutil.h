@@ -153,11 +153,14 @@ int tu_exec_len(struct rowfs_db *db, const char *line, size_t len, struct tu_buf
 /* tu_exec - tu_exec_len of a NUL-terminated line. */
 int tu_exec(struct rowfs_db *db, const char *line, struct tu_buf *out, struct rowfs_err *err);
 
-/* tu_expect_reply - run line in the open transaction; it must succeed with exactly reply. */
+/*
+ * tu_expect_reply - run line in a transaction of its own: begin, the
+ * statement and commit must succeed, and the reply must be exactly reply.
+ */
 void tu_expect_reply(struct rowfs_db *db, const char *line, const char *reply);
 
-/* tu_expect_reply_txn - tu_expect_reply in a transaction of its own (begin and commit must succeed). */
-void tu_expect_reply_txn(struct rowfs_db *db, const char *line, const char *reply);
+/* tu_expect_reply_in_txn - tu_expect_reply in the open transaction (no begin, no commit). */
+void tu_expect_reply_in_txn(struct rowfs_db *db, const char *line, const char *reply);
 
 /*
  * tu_reply_of - run line in a transaction of its own (begin, the statement
