@@ -660,6 +660,31 @@ static int create_file(struct pager *pager, struct rowfs_err *err)
 }
 
 /*
+ * An empty DBFILE beside a WAL that holds frames is not a new database: the
+ * file was truncated or replaced, and starting afresh would throw away the
+ * log's committed rows.  (A crash while creating leaves at most a WAL
+ * header, never frames.)  Returns ROWFS_OK or ROWFS_CORRUPT.
+ */
+static int refuse_orphan_log(struct pager *pager, struct rowfs_err *err)
+{
+	struct rowfs_err ignored;
+	struct os_file *wal_file;
+	uint64_t wal_bytes = 0;
+
+	if (os_open(pager->cfg.os, pager->wal_path, O_RDONLY, &wal_file, &ignored) != ROWFS_OK)
+		return ROWFS_OK; /* no log */
+	if (os_size(wal_file, &wal_bytes, &ignored) != ROWFS_OK)
+		wal_bytes = 0;
+	os_close(wal_file);
+	if (wal_bytes <= WAL_HEADER_SIZE)
+		return ROWFS_OK;
+	return rowfs_err_set(err, ROWFS_CORRUPT, 0,
+			     "database corrupt: '%s' is empty but its log '%s' holds %llu bytes; "
+			     "refusing to start a new database over it",
+			     pager->path, pager->wal_path, (unsigned long long)wal_bytes);
+}
+
+/*
  * 1 if the file is what a crash during create_file() can leave: at most two
  * pages, page 0 all zero (the header is written last), page 1 zero except
  * for bytes of the empty root leaf.  Such a file holds no data: it is
@@ -785,6 +810,9 @@ static int load_state(struct pager *pager, struct rowfs_err *err)
 			size = 0;
 	}
 	if (size == 0) {
+		rc = refuse_orphan_log(pager, err);
+		if (rc)
+			goto out_free;
 		rc = pager->cfg.read_only ? create_in_memory(pager, err) : create_file(pager, err);
 		if (rc)
 			goto out_free;

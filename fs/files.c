@@ -112,7 +112,11 @@ static ssize_t fill(struct files_rows *r, struct rowfs_db *db, char *buf, size_t
 	if (f.used < size && rows_left(r)) {
 		int rc = rowfs_scan(db, r->next_key, fill_row, &f, err);
 
-		if (rc != ROWFS_OK) {
+		/*
+		 * Damage met after some rows: serve those; the next read resumes
+		 * after the last of them and meets the damage at once.
+		 */
+		if (rc != ROWFS_OK && f.used == 0) {
 			int e = rowfs_errno(rc);
 
 			return -(e ? e : EIO);

@@ -186,5 +186,21 @@ else
 		"$sum_before" "$sum_after" "$(ls "$tmp")"
 fi
 
+# An emptied DBFILE beside a log that holds frames is damage, not a new
+# database: fsck, rowsh and the engine refuse to start over the log.
+: >"$tmp/crash.db"
+sum_before=$(cksum <"$tmp/crash.db-wal")
+fsck "$tmp/crash.db" >"$tmp/out" 2>&1
+expect "emptied database file beside a log: exit 4" $? "$tmp/out" \
+	"is empty but its log .* holds [0-9]* bytes" 4
+printf 'select\n' | timeout 10 "$top_builddir/src/rowsh" "$tmp/crash.db" >"$tmp/out" 2>&1
+st=$?
+if [ "$st" -ne 0 ] && grep -q "refusing to start a new database" "$tmp/out" &&
+	[ "$(cksum <"$tmp/crash.db-wal")" = "$sum_before" ] && [ ! -s "$tmp/crash.db" ]; then
+	ok "rowsh refuses an emptied database file beside a log and changes nothing"
+else
+	not_ok "rowsh refuses an emptied database file beside a log" "exit $st" "$(cat "$tmp/out")"
+fi
+
 echo "1..$n"
 exit $fail
