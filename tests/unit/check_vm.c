@@ -14,64 +14,15 @@
 #include <config.h>
 
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "os.h"
 #include "rowfs.h"
+#include "testutil.h"
 #include "vm.h"
-
-/* ---- temporary directory: one per TCase, files cleared before each test -- */
-
-static char dir[4096];
-static char db_path[4200];
-static char wal_path[4210];
-
-static void clear_dir(void)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char p[4400];
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		unlink(p);
-	}
-	closedir(d);
-}
-
-/* Unchecked (runs in the parent): survives failing tests in fork mode. */
-static void dir_setup(void)
-{
-	const char *tmp = getenv("TMPDIR");
-
-	snprintf(dir, sizeof(dir), "%s/check_vm.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir))
-		abort();
-	snprintf(db_path, sizeof(db_path), "%s/test.db", dir);
-	snprintf(wal_path, sizeof(wal_path), "%s-wal", db_path);
-}
-
-static void dir_teardown(void)
-{
-	clear_dir();
-	rmdir(dir);
-}
-
-/* Checked (runs before each test): a fresh database file. */
-static void db_setup(void)
-{
-	clear_dir();
-}
 
 /* ---- a failing os table --------------------------------------------------- */
 
@@ -134,53 +85,11 @@ static void failos_init(struct failos *f)
 
 /* ---- helpers ------------------------------------------------------------ */
 
-struct buf {
-	char *data;
-	size_t len, cap;
-};
-
-static int buf_emit(void *ctx, const char *text, size_t len)
-{
-	struct buf *b = ctx;
-
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 256;
-		char *n;
-
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		n = realloc(b->data, cap);
-		if (!n)
-			return 1;
-		b->data = n;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, text, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-	return 0;
-}
-
-static void buf_free(struct buf *b)
-{
-	free(b->data);
-	memset(b, 0, sizeof(*b));
-}
-
 static struct rowfs_db *open_cfg(int read_only, const struct os *os)
 {
-	struct rowfs_config cfg;
-	struct rowfs_db *db;
-	struct rowfs_err err;
-	int rc;
+	struct rowfs_config cfg = { .path = tu_db_path, .read_only = read_only, .os = os };
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.path = db_path;
-	cfg.read_only = read_only;
-	cfg.os = os;
-	rc = rowfs_open(&cfg, &db, &err);
-	ck_assert_msg(rc == ROWFS_OK, "rowfs_open: %s", err.msg);
-	return db;
+	return tu_open(&cfg);
 }
 
 static struct rowfs_db *open_db(void)
@@ -188,51 +97,13 @@ static struct rowfs_db *open_db(void)
 	return open_cfg(0, NULL);
 }
 
-static void close_db(struct rowfs_db *db)
-{
-	struct rowfs_err err;
-
-	ck_assert_msg(rowfs_close(db, &err) == ROWFS_OK, "rowfs_close: %s", err.msg);
-}
-
-/* Run line of length len in the open transaction; *out gets the reply. */
-static int run_len(struct rowfs_db *db, const char *line, size_t len, struct buf *out,
-		   struct rowfs_err *err)
-{
-	memset(out, 0, sizeof(*out));
-	memset(err, 0, sizeof(*err));
-	return rowfs_exec(db, line, len, buf_emit, out, err);
-}
-
-/* Run line in its own transaction and require exactly reply. */
-static void expect_reply(struct rowfs_db *db, const char *line, const char *reply)
-{
-	struct rowfs_err err;
-	struct buf out;
-	int rc;
-
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-	rc = run_len(db, line, strlen(line), &out, &err);
-	ck_assert_msg(rc == ROWFS_OK, "'%s': rc %d (%s)", line, rc, err.msg);
-	ck_assert_msg(out.data && strcmp(out.data, reply) == 0, "'%s': reply '%s', want '%s'", line,
-		      out.data ? out.data : "", reply);
-	ck_assert_msg(rowfs_commit(db, &err) == ROWFS_OK, "commit: %s", err.msg);
-	buf_free(&out);
-}
-
-/* Reply of line, run in its own transaction (caller frees). */
+/* Reply of line, run in its own transaction (caller frees); it must emit something. */
 static char *reply_of(struct rowfs_db *db, const char *line)
 {
-	struct rowfs_err err;
-	struct buf out;
-	int rc;
+	char *text = tu_reply_of(db, line);
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-	rc = run_len(db, line, strlen(line), &out, &err);
-	ck_assert_msg(rc == ROWFS_OK, "'%s': rc %d (%s)", line, rc, err.msg);
-	ck_assert_msg(rowfs_commit(db, &err) == ROWFS_OK, "commit: %s", err.msg);
-	ck_assert_ptr_nonnull(out.data);
-	return out.data;
+	ck_assert_ptr_nonnull(text);
+	return text;
 }
 
 /*
@@ -245,14 +116,14 @@ static void expect_error_len(struct rowfs_db *db, const char *line, size_t len, 
 {
 	struct rowfs_stats before, after;
 	struct rowfs_err err;
-	struct buf out;
+	struct tu_buf out = {0};
 	char *rows_before, *rows_after;
 	int rc;
 
 	rows_before = reply_of(db, "select");
 	rowfs_get_stats(db, &before);
 	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-	rc = run_len(db, line, len, &out, &err);
+	rc = tu_exec_len(db, line, len, &out, &err);
 	ck_assert_msg(rc == want_rc, "'%.*s': rc %s, want %s (%s)", (int)(len > 60 ? 60 : len),
 		      line, rowfs_rc_name(rc), rowfs_rc_name(want_rc), err.msg);
 	ck_assert_int_eq(err.rc, want_rc);
@@ -269,7 +140,7 @@ static void expect_error_len(struct rowfs_db *db, const char *line, size_t len, 
 	ck_assert_str_eq(rows_after, rows_before);
 	free(rows_before);
 	free(rows_after);
-	buf_free(&out);
+	tu_buf_free(&out);
 }
 
 static void expect_error(struct rowfs_db *db, const char *line, int want_rc, int want_errno,
@@ -284,18 +155,18 @@ START_TEST(test_insert_select)
 {
 	struct rowfs_db *db = open_db();
 
-	expect_reply(db, "select", "(empty table)\n");
-	expect_reply(db, "insert 2 bob", "Executed.\n");
-	expect_reply(db, "insert 1 alice", "Executed.\n");
-	expect_reply(db, "select", "(1, alice)\n(2, bob)\n");
+	tu_expect_reply(db, "select", "(empty table)\n");
+	tu_expect_reply(db, "insert 2 bob", "Executed.\n");
+	tu_expect_reply(db, "insert 1 alice", "Executed.\n");
+	tu_expect_reply(db, "select", "(1, alice)\n(2, bob)\n");
 	/* keywords are case-insensitive, leading zeros are fine */
-	expect_reply(db, "INSERT 003 Carol", "Executed.\n");
-	expect_reply(db, "SeLeCt", "(1, alice)\n(2, bob)\n(3, Carol)\n");
-	close_db(db);
+	tu_expect_reply(db, "INSERT 003 Carol", "Executed.\n");
+	tu_expect_reply(db, "SeLeCt", "(1, alice)\n(2, bob)\n(3, Carol)\n");
+	tu_close(db);
 
 	db = open_db();
-	expect_reply(db, "select", "(1, alice)\n(2, bob)\n(3, Carol)\n");
-	close_db(db);
+	tu_expect_reply(db, "select", "(1, alice)\n(2, bob)\n(3, Carol)\n");
+	tu_close(db);
 }
 END_TEST
 
@@ -303,18 +174,18 @@ START_TEST(test_select_bytes)
 {
 	struct rowfs_db *db = open_db();
 
-	expect_reply(db, "insert 4294967295 max", "Executed.\n");
-	expect_reply(db, "insert 0 zero", "Executed.\n");
-	expect_reply(db, "insert 7 caf\xc3\xa9-\xe2\x82\xac.\xf0\x9f\x98\x80_", "Executed.\n");
-	expect_reply(db, "insert 8 abcdefghijklmnopqrstuvwxyz012345", "Executed.\n");
-	expect_reply(db, "insert 9 12345", "Executed.\n");
-	expect_reply(db, "select",
+	tu_expect_reply(db, "insert 4294967295 max", "Executed.\n");
+	tu_expect_reply(db, "insert 0 zero", "Executed.\n");
+	tu_expect_reply(db, "insert 7 caf\xc3\xa9-\xe2\x82\xac.\xf0\x9f\x98\x80_", "Executed.\n");
+	tu_expect_reply(db, "insert 8 abcdefghijklmnopqrstuvwxyz012345", "Executed.\n");
+	tu_expect_reply(db, "insert 9 12345", "Executed.\n");
+	tu_expect_reply(db, "select",
 		     "(0, zero)\n"
 		     "(7, caf\xc3\xa9-\xe2\x82\xac.\xf0\x9f\x98\x80_)\n"
 		     "(8, abcdefghijklmnopqrstuvwxyz012345)\n"
 		     "(9, 12345)\n"
 		     "(4294967295, max)\n");
-	close_db(db);
+	tu_close(db);
 }
 END_TEST
 
@@ -322,22 +193,22 @@ START_TEST(test_delete_update)
 {
 	struct rowfs_db *db = open_db();
 
-	expect_reply(db, "insert 1 alice", "Executed.\n");
-	expect_reply(db, "insert 2 bob", "Executed.\n");
-	expect_reply(db, "insert 3 carol", "Executed.\n");
-	expect_reply(db, "delete 2", "Executed.\n");
-	expect_reply(db, "update 3 caroline", "Executed.\n");
-	expect_reply(db, "UPDATE 1 Alice", "Executed.\n");
-	expect_reply(db, "select", "(1, Alice)\n(3, caroline)\n");
-	expect_reply(db, "DELETE 1", "Executed.\n");
-	expect_reply(db, "delete 3", "Executed.\n");
-	expect_reply(db, "select", "(empty table)\n");
-	expect_reply(db, "insert 3 back", "Executed.\n");
-	close_db(db);
+	tu_expect_reply(db, "insert 1 alice", "Executed.\n");
+	tu_expect_reply(db, "insert 2 bob", "Executed.\n");
+	tu_expect_reply(db, "insert 3 carol", "Executed.\n");
+	tu_expect_reply(db, "delete 2", "Executed.\n");
+	tu_expect_reply(db, "update 3 caroline", "Executed.\n");
+	tu_expect_reply(db, "UPDATE 1 Alice", "Executed.\n");
+	tu_expect_reply(db, "select", "(1, Alice)\n(3, caroline)\n");
+	tu_expect_reply(db, "DELETE 1", "Executed.\n");
+	tu_expect_reply(db, "delete 3", "Executed.\n");
+	tu_expect_reply(db, "select", "(empty table)\n");
+	tu_expect_reply(db, "insert 3 back", "Executed.\n");
+	tu_close(db);
 
 	db = open_db();
-	expect_reply(db, "select", "(3, back)\n");
-	close_db(db);
+	tu_expect_reply(db, "select", "(3, back)\n");
+	tu_close(db);
 }
 END_TEST
 
@@ -345,20 +216,20 @@ START_TEST(test_multi_statement_transaction)
 {
 	struct rowfs_db *db = open_db();
 	struct rowfs_err err;
-	struct buf out = {0};
+	struct tu_buf out = {0};
 	int rc;
 
 	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_exec(db, "insert 1 a", 10, buf_emit, &out, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_exec(db, "insert 1 b", 10, buf_emit, &out, &err), ROWFS_DUPLICATE);
+	ck_assert_int_eq(rowfs_exec(db, "insert 1 a", 10, tu_buf_emit, &out, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_exec(db, "insert 1 b", 10, tu_buf_emit, &out, &err), ROWFS_DUPLICATE);
 	/* a statement error leaves the transaction usable */
-	ck_assert_int_eq(rowfs_exec(db, "insert 2 c", 10, buf_emit, &out, &err), ROWFS_OK);
-	rc = rowfs_exec(db, "select", 6, buf_emit, &out, &err);
+	ck_assert_int_eq(rowfs_exec(db, "insert 2 c", 10, tu_buf_emit, &out, &err), ROWFS_OK);
+	rc = rowfs_exec(db, "select", 6, tu_buf_emit, &out, &err);
 	ck_assert_int_eq(rc, ROWFS_OK);
 	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
 	ck_assert_str_eq(out.data, "Executed.\nExecuted.\n(1, a)\n(2, c)\n");
-	buf_free(&out);
-	close_db(db);
+	tu_buf_free(&out);
+	tu_close(db);
 }
 END_TEST
 
@@ -368,13 +239,13 @@ START_TEST(test_blank_lines)
 	struct rowfs_db *db = open_db();
 	struct rowfs_stats before, after;
 	struct rowfs_err err;
-	struct buf out;
+	struct tu_buf out = {0};
 	size_t i;
 
 	rowfs_get_stats(db, &before);
 	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
 	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
-		ck_assert_int_eq(run_len(db, lines[i], strlen(lines[i]), &out, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_exec_len(db, lines[i], strlen(lines[i]), &out, &err), ROWFS_OK);
 		ck_assert_uint_eq(out.len, 0);
 	}
 	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
@@ -382,9 +253,9 @@ START_TEST(test_blank_lines)
 	ck_assert_uint_eq(after.statements, before.statements);
 	ck_assert_uint_eq(after.errors, before.errors);
 	/* CRLF: the '\r' is dropped */
-	expect_reply(db, "insert 5 eve\r", "Executed.\n");
-	expect_reply(db, "select\r", "(5, eve)\n");
-	close_db(db);
+	tu_expect_reply(db, "insert 5 eve\r", "Executed.\n");
+	tu_expect_reply(db, "select\r", "(5, eve)\n");
+	tu_close(db);
 }
 END_TEST
 
@@ -399,14 +270,14 @@ START_TEST(test_constants)
 				   "INTERNAL_NODE_CELL_SIZE: 8\n"
 				   "INTERNAL_NODE_MAX_KEYS: 510\n";
 	struct rowfs_db *db = open_db();
-	struct buf out = {0};
+	struct tu_buf out = {0};
 
-	expect_reply(db, ".constants", want);
-	expect_reply(db, ".CONSTANTS", want);
-	ck_assert_int_eq(rowfs_render_constants(buf_emit, &out), ROWFS_OK);
+	tu_expect_reply(db, ".constants", want);
+	tu_expect_reply(db, ".CONSTANTS", want);
+	ck_assert_int_eq(rowfs_render_constants(tu_buf_emit, &out), ROWFS_OK);
 	ck_assert_str_eq(out.data, want);
-	buf_free(&out);
-	close_db(db);
+	tu_buf_free(&out);
+	tu_close(db);
 }
 END_TEST
 
@@ -425,8 +296,8 @@ START_TEST(test_stats)
 	size_t i = 0;
 
 	ck_assert_uint_eq(nnames, 14);
-	expect_reply(db, "insert 1 a", "Executed.\n");
-	expect_reply(db, "insert 2 b", "Executed.\n");
+	tu_expect_reply(db, "insert 1 a", "Executed.\n");
+	tu_expect_reply(db, "insert 2 b", "Executed.\n");
 	text = reply_of(db, ".stats");
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save), i++) {
 		size_t nlen;
@@ -460,17 +331,17 @@ START_TEST(test_stats)
 	{
 		static const char head[] = "rows: 2\ndepth: 1\npages: 2\nfree_pages: 0\n"
 					   "cache_pages: 2048\ncache_hits: ";
-		struct buf out = {0};
+		struct tu_buf out = {0};
 		struct rowfs_err err;
 
-		ck_assert_int_eq(rowfs_render_stats(db, buf_emit, &out, &err), ROWFS_OK);
+		ck_assert_int_eq(rowfs_render_stats(db, tu_buf_emit, &out, &err), ROWFS_OK);
 		ck_assert_ptr_nonnull(out.data);
 		ck_assert_msg(strncmp(out.data, head, sizeof(head) - 1) == 0, "stats '%s'", out.data);
 		ck_assert_ptr_nonnull(strstr(out.data, "\ncommits: 2\nstatements: 3\nerrors: 0\n"
 						       "wal_frames: 2\n"));
-		buf_free(&out);
+		tu_buf_free(&out);
 	}
-	close_db(db);
+	tu_close(db);
 }
 END_TEST
 
@@ -478,88 +349,80 @@ START_TEST(test_btree)
 {
 	struct rowfs_db *db = open_db();
 	struct rowfs_err err;
-	struct buf out = {0};
+	struct tu_buf out = {0};
 	char line[48], *text;
 	int i;
 
-	expect_reply(db, ".btree", "leaf (page 1): 0 cells keys []\n");
-	expect_reply(db, "insert 3 c", "Executed.\n");
-	expect_reply(db, ".btree", "leaf (page 1): 1 cells keys [3]\n");
-	expect_reply(db, "insert 1 a", "Executed.\n");
-	expect_reply(db, "insert 2 b", "Executed.\n");
-	expect_reply(db, ".btree", "leaf (page 1): 3 cells keys [1..3]\n");
+	tu_expect_reply(db, ".btree", "leaf (page 1): 0 cells keys []\n");
+	tu_expect_reply(db, "insert 3 c", "Executed.\n");
+	tu_expect_reply(db, ".btree", "leaf (page 1): 1 cells keys [3]\n");
+	tu_expect_reply(db, "insert 1 a", "Executed.\n");
+	tu_expect_reply(db, "insert 2 b", "Executed.\n");
+	tu_expect_reply(db, ".btree", "leaf (page 1): 3 cells keys [1..3]\n");
 	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
 	for (i = 4; i <= 200; i++) {
 		int len = snprintf(line, sizeof(line), "insert %d u", i);
 
-		ck_assert_int_eq(rowfs_exec(db, line, (size_t)len, buf_emit, &out, &err), ROWFS_OK);
+		ck_assert_int_eq(rowfs_exec(db, line, (size_t)len, tu_buf_emit, &out, &err), ROWFS_OK);
 	}
 	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
-	buf_free(&out);
-	expect_reply(db, ".btree", "internal (page 3): 1 keys [102]\n"
+	tu_buf_free(&out);
+	tu_expect_reply(db, ".btree", "internal (page 3): 1 keys [102]\n"
 				   "  leaf (page 1): 102 cells keys [1..102]\n"
 				   "  leaf (page 2): 98 cells keys [103..200]\n");
 	text = reply_of(db, ".BTREE");
-	ck_assert_int_eq(rowfs_render_btree(db, buf_emit, &out, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_render_btree(db, tu_buf_emit, &out, &err), ROWFS_OK);
 	ck_assert_str_eq(text, out.data);
 	free(text);
-	buf_free(&out);
-	close_db(db);
+	tu_buf_free(&out);
+	tu_close(db);
 }
 END_TEST
-
-static uint64_t file_size(const char *path)
-{
-	struct stat sb;
-
-	ck_assert_msg(stat(path, &sb) == 0, "stat '%s'", path);
-	return (uint64_t)sb.st_size;
-}
 
 START_TEST(test_checkpoint)
 {
 	struct rowfs_db *db = open_db();
 	struct rowfs_stats st;
 	struct rowfs_err err;
-	struct buf out;
+	struct tu_buf out = {0};
 	uint64_t checkpoints;
 
-	expect_reply(db, "insert 1 a", "Executed.\n");
-	expect_reply(db, "insert 2 b", "Executed.\n");
+	tu_expect_reply(db, "insert 1 a", "Executed.\n");
+	tu_expect_reply(db, "insert 2 b", "Executed.\n");
 	rowfs_get_stats(db, &st);
 	ck_assert_uint_gt(st.wal_bytes, 32);
 	ck_assert_uint_eq(st.wal_frames, 2);
-	ck_assert_uint_eq(file_size(wal_path), st.wal_bytes);
+	ck_assert_uint_eq(tu_file_size(tu_wal_path), st.wal_bytes);
 	checkpoints = st.checkpoints;
 
 	/* alone in a transaction */
-	expect_reply(db, ".checkpoint", "Executed.\n");
+	tu_expect_reply(db, ".checkpoint", "Executed.\n");
 	rowfs_get_stats(db, &st);
 	ck_assert_uint_eq(st.wal_bytes, 32);
 	ck_assert_uint_eq(st.wal_frames, 0);
 	ck_assert_uint_eq(st.checkpoints, checkpoints + 1);
-	ck_assert_uint_eq(file_size(wal_path), 32);
+	ck_assert_uint_eq(tu_file_size(tu_wal_path), 32);
 
 	/* after an insert of the same transaction: the WAL is emptied at commit */
 	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-	ck_assert_int_eq(run_len(db, "insert 3 c", 10, &out, &err), ROWFS_OK);
-	buf_free(&out);
-	ck_assert_int_eq(run_len(db, ".Checkpoint", 11, &out, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_exec_len(db, "insert 3 c", 10, &out, &err), ROWFS_OK);
+	tu_buf_free(&out);
+	ck_assert_int_eq(tu_exec_len(db, ".Checkpoint", 11, &out, &err), ROWFS_OK);
 	ck_assert_str_eq(out.data, "Executed.\n");
-	buf_free(&out);
+	tu_buf_free(&out);
 	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
 	rowfs_get_stats(db, &st);
 	ck_assert_uint_eq(st.wal_bytes, 32);
 	ck_assert_uint_eq(st.wal_frames, 0);
 	ck_assert_uint_eq(st.checkpoints, checkpoints + 2);
-	ck_assert_uint_eq(file_size(wal_path), 32);
+	ck_assert_uint_eq(tu_file_size(tu_wal_path), 32);
 	/* everything is in DBFILE now */
-	ck_assert_uint_eq(file_size(db_path), 2 * 4096);
-	close_db(db);
+	ck_assert_uint_eq(tu_file_size(tu_db_path), 2 * 4096);
+	tu_close(db);
 
 	db = open_db();
-	expect_reply(db, "select", "(1, a)\n(2, b)\n(3, c)\n");
-	close_db(db);
+	tu_expect_reply(db, "select", "(1, a)\n(2, b)\n(3, c)\n");
+	tu_close(db);
 }
 END_TEST
 
@@ -568,14 +431,14 @@ START_TEST(test_exit)
 	struct rowfs_db *db = open_db();
 	struct rowfs_stats before, after;
 	struct rowfs_err err;
-	struct buf out;
+	struct tu_buf out = {0};
 
 	rowfs_get_stats(db, &before);
 	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-	ck_assert_int_eq(run_len(db, ".exit", 5, &out, &err), ROWFS_EXIT);
+	ck_assert_int_eq(tu_exec_len(db, ".exit", 5, &out, &err), ROWFS_EXIT);
 	ck_assert_uint_eq(out.len, 0);
-	ck_assert_int_eq(run_len(db, ".EXIT", 5, &out, &err), ROWFS_EXIT);
-	ck_assert_int_eq(run_len(db, "  .exit  ", 9, &out, &err), ROWFS_EXIT);
+	ck_assert_int_eq(tu_exec_len(db, ".EXIT", 5, &out, &err), ROWFS_EXIT);
+	ck_assert_int_eq(tu_exec_len(db, "  .exit  ", 9, &out, &err), ROWFS_EXIT);
 	ck_assert_int_eq(rowfs_errno(ROWFS_EXIT), 0);
 	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
 	rowfs_get_stats(db, &after);
@@ -583,37 +446,11 @@ START_TEST(test_exit)
 	/* .exit with an argument is an error, not an exit */
 	expect_error(db, ".exit now", ROWFS_SYNTAX, EINVAL,
 		     "Parse error: Expected end of line, got STRING at position 6");
-	close_db(db);
+	tu_close(db);
 }
 END_TEST
 
 /* ---- read-only ------------------------------------------------------------ */
-
-/* Whole file into memory (caller frees); *len receives the size. */
-static unsigned char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	unsigned char *data;
-	long size;
-
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-	size = ftell(f);
-	ck_assert_int_ge(size, 0);
-	rewind(f);
-	data = malloc((size_t)size + 1);
-	ck_assert_ptr_nonnull(data);
-	ck_assert_uint_eq(fread(data, 1, (size_t)size, f), (size_t)size);
-	fclose(f);
-	*len = (size_t)size;
-	return data;
-}
-
-/* The u32 at p, little-endian. */
-static uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 START_TEST(test_log_records)
 {
@@ -628,39 +465,39 @@ START_TEST(test_log_records)
 	};
 	struct rowfs_db *db = open_db();
 	struct rowfs_err err;
-	struct buf out;
+	struct tu_buf out = {0};
 	unsigned char *wal, rec[VM_RECORD_SIZE];
 	struct row row;
 	size_t len, i;
 
 	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-	ck_assert_int_eq(run_len(db, "insert 1 alice", 14, &out, &err), ROWFS_OK);
-	buf_free(&out);
-	ck_assert_int_eq(run_len(db, "update 1 bob", 12, &out, &err), ROWFS_OK);
-	buf_free(&out);
+	ck_assert_int_eq(tu_exec_len(db, "insert 1 alice", 14, &out, &err), ROWFS_OK);
+	tu_buf_free(&out);
+	ck_assert_int_eq(tu_exec_len(db, "update 1 bob", 12, &out, &err), ROWFS_OK);
+	tu_buf_free(&out);
 	/* failed statements log nothing */
-	ck_assert_int_eq(run_len(db, "update 9 x", 10, &out, &err), ROWFS_NOTFOUND);
-	buf_free(&out);
-	ck_assert_int_eq(run_len(db, "delete 9", 8, &out, &err), ROWFS_NOTFOUND);
-	buf_free(&out);
-	ck_assert_int_eq(run_len(db, "delete 1", 8, &out, &err), ROWFS_OK);
-	buf_free(&out);
-	ck_assert_int_eq(run_len(db, "insert 2 h\xc3\xa9", 12, &out, &err), ROWFS_OK);
-	buf_free(&out);
+	ck_assert_int_eq(tu_exec_len(db, "update 9 x", 10, &out, &err), ROWFS_NOTFOUND);
+	tu_buf_free(&out);
+	ck_assert_int_eq(tu_exec_len(db, "delete 9", 8, &out, &err), ROWFS_NOTFOUND);
+	tu_buf_free(&out);
+	ck_assert_int_eq(tu_exec_len(db, "delete 1", 8, &out, &err), ROWFS_OK);
+	tu_buf_free(&out);
+	ck_assert_int_eq(tu_exec_len(db, "insert 2 h\xc3\xa9", 12, &out, &err), ROWFS_OK);
+	tu_buf_free(&out);
 	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
 
 	/* header (32), frame header (16), 4 records, checksums (8) */
-	wal = slurp(wal_path, &len);
+	wal = tu_read_file(tu_wal_path, &len);
 	ck_assert_uint_eq(len, 32 + 16 + 4 * VM_RECORD_SIZE + 8);
-	ck_assert_uint_eq(le32(wal + 32), 1);                    /* TXN */
-	ck_assert_uint_eq(le32(wal + 36), 4 * VM_RECORD_SIZE);   /* payload length */
+	ck_assert_uint_eq(tu_le32(wal + 32), 1);                    /* TXN */
+	ck_assert_uint_eq(tu_le32(wal + 36), 4 * VM_RECORD_SIZE);   /* payload length */
 	for (i = 0; i < 4; i++) {
 		const unsigned char *r = wal + 48 + i * VM_RECORD_SIZE;
 		size_t n = strlen(want[i].name), j;
 
 		ck_assert_uint_eq(r[0], want[i].op);
 		ck_assert(r[1] == 0 && r[2] == 0 && r[3] == 0);
-		ck_assert_uint_eq(le32(r + 4), want[i].id);
+		ck_assert_uint_eq(tu_le32(r + 4), want[i].id);
 		ck_assert(memcmp(r + 8, want[i].name, n) == 0);
 		for (j = 8 + n; j < VM_RECORD_SIZE; j++)
 			ck_assert_msg(r[j] == 0, "record %zu: byte %zu is %u", i, j, r[j]);
@@ -668,7 +505,7 @@ START_TEST(test_log_records)
 		ck_assert_uint_eq(row.id, want[i].id);
 		ck_assert_uint_eq(row.username_len, n);
 	}
-	close_db(db);
+	tu_close(db);
 
 	/* what makes a record corrupt */
 	memcpy(rec, wal + 48 + 2 * VM_RECORD_SIZE, VM_RECORD_SIZE);   /* the delete */
@@ -698,14 +535,14 @@ START_TEST(test_read_only)
 	unsigned char *db_before, *wal_before, *db_after, *wal_after;
 	size_t db_len, wal_len, len;
 	struct rowfs_err err;
-	struct buf out;
+	struct tu_buf out = {0};
 	char *text;
 
-	expect_reply(db, "insert 1 alice", "Executed.\n");
-	expect_reply(db, "insert 2 bob", "Executed.\n");
-	close_db(db);
-	db_before = slurp(db_path, &db_len);
-	wal_before = slurp(wal_path, &wal_len);
+	tu_expect_reply(db, "insert 1 alice", "Executed.\n");
+	tu_expect_reply(db, "insert 2 bob", "Executed.\n");
+	tu_close(db);
+	db_before = tu_read_file(tu_db_path, &db_len);
+	wal_before = tu_read_file(tu_wal_path, &wal_len);
 
 	db = open_cfg(1, NULL);
 	ck_assert(rowfs_is_read_only(db));
@@ -721,20 +558,20 @@ START_TEST(test_read_only)
 	/* statement errors keep their own texts */
 	expect_error(db, "insert 3 a@b", ROWFS_TOKEN, EINVAL,
 		     "Token error: Unexpected character '@' at position 10");
-	expect_reply(db, "select", "(1, alice)\n(2, bob)\n");
-	expect_reply(db, ".btree", "leaf (page 1): 2 cells keys [1..2]\n");
+	tu_expect_reply(db, "select", "(1, alice)\n(2, bob)\n");
+	tu_expect_reply(db, ".btree", "leaf (page 1): 2 cells keys [1..2]\n");
 	text = reply_of(db, ".stats");
 	ck_assert_ptr_nonnull(strstr(text, "rows: 2\n"));
 	free(text);
 	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-	ck_assert_int_eq(run_len(db, ".exit", 5, &out, &err), ROWFS_EXIT);
+	ck_assert_int_eq(tu_exec_len(db, ".exit", 5, &out, &err), ROWFS_EXIT);
 	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
-	close_db(db);
+	tu_close(db);
 
-	db_after = slurp(db_path, &len);
+	db_after = tu_read_file(tu_db_path, &len);
 	ck_assert_uint_eq(len, db_len);
 	ck_assert(memcmp(db_before, db_after, len) == 0);
-	wal_after = slurp(wal_path, &len);
+	wal_after = tu_read_file(tu_wal_path, &len);
 	ck_assert_uint_eq(len, wal_len);
 	ck_assert(memcmp(wal_before, wal_after, len) == 0);
 	free(db_before);
@@ -751,7 +588,7 @@ START_TEST(test_statement_errors)
 	struct rowfs_db *db = open_db();
 	char *line;
 
-	expect_reply(db, "insert 42 alice", "Executed.\n");
+	tu_expect_reply(db, "insert 42 alice", "Executed.\n");
 	expect_error(db, "insert 1 a@b", ROWFS_TOKEN, EINVAL,
 		     "Token error: Unexpected character '@' at position 10");
 	expect_error(db, "insert 1 #", ROWFS_TOKEN, EINVAL,
@@ -806,16 +643,16 @@ START_TEST(test_statement_errors)
 	/* exactly 4096 is fine */
 	{
 		struct rowfs_err err;
-		struct buf out;
+		struct tu_buf out = {0};
 
 		ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-		ck_assert_int_eq(run_len(db, line, 4096, &out, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_exec_len(db, line, 4096, &out, &err), ROWFS_OK);
 		ck_assert_str_eq(out.data, "(42, alice)\n");
-		buf_free(&out);
+		tu_buf_free(&out);
 		ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
 	}
 	free(line);
-	close_db(db);
+	tu_close(db);
 }
 END_TEST
 
@@ -824,7 +661,7 @@ START_TEST(test_io_errors)
 	struct failos fo;
 	struct rowfs_db *db;
 	struct rowfs_err err;
-	struct buf out;
+	struct tu_buf out = {0};
 	int rc, i;
 
 	/* 300 rows on disk, so a fresh handle must read pages */
@@ -834,11 +671,11 @@ START_TEST(test_io_errors)
 		char line[32];
 		int len = snprintf(line, sizeof(line), "insert %d u%d", i, i);
 
-		ck_assert_int_eq(run_len(db, line, (size_t)len, &out, &err), ROWFS_OK);
-		buf_free(&out);
+		ck_assert_int_eq(tu_exec_len(db, line, (size_t)len, &out, &err), ROWFS_OK);
+		tu_buf_free(&out);
 	}
 	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
-	close_db(db);
+	tu_close(db);
 
 	failos_init(&fo);
 	db = open_cfg(0, &fo.os);
@@ -846,21 +683,21 @@ START_TEST(test_io_errors)
 	/* a failing read during a statement */
 	fo.fail_pread = 1;
 	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-	rc = run_len(db, "select", 6, &out, &err);
+	rc = tu_exec_len(db, "select", 6, &out, &err);
 	ck_assert_int_eq(rc, ROWFS_IOERR);
 	ck_assert_int_eq(err.rc, ROWFS_IOERR);
 	ck_assert_int_eq(rowfs_errno(rc), EIO);
 	ck_assert_msg(strncmp(err.msg, "Error: I/O error: ", 18) == 0, "message '%s'", err.msg);
 	ck_assert_ptr_nonnull(strstr(err.msg, "Input/output error"));
-	buf_free(&out);
+	tu_buf_free(&out);
 	fo.fail_pread = 0;
 	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
 
 	/* a failing fsync at commit */
 	fo.fail_fsync = 1;
 	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-	ck_assert_int_eq(run_len(db, "insert 1000 x", 13, &out, &err), ROWFS_OK);
-	buf_free(&out);
+	ck_assert_int_eq(tu_exec_len(db, "insert 1000 x", 13, &out, &err), ROWFS_OK);
+	tu_buf_free(&out);
 	memset(&err, 0, sizeof(err));
 	rc = rowfs_commit(db, &err);
 	ck_assert_int_eq(rc, ROWFS_IOERR);
@@ -870,7 +707,7 @@ START_TEST(test_io_errors)
 	fo.fail_fsync = 0;
 
 	/* the engine recovers at the next begin; the failed commit is not there */
-	expect_reply(db, "insert 1001 y", "Executed.\n");
+	tu_expect_reply(db, "insert 1001 y", "Executed.\n");
 	{
 		char *text = reply_of(db, "select");
 
@@ -878,7 +715,7 @@ START_TEST(test_io_errors)
 		ck_assert_ptr_nonnull(strstr(text, "(300, u300)\n(1001, y)\n"));
 		free(text);
 	}
-	close_db(db);
+	tu_close(db);
 }
 END_TEST
 
@@ -908,8 +745,8 @@ static Suite *vm_suite(void)
 
 	tc = tcase_create("replies");
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
-	tcase_add_checked_fixture(tc, db_setup, NULL);
+	tcase_add_unchecked_fixture(tc, tu_dir_setup, tu_dir_teardown);
+	tcase_add_checked_fixture(tc, tu_dir_clear, NULL);
 	tcase_add_test(tc, test_insert_select);
 	tcase_add_test(tc, test_select_bytes);
 	tcase_add_test(tc, test_delete_update);
@@ -920,8 +757,8 @@ static Suite *vm_suite(void)
 
 	tc = tcase_create("meta");
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
-	tcase_add_checked_fixture(tc, db_setup, NULL);
+	tcase_add_unchecked_fixture(tc, tu_dir_setup, tu_dir_teardown);
+	tcase_add_checked_fixture(tc, tu_dir_clear, NULL);
 	tcase_add_test(tc, test_constants);
 	tcase_add_test(tc, test_stats);
 	tcase_add_test(tc, test_btree);
@@ -931,8 +768,8 @@ static Suite *vm_suite(void)
 
 	tc = tcase_create("errors");
 	tcase_set_timeout(tc, 60);
-	tcase_add_unchecked_fixture(tc, dir_setup, dir_teardown);
-	tcase_add_checked_fixture(tc, db_setup, NULL);
+	tcase_add_unchecked_fixture(tc, tu_dir_setup, tu_dir_teardown);
+	tcase_add_checked_fixture(tc, tu_dir_clear, NULL);
 	tcase_add_test(tc, test_read_only);
 	tcase_add_test(tc, test_statement_errors);
 	tcase_add_test(tc, test_io_errors);
@@ -943,11 +780,5 @@ static Suite *vm_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(vm_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run("check_vm", vm_suite());
 }

@@ -362,6 +362,19 @@ void tu_set_header_u32(const char *path, uint32_t offset, uint32_t value, int fi
 	tu_pwrite_at(path, 0, page, PAGE_SIZE);
 }
 
+uint32_t tu_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+void tu_put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
 /* ---- deterministic randomness ---------------------------------------------- */
 
 uint64_t tu_next_random(uint64_t *state)

@@ -220,6 +220,14 @@ void tu_pwrite_at(const char *path, off_t off, const void *buf, size_t len);
  */
 void tu_set_header_u32(const char *path, uint32_t offset, uint32_t value, int fix_checksum);
 
+/*
+ * tu_le32, tu_put_le32 - a u32 in the byte order of rowfs(5) (little-endian),
+ * decoded and encoded here rather than with row.h's helpers, so format
+ * tests do not trust the code they test.
+ */
+uint32_t tu_le32(const uint8_t *p);
+void tu_put_le32(uint8_t *p, uint32_t v);
+
 /* ---- deterministic randomness ---------------------------------------------- */
 
 /* tu_next_random - splitmix64: the next number of the sequence *state drives. */
