@@ -13,9 +13,7 @@
 #include <config.h>
 
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,103 +26,8 @@
 #include "pager.h"
 #include "row.h"
 #include "rowfs.h"
+#include "testutil.h"
 #include "wal.h"
-
-static char dir[4096];
-static char db_path[4200];
-static char wal_path[4200];
-
-static void setup(void)
-{
-	const char *tmp = getenv("TMPDIR");
-
-	snprintf(dir, sizeof(dir), "%s/check_pager.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(db_path, sizeof(db_path), "%s/test.db", dir);
-	snprintf(wal_path, sizeof(wal_path), "%s/test.db-wal", dir);
-}
-
-static void teardown(void)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char p[4400];
-
-	if (d) {
-		while ((de = readdir(d))) {
-			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-			unlink(p);
-		}
-		closedir(d);
-	}
-	rmdir(dir);
-}
-
-/* ---- files ------------------------------------------------------------- */
-
-static off_t file_size(const char *p)
-{
-	struct stat st;
-
-	if (stat(p, &st) < 0)
-		return -1;
-	return st.st_size;
-}
-
-/* The whole file in a malloc'd buffer (*len bytes); NULL if missing. */
-static uint8_t *slurp(const char *p, size_t *len)
-{
-	off_t size = file_size(p);
-	uint8_t *buf;
-	int fd;
-
-	*len = 0;
-	if (size < 0)
-		return NULL;
-	buf = malloc((size_t)size + 1);
-	ck_assert_ptr_nonnull(buf);
-	fd = open(p, O_RDONLY);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(pread(fd, buf, (size_t)size, 0), size);
-	close(fd);
-	*len = (size_t)size;
-	return buf;
-}
-
-static void spit(const char *p, const void *buf, size_t len)
-{
-	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, buf, len), (ssize_t)len);
-	close(fd);
-}
-
-static void copy_file(const char *from, const char *to)
-{
-	size_t len;
-	uint8_t *buf = slurp(from, &len);
-
-	ck_assert_ptr_nonnull(buf);
-	spit(to, buf, len);
-	free(buf);
-}
-
-/* Change 4 bytes of page 0 at off, optionally fixing the checksum. */
-static void patch_header(uint32_t off, uint32_t value, int fix_checksum)
-{
-	size_t len;
-	uint8_t *buf = slurp(db_path, &len);
-
-	ck_assert_uint_ge(len, PAGE_SIZE);
-	put_u32(buf + off, value);
-	if (fix_checksum)
-		put_u32(buf + HDR_CHECKSUM_OFFSET, pager_header_checksum(buf));
-	spit(db_path, buf, len);
-	free(buf);
-}
 
 /* ---- pager helpers ----------------------------------------------------- */
 
@@ -200,7 +103,7 @@ static struct pager_config config(const struct os *os, int sync, uint32_t cache_
 	struct pager_config cfg;
 
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.path = db_path;
+	cfg.path = tu_db_path;
 	cfg.os = os;
 	cfg.sync = sync;
 	cfg.cache_pages = cache_pages;
@@ -304,9 +207,9 @@ static enum target classify(int fd)
 
 	if (fstat(fd, &a) < 0)
 		return T_OTHER;
-	if (stat(db_path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+	if (stat(tu_db_path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
 		return T_DB;
-	if (stat(wal_path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+	if (stat(tu_wal_path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
 		return T_WAL;
 	return T_OTHER;
 }
@@ -385,7 +288,7 @@ START_TEST(test_create_new_database)
 	ck_assert_int_eq(pager_get(pager, 0, &page, &err), ROWFS_CORRUPT);
 
 	/* On disk already: two pages, a valid header, an empty WAL. */
-	buf = slurp(db_path, &len);
+	buf = tu_read_file(tu_db_path, &len);
 	ck_assert_uint_eq(len, 2 * PAGE_SIZE);
 	ck_assert_int_eq(memcmp(buf, DB_MAGIC, DB_MAGIC_SIZE), 0);
 	ck_assert_uint_eq(get_u32(buf + HDR_VERSION_OFFSET), DB_FORMAT_VERSION);
@@ -395,7 +298,7 @@ START_TEST(test_create_new_database)
 	ck_assert_uint_eq(get_u32(buf + HDR_CHECKSUM_OFFSET), pager_header_checksum(buf));
 	ck_assert_uint_eq(buf[PAGE_SIZE + NODE_TYPE_OFFSET], NODE_LEAF);
 	free(buf);
-	ck_assert_int_eq(file_size(wal_path), WAL_HEADER_SIZE);
+	ck_assert_int_eq(tu_file_size(tu_wal_path), WAL_HEADER_SIZE);
 	close_pager(pager);
 
 	/* Reopening finds the same database. */
@@ -403,7 +306,7 @@ START_TEST(test_create_new_database)
 	ck_assert_uint_eq(pager_page_count(pager), 2);
 	ck_assert_uint_eq(pager_root(pager), 1);
 	close_pager(pager);
-	ck_assert_int_eq(file_size(db_path), 2 * PAGE_SIZE);
+	ck_assert_int_eq(tu_file_size(tu_db_path), 2 * PAGE_SIZE);
 }
 END_TEST
 
@@ -441,16 +344,16 @@ START_TEST(test_reject_wrong_magic)
 	uint8_t *after;
 
 	memset(junk, 'x', 2 * PAGE_SIZE);
-	spit(db_path, junk, 2 * PAGE_SIZE);
+	tu_write_file(tu_db_path, junk, 2 * PAGE_SIZE);
 	expect_open_fails(ROWFS_NOTADB, "not a rowfs database");
 
 	/* The façade says the same, and neither touched the file. */
 	memset(&rcfg, 0, sizeof(rcfg));
-	rcfg.path = db_path;
+	rcfg.path = tu_db_path;
 	ck_assert_int_eq(rowfs_open(&rcfg, &db, &err), ROWFS_NOTADB);
 	ck_assert_ptr_null(db);
 	ck_assert_msg(strstr(err.msg, "not a rowfs database") == err.msg, "'%s'", err.msg);
-	after = slurp(db_path, &len);
+	after = tu_read_file(tu_db_path, &len);
 	ck_assert_uint_eq(len, 2 * PAGE_SIZE);
 	ck_assert_int_eq(memcmp(after, junk, len), 0);
 	free(after);
@@ -465,13 +368,13 @@ START_TEST(test_reject_truncated_file)
 	uint8_t *buf;
 
 	close_pager(pager);
-	buf = slurp(db_path, &len);
-	spit(db_path, buf, 10);
+	buf = tu_read_file(tu_db_path, &len);
+	tu_write_file(tu_db_path, buf, 10);
 	expect_open_fails(ROWFS_NOTADB, "not a rowfs database");
-	ck_assert_int_eq(file_size(db_path), 10);
+	ck_assert_int_eq(tu_file_size(tu_db_path), 10);
 
 	/* A header cut inside its checksummed bytes is not a database either. */
-	spit(db_path, buf, HDR_SIZE - 1);
+	tu_write_file(tu_db_path, buf, HDR_SIZE - 1);
 	expect_open_fails(ROWFS_NOTADB, "not a rowfs database");
 	free(buf);
 }
@@ -482,13 +385,13 @@ START_TEST(test_reject_other_page_size_and_version)
 	struct pager *pager = open_default();
 
 	close_pager(pager);
-	patch_header(HDR_PAGE_SIZE_OFFSET, 8192, 1);
+	tu_set_header_u32(tu_db_path, HDR_PAGE_SIZE_OFFSET, 8192, 1);
 	expect_open_fails(ROWFS_NOTADB, "not a rowfs database");
-	patch_header(HDR_PAGE_SIZE_OFFSET, PAGE_SIZE, 1);
+	tu_set_header_u32(tu_db_path, HDR_PAGE_SIZE_OFFSET, PAGE_SIZE, 1);
 	pager = open_default();
 	close_pager(pager);
 
-	patch_header(HDR_VERSION_OFFSET, DB_FORMAT_VERSION + 1, 1);
+	tu_set_header_u32(tu_db_path, HDR_VERSION_OFFSET, DB_FORMAT_VERSION + 1, 1);
 	expect_open_fails(ROWFS_NOTADB, "not a rowfs database");
 }
 END_TEST
@@ -499,12 +402,12 @@ START_TEST(test_reject_header_checksum_damage)
 
 	close_pager(pager);
 	/* One flipped bit in the row count, checksum left alone. */
-	patch_header(HDR_ROW_COUNT_OFFSET, 1u << 9, 0);
+	tu_set_header_u32(tu_db_path, HDR_ROW_COUNT_OFFSET, 1u << 9, 0);
 	expect_open_fails(ROWFS_CORRUPT, "database '");
 
 	/* A checksummed header whose fields are out of range is corrupt too. */
-	patch_header(HDR_ROW_COUNT_OFFSET, 0, 1);
-	patch_header(HDR_ROOT_OFFSET, 7, 1);
+	tu_set_header_u32(tu_db_path, HDR_ROW_COUNT_OFFSET, 0, 1);
+	tu_set_header_u32(tu_db_path, HDR_ROOT_OFFSET, 7, 1);
 	expect_open_fails(ROWFS_CORRUPT, "database '");
 }
 END_TEST
@@ -520,7 +423,7 @@ static void write_partial_creation(size_t size, int with_root, size_t stray)
 	}
 	if (stray)
 		buf[stray] = 'x';
-	spit(db_path, buf, size);
+	tu_write_file(tu_db_path, buf, size);
 	free(buf);
 }
 
@@ -543,13 +446,13 @@ START_TEST(test_crash_while_creating)
 		pager = open_cfg(&ro);
 		ck_assert_uint_eq(pager_page_count(pager), 2);
 		pager_close(pager);
-		ck_assert_int_eq(file_size(db_path), (off_t)sizes[i]);
-		unlink(wal_path);
+		ck_assert_int_eq(tu_file_size(tu_db_path), (off_t)sizes[i]);
+		unlink(tu_wal_path);
 		pager = open_default();
 		ck_assert_uint_eq(pager_page_count(pager), 2);
 		ck_assert_uint_eq(pager_root(pager), 1);
 		close_pager(pager);
-		buf = slurp(db_path, &len);
+		buf = tu_read_file(tu_db_path, &len);
 		ck_assert_uint_eq(len, 2 * PAGE_SIZE);
 		ck_assert_int_eq(memcmp(buf, DB_MAGIC, DB_MAGIC_SIZE), 0);
 		ck_assert_uint_eq(buf[PAGE_SIZE + NODE_TYPE_OFFSET], NODE_LEAF);
@@ -563,7 +466,7 @@ START_TEST(test_crash_while_creating)
 	expect_open_fails(ROWFS_NOTADB, "not a rowfs database");
 	write_partial_creation(3 * PAGE_SIZE, 1, 0);
 	expect_open_fails(ROWFS_NOTADB, "not a rowfs database");
-	ck_assert_int_eq(file_size(db_path), 3 * PAGE_SIZE);
+	ck_assert_int_eq(tu_file_size(tu_db_path), 3 * PAGE_SIZE);
 }
 END_TEST
 
@@ -735,14 +638,14 @@ START_TEST(test_dirty_pages_never_evicted)
 		expect_fill(pager, p, 1);
 	ck_assert_uint_eq(stats(pager).misses, before.misses);
 	ck_assert_int_eq(pager_checkpoint(pager, &err), ROWFS_ERROR);  /* inside the transaction */
-	ck_assert_int_eq(file_size(db_path), 2 * PAGE_SIZE);
+	ck_assert_int_eq(tu_file_size(tu_db_path), 2 * PAGE_SIZE);
 
 	/* The commit passes 3/4 of the cache in dirty pages: it checkpoints. */
 	ck_assert_int_eq(pager_commit(pager, &err), ROWFS_OK);
 	ck_assert_uint_eq(stats(pager).checkpoints, 1);
 	ck_assert_uint_eq(stats(pager).dirty, 0);
 	ck_assert_uint_le(stats(pager).cached, 16);
-	ck_assert_int_eq(file_size(db_path), 42 * PAGE_SIZE);
+	ck_assert_int_eq(tu_file_size(tu_db_path), 42 * PAGE_SIZE);
 
 	/* 12 committed, unchekpointed pages survive a scan of 28 clean ones. */
 	for (p = 2; p < 14; p++)
@@ -839,7 +742,7 @@ START_TEST(test_allocate_and_free_list)
 	ck_assert_int_eq(pager_commit(pager, &err), ROWFS_OK);
 	close_pager(pager);
 
-	buf = slurp(db_path, &len);
+	buf = tu_read_file(tu_db_path, &len);
 	ck_assert_uint_eq(len, 5 * PAGE_SIZE);
 	ck_assert_uint_eq(get_u32(buf + HDR_FREE_HEAD_OFFSET), 2);
 	ck_assert_uint_eq(get_u32(buf + HDR_FREE_COUNT_OFFSET), 2);
@@ -878,8 +781,8 @@ START_TEST(test_free_list_page_in_use_is_corrupt)
 	must_fill(pager, 2, 2, 1);
 	close_pager(pager);
 	/* The header claims page 3 is free, but it holds data. */
-	patch_header(HDR_FREE_HEAD_OFFSET, 3, 1);
-	patch_header(HDR_FREE_COUNT_OFFSET, 1, 1);
+	tu_set_header_u32(tu_db_path, HDR_FREE_HEAD_OFFSET, 3, 1);
+	tu_set_header_u32(tu_db_path, HDR_FREE_COUNT_OFFSET, 1, 1);
 	pager = open_default();
 	ck_assert_int_eq(pager_begin(pager, &err), ROWFS_OK);
 	ck_assert_int_eq(pager_allocate(pager, &page, &err), ROWFS_CORRUPT);
@@ -1048,13 +951,13 @@ START_TEST(test_checkpoint_then_reopen)
 
 	must_fill(pager, 2, 5, 1);
 	must_fill(pager, 4, 5, 2);
-	ck_assert_int_gt(file_size(wal_path), WAL_HEADER_SIZE);
+	ck_assert_int_gt(tu_file_size(tu_wal_path), WAL_HEADER_SIZE);
 	ck_assert_uint_eq(stats(pager).wal_frames, 2);
 	ck_assert_int_eq(pager_checkpoint(pager, &err), ROWFS_OK);
-	ck_assert_int_eq(file_size(wal_path), WAL_HEADER_SIZE);
+	ck_assert_int_eq(tu_file_size(tu_wal_path), WAL_HEADER_SIZE);
 	ck_assert_uint_eq(stats(pager).wal_frames, 0);
 	ck_assert_uint_eq(stats(pager).checkpoints, 1);
-	ck_assert_int_eq(file_size(db_path), 9 * PAGE_SIZE);
+	ck_assert_int_eq(tu_file_size(tu_db_path), 9 * PAGE_SIZE);
 	pager_close(pager);  /* no checkpoint on this close */
 
 	pager = open_default();
@@ -1064,7 +967,7 @@ START_TEST(test_checkpoint_then_reopen)
 	ck_assert_uint_eq(stats(pager).wal_frames, 0);
 	ck_assert_uint_eq(stats(pager).checkpoints, 0);  /* nothing to recover */
 	pager_close(pager);
-	ck_assert_int_eq(file_size(wal_path), WAL_HEADER_SIZE);
+	ck_assert_int_eq(tu_file_size(tu_wal_path), WAL_HEADER_SIZE);
 }
 END_TEST
 
@@ -1078,14 +981,14 @@ START_TEST(test_reopen_replays_uncheckpointed_commits)
 	must_fill(pager, 3, 3, 2);
 	must_fill(pager, 1, 1, 3);
 	/* Copy the files as a crash would leave them (no checkpoint ran). */
-	snprintf(copy, sizeof(copy), "%s/copy.db", dir);
-	snprintf(copy_wal, sizeof(copy_wal), "%s/copy.db-wal", dir);
-	copy_file(db_path, copy);
-	copy_file(wal_path, copy_wal);
-	ck_assert_int_eq(file_size(copy), 2 * PAGE_SIZE);
+	snprintf(copy, sizeof(copy), "%s/copy.db", tu_dir);
+	snprintf(copy_wal, sizeof(copy_wal), "%s/copy.db-wal", tu_dir);
+	tu_copy_file(tu_db_path, copy);
+	tu_copy_file(tu_wal_path, copy_wal);
+	ck_assert_int_eq(tu_file_size(copy), 2 * PAGE_SIZE);
 	close_pager(pager);
-	rename(copy, db_path);
-	rename(copy_wal, wal_path);
+	rename(copy, tu_db_path);
+	rename(copy_wal, tu_wal_path);
 
 	pager = open_default();
 	ck_assert_uint_eq(pager_page_count(pager), 6);
@@ -1095,26 +998,18 @@ START_TEST(test_reopen_replays_uncheckpointed_commits)
 		expect_fill(pager, p, 2);
 	/* Recovery checkpointed what it replayed. */
 	ck_assert_uint_eq(stats(pager).checkpoints, 1);
-	ck_assert_int_eq(file_size(wal_path), WAL_HEADER_SIZE);
-	ck_assert_int_eq(file_size(db_path), 6 * PAGE_SIZE);
+	ck_assert_int_eq(tu_file_size(tu_wal_path), WAL_HEADER_SIZE);
+	ck_assert_int_eq(tu_file_size(tu_db_path), 6 * PAGE_SIZE);
 	close_pager(pager);
 }
 END_TEST
 
 /* ---- read-only ---------------------------------------------------------- */
 
-static int discard(void *ctx, const char *text, size_t len)
-{
-	(void)ctx;
-	(void)text;
-	(void)len;
-	return 0;
-}
-
 static void exec_ok(struct rowfs_db *db, const char *line)
 {
 	struct rowfs_err err;
-	int rc = rowfs_exec(db, line, strlen(line), discard, NULL, &err);
+	int rc = rowfs_exec(db, line, strlen(line), tu_discard, NULL, &err);
 
 	ck_assert_msg(rc == ROWFS_OK, "'%s': %s (%s)", line, rowfs_rc_name(rc), err.msg);
 }
@@ -1154,37 +1049,38 @@ static void insert_range(struct rowfs_db *db, uint32_t from, uint32_t to)
 	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
 }
 
-/* Open db_path read-only, expect rows 0..n-1 and a clean check, and leave the files as they were. */
+/* Open the database read-only: rows 0..n-1, a clean check, the files left as they were. */
 static void read_only_sees(uint32_t n)
 {
 	struct rowfs_config cfg;
 	struct rowfs_db *db;
 	struct rowfs_err err;
 	size_t dlen, wlen, dlen2, wlen2;
-	uint8_t *d = slurp(db_path, &dlen), *w = slurp(wal_path, &wlen), *d2, *w2;
+	uint8_t *d = tu_try_read_file(tu_db_path, &dlen), *w = tu_try_read_file(tu_wal_path, &wlen);
+	uint8_t *d2, *w2;
 	uint64_t problems = 1;
 	struct stat st_before, st_after;
 	int rc;
 
 	memset(&st_before, 0, sizeof(st_before));
-	(void)stat(wal_path, &st_before);
+	(void)stat(tu_wal_path, &st_before);
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.path = db_path;
+	cfg.path = tu_db_path;
 	cfg.read_only = 1;
 	cfg.cache_pages = 16;
 	rc = rowfs_open(&cfg, &db, &err);
 	ck_assert_msg(rc == ROWFS_OK, "read-only open: %s (%s)", rowfs_rc_name(rc), err.msg);
 	expect_rows(db, n);
-	ck_assert_int_eq(rowfs_check(db, discard, NULL, &problems, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_check(db, tu_discard, NULL, &problems, &err), ROWFS_OK);
 	ck_assert_uint_eq(problems, 0);
 	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_exec(db, "insert 999999 x", 15, discard, NULL, &err), ROWFS_READONLY);
+	ck_assert_int_eq(rowfs_exec(db, "insert 999999 x", 15, tu_discard, NULL, &err), ROWFS_READONLY);
 	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
 	ck_assert_int_eq(rowfs_checkpoint(db, &err), ROWFS_READONLY);
 	ck_assert_int_eq(rowfs_close(db, &err), ROWFS_OK);
 
-	d2 = slurp(db_path, &dlen2);
-	w2 = slurp(wal_path, &wlen2);
+	d2 = tu_try_read_file(tu_db_path, &dlen2);
+	w2 = tu_try_read_file(tu_wal_path, &wlen2);
 	ck_assert_uint_eq(dlen2, dlen);
 	ck_assert_uint_eq(wlen2, wlen);
 	if (dlen)
@@ -1192,7 +1088,7 @@ static void read_only_sees(uint32_t n)
 	if (wlen)
 		ck_assert_int_eq(memcmp(w, w2, wlen), 0);
 	memset(&st_after, 0, sizeof(st_after));
-	(void)stat(wal_path, &st_after);
+	(void)stat(tu_wal_path, &st_after);
 	ck_assert_int_eq(st_after.st_mtim.tv_sec, st_before.st_mtim.tv_sec);
 	ck_assert_int_eq(st_after.st_mtim.tv_nsec, st_before.st_mtim.tv_nsec);
 	free(d);
@@ -1201,11 +1097,11 @@ static void read_only_sees(uint32_t n)
 	free(w2);
 }
 
-/* Replace db_path/wal_path by the saved copies. */
+/* Replace the database and its WAL by the saved copies. */
 static void restore(const char *copy, const char *copy_wal)
 {
-	copy_file(copy, db_path);
-	copy_file(copy_wal, wal_path);
+	tu_copy_file(copy, tu_db_path);
+	tu_copy_file(copy_wal, tu_wal_path);
 }
 
 START_TEST(test_read_only_sees_wal_and_changes_nothing)
@@ -1216,38 +1112,38 @@ START_TEST(test_read_only_sees_wal_and_changes_nothing)
 	char copy[4300], copy_wal[4300];
 
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.path = db_path;
+	cfg.path = tu_db_path;
 	cfg.wal_limit = 1ull << 30;
 	ck_assert_int_eq(rowfs_open(&cfg, &db, &err), ROWFS_OK);
 	insert_range(db, 0, 150);
 	ck_assert_int_eq(rowfs_checkpoint(db, &err), ROWFS_OK);
 	insert_range(db, 150, 260);   /* splits a leaf: only in the WAL */
 	insert_range(db, 260, 300);
-	snprintf(copy, sizeof(copy), "%s/copy.db", dir);
-	snprintf(copy_wal, sizeof(copy_wal), "%s/copy.db-wal", dir);
-	copy_file(db_path, copy);
-	copy_file(wal_path, copy_wal);
+	snprintf(copy, sizeof(copy), "%s/copy.db", tu_dir);
+	snprintf(copy_wal, sizeof(copy_wal), "%s/copy.db-wal", tu_dir);
+	tu_copy_file(tu_db_path, copy);
+	tu_copy_file(tu_wal_path, copy_wal);
 	ck_assert_int_eq(rowfs_close(db, &err), ROWFS_OK);
 
 	restore(copy, copy_wal);
-	ck_assert_int_gt(file_size(wal_path), WAL_HEADER_SIZE);
+	ck_assert_int_gt(tu_file_size(tu_wal_path), WAL_HEADER_SIZE);
 	read_only_sees(300);
 
 	/* A torn last frame: the reader sees the first two commits only. */
-	ck_assert_int_eq(truncate(wal_path, file_size(wal_path) - 3), 0);
+	ck_assert_int_eq(truncate(tu_wal_path, tu_file_size(tu_wal_path) - 3), 0);
 	read_only_sees(260);
 
 	/* No WAL at all: read-only does not create one. */
-	unlink(wal_path);
+	unlink(tu_wal_path);
 	read_only_sees(150);
-	ck_assert_int_eq(file_size(wal_path), -1);
+	ck_assert_int_eq(tu_try_file_size(tu_wal_path), -1);
 
 	/* A read-write open then recovers the same files. */
 	restore(copy, copy_wal);
 	ck_assert_int_eq(rowfs_open(&cfg, &db, &err), ROWFS_OK);
 	expect_rows(db, 300);
 	ck_assert_int_eq(rowfs_close(db, &err), ROWFS_OK);
-	ck_assert_int_eq(file_size(wal_path), WAL_HEADER_SIZE);
+	ck_assert_int_eq(tu_file_size(tu_wal_path), WAL_HEADER_SIZE);
 }
 END_TEST
 
@@ -1266,22 +1162,22 @@ START_TEST(test_read_only_redoes_checkpoint_block_in_memory)
 	 */
 	spy_init(&spy);
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.path = db_path;
+	cfg.path = tu_db_path;
 	cfg.wal_limit = 1ull << 30;
 	cfg.os = &spy.os;
 	ck_assert_int_eq(rowfs_open(&cfg, &db, &err), ROWFS_OK);
 	insert_range(db, 0, 250);
 	ck_assert_int_eq(rowfs_checkpoint(db, &err), ROWFS_OK);
 	insert_range(db, 250, 600);
-	before = slurp(db_path, &len);
+	before = tu_read_file(tu_db_path, &len);
 	spy.fail_header_write = 1;
 	ck_assert_int_eq(rowfs_checkpoint(db, &err), ROWFS_IOERR);
 	ck_assert_int_eq(err.sys_errno, EIO);
-	after = slurp(db_path, &len);
+	after = tu_read_file(tu_db_path, &len);
 	ck_assert_int_eq(memcmp(before, after, PAGE_SIZE), 0);  /* old header */
 	free(before);
 	free(after);
-	ck_assert_int_gt(file_size(wal_path), 2 * PAGE_SIZE);
+	ck_assert_int_gt(tu_file_size(tu_wal_path), 2 * PAGE_SIZE);
 	ck_assert_int_eq(rowfs_close(db, &err), ROWFS_OK);  /* error state: no checkpoint */
 
 	read_only_sees(600);
@@ -1289,7 +1185,7 @@ START_TEST(test_read_only_redoes_checkpoint_block_in_memory)
 	/* The writer redoes the block into DBFILE. */
 	cfg.os = NULL;
 	ck_assert_int_eq(rowfs_open(&cfg, &db, &err), ROWFS_OK);
-	ck_assert_int_eq(file_size(wal_path), WAL_HEADER_SIZE);
+	ck_assert_int_eq(tu_file_size(tu_wal_path), WAL_HEADER_SIZE);
 	expect_rows(db, 600);
 	ck_assert_int_eq(rowfs_close(db, &err), ROWFS_OK);
 	read_only_sees(600);
@@ -1349,7 +1245,7 @@ static Suite *pager_suite(void)
 	Suite *s = suite_create("pager");
 	TCase *tc = tcase_create("pager");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, tu_dir_setup, tu_dir_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_create_new_database);
 	tcase_add_test(tc, test_reject_wrong_magic);
@@ -1379,11 +1275,5 @@ static Suite *pager_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(pager_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run("check_pager", pager_suite());
 }
