@@ -37,7 +37,6 @@
 #include <config.h>
 
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -57,57 +56,11 @@
 #include "os.h"
 #include "pager.h"
 #include "rowfs.h"
+#include "testutil.h"
 #include "vm.h"
 #include "wal.h"
 
 #define FRAME_OVERHEAD (WAL_FRAME_HEADER_SIZE + WAL_FRAME_TRAILER_SIZE)
-
-static char dir[4096];
-static char db_path[4200];
-static char wal_path[4200];
-
-static void setup(void)
-{
-	const char *tmp = getenv("TMPDIR");
-
-	snprintf(dir, sizeof(dir), "%s/check_recovery.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(db_path, sizeof(db_path), "%s/test.db", dir);
-	snprintf(wal_path, sizeof(wal_path), "%s/test.db-wal", dir);
-}
-
-static void teardown(void)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char p[4400];
-
-	if (d) {
-		while ((de = readdir(d))) {
-			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-			unlink(p);
-		}
-		closedir(d);
-	}
-	rmdir(dir);
-}
-
-static int slow_mode(void)
-{
-	const char *s = getenv("ROWFS_SLOW");
-
-	return s && *s && strcmp(s, "0") != 0;
-}
-
-/* Also run the tests of bugs not fixed yet (ROWFS_KNOWN_BUGS=1). */
-static int known_bugs(void)
-{
-	const char *s = getenv("ROWFS_KNOWN_BUGS");
-
-	return s && *s && strcmp(s, "0") != 0;
-}
 
 /* xorshift64*: deterministic pseudo-random numbers for workloads. */
 static uint64_t next_rand(uint64_t *state)
@@ -128,72 +81,48 @@ static uint32_t rand_below(uint64_t *state, uint32_t n)
 
 /* ---- files ------------------------------------------------------------- */
 
-static off_t file_size(const char *p)
-{
-	struct stat st;
-
-	if (stat(p, &st) < 0)
-		return -1;
-	return st.st_size;
-}
-
 /* Copy the first len bytes of from to to (len < 0: all); a missing file removes to. */
 static void copy_prefix(const char *from, const char *to, off_t len)
 {
-	off_t size = file_size(from);
-	uint8_t *buf;
-	int in, out;
+	size_t size;
+	uint8_t *buf = tu_try_read_file(from, &size);
 
-	if (size < 0) {
+	if (!buf) {
 		unlink(to);
 		return;
 	}
-	if (len < 0 || len > size)
-		len = size;
-	buf = malloc((size_t)len + 1);
-	ck_assert_ptr_nonnull(buf);
-	in = open(from, O_RDONLY);
-	ck_assert_int_ge(in, 0);
-	ck_assert_int_eq(pread(in, buf, (size_t)len, 0), len);
-	close(in);
-	out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	ck_assert_int_ge(out, 0);
-	ck_assert_int_eq(write(out, buf, (size_t)len), len);
-	close(out);
+	if (len >= 0 && (size_t)len < size)
+		size = (size_t)len;
+	tu_write_file(to, buf, size);
 	free(buf);
-}
-
-static void path_in_dir(char *out, size_t size, const char *name)
-{
-	snprintf(out, size, "%s/%s", dir, name);
 }
 
 /* Save the database's two files as NAME and NAME-wal in the test dir. */
 static void save_files(const char *name)
 {
-	char p[4400], w[4500];
+	const char *p = tu_path(name);
+	char w[4500];
 
-	path_in_dir(p, sizeof(p), name);
 	snprintf(w, sizeof(w), "%s-wal", p);
-	copy_prefix(db_path, p, -1);
-	copy_prefix(wal_path, w, -1);
+	copy_prefix(tu_db_path, p, -1);
+	copy_prefix(tu_wal_path, w, -1);
 }
 
 /* Put saved files back, the WAL cut to wal_len bytes (< 0: whole). */
 static void restore_files(const char *name, off_t wal_len)
 {
-	char p[4400], w[4500];
+	const char *p = tu_path(name);
+	char w[4500];
 
-	path_in_dir(p, sizeof(p), name);
 	snprintf(w, sizeof(w), "%s-wal", p);
-	copy_prefix(p, db_path, -1);
-	copy_prefix(w, wal_path, wal_len);
+	copy_prefix(p, tu_db_path, -1);
+	copy_prefix(w, tu_wal_path, wal_len);
 }
 
 static void remove_db(void)
 {
-	unlink(db_path);
-	unlink(wal_path);
+	unlink(tu_db_path);
+	unlink(tu_wal_path);
 }
 
 /* ---- workloads ----------------------------------------------------------- */
@@ -409,14 +338,6 @@ static uint64_t rows_of_prefix(const struct workload *wl, uint32_t m)
 	return wl->rows[m];
 }
 
-static int discard(void *ctx, const char *text, size_t len)
-{
-	(void)ctx;
-	(void)text;
-	(void)len;
-	return 0;
-}
-
 /* Run one statement of a workload. */
 static int run_op(struct rowfs_db *db, const struct wl_op *op, struct rowfs_err *err)
 {
@@ -428,7 +349,7 @@ static int run_op(struct rowfs_db *db, const struct wl_op *op, struct rowfs_err 
 	else
 		snprintf(line, sizeof(line), "%s %u %s", op->kind == WL_INSERT ? "insert" : "update",
 			 op->id, name);
-	return rowfs_exec(db, line, strlen(line), discard, NULL, err);
+	return rowfs_exec(db, line, strlen(line), tu_discard, NULL, err);
 }
 
 /* Insert row id with name version 0. */
@@ -472,7 +393,7 @@ static struct rowfs_config config(const struct os *os, uint32_t cache_pages, uin
 	struct rowfs_config cfg;
 
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.path = db_path;
+	cfg.path = tu_db_path;
 	cfg.sync = ROWFS_SYNC_FULL;
 	cfg.cache_pages = cache_pages;
 	cfg.wal_limit = wal_limit;
@@ -480,58 +401,7 @@ static struct rowfs_config config(const struct os *os, uint32_t cache_pages, uin
 	return cfg;
 }
 
-static struct rowfs_db *open_or_fail(const struct rowfs_config *cfg)
-{
-	struct rowfs_db *db = NULL;
-	struct rowfs_err err;
-	int rc = rowfs_open(cfg, &db, &err);
-
-	ck_assert_msg(rc == ROWFS_OK, "rowfs_open%s: %s (%s)", cfg->read_only ? " (read-only)" : "",
-		      rowfs_rc_name(rc), err.msg);
-	return db;
-}
-
-static void close_or_fail(struct rowfs_db *db)
-{
-	struct rowfs_err err;
-	int rc = rowfs_close(db, &err);
-
-	ck_assert_msg(rc == ROWFS_OK, "rowfs_close: %s (%s)", rowfs_rc_name(rc), err.msg);
-}
-
 /* ---- the oracle ---------------------------------------------------------- */
-
-struct check_text {
-	char text[1024];          /* first problem lines of rowfs_check */
-	size_t len;
-};
-
-static int keep_text(void *ctx, const char *text, size_t len)
-{
-	struct check_text *ct = ctx;
-	size_t room = sizeof(ct->text) - 1 - ct->len;
-
-	if (len > room)
-		len = room;
-	memcpy(ct->text + ct->len, text, len);
-	ct->len += len;
-	ct->text[ct->len] = '\0';
-	return 0;
-}
-
-/* rowfs_check must run and find nothing. */
-static void expect_clean(struct rowfs_db *db, const char *when)
-{
-	struct check_text ct = { .len = 0 };
-	struct rowfs_err err;
-	uint64_t problems = 0;
-	int rc = rowfs_check(db, keep_text, &ct, &problems, &err);
-
-	ct.text[ct.len] = '\0';
-	ck_assert_msg(rc == ROWFS_OK, "%s: rowfs_check: %s (%s)", when, rowfs_rc_name(rc), err.msg);
-	ck_assert_msg(problems == 0, "%s: rowfs_check found %llu problems:\n%s", when,
-		      (unsigned long long)problems, ct.text);
-}
 
 /* The table's fingerprint and row count, as the workloads compute them. */
 struct scan_state {
@@ -626,7 +496,7 @@ static uint32_t expect_prefix(struct rowfs_db *db, const struct workload *wl, ui
 	free((void *)s.want);
 	rowfs_get_stats(db, &st);
 	ck_assert_uint_eq(st.rows, wl->rows[m]);
-	expect_clean(db, when);
+	tu_require_clean(db, when);
 	return m;
 }
 
@@ -640,28 +510,28 @@ static uint32_t verify_crashed_sync(const struct workload *wl, uint32_t min_m, u
 {
 	struct rowfs_config cfg = config(NULL, 32, 4096);
 	struct rowfs_db *db;
-	off_t db_before = file_size(db_path), wal_before = file_size(wal_path);
+	off_t db_before = tu_try_file_size(tu_db_path), wal_before = tu_try_file_size(tu_wal_path);
 	uint32_t m, m2;
 	char what[160];
 
 	cfg.read_only = 1;
-	db = open_or_fail(&cfg);
+	db = tu_open(&cfg);
 	snprintf(what, sizeof(what), "%s, read-only", when);
 	m = expect_prefix(db, wl, min_m, max_m, what);
-	close_or_fail(db);
-	ck_assert_int_eq(file_size(db_path), db_before);
-	ck_assert_int_eq(file_size(wal_path), wal_before);
+	tu_close(db);
+	ck_assert_int_eq(tu_try_file_size(tu_db_path), db_before);
+	ck_assert_int_eq(tu_try_file_size(tu_wal_path), wal_before);
 
 	cfg.read_only = 0;
 	cfg.sync = sync;
-	db = open_or_fail(&cfg);
+	db = tu_open(&cfg);
 	snprintf(what, sizeof(what), "%s, recovered", when);
 	m2 = expect_prefix(db, wl, m, m, what);
-	close_or_fail(db);
-	db = open_or_fail(&cfg);
+	tu_close(db);
+	db = tu_open(&cfg);
 	snprintf(what, sizeof(what), "%s, reopened", when);
 	m2 = expect_prefix(db, wl, m, m, what);
-	close_or_fail(db);
+	tu_close(db);
 	return m2;
 }
 
@@ -706,7 +576,7 @@ static int is_db_fd(int fd)
 {
 	struct stat a, b;
 
-	return fstat(fd, &a) == 0 && stat(db_path, &b) == 0 && a.st_dev == b.st_dev &&
+	return fstat(fd, &a) == 0 && stat(tu_db_path, &b) == 0 && a.st_dev == b.st_dev &&
 	       a.st_ino == b.st_ino;
 }
 
@@ -864,7 +734,7 @@ static void powerloss_trial(const struct workload *wl, struct rowfs_config cfg,
 static uint64_t *build_uncheckpointed(const struct workload *wl)
 {
 	struct rowfs_config cfg = config(NULL, 0, 1ull << 40);
-	struct rowfs_db *db = open_or_fail(&cfg);
+	struct rowfs_db *db = tu_open(&cfg);
 	struct rowfs_err err;
 	uint64_t *end = calloc(wl->ntxn + 1, sizeof(uint64_t));
 	uint32_t t;
@@ -877,10 +747,10 @@ static uint64_t *build_uncheckpointed(const struct workload *wl)
 		ck_assert_msg(rc == ROWFS_OK, "txn %u: %s (%s)", t, rowfs_rc_name(rc), err.msg);
 		end[t + 1] = end[t] + FRAME_OVERHEAD + (uint64_t)wl->count[t] * VM_RECORD_SIZE;
 	}
-	ck_assert_int_eq(file_size(wal_path), (off_t)end[wl->ntxn]);
-	ck_assert_int_eq(file_size(db_path), 2 * PAGE_SIZE);
+	ck_assert_int_eq(tu_try_file_size(tu_wal_path), (off_t)end[wl->ntxn]);
+	ck_assert_int_eq(tu_try_file_size(tu_db_path), 2 * PAGE_SIZE);
 	save_files("base");
-	close_or_fail(db);
+	tu_close(db);
 	return end;
 }
 
@@ -937,15 +807,11 @@ START_TEST(test_wal_cut_at_every_offset)
 	for (want = 0; want < n; want += 3) {
 		uint64_t off = end[want] + FRAME_OVERHEAD - 8 + (end[want + 1] - end[want]) / 2;
 		uint8_t byte;
-		int fd;
 
 		restore_files("base", -1);
-		fd = open(wal_path, O_RDWR);
-		ck_assert_int_ge(fd, 0);
-		ck_assert_int_eq(pread(fd, &byte, 1, (off_t)off), 1);
+		tu_pread_at(tu_wal_path, (off_t)off, &byte, 1);
 		byte ^= 0x10;
-		ck_assert_int_eq(pwrite(fd, &byte, 1, (off_t)off), 1);
-		close(fd);
+		tu_pwrite_at(tu_wal_path, (off_t)off, &byte, 1);
 		snprintf(when, sizeof(when), "WAL byte %llu damaged", (unsigned long long)off);
 		ck_assert_uint_eq(verify_crashed(&wl, want, want, when), want);
 	}
@@ -993,7 +859,7 @@ static int hf_ftruncate(void *ctx, int fd, off_t len)
 static uint32_t wal_frames(const char *p, uint64_t *offs, uint32_t *types, uint32_t max)
 {
 	int fd = open(p, O_RDONLY);
-	off_t size = file_size(p);
+	off_t size = tu_try_file_size(p);
 	uint64_t off = WAL_HEADER_SIZE;
 	uint32_t n = 0;
 	uint8_t h[16];
@@ -1026,7 +892,7 @@ START_TEST(test_wal_cut_inside_checkpoint_block)
 
 	hf.os.ctx = &hf;
 	workload_init(&wl, 2, 30, 40, 0, 6);
-	db = open_or_fail(&cfg);
+	db = tu_open(&cfg);
 	for (t = 0; t < 10; t++)
 		ck_assert_int_eq(run_txn(db, &wl, t, &err), ROWFS_OK);
 	ck_assert_int_eq(rowfs_checkpoint(db, &err), ROWFS_OK);
@@ -1038,14 +904,14 @@ START_TEST(test_wal_cut_inside_checkpoint_block)
 	save_files("base");
 	rowfs_close(db, &err);
 
-	nframes = wal_frames(wal_path, offs, types, 256);
+	nframes = wal_frames(tu_wal_path, offs, types, 256);
 	for (i = 0; i < nframes && types[i] == WAL_FRAME_TXN; i++)
 		;
 	ck_assert_uint_eq(i, wl.ntxn - 10);          /* the TXN frames, then the block */
 	ck_assert_uint_ge(nframes - i, 3);           /* page 0, >= 1 page, CKPT_END */
 	ck_assert_uint_eq(types[nframes - 1], WAL_FRAME_CKPT_END);
 	block = offs[i];
-	size = (uint64_t)file_size(wal_path);
+	size = (uint64_t)tu_try_file_size(tu_wal_path);
 
 	/* Any cut inside the block: every transaction is still there (redo or replay). */
 	for (cut = block; cut <= size; cut++) {
@@ -1190,7 +1056,7 @@ START_TEST(test_power_cut_during_recovery)
 		remove_db();
 		cutos_init(&counts, &fo, rounds[r].mode, rounds[r].at, r > 0, 99);
 		cfg.os = &counts.os;
-		db = open_or_fail(&cfg);
+		db = tu_open(&cfg);
 		for (t = 0, acked = 0; t < wl.ntxn; t++) {
 			if (run_txn(db, &wl, t, &err) != ROWFS_OK)
 				break;
@@ -1207,7 +1073,7 @@ START_TEST(test_power_cut_during_recovery)
 		save_files("crashed");
 		if (r > 0) {
 			uint64_t offs[512];
-			uint32_t types[512], nframes = wal_frames(wal_path, offs, types, 512);
+			uint32_t types[512], nframes = wal_frames(tu_wal_path, offs, types, 512);
 
 			/* Round 1 left a complete block to redo, round 2 none. */
 			ck_assert_uint_gt(nframes, 0);
@@ -1217,7 +1083,7 @@ START_TEST(test_power_cut_during_recovery)
 		/* Count the recovery's calls, then cut before (or after) each of them. */
 		cutos_init(&rec, &fo, CUT_NONE, 0, 0, 1);
 		cfg.os = &rec.os;
-		db = open_or_fail(&cfg);
+		db = tu_open(&cfg);
 		rec_ops = rec.ops;
 		rec_syncs = rec.syncs;
 		faultos_power_cut(&fo);
@@ -1299,7 +1165,7 @@ static void fault_trial(const struct workload *wl, enum fault_kind kind, int err
 	remove_db();
 	faultos_init(&fo);
 	cfg = config(&fo.os, 32, 4096);
-	db = open_or_fail(&cfg);
+	db = tu_open(&cfg);
 	for (t = 0; t < 5; t++) {
 		rc = run_txn(db, wl, t, &err);
 		ck_assert_msg(rc == ROWFS_OK, "%s: txn %u: %s", when, t, err.msg);
@@ -1307,8 +1173,8 @@ static void fault_trial(const struct workload *wl, enum fault_kind kind, int err
 	}
 	if (kind == FAULT_READ) {
 		/* A cold cache, so that statements read pages. */
-		close_or_fail(db);
-		db = open_or_fail(&cfg);
+		tu_close(db);
+		db = tu_open(&cfg);
 	}
 	if (kind == FAULT_WRITE)
 		faultos_fail_write_at(&fo, n, errnum, persistent);
@@ -1351,14 +1217,14 @@ static void fault_trial(const struct workload *wl, enum fault_kind kind, int err
 	if (persistent)
 		ck_assert_msg(failures == 3, "%s: %u failures while the fault lasted", when, failures);
 	expect_prefix(db, wl, acked, acked, when);
-	close_or_fail(db);
+	tu_close(db);
 	faultos_release(&fo);
 
 	cfg.os = NULL;
 	cfg.sync = ROWFS_SYNC_OFF;  /* the check of what is on disk needs no fsync */
-	db = open_or_fail(&cfg);
+	db = tu_open(&cfg);
 	expect_prefix(db, wl, acked, acked, when);
-	close_or_fail(db);
+	tu_close(db);
 	tally->trials++;
 	tally->rows_verified += rows_of_prefix(wl, acked);
 }
@@ -1405,7 +1271,7 @@ START_TEST(test_error_messages)
 	workload_init(&wl, 7, 10, 5, 0, 6);
 	faultos_init(&fo);
 	cfg = config(&fo.os, 32, 1ull << 40);
-	db = open_or_fail(&cfg);
+	db = tu_open(&cfg);
 	ck_assert_int_eq(run_txn(db, &wl, 0, &err), ROWFS_OK);
 
 	/* The commit's fsync fails. */
@@ -1414,7 +1280,7 @@ START_TEST(test_error_messages)
 	ck_assert_int_eq(rc, ROWFS_IOERR);
 	ck_assert_int_eq(rowfs_errno(rc), EIO);
 	ck_assert_int_eq(err.sys_errno, EIO);
-	snprintf(want, sizeof(want), "Error: I/O error: fsync '%s': %s", wal_path, strerror(EIO));
+	snprintf(want, sizeof(want), "Error: I/O error: fsync '%s': %s", tu_wal_path, strerror(EIO));
 	ck_assert_str_eq(err.msg, want);
 
 	/* The commit's write finds the disk full. */
@@ -1423,7 +1289,7 @@ START_TEST(test_error_messages)
 	ck_assert_int_eq(rc, ROWFS_FULL);
 	ck_assert_int_eq(rowfs_errno(rc), ENOSPC);
 	ck_assert_int_eq(err.sys_errno, ENOSPC);
-	snprintf(want, sizeof(want), "Error: I/O error: pwrite '%s': %s", wal_path,
+	snprintf(want, sizeof(want), "Error: I/O error: pwrite '%s': %s", tu_wal_path,
 		 strerror(ENOSPC));
 	ck_assert_str_eq(err.msg, want);
 
@@ -1438,7 +1304,7 @@ START_TEST(test_error_messages)
 	ck_assert_msg(strncmp(err.msg, want, strlen(want)) == 0, "'%s'", err.msg);
 	ck_assert_msg(strstr(err.msg + strlen(want), "Error: I/O error: recovery failed") == NULL,
 		      "message repeats itself: '%s'", err.msg);
-	snprintf(want, sizeof(want), "pwrite '%s", db_path);
+	snprintf(want, sizeof(want), "pwrite '%s", tu_db_path);
 	ck_assert_msg(strstr(err.msg, want) != NULL && strstr(err.msg, strerror(EIO)) != NULL,
 		      "message does not name the failed call: '%s'", err.msg);
 	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_IOERR);
@@ -1446,7 +1312,7 @@ START_TEST(test_error_messages)
 	faultos_disarm(&fo);
 	ck_assert_int_eq(run_txn(db, &wl, 2, &err), ROWFS_OK);
 	expect_prefix(db, &wl, 3, 3, "after the faults");
-	close_or_fail(db);
+	tu_close(db);
 	faultos_release(&fo);
 	workload_release(&wl);
 }
@@ -1469,7 +1335,7 @@ START_TEST(test_close_while_the_disk_fails)
 		remove_db();
 		faultos_init(&fo);
 		cfg = config(&fo.os, 32, 1ull << 40);
-		db = open_or_fail(&cfg);
+		db = tu_open(&cfg);
 		for (t = 0; t < wl.ntxn; t++)
 			ck_assert_int_eq(run_txn(db, &wl, t, &err), ROWFS_OK);
 		faultos_fail_write_at(&fo, 1, errnums[e], 1);
@@ -1507,7 +1373,7 @@ START_TEST(test_failed_commit_stays_failed)
 	workload_init(&wl, 10, 6, 10, 0, 6);
 	faultos_init(&fo);
 	cfg = config(&fo.os, 32, 1ull << 40);
-	db = open_or_fail(&cfg);
+	db = tu_open(&cfg);
 	ck_assert_int_eq(run_txn(db, &wl, 0, &err), ROWFS_OK);
 	faultos_fail_sync_at(&fo, 1, EIO, 0);
 	faultos_fail_truncate_at(&fo, 1, EIO, 0);
@@ -1517,12 +1383,12 @@ START_TEST(test_failed_commit_stays_failed)
 	expect_prefix(db, &wl, 1, 1, "after the failed commit");
 	rc = run_txn(db, &wl, 1, &err);
 	ck_assert_msg(rc == ROWFS_OK, "retry: %s (%s)", rowfs_rc_name(rc), err.msg);
-	close_or_fail(db);
+	tu_close(db);
 	faultos_release(&fo);
 	cfg.os = NULL;
-	db = open_or_fail(&cfg);
+	db = tu_open(&cfg);
 	expect_prefix(db, &wl, 2, 2, "reopened");
-	close_or_fail(db);
+	tu_close(db);
 	workload_release(&wl);
 }
 END_TEST
@@ -1543,7 +1409,7 @@ START_TEST(test_torn_wal_tail_is_ignored)
 	faultos_init(&fo);
 	faultos_powerloss_begin(&fo);
 	cfg = config(&fo.os, 32, 1ull << 40);
-	db = open_or_fail(&cfg);
+	db = tu_open(&cfg);
 	for (t = 0; t < 6; t++)
 		ck_assert_int_eq(run_txn(db, &wl, t, &err), ROWFS_OK);
 	faultos_tear_write_at(&fo, 1, FAULTOS_TEAR_SILENT);
@@ -1560,7 +1426,7 @@ START_TEST(test_torn_wal_tail_is_ignored)
 	remove_db();
 	faultos_init(&fo);
 	cfg = config(&fo.os, 32, 1ull << 40);
-	db = open_or_fail(&cfg);
+	db = tu_open(&cfg);
 	for (t = 0; t < 6; t++)
 		ck_assert_int_eq(run_txn(db, &wl, t, &err), ROWFS_OK);
 	faultos_tear_write_at(&fo, 1, FAULTOS_TEAR_EIO);
@@ -1569,7 +1435,7 @@ START_TEST(test_torn_wal_tail_is_ignored)
 	for (t = 6; t < wl.ntxn; t++)
 		ck_assert_int_eq(run_txn(db, &wl, t, &err), ROWFS_OK);
 	save_files("open");
-	close_or_fail(db);
+	tu_close(db);
 	faultos_release(&fo);
 	ck_assert_uint_eq(verify_crashed(&wl, wl.ntxn, wl.ntxn, "after a torn write"), wl.ntxn);
 	restore_files("open", -1);
@@ -1631,7 +1497,7 @@ static int read_report(int fd, uint32_t *acked)
 
 START_TEST(test_kill_minus_9)
 {
-	unsigned trials = slow_mode() ? 500 : 50, trial;
+	unsigned trials = tu_flag("ROWFS_SLOW") ? 500 : 50, trial;
 	uint64_t rng = 0x5eed;
 	struct tally tally = { 0 };
 	struct rowfs_config cfg = config(NULL, 32, 4096);
@@ -1684,9 +1550,9 @@ START_TEST(test_kill_minus_9)
 
 		/* Every acknowledged transaction is there, whole, and nothing after a missing one. */
 		snprintf(when, sizeof(when), "kill -9 trial %u (sync %d)", trial, sync);
-		db = open_or_fail(&cfg);
+		db = tu_open(&cfg);
 		m = expect_prefix(db, &wl, acked, first + KILL_MAX_TXNS, when);
-		close_or_fail(db);
+		tu_close(db);
 		tally.trials++;
 		tally.rows_verified += wl.rows[acked];
 		first = m;
@@ -1752,7 +1618,7 @@ START_TEST(test_failed_statement_rolls_back)
 
 	faultos_init(&fo);
 	cfg = config(&fo.os, 16, 1ull << 40);
-	db = open_or_fail(&cfg);
+	db = tu_open(&cfg);
 	for (i = 0; i < rows; i++) {
 		if (i % 8192 == 0)
 			ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
@@ -1761,8 +1627,8 @@ START_TEST(test_failed_statement_rolls_back)
 		if (i % 8192 == 8191 || i == rows - 1)
 			ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
 	}
-	close_or_fail(db);
-	db = open_or_fail(&cfg);
+	tu_close(db);
+	db = tu_open(&cfg);
 	rowfs_get_stats(db, &st);
 	ck_assert_uint_eq(st.depth, 2);
 	ck_assert_uint_eq(st.pages, 513);
@@ -1801,7 +1667,7 @@ START_TEST(test_failed_statement_rolls_back)
 		ck_assert_uint_eq(f.id, mid + 1);
 		f = rows_from(db, 2 * rows);
 		ck_assert_uint_eq(f.count, committed);
-		expect_clean(db, "after the rollback");
+		tu_require_clean(db, "after the rollback");
 	}
 	ck_assert_msg(rc == ROWFS_OK, "the insert still fails after %u reads", n);
 	ck_assert_uint_ge(trials, 20);
@@ -1823,7 +1689,7 @@ START_TEST(test_failed_statement_rolls_back)
 		char line[32];
 
 		snprintf(line, sizeof(line), "delete %u", key + 2 * i);
-		ck_assert_int_eq(rowfs_exec(db, line, strlen(line), discard, NULL, &err), ROWFS_OK);
+		ck_assert_int_eq(rowfs_exec(db, line, strlen(line), tu_discard, NULL, &err), ROWFS_OK);
 	}
 	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
 	total -= 101;
@@ -1836,7 +1702,7 @@ START_TEST(test_failed_statement_rolls_back)
 		free_before = st.free_pages;
 		ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
 		faultos_fail_read_at(&fo, n, EIO, 0);
-		rc = rowfs_exec(db, line, strlen(line), discard, NULL, &err);
+		rc = rowfs_exec(db, line, strlen(line), tu_discard, NULL, &err);
 		faultos_disarm(&fo);
 		if (rc == ROWFS_OK)
 			break;
@@ -1849,7 +1715,7 @@ START_TEST(test_failed_statement_rolls_back)
 		ck_assert_uint_eq(st.rows, total);
 		f = rows_from(db, key);
 		ck_assert_uint_eq(f.id, key);
-		expect_clean(db, "after the delete's rollback");
+		tu_require_clean(db, "after the delete's rollback");
 	}
 	ck_assert_msg(rc == ROWFS_OK, "the delete still fails after %u reads", n);
 	ck_assert_msg(torn >= 1, "no failure came after the delete changed pages (%u tried)",
@@ -1859,19 +1725,19 @@ START_TEST(test_failed_statement_rolls_back)
 	ck_assert_uint_eq(st.rows, total - 1);
 	ck_assert_uint_gt(st.free_pages, free_before);  /* the emptied leaf */
 	total--;
-	close_or_fail(db);
+	tu_close(db);
 	faultos_release(&fo);
 
 	cfg.os = NULL;
-	db = open_or_fail(&cfg);
+	db = tu_open(&cfg);
 	f = rows_from(db, mid);
 	ck_assert_uint_eq(f.id, mid);
 	f = rows_from(db, key);
 	ck_assert_uint_eq(f.id, key + 2 * 102);
 	f = rows_from(db, 0);
 	ck_assert_uint_eq(f.count, total);
-	expect_clean(db, "after the split and the delete");
-	close_or_fail(db);
+	tu_require_clean(db, "after the split and the delete");
+	tu_close(db);
 }
 END_TEST
 
@@ -1879,8 +1745,8 @@ static TCase *tcase(Suite *s, const char *name, int timeout)
 {
 	TCase *tc = tcase_create(name);
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, timeout * (slow_mode() ? 10 : 1));
+	tcase_add_checked_fixture(tc, tu_dir_setup, tu_dir_teardown);
+	tcase_set_timeout(tc, timeout * (tu_flag("ROWFS_SLOW") ? 10 : 1));
 	suite_add_tcase(s, tc);
 	return tc;
 }
@@ -1902,7 +1768,7 @@ static Suite *recovery_suite(void)
 	tcase_add_test(tc, test_injected_errors_in_commit_and_checkpoint);
 	tcase_add_test(tc, test_error_messages);
 	tcase_add_test(tc, test_close_while_the_disk_fails);
-	if (known_bugs())
+	if (tu_flag("ROWFS_KNOWN_BUGS"))
 		tcase_add_test(tc, test_failed_commit_stays_failed);
 	tcase_add_test(tc, test_torn_wal_tail_is_ignored);
 	tc = tcase(s, "kill", 120);
@@ -1914,11 +1780,5 @@ static Suite *recovery_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(recovery_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run("check_recovery", recovery_suite());
 }
