@@ -18,9 +18,6 @@
 #include <config.h>
 
 #include <check.h>
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,58 +30,11 @@
 #include "os.h"
 #include "row.h"
 #include "rowfs.h"
+#include "testutil.h"
 #include "vm.h"
 #include "wal.h"
 
-static char dir[4096];
-
-static void setup(void)
-{
-	const char *tmp = getenv("TMPDIR");
-
-	snprintf(dir, sizeof(dir), "%s/check_fsck.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char p[4400];
-
-	if (d) {
-		while ((de = readdir(d))) {
-			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-			unlink(p);
-		}
-		closedir(d);
-	}
-	rmdir(dir);
-}
-
 /* ---- helpers ---------------------------------------------------------- */
-
-/* path of NAME inside the test directory (static buffer per slot). */
-static const char *in_dir(const char *name)
-{
-	static char bufs[4][4400];
-	static int slot;
-	char *p = bufs[slot++ & 3];
-
-	snprintf(p, sizeof(bufs[0]), "%s/%s", dir, name);
-	return p;
-}
-
-/* Reply sink that discards. */
-static int discard(void *ctx, const char *text, size_t len)
-{
-	(void)ctx;
-	(void)text;
-	(void)len;
-	return 0;
-}
 
 /*
  * Build a database of count rows: ids 1..count in order, or shuffled by a
@@ -105,64 +55,29 @@ static void build(const char *path, uint32_t count, uint32_t stride)
 	for (i = 0; i < count; i++) {
 		id = stride ? (uint32_t)(((uint64_t)i * stride) % count) + 1 : i + 1;
 		n = snprintf(line, sizeof(line), "insert %u user_%u", id, id);
-		ck_assert_msg(rowfs_exec(db, line, (size_t)n, discard, NULL, &err) == ROWFS_OK,
+		ck_assert_msg(rowfs_exec(db, line, (size_t)n, tu_discard, NULL, &err) == ROWFS_OK,
 			      "%s: %s", line, err.msg);
 	}
 	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
 	ck_assert_int_eq(rowfs_close(db, &err), ROWFS_OK);
 }
 
-/* Copy src to dst (dst created or truncated). */
-static void copy_file(const char *src, const char *dst)
-{
-	char buf[65536];
-	ssize_t n;
-	int in, out;
-
-	in = open(src, O_RDONLY);
-	ck_assert_int_ge(in, 0);
-	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	ck_assert_int_ge(out, 0);
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		ck_assert_int_eq(write(out, buf, (size_t)n), n);
-	ck_assert_int_eq(n, 0);
-	close(in);
-	close(out);
-}
-
+/* Page pgno of path into buf (PAGE_SIZE bytes). */
 static void read_page(const char *path, uint32_t pgno, uint8_t *buf)
 {
-	int fd = open(path, O_RDONLY);
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(pread(fd, buf, PAGE_SIZE, (off_t)pgno * PAGE_SIZE), PAGE_SIZE);
-	close(fd);
+	tu_pread_at(path, (off_t)pgno * PAGE_SIZE, buf, PAGE_SIZE);
 }
 
+/* buf (PAGE_SIZE bytes) over page pgno of path. */
 static void write_page(const char *path, uint32_t pgno, const uint8_t *buf)
 {
-	int fd = open(path, O_WRONLY);
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(pwrite(fd, buf, PAGE_SIZE, (off_t)pgno * PAGE_SIZE), PAGE_SIZE);
-	close(fd);
+	tu_pwrite_at(path, (off_t)pgno * PAGE_SIZE, buf, PAGE_SIZE);
 }
 
 /* Rewrite the header checksum after an edit. */
 static void fix_header_checksum(uint8_t *hdr)
 {
 	put_u32(hdr + HDR_CHECKSUM_OFFSET, pager_header_checksum(hdr));
-}
-
-/* Edit a u32 header field and fix the checksum. */
-static void set_header_u32(const char *path, uint32_t offset, uint32_t value)
-{
-	uint8_t page[PAGE_SIZE];
-
-	read_page(path, 0, page);
-	put_u32(page + offset, value);
-	fix_header_checksum(page);
-	write_page(path, 0, page);
 }
 
 static uint32_t header_u32(const char *path, uint32_t offset)
@@ -247,7 +162,7 @@ static void expect_problem(const char *path, const char *needle)
 /* The 200-row database and its root (internal, two leaves). */
 static const char *db200(uint32_t *root, uint8_t *root_page)
 {
-	const char *path = in_dir("200.db");
+	const char *path = tu_path("200.db");
 
 	build(path, 200, 0);
 	*root = header_u32(path, HDR_ROOT_OFFSET);
@@ -261,7 +176,7 @@ static const char *db200(uint32_t *root, uint8_t *root_page)
 
 START_TEST(test_clean_empty)
 {
-	const char *path = in_dir("empty.db");
+	const char *path = tu_path("empty.db");
 
 	build(path, 0, 0);
 	expect_clean(path);
@@ -270,7 +185,7 @@ END_TEST
 
 START_TEST(test_clean_1)
 {
-	const char *path = in_dir("1.db");
+	const char *path = tu_path("1.db");
 
 	build(path, 1, 0);
 	expect_clean(path);
@@ -279,7 +194,7 @@ END_TEST
 
 START_TEST(test_clean_200)
 {
-	const char *path = in_dir("200.db");
+	const char *path = tu_path("200.db");
 
 	build(path, 200, 0);
 	expect_clean(path);
@@ -288,7 +203,7 @@ END_TEST
 
 START_TEST(test_clean_20000_shuffled)
 {
-	const char *path = in_dir("20000.db");
+	const char *path = tu_path("20000.db");
 
 	build(path, 20000, 7919);
 	expect_clean(path);
@@ -297,7 +212,7 @@ END_TEST
 
 START_TEST(test_clean_20000_sequential)
 {
-	const char *path = in_dir("20000s.db");
+	const char *path = tu_path("20000s.db");
 
 	build(path, 20000, 0);
 	expect_clean(path);
@@ -310,7 +225,7 @@ END_TEST
  */
 START_TEST(test_clean_crash_state)
 {
-	struct rowfs_config cfg = { .path = in_dir("live.db") };
+	struct rowfs_config cfg = { .path = tu_path("live.db") };
 	struct rowfs_err err = { 0 };
 	struct rowfs_db *db;
 	struct result r;
@@ -322,14 +237,14 @@ START_TEST(test_clean_crash_state)
 	for (i = 0; i < 20; i++) {
 		ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
 		n = snprintf(line, sizeof(line), "insert %d late_%d", 1000 + i, i);
-		ck_assert_int_eq(rowfs_exec(db, line, (size_t)n, discard, NULL, &err), ROWFS_OK);
+		ck_assert_int_eq(rowfs_exec(db, line, (size_t)n, tu_discard, NULL, &err), ROWFS_OK);
 		ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
 	}
-	copy_file(in_dir("live.db"), in_dir("crash.db"));
-	copy_file(in_dir("live.db-wal"), in_dir("crash.db-wal"));
+	tu_copy_file(tu_path("live.db"), tu_path("crash.db"));
+	tu_copy_file(tu_path("live.db-wal"), tu_path("crash.db-wal"));
 	ck_assert_int_eq(rowfs_close(db, &err), ROWFS_OK);
 
-	run_check(in_dir("crash.db"), &r);
+	run_check(tu_path("crash.db"), &r);
 	ck_assert_msg(r.open_rc == ROWFS_OK, "open: %s", r.open_msg);
 	ck_assert_int_eq(r.check_rc, ROWFS_OK);
 	ck_assert_msg(r.problems == 0, "unexpected problems:\n%s", r.text);
@@ -339,7 +254,7 @@ END_TEST
 /* An internal root with no key and only a right child is valid. */
 START_TEST(test_clean_keyless_internal_root)
 {
-	const char *path = in_dir("keyless.db");
+	const char *path = tu_path("keyless.db");
 	uint8_t page[PAGE_SIZE];
 	uint32_t leaf, pages;
 
@@ -360,8 +275,8 @@ START_TEST(test_clean_keyless_internal_root)
 	set_node_parent(page, pages);
 	write_page(path, leaf, page);
 
-	set_header_u32(path, HDR_ROOT_OFFSET, pages);
-	set_header_u32(path, HDR_PAGE_COUNT_OFFSET, pages + 1);
+	tu_set_header_u32(path, HDR_ROOT_OFFSET, pages, 1);
+	tu_set_header_u32(path, HDR_PAGE_COUNT_OFFSET, pages + 1, 1);
 	expect_clean(path);
 }
 END_TEST
@@ -369,7 +284,7 @@ END_TEST
 /* A well-formed free list of two pages is accounted for. */
 START_TEST(test_clean_free_list)
 {
-	const char *path = in_dir("free.db");
+	const char *path = tu_path("free.db");
 	uint8_t page[PAGE_SIZE];
 	uint32_t pages;
 
@@ -381,9 +296,9 @@ START_TEST(test_clean_free_list)
 	write_page(path, pages, page);
 	put_u32(page + FREE_PAGE_NEXT_OFFSET, 0);
 	write_page(path, pages + 1, page);
-	set_header_u32(path, HDR_PAGE_COUNT_OFFSET, pages + 2);
-	set_header_u32(path, HDR_FREE_HEAD_OFFSET, pages);
-	set_header_u32(path, HDR_FREE_COUNT_OFFSET, 2);
+	tu_set_header_u32(path, HDR_PAGE_COUNT_OFFSET, pages + 2, 1);
+	tu_set_header_u32(path, HDR_FREE_HEAD_OFFSET, pages, 1);
+	tu_set_header_u32(path, HDR_FREE_COUNT_OFFSET, 2, 1);
 	expect_clean(path);
 }
 END_TEST
@@ -574,14 +489,14 @@ START_TEST(test_leaves_at_different_depths)
 	read_page(path, right, page);
 	set_node_parent(page, pages);
 	write_page(path, right, page);
-	set_header_u32(path, HDR_PAGE_COUNT_OFFSET, pages + 1);
+	tu_set_header_u32(path, HDR_PAGE_COUNT_OFFSET, pages + 1, 1);
 	expect_problem(path, "leaf at depth 2, other leaves at depth 1");
 }
 END_TEST
 
 START_TEST(test_bad_magic)
 {
-	const char *path = in_dir("magic.db");
+	const char *path = tu_path("magic.db");
 	uint8_t page[PAGE_SIZE];
 	struct result r;
 
@@ -597,7 +512,7 @@ END_TEST
 
 START_TEST(test_wrong_row_count)
 {
-	const char *path = in_dir("rows.db");
+	const char *path = tu_path("rows.db");
 	uint8_t page[PAGE_SIZE];
 
 	build(path, 200, 0);
@@ -611,7 +526,7 @@ END_TEST
 
 START_TEST(test_free_list_cycle)
 {
-	const char *path = in_dir("cycle.db");
+	const char *path = tu_path("cycle.db");
 	uint8_t page[PAGE_SIZE];
 	uint32_t pages;
 
@@ -623,9 +538,9 @@ START_TEST(test_free_list_cycle)
 	write_page(path, pages, page);
 	put_u32(page + FREE_PAGE_NEXT_OFFSET, pages);
 	write_page(path, pages + 1, page);
-	set_header_u32(path, HDR_PAGE_COUNT_OFFSET, pages + 2);
-	set_header_u32(path, HDR_FREE_HEAD_OFFSET, pages);
-	set_header_u32(path, HDR_FREE_COUNT_OFFSET, 2);
+	tu_set_header_u32(path, HDR_PAGE_COUNT_OFFSET, pages + 2, 1);
+	tu_set_header_u32(path, HDR_FREE_HEAD_OFFSET, pages, 1);
+	tu_set_header_u32(path, HDR_FREE_COUNT_OFFSET, 2, 1);
 	expect_problem(path, "free list loops back");
 }
 END_TEST
@@ -636,19 +551,19 @@ START_TEST(test_free_list_holds_tree_page)
 	uint32_t root;
 	const char *path = db200(&root, root_page);
 
-	set_header_u32(path, HDR_FREE_HEAD_OFFSET, internal_child(root_page, 0));
-	set_header_u32(path, HDR_FREE_COUNT_OFFSET, 1);
+	tu_set_header_u32(path, HDR_FREE_HEAD_OFFSET, internal_child(root_page, 0), 1);
+	tu_set_header_u32(path, HDR_FREE_COUNT_OFFSET, 1, 1);
 	expect_problem(path, "on the free list and in the tree");
 }
 END_TEST
 
 START_TEST(test_impossible_page_count)
 {
-	const char *path = in_dir("huge.db");
+	const char *path = tu_path("huge.db");
 	struct result r;
 
 	build(path, 200, 0);
-	set_header_u32(path, HDR_PAGE_COUNT_OFFSET, 0xfffffff0u);
+	tu_set_header_u32(path, HDR_PAGE_COUNT_OFFSET, 0xfffffff0u, 1);
 	run_check(path, &r);
 	if (r.open_rc != ROWFS_OK)
 		return;   /* refusing to open is fine too */
@@ -678,8 +593,8 @@ static int accept_frame(void *ctx, uint32_t type, uint64_t seq, const uint8_t *p
  */
 START_TEST(test_wal_bad_records)
 {
-	const char *path = in_dir("wal.db");
-	const char *wal_path = in_dir("wal.db-wal");
+	const char *path = tu_path("wal.db");
+	const char *wal_path = tu_path("wal.db-wal");
 	uint8_t record[2 * VM_RECORD_SIZE];
 	struct rowfs_err err = { 0 };
 	struct wal *wal;
@@ -726,13 +641,10 @@ static void flip_bytes(const char *path, uint64_t *state)
 	unsigned i, flips = 1 + rng_next(state) % 8;
 	uint8_t byte;
 	off_t off;
-	int fd;
 
 	ck_assert_int_eq(stat(path, &st), 0);
 	if (st.st_size == 0)
 		return;
-	fd = open(path, O_RDWR);
-	ck_assert_int_ge(fd, 0);
 	for (i = 0; i < flips; i++) {
 		if ((rng_next(state) & 1) && st.st_size >= PAGE_SIZE)
 			off = (off_t)(rng_next(state) % (uint32_t)(st.st_size / PAGE_SIZE)) * PAGE_SIZE +
@@ -741,13 +653,12 @@ static void flip_bytes(const char *path, uint64_t *state)
 			off = (off_t)(rng_next(state) % (uint32_t)st.st_size);
 		if (off >= st.st_size)
 			off = st.st_size - 1;
-		ck_assert_int_eq(pread(fd, &byte, 1, off), 1);
+		tu_pread_at(path, off, &byte, 1);
 		byte ^= (uint8_t)(1u << (rng_next(state) % 8));
 		if (rng_next(state) % 4 == 0)
 			byte = (uint8_t)rng_next(state);
-		ck_assert_int_eq(pwrite(fd, &byte, 1, off), 1);
+		tu_pwrite_at(path, off, &byte, 1);
 	}
-	close(fd);
 }
 
 /*
@@ -772,15 +683,14 @@ static int expect_survives(const char *path, unsigned iteration)
 
 START_TEST(test_random_flips_never_crash)
 {
-	const char *seed_env = getenv("ROWFS_FSCK_SEED");
-	uint64_t state = seed_env ? strtoull(seed_env, NULL, 0) : 20240601u;
-	const char *orig = in_dir("orig.db");
-	const char *copy = in_dir("flip.db");
+	uint64_t state = tu_seed("ROWFS_FSCK_SEED", 20240601u);
+	const char *orig = tu_path("orig.db");
+	const char *copy = tu_path("flip.db");
 	unsigned i, damaged = 0;
 
 	build(orig, 2000, 1009);
 	for (i = 0; i < 200; i++) {
-		copy_file(orig, copy);
+		tu_copy_file(orig, copy);
 		flip_bytes(copy, &state);
 		damaged += (unsigned)expect_survives(copy, i);
 	}
@@ -792,7 +702,7 @@ END_TEST
 /* The same with committed transactions in the WAL (crash state). */
 START_TEST(test_random_flips_with_wal)
 {
-	struct rowfs_config cfg = { .path = in_dir("wlive.db") };
+	struct rowfs_config cfg = { .path = tu_path("wlive.db") };
 	uint64_t state = 777;
 	struct rowfs_err err = { 0 };
 	struct rowfs_db *db;
@@ -805,18 +715,18 @@ START_TEST(test_random_flips_with_wal)
 	for (i = 0; i < 30; i++) {
 		ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
 		n = snprintf(line, sizeof(line), "insert %u w_%u", 5000 + i * 7, i);
-		ck_assert_int_eq(rowfs_exec(db, line, (size_t)n, discard, NULL, &err), ROWFS_OK);
+		ck_assert_int_eq(rowfs_exec(db, line, (size_t)n, tu_discard, NULL, &err), ROWFS_OK);
 		ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
 	}
-	copy_file(in_dir("wlive.db"), in_dir("wsave.db"));
-	copy_file(in_dir("wlive.db-wal"), in_dir("wsave.db-wal"));
+	tu_copy_file(tu_path("wlive.db"), tu_path("wsave.db"));
+	tu_copy_file(tu_path("wlive.db-wal"), tu_path("wsave.db-wal"));
 	ck_assert_int_eq(rowfs_close(db, &err), ROWFS_OK);
 
 	for (i = 0; i < 60; i++) {
-		copy_file(in_dir("wsave.db"), in_dir("wflip.db"));
-		copy_file(in_dir("wsave.db-wal"), in_dir("wflip.db-wal"));
-		flip_bytes(in_dir(i % 2 ? "wflip.db" : "wflip.db-wal"), &state);
-		expect_survives(in_dir("wflip.db"), i);
+		tu_copy_file(tu_path("wsave.db"), tu_path("wflip.db"));
+		tu_copy_file(tu_path("wsave.db-wal"), tu_path("wflip.db-wal"));
+		flip_bytes(tu_path(i % 2 ? "wflip.db" : "wflip.db-wal"), &state);
+		expect_survives(tu_path("wflip.db"), i);
 	}
 }
 END_TEST
@@ -826,7 +736,7 @@ static Suite *fsck_suite(void)
 	Suite *s = suite_create("fsck");
 	TCase *tc = tcase_create("check");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, tu_dir_setup, tu_dir_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_clean_empty);
 	tcase_add_test(tc, test_clean_1);
@@ -862,11 +772,5 @@ static Suite *fsck_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(fsck_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run("check_fsck", fsck_suite());
 }
