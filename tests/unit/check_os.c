@@ -9,47 +9,25 @@
 #include <config.h>
 
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "faultos.h"
 #include "os.h"
 #include "rowfs.h"
+#include "testutil.h"
 
-static char dir[4096];
-static char path[4200];
+static char path[4200];   /* the file under test: tu_dir/file */
 
+/* Checked fixture: a fresh test directory, path in it. */
 static void setup(void)
 {
-	const char *tmp = getenv("TMPDIR");
-
-	snprintf(dir, sizeof(dir), "%s/check_os.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/file", dir);
-}
-
-static void teardown(void)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char p[4400];
-
-	if (d) {
-		while ((de = readdir(d))) {
-			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-			unlink(p);
-		}
-		closedir(d);
-	}
-	rmdir(dir);
+	tu_dir_setup();
+	snprintf(path, sizeof(path), "%s/file", tu_dir);
 }
 
 /* Open path read-write (created) through table os; fails the test on error. */
@@ -60,15 +38,6 @@ static struct os_file *open_rw(const struct os *os)
 
 	ck_assert_int_eq(os_open(os, path, O_RDWR | O_CREAT, &f, &err), ROWFS_OK);
 	return f;
-}
-
-/* The real size of path, bypassing every table. */
-static off_t real_size(void)
-{
-	struct stat st;
-
-	ck_assert_int_eq(stat(path, &st), 0);
-	return st.st_size;
 }
 
 START_TEST(test_read_at_eof_is_short)
@@ -150,7 +119,7 @@ START_TEST(test_open_error_names_call_and_path)
 	struct rowfs_err err;
 	char missing[4300], want[4600];
 
-	snprintf(missing, sizeof(missing), "%s/no/such", dir);
+	snprintf(missing, sizeof(missing), "%s/no/such", tu_dir);
 	ck_assert_int_eq(os_open(NULL, missing, O_RDONLY, &f, &err), ROWFS_IOERR);
 	ck_assert_ptr_null(f);
 	ck_assert_int_eq(err.rc, ROWFS_IOERR);
@@ -175,7 +144,7 @@ START_TEST(test_fault_write_eio_and_enospc)
 	ck_assert_int_eq(err.sys_errno, EIO);
 	snprintf(want, sizeof(want), "pwrite '%s': %s", path, strerror(EIO));
 	ck_assert_str_eq(err.msg, want);
-	ck_assert_int_eq(real_size(), 8);
+	ck_assert_int_eq(tu_file_size(path), 8);
 	ck_assert_int_eq(os_write(f, "cccccccc", 8, 8, &err), ROWFS_OK);
 
 	faultos_fail_write_at(&fo, 1, ENOSPC, 1);
@@ -188,7 +157,7 @@ START_TEST(test_fault_write_eio_and_enospc)
 	ck_assert_int_eq(rowfs_errno(err.rc), ENOSPC);
 	faultos_disarm(&fo);
 	ck_assert_int_eq(os_write(f, "dddddddd", 8, 16, &err), ROWFS_OK);
-	ck_assert_int_eq(real_size(), 24);
+	ck_assert_int_eq(tu_file_size(path), 24);
 	ck_assert_uint_eq(fo.faults, 3);
 	ck_assert_uint_eq(fo.pwrites, 6);
 	os_close(f);
@@ -225,7 +194,7 @@ START_TEST(test_fault_sync_read_truncate)
 	ck_assert_int_eq(os_truncate(f, 0, &err), ROWFS_IOERR);
 	snprintf(want, sizeof(want), "ftruncate '%s': %s", path, strerror(EIO));
 	ck_assert_str_eq(err.msg, want);
-	ck_assert_int_eq(real_size(), 8);
+	ck_assert_int_eq(tu_file_size(path), 8);
 
 	ck_assert_uint_eq(fo.fsyncs, 2);
 	ck_assert_uint_eq(fo.preads, 2);
@@ -250,12 +219,12 @@ START_TEST(test_fault_tear)
 	faultos_tear_write_at(&fo, 1, FAULTOS_TEAR_EIO);
 	ck_assert_int_eq(os_write(f, buf, 100, 0, &err), ROWFS_IOERR);
 	ck_assert_int_eq(err.sys_errno, EIO);
-	ck_assert_int_eq(real_size(), 50);
+	ck_assert_int_eq(tu_file_size(path), 50);
 
 	memset(buf, 'y', sizeof(buf));
 	faultos_tear_write_at(&fo, 1, FAULTOS_TEAR_SILENT);
 	ck_assert_int_eq(os_write(f, buf, 100, 100, &err), ROWFS_OK);
-	ck_assert_int_eq(real_size(), 150);
+	ck_assert_int_eq(tu_file_size(path), 150);
 	ck_assert_int_eq(os_read(f, buf, 100, 100, &got, &err), ROWFS_OK);
 	ck_assert_uint_eq(got, 50);
 	ck_assert_int_eq(buf[0], 'y');
@@ -263,7 +232,7 @@ START_TEST(test_fault_tear)
 
 	/* Once only: the next write is whole. */
 	ck_assert_int_eq(os_write(f, buf, 100, 200, &err), ROWFS_OK);
-	ck_assert_int_eq(real_size(), 300);
+	ck_assert_int_eq(tu_file_size(path), 300);
 	os_close(f);
 	faultos_release(&fo);
 }
@@ -447,7 +416,7 @@ static Suite *os_suite(void)
 	Suite *s = suite_create("os");
 	TCase *tc = tcase_create("os");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, tu_dir_teardown);
 	tcase_add_test(tc, test_read_at_eof_is_short);
 	tcase_add_test(tc, test_write_read_round_trip);
 	tcase_add_test(tc, test_lock_conflict);
@@ -466,11 +435,5 @@ static Suite *os_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(os_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run("check_os", os_suite());
 }

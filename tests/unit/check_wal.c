@@ -10,9 +10,7 @@
 #include <config.h>
 
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,36 +21,16 @@
 #include "format.h"
 #include "os.h"
 #include "rowfs.h"
+#include "testutil.h"
 #include "wal.h"
 
-static char dir[4096];
-static char path[4200];
+static char path[4200];   /* the WAL under test: tu_dir/db-wal */
 
+/* Checked fixture: a fresh test directory, path in it. */
 static void setup(void)
 {
-	const char *tmp = getenv("TMPDIR");
-
-	snprintf(dir, sizeof(dir), "%s/check_wal.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/db-wal", dir);
-}
-
-static void teardown(void)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char p[4400];
-
-	if (d) {
-		while ((de = readdir(d))) {
-			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-			unlink(p);
-		}
-		closedir(d);
-	}
-	rmdir(dir);
+	tu_dir_setup();
+	snprintf(path, sizeof(path), "%s/db-wal", tu_dir);
 }
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -196,52 +174,6 @@ static uint64_t frame_end(const struct frames *expected, size_t i)
 	return off;
 }
 
-static uint8_t *slurp(size_t *len)
-{
-	struct stat st;
-	uint8_t *buf;
-	int fd = open(path, O_RDONLY);
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(fstat(fd, &st), 0);
-	buf = malloc((size_t)st.st_size + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_int_eq(pread(fd, buf, (size_t)st.st_size, 0), st.st_size);
-	close(fd);
-	*len = (size_t)st.st_size;
-	return buf;
-}
-
-static void spit(const uint8_t *buf, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(pwrite(fd, buf, len, 0), (ssize_t)len);
-	close(fd);
-}
-
-static off_t file_size(void)
-{
-	struct stat st;
-
-	ck_assert_int_eq(stat(path, &st), 0);
-	return st.st_size;
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
 /* The header checksum as rowfs(5) documents it: FNV-1a over bytes 0..27. */
 static uint32_t fnv1a(const uint8_t *p, size_t n)
 {
@@ -298,14 +230,14 @@ START_TEST(test_header_layout)
 	ck_assert_uint_eq(wal_size(w), WAL_HEADER_SIZE);
 	ck_assert_uint_eq(wal_checkpoint_seq(w), 0);
 	wal_close(w);
-	buf = slurp(&len);
+	buf = tu_read_file(path, &len);
 	ck_assert_uint_eq(len, WAL_HEADER_SIZE);
 	ck_assert_int_eq(memcmp(buf, "rowfswal", 8), 0);
-	ck_assert_uint_eq(le32(buf + 8), 1);
-	ck_assert_uint_eq(le32(buf + 12), PAGE_SIZE);
-	ck_assert_uint_eq(le32(buf + 24), 0);
-	ck_assert_uint_eq(le32(buf + 28), fnv1a(buf, 28));
-	ck_assert(le32(buf + 16) != 0 || le32(buf + 20) != 0);
+	ck_assert_uint_eq(tu_le32(buf + 8), 1);
+	ck_assert_uint_eq(tu_le32(buf + 12), PAGE_SIZE);
+	ck_assert_uint_eq(tu_le32(buf + 24), 0);
+	ck_assert_uint_eq(tu_le32(buf + 28), fnv1a(buf, 28));
+	ck_assert(tu_le32(buf + 16) != 0 || tu_le32(buf + 20) != 0);
 	free(buf);
 }
 END_TEST
@@ -329,7 +261,7 @@ START_TEST(test_append_reopen_scan)
 	size = wal_size(w);
 	ck_assert_uint_eq(size, frame_end(&expected, 5));
 	ck_assert_int_eq(wal_sync(w, 1, &err), ROWFS_OK);
-	ck_assert_int_eq(file_size(), (off_t)size);
+	ck_assert_int_eq(tu_file_size(path), (off_t)size);
 	wal_close(w);
 
 	ck_assert_uint_eq(scan_file(0, &got), size);
@@ -359,7 +291,7 @@ START_TEST(test_flipped_byte_stops_log)
 	unsigned mask;
 
 	build(&expected, lens, 6);
-	orig = slurp(&len);
+	orig = tu_read_file(path, &len);
 	ck_assert_uint_eq(len, frame_end(&expected, 5));
 	for (b = WAL_HEADER_SIZE; b < len; b++) {
 		size_t whole = 0;
@@ -368,7 +300,7 @@ START_TEST(test_flipped_byte_stops_log)
 			whole++;
 		for (mask = 0x01; mask <= 0x80; mask <<= 7) {
 			orig[b] ^= (uint8_t)mask;
-			spit(orig, len);
+			tu_write_file(path, orig, len);
 			orig[b] ^= (uint8_t)mask;
 			scan_file(1, &got);
 			ck_assert_msg(got.n == whole, "byte %zu mask %#x: %zu frames, want %zu", b,
@@ -381,9 +313,9 @@ START_TEST(test_flipped_byte_stops_log)
 	/* Read-write: the bad tail is cut off and new frames follow the good ones. */
 	i = 3;
 	orig[frame_end(&expected, i - 1) + 20] ^= 0x10;
-	spit(orig, len);
+	tu_write_file(path, orig, len);
 	ck_assert_uint_eq(scan_file(0, &got), frame_end(&expected, i - 1));
-	ck_assert_int_eq(file_size(), (off_t)frame_end(&expected, i - 1));
+	ck_assert_int_eq(tu_file_size(path), (off_t)frame_end(&expected, i - 1));
 	assert_prefix(&got, &expected, i);
 	frames_clear(&got);
 	free(orig);
@@ -400,7 +332,7 @@ START_TEST(test_cut_at_every_offset)
 	size_t len, cut;
 
 	build(&expected, lens, 4);
-	orig = slurp(&len);
+	orig = tu_read_file(path, &len);
 	for (cut = frame_end(&expected, 1); cut <= len; cut++) {
 		size_t whole = 2;
 		struct wal *w;
@@ -410,7 +342,7 @@ START_TEST(test_cut_at_every_offset)
 			whole = 3;
 		if (cut == len)
 			whole = 4;
-		spit(orig, cut);
+		tu_write_file(path, orig, cut);
 		ck_assert_uint_eq(scan_file(1, &got), frame_end(&expected, whole - 1));
 		assert_prefix(&got, &expected, whole);
 		frames_clear(&got);
@@ -418,7 +350,7 @@ START_TEST(test_cut_at_every_offset)
 		/* Read-write recovery: truncate, append, and the new frame is found. */
 		w = open_wal(NULL, 0, 0);
 		ck_assert_int_eq(wal_scan(w, NULL, NULL, &err), ROWFS_OK);
-		ck_assert_int_eq(file_size(), (off_t)frame_end(&expected, whole - 1));
+		ck_assert_int_eq(tu_file_size(path), (off_t)frame_end(&expected, whole - 1));
 		memset(extra, 0xab, sizeof(extra));
 		ck_assert_int_eq(wal_append(w, WAL_FRAME_TXN, 99, extra, sizeof(extra), &err),
 				 ROWFS_OK);
@@ -441,7 +373,6 @@ START_TEST(test_reset_hides_stale_frames)
 	struct wal *w;
 	uint8_t *old, *now, salts[20][8];
 	size_t old_len, now_len, i, j;
-	int fd;
 
 	w = open_wal(NULL, 0, 1);
 	ck_assert_int_eq(wal_scan(w, NULL, NULL, &err), ROWFS_OK);
@@ -449,23 +380,19 @@ START_TEST(test_reset_hides_stale_frames)
 	append(w, &expected, WAL_FRAME_TXN, 2, 40);
 	append(w, &expected, WAL_FRAME_TXN, 3, 40);
 	ck_assert_int_eq(wal_sync(w, 1, &err), ROWFS_OK);
-	old = slurp(&old_len);
+	old = tu_read_file(path, &old_len);
 	ck_assert_int_eq(wal_reset(w, 1, &err), ROWFS_OK);
 	ck_assert_uint_eq(wal_size(w), WAL_HEADER_SIZE);
 	ck_assert_uint_eq(wal_frame_count(w), 0);
 	ck_assert_uint_eq(wal_checkpoint_seq(w), 1);
 	wal_close(w);
-	now = slurp(&now_len);
+	now = tu_read_file(path, &now_len);
 	ck_assert_uint_eq(now_len, WAL_HEADER_SIZE);
-	ck_assert_uint_eq(le32(now + 24), 1);
+	ck_assert_uint_eq(tu_le32(now + 24), 1);
 	ck_assert(memcmp(old + 16, now + 16, 8) != 0);
 
 	/* The truncate was lost: the old frames are back behind the new header. */
-	fd = open(path, O_WRONLY);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(pwrite(fd, old + WAL_HEADER_SIZE, old_len - WAL_HEADER_SIZE,
-				WAL_HEADER_SIZE), (ssize_t)(old_len - WAL_HEADER_SIZE));
-	close(fd);
+	tu_pwrite_at(path, WAL_HEADER_SIZE, old + WAL_HEADER_SIZE, old_len - WAL_HEADER_SIZE);
 	ck_assert_uint_eq(scan_file(1, &got), WAL_HEADER_SIZE);
 	ck_assert_uint_eq(got.n, 0);
 
@@ -476,11 +403,8 @@ START_TEST(test_reset_hides_stale_frames)
 				    expected.v[0].payload, expected.v[0].len, &err), ROWFS_OK);
 	ck_assert_int_eq(wal_sync(w, 0, &err), ROWFS_OK);
 	wal_close(w);
-	fd = open(path, O_WRONLY);
-	ck_assert_int_ge(fd, 0);
 	i = frame_end(&expected, 0);
-	ck_assert_int_eq(pwrite(fd, old + i, old_len - i, (off_t)i), (ssize_t)(old_len - i));
-	close(fd);
+	tu_pwrite_at(path, (off_t)i, old + i, old_len - i);
 	scan_file(1, &again);
 	assert_prefix(&again, &expected, 1);
 
@@ -490,7 +414,7 @@ START_TEST(test_reset_hides_stale_frames)
 	for (i = 0; i < 20; i++) {
 		ck_assert_int_eq(wal_reset(w, 0, &err), ROWFS_OK);
 		free(now);
-		now = slurp(&now_len);
+		now = tu_read_file(path, &now_len);
 		memcpy(salts[i], now + 16, 8);
 		for (j = 0; j < i; j++)
 			ck_assert(memcmp(salts[i], salts[j], 8) != 0);
@@ -538,11 +462,11 @@ START_TEST(test_read_only_never_writes)
 	size_t len, after_len;
 
 	build(&expected, lens, 3);
-	orig = slurp(&len);
+	orig = tu_read_file(path, &len);
 	orig = realloc(orig, len + 5);
 	memcpy(orig + len, "junk!", 5);          /* a torn tail */
 	len += 5;
-	spit(orig, len);
+	tu_write_file(path, orig, len);
 
 	faultos_init(&fo);
 	w = open_wal(&fo.os, 1, 1);
@@ -554,7 +478,7 @@ START_TEST(test_read_only_never_writes)
 
 	/* Bad header, read-only: empty, and still untouched. */
 	orig[3] ^= 0xff;
-	spit(orig, len);
+	tu_write_file(path, orig, len);
 	w = open_wal(&fo.os, 1, 1);
 	ck_assert_int_eq(wal_scan(w, collect_fn, &got, &err), ROWFS_OK);
 	ck_assert_uint_eq(got.n, 0);
@@ -563,7 +487,7 @@ START_TEST(test_read_only_never_writes)
 	ck_assert_uint_eq(fo.pwrites, 0);
 	ck_assert_uint_eq(fo.fsyncs, 0);
 	ck_assert_uint_eq(fo.ftruncates, 0);
-	after = slurp(&after_len);
+	after = tu_read_file(path, &after_len);
 	ck_assert_uint_eq(after_len, len);
 	ck_assert_int_eq(memcmp(after, orig, len), 0);
 	faultos_release(&fo);
@@ -581,32 +505,32 @@ START_TEST(test_bad_header_is_empty_log)
 	size_t len, now_len, b;
 
 	build(&expected, lens, 2);
-	orig = slurp(&len);
+	orig = tu_read_file(path, &len);
 	for (b = 0; b < WAL_HEADER_SIZE; b++) {
 		orig[b] ^= 0x04;
-		spit(orig, len);
+		tu_write_file(path, orig, len);
 		orig[b] ^= 0x04;
 		ck_assert_uint_eq(scan_file(1, &got), 0);
 		ck_assert_uint_eq(got.n, 0);
-		ck_assert_int_eq(file_size(), (off_t)len);
+		ck_assert_int_eq(tu_file_size(path), (off_t)len);
 
 		/* Read-write: rewritten as a fresh, valid, empty log. */
 		ck_assert_uint_eq(scan_file(0, &got), WAL_HEADER_SIZE);
 		ck_assert_uint_eq(got.n, 0);
-		now = slurp(&now_len);
+		now = tu_read_file(path, &now_len);
 		ck_assert_uint_eq(now_len, WAL_HEADER_SIZE);
 		ck_assert_int_eq(memcmp(now, "rowfswal", 8), 0);
-		ck_assert_uint_eq(le32(now + 28), fnv1a(now, 28));
+		ck_assert_uint_eq(tu_le32(now + 28), fnv1a(now, 28));
 		free(now);
 	}
 
 	/* Shorter than a header: empty too. */
-	spit(orig, 10);
+	tu_write_file(path, orig, 10);
 	ck_assert_uint_eq(scan_file(1, &got), 0);
-	ck_assert_int_eq(file_size(), 10);
+	ck_assert_int_eq(tu_file_size(path), 10);
 	ck_assert_uint_eq(scan_file(0, &got), WAL_HEADER_SIZE);
-	ck_assert_int_eq(file_size(), WAL_HEADER_SIZE);
-	spit(orig, 0);
+	ck_assert_int_eq(tu_file_size(path), WAL_HEADER_SIZE);
+	tu_write_file(path, orig, 0);
 	ck_assert_uint_eq(scan_file(0, &got), WAL_HEADER_SIZE);
 	ck_assert_uint_eq(got.n, 0);
 	free(orig);
@@ -623,24 +547,24 @@ START_TEST(test_foreign_header_is_corrupt)
 	int ro;
 
 	memcpy(hdr, "rowfswal", 8);
-	put_le32(hdr + 8, 2);                   /* a future version */
-	put_le32(hdr + 12, PAGE_SIZE);
-	put_le32(hdr + 16, 1);
-	put_le32(hdr + 20, 2);
-	put_le32(hdr + 24, 0);
-	put_le32(hdr + 28, fnv1a(hdr, 28));
-	spit(hdr, sizeof(hdr));
+	tu_put_le32(hdr + 8, 2);                   /* a future version */
+	tu_put_le32(hdr + 12, PAGE_SIZE);
+	tu_put_le32(hdr + 16, 1);
+	tu_put_le32(hdr + 20, 2);
+	tu_put_le32(hdr + 24, 0);
+	tu_put_le32(hdr + 28, fnv1a(hdr, 28));
+	tu_write_file(path, hdr, sizeof(hdr));
 	for (ro = 0; ro <= 1; ro++) {
 		ck_assert_int_eq(wal_open(NULL, path, ro, 1, &w, &err), ROWFS_CORRUPT);
 		ck_assert_ptr_null(w);
 		ck_assert_ptr_nonnull(strstr(err.msg, "unsupported version 2"));
 	}
-	put_le32(hdr + 8, 1);
-	put_le32(hdr + 12, 8192);               /* another page size */
-	put_le32(hdr + 28, fnv1a(hdr, 28));
-	spit(hdr, sizeof(hdr));
+	tu_put_le32(hdr + 8, 1);
+	tu_put_le32(hdr + 12, 8192);               /* another page size */
+	tu_put_le32(hdr + 28, fnv1a(hdr, 28));
+	tu_write_file(path, hdr, sizeof(hdr));
 	ck_assert_int_eq(wal_open(NULL, path, 0, 1, &w, &err), ROWFS_CORRUPT);
-	now = slurp(&now_len);
+	now = tu_read_file(path, &now_len);
 	ck_assert_uint_eq(now_len, sizeof(hdr));
 	ck_assert_int_eq(memcmp(now, hdr, sizeof(hdr)), 0);
 	free(now);
@@ -694,15 +618,15 @@ START_TEST(test_last_frame_stays_buffered)
 	ck_assert_int_eq(wal_scan(w, NULL, NULL, &err), ROWFS_OK);
 	for (i = 0; i < 600; i++) {
 		append(w, &expected, WAL_FRAME_PAGE, i + 1, PAGE_SIZE);
-		ck_assert_uint_le((uint64_t)file_size(),
+		ck_assert_uint_le((uint64_t)tu_file_size(path),
 				  wal_size(w) - (WAL_FRAME_HEADER_SIZE + PAGE_SIZE +
 						 WAL_FRAME_TRAILER_SIZE));
 	}
-	ck_assert_uint_gt((uint64_t)file_size(), WAL_HEADER_SIZE);   /* the buffer did flush */
+	ck_assert_uint_gt((uint64_t)tu_file_size(path), WAL_HEADER_SIZE);   /* the buffer did flush */
 	append(w, &expected, WAL_FRAME_CKPT_END, 600, 8);
-	ck_assert_uint_le((uint64_t)file_size(), wal_size(w) - 32);
+	ck_assert_uint_le((uint64_t)tu_file_size(path), wal_size(w) - 32);
 	ck_assert_int_eq(wal_sync(w, 0, &err), ROWFS_OK);
-	ck_assert_uint_eq((uint64_t)file_size(), wal_size(w));
+	ck_assert_uint_eq((uint64_t)tu_file_size(path), wal_size(w));
 	wal_close(w);
 	frames_clear(&expected);
 }
@@ -838,7 +762,7 @@ START_TEST(test_torn_write_keeps_whole_frames)
 		whole++;
 	scan_file(0, &got);
 	assert_prefix(&got, &expected, whole);
-	ck_assert_int_eq(file_size(), (off_t)frame_end(&expected, whole - 1));
+	ck_assert_int_eq(tu_file_size(path), (off_t)frame_end(&expected, whole - 1));
 	frames_clear(&got);
 	frames_clear(&expected);
 }
@@ -944,8 +868,8 @@ START_TEST(test_no_sync_issues_no_fsync)
 	wal_close(w);
 
 	/* A torn tail, cut by a do_sync=0 scan, then a reset. */
-	bytes = slurp(&len);
-	spit(bytes, len - 3);
+	bytes = tu_read_file(path, &len);
+	tu_write_file(path, bytes, len - 3);
 	w = open_wal(&fo.os, 0, 0);
 	ck_assert_int_eq(wal_scan(w, collect_fn, &got, &err), ROWFS_OK);
 	assert_prefix(&got, &expected, 1);
@@ -1043,7 +967,7 @@ static Suite *wal_suite(void)
 	Suite *s = suite_create("wal");
 	TCase *tc = tcase_create("wal");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, tu_dir_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_checksum_vector);
 	tcase_add_test(tc, test_header_layout);
@@ -1072,11 +996,5 @@ static Suite *wal_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(wal_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run("check_wal", wal_suite());
 }
