@@ -17,37 +17,26 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "testutil.h"
 
-/* A growable byte string. */
-struct text {
-	char *buf;
-	size_t len;
-	size_t cap;
-};
-
-static void text_add(struct text *t, const char *p, size_t n)
+/* Append n bytes of p to t; running out of memory fails the test. */
+static void text_add(struct tu_buf *t, const char *p, size_t n)
 {
-	if (t->len + n + 1 > t->cap) {
-		t->cap = (t->len + n + 1) * 2;
-		t->buf = realloc(t->buf, t->cap);
-		ck_assert_ptr_nonnull(t->buf);
-	}
-	memcpy(t->buf + t->len, p, n);
-	t->len += n;
-	t->buf[t->len] = '\0';
+	REQUIRE(tu_buf_emit(t, p, n) == 0, "out of memory");
 }
 
-static const char *text_str(struct text *t)
+/* The text of t, "" when nothing was added. */
+static const char *text_str(struct tu_buf *t)
 {
-	if (!t->buf)
+	if (!t->data)
 		text_add(t, "", 0);
-	return t->buf;
+	return t->data;
 }
 
 /* The fake database. */
 struct fake {
-	struct text txn;        /* lines of the open transaction, '\n' separated */
-	struct text committed;  /* lines committed so far */
+	struct tu_buf txn;      /* lines of the open transaction, '\n' separated */
+	struct tu_buf committed; /* lines committed so far */
 	unsigned begins;        /* begin calls */
 	unsigned commits;       /* commit calls */
 	unsigned rollbacks;     /* rollback calls */
@@ -133,7 +122,7 @@ static int fake_commit(void *ctx, struct rowfs_err *err)
 		f->txn.len = 0;
 		return fake_fail(err, rc, "Error: I/O error: fsync failed");
 	}
-	text_add(&f->committed, f->txn.buf ? f->txn.buf : "", f->txn.len);
+	text_add(&f->committed, f->txn.data ? f->txn.data : "", f->txn.len);
 	f->txn.len = 0;
 	return ROWFS_OK;
 }
@@ -169,8 +158,8 @@ static void setup(void)
 static void teardown(void)
 {
 	ctl_free(c);
-	free(fake.txn.buf);
-	free(fake.committed.buf);
+	free(fake.txn.data);
+	free(fake.committed.data);
 	ck_assert_int_eq(fake.in_txn, 0);
 }
 
@@ -182,7 +171,7 @@ static ssize_t wr(const char *s)
 /* Everything ctl_read returns now, read in chunks of chunk bytes. */
 static char *read_all(size_t chunk)
 {
-	struct text t = {0};
+	struct tu_buf t = {0};
 	char buf[4096];
 	size_t n;
 
@@ -190,7 +179,7 @@ static char *read_all(size_t chunk)
 	while ((n = ctl_read(c, buf, chunk)) > 0)
 		text_add(&t, buf, n);
 	text_str(&t);
-	return t.buf;
+	return t.data;
 }
 
 static void expect_replies(const char *want)
@@ -421,15 +410,15 @@ END_TEST
 START_TEST(test_overlong_line_inside_one_write)
 {
 	char *line = xs(5000);
-	struct text w = {0};
+	struct tu_buf w = {0};
 
 	text_add(&w, "a\n", 2);
 	text_add(&w, line, 5000);
 	text_add(&w, "\nb\n", 3);
-	ck_assert_int_eq(ctl_write(c, &ex, w.buf, w.len), 2);
-	ck_assert_int_eq(ctl_write(c, &ex, w.buf + 2, w.len - 2), -EINVAL);
+	ck_assert_int_eq(ctl_write(c, &ex, w.data, w.len), 2);
+	ck_assert_int_eq(ctl_write(c, &ex, w.data + 2, w.len - 2), -EINVAL);
 	expect_replies("Executed.\nParse error: line too long\n");
-	free(w.buf);
+	free(w.data);
 	free(line);
 }
 END_TEST
@@ -479,7 +468,7 @@ END_TEST
 START_TEST(test_queue_notice_in_small_reads)
 {
 	struct ctl_queue q;
-	struct text t = {0};
+	struct tu_buf t = {0};
 	char buf[3];
 	size_t n;
 
@@ -491,7 +480,7 @@ START_TEST(test_queue_notice_in_small_reads)
 	while ((n = ctl_queue_pop(&q, buf, sizeof(buf))) > 0)
 		text_add(&t, buf, n);
 	ck_assert_str_eq(text_str(&t), "(1 replies dropped)\nbbbb\ncccc\n");
-	free(t.buf);
+	free(t.data);
 	ctl_queue_release(&q);
 }
 END_TEST
@@ -499,7 +488,7 @@ END_TEST
 START_TEST(test_queue_piece_larger_than_limit)
 {
 	struct ctl_queue q;
-	struct text piece = {0};
+	struct tu_buf piece = {0};
 	char line[16];
 	char buf[256];
 	size_t n;
@@ -511,14 +500,14 @@ START_TEST(test_queue_piece_larger_than_limit)
 	}
 	ctl_queue_init(&q, 100);
 	ck_assert_int_eq(ctl_queue_push(&q, "old\n", 4), 0);
-	ck_assert_int_eq(ctl_queue_push(&q, piece.buf, piece.len), 0);
+	ck_assert_int_eq(ctl_queue_push(&q, piece.data, piece.len), 0);
 	ck_assert_uint_eq(q.len, 99);
 	ck_assert_uint_eq(q.dropped, 15);   /* 14 of the piece and "old" */
 	n = ctl_queue_pop(&q, buf, sizeof(buf) - 1);
 	buf[n] = '\0';
 	ck_assert_str_eq(buf, "(15 replies dropped)\nrow 0014\nrow 0015\nrow 0016\nrow 0017\n"
 			      "row 0018\nrow 0019\nrow 0020\nrow 0021\nrow 0022\nrow 0023\nrow 0024\n");
-	free(piece.buf);
+	free(piece.data);
 	ctl_queue_release(&q);
 }
 END_TEST
@@ -615,11 +604,5 @@ static Suite *ctl_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(ctl_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run("check_ctl", ctl_suite());
 }
