@@ -19,6 +19,7 @@
 #include "format.h"
 #include "row.h"
 #include "rowfs.h"
+#include "testutil.h"
 
 /* Encode id/name, decode it back and require the same row. */
 static void round_trip(uint32_t id, const char *name, size_t len)
@@ -329,11 +330,5 @@ static Suite *row_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(row_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run("check_row", row_suite());
 }

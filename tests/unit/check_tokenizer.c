@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testutil.h"
 #include "tokenizer.h"
 
 /* Run tok_line on line[0..len) copied to an exact-size heap buffer. */
@@ -477,11 +478,5 @@ static Suite *tokenizer_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(tokenizer_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run("check_tokenizer", tokenizer_suite());
 }
