@@ -15,6 +15,7 @@
 #include "compiler.h"
 #include "format.h"
 #include "parser.h"
+#include "testutil.h"
 
 /* Parse and compile line; returns the first failing rc. */
 static int compile_line(const char *line, struct statement *st, struct program *prog,
@@ -407,11 +408,5 @@ static Suite *compiler_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(compiler_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run("check_compiler", compiler_suite());
 }

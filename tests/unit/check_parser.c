@@ -16,6 +16,7 @@
 
 #include "format.h"
 #include "parser.h"
+#include "testutil.h"
 
 /* Parse line[0..len) from an exact-size heap copy; *copy receives it (caller frees). */
 static int run_len(const char *line, size_t len, struct statement *st, struct rowfs_err *err,
@@ -527,11 +528,5 @@ static Suite *parser_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(parser_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run("check_parser", parser_suite());
 }
