@@ -11,11 +11,18 @@
  *   rows  0444  the bytes rowfs's `rows` shows after `insert ID user_ID`
  *               for ID = 1..N: "ID<TAB>user_ID\n" lines, generated on the
  *               fly into the reader's buffer.
+ *   by-id/      0755  lists "1" .. "N" (and "." ".."), like rowfs's by-id/:
+ *               offset mode ("." 1, ".." 2, ID at ID + 3), d_type DT_REG,
+ *               no attributes, readdirplus off.
+ *   by-id/ID    0644  "user_ID\n" for 1 <= ID <= N (canonical decimal
+ *               names only), its exact st_size; read-only here.
  *
  * Like rowfs: direct_io on every open, attribute/entry timeouts 0, no
- * writeback cache, st_size 0, st_blksize 128 KiB, a flush operation (so the
- * kernel sends the same requests), multithreaded loop unless -s.  A handle's rows stream remembers where its next sequential read
- * starts; a read at any other offset restarts from ID 1 and skips.
+ * writeback cache, st_size 0 (row files: their exact size), st_blksize
+ * 128 KiB, a flush operation (so the kernel sends the same requests),
+ * multithreaded loop unless -s.  A handle's rows stream remembers where its
+ * next sequential read starts; a read at any other offset restarts from
+ * ID 1 and skips.
  *
  * Not part of rowfs: built by bench/run only.
  */
@@ -35,6 +42,10 @@
 
 #define FLOOR_BLKSIZE (128 * 1024)
 #define LINE_MAX_LEN 32   /* "4294967295\tuser_4294967295\n" is 27 bytes */
+#define BYID_OFFSET(id) ((off_t)(id) + 3)   /* readdir offset of by-id/ID */
+
+/* What a handle serves (fi->fh points to one; ctl has none). */
+enum handle_kind { HANDLE_ROWS = 1, HANDLE_ROW };
 
 /* Options and state of the mount, in private_data. */
 struct floor {
@@ -45,8 +56,9 @@ struct floor {
 	time_t mount_time;     /* st_mtime of everything */
 };
 
-/* One open rows handle: the stream position. */
+/* One open rows handle: the stream position; or one open row file. */
 struct rows_stream {
+	enum handle_kind kind;       /* HANDLE_ROWS, or HANDLE_ROW: carry holds the row */
 	uint64_t next_id;            /* next ID to format */
 	uint64_t pos;                /* offset of the next sequential read */
 	char carry[LINE_MAX_LEN];    /* rest of a line cut by the reader's buffer */
@@ -64,6 +76,57 @@ static struct floor *get_floor(void)
 	return fuse_get_context()->private_data;
 }
 
+/*
+ * The id of "/by-id/ID": canonical decimal (no leading zero, at most
+ * 4294967295, as rowfs's path_number), 1 <= ID <= rows.  0 if path is
+ * anything else.
+ */
+static uint64_t row_id(const struct floor *fl, const char *path)
+{
+	static const char dir[] = "/by-id/";
+	const char *s = path + sizeof(dir) - 1;
+	uint64_t v = 0;
+	size_t len;
+
+	if (strncmp(path, dir, sizeof(dir) - 1))
+		return 0;
+	len = strlen(s);
+	if (len == 0 || len > 10 || s[0] == '0')
+		return 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return 0;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	return v <= fl->rows && v <= UINT32_MAX ? v : 0;
+}
+
+/* Write the decimal digits of v at dst; returns their count. */
+static size_t format_u64(char *dst, uint64_t v)
+{
+	char digits[20];
+	size_t n = 0, i;
+
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		dst[i] = digits[n - 1 - i];
+	return n;
+}
+
+/* Write "user_ID\n" at dst; returns its length. */
+static size_t format_row_text(char *dst, uint64_t id)
+{
+	size_t len;
+
+	memcpy(dst, "user_", 5);
+	len = 5 + format_u64(dst + 5, id);
+	dst[len++] = '\n';
+	return len;
+}
+
 static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
 	cfg->attr_timeout = 0;
@@ -72,13 +135,19 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	cfg->kernel_cache = 0;
 	cfg->auto_cache = 0;
 	cfg->direct_io = 1;
+	cfg->use_ino = 0;
+	cfg->readdir_ino = 0;
 	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+	/* Plain readdir, as rowfs: the entries of by-id/ need no attributes. */
+	conn->want &= ~(FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO);
 	return get_floor();
 }
 
 static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
 	struct floor *fl = get_floor();
+	char text[LINE_MAX_LEN];
+	uint64_t id;
 
 	(void)fi;
 	memset(st, 0, sizeof(*st));
@@ -86,9 +155,13 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	st->st_gid = getgid();
 	st->st_atime = st->st_mtime = st->st_ctime = fl->mount_time;
 	st->st_blksize = FLOOR_BLKSIZE;
-	if (!strcmp(path, "/")) {
+	if (!strcmp(path, "/") || !strcmp(path, "/by-id")) {
 		st->st_mode = S_IFDIR | 0755;
 		st->st_nlink = 2;
+	} else if ((id = row_id(fl, path)) != 0) {
+		st->st_mode = S_IFREG | 0644;
+		st->st_nlink = 1;
+		st->st_size = (off_t)format_row_text(text, id);
 	} else if (!strcmp(path, "/ctl")) {
 		st->st_mode = S_IFREG | 0600;
 		st->st_nlink = 1;
@@ -104,15 +177,36 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t offset,
 		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
 {
-	(void)offset;
+	struct floor *fl = get_floor();
+	struct stat st;
+	char name[24];
+	uint64_t id;
+
 	(void)fi;
 	(void)flags;
+	if (!strcmp(path, "/by-id")) {
+		/* rowfs's list_byid, with the keys 1..rows */
+		memset(&st, 0, sizeof(st));
+		st.st_mode = S_IFDIR;
+		if (offset < 1 && filler(buf, ".", &st, 1, 0))
+			return 0;
+		if (offset < 2 && filler(buf, "..", &st, 2, 0))
+			return 0;
+		st.st_mode = S_IFREG;
+		for (id = offset > 2 ? (uint64_t)offset - 2 : 1; id <= fl->rows; id++) {
+			name[format_u64(name, id)] = '\0';
+			if (filler(buf, name, &st, BYID_OFFSET(id), 0))
+				break;
+		}
+		return 0;
+	}
 	if (strcmp(path, "/"))
 		return -ENOTDIR;
 	filler(buf, ".", NULL, 0, 0);
 	filler(buf, "..", NULL, 0, 0);
 	filler(buf, "ctl", NULL, 0, 0);
 	filler(buf, "rows", NULL, 0, 0);
+	filler(buf, "by-id", NULL, 0, 0);
 	return 0;
 }
 
@@ -120,6 +214,7 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 {
 	int writing = (fi->flags & O_ACCMODE) != O_RDONLY;
 	struct rows_stream *s;
+	uint64_t id;
 
 	if (!strcmp(path, "/ctl")) {
 		fi->fh = 0;
@@ -129,7 +224,18 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 		s = calloc(1, sizeof(*s));
 		if (!s)
 			return -ENOMEM;
+		s->kind = HANDLE_ROWS;
 		s->next_id = 1;
+		fi->fh = (uint64_t)(uintptr_t)s;
+	} else if ((id = row_id(get_floor(), path)) != 0) {
+		/* rowfs's open_row: the text is taken at open */
+		if (writing)
+			return -EACCES;
+		s = calloc(1, sizeof(*s));
+		if (!s)
+			return -ENOMEM;
+		s->kind = HANDLE_ROW;
+		s->carry_len = format_row_text(s->carry, id);
 		fi->fh = (uint64_t)(uintptr_t)s;
 	} else {
 		return -ENOENT;
@@ -202,8 +308,17 @@ static int op_read(const char *path, char *buf, size_t size, off_t offset,
 		return 0;   /* ctl: no replies */
 	if (offset < 0)
 		return -EINVAL;
+	if (s->kind == HANDLE_ROW) {
+		if ((uint64_t)offset >= s->carry_len)
+			return 0;
+		if (size > s->carry_len - (size_t)offset)
+			size = s->carry_len - (size_t)offset;
+		memcpy(buf, s->carry + offset, size);
+		return (int)size;
+	}
 	if ((uint64_t)offset != s->pos) {
 		memset(s, 0, sizeof(*s));
+		s->kind = HANDLE_ROWS;
 		s->next_id = 1;
 		while (s->pos < (uint64_t)offset) {
 			uint64_t gap = (uint64_t)offset - s->pos;
