@@ -22,11 +22,9 @@
 static int run_len(const char *line, size_t len, struct statement *st, struct rowfs_err *err,
 		   char **copy)
 {
-	char *buf = malloc(len ? len : 1);
+	char *buf = tu_memdup(line, len);
 	int rc;
 
-	ck_assert_ptr_nonnull(buf);
-	memcpy(buf, line, len);
 	memset(err, 0, sizeof(*err));
 	rc = parse_line(buf, len, st, err);
 	*copy = buf;
@@ -482,10 +480,7 @@ START_TEST(test_random_lines)
 		}
 		if (len > 0 && next_random(&state) % 16 == 0)
 			line[next_random(&state) % len] = (char)(next_random(&state) & 0xFF);
-		buf = malloc(len ? len : 1);
-		if (!buf)
-			ck_abort_msg("malloc");
-		memcpy(buf, line, len);
+		buf = tu_memdup(line, len);
 		memset(&err, 0, sizeof(err));
 		rc = parse_line(buf, len, &st, &err);
 		if (rc == ROWFS_OK) {

@@ -22,11 +22,9 @@
 static int run(const char *line, size_t len, struct token *tokens, size_t max, size_t *count,
 	       struct rowfs_err *err, char **copy)
 {
-	char *buf = malloc(len ? len : 1);
+	char *buf = tu_memdup(line, len);
 	int rc;
 
-	ck_assert_ptr_nonnull(buf);
-	memcpy(buf, line, len);
 	memset(err, 0, sizeof(*err));
 	rc = tok_line(buf, len, tokens, max, count, err);
 	*copy = buf;

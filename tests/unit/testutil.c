@@ -322,6 +322,16 @@ void tu_write_file(const char *path, const void *data, size_t len)
 	close(fd);
 }
 
+void *tu_memdup(const void *p, size_t len)
+{
+	void *copy = malloc(len ? len : 1);
+
+	REQUIRE(copy, "out of memory");
+	if (len)
+		memcpy(copy, p, len);
+	return copy;
+}
+
 void tu_copy_file(const char *from, const char *to)
 {
 	size_t len;

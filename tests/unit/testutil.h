@@ -203,6 +203,13 @@ uint8_t *tu_try_read_file(const char *path, size_t *len);
 /* tu_write_file - create or truncate path (mode 0644) and write len bytes of data. */
 void tu_write_file(const char *path, const void *data, size_t len);
 
+/*
+ * tu_memdup - a heap copy of exactly len bytes of p (no NUL added; one byte
+ * allocated when len is 0), so that ASan catches any read past the end;
+ * the caller frees.
+ */
+void *tu_memdup(const void *p, size_t len);
+
 /* tu_copy_file - copy from (which must exist) to to, created or truncated. */
 void tu_copy_file(const char *from, const char *to);
 
