@@ -67,10 +67,7 @@ static void frames_push(struct frames *fs, uint32_t type, uint64_t seq, const ui
 	f->seq = seq;
 	f->len = len;
 	f->offset = offset;
-	f->payload = malloc(len ? len : 1);
-	ck_assert_ptr_nonnull(f->payload);
-	if (len)
-		memcpy(f->payload, payload, len);
+	f->payload = tu_memdup(payload, len);
 }
 
 static void frames_clear(struct frames *fs)
