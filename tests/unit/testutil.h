@@ -16,7 +16,17 @@
  *   - files: size, read whole, write whole, copy, and pread/pwrite of a
  *     few bytes at an offset (how tests damage a file), including a u32
  *     header field with its checksum recomputed as pager.c does;
+ *     exact-size heap copies (tu_memdup) and little-endian u32s;
  *   - the splitmix64 generator, random valid names and a u32 comparator.
+ *
+ * A test that uses the directory declares it per TCase:
+ *
+ *	tcase_add_unchecked_fixture(tc, tu_dir_setup, tu_dir_teardown);
+ *	tcase_add_checked_fixture(tc, tu_dir_clear, NULL);
+ *
+ * or per test (tcase_add_checked_fixture(tc, tu_dir_setup,
+ * tu_dir_teardown)), and ends main() with
+ * "return tu_run("check_NAME", NAME_suite());".
  *
  * What is not here: the oracles.  Whatever a test checks (the model of
  * check_db and check_delete, the expect_error() of check_vm and
@@ -26,8 +36,8 @@
  * Every function that can fail asserts with check's ck_assert_* (or
  * REQUIRE) and so ends the test at the first failure; none returns an
  * error code unless its comment says so.  Names start with tu_ ("test
- * util"); the fixtures keep one directory per program run at a time, so
- * none of this is thread-safe, like check itself in fork mode.
+ * util").  There is one test directory at a time (globals), so none of
+ * this is thread-safe; check's fork mode runs one test per process.
  */
 #ifndef ROWFS_TESTS_UNIT_TESTUTIL_H
 #define ROWFS_TESTS_UNIT_TESTUTIL_H
