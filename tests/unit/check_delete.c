@@ -189,13 +189,7 @@ struct node {
 
 static void read_node(struct rowfs_db *db, uint32_t pgno, struct node *out)
 {
-	struct rowfs_err err;
-	struct page *page;
-
-	REQUIRE(pager_get(rowfs_db_pager(db), pgno, &page, &err) == ROWFS_OK, "pager_get %u: %s",
-		pgno, err.msg);
-	memcpy(out->data, page_data(page), PAGE_SIZE);
-	pager_unref(page);
+	tu_read_page(db, pgno, out->data);
 }
 
 static uint8_t page_type(struct rowfs_db *db, uint32_t pgno)

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "db_int.h"
 #include "format.h"
 #include "pager.h"
 #include "row.h"
@@ -262,6 +263,17 @@ void tu_require_clean(struct rowfs_db *db, const char *what)
 	REQUIRE(problems == 0, "%s%srowfs_check found %llu problems:\n%s", what, sep,
 		(unsigned long long)problems, b.data ? b.data : "");
 	tu_buf_free(&b);
+}
+
+void tu_read_page(struct rowfs_db *db, uint32_t pgno, uint8_t *out)
+{
+	struct rowfs_err err;
+	struct page *page;
+
+	REQUIRE(pager_get(rowfs_db_pager(db), pgno, &page, &err) == ROWFS_OK, "pager_get %u: %s",
+		pgno, err.msg);
+	memcpy(out, page_data(page), PAGE_SIZE);
+	pager_unref(page);
 }
 
 /* ---- files ----------------------------------------------------------------- */

@@ -11,8 +11,9 @@
  *   - the growable reply buffer and the emit sinks handed to rowfs_exec,
  *     rowfs_check and the render functions;
  *   - opening and closing a database with a config, running a statement
- *     into a reply buffer, the reply and "table as text" helpers, and the
- *     rowfs_check() that must find nothing;
+ *     into a reply buffer, the reply and "table as text" helpers, the
+ *     rowfs_check() that must find nothing, and a copy of one page as the
+ *     handle's pager sees it;
  *   - files: size, read whole, write whole, copy, and pread/pwrite of a
  *     few bytes at an offset (how tests damage a file), including a u32
  *     header field with its checksum recomputed as pager.c does;
@@ -192,6 +193,13 @@ char *tu_table_text(struct rowfs_db *db);
  * what is not NULL.
  */
 void tu_require_clean(struct rowfs_db *db, const char *what);
+
+/*
+ * tu_read_page - copy page pgno, as the handle's pager sees it (cache,
+ * WAL, then DBFILE), into out (PAGE_SIZE bytes), holding no page
+ * reference afterwards.  pager_get must succeed.
+ */
+void tu_read_page(struct rowfs_db *db, uint32_t pgno, uint8_t *out);
 
 /* ---- files ----------------------------------------------------------------- */
 
