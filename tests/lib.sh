@@ -1,12 +1,10 @@
 # shellcheck shell=sh disable=SC2034 # variables here are used by the tests
 # tests/lib.sh - shared helpers of the mount tests (sourced; POSIX sh; TAP).
 #
-# Sourcing it gives:
-#   $work            a mktemp -d work directory, removed at exit
+# It sources tests/tap.sh (TAP output ok / not_ok / skip / check / expect /
+# done_testing / skip_all, the work directory $work, $T, t, the programs
+# $ROWFS $ROWSH $FSCK $WRTEST, at_exit) and adds:
 #   $db $mnt $log    database file, mountpoint (created), daemon log
-#   $ROWFS $ROWSH $FSCK $WRTEST   the programs of the build tree
-#   $T               seconds any single wait may take
-#   ok / not_ok / skip / check / done_testing    TAP output
 #   require_fuse     skips the whole test (1..0 # SKIP) when FUSE cannot be
 #                    used here, or fails loudly when ROWFS_REQUIRE_FUSE=1
 #   mount_rowfs [OPTS...]    start `rowfs -f OPTS $db $mnt` in the
@@ -14,24 +12,13 @@
 #                    if the daemon died
 #   umount_rowfs     fusermount3 -u, wait for the daemon, require status 0
 #   daemon_alive     0 if the daemon of mount_rowfs still runs
-# and a trap that unmounts (-u, then -uz), kills the daemon by PID and
+# and an exit hook that unmounts (-u, then -uz), kills the daemon by PID and
 # prints the daemon log when a test failed.  A watchdog ends a test that
 # runs longer than ROWFS_TEST_WATCHDOG seconds (default 600).
 
-top_builddir=${top_builddir:-.}
-top_srcdir=${top_srcdir:-.}
-# Text tools work on bytes (as in git's test-lib.sh): in a UTF-8 locale
-# sed's and grep's '.' do not match invalid UTF-8, which names may hold.
-LC_ALL=C
-export LC_ALL
-ROWFS=$top_builddir/src/rowfs
-ROWSH=$top_builddir/src/rowsh
-FSCK=$top_builddir/src/fsck.rowfs
-WRTEST=$top_builddir/tests/wrtest
-T=${ROWFS_TEST_TIMEOUT:-30}
+# shellcheck source=tests/tap.sh
+. "${top_srcdir:-.}/tests/tap.sh"
 
-lib_name=$(basename "$0" .sh)
-work=$(mktemp -d "${TMPDIR:-/tmp}/rowfs-$lib_name.XXXXXX") || exit 1
 db=$work/t.db
 mnt=$work/mnt
 log=$work/daemon.log
@@ -39,40 +26,6 @@ mkdir "$mnt" || exit 1
 : >"$log"
 daemon_pid=""
 watchdog_pid=""
-n=0
-fail=0
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
-# not_ok NAME [DETAIL...]: a failure; details are printed as TAP comments.
-not_ok() {
-	n=$((n + 1))
-	fail=1
-	echo "not ok $n - $1"
-	shift
-	[ $# -gt 0 ] && printf '%s\n' "$@" | sed 's/^/# /'
-	return 0
-}
-# check NAME EXPECTED-FILE ACTUAL-FILE: byte-exact comparison.
-check() {
-	if cmp -s "$2" "$3"; then
-		ok "$1"
-	else
-		not_ok "$1" "$(diff -u "$2" "$3" 2>&1 | head -40)"
-	fi
-}
-# expect NAME EXPECTED ACTUAL: string comparison.
-expect() {
-	if [ "$2" = "$3" ]; then
-		ok "$1"
-	else
-		not_ok "$1" "expected: $2" "actual:   $3"
-	fi
-}
-done_testing() {
-	echo "1..$n"
-	exit $fail
-}
 
 # alive PID: the process exists and is not a zombie.
 alive() {
@@ -93,10 +46,10 @@ unmount_quietly() {
 	return 0
 }
 
-# shellcheck disable=SC2317 # called by the EXIT trap
+# lib_cleanup STATUS: the exit hook of the mount tests.
+# shellcheck disable=SC2317 # called by tap.sh's EXIT trap
 lib_cleanup() {
-	status=$?
-	trap '' PIPE   # a reader that went away must not stop the cleanup
+	status=$1
 	[ -n "$watchdog_pid" ] && kill "$watchdog_pid" 2>/dev/null
 	for m in "$work"/mnt*; do   # (a stale mount fails test -d: no test)
 		unmount_quietly "$m"
@@ -114,10 +67,8 @@ lib_cleanup() {
 			sed 's/^/#   /' "$log" | head -60
 		fi
 	fi
-	rm -rf "$work"
 }
-trap lib_cleanup EXIT
-trap 'exit 1' INT TERM HUP PIPE
+at_exit lib_cleanup
 
 # The watchdog: kill -9 the daemon (so blocked FUSE calls return), then
 # end the test.  It sleeps in short steps so nothing outlives the test.
@@ -141,9 +92,7 @@ no_fuse() {
 		fail=1
 		exit 1
 	fi
-	echo "1..0 # SKIP FUSE unusable: $1"
-	fail=0
-	exit 0
+	skip_all "FUSE unusable: $1"
 }
 
 require_fuse() {
@@ -245,6 +194,3 @@ rows_of() {
 	printf 'select\n' | timeout "$T" "$ROWSH" "$1" |
 		sed -n 's/^(\([0-9]*\), \(.*\))$/\1\t\2/p'
 }
-
-# t CMD...: run CMD bounded in time.
-t() { timeout "$T" "$@"; }
