@@ -3,48 +3,27 @@
 # its exact text; processing goes on after an error; exit status 1 when a
 # statement failed, 0 when none did; long lines across input chunks.  TAP.
 
-top_builddir=${top_builddir:-.}
-ROWSH=$top_builddir/src/rowsh
+# shellcheck source=tests/tap.sh
+. "${top_srcdir:-.}/tests/tap.sh"
 T=${ROWFS_TEST_TIMEOUT:-60}
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/rowfs-t0110.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM HUP
-
-n=0
-fail=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1))
-	fail=1
-	echo "not ok $n - $1"
-	shift
-	[ $# -gt 0 ] && printf '%s\n' "$@" | sed 's/^/# /'
-}
-rsh() {
-	timeout "$T" "$ROWSH" "$@"
-}
-
-if [ ! -x "$ROWSH" ]; then
-	echo "1..0 # SKIP rowsh not built"
-	exit 0
-fi
+[ -x "$ROWSH" ] || skip_all "rowsh not built"
 
 # case NAME INPUT EXPECTED-OUTPUT EXPECTED-STATUS: a fresh database each time;
 # INPUT and EXPECTED-OUTPUT are printf formats.
 case_() {
-	rm -f "$tmp/c.db" "$tmp/c.db-wal"
+	rm -f "$work/c.db" "$work/c.db-wal"
 	# shellcheck disable=SC2059 # the arguments are printf formats on purpose
-	printf "$2" >"$tmp/in"
+	printf "$2" >"$work/in"
 	# shellcheck disable=SC2059
-	printf "$3" >"$tmp/exp"
-	rsh "$tmp/c.db" <"$tmp/in" >"$tmp/out" 2>"$tmp/err"
+	printf "$3" >"$work/exp"
+	rsh "$work/c.db" <"$work/in" >"$work/out" 2>"$work/err"
 	st=$?
-	if cmp -s "$tmp/exp" "$tmp/out" && [ "$st" = "$4" ] && [ ! -s "$tmp/err" ]; then
+	if cmp -s "$work/exp" "$work/out" && [ "$st" = "$4" ] && [ ! -s "$work/err" ]; then
 		ok "$1"
 	else
-		not_ok "$1" "status $st (expected $4)" "$(diff -u "$tmp/exp" "$tmp/out")" \
-			"$(cat "$tmp/err")"
+		not_ok "$1" "status $st (expected $4)" "$(diff -u "$work/exp" "$work/out")" \
+			"$(cat "$work/err")"
 	fi
 }
 
@@ -99,7 +78,7 @@ case_ "no failure: exit status 0" \
 
 # Long lines.  stdin is a regular file, so reads return exactly 64 KiB and
 # the chunk boundaries fall where this test puts them.
-rm -f "$tmp/c.db" "$tmp/c.db-wal"
+rm -f "$work/c.db" "$work/c.db-wal"
 awk 'function out(s) { printf "%s", s; pos += length(s) }
 	function line(text, len) {
 		while (length(text) < len) text = text " "
@@ -122,40 +101,39 @@ awk 'function out(s) { printf "%s", s; pos += length(s) }
 		blanks_to(2000)
 		line("insert 7 straddle4097", 4097)          # crosses a boundary, too long
 		line("select", 0)
-	}' >"$tmp/long.in"
+	}' >"$work/long.in"
 printf 'Executed.\nParse error: line too long\nExecuted.\nExecuted.\nParse error: line too long\nExecuted.\nParse error: line too long\n(1, exactly4096)\n(3, crlf)\n(4, straddles)\n(6, after)\n' \
-	>"$tmp/exp"
-rsh "$tmp/c.db" <"$tmp/long.in" >"$tmp/out" 2>"$tmp/err"
+	>"$work/exp"
+rsh "$work/c.db" <"$work/long.in" >"$work/out" 2>"$work/err"
 st=$?
-if cmp -s "$tmp/exp" "$tmp/out" && [ $st -eq 1 ]; then
+if cmp -s "$work/exp" "$work/out" && [ $st -eq 1 ]; then
 	ok "lines of 4096 bytes (also with CR) run, longer ones fail, also across chunks"
 else
 	not_ok "lines of 4096 bytes (also with CR) run, longer ones fail, also across chunks" \
-		"status $st" "$(diff -u "$tmp/exp" "$tmp/out")" "$(cat "$tmp/err")"
+		"status $st" "$(diff -u "$work/exp" "$work/out")" "$(cat "$work/err")"
 fi
 
 # The same through a pipe: chunking differs, replies do not.
-rm -f "$tmp/c.db" "$tmp/c.db-wal"
+rm -f "$work/c.db" "$work/c.db-wal"
 # shellcheck disable=SC2002 # a pipe, not a file, is the point
-cat "$tmp/long.in" | rsh "$tmp/c.db" >"$tmp/out" 2>"$tmp/err"
+cat "$work/long.in" | rsh "$work/c.db" >"$work/out" 2>"$work/err"
 st=$?
-if cmp -s "$tmp/exp" "$tmp/out" && [ $st -eq 1 ]; then
+if cmp -s "$work/exp" "$work/out" && [ $st -eq 1 ]; then
 	ok "long lines through a pipe"
 else
-	not_ok "long lines through a pipe" "status $st" "$(diff -u "$tmp/exp" "$tmp/out")"
+	not_ok "long lines through a pipe" "status $st" "$(diff -u "$work/exp" "$work/out")"
 fi
 
 # A last line without newline that is too long.
-rm -f "$tmp/c.db" "$tmp/c.db-wal"
-awk 'BEGIN { printf "insert 1 a\n"; for (i = 0; i < 70000; i++) printf "x" }' | rsh "$tmp/c.db" >"$tmp/out" 2>&1
+rm -f "$work/c.db" "$work/c.db-wal"
+awk 'BEGIN { printf "insert 1 a\n"; for (i = 0; i < 70000; i++) printf "x" }' | rsh "$work/c.db" >"$work/out" 2>&1
 st=$?
-printf 'Executed.\nParse error: line too long\n' >"$tmp/exp"
-if cmp -s "$tmp/exp" "$tmp/out" && [ $st -eq 1 ]; then
+printf 'Executed.\nParse error: line too long\n' >"$work/exp"
+if cmp -s "$work/exp" "$work/out" && [ $st -eq 1 ]; then
 	ok "an overlong last line without newline fails at end of input"
 else
 	not_ok "an overlong last line without newline fails at end of input" "status $st" \
-		"$(diff -u "$tmp/exp" "$tmp/out")"
+		"$(diff -u "$work/exp" "$work/out")"
 fi
 
-echo "1..$n"
-exit $fail
+done_testing
