@@ -6,46 +6,26 @@
 # widths), empty tables, errors, that a mode changes only `select`, and
 # names from a damaged file (invalid UTF-8, a newline) in each mode.  TAP.
 
-top_builddir=${top_builddir:-.}
-ROWSH=$top_builddir/src/rowsh
-FSCK=$top_builddir/src/fsck.rowfs
+# shellcheck source=tests/tap.sh
+. "${top_srcdir:-.}/tests/tap.sh"
 T=${ROWFS_TEST_TIMEOUT:-60}
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/rowfs-t0130.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM HUP
-
-n=0
-fail=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1))
-	fail=1
-	echo "not ok $n - $1"
-	shift
-	[ $# -gt 0 ] && printf '%s\n' "$@" | sed 's/^/# /'
-}
-rsh() {
-	timeout "$T" "$ROWSH" "$@"
-}
-
 if [ ! -x "$ROWSH" ] || [ ! -x "$FSCK" ]; then
-	echo "1..0 # SKIP rowsh or fsck.rowfs not built"
-	exit 0
+	skip_all "rowsh or fsck.rowfs not built"
 fi
 
 # run_files NAME DB EXPECTED-STATUS [ROWSH-OPTION...]: run rowsh on DB with
-# $tmp/in as input; its output must be $tmp/exp and nothing may go to stderr.
+# $work/in as input; its output must be $work/exp and nothing may go to stderr.
 run_files() {
 	name=$1 rdb=$2 want=$3
 	shift 3
-	rsh "$@" "$rdb" <"$tmp/in" >"$tmp/out" 2>"$tmp/err"
+	rsh "$@" "$rdb" <"$work/in" >"$work/out" 2>"$work/err"
 	st=$?
-	if cmp -s "$tmp/exp" "$tmp/out" && [ "$st" = "$want" ] && [ ! -s "$tmp/err" ]; then
+	if cmp -s "$work/exp" "$work/out" && [ "$st" = "$want" ] && [ ! -s "$work/err" ]; then
 		ok "$name"
 	else
-		not_ok "$name" "status $st (expected $want)" "$(diff -u "$tmp/exp" "$tmp/out" | head -40)" \
-			"$(cat "$tmp/err")"
+		not_ok "$name" "status $st (expected $want)" "$(diff -u "$work/exp" "$work/out" | head -40)" \
+			"$(cat "$work/err")"
 	fi
 }
 
@@ -54,9 +34,9 @@ run_files() {
 # between calls.
 run() {
 	# shellcheck disable=SC2059 # the arguments are printf formats on purpose
-	printf "$3" >"$tmp/in"
+	printf "$3" >"$work/in"
 	# shellcheck disable=SC2059
-	printf "$4" >"$tmp/exp"
+	printf "$4" >"$work/exp"
 	name=$1 rdb=$2 want=$5
 	shift 5
 	run_files "$name" "$rdb" "$want" "$@"
@@ -64,8 +44,8 @@ run() {
 
 # case_ NAME INPUT EXPECTED-OUTPUT EXPECTED-STATUS: run on a fresh database.
 case_() {
-	rm -f "$tmp/c.db" "$tmp/c.db-wal"
-	run "$1" "$tmp/c.db" "$2" "$3" "$4"
+	rm -f "$work/c.db" "$work/c.db-wal"
+	run "$1" "$work/c.db" "$2" "$3" "$4"
 }
 
 # fsck_clean NAME DB: fsck.rowfs exits 0.
@@ -107,16 +87,16 @@ case_ "update with a 33-byte name is too long, 32 bytes and UTF-8 are fine" \
 	'Executed.\nError: username too long (33 > 32)\nExecuted.\n(1, aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa)\nExecuted.\n(1, h\303\251l\303\250ne)\n' 1
 
 # Persistence: the changes are there after a reopen, and fsck is clean.
-# stmts: the statements on stdin go to $tmp/in, one "Executed." each to $tmp/exp.
-stmts() { cat >"$tmp/in"; sed 's/.*/Executed./' "$tmp/in" >"$tmp/exp"; }
-pdb=$tmp/p.db
+# stmts: the statements on stdin go to $work/in, one "Executed." each to $work/exp.
+stmts() { cat >"$work/in"; sed 's/.*/Executed./' "$work/in" >"$work/exp"; }
+pdb=$work/p.db
 seq 1 1000 | sed 's/.*/insert & u&/' | stmts
 run_files "load 1000 rows" "$pdb" 0
 pages=$(stat_of "$pdb" pages)
 (seq 1 500 | grep -vx 250 | sed 's/.*/delete &/'; echo 'update 1000 last') | stmts
 run_files "delete 1..500 but 250, update 1000" "$pdb" 0
-printf 'select\n' >"$tmp/in"
-(echo '(250, u250)'; seq 501 999 | sed 's/.*/(&, u&)/'; echo '(1000, last)') >"$tmp/exp"
+printf 'select\n' >"$work/in"
+(echo '(250, u250)'; seq 501 999 | sed 's/.*/(&, u&)/'; echo '(1000, last)') >"$work/exp"
 run_files "after a reopen: the rows left, the new name" "$pdb" 0
 free=$(stat_of "$pdb" free_pages)
 if [ "$free" -ge 3 ] && [ "$(stat_of "$pdb" pages)" = "$pages" ] &&
@@ -152,7 +132,7 @@ run "read-only: delete and update refused" "$pdb" \
 
 # ---- .mode -----------------------------------------------------------------
 
-mdb=$tmp/m.db
+mdb=$work/m.db
 run "a small table" "$mdb" \
 	'insert 1 alice\ninsert 22 h\303\251l\303\250ne\ninsert 3 \346\227\245\346\234\254\ninsert 4294967295 bob\n' \
 	'Executed.\nExecuted.\nExecuted.\nExecuted.\n' 0
@@ -175,10 +155,10 @@ run ".mode box" "$mdb" \
 run ".mode box: a name wider than the header, of wide characters" "$mdb" \
 	'update 3 \346\227\245\346\234\254\346\227\245\346\234\254\346\227\245x\nupdate 22 h\303\251l\303\250ne_dupont\n.mode box\nselect\n' \
 	'Executed.\nExecuted.\n┌────────────┬───────────────┐\n│     id     │   username    │\n├────────────┼───────────────┤\n│ 1          │ alice         │\n│ 3          │ 日本日本日x   │\n│ 22         │ hélène_dupont │\n│ 4294967295 │ bob           │\n└────────────┴───────────────┘\n' 0
-run "the modes on an empty table" "$tmp/e.db" \
+run "the modes on an empty table" "$work/e.db" \
 	'.mode csv\nselect\n.mode json\nselect\n.mode box\nselect\n.mode list\nselect\n' \
 	'id,username\n[]\n┌────┬──────────┐\n│ id │ username │\n└────┴──────────┘\n(empty table)\n' 0
-run "mode names and .mode are case-insensitive; blanks and CRLF" "$tmp/k.db" \
+run "mode names and .mode are case-insensitive; blanks and CRLF" "$work/k.db" \
 	'insert 1 a\n.MODE CSV\n  select \r\n\t.Mode\tJson \r\nSELECT\n' \
 	'Executed.\nid,username\n1,a\n[{"id":1,"username":"a"}]\n' 0
 run "an unknown mode: an error, the mode stays" "$mdb" \
@@ -190,14 +170,14 @@ run "an extra word after the mode" "$mdb" \
 run "a mode changes only select" "$mdb" \
 	'.mode csv\ninsert 5 eve\ndelete 5\nupdate 1 alice\ndelete 5\nselect x\n.btree\n' \
 	'Executed.\nExecuted.\nExecuted.\nError: no such key 5.\nParse error: Expected end of line, got STRING at position 7\nleaf (page 1): 4 cells keys [1..4294967295]\n' 1
-run "select sees the batch's own changes in every mode" "$tmp/b.db" \
+run "select sees the batch's own changes in every mode" "$work/b.db" \
 	'.mode csv\ninsert 2 b\ninsert 1 a\ndelete 2\nselect\n.mode json\nselect\n' \
 	'Executed.\nExecuted.\nExecuted.\nid,username\n1,a\n[{"id":1,"username":"a"}]\n' 0
 # A damaged file may hold names the engine never stores: a byte that is
 # not UTF-8, a newline.  Such a row is corruption (fsck reports it): a
 # select in any mode fails with the engine's message instead of printing a
 # broken line, and the batch is rolled back.
-ddb=$tmp/d.db
+ddb=$work/d.db
 run "names to damage" "$ddb" 'insert 1 aaaaXbbbb\ninsert 2 cYcc\ninsert 3 q\n' \
 	'Executed.\nExecuted.\nExecuted.\n' 0
 patch_byte() {   # patch_byte STRING OFFSET-IN-IT OCTAL-BYTE: overwrite a byte of $ddb
@@ -222,5 +202,4 @@ run "a mode lasts for one run of rowsh" "$mdb" \
 	'.mode\n' 'current output mode: list\n' 0
 fsck_clean "fsck.rowfs: clean after the modes" "$mdb"
 
-echo "1..$n"
-exit $fail
+done_testing
