@@ -15,6 +15,10 @@
 # TAP output, one test per file.
 
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+# tap.sh is found beside this file: the self-test at the end runs it again
+# with top_srcdir pointing at a planted tree.
+# shellcheck source=tests/tap.sh
+. "$(dirname "$0")/tap.sh"
 
 # allowed MODULE: the project headers (stems) MODULE may include besides
 # its own header; fails for a module that is not in the table.
@@ -66,22 +70,6 @@ for f in "$top_srcdir"/fs/*.h; do
 	[ -e "$f" ] || continue
 	fs_headers="$fs_headers ${f##*/}"
 done
-
-n=0
-fail=0
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-not_ok() {
-	n=$((n + 1))
-	fail=1
-	echo "not ok $n - $1"
-	shift
-	for line in "$@"; do
-		echo "# $line"
-	done
-}
 
 # Engine files.
 for f in "$top_srcdir"/engine/*.c "$top_srcdir"/engine/*.h; do
@@ -149,27 +137,24 @@ fi
 
 # The checker itself: planted upward includes must be caught.
 if [ -z "$ROWFS_LAYERING_INNER" ]; then
-	tmp=$(mktemp -d "${TMPDIR:-/tmp}/rowfs-t0000.XXXXXX") || exit 1
-	trap 'rm -rf "$tmp"' EXIT
-	mkdir "$tmp/engine" "$tmp/fs" "$tmp/src"
+	mkdir "$work/engine" "$work/fs" "$work/src"
 	for h in rowfs os wal pager; do
-		: >"$tmp/engine/$h.h"
+		: >"$work/engine/$h.h"
 	done
-	printf '#include "wal.h"\n#include "os.h"\n' >"$tmp/engine/pager.c"
-	ROWFS_LAYERING_INNER=1 top_srcdir=$tmp sh "$0" >"$tmp/good.out" 2>&1
+	printf '#include "wal.h"\n#include "os.h"\n' >"$work/engine/pager.c"
+	ROWFS_LAYERING_INNER=1 top_srcdir=$work sh "$0" >"$work/good.out" 2>&1
 	good=$?
-	printf '#include "pager.h"\n' >"$tmp/engine/wal.c"
-	printf '#include "rowfs.h"\n#include "pager.h"\n' >"$tmp/src/rowsh.c"
-	printf '#include <fuse.h>\n' >"$tmp/engine/os.c"
-	ROWFS_LAYERING_INNER=1 top_srcdir=$tmp sh "$0" >"$tmp/bad.out" 2>&1
+	printf '#include "pager.h"\n' >"$work/engine/wal.c"
+	printf '#include "rowfs.h"\n#include "pager.h"\n' >"$work/src/rowsh.c"
+	printf '#include <fuse.h>\n' >"$work/engine/os.c"
+	ROWFS_LAYERING_INNER=1 top_srcdir=$work sh "$0" >"$work/bad.out" 2>&1
 	bad=$?
 	if [ $good = 0 ] && [ $bad != 0 ] &&
-		[ "$(grep -c '^not ok' "$tmp/bad.out")" = 3 ]; then
+		[ "$(grep -c '^not ok' "$work/bad.out")" = 3 ]; then
 		ok "planted violations are caught"
 	else
 		not_ok "planted violations are caught" "clean tree exit $good, planted tree exit $bad" \
-			"$(cat "$tmp/bad.out")"
+			"$(cat "$work/bad.out")"
 	fi
 fi
-echo "1..$n"
-exit $fail
+done_testing
