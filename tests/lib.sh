@@ -87,10 +87,8 @@ watchdog_pid=$!
 # no_fuse REASON: skip the test, or fail it under ROWFS_REQUIRE_FUSE=1.
 no_fuse() {
 	if [ "${ROWFS_REQUIRE_FUSE:-0}" = 1 ]; then
-		echo "1..1"
-		echo "not ok 1 - FUSE is required (ROWFS_REQUIRE_FUSE=1) but unusable: $1"
-		fail=1
-		exit 1
+		not_ok "FUSE is required (ROWFS_REQUIRE_FUSE=1) but unusable: $1"
+		done_testing
 	fi
 	skip_all "FUSE unusable: $1"
 }
