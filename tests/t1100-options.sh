@@ -129,8 +129,15 @@ while [ $tries -lt 3 ] && [ $gone = no ]; do
 	tries=$((tries + 1))
 	mount_rowfs -o auto_unmount || { not_ok "auto_unmount: mount"; break; }
 	kill_daemon 9
+	# Until the watcher has unmounted, the mountpoint is either still
+	# mounted or a dead mount (stat fails with ENOTCONN, so `mountpoint`
+	# says no): wait until it is a plain, readable directory again.
 	i=0
-	while mountpoint -q "$mnt" 2>/dev/null && [ $i -lt $((T * 10)) ]; do sleep_a_bit; i=$((i + 1)); done
+	while { mountpoint -q "$mnt" 2>/dev/null || ! ls "$mnt" >/dev/null 2>&1; } &&
+		[ $i -lt $((T * 10)) ]; do
+		sleep_a_bit
+		i=$((i + 1))
+	done
 	if ! mountpoint -q "$mnt" 2>/dev/null && ls "$mnt" >/dev/null 2>&1; then
 		gone=yes
 	else
