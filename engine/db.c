@@ -63,6 +63,29 @@ static int replay_records(void *ctx, uint64_t seq, const uint8_t *records, uint3
 	return vm_apply_records(rc->pager, records, len, rc->err);
 }
 
+/* Is rc an error after which pages may be half changed? */
+static int is_fatal(int rc)
+{
+	return rc == ROWFS_IOERR || rc == ROWFS_CORRUPT || rc == ROWFS_NOMEM ||
+	       rc == ROWFS_FULL || rc == ROWFS_ERROR;
+}
+
+/* Give I/O errors the contract's prefix "Error: I/O error: ". */
+static void prefix_io_error(int rc, struct rowfs_err *err)
+{
+	static const char prefix[] = "Error: I/O error: ";
+	size_t plen = sizeof(prefix) - 1, len;
+
+	if (!is_fatal(rc) || strncmp(err->msg, "Error:", 6) == 0)
+		return;
+	len = strnlen(err->msg, sizeof(err->msg) - 1);
+	if (len > sizeof(err->msg) - 1 - plen)
+		len = sizeof(err->msg) - 1 - plen;
+	memmove(err->msg + plen, err->msg, len);
+	memcpy(err->msg, prefix, plen);
+	err->msg[plen + len] = '\0';
+}
+
 /* Rebuild the in-memory state from disk: reload + replay. */
 static int recover(struct rowfs_db *db, struct rowfs_err *err)
 {
@@ -71,6 +94,22 @@ static int recover(struct rowfs_db *db, struct rowfs_err *err)
 
 	if (rc == ROWFS_OK)
 		rc = pager_replay(db->pager, replay_records, &ctx, err);
+	return rc;
+}
+
+/*
+ * Reads after a failed recovery: try recovering again first, so a reader
+ * gets either the newest committed state or an error, never a stale one.
+ */
+static int ensure_loaded(struct rowfs_db *db, struct rowfs_err *err)
+{
+	int rc;
+
+	if (!pager_unloaded(db->pager) || db->in_txn)
+		return ROWFS_OK;
+	rc = recover(db, err);
+	if (rc)
+		prefix_io_error(rc, err);
 	return rc;
 }
 
@@ -158,29 +197,6 @@ int rowfs_begin(struct rowfs_db *db, struct rowfs_err *err)
 	db->in_txn = 1;
 	db->checkpoint_requested = 0;
 	return ROWFS_OK;
-}
-
-/* Is rc an error after which pages may be half changed? */
-static int is_fatal(int rc)
-{
-	return rc == ROWFS_IOERR || rc == ROWFS_CORRUPT || rc == ROWFS_NOMEM ||
-	       rc == ROWFS_FULL || rc == ROWFS_ERROR;
-}
-
-/* Give I/O errors the contract's prefix "Error: I/O error: ". */
-static void prefix_io_error(int rc, struct rowfs_err *err)
-{
-	static const char prefix[] = "Error: I/O error: ";
-	size_t plen = sizeof(prefix) - 1, len;
-
-	if (!is_fatal(rc) || strncmp(err->msg, "Error:", 6) == 0)
-		return;
-	len = strnlen(err->msg, sizeof(err->msg) - 1);
-	if (len > sizeof(err->msg) - 1 - plen)
-		len = sizeof(err->msg) - 1 - plen;
-	memmove(err->msg + plen, err->msg, len);
-	memcpy(err->msg, prefix, plen);
-	err->msg[plen + len] = '\0';
 }
 
 static int render_stats_cb(void *ctx, rowfs_emit_fn emit, void *emit_ctx, struct rowfs_err *err)
@@ -274,7 +290,11 @@ int rowfs_scan(struct rowfs_db *db, uint64_t start, rowfs_row_fn fn, void *ctx,
 	       struct rowfs_err *err)
 {
 	struct cursor cur;
-	int rc = cursor_seek(db->pager, start, &cur, err);
+	int rc = ensure_loaded(db, err);
+
+	if (rc)
+		return rc;
+	rc = cursor_seek(db->pager, start, &cur, err);
 
 	while (rc == ROWFS_OK && !cursor_eof(&cur)) {
 		struct row row;
@@ -301,9 +321,14 @@ int rowfs_get(struct rowfs_db *db, uint32_t id, int *found, char *name, size_t *
 	      struct rowfs_err *err)
 {
 	uint8_t value[ROW_SIZE];
-	int rc = btree_get(db->pager, id, found, value, err);
+	int rc;
 
+	*found = 0;
 	*name_len = 0;
+	rc = ensure_loaded(db, err);
+	if (rc)
+		return rc;
+	rc = btree_get(db->pager, id, found, value, err);
 	if (rc == ROWFS_OK && *found) {
 		*name_len = row_name_len(value);
 		memcpy(name, value + USERNAME_OFFSET, *name_len);
@@ -313,12 +338,17 @@ int rowfs_get(struct rowfs_db *db, uint32_t id, int *found, char *name, size_t *
 
 int rowfs_last_start(struct rowfs_db *db, uint64_t count, uint64_t *start, struct rowfs_err *err)
 {
-	return btree_last_start(db->pager, count, start, err);
+	int rc = ensure_loaded(db, err);
+
+	*start = (uint64_t)UINT32_MAX + 1;
+	return rc ? rc : btree_last_start(db->pager, count, start, err);
 }
 
 int rowfs_render_btree(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
 {
-	return btree_render(db->pager, emit, ctx, err);
+	int rc = ensure_loaded(db, err);
+
+	return rc ? rc : btree_render(db->pager, emit, ctx, err);
 }
 
 int rowfs_render_constants(rowfs_emit_fn emit, void *ctx)

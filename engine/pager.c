@@ -113,6 +113,7 @@ struct pager {
 	uint64_t last_seq;        /* sequence of the last committed transaction */
 	int replaying;            /* pager_replay running: writes allowed even read-only */
 	int error;                /* ERROR state (invariant 4) */
+	int unloaded;             /* a reload did not finish: the cache holds no valid state */
 
 	uint64_t hits, misses, commits, checkpoints, db_fsyncs;
 };
@@ -376,6 +377,9 @@ static int get_page(struct pager *pager, uint32_t pgno, int cold, struct page **
 	int rc;
 
 	*out = NULL;
+	if (pager->unloaded && !pager->replaying)
+		return rowfs_err_set(err, ROWFS_IOERR, EIO,
+				     "database needs recovery after an earlier failure");
 	if (pgno == 0 || pgno >= pager->hdr.page_count)
 		return rowfs_err_set(err, ROWFS_CORRUPT, 0,
 				     "database corrupt: page %u out of range (%u pages)", pgno,
@@ -531,6 +535,7 @@ uint32_t pager_free_head(const struct pager *pager) { return pager->hdr.free_hea
 uint32_t pager_free_count(const struct pager *pager) { return pager->hdr.free_count; }
 int pager_is_read_only(const struct pager *pager) { return pager->cfg.read_only; }
 int pager_in_error(const struct pager *pager) { return pager->error; }
+int pager_unloaded(const struct pager *pager) { return pager->unloaded; }
 
 void pager_set_root(struct pager *pager, uint32_t pgno)
 {
@@ -979,8 +984,10 @@ int pager_replay(struct pager *pager, pager_replay_fn fn, void *ctx, struct rowf
 	if (rc) {
 		if (err->rc != rc)
 			rowfs_err_set(err, rc, 0, "recovery failed: %s", rowfs_rc_name(rc));
+		pager->error = 1;
 		return rc;
 	}
+	pager->unloaded = 0;
 	if (!pager->cfg.read_only && (rctx.replayed > 0 || wal_frame_count(pager->wal) > 0))
 		return pager_checkpoint(pager, err);
 	return ROWFS_OK;
@@ -991,6 +998,7 @@ int pager_reload(struct pager *pager, struct rowfs_err *err)
 	int rc;
 
 	cache_clear(pager);
+	pager->unloaded = 1;   /* until pager_replay has rebuilt the state */
 	pager->txn_len = 0;
 	pager->in_txn = 0;
 	pager->txn_modified = 0;

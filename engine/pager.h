@@ -137,6 +137,13 @@ int pager_reload(struct pager *pager, struct rowfs_err *err);
 /* 1 if a write or fsync failed and the pager refuses writes until reloaded. */
 int pager_in_error(const struct pager *pager);
 
+/*
+ * 1 if a reload has not been completed by a successful pager_replay: the
+ * cache holds no valid state, and pager_get fails with ROWFS_IOERR (reads
+ * never see a half-rebuilt or stale state) until a reload + replay succeed.
+ */
+int pager_unloaded(const struct pager *pager);
+
 /* 1 if the open transaction logged records. */
 int pager_txn_dirty(const struct pager *pager);
 

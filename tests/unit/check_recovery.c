@@ -1258,6 +1258,88 @@ START_TEST(test_injected_errors_in_commit_and_checkpoint)
 }
 END_TEST
 
+/* rowfs_scan callback: record the ids seen (at most 16). */
+struct seen_ids {
+	uint32_t ids[16];
+	unsigned count;
+};
+
+static int collect_id(void *ctx, uint32_t id, const char *name, size_t name_len)
+{
+	struct seen_ids *s = ctx;
+
+	(void)name;
+	(void)name_len;
+	if (s->count < 16)
+		s->ids[s->count] = id;
+	s->count++;
+	return 0;
+}
+
+/*
+ * A failed commit whose recovery fails too (the disk still refuses reads)
+ * leaves no valid state in memory: reads fail with EIO instead of serving
+ * the checkpointed file without the WAL's rows; once the fault clears, the
+ * next read recovers by itself and sees every acknowledged row.
+ */
+START_TEST(test_reads_after_failed_recovery)
+{
+	struct rowfs_config cfg;
+	struct faultos fo;
+	struct rowfs_db *db;
+	struct rowfs_err err;
+	struct seen_ids seen;
+	struct tu_buf out = {0};
+	int rc;
+
+	faultos_init(&fo);
+	cfg = config(&fo.os, 32, 1ull << 40);
+	db = tu_open(&cfg);
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_exec(db, "insert 1 a", &out, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_exec(db, "insert 2 b", &out, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+
+	/*
+	 * The commit's fsync fails; the recovery right after it fails at its
+	 * first read.  The disk then works again: the next read must recover
+	 * first, not serve the checkpointed file (which has no rows yet).
+	 */
+	faultos_fail_sync_at(&fo, 1, EIO, 0);
+	faultos_fail_read_at(&fo, 1, EIO, 0);
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_exec(db, "insert 3 c", &out, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_IOERR);
+	faultos_disarm(&fo);
+	memset(&seen, 0, sizeof(seen));
+	ck_assert_int_eq(rowfs_scan(db, 0, collect_id, &seen, &err), ROWFS_OK);
+	ck_assert_uint_eq(seen.count, 2);
+
+	/* Same, with reads failing for good: a read fails, then recovers. */
+	faultos_fail_sync_at(&fo, 1, EIO, 1);
+	faultos_fail_read_at(&fo, 1, EIO, 1);
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_exec(db, "insert 4 d", &out, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_IOERR);
+
+	memset(&seen, 0, sizeof(seen));
+	rc = rowfs_scan(db, 0, collect_id, &seen, &err);
+	ck_assert_int_eq(rc, ROWFS_IOERR);
+	ck_assert_uint_eq(seen.count, 0);
+	ck_assert_msg(strncmp(err.msg, "Error: I/O error: ", 18) == 0, "'%s'", err.msg);
+
+	faultos_disarm(&fo);
+	memset(&seen, 0, sizeof(seen));
+	ck_assert_int_eq(rowfs_scan(db, 0, collect_id, &seen, &err), ROWFS_OK);
+	ck_assert_uint_eq(seen.count, 2);
+	ck_assert_uint_eq(seen.ids[0], 1);
+	ck_assert_uint_eq(seen.ids[1], 2);
+	tu_buf_free(&out);
+	tu_close(db);
+	faultos_release(&fo);
+}
+END_TEST
+
 START_TEST(test_error_messages)
 {
 	struct rowfs_config cfg;
@@ -1767,6 +1849,7 @@ static Suite *recovery_suite(void)
 	tc = tcase(s, "errors", 120);
 	tcase_add_test(tc, test_injected_errors_in_commit_and_checkpoint);
 	tcase_add_test(tc, test_error_messages);
+	tcase_add_test(tc, test_reads_after_failed_recovery);
 	tcase_add_test(tc, test_close_while_the_disk_fails);
 	if (tu_flag("ROWFS_KNOWN_BUGS"))
 		tcase_add_test(tc, test_failed_commit_stays_failed);
