@@ -32,6 +32,8 @@ struct rowfs_db {
 	int checkpoint_requested;     /* `.checkpoint` ran in this transaction */
 	uint64_t statements;          /* statements executed */
 	uint64_t errors;              /* statements that failed */
+	rowfs_change_fn change_fn;    /* change feed hook, or NULL */
+	void *change_ctx;             /* its first argument */
 };
 
 struct pager *rowfs_db_pager(struct rowfs_db *db)
@@ -239,14 +241,65 @@ int rowfs_exec(struct rowfs_db *db, const char *line, size_t len, rowfs_emit_fn 
 	return rc;
 }
 
+void rowfs_set_change_hook(struct rowfs_db *db, rowfs_change_fn fn, void *ctx)
+{
+	db->change_fn = fn;
+	db->change_ctx = ctx;
+}
+
+uint64_t rowfs_last_seq(struct rowfs_db *db)
+{
+	return pager_last_seq(db->pager);
+}
+
+/* Render one log record as a change line; returns its length (0: not a record). */
+static size_t change_line(uint64_t seq, const uint8_t *rec, char *out, size_t size)
+{
+	struct row row;
+	int n;
+
+	if (vm_record_check(rec, &row) != ROWFS_OK)
+		return 0;
+	if (rec[0] == VM_OP_DELETE)
+		n = snprintf(out, size, "%llu delete %u\n", (unsigned long long)seq, row.id);
+	else
+		n = snprintf(out, size, "%llu %s %u %.*s\n", (unsigned long long)seq,
+			     rec[0] == VM_OP_INSERT ? "insert" : "update", row.id,
+			     (int)row.username_len, row.username);
+	return n > 0 && (size_t)n < size ? (size_t)n : 0;
+}
+
+/* Feed the records of the commit just made (seq) to the change hook, in chunks. */
+static void feed_changes(struct rowfs_db *db, uint64_t seq, const uint8_t *log, size_t len)
+{
+	char buf[16384];
+	size_t used = 0, off;
+
+	for (off = 0; off + VM_RECORD_SIZE <= len; off += VM_RECORD_SIZE) {
+		if (used + 96 > sizeof(buf)) {
+			db->change_fn(db->change_ctx, seq, buf, used, 0);
+			used = 0;
+		}
+		used += change_line(seq, log + off, buf + used, sizeof(buf) - used);
+	}
+	db->change_fn(db->change_ctx, seq, buf, used, 1);
+}
+
 int rowfs_commit(struct rowfs_db *db, struct rowfs_err *err)
 {
+	const uint8_t *log;
+	size_t log_len;
+	uint64_t seq;
 	int rc;
 
 	if (!db->in_txn)
 		return ROWFS_OK;
 	db->in_txn = 0;
+	log = pager_txn_log(db->pager, &log_len);
+	seq = pager_last_seq(db->pager);
 	rc = pager_commit(db->pager, err);
+	if (rc == ROWFS_OK && db->change_fn && log_len > 0 && pager_last_seq(db->pager) == seq + 1)
+		feed_changes(db, seq + 1, log, log_len);
 	if (rc) {
 		struct rowfs_err ignored;
 

@@ -1044,6 +1044,17 @@ int pager_log(struct pager *pager, const void *record, size_t len, struct rowfs_
 	return ROWFS_OK;
 }
 
+const uint8_t *pager_txn_log(const struct pager *pager, size_t *len)
+{
+	*len = pager->txn_len;
+	return pager->txn;
+}
+
+uint64_t pager_last_seq(const struct pager *pager)
+{
+	return pager->last_seq;
+}
+
 int pager_txn_dirty(const struct pager *pager)
 {
 	return pager->txn_modified || pager->txn_len > 0;

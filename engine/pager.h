@@ -147,6 +147,12 @@ int pager_unloaded(const struct pager *pager);
 /* 1 if the open transaction logged records. */
 int pager_txn_dirty(const struct pager *pager);
 
+/* The records logged by the open transaction so far (*len bytes). */
+const uint8_t *pager_txn_log(const struct pager *pager, size_t *len);
+
+/* Sequence of the last committed transaction. */
+uint64_t pager_last_seq(const struct pager *pager);
+
 /*
  * pager_checkpoint - write every dirty page into DBFILE, crash-atomically
  * (see pager.c), then reset the WAL.  Not inside a transaction with logged

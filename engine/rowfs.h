@@ -202,6 +202,23 @@ int rowfs_is_read_only(const struct rowfs_db *db);
 int rowfs_check(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, uint64_t *problems,
 		struct rowfs_err *err);
 
+/*
+ * Change feed.  After every commit (never during recovery) the engine calls
+ * fn with the commit's sequence number and its statements rendered one per
+ * line, in the order they ran:
+ *     SEQ insert ID NAME\n   SEQ update ID NAME\n   SEQ delete ID\n
+ * A large commit arrives in several calls (each holding whole lines, all
+ * with the same seq); last is 1 on the commit's final call.  fn runs under
+ * the caller's lock, after the commit point: it cannot make the commit
+ * fail, and it must not call back into the engine.  NULL fn switches the
+ * feed off (no rendering cost then).
+ */
+typedef void (*rowfs_change_fn)(void *ctx, uint64_t seq, const char *text, size_t len, int last);
+void rowfs_set_change_hook(struct rowfs_db *db, rowfs_change_fn fn, void *ctx);
+
+/* Sequence number of the last committed transaction (0 for a new database). */
+uint64_t rowfs_last_seq(struct rowfs_db *db);
+
 /* Map a return code to the errno a filesystem call reports (0 for OK). */
 int rowfs_errno(int rc);
 
