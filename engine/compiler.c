@@ -214,6 +214,10 @@ int compile_statement(const struct statement *stmt, struct program *prog, struct
 		return ROWFS_OK;
 	case STMT_META:
 		return compile_meta(stmt, prog, err);
+	case STMT_BEGIN:
+	case STMT_COMMIT:
+	case STMT_ROLLBACK:
+		break;   /* transaction control runs in the façade (db.c), not the VM */
 	}
 	return rowfs_err_set(err, ROWFS_ERROR, 0, "compile: unknown statement type %d",
 			     (int)stmt->type);

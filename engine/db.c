@@ -4,8 +4,30 @@
  * Owns: struct rowfs_db (one open database: pager, counters, transaction
  * flag), the statement pipeline tokenizer -> parser -> compiler -> VM,
  * recovery orchestration (pager_open, then replay of the WAL's logical
- * records through the VM), rollback (reload from disk + replay), and the
- * renderings shared by the meta-commands and the mount's files.
+ * records through the VM), rollback, explicit transactions, snapshot
+ * reads, the change feed, and the renderings shared by the meta-commands
+ * and the mount's files.
+ *
+ * Transactions.  Callers wrap each unit of input (a write() to ctl, a
+ * chunk of rowsh's input) in rowfs_begin .. rowfs_commit: an implicit
+ * transaction.  The statement `begin` first commits what the unit ran so
+ * far, then opens an explicit transaction (a long pager transaction, whose
+ * base snapshot keeps the committed state readable); from then on
+ * rowfs_commit/rowfs_rollback of the units do nothing until `commit`
+ * (made durable: one WAL frame, one fsync) or `rollback` (undone from the
+ * base images).  A statement error inside it fails that statement only.
+ * An I/O error rolls the whole transaction back and leaves it FAILED: every
+ * statement but `rollback` and `commit` then fails, so a script's later
+ * statements can never autocommit by accident.
+ *
+ *     NONE --begin--> OPEN --commit/rollback--> NONE
+ *                      |
+ *                      +--I/O error--> FAILED --commit (error)/rollback--> NONE
+ *
+ * Snapshots.  rowfs_*_at(db, snap, ...) read the committed state snap
+ * shows (NULL: the newest committed state, i.e. without an open explicit
+ * transaction's changes); the plain functions read the newest state
+ * including the open transaction (what its owner sees).
  */
 #include <config.h>
 #include "rowfs.h"
@@ -28,13 +50,16 @@
 struct rowfs_db {
 	struct pager *pager;          /* the database */
 	char *path;                   /* DBFILE */
-	int in_txn;                   /* between rowfs_begin and commit/rollback */
+	int in_txn;                   /* a pager transaction is open */
+	int explicit_state;           /* enum txn_state: the explicit transaction */
 	int checkpoint_requested;     /* `.checkpoint` ran in this transaction */
 	uint64_t statements;          /* statements executed */
 	uint64_t errors;              /* statements that failed */
 	rowfs_change_fn change_fn;    /* change feed hook, or NULL */
 	void *change_ctx;             /* its first argument */
 };
+
+enum txn_state { TXN_NONE = 0, TXN_OPEN, TXN_FAILED };
 
 struct pager *rowfs_db_pager(struct rowfs_db *db)
 {
@@ -143,6 +168,7 @@ int rowfs_open(const struct rowfs_config *cfg, struct rowfs_db **out, struct row
 	pcfg.sync = cfg->sync;
 	pcfg.cache_pages = cfg->cache_pages;
 	pcfg.wal_limit = cfg->wal_limit;
+	pcfg.snapshot_pages = cfg->snapshot_pages;
 	rc = pager_open(&pcfg, &db->pager, err);
 	if (rc)
 		goto out_free;
@@ -161,6 +187,8 @@ out_free:
 	return rc;
 }
 
+static int rollback_txn(struct rowfs_db *db, struct rowfs_err *err);
+
 int rowfs_close(struct rowfs_db *db, struct rowfs_err *err)
 {
 	struct rowfs_err ignored;
@@ -168,8 +196,9 @@ int rowfs_close(struct rowfs_db *db, struct rowfs_err *err)
 
 	if (!db)
 		return ROWFS_OK;
+	rowfs_txn_abort(db, &ignored);   /* an explicit transaction never commits by itself */
 	if (db->in_txn)
-		rowfs_rollback(db, &ignored);
+		rollback_txn(db, &ignored);
 	if (!pager_is_read_only(db->pager) && !pager_in_error(db->pager))
 		rc = pager_checkpoint(db->pager, err);
 	pager_close(db->pager);
@@ -178,12 +207,11 @@ int rowfs_close(struct rowfs_db *db, struct rowfs_err *err)
 	return rc;
 }
 
-int rowfs_begin(struct rowfs_db *db, struct rowfs_err *err)
+/* Open a pager transaction (long: explicit), recovering from the error state first. */
+static int open_txn(struct rowfs_db *db, int long_txn, struct rowfs_err *err)
 {
 	int rc;
 
-	if (db->in_txn)
-		return ROWFS_OK;
 	if (pager_in_error(db->pager)) {
 		struct rowfs_err cause;
 
@@ -193,7 +221,7 @@ int rowfs_begin(struct rowfs_db *db, struct rowfs_err *err)
 			return rowfs_err_set(err, ROWFS_IOERR, cause.sys_errno,
 					     "Error: I/O error: recovery failed: %s", cause.msg);
 	}
-	rc = pager_begin(db->pager, err);
+	rc = pager_begin(db->pager, long_txn, err);
 	if (rc)
 		return rc;
 	db->in_txn = 1;
@@ -201,44 +229,16 @@ int rowfs_begin(struct rowfs_db *db, struct rowfs_err *err)
 	return ROWFS_OK;
 }
 
+int rowfs_begin(struct rowfs_db *db, struct rowfs_err *err)
+{
+	if (db->in_txn)
+		return ROWFS_OK;
+	return open_txn(db, 0, err);
+}
+
 static int render_stats_cb(void *ctx, rowfs_emit_fn emit, void *emit_ctx, struct rowfs_err *err)
 {
 	return rowfs_render_stats(ctx, emit, emit_ctx, err);
-}
-
-int rowfs_exec(struct rowfs_db *db, const char *line, size_t len, rowfs_emit_fn emit, void *ctx,
-	       struct rowfs_err *err)
-{
-	struct statement stmt;
-	struct program prog;
-	struct vm_env env;
-	int rc;
-
-	rc = parse_line(line, len, &stmt, err);
-	if (rc == ROWFS_OK && stmt.type == STMT_EMPTY)
-		return ROWFS_OK;
-	db->statements++;
-	if (rc == ROWFS_OK)
-		rc = compile_statement(&stmt, &prog, err);
-	if (rc == ROWFS_OK && !db->in_txn)
-		rc = rowfs_err_set(err, ROWFS_ERROR, 0, "statement outside a transaction");
-	if (rc == ROWFS_OK) {
-		memset(&env, 0, sizeof(env));
-		env.pager = db->pager;
-		env.render_stats = render_stats_cb;
-		env.stats_ctx = db;
-		rc = vm_run(&env, &prog, emit, ctx, err);
-		if (env.checkpoint_requested)
-			db->checkpoint_requested = 1;
-	}
-	if (rc == ROWFS_EXIT)
-		return rc;
-	if (rc) {
-		db->errors++;
-		prefix_io_error(rc, err);
-		err->rc = rc;
-	}
-	return rc;
 }
 
 void rowfs_set_change_hook(struct rowfs_db *db, rowfs_change_fn fn, void *ctx)
@@ -285,7 +285,8 @@ static void feed_changes(struct rowfs_db *db, uint64_t seq, const uint8_t *log, 
 	db->change_fn(db->change_ctx, seq, buf, used, 1);
 }
 
-int rowfs_commit(struct rowfs_db *db, struct rowfs_err *err)
+/* Make the open pager transaction durable, feed the change hook, run a requested checkpoint. */
+static int commit_txn(struct rowfs_db *db, struct rowfs_err *err)
 {
 	const uint8_t *log;
 	size_t log_len;
@@ -315,15 +316,281 @@ int rowfs_commit(struct rowfs_db *db, struct rowfs_err *err)
 	return rc;
 }
 
-int rowfs_rollback(struct rowfs_db *db, struct rowfs_err *err)
+/* Discard the open pager transaction: from its base images if it is long, else by reloading. */
+static int rollback_txn(struct rowfs_db *db, struct rowfs_err *err)
 {
+	struct rowfs_err ignored;
 	int rc = ROWFS_OK;
 
-	if (db->in_txn && pager_txn_dirty(db->pager))
+	if (db->in_txn && pager_rollback(db->pager, &ignored) != ROWFS_OK)
 		rc = recover(db, err);
 	db->in_txn = 0;
 	db->checkpoint_requested = 0;
 	return rc;
+}
+
+int rowfs_commit(struct rowfs_db *db, struct rowfs_err *err)
+{
+	if (db->explicit_state == TXN_OPEN)
+		return ROWFS_OK;   /* the unit ends, the explicit transaction goes on */
+	return commit_txn(db, err);
+}
+
+int rowfs_rollback(struct rowfs_db *db, struct rowfs_err *err)
+{
+	/*
+	 * Inside an explicit transaction a unit has nothing of its own to undo:
+	 * a statement error changed nothing, and an I/O error already rolled
+	 * the transaction back (FAILED).
+	 */
+	if (db->explicit_state == TXN_OPEN)
+		return ROWFS_OK;
+	return rollback_txn(db, err);
+}
+
+int rowfs_txn_state(const struct rowfs_db *db)
+{
+	return db->explicit_state;
+}
+
+int rowfs_txn_abort(struct rowfs_db *db, struct rowfs_err *err)
+{
+	int rc = ROWFS_OK;
+
+	if (db->explicit_state == TXN_OPEN)
+		rc = rollback_txn(db, err);
+	db->explicit_state = TXN_NONE;
+	return rc;
+}
+
+static int emit_executed(rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
+{
+	if (emit(ctx, "Executed.\n", 10))
+		return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
+	return ROWFS_OK;
+}
+
+/* After transaction control, the rest of the unit runs in an implicit transaction. */
+static void reopen(struct rowfs_db *db)
+{
+	struct rowfs_err ignored;
+
+	if (!db->in_txn)
+		open_txn(db, 0, &ignored);   /* failing: the next statement reports the error state */
+}
+
+/* `begin`: commit what the unit ran so far, open an explicit transaction. */
+static int stmt_begin(struct rowfs_db *db, struct rowfs_err *err)
+{
+	int rc;
+
+	if (db->explicit_state != TXN_NONE)
+		return rowfs_err_set(err, ROWFS_TXN, 0,
+				     "Error: cannot start a transaction within a transaction");
+	rc = commit_txn(db, err);
+	if (rc == ROWFS_OK)
+		rc = open_txn(db, 1, err);
+	if (rc == ROWFS_OK)
+		db->explicit_state = TXN_OPEN;
+	reopen(db);
+	return rc;
+}
+
+/* `commit`: make the explicit transaction durable; the unit goes on implicitly. */
+static int stmt_commit(struct rowfs_db *db, struct rowfs_err *err)
+{
+	int state = db->explicit_state;
+	int rc;
+
+	if (state == TXN_NONE)
+		return rowfs_err_set(err, ROWFS_TXN, 0,
+				     "Error: cannot commit - no transaction is active");
+	db->explicit_state = TXN_NONE;
+	if (state == TXN_FAILED) {
+		struct rowfs_err ignored;
+
+		rollback_txn(db, &ignored);
+		rc = rowfs_err_set(err, ROWFS_IOERR, EIO,
+				   "Error: I/O error: the transaction was rolled back after an earlier error");
+	} else {
+		rc = commit_txn(db, err);
+	}
+	reopen(db);
+	return rc;
+}
+
+/* `rollback`: discard the explicit transaction; the unit goes on implicitly. */
+static int stmt_rollback(struct rowfs_db *db, struct rowfs_err *err)
+{
+	int rc;
+
+	if (db->explicit_state == TXN_NONE)
+		return rowfs_err_set(err, ROWFS_TXN, 0,
+				     "Error: cannot rollback - no transaction is active");
+	db->explicit_state = TXN_NONE;
+	rc = rollback_txn(db, err);
+	reopen(db);
+	return rc;
+}
+
+/* Does the compiled program change the database (or checkpoint it)? */
+static int program_writes(const struct program *prog)
+{
+	unsigned i;
+
+	for (i = 0; i < prog->count; i++)
+		if (prog->ops[i].code == OP_WRITABLE || prog->ops[i].code == OP_CHECKPOINT)
+			return 1;
+	return 0;
+}
+
+static int busy(struct rowfs_err *err)
+{
+	return rowfs_err_set(err, ROWFS_BUSY, EBUSY,
+			     "Error: database is busy: another handle has a transaction open");
+}
+
+/* Make reads see snap (NULL: the newest committed state). */
+static int view_enter(struct rowfs_db *db, struct rowfs_snapshot *snap, struct rowfs_err *err)
+{
+	int rc = ensure_loaded(db, err);
+
+	if (rc)
+		return rc;
+	if (!snap)
+		snap = pager_txn_base(db->pager);
+	return pager_set_view(db->pager, snap, err);
+}
+
+static void view_leave(struct rowfs_db *db)
+{
+	struct rowfs_err ignored;
+
+	pager_set_view(db->pager, NULL, &ignored);
+}
+
+int rowfs_snapshot_open(struct rowfs_db *db, struct rowfs_snapshot **out, struct rowfs_err *err)
+{
+	int rc = ensure_loaded(db, err);
+
+	*out = NULL;
+	if (rc)
+		return rc;
+	return pager_snapshot_open(db->pager, out, err);
+}
+
+void rowfs_snapshot_close(struct rowfs_db *db, struct rowfs_snapshot *snap)
+{
+	pager_snapshot_close(db->pager, snap);
+}
+
+uint64_t rowfs_snapshot_seq(const struct rowfs_snapshot *snap)
+{
+	return pager_snapshot_seq(snap);
+}
+
+/* Run a compiled program; reads see the current view. */
+static int run_program(struct rowfs_db *db, const struct program *prog, rowfs_emit_fn emit,
+		       void *ctx, struct rowfs_err *err)
+{
+	struct vm_env env;
+	int rc;
+
+	memset(&env, 0, sizeof(env));
+	env.pager = db->pager;
+	env.render_stats = render_stats_cb;
+	env.stats_ctx = db;
+	rc = vm_run(&env, prog, emit, ctx, err);
+	if (env.checkpoint_requested)
+		db->checkpoint_requested = 1;
+	return rc;
+}
+
+/* Count a failed statement and give its message the contract's form. */
+static int statement_failed(struct rowfs_db *db, int rc, struct rowfs_err *err)
+{
+	if (rc == ROWFS_OK || rc == ROWFS_EXIT)
+		return rc;
+	db->errors++;
+	prefix_io_error(rc, err);
+	err->rc = rc;
+	return rc;
+}
+
+int rowfs_exec(struct rowfs_db *db, const char *line, size_t len, rowfs_emit_fn emit, void *ctx,
+	       struct rowfs_err *err)
+{
+	struct statement stmt;
+	struct program prog;
+	int rc;
+
+	rc = parse_line(line, len, &stmt, err);
+	if (rc == ROWFS_OK && stmt.type == STMT_EMPTY)
+		return ROWFS_OK;
+	db->statements++;
+	if (rc == ROWFS_OK && !db->in_txn && db->explicit_state != TXN_FAILED)
+		rc = rowfs_err_set(err, ROWFS_ERROR, 0, "statement outside a transaction");
+	if (rc)
+		return statement_failed(db, rc, err);
+	switch (stmt.type) {
+	case STMT_BEGIN:
+		rc = stmt_begin(db, err);
+		break;
+	case STMT_COMMIT:
+		rc = stmt_commit(db, err);
+		break;
+	case STMT_ROLLBACK:
+		rc = stmt_rollback(db, err);
+		break;
+	default:
+		if (db->explicit_state == TXN_FAILED) {
+			rc = rowfs_err_set(err, ROWFS_TXN, 0,
+					   "Error: the transaction was rolled back after an error; "
+					   "end it with rollback");
+			break;
+		}
+		rc = compile_statement(&stmt, &prog, err);
+		if (rc == ROWFS_OK)
+			rc = run_program(db, &prog, emit, ctx, err);
+		if (is_fatal(rc) && db->explicit_state == TXN_OPEN) {
+			struct rowfs_err ignored;
+
+			/* pages may be half changed: the whole transaction goes */
+			rollback_txn(db, &ignored);
+			db->explicit_state = TXN_FAILED;
+		}
+		return statement_failed(db, rc, err);
+	}
+	if (rc == ROWFS_OK)
+		rc = emit_executed(emit, ctx, err);
+	return statement_failed(db, rc, err);
+}
+
+int rowfs_exec_at(struct rowfs_db *db, struct rowfs_snapshot *snap, const char *line, size_t len,
+		  rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
+{
+	struct statement stmt;
+	struct program prog;
+	int rc;
+
+	rc = parse_line(line, len, &stmt, err);
+	if (rc == ROWFS_OK && stmt.type == STMT_EMPTY)
+		return ROWFS_OK;
+	db->statements++;
+	if (rc == ROWFS_OK && (stmt.type == STMT_BEGIN || stmt.type == STMT_COMMIT ||
+			       stmt.type == STMT_ROLLBACK))
+		rc = busy(err);
+	if (rc == ROWFS_OK)
+		rc = compile_statement(&stmt, &prog, err);
+	if (rc == ROWFS_OK && program_writes(&prog))
+		rc = busy(err);
+	if (rc == ROWFS_OK)
+		rc = view_enter(db, snap, err);
+	if (rc == ROWFS_OK) {
+		rc = run_program(db, &prog, emit, ctx, err);
+		view_leave(db);
+	}
+	return statement_failed(db, rc, err);
 }
 
 int rowfs_checkpoint(struct rowfs_db *db, struct rowfs_err *err)
@@ -402,6 +669,84 @@ int rowfs_render_btree(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, struc
 	int rc = ensure_loaded(db, err);
 
 	return rc ? rc : btree_render(db->pager, emit, ctx, err);
+}
+
+int rowfs_scan_at(struct rowfs_db *db, struct rowfs_snapshot *snap, uint64_t start,
+		  rowfs_row_fn fn, void *ctx, struct rowfs_err *err)
+{
+	int rc = view_enter(db, snap, err);
+
+	if (rc)
+		return rc;
+	rc = rowfs_scan(db, start, fn, ctx, err);
+	view_leave(db);
+	return rc;
+}
+
+int rowfs_get_at(struct rowfs_db *db, struct rowfs_snapshot *snap, uint32_t id, int *found,
+		 char *name, size_t *name_len, struct rowfs_err *err)
+{
+	int rc;
+
+	*found = 0;
+	*name_len = 0;
+	rc = view_enter(db, snap, err);
+	if (rc)
+		return rc;
+	rc = rowfs_get(db, id, found, name, name_len, err);
+	view_leave(db);
+	return rc;
+}
+
+int rowfs_last_start_at(struct rowfs_db *db, struct rowfs_snapshot *snap, uint64_t count,
+			uint64_t *start, struct rowfs_err *err)
+{
+	int rc;
+
+	*start = (uint64_t)UINT32_MAX + 1;
+	rc = view_enter(db, snap, err);
+	if (rc)
+		return rc;
+	rc = rowfs_last_start(db, count, start, err);
+	view_leave(db);
+	return rc;
+}
+
+int rowfs_render_btree_at(struct rowfs_db *db, struct rowfs_snapshot *snap, rowfs_emit_fn emit,
+			  void *ctx, struct rowfs_err *err)
+{
+	int rc = view_enter(db, snap, err);
+
+	if (rc)
+		return rc;
+	rc = rowfs_render_btree(db, emit, ctx, err);
+	view_leave(db);
+	return rc;
+}
+
+int rowfs_render_stats_at(struct rowfs_db *db, struct rowfs_snapshot *snap, rowfs_emit_fn emit,
+			  void *ctx, struct rowfs_err *err)
+{
+	int rc = view_enter(db, snap, err);
+
+	if (rc)
+		return rc;
+	rc = rowfs_render_stats(db, emit, ctx, err);
+	view_leave(db);
+	return rc;
+}
+
+int rowfs_check_at(struct rowfs_db *db, struct rowfs_snapshot *snap, rowfs_emit_fn emit,
+		   void *ctx, uint64_t *problems, struct rowfs_err *err)
+{
+	int rc = view_enter(db, snap, err);
+
+	*problems = 0;
+	if (rc)
+		return rc;
+	rc = rowfs_check(db, emit, ctx, problems, err);
+	view_leave(db);
+	return rc;
 }
 
 int rowfs_render_constants(rowfs_emit_fn emit, void *ctx)

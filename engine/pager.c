@@ -77,6 +77,10 @@ struct page {
 	struct page *lru_next;
 	int on_lru;               /* 1 while on the LRU list */
 	int cold;                 /* read by pager_get_cold, not wanted since: evict first */
+	uint64_t touched;         /* txn_serial of the last transaction that changed it */
+	int version;              /* 1: an old image kept for snapshots (not in the cache) */
+	uint64_t tag;             /* version: the page as of committed sequence tag */
+	struct page *vnext;       /* version: next older version of the same page */
 };
 
 struct header {
@@ -87,6 +91,20 @@ struct header {
 	uint64_t change_counter;  /* checkpoints that wrote the file */
 	uint64_t applied_seq;     /* last transaction the file holds */
 	uint64_t row_count;       /* rows in the table */
+};
+
+/*
+ * A snapshot: one committed state, read through pager_set_view().  Pages
+ * changed since it was taken are read from the version store (see
+ * "Snapshots" in the comment at the top).
+ */
+struct rowfs_snapshot {
+	uint64_t seq;             /* committed sequence it shows */
+	struct header hdr;        /* header of that state */
+	int pinned;               /* base of a long transaction: never expired */
+	int expired;              /* dropped to bound the version store */
+	int live;                 /* on the pager's list */
+	struct rowfs_snapshot *prev, *next; /* live list, oldest first */
 };
 
 struct pager {
@@ -116,6 +134,16 @@ struct pager {
 	int unloaded;             /* a reload did not finish: the cache holds no valid state */
 
 	uint64_t hits, misses, commits, checkpoints, db_fsyncs;
+
+	uint64_t txn_serial;      /* +1 at every pager_begin */
+	struct rowfs_snapshot *snap_head, *snap_tail; /* live snapshots, oldest first */
+	uint32_t snap_count;      /* live snapshots */
+	struct rowfs_snapshot *txn_base; /* pinned snapshot of a long transaction */
+	struct rowfs_snapshot *view;     /* state reads see; NULL = the newest (live) */
+	struct page **vhash;      /* version store: pgno -> versions, newest first */
+	uint32_t vhash_size;      /* power of two (0 until the first version) */
+	uint32_t versions;        /* page images in the version store */
+	uint64_t expired;         /* snapshots expired since open */
 };
 
 /* ---- header ------------------------------------------------------------ */
@@ -367,6 +395,266 @@ static void cache_clear(struct pager *pager)
 	pager->lru_head = pager->lru_tail = NULL;
 }
 
+/* ---- version store and snapshots -------------------------------------- */
+
+static uint32_t vhash_slot(const struct pager *pager, uint32_t pgno)
+{
+	return (pgno * 2654435761u) & (pager->vhash_size - 1);
+}
+
+/* Newest version of pgno, or NULL. */
+static struct page *version_head(const struct pager *pager, uint32_t pgno)
+{
+	struct page *v;
+
+	if (!pager->vhash_size)
+		return NULL;
+	for (v = pager->vhash[vhash_slot(pager, pgno)]; v; v = v->hash_next)
+		if (v->pgno == pgno)
+			return v;
+	return NULL;
+}
+
+/* The version a reader at seq sees: the one with the smallest tag >= seq. */
+static struct page *version_find(const struct pager *pager, uint32_t pgno, uint64_t seq)
+{
+	struct page *v = version_head(pager, pgno), *best = NULL;
+
+	for (; v && v->tag >= seq; v = v->vnext)
+		best = v;
+	return best;
+}
+
+/* Is some live snapshot's sequence in (lo, hi]?  (has_lo 0: no lower bound) */
+static int snapshot_in(const struct pager *pager, int has_lo, uint64_t lo, uint64_t hi)
+{
+	const struct rowfs_snapshot *s;
+
+	for (s = pager->snap_head; s; s = s->next)
+		if ((!has_lo || s->seq > lo) && s->seq <= hi)
+			return 1;
+	return 0;
+}
+
+static void vhash_grow(struct pager *pager)
+{
+	uint32_t size = pager->vhash_size ? pager->vhash_size * 2 : 256, i;
+	struct page **n = calloc(size, sizeof(*n));
+
+	if (!n)
+		return;   /* longer chains, still correct */
+	for (i = 0; i < pager->vhash_size; i++) {
+		struct page *v = pager->vhash[i], *next;
+
+		for (; v; v = next) {
+			uint32_t slot = (v->pgno * 2654435761u) & (size - 1);
+
+			next = v->hash_next;
+			v->hash_next = n[slot];
+			n[slot] = v;
+		}
+	}
+	free(pager->vhash);
+	pager->vhash = n;
+	pager->vhash_size = size;
+}
+
+/*
+ * Drop every version no live snapshot can read: version v of a page, with
+ * the next older version o, is read by the snapshots in (o->tag, v->tag]
+ * (all at or below v->tag when there is no o).  New snapshots are newer
+ * than every tag, so a version dropped is never needed again.
+ */
+static void versions_gc(struct pager *pager)
+{
+	uint32_t i;
+
+	for (i = 0; i < pager->vhash_size; i++) {
+		struct page *heads = pager->vhash[i];
+
+		pager->vhash[i] = NULL;
+		while (heads) {
+			struct page *v = heads, *keep = NULL, **tail = &keep, *next;
+
+			heads = heads->hash_next;
+			for (; v; v = next) {
+				next = v->vnext;   /* the next older version, still intact */
+				if (v->refs == 0 &&
+				    !snapshot_in(pager, next != NULL, next ? next->tag : 0, v->tag)) {
+					pager->versions--;
+					page_destroy(v);
+				} else {
+					*tail = v;
+					tail = &v->vnext;
+				}
+			}
+			*tail = NULL;
+			if (keep) {
+				keep->hash_next = pager->vhash[i];
+				pager->vhash[i] = keep;
+			}
+		}
+	}
+}
+
+static void snapshot_unlink(struct pager *pager, struct rowfs_snapshot *s)
+{
+	if (!s->live)
+		return;
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		pager->snap_head = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	else
+		pager->snap_tail = s->prev;
+	s->prev = s->next = NULL;
+	s->live = 0;
+	pager->snap_count--;
+}
+
+/* Over the limit: expire the oldest snapshots that are not a transaction's base. */
+static void versions_bound(struct pager *pager)
+{
+	while (pager->versions > pager->cfg.snapshot_pages) {
+		struct rowfs_snapshot *s;
+
+		for (s = pager->snap_head; s && s->pinned; s = s->next)
+			;
+		if (!s)
+			return;   /* only pinned snapshots: the transaction's own images */
+		s->expired = 1;
+		snapshot_unlink(pager, s);
+		pager->expired++;
+		versions_gc(pager);
+	}
+}
+
+/*
+ * Before the first change of page p in this transaction: keep its
+ * committed image if a live snapshot may read it (one newer than the
+ * page's newest kept image, and old enough to reach the page).
+ */
+static int preserve(struct pager *pager, struct page *p, struct rowfs_err *err)
+{
+	struct rowfs_snapshot *newest = pager->snap_tail;
+	struct page *head, *v;
+
+	if (p->touched == pager->txn_serial)
+		return ROWFS_OK;
+	if (newest && !pager->replaying && p->pgno < newest->hdr.page_count) {
+		head = version_head(pager, p->pgno);
+		if (!head || head->tag < newest->seq) {
+			v = calloc(1, sizeof(*v));
+			if (v)
+				v->data = malloc(PAGE_SIZE);
+			if (!v || !v->data) {
+				free(v);
+				return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
+			}
+			memcpy(v->data, p->data, PAGE_SIZE);
+			v->pgno = p->pgno;
+			v->pager = pager;
+			v->version = 1;
+			v->tag = pager->last_seq;
+			if (pager->versions >= pager->vhash_size)
+				vhash_grow(pager);
+			if (head) {
+				/* v replaces head in the hash chain */
+				struct page **hp = &pager->vhash[vhash_slot(pager, p->pgno)];
+
+				while (*hp != head)
+					hp = &(*hp)->hash_next;
+				v->hash_next = head->hash_next;
+				head->hash_next = NULL;
+				*hp = v;
+				v->vnext = head;
+			} else {
+				uint32_t slot = vhash_slot(pager, p->pgno);
+
+				v->hash_next = pager->vhash[slot];
+				pager->vhash[slot] = v;
+			}
+			pager->versions++;
+			versions_bound(pager);
+		}
+	}
+	p->touched = pager->txn_serial;
+	return ROWFS_OK;
+}
+
+int pager_snapshot_open(struct pager *pager, struct rowfs_snapshot **out, struct rowfs_err *err)
+{
+	struct rowfs_snapshot *s;
+
+	*out = NULL;
+	if (pager->unloaded)
+		return rowfs_err_set(err, ROWFS_IOERR, EIO,
+				     "database needs recovery after an earlier failure");
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
+	s->seq = pager->last_seq;
+	s->hdr = pager->txn_base ? pager->txn_base->hdr : pager->hdr;
+	s->live = 1;
+	s->prev = pager->snap_tail;
+	if (pager->snap_tail)
+		pager->snap_tail->next = s;
+	else
+		pager->snap_head = s;
+	pager->snap_tail = s;
+	pager->snap_count++;
+	*out = s;
+	return ROWFS_OK;
+}
+
+void pager_snapshot_close(struct pager *pager, struct rowfs_snapshot *s)
+{
+	const struct rowfs_snapshot *o;
+	int shared = 0;
+
+	if (!s)
+		return;
+	if (pager->view == s)
+		pager->view = NULL;
+	if (pager->txn_base == s)
+		pager->txn_base = NULL;
+	if (s->live) {
+		snapshot_unlink(pager, s);
+		/* the set of live sequences decides what is kept: unchanged if another has s->seq */
+		for (o = pager->snap_head; o && !shared; o = o->next)
+			shared = o->seq == s->seq;
+		if (!shared && pager->versions)
+			versions_gc(pager);
+	}
+	free(s);
+}
+
+uint64_t pager_snapshot_seq(const struct rowfs_snapshot *s)
+{
+	return s->seq;
+}
+
+int pager_set_view(struct pager *pager, struct rowfs_snapshot *s, struct rowfs_err *err)
+{
+	if (s && s->expired)
+		return rowfs_err_set(err, ROWFS_STALE, ESTALE,
+				     "snapshot too old: more than %u pages changed since it was taken "
+				     "while older readers were open; open the file again",
+				     pager->cfg.snapshot_pages);
+	pager->view = s;
+	return ROWFS_OK;
+}
+
+void pager_snapshot_stats(const struct pager *pager, uint32_t *snapshots, uint32_t *versions,
+			  uint64_t *expired)
+{
+	*snapshots = pager->snap_count;
+	*versions = pager->versions;
+	*expired = pager->expired;
+}
+
 /* ---- public page access ------------------------------------------------ */
 
 static int get_page(struct pager *pager, uint32_t pgno, int cold, struct page **out,
@@ -380,6 +668,18 @@ static int get_page(struct pager *pager, uint32_t pgno, int cold, struct page **
 	if (pager->unloaded && !pager->replaying)
 		return rowfs_err_set(err, ROWFS_IOERR, EIO,
 				     "database needs recovery after an earlier failure");
+	if (pager->view) {
+		if (pgno == 0 || pgno >= pager->view->hdr.page_count)
+			return rowfs_err_set(err, ROWFS_CORRUPT, 0,
+					     "database corrupt: page %u out of range (%u pages)", pgno,
+					     pager->view->hdr.page_count);
+		p = version_find(pager, pgno, pager->view->seq);
+		if (p) {
+			p->refs++;
+			*out = p;
+			return ROWFS_OK;
+		}
+	}
 	if (pgno == 0 || pgno >= pager->hdr.page_count)
 		return rowfs_err_set(err, ROWFS_CORRUPT, 0,
 				     "database corrupt: page %u out of range (%u pages)", pgno,
@@ -428,6 +728,10 @@ void pager_unref(struct page *page)
 {
 	if (!page)
 		return;
+	if (page->version) {
+		page->refs--;
+		return;
+	}
 	if (--page->refs == 0 && !page->dirty) {
 		if (page->cold)
 			lru_push_tail(page->pager, page);
@@ -451,6 +755,8 @@ static int check_writable(struct pager *pager, struct rowfs_err *err)
 {
 	if (pager->replaying)
 		return ROWFS_OK;
+	if (pager->view)
+		return rowfs_err_set(err, ROWFS_ERROR, 0, "write while reading a snapshot");
 	if (pager->cfg.read_only)
 		return rowfs_err_set(err, ROWFS_READONLY, EROFS, "Error: read-only database");
 	if (pager->error)
@@ -464,6 +770,11 @@ int pager_write(struct page *page, struct rowfs_err *err)
 	struct pager *pager = page->pager;
 	int rc = check_writable(pager, err);
 
+	if (rc)
+		return rc;
+	if (page->version)
+		return rowfs_err_set(err, ROWFS_ERROR, 0, "write to a snapshot page");
+	rc = preserve(pager, page, err);
 	if (rc)
 		return rc;
 	mark_dirty(pager, page);
@@ -490,6 +801,11 @@ int pager_allocate(struct pager *pager, struct page **out, struct rowfs_err *err
 					     "database corrupt: free-list page %u is in use",
 					     pager->hdr.free_head);
 		}
+		rc = preserve(pager, p, err);
+		if (rc) {
+			pager_unref(p);
+			return rc;
+		}
 		pager->hdr.free_head = get_u32(p->data + FREE_PAGE_NEXT_OFFSET);
 		pager->hdr.free_count--;
 	} else {
@@ -500,6 +816,7 @@ int pager_allocate(struct pager *pager, struct page **out, struct rowfs_err *err
 		if (rc)
 			return rc;
 		p->refs = 1;
+		p->touched = pager->txn_serial;
 		pager->hdr.page_count++;
 	}
 	memset(p->data, 0, PAGE_SIZE);
@@ -528,11 +845,17 @@ int pager_free(struct pager *pager, struct page *page, struct rowfs_err *err)
 	return ROWFS_OK;
 }
 
-uint32_t pager_root(const struct pager *pager) { return pager->hdr.root; }
-uint64_t pager_row_count(const struct pager *pager) { return pager->hdr.row_count; }
-uint32_t pager_page_count(const struct pager *pager) { return pager->hdr.page_count; }
-uint32_t pager_free_head(const struct pager *pager) { return pager->hdr.free_head; }
-uint32_t pager_free_count(const struct pager *pager) { return pager->hdr.free_count; }
+/* The header reads see: the view's, else the newest. */
+static const struct header *read_header(const struct pager *pager)
+{
+	return pager->view ? &pager->view->hdr : &pager->hdr;
+}
+
+uint32_t pager_root(const struct pager *pager) { return read_header(pager)->root; }
+uint64_t pager_row_count(const struct pager *pager) { return read_header(pager)->row_count; }
+uint32_t pager_page_count(const struct pager *pager) { return read_header(pager)->page_count; }
+uint32_t pager_free_head(const struct pager *pager) { return read_header(pager)->free_head; }
+uint32_t pager_free_count(const struct pager *pager) { return read_header(pager)->free_count; }
 int pager_is_read_only(const struct pager *pager) { return pager->cfg.read_only; }
 int pager_in_error(const struct pager *pager) { return pager->error; }
 int pager_unloaded(const struct pager *pager) { return pager->unloaded; }
@@ -900,6 +1223,8 @@ int pager_open(const struct pager_config *cfg, struct pager **out, struct rowfs_
 		pager->cfg.cache_pages = pager->cfg.cache_pages ? 16 : ROWFS_DEFAULT_CACHE_PAGES;
 	if (!pager->cfg.wal_limit)
 		pager->cfg.wal_limit = ROWFS_DEFAULT_WAL_LIMIT;
+	if (!pager->cfg.snapshot_pages)
+		pager->cfg.snapshot_pages = ROWFS_DEFAULT_SNAPSHOT_PAGES;
 	plen = strlen(cfg->path);
 	pager->path = strdup(cfg->path);
 	pager->wal_path = malloc(plen + 5);
@@ -937,6 +1262,18 @@ void pager_close(struct pager *pager)
 	if (pager->hash)
 		cache_clear(pager);
 	free(pager->hash);
+	while (pager->snap_head) {
+		struct rowfs_snapshot *s = pager->snap_head;
+
+		/* still held by their owners: expire them, they are freed by pager_snapshot_close */
+		snapshot_unlink(pager, s);
+		if (s == pager->txn_base)
+			free(s);
+		else
+			s->expired = 1;
+	}
+	versions_gc(pager);
+	free(pager->vhash);
 	wal_close(pager->wal);
 	os_close(pager->file);
 	free(pager->txn);
@@ -993,15 +1330,16 @@ int pager_replay(struct pager *pager, pager_replay_fn fn, void *ctx, struct rowf
 	return ROWFS_OK;
 }
 
+static void txn_end(struct pager *pager);
+
 int pager_reload(struct pager *pager, struct rowfs_err *err)
 {
 	int rc;
 
 	cache_clear(pager);
 	pager->unloaded = 1;   /* until pager_replay has rebuilt the state */
-	pager->txn_len = 0;
-	pager->in_txn = 0;
-	pager->txn_modified = 0;
+	pager->view = NULL;
+	txn_end(pager);
 	rc = load_state(pager, err);
 	if (rc) {
 		pager->error = 1;
@@ -1013,15 +1351,99 @@ int pager_reload(struct pager *pager, struct rowfs_err *err)
 
 /* ---- transactions ------------------------------------------------------ */
 
-int pager_begin(struct pager *pager, struct rowfs_err *err)
+int pager_begin(struct pager *pager, int long_txn, struct rowfs_err *err)
 {
+	struct rowfs_snapshot *base = NULL;
+	int rc;
+
 	if (pager->error)
 		return rowfs_err_set(err, ROWFS_IOERR, EIO,
 				     "Error: I/O error: database needs recovery after an earlier failure");
+	if (long_txn) {
+		rc = pager_snapshot_open(pager, &base, err);
+		if (rc)
+			return rc;
+		base->pinned = 1;
+	}
+	pager_snapshot_close(pager, pager->txn_base);
+	pager->txn_base = base;
 	pager->in_txn = 1;
 	pager->txn_len = 0;
 	pager->txn_modified = 0;
+	pager->txn_serial++;
 	return ROWFS_OK;
+}
+
+/* End the transaction's bookkeeping (after commit or rollback). */
+static void txn_end(struct pager *pager)
+{
+	pager->in_txn = 0;
+	pager->txn_len = 0;
+	pager->txn_modified = 0;
+	pager_snapshot_close(pager, pager->txn_base);
+	pager->txn_base = NULL;
+}
+
+/*
+ * The version a long transaction's rollback restores page p from, or NULL
+ * if it changed p without keeping its image (cannot happen while the base
+ * snapshot is live; the caller then falls back to a reload).
+ */
+static struct page *base_image(struct pager *pager, const struct page *p)
+{
+	struct page *v = version_find(pager, p->pgno, pager->txn_base->seq);
+
+	return v && v->tag == pager->txn_base->seq ? v : NULL;
+}
+
+int pager_rollback(struct pager *pager, struct rowfs_err *err)
+{
+	struct rowfs_snapshot *base = pager->txn_base;
+	uint32_t i;
+
+	if (!pager->in_txn)
+		return ROWFS_OK;
+	if (!pager_txn_dirty(pager)) {
+		txn_end(pager);
+		return ROWFS_OK;
+	}
+	if (!base || pager->error || pager->view)
+		return rowfs_err_set(err, ROWFS_ERROR, 0, "rollback needs a reload");
+	/* check first, so that a refusal changes nothing */
+	for (i = 0; i < pager->hash_size; i++) {
+		const struct page *p;
+
+		for (p = pager->hash[i]; p; p = p->hash_next)
+			if (p->touched == pager->txn_serial &&
+			    (p->refs || (p->pgno < base->hdr.page_count && !base_image(pager, p))))
+				return rowfs_err_set(err, ROWFS_ERROR, 0, "rollback needs a reload");
+	}
+	for (i = 0; i < pager->hash_size; i++) {
+		struct page *p = pager->hash[i], *next;
+
+		for (; p; p = next) {
+			next = p->hash_next;
+			if (p->touched != pager->txn_serial)
+				continue;
+			if (p->pgno >= base->hdr.page_count)
+				cache_drop(pager, p);   /* allocated by the transaction */
+			else
+				memcpy(p->data, base_image(pager, p)->data, PAGE_SIZE);
+		}
+	}
+	pager->hdr = base->hdr;
+	txn_end(pager);
+	return ROWFS_OK;
+}
+
+int pager_in_long_txn(const struct pager *pager)
+{
+	return pager->txn_base != NULL;
+}
+
+struct rowfs_snapshot *pager_txn_base(const struct pager *pager)
+{
+	return pager->txn_base;
 }
 
 int pager_log(struct pager *pager, const void *record, size_t len, struct rowfs_err *err)
@@ -1065,11 +1487,11 @@ int pager_commit(struct pager *pager, struct rowfs_err *err)
 	struct rowfs_err ckpt_err;
 	int rc;
 
-	pager->in_txn = 0;
 	if (pager->txn_len == 0) {
-		pager->txn_modified = 0;
+		txn_end(pager);
 		return ROWFS_OK;
 	}
+	pager->in_txn = 0;
 	if (pager->error)
 		return rowfs_err_set(err, ROWFS_IOERR, EIO,
 				     "Error: I/O error: database needs recovery after an earlier failure");
@@ -1084,8 +1506,7 @@ int pager_commit(struct pager *pager, struct rowfs_err *err)
 	/* committed */
 	pager->last_seq++;
 	pager->commits++;
-	pager->txn_len = 0;
-	pager->txn_modified = 0;
+	txn_end(pager);
 	/*
 	 * Dirty pages only force a checkpoint once they crowd a full cache: a
 	 * tree that fits in cache_pages is written once, in one batch, however

@@ -28,6 +28,7 @@ struct pager_config {
 	int sync;                /* enum rowfs_sync */
 	uint32_t cache_pages;    /* cache size (soft limit: dirty pages of the open transaction may exceed it) */
 	uint64_t wal_limit;      /* auto-checkpoint threshold in WAL bytes */
+	uint32_t snapshot_pages; /* bound of the version store (0 = default) */
 };
 
 /*
@@ -105,11 +106,42 @@ uint32_t pager_free_count(const struct pager *pager);
 int pager_is_read_only(const struct pager *pager);
 
 /*
- * pager_begin - start a transaction.  Returns ROWFS_OK, ROWFS_IOERR (error
- * state: the caller must pager_reload() and replay), ROWFS_READONLY is not
- * returned here (reads are allowed).
+ * pager_begin - start a transaction.  long_txn: it will stay open across
+ * reads of other snapshots (an explicit transaction): a pinned base
+ * snapshot keeps the committed image of every page it changes, so that
+ * snapshots opened meanwhile see the committed state and pager_rollback()
+ * restores it without a reload.  Returns ROWFS_OK, ROWFS_IOERR (error
+ * state: the caller must pager_reload() and replay), ROWFS_NOMEM.
  */
-int pager_begin(struct pager *pager, struct rowfs_err *err);
+int pager_begin(struct pager *pager, int long_txn, struct rowfs_err *err);
+
+/*
+ * pager_rollback - discard the open transaction.  Nothing changed: just
+ * ends it.  A long transaction is undone from its base images.  Otherwise
+ * (or if that is impossible) returns ROWFS_ERROR and the caller must
+ * pager_reload() and replay.
+ */
+int pager_rollback(struct pager *pager, struct rowfs_err *err);
+
+/* 1 while a long transaction is open. */
+int pager_in_long_txn(const struct pager *pager);
+
+/* The base snapshot of the open long transaction (its committed state), or NULL. */
+struct rowfs_snapshot *pager_txn_base(const struct pager *pager);
+
+/*
+ * Snapshots (see pager.c).  pager_snapshot_open - a snapshot of the newest
+ * committed state (during a long transaction: the state before it).
+ * pager_snapshot_close - release it (also an expired one).  pager_set_view
+ * - make every read (pages and header fields) see s until
+ * pager_set_view(NULL); writes fail meanwhile.  ROWFS_STALE if s expired.
+ */
+int pager_snapshot_open(struct pager *pager, struct rowfs_snapshot **out, struct rowfs_err *err);
+void pager_snapshot_close(struct pager *pager, struct rowfs_snapshot *s);
+uint64_t pager_snapshot_seq(const struct rowfs_snapshot *s);
+int pager_set_view(struct pager *pager, struct rowfs_snapshot *s, struct rowfs_err *err);
+void pager_snapshot_stats(const struct pager *pager, uint32_t *snapshots, uint32_t *versions,
+			  uint64_t *expired);
 
 /*
  * pager_log - append one logical record (opaque bytes, length a multiple of

@@ -130,6 +130,21 @@ static int parse_id_name(const struct token *tokens, enum stmt_type type, struct
 	return ROWFS_OK;
 }
 
+/* begin|commit|end|rollback [transaction]; tokens[0] is the keyword. */
+static int parse_txn(const struct token *tokens, enum stmt_type type, struct statement *out,
+		     struct rowfs_err *err)
+{
+	int rc;
+
+	if (is_keyword(&tokens[1], "transaction"))
+		rc = expect_eof(&tokens[2], err);
+	else
+		rc = expect_eof(&tokens[1], err);
+	if (rc == ROWFS_OK)
+		out->type = type;
+	return rc;
+}
+
 int parse_line(const char *line, size_t len, struct statement *out, struct rowfs_err *err)
 {
 	struct token tokens[TOK_MAX];
@@ -169,6 +184,12 @@ int parse_line(const char *line, size_t len, struct statement *out, struct rowfs
 			out->type = STMT_DELETE;
 		return rc;
 	}
+	if (is_keyword(&tokens[0], "begin"))
+		return parse_txn(tokens, STMT_BEGIN, out, err);
+	if (is_keyword(&tokens[0], "commit") || is_keyword(&tokens[0], "end"))
+		return parse_txn(tokens, STMT_COMMIT, out, err);
+	if (is_keyword(&tokens[0], "rollback"))
+		return parse_txn(tokens, STMT_ROLLBACK, out, err);
 	if (is_keyword(&tokens[0], "select")) {
 		rc = expect_eof(&tokens[1], err);
 		if (rc != ROWFS_OK)

@@ -6,6 +6,7 @@
  *   update INTEGER NAME
  *   delete INTEGER
  *   select
+ *   begin|commit|end|rollback [transaction]   (end = commit, as in SQLite)
  *   .META                      any word starting with '.'; the compiler
  *                              decides whether it exists
  *   (blank line)               STMT_EMPTY
@@ -40,7 +41,10 @@ enum stmt_type {
 	STMT_SELECT,      /* select */
 	STMT_META,        /* .something: name in meta/meta_len */
 	STMT_DELETE,      /* delete id */
-	STMT_UPDATE       /* update id name */
+	STMT_UPDATE,      /* update id name */
+	STMT_BEGIN,       /* begin [transaction] */
+	STMT_COMMIT,      /* commit|end [transaction] */
+	STMT_ROLLBACK     /* rollback [transaction] */
 };
 
 struct statement {

@@ -44,7 +44,10 @@ enum rowfs_rc {
 	ROWFS_LOCKED,    /* another process owns the database */
 	ROWFS_NOTADB,    /* the file is not a rowfs database */
 	ROWFS_META,      /* unrecognized meta-command */
-	ROWFS_EXIT       /* `.exit` was executed: not an error, the caller stops */
+	ROWFS_EXIT,      /* `.exit` was executed: not an error, the caller stops */
+	ROWFS_BUSY,      /* another handle's transaction is open */
+	ROWFS_STALE,     /* snapshot too old: expired to bound the version store */
+	ROWFS_TXN        /* begin/commit/rollback in the wrong transaction state */
 };
 
 /* Error detail, filled where the error is detected. */
@@ -70,6 +73,7 @@ struct rowfs_config {
 	int sync;                  /* enum rowfs_sync */
 	uint32_t cache_pages;      /* page cache size in pages; 0 = default 2048 */
 	uint64_t wal_limit;        /* auto-checkpoint when the WAL passes this many bytes; 0 = default */
+	uint32_t snapshot_pages;   /* bound of the snapshot version store in pages; 0 = default */
 	const struct os *os;       /* NULL = the real OS */
 };
 
@@ -79,6 +83,7 @@ struct rowfs_config {
 
 #define ROWFS_DEFAULT_CACHE_PAGES 2048u
 #define ROWFS_DEFAULT_WAL_LIMIT (64ull << 20)
+#define ROWFS_DEFAULT_SNAPSHOT_PAGES 16384u   /* 64 MiB of old page images */
 
 struct rowfs_db;
 
@@ -201,6 +206,54 @@ int rowfs_is_read_only(const struct rowfs_db *db);
  */
 int rowfs_check(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, uint64_t *problems,
 		struct rowfs_err *err);
+
+/*
+ * Explicit transactions (the statements begin, commit, rollback; see db.c).
+ * rowfs_txn_state: 0 none, 1 open, 2 failed (an I/O error rolled it back;
+ * statements fail until `rollback` or `commit`).  rowfs_txn_abort: roll an
+ * open explicit transaction back and end it (a ctl handle closed without
+ * commit, rowsh at end of input); no-op without one.
+ */
+#define ROWFS_TXN_NONE 0
+#define ROWFS_TXN_OPEN 1
+#define ROWFS_TXN_FAILED 2
+int rowfs_txn_state(const struct rowfs_db *db);
+int rowfs_txn_abort(struct rowfs_db *db, struct rowfs_err *err);
+
+/*
+ * Snapshots: one committed state, readable for as long as the snapshot is
+ * open while writers go on (old page images are kept in memory for it).
+ * rowfs_snapshot_open takes one of the newest committed state (without an
+ * open explicit transaction's changes).  The version store is bounded by
+ * rowfs_config.snapshot_pages: past it the oldest snapshots expire and
+ * reads through them fail with ROWFS_STALE ("snapshot too old").
+ *
+ * The rowfs_*_at functions read through snap; snap NULL means the newest
+ * committed state.  The plain functions read the newest state including
+ * the open transaction's changes (what the transaction's owner sees).
+ * rowfs_exec_at runs a read-only statement (select, .btree, .stats,
+ * .constants); writes and transaction control fail with ROWFS_BUSY
+ * ("Error: database is busy: ...") - it is how a second handle runs
+ * statements while another holds an explicit transaction.
+ */
+struct rowfs_snapshot;
+int rowfs_snapshot_open(struct rowfs_db *db, struct rowfs_snapshot **out, struct rowfs_err *err);
+void rowfs_snapshot_close(struct rowfs_db *db, struct rowfs_snapshot *snap);
+uint64_t rowfs_snapshot_seq(const struct rowfs_snapshot *snap);
+int rowfs_exec_at(struct rowfs_db *db, struct rowfs_snapshot *snap, const char *line, size_t len,
+		  rowfs_emit_fn emit, void *ctx, struct rowfs_err *err);
+int rowfs_scan_at(struct rowfs_db *db, struct rowfs_snapshot *snap, uint64_t start,
+		  rowfs_row_fn fn, void *ctx, struct rowfs_err *err);
+int rowfs_get_at(struct rowfs_db *db, struct rowfs_snapshot *snap, uint32_t id, int *found,
+		 char *name, size_t *name_len, struct rowfs_err *err);
+int rowfs_last_start_at(struct rowfs_db *db, struct rowfs_snapshot *snap, uint64_t count,
+			uint64_t *start, struct rowfs_err *err);
+int rowfs_render_btree_at(struct rowfs_db *db, struct rowfs_snapshot *snap, rowfs_emit_fn emit,
+			  void *ctx, struct rowfs_err *err);
+int rowfs_render_stats_at(struct rowfs_db *db, struct rowfs_snapshot *snap, rowfs_emit_fn emit,
+			  void *ctx, struct rowfs_err *err);
+int rowfs_check_at(struct rowfs_db *db, struct rowfs_snapshot *snap, rowfs_emit_fn emit,
+		   void *ctx, uint64_t *problems, struct rowfs_err *err);
 
 /*
  * Change feed.  After every commit (never during recovery) the engine calls

@@ -32,6 +32,9 @@ static const struct {
 	[ROWFS_NOTADB] = {"ROWFS_NOTADB", EIO},
 	[ROWFS_META] = {"ROWFS_META", EINVAL},
 	[ROWFS_EXIT] = {"ROWFS_EXIT", 0},
+	[ROWFS_BUSY] = {"ROWFS_BUSY", EBUSY},
+	[ROWFS_STALE] = {"ROWFS_STALE", ESTALE},
+	[ROWFS_TXN] = {"ROWFS_TXN", EINVAL},
 };
 
 #define STATUS_COUNT (sizeof(status_table) / sizeof(status_table[0]))

@@ -148,7 +148,7 @@ static int txn_fill(struct pager *pager, uint32_t first, uint32_t count, uint32_
 		    struct rowfs_err *err)
 {
 	uint32_t p;
-	int rc = pager_begin(pager, err);
+	int rc = pager_begin(pager, 0, err);
 
 	for (p = first; rc == ROWFS_OK && p < first + count; p++) {
 		uint8_t r[8];
@@ -624,7 +624,7 @@ START_TEST(test_dirty_pages_never_evicted)
 	uint32_t p;
 
 	/* One transaction of 40 pages: more than the cache, all kept. */
-	ck_assert_int_eq(pager_begin(pager, &err), ROWFS_OK);
+	ck_assert_int_eq(pager_begin(pager, 0, &err), ROWFS_OK);
 	for (p = 2; p < 42; p++) {
 		ck_assert_int_eq(apply_one(pager, p, 1, &err), ROWFS_OK);
 		put_u32(r, p);
@@ -705,7 +705,7 @@ START_TEST(test_allocate_and_free_list)
 	uint8_t *buf;
 	uint32_t i;
 
-	ck_assert_int_eq(pager_begin(pager, &err), ROWFS_OK);
+	ck_assert_int_eq(pager_begin(pager, 0, &err), ROWFS_OK);
 	ck_assert_int_eq(pager_allocate(pager, &a, &err), ROWFS_OK);
 	ck_assert_int_eq(pager_allocate(pager, &b, &err), ROWFS_OK);
 	ck_assert_int_eq(pager_allocate(pager, &c, &err), ROWFS_OK);
@@ -756,7 +756,7 @@ START_TEST(test_allocate_and_free_list)
 	pager = open_default();
 	ck_assert_uint_eq(pager_free_head(pager), 2);
 	ck_assert_uint_eq(pager_free_count(pager), 2);
-	ck_assert_int_eq(pager_begin(pager, &err), ROWFS_OK);
+	ck_assert_int_eq(pager_begin(pager, 0, &err), ROWFS_OK);
 	ck_assert_int_eq(pager_allocate(pager, &a, &err), ROWFS_OK);
 	ck_assert_int_eq(pager_allocate(pager, &b, &err), ROWFS_OK);
 	ck_assert_int_eq(pager_allocate(pager, &c, &err), ROWFS_OK);
@@ -784,7 +784,7 @@ START_TEST(test_free_list_page_in_use_is_corrupt)
 	tu_set_header_u32(tu_db_path, HDR_FREE_HEAD_OFFSET, 3, 1);
 	tu_set_header_u32(tu_db_path, HDR_FREE_COUNT_OFFSET, 1, 1);
 	pager = open_default();
-	ck_assert_int_eq(pager_begin(pager, &err), ROWFS_OK);
+	ck_assert_int_eq(pager_begin(pager, 0, &err), ROWFS_OK);
 	ck_assert_int_eq(pager_allocate(pager, &page, &err), ROWFS_CORRUPT);
 	ck_assert_ptr_null(page);
 	ck_assert_msg(strstr(err.msg, "page 3") != NULL, "'%s'", err.msg);
@@ -813,7 +813,7 @@ START_TEST(test_empty_commit_does_no_io)
 	syncs = fo.fsyncs;
 	truncs = fo.ftruncates;
 	for (i = 0; i < 10; i++) {
-		ck_assert_int_eq(pager_begin(pager, &err), ROWFS_OK);
+		ck_assert_int_eq(pager_begin(pager, 0, &err), ROWFS_OK);
 		ck_assert_int_eq(pager_get(pager, 2, &page, &err), ROWFS_OK);
 		pager_unref(page);
 		ck_assert_int_eq(pager_txn_dirty(pager), 0);
@@ -1215,7 +1215,7 @@ START_TEST(test_error_state_is_sticky_until_reload)
 	ck_assert_int_eq(pager_in_error(pager), 1);
 
 	/* The fault is gone, but nothing writes until the pager is reloaded. */
-	ck_assert_int_eq(pager_begin(pager, &err), ROWFS_IOERR);
+	ck_assert_int_eq(pager_begin(pager, 0, &err), ROWFS_IOERR);
 	ck_assert_int_eq(pager_checkpoint(pager, &err), ROWFS_IOERR);
 	ck_assert_int_eq(pager_get(pager, 2, &page, &err), ROWFS_OK);
 	ck_assert_int_eq(pager_write(page, &err), ROWFS_IOERR);
