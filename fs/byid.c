@@ -68,7 +68,7 @@ int byid_lookup(struct rowfs_db *db, uint32_t id, int *found, char *text, size_t
 {
 	char name[RENDER_NAME_MAX];
 	size_t name_len = 0;
-	int rc = rowfs_get(db, id, found, name, &name_len, err);
+	int rc = rowfs_get_at(db, NULL, id, found, name, &name_len, err);   /* committed state */
 
 	*len = 0;
 	if (rc != ROWFS_OK)

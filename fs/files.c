@@ -20,7 +20,15 @@
  * seeking reader such as less).
  *
  * The other three are small: rendered at open into a growable buffer and
- * read by offset, so one open handle sees one consistent text.
+ * read by offset, so one open handle sees one consistent text.  `check`
+ * is rendered the same way: the fsck invariants run on the newest
+ * committed state at open, then `ok` or one line per finding.
+ *
+ * Snapshots: a stream reads through the snapshot its handle opened, so
+ * one open file shows one committed state however long it is read; the
+ * texts are rendered from the newest committed state (never from an open
+ * transaction's changes).  `dump` is the TSV stream's sibling: the rows as
+ * `insert` statements between `begin` and `commit`.
  */
 #include <config.h>
 #include "files.h"
@@ -37,11 +45,13 @@ static void rewind_rows(struct files_rows *r)
 	r->pos = 0;
 	r->carry_len = render_header(r->format, r->carry);
 	r->carry_off = 0;
+	r->footer_done = 0;
 }
 
 void files_rows_init(struct files_rows *r, enum render_format format, uint64_t start,
-		     uint64_t end, uint64_t limit)
+		     uint64_t end, uint64_t limit, struct rowfs_snapshot *snap)
 {
+	r->snap = snap;
 	r->format = format;
 	r->start = start;
 	r->end = end;
@@ -110,17 +120,34 @@ static ssize_t fill(struct files_rows *r, struct rowfs_db *db, char *buf, size_t
 	if (r->carry_off == r->carry_len)
 		r->carry_off = r->carry_len = 0;
 	if (f.used < size && rows_left(r)) {
-		int rc = rowfs_scan(db, r->next_key, fill_row, &f, err);
+		int rc = rowfs_scan_at(db, r->snap, r->next_key, fill_row, &f, err);
 
 		/*
 		 * Damage met after some rows: serve those; the next read resumes
 		 * after the last of them and meets the damage at once.
 		 */
-		if (rc != ROWFS_OK && f.used == 0) {
+		if (rc != ROWFS_OK) {
 			int e = rowfs_errno(rc);
 
-			return -(e ? e : EIO);
+			if (f.used == 0)
+				return -(e ? e : EIO);
+			r->pos += f.used;
+			return (ssize_t)f.used;
 		}
+	}
+	/* the rows ended with room left and nothing cut: the last line */
+	if (f.used < size && r->carry_len == 0 && !r->footer_done) {
+		size_t n;
+
+		r->footer_done = 1;
+		r->next_key = (uint64_t)UINT32_MAX + 1;
+		r->carry_len = render_footer(r->format, r->carry);
+		n = r->carry_len < size - f.used ? r->carry_len : size - f.used;
+		memcpy(buf + f.used, r->carry, n);
+		f.used += n;
+		r->carry_off = n;
+		if (r->carry_off == r->carry_len)
+			r->carry_off = r->carry_len = 0;
 	}
 	r->pos += f.used;
 	return (ssize_t)f.used;
@@ -173,6 +200,7 @@ static int text_emit(void *ctx, const char *text, size_t len)
 int files_text_render(struct files_text *t, enum files_text_kind kind, struct rowfs_db *db,
 		      struct rowfs_err *err)
 {
+	uint64_t problems = 0;
 	int rc;
 	int e;
 
@@ -180,7 +208,7 @@ int files_text_render(struct files_text *t, enum files_text_kind kind, struct ro
 	t->len = t->cap = 0;
 	switch (kind) {
 	case FILES_TEXT_BTREE:
-		rc = rowfs_render_btree(db, text_emit, t, err);
+		rc = rowfs_render_btree_at(db, NULL, text_emit, t, err);
 		break;
 	case FILES_TEXT_CONSTANTS:
 		rc = rowfs_render_constants(text_emit, t);
@@ -188,7 +216,12 @@ int files_text_render(struct files_text *t, enum files_text_kind kind, struct ro
 			rowfs_err_set(err, rc, 0, "rendering constants failed");
 		break;
 	case FILES_TEXT_STATS:
-		rc = rowfs_render_stats(db, text_emit, t, err);
+		rc = rowfs_render_stats_at(db, NULL, text_emit, t, err);
+		break;
+	case FILES_TEXT_CHECK:
+		rc = rowfs_check_at(db, NULL, text_emit, t, &problems, err);
+		if (rc == ROWFS_OK && problems == 0 && text_emit(t, "ok\n", 3))
+			rc = rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
 		break;
 	default:
 		rc = rowfs_err_set(err, ROWFS_ERROR, 0, "unknown text kind %d", (int)kind);

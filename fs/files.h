@@ -30,15 +30,19 @@ struct files_rows {
 	char carry[RENDER_LINE_MAX];     /* rest of a line (or header) cut by the reader's buffer */
 	size_t carry_len;                /* bytes in carry */
 	size_t carry_off;                /* bytes of carry already returned */
+	int footer_done;                 /* the format's last line was produced */
+	struct rowfs_snapshot *snap;     /* the state read (the caller opens and closes it) */
 };
 
 /*
  * files_rows_init - start a stream of the rows with start <= id <= end,
  * at most limit of them, in format (a CSV stream begins with its header).
- * files_rows_init(r, RENDER_TSV, 0, UINT32_MAX, UINT64_MAX) is `rows`.
+ * files_rows_init(r, RENDER_TSV, 0, UINT32_MAX, UINT64_MAX, snap) is `rows`.
+ * Every read sees the committed state of snap (the caller's snapshot,
+ * opened for the handle's whole life; NULL: the newest committed state).
  */
 void files_rows_init(struct files_rows *r, enum render_format format, uint64_t start,
-		     uint64_t end, uint64_t limit);
+		     uint64_t end, uint64_t limit, struct rowfs_snapshot *snap);
 
 /*
  * files_rows_read - fill buf with up to size bytes of the stream's text at
@@ -56,7 +60,8 @@ ssize_t files_rows_read(struct files_rows *r, struct rowfs_db *db, char *buf, si
 enum files_text_kind {
 	FILES_TEXT_BTREE,      /* rowfs_render_btree */
 	FILES_TEXT_CONSTANTS,  /* rowfs_render_constants */
-	FILES_TEXT_STATS       /* rowfs_render_stats */
+	FILES_TEXT_STATS,      /* rowfs_render_stats */
+	FILES_TEXT_CHECK       /* rowfs_check_at: `ok` or the findings */
 };
 
 /* A text rendered once, served by offset. */
@@ -68,8 +73,8 @@ struct files_text {
 
 /*
  * files_text_render - render the text of kind into t (which must be zeroed
- * or released).  Returns 0, or -errno (ENOMEM, EIO) with err set; t holds
- * nothing on failure.
+ * or released), from the newest committed state.  Returns 0, or -errno
+ * (ENOMEM, EIO) with err set; t holds nothing on failure.
  */
 int files_text_render(struct files_text *t, enum files_text_kind kind, struct rowfs_db *db,
 		      struct rowfs_err *err);

@@ -10,7 +10,9 @@
  * Concurrency: libfuse calls the operations from several threads.  One
  * mutex in struct fs is held around every engine call and every use of a
  * handle's state, so each write() to ctl (one transaction) is atomic to
- * every reader.
+ * every reader.  Readers of the streamed files each hold an engine
+ * snapshot, so they see one committed state for their whole life; one
+ * ctl handle at a time may hold an explicit transaction (txn_owner).
  */
 #ifndef ROWFS_FS_FS_H
 #define ROWFS_FS_FS_H
@@ -33,6 +35,7 @@ struct fs {
 	gid_t gid;              /* group shown for every file */
 	time_t mount_time;      /* timestamps shown for every file */
 	struct fs_handle *handles; /* open files (fi->fh), under lock */
+	struct fs_handle *txn_owner; /* the ctl handle whose explicit transaction is open */
 };
 
 /*

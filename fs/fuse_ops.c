@@ -11,6 +11,8 @@
  *   btree          0444  tree dump, rendered at open
  *   constants      0444  engine constants, rendered at open
  *   stats          0444  engine statistics, rendered at open
+ *   dump           0444  the rows as a replayable script, streamed
+ *   check          0444  the fsck invariants on the committed state, run at open
  *   by-id/         0755  one file per row (fs/byid.c)
  *   by-id/ID       0644  the row's username and a newline, exact st_size
  *   range/ first/ last/  0555  list nothing; every valid name looks up
@@ -49,6 +51,22 @@
  * a handle's state (libfuse runs callbacks on several threads, and one
  * handle may see concurrent reads).
  *
+ * Snapshots: every open of a streamed file (rows, rows.csv, rows.ndjson,
+ * dump, range/, first/, last/) and of the directory by-id/ takes an
+ * engine snapshot, released at release: the handle reads one committed
+ * state for its whole life, and never blocks a writer.  btree, stats and
+ * check are rendered at open from the newest committed state.
+ *
+ * Transactions: a `begin` written to a ctl handle makes it fs->txn_owner
+ * until `commit`/`rollback`, or until the handle is released (the last
+ * close of the open file: a flush, as when a child that inherited the fd
+ * exits, does not end it), which rolls back.  Meanwhile the statements of
+ * every other ctl handle run read-only on the committed state
+ * (rowfs_exec_at): their writes and `begin` fail at once with EBUSY
+ * ("Error: database is busy: ..."), and so do writes and rm in by-id/.
+ * Nothing waits inside the daemon: the kernel serialises writes to ctl,
+ * so a parked write would hold up the owner's own `commit`.
+ *
  * Handles: every open file is a struct fs_handle on the list fs->handles,
  * so that the ones the kernel never releases (the session ended while a
  * process still had the file open; release is asynchronous) are freed by
@@ -84,7 +102,8 @@ enum handle_kind {
 	HANDLE_CTL,     /* ctl */
 	HANDLE_STREAM,  /* rows, rows.csv, rows.ndjson, range/, first/, last/ */
 	HANDLE_TEXT,    /* btree, constants, stats */
-	HANDLE_ROW      /* by-id/ID */
+	HANDLE_ROW,     /* by-id/ID */
+	HANDLE_DIR      /* by-id/ opened as a directory */
 };
 
 /* An open row file. */
@@ -107,6 +126,7 @@ struct fs_handle {
 		struct files_text text;    /* HANDLE_TEXT */
 		struct row_handle row;     /* HANDLE_ROW */
 	} u;
+	struct rowfs_snapshot *snap;   /* HANDLE_STREAM, HANDLE_DIR: the state it reads */
 };
 
 static struct fs *get_fs(void)
@@ -167,9 +187,11 @@ int fs_init(struct fs *fs, struct rowfs_db *db)
 	return -rc;
 }
 
-/* Free h and what it owns.  h must be unlinked. */
-static void free_handle(struct fs_handle *h)
+/* Free h and what it owns.  h must be unlinked.  Under lock. */
+static void free_handle(struct fs *fs, struct fs_handle *h)
 {
+	if (h->snap)
+		rowfs_snapshot_close(fs->db, h->snap);
 	switch (h->kind) {
 	case HANDLE_CTL:
 		ctl_free(h->u.ctl);
@@ -208,8 +230,9 @@ void fs_release(struct fs *fs)
 		struct fs_handle *h = fs->handles;
 
 		unlink_handle(fs, h);
-		free_handle(h);
+		free_handle(fs, h);
 	}
+	fs->txn_owner = NULL;
 	pthread_mutex_destroy(&fs->lock);
 }
 
@@ -329,7 +352,8 @@ static int list_row(void *ctx, uint32_t id, const char *name, size_t name_len)
 }
 
 /* Entries of by-id/ from offset on (see the top of the file). */
-static int list_byid(struct fs *fs, void *buf, fuse_fill_dir_t filler, off_t offset)
+static int list_byid(struct fs *fs, struct rowfs_snapshot *snap, void *buf,
+		     fuse_fill_dir_t filler, off_t offset)
 {
 	struct list_fill l = {.buf = buf, .filler = filler};
 	struct rowfs_err err;
@@ -346,7 +370,7 @@ static int list_byid(struct fs *fs, void *buf, fuse_fill_dir_t filler, off_t off
 		return 0;
 	l.st.st_mode = S_IFREG;
 	pthread_mutex_lock(&fs->lock);
-	rc = rowfs_scan(fs->db, (uint64_t)offset - 2, list_row, &l, &err);
+	rc = rowfs_scan_at(fs->db, snap, (uint64_t)offset - 2, list_row, &l, &err);
 	pthread_mutex_unlock(&fs->lock);
 	return rc == ROWFS_OK ? 0 : -engine_errno(rc);
 }
@@ -359,7 +383,6 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 	struct path p;
 	size_t i;
 
-	(void)fi;
 	/*
 	 * FUSE_READDIR_PLUS (off in op_init anyway) is ignored on purpose:
 	 * attributes would cost a lookup per entry.
@@ -373,7 +396,8 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 	if (!path_is_dir(p.kind))
 		return -ENOTDIR;
 	if (p.kind == PATH_BYID_DIR)
-		return list_byid(get_fs(), buf, filler, offset);
+		return list_byid(get_fs(), fi && fi->fh ? get_handle(fi)->snap : NULL, buf, filler,
+				 offset);
 	memset(&st, 0, sizeof(st));
 	st.st_mode = S_IFDIR;
 	filler(buf, ".", &st, 0, 0);
@@ -394,28 +418,34 @@ static int open_stream(struct fs *fs, struct fs_handle *h, const struct path *p)
 	uint64_t start;
 	int rc;
 
+	rc = rowfs_snapshot_open(fs->db, &h->snap, &err);
+	if (rc != ROWFS_OK)
+		return -engine_errno(rc);
 	switch (p->kind) {
 	case PATH_ROWS_CSV:
-		files_rows_init(&h->u.rows, RENDER_CSV, 0, UINT32_MAX, UINT64_MAX);
+		files_rows_init(&h->u.rows, RENDER_CSV, 0, UINT32_MAX, UINT64_MAX, h->snap);
 		return 0;
 	case PATH_ROWS_NDJSON:
-		files_rows_init(&h->u.rows, RENDER_NDJSON, 0, UINT32_MAX, UINT64_MAX);
+		files_rows_init(&h->u.rows, RENDER_NDJSON, 0, UINT32_MAX, UINT64_MAX, h->snap);
+		return 0;
+	case PATH_DUMP:
+		files_rows_init(&h->u.rows, RENDER_DUMP, 0, UINT32_MAX, UINT64_MAX, h->snap);
 		return 0;
 	case PATH_RANGE:
-		files_rows_init(&h->u.rows, RENDER_TSV, p->start, p->end, UINT64_MAX);
+		files_rows_init(&h->u.rows, RENDER_TSV, p->start, p->end, UINT64_MAX, h->snap);
 		return 0;
 	case PATH_FIRST:
-		files_rows_init(&h->u.rows, RENDER_TSV, 0, UINT32_MAX, p->count);
+		files_rows_init(&h->u.rows, RENDER_TSV, 0, UINT32_MAX, p->count, h->snap);
 		return 0;
 	case PATH_LAST:
 		/* the start is found once, at open: one open file, one window */
-		rc = rowfs_last_start(fs->db, p->count, &start, &err);
+		rc = rowfs_last_start_at(fs->db, h->snap, p->count, &start, &err);
 		if (rc != ROWFS_OK)
 			return -engine_errno(rc);
-		files_rows_init(&h->u.rows, RENDER_TSV, start, UINT32_MAX, p->count);
+		files_rows_init(&h->u.rows, RENDER_TSV, start, UINT32_MAX, p->count, h->snap);
 		return 0;
 	default:
-		files_rows_init(&h->u.rows, RENDER_TSV, 0, UINT32_MAX, UINT64_MAX);
+		files_rows_init(&h->u.rows, RENDER_TSV, 0, UINT32_MAX, UINT64_MAX, h->snap);
 		return 0;
 	}
 }
@@ -469,10 +499,12 @@ static int open_handle(struct fs *fs, const struct path *p, struct fuse_file_inf
 	case PATH_BTREE:
 	case PATH_CONSTANTS:
 	case PATH_STATS:
+	case PATH_CHECK:
 		h->kind = HANDLE_TEXT;
 		rc = files_text_render(&h->u.text,
 				       p->kind == PATH_BTREE ? FILES_TEXT_BTREE :
-				       p->kind == PATH_STATS ? FILES_TEXT_STATS : FILES_TEXT_CONSTANTS,
+				       p->kind == PATH_STATS ? FILES_TEXT_STATS :
+				       p->kind == PATH_CHECK ? FILES_TEXT_CHECK : FILES_TEXT_CONSTANTS,
 				       fs->db, &err);
 		break;
 	case PATH_ROW:
@@ -496,8 +528,61 @@ static int open_handle(struct fs *fs, const struct path *p, struct fuse_file_inf
 	return 0;
 
 out_free_handle:
+	pthread_mutex_lock(&fs->lock);
+	if (h->snap)
+		rowfs_snapshot_close(fs->db, h->snap);
+	pthread_mutex_unlock(&fs->lock);
 	free(h);
 	return rc;
+}
+
+/* opendir: by-id/ gets a handle with a snapshot, so one listing shows one state. */
+static int op_opendir(const char *path, struct fuse_file_info *fi)
+{
+	struct fs *fs = get_fs();
+	struct rowfs_err err;
+	struct fs_handle *h;
+	struct path p;
+	int rc;
+
+	fi->fh = 0;
+	if (path_parse(path, &p) == PATH_NONE)
+		return -ENOENT;
+	if (!path_is_dir(p.kind))
+		return -ENOTDIR;
+	if (p.kind != PATH_BYID_DIR)
+		return 0;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	h->kind = HANDLE_DIR;
+	h->path = p;
+	pthread_mutex_lock(&fs->lock);
+	rc = rowfs_snapshot_open(fs->db, &h->snap, &err);
+	if (rc == ROWFS_OK)
+		link_handle(fs, h);
+	pthread_mutex_unlock(&fs->lock);
+	if (rc != ROWFS_OK) {
+		free(h);
+		return -engine_errno(rc);
+	}
+	fi->fh = (uint64_t)(uintptr_t)h;
+	return 0;
+}
+
+static int op_releasedir(const char *path, struct fuse_file_info *fi)
+{
+	struct fs *fs = get_fs();
+	struct fs_handle *h = get_handle(fi);
+
+	(void)path;
+	if (!h)
+		return 0;
+	pthread_mutex_lock(&fs->lock);
+	unlink_handle(fs, h);
+	free_handle(fs, h);
+	pthread_mutex_unlock(&fs->lock);
+	return 0;
 }
 
 static int op_open(const char *path, struct fuse_file_info *fi)
@@ -533,6 +618,43 @@ static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	if (fs->read_only)
 		return -EROFS;
 	return open_handle(fs, &p, fi, 1);
+}
+
+/* Executor of a handle that is not the transaction's owner: read-only, committed state. */
+static int guest_begin(void *ctx, struct rowfs_err *err)
+{
+	(void)ctx;
+	(void)err;
+	return ROWFS_OK;
+}
+
+static int guest_exec(void *ctx, const char *line, size_t len, rowfs_emit_fn emit,
+		      void *emit_ctx, struct rowfs_err *err)
+{
+	return rowfs_exec_at(ctx, NULL, line, len, emit, emit_ctx, err);
+}
+
+/* What runs h's statements: the engine, or read-only while another handle owns a transaction. */
+static void ctl_executor_for(struct fs *fs, const struct fs_handle *h, struct ctl_executor *ex)
+{
+	ctl_executor_init_db(ex, fs->db);
+	if (fs->txn_owner && fs->txn_owner != h) {
+		ex->begin = guest_begin;
+		ex->exec = guest_exec;
+		ex->commit = guest_begin;
+		ex->rollback = guest_begin;
+	}
+}
+
+/* After h ran statements: does it own the explicit transaction now?  Under lock. */
+static void track_owner(struct fs *fs, struct fs_handle *h)
+{
+	if (rowfs_txn_state(fs->db) != ROWFS_TXN_NONE) {
+		if (!fs->txn_owner)
+			fs->txn_owner = h;
+	} else if (fs->txn_owner == h) {
+		fs->txn_owner = NULL;
+	}
 }
 
 static int op_read(const char *path, char *buf, size_t size, off_t offset,
@@ -584,15 +706,16 @@ static int op_write(const char *path, const char *buf, size_t size, off_t offset
 	(void)offset;   /* ctl and row files are streams: offsets mean nothing */
 	if (h->kind == HANDLE_ROW && h->u.row.writing) {
 		pthread_mutex_lock(&fs->lock);
-		n = byid_write(&h->u.row.writer, fs->db, buf, size, &err);
+		n = fs->txn_owner ? -EBUSY : byid_write(&h->u.row.writer, fs->db, buf, size, &err);
 		pthread_mutex_unlock(&fs->lock);
 		return (int)n;
 	}
 	if (h->kind != HANDLE_CTL)
 		return -EBADF;
-	ctl_executor_init_db(&ex, fs->db);
 	pthread_mutex_lock(&fs->lock);
+	ctl_executor_for(fs, h, &ex);
 	n = ctl_write(h->u.ctl, &ex, buf, size);
+	track_owner(fs, h);
 	pthread_mutex_unlock(&fs->lock);
 	return (int)n;
 }
@@ -605,13 +728,16 @@ static int flush_handle(struct fs *fs, struct fs_handle *h)
 	int rc = 0;
 
 	if (h->kind == HANDLE_CTL) {
-		ctl_executor_init_db(&ex, fs->db);
 		pthread_mutex_lock(&fs->lock);
+		ctl_executor_for(fs, h, &ex);
 		rc = ctl_flush(h->u.ctl, &ex);
+		track_owner(fs, h);
 		pthread_mutex_unlock(&fs->lock);
 	} else if (h->kind == HANDLE_ROW && h->u.row.writing) {
 		pthread_mutex_lock(&fs->lock);
-		rc = byid_flush(&h->u.row.writer, fs->db, &err);
+		rc = fs->txn_owner && !h->u.row.writer.done &&
+		     (h->u.row.writer.len > 0 || h->u.row.writer.overlong) ? -EBUSY :
+		     byid_flush(&h->u.row.writer, fs->db, &err);
 		pthread_mutex_unlock(&fs->lock);
 	}
 	return rc;
@@ -631,9 +757,16 @@ static int op_release(const char *path, struct fuse_file_info *fi)
 	(void)path;
 	flush_handle(fs, h);   /* only if no flush came; nobody to tell */
 	pthread_mutex_lock(&fs->lock);
+	if (fs->txn_owner == h) {
+		struct rowfs_err err;
+
+		/* the last close of the open file without commit: roll back */
+		rowfs_txn_abort(fs->db, &err);
+		fs->txn_owner = NULL;
+	}
 	unlink_handle(fs, h);
+	free_handle(fs, h);
 	pthread_mutex_unlock(&fs->lock);
-	free_handle(h);
 	return 0;
 }
 
@@ -718,7 +851,7 @@ static int op_unlink(const char *path)
 	if (fs->read_only)
 		return -EROFS;
 	pthread_mutex_lock(&fs->lock);
-	rc = byid_delete(fs->db, p.id, &err);
+	rc = fs->txn_owner ? -EBUSY : byid_delete(fs->db, p.id, &err);
 	pthread_mutex_unlock(&fs->lock);
 	return rc;
 }
@@ -779,7 +912,9 @@ static int op_statfs(const char *path, struct statvfs *sv)
 static const struct fuse_operations fs_ops = {
 	.init = op_init,
 	.getattr = op_getattr,
+	.opendir = op_opendir,
 	.readdir = op_readdir,
+	.releasedir = op_releasedir,
 	.open = op_open,
 	.read = op_read,
 	.write = op_write,

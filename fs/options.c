@@ -30,7 +30,8 @@ enum {
 	KEY_RO_LONG,   /* --ro: becomes -o ro */
 	KEY_SYNC,
 	KEY_CACHE_PAGES,
-	KEY_WAL_LIMIT
+	KEY_WAL_LIMIT,
+	KEY_SNAPSHOT_PAGES
 };
 
 static const struct fuse_opt option_spec[] = {
@@ -48,6 +49,9 @@ static const struct fuse_opt option_spec[] = {
 	FUSE_OPT_KEY("wal_limit=%s", KEY_WAL_LIMIT),
 	FUSE_OPT_KEY("--wal_limit=%s", KEY_WAL_LIMIT),
 	FUSE_OPT_KEY("--wal-limit=%s", KEY_WAL_LIMIT),
+	FUSE_OPT_KEY("snapshot_pages=%s", KEY_SNAPSHOT_PAGES),
+	FUSE_OPT_KEY("--snapshot_pages=%s", KEY_SNAPSHOT_PAGES),
+	FUSE_OPT_KEY("--snapshot-pages=%s", KEY_SNAPSHOT_PAGES),
 	FUSE_OPT_END
 };
 
@@ -120,6 +124,20 @@ static int set_cache_pages(struct options *o, const char *v)
 	return 0;
 }
 
+static int set_snapshot_pages(struct options *o, const char *v)
+{
+	uint64_t n;
+
+	if (parse_size(v, 0, &n) != 0 || n == 0 || n > UINT32_MAX) {
+		fprintf(stderr,
+			"rowfs: invalid snapshot_pages '%s' (expected a number of pages, 1 or more)\n",
+			v);
+		return -1;
+	}
+	o->snapshot_pages = (uint32_t)n;
+	return 0;
+}
+
 static int set_wal_limit(struct options *o, const char *v)
 {
 	uint64_t n;
@@ -156,6 +174,8 @@ static int option_proc(void *data, const char *arg, int key, struct fuse_args *o
 		return set_cache_pages(o, value_of(arg));
 	case KEY_WAL_LIMIT:
 		return set_wal_limit(o, value_of(arg));
+	case KEY_SNAPSHOT_PAGES:
+		return set_snapshot_pages(o, value_of(arg));
 	case FUSE_OPT_KEY_NONOPT:
 		if (!o->dbfile)
 			o->dbfile = strdup(arg);
@@ -180,6 +200,7 @@ int options_parse(struct fuse_args *args, struct options *opts)
 	memset(opts, 0, sizeof(*opts));
 	opts->sync = ROWFS_SYNC_FULL;
 	opts->cache_pages = ROWFS_DEFAULT_CACHE_PAGES;
+	opts->snapshot_pages = ROWFS_DEFAULT_SNAPSHOT_PAGES;
 	if (fuse_opt_parse(args, opts, option_spec, option_proc) != 0)
 		return -1;
 	return 0;
@@ -291,10 +312,13 @@ void options_usage(const char *progname)
 	       "                           also --cache_pages=N\n"
 	       "    -o wal_limit=BYTES     checkpoint when the WAL passes BYTES (k/m/g\n"
 	       "                           suffixes; default 64M); also --wal_limit=BYTES\n"
+	       "    -o snapshot_pages=N    old page images kept for open readers, in pages\n"
+	       "                           (default %u); past it the oldest reader's\n"
+	       "                           snapshot expires (ESTALE)\n"
 	       "    -o ro                  read-only: never modify DBFILE or its WAL;\n"
 	       "                           also --ro\n"
 	       "\n",
-	       progname, ROWFS_DEFAULT_CACHE_PAGES);
+	       progname, ROWFS_DEFAULT_CACHE_PAGES, ROWFS_DEFAULT_SNAPSHOT_PAGES);
 }
 
 void options_release(struct options *opts)

@@ -20,6 +20,7 @@ struct options {
 	char *mountpoint;      /* MOUNTPOINT as given, then resolved (malloc'd) */
 	int sync;              /* enum rowfs_sync; default ROWFS_SYNC_FULL */
 	uint32_t cache_pages;  /* page cache size; default ROWFS_DEFAULT_CACHE_PAGES */
+	uint32_t snapshot_pages; /* version store bound; default ROWFS_DEFAULT_SNAPSHOT_PAGES */
 	uint64_t wal_limit;    /* auto-checkpoint threshold in bytes; 0 = engine default */
 	int read_only;         /* -o ro */
 	int show_help;         /* -h, --help */

@@ -18,6 +18,8 @@ static const struct path_entry root_entries[] = {
 	{"btree", PATH_BTREE},
 	{"constants", PATH_CONSTANTS},
 	{"stats", PATH_STATS},
+	{"dump", PATH_DUMP},
+	{"check", PATH_CHECK},
 	{"by-id", PATH_BYID_DIR},
 	{"range", PATH_RANGE_DIR},
 	{"first", PATH_FIRST_DIR},

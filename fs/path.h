@@ -35,6 +35,8 @@ enum path_kind {
 	PATH_BTREE,         /* btree */
 	PATH_CONSTANTS,     /* constants */
 	PATH_STATS,         /* stats */
+	PATH_DUMP,          /* dump */
+	PATH_CHECK,         /* check */
 	PATH_BYID_DIR,      /* by-id/ */
 	PATH_RANGE_DIR,     /* range/ */
 	PATH_FIRST_DIR,     /* first/ */

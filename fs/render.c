@@ -56,12 +56,28 @@ size_t render_u32(char *dst, uint32_t v)
 
 size_t render_header(enum render_format f, char *dst)
 {
-	static const char csv[] = "id,username\n";
+	static const char csv[] = "id,username\n", dump[] = "begin\n";
 
-	if (f != RENDER_CSV)
+	switch (f) {
+	case RENDER_CSV:
+		memcpy(dst, csv, sizeof(csv) - 1);
+		return sizeof(csv) - 1;
+	case RENDER_DUMP:
+		memcpy(dst, dump, sizeof(dump) - 1);
+		return sizeof(dump) - 1;
+	default:
 		return 0;
-	memcpy(dst, csv, sizeof(csv) - 1);
-	return sizeof(csv) - 1;
+	}
+}
+
+size_t render_footer(enum render_format f, char *dst)
+{
+	static const char dump[] = "commit\n";
+
+	if (f != RENDER_DUMP)
+		return 0;
+	memcpy(dst, dump, sizeof(dump) - 1);
+	return sizeof(dump) - 1;
 }
 
 /* Does a CSV field need quotes? */
@@ -203,6 +219,13 @@ size_t render_row(enum render_format f, char *dst, uint32_t id, const char *name
 		len += json_string(dst + len, name, name_len);
 		dst[len++] = '"';
 		dst[len++] = '}';
+		break;
+	case RENDER_DUMP:
+		memcpy(dst, "insert ", 7);
+		len = 7 + render_u32(dst + 7, id);
+		dst[len++] = ' ';
+		memcpy(dst + len, name, name_len);
+		len += name_len;
 		break;
 	case RENDER_TSV:
 	default:

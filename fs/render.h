@@ -19,7 +19,8 @@
 enum render_format {
 	RENDER_TSV,     /* `ID<TAB>USERNAME\n` (the `rows` file) */
 	RENDER_CSV,     /* RFC 4180 fields, LF line ends, header `id,username` */
-	RENDER_NDJSON   /* `{"id":ID,"username":"USERNAME"}\n` */
+	RENDER_NDJSON,  /* `{"id":ID,"username":"USERNAME"}\n` */
+	RENDER_DUMP     /* `insert ID USERNAME\n` between `begin\n` and `commit\n` (the `dump` file) */
 };
 
 /*
@@ -42,9 +43,16 @@ size_t render_u32(char *dst, uint32_t v);
 
 /*
  * render_header - the line that starts a file of format f at dst
- * (`id,username\n` for CSV, nothing for the others); returns its length.
+ * (`id,username\n` for CSV, `begin\n` for a dump, nothing for the others);
+ * returns its length.
  */
 size_t render_header(enum render_format f, char *dst);
+
+/*
+ * render_footer - the line that ends a file of format f at dst (`commit`
+ * for a dump); returns its length, 0 for formats without one.
+ */
+size_t render_footer(enum render_format f, char *dst);
 
 /*
  * render_row - the line of one row in format f at dst (RENDER_LINE_MAX

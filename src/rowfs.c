@@ -117,6 +117,7 @@ int main(int argc, char **argv)
 	cfg.read_only = opts.read_only;
 	cfg.sync = opts.sync;
 	cfg.cache_pages = opts.cache_pages;
+	cfg.snapshot_pages = opts.snapshot_pages;
 	cfg.wal_limit = opts.wal_limit;
 	memset(&err, 0, sizeof(err));
 	if (rowfs_open(&cfg, &db, &err) != ROWFS_OK) {

@@ -45,8 +45,10 @@ check "two inserts through ctl, cat rows" "$work/exp" "$work/out"
 cat >"$work/exp" <<EOF
 -r--r--r-- 0 btree
 drwxr-xr-x 0 by-id
+-r--r--r-- 0 check
 -r--r--r-- 0 constants
 -rw------- 0 ctl
+-r--r--r-- 0 dump
 dr-xr-xr-x 0 first
 dr-xr-xr-x 0 last
 dr-xr-xr-x 0 range
