@@ -47,6 +47,26 @@
  *              idempotent).
  *  With sync=normal the commit fsync is skipped; with sync=off every fsync.
  *
+ * Snapshots (the version store).  A snapshot is a committed sequence S
+ * and a copy of the header of that state.  Reads through it
+ * (pager_set_view) see page P as the version of P with the smallest tag
+ * >= S, else the live page.  Before a transaction first changes an
+ * existing page (preserve(), from pager_write, pager_free and the reuse of
+ * a free page), the page's committed image is kept with tag = last_seq if
+ * a live snapshot newer than the page's newest kept image exists and can
+ * reach it (page number below its page count): so a version (P, t)
+ * holds P as of every state from the one after the previous version's tag
+ * up to t, which is exactly what those snapshots need.  Pages allocated
+ * past a snapshot's page count are invisible to it and need nothing.
+ * Versions no live snapshot reads are freed when snapshots close
+ * (versions_gc).  The store is bounded by snapshot_pages: past it the
+ * oldest unpinned snapshots expire (reads then fail with ROWFS_STALE).
+ * Checkpoints are unaffected: DBFILE and the WAL only ever hold the newest
+ * state, the old images live in memory.  A long transaction (pager_begin
+ * with long_txn) opens a pinned base snapshot first, so every page it
+ * changes keeps its committed image: snapshots opened during it see the
+ * committed state, and pager_rollback() copies those images back.
+ *
  * States (function making the transition):
  *
  *    OPEN --pager_open--> READY --pager_begin--> WRITER --pager_commit--> READY
@@ -1464,6 +1484,16 @@ int pager_log(struct pager *pager, const void *record, size_t len, struct rowfs_
 	pager->txn_len += len;
 	pager->txn_modified = 1;
 	return ROWFS_OK;
+}
+
+int pager_log_room(const struct pager *pager, size_t len, struct rowfs_err *err)
+{
+	if (pager->txn_len + len <= WAL_MAX_PAYLOAD)
+		return ROWFS_OK;
+	return rowfs_err_set(err, ROWFS_TOOBIG, EFBIG,
+			     "Error: transaction too large: its log would pass %u MiB "
+			     "(%u statements); commit it in parts",
+			     WAL_MAX_PAYLOAD >> 20, WAL_MAX_PAYLOAD / 40u);
 }
 
 const uint8_t *pager_txn_log(const struct pager *pager, size_t *len)

@@ -179,6 +179,14 @@ int pager_unloaded(const struct pager *pager);
 /* 1 if the open transaction logged records. */
 int pager_txn_dirty(const struct pager *pager);
 
+/*
+ * pager_log_room - ROWFS_OK if len more bytes of records fit the open
+ * transaction (one WAL frame holds at most WAL_MAX_PAYLOAD), else
+ * ROWFS_TOOBIG with the message.  Called before a change, so that a
+ * transaction that grows too large fails one statement, changing nothing.
+ */
+int pager_log_room(const struct pager *pager, size_t len, struct rowfs_err *err);
+
 /* The records logged by the open transaction so far (*len bytes). */
 const uint8_t *pager_txn_log(const struct pager *pager, size_t *len);
 

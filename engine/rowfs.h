@@ -47,7 +47,8 @@ enum rowfs_rc {
 	ROWFS_EXIT,      /* `.exit` was executed: not an error, the caller stops */
 	ROWFS_BUSY,      /* another handle's transaction is open */
 	ROWFS_STALE,     /* snapshot too old: expired to bound the version store */
-	ROWFS_TXN        /* begin/commit/rollback in the wrong transaction state */
+	ROWFS_TXN,       /* begin/commit/rollback in the wrong transaction state */
+	ROWFS_TOOBIG     /* the transaction's log would pass the largest WAL frame */
 };
 
 /* Error detail, filled where the error is detected. */

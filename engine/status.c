@@ -35,6 +35,7 @@ static const struct {
 	[ROWFS_BUSY] = {"ROWFS_BUSY", EBUSY},
 	[ROWFS_STALE] = {"ROWFS_STALE", ESTALE},
 	[ROWFS_TXN] = {"ROWFS_TXN", EINVAL},
+	[ROWFS_TOOBIG] = {"ROWFS_TOOBIG", EFBIG},
 };
 
 #define STATUS_COUNT (sizeof(status_table) / sizeof(status_table[0]))

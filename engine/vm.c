@@ -64,6 +64,8 @@ static int op_insert(struct pager *pager, const struct op *op, struct rowfs_err 
 	int rc = row_set(&row, op->p1, op->text, op->text_len, err);
 
 	if (rc == ROWFS_OK)
+		rc = pager_log_room(pager, VM_RECORD_SIZE, err);
+	if (rc == ROWFS_OK)
 		rc = btree_insert(pager, &row, err);
 	return rc ? rc : log_change(pager, VM_OP_INSERT, &row, 0, err);
 }
@@ -74,14 +76,18 @@ static int op_update(struct pager *pager, const struct op *op, struct rowfs_err 
 	int rc = row_set(&row, op->p1, op->text, op->text_len, err);
 
 	if (rc == ROWFS_OK)
+		rc = pager_log_room(pager, VM_RECORD_SIZE, err);
+	if (rc == ROWFS_OK)
 		rc = btree_update(pager, &row, err);
 	return rc ? rc : log_change(pager, VM_OP_UPDATE, &row, 0, err);
 }
 
 static int op_delete(struct pager *pager, uint32_t id, struct rowfs_err *err)
 {
-	int rc = btree_delete(pager, id, err);
+	int rc = pager_log_room(pager, VM_RECORD_SIZE, err);
 
+	if (rc == ROWFS_OK)
+		rc = btree_delete(pager, id, err);
 	return rc ? rc : log_change(pager, VM_OP_DELETE, NULL, id, err);
 }
 
