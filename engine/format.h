@@ -42,6 +42,13 @@
  * Free page:
  *        0    1  NODE_FREE
  *        2    4  next free page (0 ends the list)
+ *
+ * Log record (the payload of a WAL_FRAME_TXN frame is a sequence of them;
+ * vm.c writes and replays them, check.c and salvage.c read them):
+ *        0    1  op: LOG_OP_INSERT 1, LOG_OP_DELETE 2, LOG_OP_UPDATE 3
+ *        1    3  zero
+ *        4   36  a row (insert: the new row; update: the key and its new
+ *                name; delete: the key, the name bytes zero)
  */
 #ifndef ROWFS_ENGINE_FORMAT_H
 #define ROWFS_ENGINE_FORMAT_H
@@ -119,6 +126,13 @@
 
 /* Free page. */
 #define FREE_PAGE_NEXT_OFFSET PARENT_POINTER_OFFSET
+
+/* Log records (WAL_FRAME_TXN payload units). */
+#define LOG_RECORD_ROW_OFFSET 4u
+#define LOG_RECORD_SIZE (LOG_RECORD_ROW_OFFSET + ROW_SIZE)
+#define LOG_OP_INSERT 1u
+#define LOG_OP_DELETE 2u
+#define LOG_OP_UPDATE 3u
 
 /* Statements: longest line accepted (bytes, newline excluded). */
 #define MAX_LINE_SIZE 4096u

@@ -10,6 +10,8 @@
  *   0 u8 op: VM_OP_INSERT 1, VM_OP_DELETE 2, VM_OP_UPDATE 3; 1..3 zero;
  *   4 the ROW_SIZE-byte row (insert: the new row; update: the key and its
  *   new name; delete: the key, the name bytes zero).
+ * The layout is defined once in format.h (LOG_RECORD_*), because
+ * salvage.c, below the VM, reads records too.
  */
 #ifndef ROWFS_ENGINE_VM_H
 #define ROWFS_ENGINE_VM_H
@@ -17,14 +19,15 @@
 #include <stdint.h>
 
 #include "compiler.h"
+#include "format.h"
 #include "pager.h"
 #include "row.h"
 #include "rowfs.h"
 
-#define VM_RECORD_SIZE 40u
-#define VM_OP_INSERT 1u
-#define VM_OP_DELETE 2u
-#define VM_OP_UPDATE 3u
+#define VM_RECORD_SIZE LOG_RECORD_SIZE
+#define VM_OP_INSERT LOG_OP_INSERT
+#define VM_OP_DELETE LOG_OP_DELETE
+#define VM_OP_UPDATE LOG_OP_UPDATE
 
 struct vm_env {
 	struct pager *pager;          /* the table */
