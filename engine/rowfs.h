@@ -208,6 +208,41 @@ int rowfs_is_read_only(const struct rowfs_db *db);
 int rowfs_check(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, uint64_t *problems,
 		struct rowfs_err *err);
 
+/* What rowfs_salvage() read and wrote. */
+struct rowfs_salvage_stats {
+	uint64_t pages;            /* pages read from DBFILE, page 0 and a partial last page included */
+	uint64_t leaf_pages;       /* pages that looked like leaves (type, cell count) and were used */
+	uint64_t tree_leaves;      /* of those, the ones reached from the header's root */
+	uint64_t damaged_pages;    /* pages after page 0 skipped: unreadable, unknown type, bad count */
+	uint64_t bad_cells;        /* leaf cells skipped: row does not decode or id is not the key */
+	uint64_t superseded;       /* page rows replaced by a better copy of their key or deleted by the WAL */
+	uint64_t wal_frames;       /* valid WAL frames read */
+	uint64_t wal_records;      /* WAL records applied (insert, update, delete) */
+	uint64_t wal_bad_records;  /* WAL records skipped (bad op, padding or row) */
+	uint64_t rows;             /* rows written to the dump */
+	int header_valid;          /* page 0 is a valid header: the tree walk ran */
+	char header_problem[256];  /* why it is not ("" when it is) */
+	char wal_problem[256];     /* why the WAL was not read to its end ("" when it was) */
+};
+
+/*
+ * rowfs_salvage - write a dump of every row that can still be read from
+ * the database at path and its WAL (path-wal), however damaged, without
+ * the pager and without writing to either file (engine/salvage.c has the
+ * rules).  The dump goes to emit as a script of whole lines:
+ *     begin\n  insert ID NAME\n ...  commit\n
+ * one insert per row, in ascending id order, each id once.  os NULL = the
+ * real OS.  Takes a shared lock on DBFILE for the duration.  st is filled
+ * (also on failure, with what was counted so far).
+ * Damage is never an error: the dump holds what could be read.  Returns
+ * ROWFS_OK, ROWFS_LOCKED ("database is locked"), ROWFS_IOERR (DBFILE
+ * cannot be opened or sized), ROWFS_NOMEM (also when emit returns
+ * non-zero: "cannot write the dump"); nothing is emitted unless all the
+ * reading succeeded.
+ */
+int rowfs_salvage(const char *path, const struct os *os, rowfs_emit_fn emit, void *ctx,
+		  struct rowfs_salvage_stats *st, struct rowfs_err *err);
+
 /*
  * Explicit transactions (the statements begin, commit, rollback; see db.c).
  * rowfs_txn_state: 0 none, 1 open, 2 failed (an I/O error rolled it back;

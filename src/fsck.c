@@ -16,6 +16,12 @@
  *      whose header or WAL cannot be recovered)
  *   8  usage or operational error: missing file, database locked by a
  *      running rowfs or rowsh, I/O error, out of memory
+ *
+ * With --salvage it runs the engine's rowfs_salvage() instead: the dump of
+ * every row still readable (begin, insert lines, commit) goes to standard
+ * output or to the -o FILE, created at the first write and never DBFILE or
+ * its WAL; what was read is counted on standard error.  Exit 0 when the
+ * dump was written, damaged file or not; 8 on a usage or operational error.
  */
 #include <config.h>
 
@@ -26,6 +32,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "rowfs.h"
 
@@ -69,16 +76,23 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: fsck.rowfs [-v] DBFILE\n"
+		"       fsck.rowfs --salvage [-o FILE] DBFILE\n"
 		"\n"
 		"Check the rowfs database DBFILE and its write-ahead log DBFILE-wal\n"
 		"without modifying either.\n"
 		"\n"
 		"options:\n"
-		"  -v, --verbose   also print statistics of the database\n"
-		"  -h, --help      show this help and exit\n"
-		"  -V, --version   show the version and exit\n"
+		"  -v, --verbose      also print statistics of the database\n"
+		"  -s, --salvage      write a dump of every row still readable from DBFILE\n"
+		"                     and its WAL, however damaged, as a script rowsh can\n"
+		"                     replay (begin, insert ID NAME lines, commit)\n"
+		"  -o, --output=FILE  with --salvage: write the dump to FILE, not to\n"
+		"                     standard output\n"
+		"  -h, --help         show this help and exit\n"
+		"  -V, --version      show the version and exit\n"
 		"\n"
-		"exit status: 0 clean, 4 damage found, 8 usage or operational error.\n");
+		"exit status: 0 clean, 4 damage found, 8 usage or operational error.\n"
+		"With --salvage: 0 the dump was written, 8 usage or operational error.\n");
 }
 
 static int usage_error(const char *what, const char *arg)
@@ -100,6 +114,37 @@ static void print_stats(struct rowfs_db *db, const char *path)
 	       st.wal_bytes);
 }
 
+/*
+ * DBFILE must be a regular file, and so must DBFILE-wal if it exists (a
+ * FIFO or device as the WAL would block the open or worse).  Fills db_sb
+ * and wal_sb (wal_sb->st_ino 0 when there is no WAL).  Returns 0, or
+ * EXIT_OPERATIONAL after printing why.
+ */
+static int check_paths(const char *path, struct stat *db_sb, struct stat *wal_sb)
+{
+	char wal_path[PATH_MAX + 8];
+
+	if (stat(path, db_sb) != 0) {
+		fprintf(stderr, "fsck.rowfs: cannot open '%s': %s\n", path, strerror(errno));
+		return EXIT_OPERATIONAL;
+	}
+	if (!S_ISREG(db_sb->st_mode)) {
+		fprintf(stderr, "fsck.rowfs: '%s' is not a regular file\n", path);
+		return EXIT_OPERATIONAL;
+	}
+	if (snprintf(wal_path, sizeof(wal_path), "%s-wal", path) >= (int)sizeof(wal_path)) {
+		fprintf(stderr, "fsck.rowfs: path too long: '%s'\n", path);
+		return EXIT_OPERATIONAL;
+	}
+	if (stat(wal_path, wal_sb) != 0) {
+		memset(wal_sb, 0, sizeof(*wal_sb));
+	} else if (!S_ISREG(wal_sb->st_mode)) {
+		fprintf(stderr, "fsck.rowfs: '%s' is not a regular file\n", wal_path);
+		return EXIT_OPERATIONAL;
+	}
+	return 0;
+}
+
 /* Open, check, report; returns the exit status. */
 static int fsck_file(const char *path, int verbose)
 {
@@ -109,28 +154,11 @@ static int fsck_file(const char *path, int verbose)
 	struct rowfs_stats st;
 	struct rowfs_db *db;
 	uint64_t problems = 0;
-	char wal_path[PATH_MAX + 8];
-	struct stat sb;
+	struct stat db_sb, wal_sb;
 	int rc, status;
 
-	if (stat(path, &sb) != 0) {
-		fprintf(stderr, "fsck.rowfs: cannot open '%s': %s\n", path, strerror(errno));
+	if (check_paths(path, &db_sb, &wal_sb) != 0)
 		return EXIT_OPERATIONAL;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		fprintf(stderr, "fsck.rowfs: '%s' is not a regular file\n", path);
-		return EXIT_OPERATIONAL;
-	}
-
-	/* A FIFO or device as the WAL would block the open or worse. */
-	if (snprintf(wal_path, sizeof(wal_path), "%s-wal", path) >= (int)sizeof(wal_path)) {
-		fprintf(stderr, "fsck.rowfs: path too long: '%s'\n", path);
-		return EXIT_OPERATIONAL;
-	}
-	if (stat(wal_path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-		fprintf(stderr, "fsck.rowfs: '%s' is not a regular file\n", wal_path);
-		return EXIT_OPERATIONAL;
-	}
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.path = path;
@@ -171,22 +199,124 @@ static int fsck_file(const char *path, int verbose)
 	return status;
 }
 
+/* Where the dump of --salvage goes. */
+struct dump_out {
+	const char *path;      /* -o FILE, or NULL: standard output */
+	FILE *f;               /* stdout, or FILE once the first write opened it */
+	int write_errno;       /* errno of the failed open or write, or 0 */
+};
+
+/* rowfs_emit_fn: write dump text, creating -o FILE at the first write. */
+static int write_dump(void *ctx, const char *text, size_t len)
+{
+	struct dump_out *o = ctx;
+
+	if (!o->f) {
+		o->f = fopen(o->path, "w");
+		if (!o->f) {
+			o->write_errno = errno;
+			return 1;
+		}
+	}
+	if (fwrite(text, 1, len, o->f) != len) {
+		o->write_errno = errno ? errno : EIO;
+		return 1;
+	}
+	return 0;
+}
+
+/* 1 if sb is the same file as DBFILE or its WAL. */
+static int is_db_file(const struct stat *sb, const struct stat *db_sb, const struct stat *wal_sb)
+{
+	return (sb->st_dev == db_sb->st_dev && sb->st_ino == db_sb->st_ino) ||
+	       (wal_sb->st_ino != 0 && sb->st_dev == wal_sb->st_dev && sb->st_ino == wal_sb->st_ino);
+}
+
+/* What rowfs_salvage() counted, on standard error. */
+static void print_salvage_stats(const char *path, const struct rowfs_salvage_stats *st)
+{
+	if (!st->header_valid)
+		fprintf(stderr, "%s: salvage: header damaged (%s): the tree was not walked\n", path,
+			st->header_problem);
+	if (st->wal_problem[0])
+		fprintf(stderr, "%s: salvage: WAL not read to its end: %s\n", path, st->wal_problem);
+	fprintf(stderr, "%s: salvage: %" PRIu64 " pages read, %" PRIu64 " leaf pages used (%"
+		PRIu64 " reached from the root), %" PRIu64 " damaged pages skipped, %" PRIu64
+		" bad cells skipped\n", path, st->pages, st->leaf_pages, st->tree_leaves,
+		st->damaged_pages, st->bad_cells);
+	fprintf(stderr, "%s: salvage: WAL: %" PRIu64 " frames, %" PRIu64 " records applied, %"
+		PRIu64 " bad records skipped\n", path, st->wal_frames, st->wal_records,
+		st->wal_bad_records);
+	fprintf(stderr, "%s: salvage: %" PRIu64 " rows written (%" PRIu64
+		" older or duplicate copies dropped)\n", path, st->rows, st->superseded);
+}
+
+/* --salvage: write the dump; returns the exit status. */
+static int salvage_file(const char *path, const char *out_path)
+{
+	struct dump_out out = { .path = out_path, .f = out_path ? NULL : stdout };
+	struct rowfs_salvage_stats st;
+	struct rowfs_err err = { 0 };
+	struct stat db_sb, wal_sb, sb;
+	int rc, status = EXIT_CLEAN;
+
+	if (check_paths(path, &db_sb, &wal_sb) != 0)
+		return EXIT_OPERATIONAL;
+	/* Never write the dump over (or append it to) DBFILE or its WAL. */
+	if ((out_path ? stat(out_path, &sb) : fstat(STDOUT_FILENO, &sb)) == 0 &&
+	    is_db_file(&sb, &db_sb, &wal_sb)) {
+		fprintf(stderr, "fsck.rowfs: refusing to write the dump to '%s', the database or its "
+			"WAL\n", out_path ? out_path : "standard output");
+		return EXIT_OPERATIONAL;
+	}
+
+	rc = rowfs_salvage(path, NULL, write_dump, &out, &st, &err);
+	if (rc != ROWFS_OK) {
+		if (out.write_errno)
+			fprintf(stderr, "fsck.rowfs: write '%s': %s\n",
+				out_path ? out_path : "standard output", strerror(out.write_errno));
+		else
+			fprintf(stderr, "fsck.rowfs: %s: %s\n", path, err.msg);
+		status = EXIT_OPERATIONAL;
+	} else {
+		print_salvage_stats(path, &st);
+	}
+	if (out_path && out.f && fclose(out.f) != 0 && status == EXIT_CLEAN) {
+		fprintf(stderr, "fsck.rowfs: write '%s': %s\n", out_path, strerror(errno));
+		status = EXIT_OPERATIONAL;
+	}
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "salvage", no_argument, NULL, 's' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int opt, verbose = 0, status;
+	const char *out_path = NULL;
+	int opt, verbose = 0, salvage = 0, status;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "vhV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":vso:hV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'v':
 			verbose = 1;
 			break;
+		case 's':
+			salvage = 1;
+			break;
+		case 'o':
+			out_path = optarg;
+			break;
+		case ':':
+			fprintf(stderr, "fsck.rowfs: option '%s' needs an argument\n"
+				"Try 'fsck.rowfs --help' for more information.\n", argv[optind - 1]);
+			return EXIT_OPERATIONAL;
 		case 'h':
 			usage(stdout);
 			return fflush(stdout) == 0 ? EXIT_CLEAN : EXIT_OPERATIONAL;
@@ -210,7 +340,13 @@ int main(int argc, char **argv)
 	if (optind + 1 < argc)
 		return usage_error("too many arguments:", argv[optind + 1]);
 
-	status = fsck_file(argv[optind], verbose);
+	if (out_path && (!salvage || !*out_path)) {
+		fprintf(stderr, "fsck.rowfs: %s\nTry 'fsck.rowfs --help' for more information.\n",
+			salvage ? "--output needs a file name" : "--output needs --salvage");
+		return EXIT_OPERATIONAL;
+	}
+
+	status = salvage ? salvage_file(argv[optind], out_path) : fsck_file(argv[optind], verbose);
 	if (fflush(stdout) != 0) {
 		fprintf(stderr, "fsck.rowfs: write to standard output: %s\n", strerror(errno));
 		status = EXIT_OPERATIONAL;

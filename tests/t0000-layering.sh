@@ -7,10 +7,12 @@
 #     tokenizer < parser < compiler < vm          (statement side)
 # with format.h (constants) and row.h (pure codec and byte-order helpers)
 # usable by every engine module, btree_int.h shared by btree, cursor and
-# check only, and db.c / check.c (the facade and the checker) allowed every
-# engine header.  fs/ and src/ see only rowfs.h from the engine (src/rowfs.c
-# and fs/ may also include fs/ headers); no engine file includes an fs/ or
-# src/ header or libfuse.  A new engine module must be added to the table.
+# check only, db.c / check.c (the facade and the checker) allowed every
+# engine header, and salvage.c (rowfs_salvage, which reads a damaged file
+# without the pager) beside the pager, on wal, os and the codec.  fs/ and
+# src/ see only rowfs.h from the engine (src/rowfs.c and fs/ may also
+# include fs/ headers); no engine file includes an fs/ or src/ header or
+# libfuse.  A new engine module must be added to the table.
 #
 # TAP output, one test per file.
 
@@ -29,6 +31,7 @@ allowed() {
 	row) echo "format rowfs" ;;
 	wal) echo "os format row rowfs" ;;
 	pager) echo "wal os format row rowfs" ;;
+	salvage) echo "wal os format row rowfs" ;;
 	btree_int) echo "pager format row rowfs" ;;
 	btree) echo "pager btree_int format row rowfs" ;;
 	cursor) echo "btree btree_int pager format row rowfs" ;;
