@@ -290,7 +290,7 @@ START_TEST(test_clean)
 	for (line = out.data; *line; line = next) {
 		next = strchr(line, '\n') + 1;
 		if (strncmp(line, "insert ", 7) != 0)
-			continue;  /* begin, commit: the other engineer's statements */
+			continue;  /* begin, commit: this test runs its own transaction */
 		REQUIRE(rowfs_exec(db, line, (size_t)(next - 1 - line), tu_discard, NULL, &err) ==
 			ROWFS_OK, "%.*s: %s", (int)(next - 1 - line), line, err.msg);
 	}
