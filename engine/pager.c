@@ -164,6 +164,9 @@ struct pager {
 	uint32_t vhash_size;      /* power of two (0 until the first version) */
 	uint32_t versions;        /* page images in the version store */
 	uint64_t expired;         /* snapshots expired since open */
+	int wal_limited;          /* a commit failed: recovery trusts the WAL only up to ... */
+	uint64_t wal_trust_end;   /* ... this offset (its good end then) ... */
+	uint32_t wal_trust_salt[2]; /* ... in this generation */
 };
 
 /* ---- header ------------------------------------------------------------ */
@@ -1181,7 +1184,11 @@ static int load_state(struct pager *pager, struct rowfs_err *err)
 		      pager->cfg.sync != ROWFS_SYNC_OFF, &pager->wal, err);
 	if (rc)
 		goto out_free;
+	if (pager->wal_limited)
+		wal_limit_scan(pager->wal, pager->wal_trust_end, pager->wal_trust_salt);
 	rc = wal_scan(pager->wal, scan_collect, &block, err);
+	if (rc == ROWFS_OK)
+		pager->wal_limited = 0;
 	if (rc == ROWFS_NOMEM)
 		rc = rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
 	if (rc)
@@ -1531,6 +1538,9 @@ int pager_commit(struct pager *pager, struct rowfs_err *err)
 		rc = wal_sync(pager->wal, pager->cfg.sync == ROWFS_SYNC_FULL, err);
 	if (rc) {
 		pager->error = 1;
+		/* recovery must not replay this frame, even if cutting it off failed */
+		pager->wal_trust_end = wal_good_end(pager->wal, pager->wal_trust_salt);
+		pager->wal_limited = 1;
 		return rc;
 	}
 	/* committed */

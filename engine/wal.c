@@ -148,6 +148,8 @@ struct wal {
 	size_t buf_len;               /* bytes in buf */
 	size_t buf_cap;               /* allocated size of buf */
 	uint64_t rng;                 /* splitmix64 state for salts */
+	uint64_t limit;               /* wal_limit_scan: trust no frame ending past it (0: none) */
+	uint32_t limit_salt[2];       /* ... if the header still has these salts */
 };
 
 static uint32_t le32_get(const uint8_t *p)
@@ -538,6 +540,9 @@ static int scan_frames(struct wal *wal, uint64_t size, wal_frame_fn fn, void *ct
 	wal->cksum[0] = wal->salt[0];
 	wal->cksum[1] = wal->salt[1];
 	wal->frames = 0;
+	if (wal->limit && wal->limit_salt[0] == wal->salt[0] && wal->limit_salt[1] == wal->salt[1] &&
+	    size > wal->limit)
+		size = wal->limit;   /* frames past it belong to a commit reported as failed */
 	while (size - off >= WAL_FRAME_OVERHEAD) {
 		const uint8_t *p;
 		uint32_t type, len, s[2];
@@ -575,6 +580,20 @@ static int scan_frames(struct wal *wal, uint64_t size, wal_frame_fn fn, void *ct
 	return rc;
 }
 
+uint64_t wal_good_end(const struct wal *wal, uint32_t salt[2])
+{
+	salt[0] = wal->salt[0];
+	salt[1] = wal->salt[1];
+	return wal->good_end;
+}
+
+void wal_limit_scan(struct wal *wal, uint64_t end, const uint32_t salt[2])
+{
+	wal->limit = end;
+	wal->limit_salt[0] = salt[0];
+	wal->limit_salt[1] = salt[1];
+}
+
 int wal_scan(struct wal *wal, wal_frame_fn fn, void *ctx, struct rowfs_err *err)
 {
 	uint64_t size;
@@ -597,6 +616,7 @@ int wal_scan(struct wal *wal, wal_frame_fn fn, void *ctx, struct rowfs_err *err)
 	rc = scan_frames(wal, size, fn, ctx, err);
 	if (rc != ROWFS_OK)
 		return rc;
+	wal->limit = 0;
 	wal->good_end = wal->end;
 	wal->good_frames = wal->frames;
 	wal->good_cksum[0] = wal->cksum[0];

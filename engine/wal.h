@@ -81,6 +81,22 @@ void wal_close(struct wal *wal);
 int wal_scan(struct wal *wal, wal_frame_fn fn, void *ctx, struct rowfs_err *err);
 
 /*
+ * wal_good_end - the end of the log as of the last successful sync, scan
+ * or reset, and (in salt) the salts of its generation.  After a failed
+ * commit the frames past it belong to that commit, even if the cut that
+ * wal_sync() tried failed and they are still in the file.
+ */
+uint64_t wal_good_end(const struct wal *wal, uint32_t salt[2]);
+
+/*
+ * wal_limit_scan - make the next wal_scan() (of a log reopened by the
+ * pager's recovery) trust no frame ending past end when the header still
+ * has salt: the scan ends there and, read-write, cuts the file there (a
+ * failed cut fails the scan: a failed commit never comes back).
+ */
+void wal_limit_scan(struct wal *wal, uint64_t end, const uint32_t salt[2]);
+
+/*
  * wal_append - append one frame (len must be a multiple of 8, at most
  * WAL_MAX_PAYLOAD; payload is copied).  Frames go to a write buffer of
  * 1 MiB that is written when full; nothing is durable until wal_sync().

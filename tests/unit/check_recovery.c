@@ -31,7 +31,6 @@
  *   rollback   a read failing in the middle of a root split, then rollback
  *
  * ROWFS_SLOW=1 runs the longer soak (500 kill -9 trials).
- * ROWFS_KNOWN_BUGS=1 also runs the tests of bugs not fixed yet.
  * The totals of each crash test go to stderr ("... 0 lost").
  */
 #include <config.h>
@@ -1447,10 +1446,11 @@ START_TEST(test_failed_commit_stays_failed)
 	 * was reported as failed, so its rows must not come back, neither at
 	 * the next begin nor after a reopen.
 	 *
-	 * KNOWN BUG (run with ROWFS_KNOWN_BUGS=1): wal.c's fail() cuts the
-	 * frame "best effort"; when the ftruncate fails the valid frame stays,
-	 * and the recovery that rowfs_commit runs right away (and any later
-	 * open) replays it: the transaction reported as failed is applied.
+	 * wal.c's fail() cuts the frame "best effort"; when the ftruncate
+	 * fails the valid frame stays.  The pager remembers the WAL's good end
+	 * at the failed commit, and the recovery that rowfs_commit runs right
+	 * away scans only up to it and cuts the file there (regression: it
+	 * used to replay the frame, applying a transaction reported as failed).
 	 */
 	workload_init(&wl, 10, 6, 10, 0, 6);
 	faultos_init(&fo);
@@ -1851,8 +1851,7 @@ static Suite *recovery_suite(void)
 	tcase_add_test(tc, test_error_messages);
 	tcase_add_test(tc, test_reads_after_failed_recovery);
 	tcase_add_test(tc, test_close_while_the_disk_fails);
-	if (tu_flag("ROWFS_KNOWN_BUGS"))
-		tcase_add_test(tc, test_failed_commit_stays_failed);
+	tcase_add_test(tc, test_failed_commit_stays_failed);
 	tcase_add_test(tc, test_torn_wal_tail_is_ignored);
 	tc = tcase(s, "kill", 120);
 	tcase_add_test(tc, test_kill_minus_9);
