@@ -778,12 +778,14 @@ void rowfs_get_stats(struct rowfs_db *db, struct rowfs_stats *st)
 	st->wal_bytes = ps.wal_bytes;
 	st->checkpoints = ps.checkpoints;
 	st->fsyncs = ps.fsyncs;
+	pager_snapshot_stats(db->pager, &st->snapshots, &st->snapshot_pages,
+			     &st->snapshots_expired);
 }
 
 int rowfs_render_stats(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
 {
 	struct rowfs_stats st;
-	char text[640];
+	char text[800];
 	int n;
 
 	rowfs_get_stats(db, &st);
@@ -791,13 +793,14 @@ int rowfs_render_stats(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, struc
 		     "rows: %llu\ndepth: %u\npages: %u\nfree_pages: %u\ncache_pages: %u\n"
 		     "cache_hits: %llu\ncache_misses: %llu\ncommits: %llu\nstatements: %llu\n"
 		     "errors: %llu\nwal_frames: %llu\nwal_bytes: %llu\ncheckpoints: %llu\n"
-		     "fsyncs: %llu\n",
+		     "fsyncs: %llu\nsnapshots: %u\nsnapshot_pages: %u\nsnapshots_expired: %llu\n",
 		     (unsigned long long)st.rows, st.depth, st.pages, st.free_pages, st.cache_pages,
 		     (unsigned long long)st.cache_hits, (unsigned long long)st.cache_misses,
 		     (unsigned long long)st.commits, (unsigned long long)st.statements,
 		     (unsigned long long)st.errors, (unsigned long long)st.wal_frames,
 		     (unsigned long long)st.wal_bytes, (unsigned long long)st.checkpoints,
-		     (unsigned long long)st.fsyncs);
+		     (unsigned long long)st.fsyncs, st.snapshots, st.snapshot_pages,
+		     (unsigned long long)st.snapshots_expired);
 	if (emit(ctx, text, (size_t)n))
 		return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
 	return ROWFS_OK;

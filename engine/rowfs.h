@@ -104,6 +104,9 @@ struct rowfs_stats {
 	uint64_t wal_bytes;      /* size of the WAL now */
 	uint64_t checkpoints;    /* checkpoints since open */
 	uint64_t fsyncs;         /* fsync calls since open */
+	uint32_t snapshots;      /* open snapshots (readers, a transaction's base) */
+	uint32_t snapshot_pages; /* old page images kept for them */
+	uint64_t snapshots_expired; /* snapshots expired since open (their readers got ESTALE) */
 };
 
 /*
