@@ -79,7 +79,7 @@ if (echo x >"$mnt/changes") 2>/dev/null; then not_ok "changes cannot be written"
 echo "insert 1 before" >"$ctl"
 start_reader fmt || not_ok "reader started"
 printf 'insert 42 alice\n' >"$ctl"
-printf 'update 42 bob\ndelete 42\n' >"$ctl"
+t "$WRTEST" "$ctl" 'update 42 bob\ndelete 42\n' >/dev/null   # one write(): one commit
 wait_lines "$work/fmt.out" 3
 kill "$reader_pid" 2>/dev/null
 ends_within 5 "$reader_pid" || not_ok "reader stopped"
