@@ -213,6 +213,7 @@ int fs_init(struct fs *fs, struct rowfs_db *db)
 	fs->gid = getgid();
 	fs->mount_time = time(NULL);
 	fs->handles = NULL;
+	fs->txn_owner = NULL;
 	fs->single_thread = 0;
 	fs->changes = changes_new(db, notify_poll, drop_poll, FS_MAX_THREADS - FS_SPARE_THREADS);
 	if (!fs->changes)
