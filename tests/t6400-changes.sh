@@ -2,7 +2,8 @@
 # t6400-changes.sh - the change feed: `changes` in the root (0444, size 0,
 # not writable), its line format, every commit exactly once and in order
 # with four concurrent writers, poll()/select()/O_NONBLOCK and a blocking
-# read released by a commit (tests/changes_poll), SIGINT of a blocked
+# read released by a commit (tests/changes_poll), an explicit transaction
+# (one seq at its commit; nothing for a rollback), SIGINT of a blocked
 # reader, the sticky ESTALE of a reader that fell behind, the limit of
 # blocked readers (ctl still served), SIGTERM of the daemon with a blocked
 # reader, and -s (reads never block).  TAP.
@@ -90,7 +91,29 @@ printf '%s insert 42 alice\n%s update 42 bob\n%s delete 42\n' "$s" $((s + 1)) $(
 check "lines: SEQ insert ID NAME, SEQ update ID NAME, SEQ delete ID; one seq per commit" \
 	"$work/exp" "$work/fmt.out"
 
-# 5-8: four writers, 200 inserts each plus 20 updates and 10 deletes, one
+# 5: an explicit transaction appears at its commit, as one seq; a rolled
+# back one never.
+start_reader txn || not_ok "reader started"
+exec 3<>"$ctl"
+printf 'begin\n' >&3
+printf 'insert 70 t1\n' >&3
+printf 'insert 71 t2\n' >&3
+printf 'commit\n' >&3
+printf 'begin\n' >&3
+printf 'insert 72 gone\n' >&3
+printf 'rollback\n' >&3
+printf 'insert 73 after\n' >&3
+exec 3>&-
+wait_lines "$work/txn.out" 3
+sleep_a_bit
+kill "$reader_pid" 2>/dev/null
+ends_within 5 "$reader_pid" || not_ok "reader stopped"
+s=$(head -1 "$work/txn.out" | cut -d' ' -f1)
+printf '%s insert 70 t1\n%s insert 71 t2\n%s insert 73 after\n' "$s" "$s" $((s + 1)) \
+	>"$work/exp"
+check "begin ... commit: one seq at the commit; rollback: nothing" "$work/exp" "$work/txn.out"
+
+# 6-9: four writers, 200 inserts each plus 20 updates and 10 deletes, one
 # statement per write (one commit each), while one reader collects.
 start_reader many || not_ok "reader started"
 : >"$work/expected"
@@ -136,13 +159,13 @@ else
 	not_ok "per row: insert, then update, then delete" "$(head -5 "$work/orderr")"
 fi
 
-# 9-10: poll(), select(), O_NONBLOCK; a blocking read released by a commit.
+# 10-11: poll(), select(), O_NONBLOCK; a blocking read released by a commit.
 if t "$CHPOLL" poll "$mnt" >"$work/poll.out" 2>&1; then ok "poll, select, O_NONBLOCK"; else
 	not_ok "poll, select, O_NONBLOCK" "$(cat "$work/poll.out")"; fi
 if t "$CHPOLL" block "$mnt" >"$work/block.out" 2>&1; then ok "blocking read released"; else
 	not_ok "blocking read released" "$(cat "$work/block.out")"; fi
 
-# 11-12: SIGINT ends a blocked reader at once (FUSE_INTERRUPT); the daemon
+# 12-13: SIGINT ends a blocked reader at once (FUSE_INTERRUPT); the daemon
 # goes on.
 start_reader intr || not_ok "reader started"
 sleep 1   # let it block in the daemon
@@ -153,7 +176,7 @@ echo "insert 5000 after_intr" >"$ctl"
 if t cat "$mnt/rows" | grep -qx "5000	after_intr"; then ok "the daemon goes on"; else
 	not_ok "the daemon goes on"; fi
 
-# 13-15: a reader that falls behind (over 8 MiB of lines unread) gets
+# 14-16: a reader that falls behind (over 8 MiB of lines unread) gets
 # ESTALE, and keeps getting it; a new open starts at the end.
 exec 5<"$mnt/changes"
 awk 'BEGIN { for (i = 0; i < 200000; i++)
@@ -176,7 +199,7 @@ try:
 except BlockingIOError:
 	print("EAGAIN")' "$mnt/changes" 2>&1)"
 
-# 16-18: 48 blocked readers (64 threads - 16 spare) at most; the next gets
+# 17-20: 48 blocked readers (64 threads - 16 spare) at most; the next gets
 # EAGAIN, ctl is still served, and the commit releases all 48.
 r=1
 while [ $r -le 48 ]; do
@@ -200,7 +223,7 @@ expect "every blocked reader got the commit" 48 "$got"
 stop_all_readers
 readers=""
 
-# 19-21: SIGTERM with a blocked reader: the daemon exits (status 0) and
+# 21-23: SIGTERM with a blocked reader: the daemon exits (status 0) and
 # the reader ends; fusermount3 -u meanwhile fails (busy) without hanging.
 start_reader term || not_ok "reader started"
 sleep 1
@@ -216,7 +239,7 @@ fi
 if ends_within 5 "$reader_pid"; then ok "the blocked reader ended"; else
 	not_ok "the blocked reader ended"; fi
 
-# 22-23: -s: a read at the end returns 0 instead of blocking.
+# 24-26: -s: a read at the end returns 0 instead of blocking.
 mount_rowfs -s || { not_ok "mount -s"; done_testing; }
 if t cat "$mnt/changes" >"$work/s.out"; then ok "-s: cat changes returns at once"; else
 	not_ok "-s: cat changes returns at once"; fi
