@@ -4,8 +4,8 @@
  * Module fs (fs/fuse_ops.c) owns struct fs, the daemon state that libfuse
  * hands to every callback as private_data, and the fuse_operations table.
  * The mount's root holds ctl (0600), rows, rows.csv, rows.ndjson, btree,
- * constants, stats (0444) and the directories by-id/ (a file per row),
- * range/, first/ and last/ (streamed slices of rows); see rowfs(1).
+ * constants, stats, changes (0444) and the directories by-id/ (a file per
+ * row), range/, first/ and last/ (streamed slices of rows); see rowfs(1).
  *
  * Concurrency: libfuse calls the operations from several threads.  One
  * mutex in struct fs is held around every engine call and every use of a
@@ -13,6 +13,14 @@
  * every reader.  Readers of the streamed files each hold an engine
  * snapshot, so they see one committed state for their whole life; one
  * ctl handle at a time may hold an explicit transaction (txn_owner).
+ *
+ * Threads: a read of `changes` with nothing to return blocks, and holds
+ * one libfuse worker thread while it waits (not the mutex).  The daemon
+ * runs at least FS_MAX_THREADS workers, and at most that many minus
+ * FS_SPARE_THREADS readers may block at once, so ctl and the other files
+ * (and FUSE_INTERRUPT) are always served; a read beyond that limit fails
+ * with EAGAIN instead of blocking.  Single-threaded (-s), reads never
+ * block.
  */
 #ifndef ROWFS_FS_FS_H
 #define ROWFS_FS_FS_H
@@ -23,8 +31,14 @@
 
 #include "rowfs.h"
 
+/* Worker threads of the multi-threaded loop, at least (libfuse's default is 10). */
+#define FS_MAX_THREADS 64
+/* Worker threads that blocked readers of `changes` never take. */
+#define FS_SPARE_THREADS 16
+
 struct fuse_operations;
 struct fs_handle;
+struct changes;
 
 /* The daemon's state: private_data of the FUSE session. */
 struct fs {
@@ -36,13 +50,23 @@ struct fs {
 	time_t mount_time;      /* timestamps shown for every file */
 	struct fs_handle *handles; /* open files (fi->fh), under lock */
 	struct fs_handle *txn_owner; /* the ctl handle whose explicit transaction is open */
+	struct changes *changes;   /* history of the change feed (fs/changes.c), under lock */
+	int single_thread;         /* the loop runs one thread: reads never block */
 };
 
 /*
  * fs_init - set up fs for db (opened by the caller, who closes it after
- * the session ends).  Returns 0 or -errno (mutex creation).
+ * the session ends), for a loop of FS_MAX_THREADS threads.  Returns 0 or
+ * -errno (mutex creation, ENOMEM).
  */
 int fs_init(struct fs *fs, struct rowfs_db *db);
+
+/*
+ * fs_set_threads - the loop will run max_threads worker threads (1:
+ * single-threaded); sets how many readers of `changes` may block.  Call
+ * before the loop starts.
+ */
+void fs_set_threads(struct fs *fs, unsigned max_threads);
 
 /*
  * fs_release - free the handles the kernel never released (files still

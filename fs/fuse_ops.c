@@ -13,6 +13,7 @@
  *   stats          0444  engine statistics, rendered at open
  *   dump           0444  the rows as a replayable script, streamed
  *   check          0444  the fsck invariants on the committed state, run at open
+ *   changes        0444  the change feed: blocking reads, poll (fs/changes.c)
  *   by-id/         0755  one file per row (fs/byid.c)
  *   by-id/ID       0644  the row's username and a newline, exact st_size
  *   range/ first/ last/  0555  list nothing; every valid name looks up
@@ -71,6 +72,14 @@
  * so that the ones the kernel never releases (the session ended while a
  * process still had the file open; release is asynchronous) are freed by
  * fs_release(), and so that getattr finds the row files being created.
+ *
+ * changes: a read returns the committed lines past the handle's offset,
+ * else waits on the feed's condition variable (the wait releases
+ * fs->lock), waking every CHANGES_POLL_MS to look for FUSE_INTERRUPT
+ * (-EINTR) and for the end of the session (0).  O_NONBLOCK reads get
+ * EAGAIN, and so does a read when the blocked-reader limit (fs.h) is
+ * reached; single-threaded, a read returns 0 instead of blocking.  poll
+ * keeps the handle's fuse_pollhandle, notified at the next commit.
  */
 #include <config.h>
 #include "fs.h"
@@ -78,6 +87,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fuse.h>
+#include <fuse_lowlevel.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +97,7 @@
 #include <unistd.h>
 
 #include "byid.h"
+#include "changes.h"
 #include "ctl.h"
 #include "files.h"
 #include "path.h"
@@ -97,13 +109,17 @@
 /* readdir offset of key K in by-id/ ("." is 1, ".." is 2). */
 #define BYID_OFFSET(key) ((off_t)(key) + 3)
 
+/* How often a blocked read of changes looks for an interrupt or the session's end. */
+#define CHANGES_POLL_MS 100
+
 /* What a handle serves. */
 enum handle_kind {
 	HANDLE_CTL,     /* ctl */
 	HANDLE_STREAM,  /* rows, rows.csv, rows.ndjson, range/, first/, last/ */
 	HANDLE_TEXT,    /* btree, constants, stats */
 	HANDLE_ROW,     /* by-id/ID */
-	HANDLE_DIR      /* by-id/ opened as a directory */
+	HANDLE_DIR,     /* by-id/ opened as a directory */
+	HANDLE_CHANGES  /* changes */
 };
 
 /* An open row file. */
@@ -125,6 +141,7 @@ struct fs_handle {
 		struct files_rows rows;    /* HANDLE_STREAM */
 		struct files_text text;    /* HANDLE_TEXT */
 		struct row_handle row;     /* HANDLE_ROW */
+		struct changes_reader changes; /* HANDLE_CHANGES */
 	} u;
 	struct rowfs_snapshot *snap;   /* HANDLE_STREAM, HANDLE_DIR: the state it reads */
 };
@@ -173,6 +190,19 @@ static int kind_writable(enum path_kind kind)
 	return kind == PATH_CTL || kind == PATH_ROW;
 }
 
+/* changes_notify_fn: wake the poll()ers of a handle, once. */
+static void notify_poll(void *ph)
+{
+	fuse_notify_poll(ph);
+	fuse_pollhandle_destroy(ph);
+}
+
+/* changes_drop_fn: a poll handle that will not be notified. */
+static void drop_poll(void *ph)
+{
+	fuse_pollhandle_destroy(ph);
+}
+
 int fs_init(struct fs *fs, struct rowfs_db *db)
 {
 	int rc;
@@ -183,8 +213,26 @@ int fs_init(struct fs *fs, struct rowfs_db *db)
 	fs->gid = getgid();
 	fs->mount_time = time(NULL);
 	fs->handles = NULL;
+	fs->txn_owner = NULL;
+	fs->single_thread = 0;
+	fs->changes = changes_new(db, notify_poll, drop_poll, FS_MAX_THREADS - FS_SPARE_THREADS);
+	if (!fs->changes)
+		return -ENOMEM;
 	rc = pthread_mutex_init(&fs->lock, NULL);
+	if (rc != 0)
+		goto out_free_changes;
+	return 0;
+
+out_free_changes:
+	changes_free(fs->changes);
 	return -rc;
+}
+
+void fs_set_threads(struct fs *fs, unsigned max_threads)
+{
+	fs->single_thread = max_threads <= 1;
+	changes_set_max_waiters(fs->changes, max_threads > FS_SPARE_THREADS ?
+						     max_threads - FS_SPARE_THREADS : 0);
 }
 
 /* Free h and what it owns.  h must be unlinked.  Under lock. */
@@ -214,8 +262,11 @@ static void link_handle(struct fs *fs, struct fs_handle *h)
 	fs->handles = h;
 }
 
+/* Take h off fs->handles (and a reader of changes off the feed).  Under lock. */
 static void unlink_handle(struct fs *fs, struct fs_handle *h)
 {
+	if (h->kind == HANDLE_CHANGES)
+		changes_detach(fs->changes, &h->u.changes);
 	if (h->prev)
 		h->prev->next = h->next;
 	else
@@ -233,6 +284,7 @@ void fs_release(struct fs *fs)
 		free_handle(fs, h);
 	}
 	fs->txn_owner = NULL;
+	changes_free(fs->changes);
 	pthread_mutex_destroy(&fs->lock);
 }
 
@@ -511,6 +563,10 @@ static int open_handle(struct fs *fs, const struct path *p, struct fuse_file_inf
 		h->kind = HANDLE_ROW;
 		rc = open_row(fs, h, p, fi->flags, created);
 		break;
+	case PATH_CHANGES:
+		h->kind = HANDLE_CHANGES;
+		changes_attach(fs->changes, &h->u.changes);
+		break;
 	default:
 		h->kind = HANDLE_STREAM;
 		rc = open_stream(fs, h, p);
@@ -657,6 +713,41 @@ static void track_owner(struct fs *fs, struct fs_handle *h)
 	}
 }
 
+/* Has the session been told to end (unmount, SIGTERM)? */
+static int session_ending(void)
+{
+	return fuse_session_exited(fuse_get_session(fuse_get_context()->fuse));
+}
+
+/* A read of changes: lines, else wait (see the top of the file). */
+static int read_changes(struct fs *fs, struct fs_handle *h, char *buf, size_t size,
+			off_t offset, int flags)
+{
+	ssize_t n;
+
+	pthread_mutex_lock(&fs->lock);
+	for (;;) {
+		n = changes_read(fs->changes, &h->u.changes, buf, size, (uint64_t)offset);
+		if (n != 0)
+			break;
+		if (flags & O_NONBLOCK) {
+			n = -EAGAIN;
+			break;
+		}
+		if (fs->single_thread || session_ending())
+			break;   /* 0: the end of the feed for now */
+		if (fuse_interrupted()) {
+			n = -EINTR;
+			break;
+		}
+		n = changes_wait(fs->changes, &fs->lock, CHANGES_POLL_MS);
+		if (n != 0)
+			break;   /* -EAGAIN: the blocked-reader limit */
+	}
+	pthread_mutex_unlock(&fs->lock);
+	return (int)n;
+}
+
 static int op_read(const char *path, char *buf, size_t size, off_t offset,
 		   struct fuse_file_info *fi)
 {
@@ -668,6 +759,8 @@ static int op_read(const char *path, char *buf, size_t size, off_t offset,
 	(void)path;
 	if (offset < 0)
 		return -EINVAL;
+	if (h->kind == HANDLE_CHANGES)
+		return read_changes(fs, h, buf, size, offset, fi->flags);
 	pthread_mutex_lock(&fs->lock);
 	switch (h->kind) {
 	case HANDLE_CTL:
@@ -884,6 +977,36 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 	return -EPERM;
 }
 
+/*
+ * poll: changes is readable when committed lines wait past the handle's
+ * latest read; the kernel's poll handle is notified at the next commit.
+ * Every other file is always ready, as without a poll operation.
+ */
+static int op_poll(const char *path, struct fuse_file_info *fi, struct fuse_pollhandle *ph,
+		   unsigned *reventsp)
+{
+	struct fs *fs = get_fs();
+	struct fs_handle *h = get_handle(fi);
+	unsigned events;
+
+	(void)path;
+	if (h->kind != HANDLE_CHANGES) {
+		if (ph)
+			fuse_pollhandle_destroy(ph);
+		*reventsp = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
+		return 0;
+	}
+	pthread_mutex_lock(&fs->lock);
+	if (ph)
+		changes_set_poll(fs->changes, &h->u.changes, ph);
+	events = changes_ready(fs->changes, &h->u.changes);
+	pthread_mutex_unlock(&fs->lock);
+	if (events & POLLIN)
+		events |= POLLRDNORM;
+	*reventsp = events;
+	return 0;
+}
+
 /* df: the database's pages, its free list, and one "inode" per row. */
 static int op_statfs(const char *path, struct statvfs *sv)
 {
@@ -934,6 +1057,7 @@ static const struct fuse_operations fs_ops = {
 	.link = op_link,
 	.rename = op_rename,
 	.statfs = op_statfs,
+	.poll = op_poll,
 };
 
 const struct fuse_operations *fs_operations(void)

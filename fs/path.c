@@ -20,6 +20,7 @@ static const struct path_entry root_entries[] = {
 	{"stats", PATH_STATS},
 	{"dump", PATH_DUMP},
 	{"check", PATH_CHECK},
+	{"changes", PATH_CHANGES},
 	{"by-id", PATH_BYID_DIR},
 	{"range", PATH_RANGE_DIR},
 	{"first", PATH_FIRST_DIR},

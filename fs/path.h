@@ -7,7 +7,7 @@
  * as PATH_ROW whether or not row 42 is in the table.
  *
  *   /                      PATH_ROOT
- *   /ctl /rows /rows.csv /rows.ndjson /btree /constants /stats
+ *   /ctl /rows /rows.csv /rows.ndjson /btree /constants /stats /changes
  *   /by-id /range /first /last                (directories)
  *   /by-id/ID              PATH_ROW
  *   /range/START-END       PATH_RANGE   (START <= END)
@@ -37,6 +37,7 @@ enum path_kind {
 	PATH_STATS,         /* stats */
 	PATH_DUMP,          /* dump */
 	PATH_CHECK,         /* check */
+	PATH_CHANGES,       /* changes */
 	PATH_BYID_DIR,      /* by-id/ */
 	PATH_RANGE_DIR,     /* range/ */
 	PATH_FIRST_DIR,     /* first/ */

@@ -12,10 +12,15 @@
  * Shut-down: SIGTERM, SIGINT, SIGHUP, `fusermount3 -u` or `umount` end the
  * loop; we unmount, destroy the session and rowfs_close() the database
  * (roll back, checkpoint, unlock).  Exit status 0 unless something failed.
+ *
+ * Threads: the multi-threaded loop runs at least FS_MAX_THREADS workers
+ * (more with -o max_threads=N), because readers of `changes` block in
+ * worker threads (see fs/fs.h).
  */
 #include <config.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <fuse.h>
 #include <fuse_lowlevel.h>
@@ -57,6 +62,27 @@ static void report_db_error(const char *dbfile, const struct rowfs_err *err)
 		fprintf(stderr, "rowfs: %s\n", err->msg);
 	else
 		fprintf(stderr, "rowfs: %s: %s\n", dbfile, err->msg);
+}
+
+/* The multi-threaded loop, with at least FS_MAX_THREADS workers. */
+static int loop_mt(struct fuse *fuse, const struct fuse_cmdline_opts *cmdline, struct fs *fs)
+{
+	struct fuse_loop_config *config;
+	unsigned threads = cmdline->max_threads > FS_MAX_THREADS ? cmdline->max_threads :
+								     FS_MAX_THREADS;
+	int res;
+
+	config = fuse_loop_cfg_create();
+	if (!config)
+		return -ENOMEM;
+	fuse_loop_cfg_set_clone_fd(config, (unsigned)cmdline->clone_fd);
+	if (cmdline->max_idle_threads != UINT_MAX)
+		fuse_loop_cfg_set_idle_threads(config, cmdline->max_idle_threads);
+	fuse_loop_cfg_set_max_threads(config, threads);
+	fs_set_threads(fs, threads);
+	res = fuse_loop_mt(fuse, config);
+	fuse_loop_cfg_destroy(config);
+	return res;
 }
 
 static int check_dev_fuse(void)
@@ -125,7 +151,7 @@ int main(int argc, char **argv)
 		goto out_free_args;
 	}
 	if (fs_init(&fs, db) != 0) {
-		fprintf(stderr, "rowfs: cannot create the engine mutex\n");
+		fprintf(stderr, "rowfs: cannot set up the filesystem: out of memory\n");
 		goto out_close_db;
 	}
 
@@ -160,10 +186,12 @@ int main(int argc, char **argv)
 		goto out_unmount;
 	}
 
-	if (cmdline.singlethread)
+	if (cmdline.singlethread) {
+		fs_set_threads(&fs, 1);
 		res = fuse_loop(fuse);
-	else
-		res = fuse_loop_mt(fuse, cmdline.clone_fd);
+	} else {
+		res = loop_mt(fuse, &cmdline, &fs);
+	}
 	/* 0: unmounted; > 0: the signal that ended the loop; < 0: failure */
 	if (res < 0)
 		fprintf(stderr, "rowfs: session failed: %s\n", strerror(-res));

@@ -45,6 +45,7 @@ check "two inserts through ctl, cat rows" "$work/exp" "$work/out"
 cat >"$work/exp" <<EOF
 -r--r--r-- 0 btree
 drwxr-xr-x 0 by-id
+-r--r--r-- 0 changes
 -r--r--r-- 0 check
 -r--r--r-- 0 constants
 -rw------- 0 ctl
