@@ -18,6 +18,8 @@
 #   skip REASON      ok N # SKIP REASON
 #   check NAME EXPECTED-FILE ACTUAL-FILE   ok if byte-identical, else a diff
 #   expect NAME EXPECTED ACTUAL            ok if the strings are equal
+#   fails_with NAME TEXT CMD...  ok if CMD fails and its stderr holds TEXT
+#                    (a strerror text, say); CMD may be a shell function
 #   done_testing     prints the plan 1..N; exit status 1 if a test failed
 #   skip_all REASON  1..0 # SKIP REASON and exit 0 (before any test)
 #   t CMD...         CMD bounded by $T seconds
@@ -80,6 +82,18 @@ expect() {
 		ok "$1"
 	else
 		not_ok "$1" "expected: $2" "actual:   $3"
+	fi
+}
+fails_with() {
+	tap_name=$1
+	tap_text=$2
+	shift 2
+	if "$@" >/dev/null 2>"$work/fails_with.err"; then
+		not_ok "$tap_name" "it succeeded"
+	elif grep -q -- "$tap_text" "$work/fails_with.err"; then
+		ok "$tap_name"
+	else
+		not_ok "$tap_name" "expected on stderr: $tap_text" "$(cat "$work/fails_with.err")"
 	fi
 }
 done_testing() {
