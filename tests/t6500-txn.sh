@@ -214,12 +214,13 @@ head -n $((lines - 1)) "$work/batch" >"$work/batch.nocommit"
 
 # kill_trial NAME MODE DELAY: a fresh database with two committed rows,
 # then MODE writes the batch; kill -9 of the daemon DELAY seconds later.
+# $kcache: the daemon's cache_pages (default 2048).
 # MODE: fast (cat batch > ctl), slow (the parts, 0.1 s apart), nocommit
 # (everything but the commit, then the handle waits), done (cat has
 # returned).  Prints the outcome: all, none or partial.
 kill_trial() {
 	db=$work/k$n.db
-	mount_rowfs || { not_ok "$1: mount"; return; }
+	mount_rowfs -o "cache_pages=${kcache:-2048}" || { not_ok "$1: mount"; return; }
 	printf 'insert 9000001 before1\ninsert 9000002 before2\n' >"$ctl"
 	rm -f "$work/written"
 	case $2 in
@@ -269,6 +270,8 @@ kill_trial() {
 
 kill_trial "killed after the whole batch but the commit" nocommit 0
 kill_trial "killed after cat returned" "done" 0
+kcache=8 kill_trial "cache_pages=8 (the transaction outgrows the cache), killed before the commit" nocommit 0
+kcache=""
 k=1
 while [ "$k" -le "$trials" ]; do
 	# fast: a random moment in the first 60 ms; slow: in 0.05 .. 1.05 s

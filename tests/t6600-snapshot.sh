@@ -48,10 +48,12 @@ awk -v n="$rows" 'BEGIN {
 	for (i = 20; i <= 2 * n; i += 20) printf "delete %d\n", i }' >"$work/load"
 split -l 500 "$work/load" "$work/load."
 
-# run_load: the load through ctl in another process, one write per part;
+# run_load: the load through ctl in another process, one write per part,
+# then a checkpoint (the WAL goes into the file under the readers);
 # its status in $load_status (124 if it did not finish within $T s).
 run_load() {
-	(for p in "$work"/load.*; do cat "$p" || exit 1; done) >"$ctl" 2>"$work/load.err" &
+	(for p in "$work"/load.*; do cat "$p" || exit 1; done; echo .checkpoint) >"$ctl" \
+		2>"$work/load.err" &
 	load_pid=$!
 	i=0
 	while alive "$load_pid" && [ $i -lt $((T * 10)) ]; do sleep_a_bit; i=$((i + 1)); done
