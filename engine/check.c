@@ -322,8 +322,11 @@ static void walk(struct checker *c, uint32_t pgno, uint32_t parent, uint32_t dep
 /*
  * Most pages DBFILE and its WAL can account for: the file's pages plus
  * BTREE_MAX_DEPTH + 1 per WAL record (a split at every level and a new
- * root), plus the two pages of an empty database held in memory.
- * UINT32_MAX when the file size cannot be read (no bound then).
+ * root), plus the two pages of an empty database held in memory.  The
+ * records of an open transaction count too: an explicit transaction stays
+ * open across units, and its pages are in the tree the owner checks
+ * before any of its records reach the WAL.  UINT32_MAX when the file size
+ * cannot be read (no bound then).
  */
 static uint32_t plausible_pages(struct checker *c, const char *path)
 {
@@ -331,6 +334,7 @@ static uint32_t plausible_pages(struct checker *c, const char *path)
 	struct pager_stats ps;
 	struct os_file *file;
 	uint64_t size, bound;
+	size_t txn_bytes;
 
 	if (os_open(os_default(), path, O_RDONLY, &file, &ferr) != ROWFS_OK)
 		return UINT32_MAX;
@@ -340,8 +344,9 @@ static uint32_t plausible_pages(struct checker *c, const char *path)
 	if (size == UINT64_MAX)
 		return UINT32_MAX;
 	pager_get_stats(c->pager, &ps);
+	pager_txn_log(c->pager, &txn_bytes);
 	bound = size / PAGE_SIZE + 2 +
-		(ps.wal_bytes / VM_RECORD_SIZE + 1) * (BTREE_MAX_DEPTH + 1);
+		((ps.wal_bytes + txn_bytes) / VM_RECORD_SIZE + 1) * (BTREE_MAX_DEPTH + 1);
 	return bound > UINT32_MAX ? UINT32_MAX : (uint32_t)bound;
 }
 

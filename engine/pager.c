@@ -537,13 +537,21 @@ static void snapshot_unlink(struct pager *pager, struct rowfs_snapshot *s)
 	pager->snap_count--;
 }
 
-/* Over the limit: expire the oldest snapshots that are not a transaction's base. */
+/*
+ * Over the limit: expire the oldest snapshots that are not a transaction's
+ * base.  A snapshot at the base's sequence (one opened during the long
+ * transaction, or just before it) reads exactly the images the base keeps:
+ * expiring it would free nothing, so it is spared like the base.
+ */
 static void versions_bound(struct pager *pager)
 {
+	const struct rowfs_snapshot *base = pager->txn_base;
+
 	while (pager->versions > pager->cfg.snapshot_pages) {
 		struct rowfs_snapshot *s;
 
-		for (s = pager->snap_head; s && s->pinned; s = s->next)
+		for (s = pager->snap_head; s && (s->pinned || (base && s->seq == base->seq));
+		     s = s->next)
 			;
 		if (!s)
 			return;   /* only pinned snapshots: the transaction's own images */
