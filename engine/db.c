@@ -457,6 +457,10 @@ static int view_enter(struct rowfs_db *db, struct rowfs_snapshot *snap, struct r
 
 	if (rc)
 		return rc;
+	if (!snap && db->in_txn && db->explicit_state != TXN_OPEN && pager_txn_dirty(db->pager))
+		return rowfs_err_set(err, ROWFS_BUSY, EBUSY,
+				     "the committed state is not readable in the middle of a unit "
+				     "that changed rows");
 	if (!snap)
 		snap = pager_txn_base(db->pager);
 	return pager_set_view(db->pager, snap, err);

@@ -623,6 +623,9 @@ int pager_snapshot_open(struct pager *pager, struct rowfs_snapshot **out, struct
 	if (pager->unloaded)
 		return rowfs_err_set(err, ROWFS_IOERR, EIO,
 				     "database needs recovery after an earlier failure");
+	if (pager->in_txn && !pager->txn_base && pager_txn_dirty(pager))
+		return rowfs_err_set(err, ROWFS_BUSY, EBUSY,
+				     "snapshot inside a transaction that changed pages (not a long one)");
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
@@ -1466,7 +1469,12 @@ int pager_rollback(struct pager *pager, struct rowfs_err *err)
 				memcpy(p->data, base_image(pager, p)->data, PAGE_SIZE);
 		}
 	}
-	pager->hdr = base->hdr;
+	/* what a transaction changes; the checkpoint fields stay (one may have run before any change) */
+	pager->hdr.root = base->hdr.root;
+	pager->hdr.page_count = base->hdr.page_count;
+	pager->hdr.free_head = base->hdr.free_head;
+	pager->hdr.free_count = base->hdr.free_count;
+	pager->hdr.row_count = base->hdr.row_count;
 	txn_end(pager);
 	return ROWFS_OK;
 }

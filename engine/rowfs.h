@@ -266,6 +266,10 @@ int rowfs_txn_abort(struct rowfs_db *db, struct rowfs_err *err);
  * open explicit transaction's changes).  The version store is bounded by
  * rowfs_config.snapshot_pages: past it the oldest snapshots expire and
  * reads through them fail with ROWFS_STALE ("snapshot too old").
+ * Between rowfs_begin and rowfs_commit of a unit that changed rows (outside
+ * an explicit transaction) the committed state is not at hand: opening a
+ * snapshot or reading at snap NULL then fails with ROWFS_BUSY.  (The
+ * daemon never does that: its units and its readers take the same lock.)
  *
  * The rowfs_*_at functions read through snap; snap NULL means the newest
  * committed state.  The plain functions read the newest state including

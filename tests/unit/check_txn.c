@@ -303,6 +303,66 @@ START_TEST(test_rollback_of_nothing_and_abort)
 }
 END_TEST
 
+/* The committed state is not readable inside an implicit unit that changed rows. */
+START_TEST(test_no_snapshot_inside_a_dirty_unit)
+{
+	struct rowfs_db *db = open_db(0, NULL);
+	struct rowfs_snapshot *snap = NULL;
+	struct rowfs_err err;
+	int found = 0;
+	char name[ROWFS_USERNAME_MAX];
+	size_t len = 0;
+
+	unit_range(db, "insert %u a%u", 0, 10, 1);
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	exec_ok(db, "insert 20 uncommitted");
+	ck_assert_int_eq(rowfs_snapshot_open(db, &snap, &err), ROWFS_BUSY);
+	ck_assert_ptr_null(snap);
+	ck_assert_int_eq(rowfs_get_at(db, NULL, 20, &found, name, &len, &err), ROWFS_BUSY);
+	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
+	/* a clean unit, and an explicit transaction, are fine */
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_snapshot_open(db, &snap, &err), ROWFS_OK);
+	exec_ok(db, "begin");
+	exec_ok(db, "insert 21 pending");
+	ck_assert_int_eq(rowfs_get_at(db, NULL, 21, &found, name, &len, &err), ROWFS_OK);
+	ck_assert_int_eq(found, 0);
+	ck_assert_int_eq(rowfs_get_at(db, snap, 5, &found, name, &len, &err), ROWFS_OK);
+	ck_assert_int_eq(found, 1);
+	exec_ok(db, "rollback");
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	rowfs_snapshot_close(db, snap);
+	tu_close(db);
+}
+END_TEST
+
+/* A checkpoint before any change, then a rollback: the header's checkpoint fields stay. */
+START_TEST(test_rollback_after_checkpoint)
+{
+	struct rowfs_db *db = open_db(0, NULL);
+	struct rowfs_err err;
+
+	unit_range(db, "insert %u a%u", 0, 300, 1);
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	exec_ok(db, "begin");
+	exec_ok(db, ".checkpoint");
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_checkpoint(db, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	exec_ok(db, "insert 1000 x");
+	exec_ok(db, "rollback");
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	unit_one(db, "insert 1001 y");
+	ck_assert_int_eq(rowfs_checkpoint(db, &err), ROWFS_OK);
+	tu_require_clean(db, "after the rollback");
+	tu_close(db);
+	db = open_db(0, NULL);
+	tu_require_clean(db, "reopened");
+	ck_assert_uint_eq(rowfs_last_seq(db), 2);
+	tu_close(db);
+}
+END_TEST
+
 /* ---- 3. durability -------------------------------------------------------- */
 
 #define BASE_ROWS 2000u     /* committed before the transaction: ids 0, 2, 4, ... */
@@ -709,6 +769,8 @@ static Suite *txn_suite(void)
 	tcase_add_checked_fixture(tc, tu_dir_clear, NULL);
 	tcase_add_test(tc, test_long_rollback);
 	tcase_add_test(tc, test_rollback_of_nothing_and_abort);
+	tcase_add_test(tc, test_no_snapshot_inside_a_dirty_unit);
+	tcase_add_test(tc, test_rollback_after_checkpoint);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("durability");
