@@ -501,18 +501,14 @@ static void check_wal(struct checker *c, const char *db_path)
 	struct wal_check w = { .c = c, .frames = 0 };
 	struct rowfs_err werr = { 0 };
 	struct wal *wal;
-	size_t n = strlen(db_path);
-	char *path;
+	char *path = wal_path_for(db_path);
 	int rc;
 
-	path = malloc(n + sizeof("-wal"));
 	if (!path) {
 		rowfs_err_set(c->err, ROWFS_NOMEM, 0, "out of memory");
 		c->fatal = 1;
 		return;
 	}
-	memcpy(path, db_path, n);
-	memcpy(path + n, "-wal", sizeof("-wal"));
 	rc = wal_open(os_default(), path, 1, 0, &wal, &werr);
 	if (rc == ROWFS_CORRUPT || rc == ROWFS_NOTADB) {
 		report(c, "WAL: %s", werr.msg);

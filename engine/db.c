@@ -716,28 +716,32 @@ int rowfs_last_start_at(struct rowfs_db *db, struct rowfs_snapshot *snap, uint64
 	return rc;
 }
 
-int rowfs_render_btree_at(struct rowfs_db *db, struct rowfs_snapshot *snap, rowfs_emit_fn emit,
-			  void *ctx, struct rowfs_err *err)
+typedef int (*render_fn)(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx,
+			 struct rowfs_err *err);
+
+/* Run a rendering with reads through snap. */
+static int render_at(struct rowfs_db *db, struct rowfs_snapshot *snap, render_fn render,
+		     rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
 {
 	int rc = view_enter(db, snap, err);
 
 	if (rc)
 		return rc;
-	rc = rowfs_render_btree(db, emit, ctx, err);
+	rc = render(db, emit, ctx, err);
 	view_leave(db);
 	return rc;
+}
+
+int rowfs_render_btree_at(struct rowfs_db *db, struct rowfs_snapshot *snap, rowfs_emit_fn emit,
+			  void *ctx, struct rowfs_err *err)
+{
+	return render_at(db, snap, rowfs_render_btree, emit, ctx, err);
 }
 
 int rowfs_render_stats_at(struct rowfs_db *db, struct rowfs_snapshot *snap, rowfs_emit_fn emit,
 			  void *ctx, struct rowfs_err *err)
 {
-	int rc = view_enter(db, snap, err);
-
-	if (rc)
-		return rc;
-	rc = rowfs_render_stats(db, emit, ctx, err);
-	view_leave(db);
-	return rc;
+	return render_at(db, snap, rowfs_render_stats, emit, ctx, err);
 }
 
 int rowfs_check_at(struct rowfs_db *db, struct rowfs_snapshot *snap, rowfs_emit_fn emit,

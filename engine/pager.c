@@ -1247,7 +1247,6 @@ out_free:
 int pager_open(const struct pager_config *cfg, struct pager **out, struct rowfs_err *err)
 {
 	struct pager *pager;
-	size_t plen;
 	int rc;
 
 	*out = NULL;
@@ -1263,9 +1262,8 @@ int pager_open(const struct pager_config *cfg, struct pager **out, struct rowfs_
 		pager->cfg.wal_limit = ROWFS_DEFAULT_WAL_LIMIT;
 	if (!pager->cfg.snapshot_pages)
 		pager->cfg.snapshot_pages = ROWFS_DEFAULT_SNAPSHOT_PAGES;
-	plen = strlen(cfg->path);
 	pager->path = strdup(cfg->path);
-	pager->wal_path = malloc(plen + 5);
+	pager->wal_path = wal_path_for(cfg->path);
 	pager->hash_size = 64;
 	while (pager->hash_size < pager->cfg.cache_pages * 2)
 		pager->hash_size *= 2;
@@ -1274,8 +1272,6 @@ int pager_open(const struct pager_config *cfg, struct pager **out, struct rowfs_
 		rc = rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
 		goto out_free;
 	}
-	memcpy(pager->wal_path, cfg->path, plen);
-	memcpy(pager->wal_path + plen, "-wal", 5);
 	rc = os_open(pager->cfg.os, pager->path,
 		     cfg->read_only ? O_RDONLY : (O_RDWR | O_CREAT), &pager->file, err);
 	if (rc)

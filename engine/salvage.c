@@ -397,15 +397,11 @@ static int read_wal(struct salvager *s, const struct os *os, const char *db_path
 	struct wal_apply w = { .s = s, .records = 0 };
 	struct rowfs_err werr = { 0 };
 	struct wal *wal;
-	size_t n = strlen(db_path);
-	char *path;
+	char *path = wal_path_for(db_path);
 	int rc;
 
-	path = malloc(n + sizeof("-wal"));
 	if (!path)
 		return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
-	memcpy(path, db_path, n);
-	memcpy(path + n, "-wal", sizeof("-wal"));
 	rc = wal_open(os, path, 1, 0, &wal, &werr);
 	if (rc == ROWFS_NOMEM) {
 		rc = rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");

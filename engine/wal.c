@@ -580,6 +580,18 @@ static int scan_frames(struct wal *wal, uint64_t size, wal_frame_fn fn, void *ct
 	return rc;
 }
 
+char *wal_path_for(const char *db_path)
+{
+	size_t n = strlen(db_path);
+	char *path = malloc(n + sizeof("-wal"));
+
+	if (path) {
+		memcpy(path, db_path, n);
+		memcpy(path + n, "-wal", sizeof("-wal"));
+	}
+	return path;
+}
+
 uint64_t wal_good_end(const struct wal *wal, uint32_t salt[2])
 {
 	salt[0] = wal->salt[0];

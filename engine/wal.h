@@ -60,6 +60,9 @@ typedef int (*wal_frame_fn)(void *ctx, uint32_t type, uint64_t seq, const uint8_
 int wal_open(const struct os *os, const char *path, int read_only, int do_sync,
 	     struct wal **out, struct rowfs_err *err);
 
+/* wal_path_for - "DBFILE-wal" for db_path, malloc'd; NULL when out of memory. */
+char *wal_path_for(const char *db_path);
+
 /*
  * wal_close - free; NULL is fine.  Does not sync or truncate: frames still
  * in the write buffer (appended, no wal_sync yet) are discarded.
