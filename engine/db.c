@@ -55,6 +55,7 @@ struct rowfs_db {
 	int checkpoint_requested;     /* `.checkpoint` ran in this transaction */
 	uint64_t statements;          /* statements executed */
 	uint64_t errors;              /* statements that failed */
+	uint64_t boundaries;          /* begin/commit/rollback statements that succeeded */
 	rowfs_change_fn change_fn;    /* change feed hook, or NULL */
 	void *change_ctx;             /* its first argument */
 };
@@ -353,6 +354,11 @@ int rowfs_txn_state(const struct rowfs_db *db)
 	return db->explicit_state;
 }
 
+uint64_t rowfs_txn_boundaries(const struct rowfs_db *db)
+{
+	return db->boundaries;
+}
+
 int rowfs_txn_abort(struct rowfs_db *db, struct rowfs_err *err)
 {
 	int rc = ROWFS_OK;
@@ -565,8 +571,10 @@ int rowfs_exec(struct rowfs_db *db, const char *line, size_t len, rowfs_emit_fn 
 		}
 		return statement_failed(db, rc, err);
 	}
-	if (rc == ROWFS_OK)
+	if (rc == ROWFS_OK) {
+		db->boundaries++;
 		rc = emit_executed(emit, ctx, err);
+	}
 	return statement_failed(db, rc, err);
 }
 

@@ -257,6 +257,13 @@ int rowfs_salvage(const char *path, const struct os *os, rowfs_emit_fn emit, voi
 #define ROWFS_TXN_OPEN 1
 #define ROWFS_TXN_FAILED 2
 int rowfs_txn_state(const struct rowfs_db *db);
+/*
+ * rowfs_txn_boundaries - how many `begin`, `commit` and `rollback`
+ * statements have succeeded since open.  When a statement moves it, every
+ * statement of the unit up to and including it is final (committed, or
+ * ended), even if the rest of the unit is rolled back.
+ */
+uint64_t rowfs_txn_boundaries(const struct rowfs_db *db);
 int rowfs_txn_abort(struct rowfs_db *db, struct rowfs_err *err);
 
 /*

@@ -237,8 +237,14 @@ static int db_rollback(void *ctx, struct rowfs_err *err)
 	return rowfs_rollback(ctx, err);
 }
 
+static uint64_t db_boundaries(void *ctx)
+{
+	return rowfs_txn_boundaries(ctx);
+}
+
 void ctl_executor_init_db(struct ctl_executor *ex, struct rowfs_db *db)
 {
+	ex->boundaries = db_boundaries;
 	ex->begin = db_begin;
 	ex->exec = db_exec;
 	ex->commit = db_commit;
@@ -344,6 +350,7 @@ struct batch {
 	const struct ctl_executor *ex;  /* what runs the lines */
 	int began;                      /* begin succeeded, commit or rollback owed */
 	unsigned lines;                 /* lines that ran successfully */
+	size_t final;                   /* bytes of buf through the last boundary line (0: none) */
 	struct rowfs_err err;           /* detail of the last failure */
 };
 
@@ -395,6 +402,18 @@ static ssize_t fail(struct batch *b, int rc, size_t done)
 	struct ctl *c = b->c;
 	struct rowfs_err ignored;
 
+	if (is_fatal(rc) && b->final > 0) {
+		/*
+		 * The lines through the last boundary are final (their replies
+		 * were published then); the rest is rolled back, and the retry
+		 * starts after the boundary and meets the error itself.
+		 */
+		if (b->began)
+			b->ex->rollback(b->ex->ctx, &ignored);
+		b->began = 0;
+		ctl_queue_clear(&c->staging);
+		return (ssize_t)b->final;
+	}
 	if (is_fatal(rc) || b->lines == 0) {
 		if (b->began)
 			b->ex->rollback(b->ex->ctx, &ignored);
@@ -411,6 +430,7 @@ ssize_t ctl_write(struct ctl *c, const struct ctl_executor *ex, const char *buf,
 {
 	struct batch b = {.c = c, .ex = ex};
 	size_t pos = 0;
+	uint64_t marks;
 
 	ctl_queue_clear(&c->staging);
 	while (pos < size) {
@@ -432,12 +452,18 @@ ssize_t ctl_write(struct ctl *c, const struct ctl_executor *ex, const char *buf,
 			line = buf + pos;
 			len = end - 1 - pos;
 		}
+		marks = ex->boundaries ? ex->boundaries(ex->ctx) : 0;
 		rc = run_line(&b, line, len);
 		forget_pending(c);
 		if (rc != ROWFS_OK)
 			return fail(&b, rc, pos);
 		b.lines++;
 		pos = end;
+		if (ex->boundaries && ex->boundaries(ex->ctx) != marks) {
+			/* final from here on: publish the replies so far */
+			b.final = end;
+			ctl_queue_move(&c->replies, &c->staging);
+		}
 	}
 	return finish(&b, size);
 }

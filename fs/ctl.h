@@ -100,6 +100,13 @@ struct ctl_executor {
 		    rowfs_emit_fn emit, void *emit_ctx, struct rowfs_err *err);
 	int (*commit)(void *ctx, struct rowfs_err *err);     /* make it durable */
 	int (*rollback)(void *ctx, struct rowfs_err *err);   /* discard it */
+	/*
+	 * Count of transaction boundaries so far (rowfs_txn_boundaries):
+	 * when a line moves it, every line up to that one is final (committed
+	 * by `begin`/`commit`, or ended by `rollback`) whatever happens to
+	 * the rest of the write.  NULL: lines are never final before commit.
+	 */
+	uint64_t (*boundaries)(void *ctx);
 	void *ctx;                                           /* the database */
 };
 
@@ -128,7 +135,11 @@ void ctl_free(struct ctl *c);
  *   0 < n < size  a statement failed after others: the lines before it
  *               committed, n counts the bytes of buf up to and including
  *               the newline of the last committed line; the failing line
- *               is not consumed and its error not queued;
+ *               is not consumed and its error not queued.  Also after an
+ *               I/O error, when a line before it was a transaction
+ *               boundary (`begin`, `commit`, `rollback`): the lines
+ *               through the boundary are final, the rest is rolled back,
+ *               and n ends at the boundary;
  *   -errno      the first line to complete failed (its text is queued,
  *               nothing of buf applied), or begin/exec/commit failed with
  *               an I/O error ("Error: I/O error: ..." queued, nothing

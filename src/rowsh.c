@@ -18,6 +18,12 @@
  *     or disk-full error rolls the batch back: its staged replies are
  *     dropped, the error is printed, and the next chunk starts a new
  *     transaction (the engine recovers in rowfs_begin).
+ *   - `begin`, `commit` and `rollback` end what the chunk ran before them
+ *     (the engine commits it, or ends the explicit transaction): the
+ *     replies staged so far are final and written at once, so an I/O
+ *     error later in the chunk drops only the replies after them.  An
+ *     explicit transaction spans chunks; end of input and `.exit` roll an
+ *     open one back (rowfs_close), as sqlite3 does.
  *   - `.exit` commits what came before it and stops; so does end of input.
  *     A last line without a newline runs at end of input.
  *
@@ -722,6 +728,7 @@ static void batch_line(struct shell *sh, const char *line, size_t len)
 {
 	struct rowfs_err err = { 0 };
 	struct rowfs_err rerr = { 0 };
+	uint64_t marks;
 	int rc;
 
 	if (sh->batch != BATCH_ACTIVE)
@@ -733,12 +740,16 @@ static void batch_line(struct shell *sh, const char *line, size_t len)
 		sh->any_failed = 1;
 		return;
 	}
+	marks = rowfs_txn_boundaries(sh->db);
 	if (sh->mode != MODE_LIST && is_plain_select(line, len))
 		rc = select_formatted(sh, &err);
 	else
 		rc = rowfs_exec(sh->db, line, len, stage_reply, &sh->out, &err);
-	if (rc == ROWFS_OK)
+	if (rc == ROWFS_OK) {
+		if (rowfs_txn_boundaries(sh->db) != marks)
+			flush_out(sh);   /* begin/commit/rollback: the lines so far are final */
 		return;
+	}
 	if (rc == ROWFS_EXIT) {
 		sh->batch = BATCH_EXITED;
 		return;

@@ -319,7 +319,7 @@ static void expected_lines(const uint8_t *p, size_t n, struct text *out)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fake f;
-	struct ctl_executor ex = {fake_begin, fake_exec, fake_commit, fake_rollback, &f};
+	struct ctl_executor ex = {fake_begin, fake_exec, fake_commit, fake_rollback, NULL, &f};
 	struct reader r;
 	struct ctl *c;
 	const uint8_t *stream;

@@ -45,7 +45,13 @@ struct fake {
 	int last_had_cr;        /* it ended with '\r' */
 	int fail_commit;        /* rc commit returns (and then clears) */
 	int in_txn;             /* between begin and commit/rollback */
+	uint64_t boundaries;    /* "mark" lines run (transaction boundaries) */
 };
+
+static uint64_t fake_boundaries(void *ctx)
+{
+	return ((struct fake *)ctx)->boundaries;
+}
 
 static int fake_begin(void *ctx, struct rowfs_err *err)
 {
@@ -94,6 +100,14 @@ static int fake_exec(void *ctx, const char *line, size_t len, rowfs_emit_fn emit
 		return fake_fail(err, ROWFS_IOERR, "Error: I/O error: fake");
 	if (len == 5 && !memcmp(line, ".exit", 5))
 		return ROWFS_EXIT;
+	if (len == 4 && !memcmp(line, "mark", 4)) {
+		/* a transaction boundary, as `begin` is: what ran so far commits */
+		text_add(&f->txn, "mark\n", 5);
+		text_add(&f->committed, f->txn.data, f->txn.len);
+		f->txn.len = 0;
+		f->boundaries++;
+		return emit(emit_ctx, "Executed.\n", 10) ? ROWFS_NOMEM : ROWFS_OK;
+	}
 	text_add(&f->txn, line, len);
 	text_add(&f->txn, "\n", 1);
 	if (len > 5 && !memcmp(line, "spam ", 5)) {
@@ -150,6 +164,7 @@ static void setup(void)
 	ex.exec = fake_exec;
 	ex.commit = fake_commit;
 	ex.rollback = fake_rollback;
+	ex.boundaries = fake_boundaries;
 	ex.ctx = &fake;
 	c = ctl_new();
 	ck_assert_ptr_nonnull(c);
@@ -322,6 +337,29 @@ START_TEST(test_io_error_applies_nothing)
 	ck_assert_str_eq(text_str(&fake.committed), "");
 	ck_assert_uint_eq(fake.rollbacks, 1);
 	expect_replies("Error: I/O error: fake\n");
+}
+END_TEST
+
+/* An I/O error after a boundary (`begin`/`commit`): a short count through the boundary. */
+START_TEST(test_io_error_after_a_boundary)
+{
+	char buf[256];
+	size_t n;
+
+	ck_assert_int_eq(wr("a\nmark\nb\nio\nc\n"), (ssize_t)strlen("a\nmark\n"));
+	ck_assert_str_eq(text_str(&fake.committed), "a\nmark\n");
+	n = ctl_read(c, buf, sizeof(buf));
+	buf[n] = '\0';
+	ck_assert_str_eq(buf, "Executed.\nExecuted.\n");   /* b's reply was rolled back with it */
+	/* the retry of the rest: the error is its first line's to report */
+	ck_assert_int_eq(wr("b\nio\nc\n"), -EIO);
+	ck_assert_str_eq(text_str(&fake.committed), "a\nmark\n");
+	n = ctl_read(c, buf, sizeof(buf));
+	buf[n] = '\0';
+	ck_assert_str_eq(buf, "Error: I/O error: fake\n");
+	/* a statement error after a boundary: the usual short count at the failing line */
+	ck_assert_int_eq(wr("mark\nd\ndup\n"), (ssize_t)strlen("mark\nd\n"));
+	ck_assert_str_eq(text_str(&fake.committed), "a\nmark\nmark\nd\n");
 }
 END_TEST
 
@@ -583,6 +621,7 @@ static Suite *ctl_suite(void)
 	tcase_add_test(tc, test_first_line_from_pending_fails);
 	tcase_add_test(tc, test_io_error_applies_nothing);
 	tcase_add_test(tc, test_commit_failure);
+	tcase_add_test(tc, test_io_error_after_a_boundary);
 	tcase_add_test(tc, test_exit_is_accepted_silently);
 	tcase_add_test(tc, test_nul_byte);
 	tcase_add_test(tc, test_line_at_the_limit);

@@ -336,6 +336,31 @@ START_TEST(test_no_snapshot_inside_a_dirty_unit)
 }
 END_TEST
 
+/* rowfs_txn_boundaries moves on each begin/commit/rollback that succeeds, on nothing else. */
+START_TEST(test_boundaries)
+{
+	struct rowfs_db *db = open_db(0, NULL);
+	struct rowfs_err err;
+
+	ck_assert_uint_eq(rowfs_txn_boundaries(db), 0);
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	exec_ok(db, "insert 1 a");
+	ck_assert_uint_eq(rowfs_txn_boundaries(db), 0);
+	exec_ok(db, "begin");
+	ck_assert_uint_eq(rowfs_txn_boundaries(db), 1);
+	exec_fails(db, "begin", ROWFS_TXN, "Error: cannot start a transaction within a transaction");
+	exec_fails(db, "insert 1 b", ROWFS_DUPLICATE, "Error: duplicate key 1.");
+	ck_assert_uint_eq(rowfs_txn_boundaries(db), 1);
+	exec_ok(db, "commit");
+	exec_fails(db, "commit", ROWFS_TXN, "Error: cannot commit - no transaction is active");
+	exec_ok(db, "begin");
+	exec_ok(db, "rollback");
+	ck_assert_uint_eq(rowfs_txn_boundaries(db), 4);
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	tu_close(db);
+}
+END_TEST
+
 /* A checkpoint before any change, then a rollback: the header's checkpoint fields stay. */
 START_TEST(test_rollback_after_checkpoint)
 {
@@ -771,6 +796,7 @@ static Suite *txn_suite(void)
 	tcase_add_test(tc, test_rollback_of_nothing_and_abort);
 	tcase_add_test(tc, test_no_snapshot_inside_a_dirty_unit);
 	tcase_add_test(tc, test_rollback_after_checkpoint);
+	tcase_add_test(tc, test_boundaries);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("durability");
