@@ -66,7 +66,13 @@
  * (rowfs_exec_at): their writes and `begin` fail at once with EBUSY
  * ("Error: database is busy: ..."), and so do writes and rm in by-id/.
  * Nothing waits inside the daemon: the kernel serialises writes to ctl,
- * so a parked write would hold up the owner's own `commit`.
+ * so a parked write would hold up the owner's own `commit`.  The one
+ * exception is short and bounded: the kernel sends RELEASE after close()
+ * has returned, so a script that closes the owning fd and writes at once
+ * could see EBUSY from a transaction that is about to be rolled back.
+ * When the owner has seen a FLUSH since its last write (a close, or a
+ * child that shared the fd exiting), a competing write waits up to
+ * OWNER_CLOSE_WAIT_MS for the release before it fails with EBUSY.
  *
  * Handles: every open file is a struct fs_handle on the list fs->handles,
  * so that the ones the kernel never releases (the session ended while a
@@ -102,6 +108,9 @@
 #include "files.h"
 #include "path.h"
 #include "render.h"
+
+/* How long a competing write waits for an owner that may be closing (see the top). */
+#define OWNER_CLOSE_WAIT_MS 50
 
 /* Preferred I/O size shown in st_blksize: stdio then writes 128 KiB at once. */
 #define FS_BLKSIZE (128 * 1024)
@@ -711,6 +720,26 @@ static void track_owner(struct fs *fs, struct fs_handle *h)
 	} else if (fs->txn_owner == h) {
 		fs->txn_owner = NULL;
 	}
+	if (fs->txn_owner == h)
+		fs->owner_flushed = 0;
+}
+
+/*
+ * Before h competes with another handle's transaction: if the owner may
+ * be closing, give its RELEASE a moment to arrive.  Under lock (dropped
+ * while sleeping).
+ */
+static void wait_for_closing_owner(struct fs *fs, const struct fs_handle *h)
+{
+	const struct timespec ms = {0, 1000000};
+	int i;
+
+	for (i = 0; i < OWNER_CLOSE_WAIT_MS && fs->txn_owner && fs->txn_owner != h &&
+		    fs->owner_flushed; i++) {
+		pthread_mutex_unlock(&fs->lock);
+		nanosleep(&ms, NULL);
+		pthread_mutex_lock(&fs->lock);
+	}
 }
 
 /* Has the session been told to end (unmount, SIGTERM)? */
@@ -799,6 +828,7 @@ static int op_write(const char *path, const char *buf, size_t size, off_t offset
 	(void)offset;   /* ctl and row files are streams: offsets mean nothing */
 	if (h->kind == HANDLE_ROW && h->u.row.writing) {
 		pthread_mutex_lock(&fs->lock);
+		wait_for_closing_owner(fs, h);
 		n = fs->txn_owner ? -EBUSY : byid_write(&h->u.row.writer, fs->db, buf, size, &err);
 		pthread_mutex_unlock(&fs->lock);
 		return (int)n;
@@ -806,6 +836,7 @@ static int op_write(const char *path, const char *buf, size_t size, off_t offset
 	if (h->kind != HANDLE_CTL)
 		return -EBADF;
 	pthread_mutex_lock(&fs->lock);
+	wait_for_closing_owner(fs, h);
 	ctl_executor_for(fs, h, &ex);
 	n = ctl_write(h->u.ctl, &ex, buf, size);
 	track_owner(fs, h);
@@ -838,8 +869,17 @@ static int flush_handle(struct fs *fs, struct fs_handle *h)
 
 static int op_flush(const char *path, struct fuse_file_info *fi)
 {
+	struct fs *fs = get_fs();
+	struct fs_handle *h = get_handle(fi);
+	int rc;
+
 	(void)path;
-	return flush_handle(get_fs(), get_handle(fi));
+	rc = flush_handle(fs, h);
+	pthread_mutex_lock(&fs->lock);
+	if (fs->txn_owner == h)
+		fs->owner_flushed = 1;   /* a close, or a child sharing the fd exiting */
+	pthread_mutex_unlock(&fs->lock);
+	return rc;
 }
 
 static int op_release(const char *path, struct fuse_file_info *fi)
@@ -944,6 +984,7 @@ static int op_unlink(const char *path)
 	if (fs->read_only)
 		return -EROFS;
 	pthread_mutex_lock(&fs->lock);
+	wait_for_closing_owner(fs, NULL);
 	rc = fs->txn_owner ? -EBUSY : byid_delete(fs->db, p.id, &err);
 	pthread_mutex_unlock(&fs->lock);
 	return rc;
