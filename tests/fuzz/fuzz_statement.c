@@ -14,14 +14,16 @@
  *     of engine/tokenizer.c: "line too long", "NUL byte" and the position
  *     of the first bad byte must match the engine's verdict exactly, and a
  *     line of good bytes never gets a token error;
- *   - a reference of the grammar (insert, update, delete, select, meta):
- *     the statement type, the id (no wrapped or truncated number) and the
- *     name bytes;
+ *   - a reference of the grammar (insert, update, delete, select, meta,
+ *     begin/commit/end/rollback [transaction]): the statement type, the id
+ *     (no wrapped or truncated number) and the name bytes;
  *   - statement errors emit nothing and carry a message and an errno;
  *     every reply ends with a newline;
- *   - the last insert, update or delete of an id that committed is what
- *     rowfs_scan() finds (names byte for byte); `select` prints one line
- *     per row.
+ *   - the last insert, update or delete of an id that committed (or sits
+ *     in the explicit transaction still open: rowfs_scan() reads what its
+ *     owner sees) is what rowfs_scan() finds (names byte for byte); a
+ *     `rollback` forgets what the input expected so far; `select` prints
+ *     one line per row.
  *
  * Build: clang -fsanitize=fuzzer,address,undefined (`make fuzz`, see
  * tests/fuzz/fuzz.mk; Debian packages clang and libclang-rt-dev).
@@ -271,6 +273,24 @@ static void check_parse(const unsigned char *p, size_t len, int rc, const struct
 		}
 		return;
 	}
+	if (ref_keyword(p, &r.tok[0], "begin") || ref_keyword(p, &r.tok[0], "commit") ||
+	    ref_keyword(p, &r.tok[0], "end") || ref_keyword(p, &r.tok[0], "rollback")) {
+		/* begin|commit|end|rollback [transaction] */
+		size_t eol = r.ntok >= 2 && ref_keyword(p, &r.tok[1], "transaction") ? 2 : 1;
+		enum stmt_type type = ref_keyword(p, &r.tok[0], "begin")    ? STMT_BEGIN :
+				      ref_keyword(p, &r.tok[0], "rollback") ? STMT_ROLLBACK :
+									      STMT_COMMIT;
+
+		if (r.ntok == eol) {
+			FUZZ_CHECK(rc == ROWFS_OK && st->type == type);
+		} else {
+			snprintf(want, sizeof(want),
+				 "Parse error: Expected end of line, got %s at position %zu",
+				 ref_type(p, &r.tok[eol]), r.tok[eol].pos);
+			FUZZ_CHECK(rc == ROWFS_SYNTAX && !strcmp(err->msg, want));
+		}
+		return;
+	}
 	is_delete = ref_keyword(p, &r.tok[0], "delete");
 	is_update = ref_keyword(p, &r.tok[0], "update");
 	if (!is_delete && !is_update && !ref_keyword(p, &r.tok[0], "insert")) {
@@ -511,6 +531,15 @@ static void run_line(const uint8_t *line, size_t len, struct reply *out,
 		case STMT_EMPTY:
 			FUZZ_CHECK(out->len == 0);
 			break;
+		case STMT_ROLLBACK:
+			/* what the transaction did is gone, in this input and before it */
+			*nmodel = 0;
+			FUZZ_CHECK(out->len == 10 && !memcmp(out->buf, "Executed.\n", 10));
+			break;
+		case STMT_BEGIN:
+		case STMT_COMMIT:
+			FUZZ_CHECK(out->len == 10 && !memcmp(out->buf, "Executed.\n", 10));
+			break;
 		default:
 			break;
 		}
@@ -531,7 +560,11 @@ static void run_line(const uint8_t *line, size_t len, struct reply *out,
 	case ROWFS_DUPLICATE:
 	case ROWFS_NOTFOUND:
 	case ROWFS_META:
+	case ROWFS_TXN:
 		FUZZ_CHECK(out->len == 0);
+		if (rc == ROWFS_TXN)
+			FUZZ_CHECK(stmt.type == STMT_BEGIN || stmt.type == STMT_COMMIT ||
+				   stmt.type == STMT_ROLLBACK);
 		if (rc == ROWFS_TOOLONG)
 			FUZZ_CHECK((stmt.type == STMT_INSERT || stmt.type == STMT_UPDATE) &&
 				   stmt.name_len > USERNAME_SIZE);
