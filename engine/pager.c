@@ -448,15 +448,63 @@ static struct page *version_find(const struct pager *pager, uint32_t pgno, uint6
 	return best;
 }
 
-/* Is some live snapshot's sequence in (lo, hi]?  (has_lo 0: no lower bound) */
-static int snapshot_in(const struct pager *pager, int has_lo, uint64_t lo, uint64_t hi)
+/* The live snapshots' sequences, sorted: what versions_gc() asks about. */
+struct live_seqs {
+	uint64_t *seq;            /* ascending; NULL if out of memory (walk the list) */
+	uint32_t count;           /* entries */
+	const struct pager *pager;
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void live_seqs_init(struct live_seqs *l, const struct pager *pager)
 {
 	const struct rowfs_snapshot *s;
+	uint32_t n = 0;
 
-	for (s = pager->snap_head; s; s = s->next)
-		if ((!has_lo || s->seq > lo) && s->seq <= hi)
-			return 1;
-	return 0;
+	l->pager = pager;
+	l->count = pager->snap_count;
+	l->seq = pager->snap_count ? malloc((size_t)pager->snap_count * sizeof(*l->seq)) : NULL;
+	if (!l->seq)
+		return;
+	for (s = pager->snap_head; s && n < l->count; s = s->next)
+		l->seq[n++] = s->seq;
+	l->count = n;
+	qsort(l->seq, n, sizeof(*l->seq), cmp_u64);
+}
+
+/*
+ * Is some live snapshot's sequence in (lo, hi]?  (has_lo 0: no lower
+ * bound.)  O(log snapshots): a GC pass asks once per version, and many
+ * readers can be open.
+ */
+static int snapshot_in(const struct live_seqs *l, int has_lo, uint64_t lo, uint64_t hi)
+{
+	const struct rowfs_snapshot *s;
+	uint32_t a = 0, b = l->count;
+
+	if (!l->seq) {
+		for (s = l->pager->snap_head; s; s = s->next)
+			if ((!has_lo || s->seq > lo) && s->seq <= hi)
+				return 1;
+		return 0;
+	}
+	if (!has_lo)
+		return l->count > 0 && l->seq[0] <= hi;
+	while (a < b) {   /* the first sequence > lo */
+		uint32_t m = a + (b - a) / 2;
+
+		if (l->seq[m] > lo)
+			b = m;
+		else
+			a = m + 1;
+	}
+	return a < l->count && l->seq[a] <= hi;
 }
 
 static void vhash_grow(struct pager *pager)
@@ -490,8 +538,10 @@ static void vhash_grow(struct pager *pager)
  */
 static void versions_gc(struct pager *pager)
 {
+	struct live_seqs live;
 	uint32_t i;
 
+	live_seqs_init(&live, pager);
 	for (i = 0; i < pager->vhash_size; i++) {
 		struct page *heads = pager->vhash[i];
 
@@ -503,7 +553,7 @@ static void versions_gc(struct pager *pager)
 			for (; v; v = next) {
 				next = v->vnext;   /* the next older version, still intact */
 				if (v->refs == 0 &&
-				    !snapshot_in(pager, next != NULL, next ? next->tag : 0, v->tag)) {
+				    !snapshot_in(&live, next != NULL, next ? next->tag : 0, v->tag)) {
 					pager->versions--;
 					page_destroy(v);
 				} else {
@@ -518,6 +568,7 @@ static void versions_gc(struct pager *pager)
 			}
 		}
 	}
+	free(live.seq);
 }
 
 static void snapshot_unlink(struct pager *pager, struct rowfs_snapshot *s)

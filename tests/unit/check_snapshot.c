@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "rowfs.h"
 #include "testutil.h"
@@ -1164,6 +1165,54 @@ START_TEST(test_expiry)
 }
 END_TEST
 
+/*
+ * Many readers, each a commit apart (a `rows` opened between ctl writes):
+ * every commit keeps one image of the page it changes, one per reader.
+ * Closing them all must cost about what opening them did.  A GC pass
+ * once asked every live snapshot about every version, so closing N
+ * readers took O(N^3): 3,000 of them held the daemon's lock for half a
+ * minute.
+ */
+START_TEST(test_many_readers_close_fast)
+{
+	enum { READERS = 3000 };
+	struct rowfs_config cfg = { .path = tu_db_path, .sync = ROWFS_SYNC_OFF };
+	struct rowfs_db *db = tu_open(&cfg);
+	struct rowfs_snapshot **snaps = calloc(READERS, sizeof(*snaps));
+	struct rowfs_stats st;
+	struct rowfs_err err;
+	struct timespec t0, t1;
+	double seconds;
+	char *text;
+	uint32_t i;
+
+	ck_assert_ptr_nonnull(snaps);
+	run_unit(db, "insert %u n%u", 0, 50);
+	for (i = 0; i < READERS; i++) {
+		ck_assert_int_eq(rowfs_snapshot_open(db, &snaps[i], &err), ROWFS_OK);
+		run_unit(db, "update %u u%u", i % 50, i % 50 + 1);
+	}
+	rowfs_get_stats(db, &st);
+	ck_assert_uint_eq(st.snapshots, READERS);
+	ck_assert_uint_ge(st.snapshot_pages, READERS);
+	text = snap_text(db, snaps[0]);
+	ck_assert_ptr_nonnull(strstr(text, " 1=n1 "));
+	free(text);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < READERS; i++)
+		rowfs_snapshot_close(db, snaps[i]);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	ck_assert_msg(seconds < 5.0, "closing %d snapshots took %.1f s", READERS, seconds);
+	rowfs_get_stats(db, &st);
+	ck_assert_uint_eq(st.snapshots, 0);
+	ck_assert_uint_eq(st.snapshot_pages, 0);
+	free(snaps);
+	tu_close(db);
+}
+END_TEST
+
 static Suite *snapshot_suite(void)
 {
 	Suite *s = suite_create("snapshot");
@@ -1180,6 +1229,7 @@ static Suite *snapshot_suite(void)
 	tcase_add_unchecked_fixture(tc, tu_dir_setup, tu_dir_teardown);
 	tcase_add_checked_fixture(tc, tu_dir_clear, NULL);
 	tcase_add_test(tc, test_expiry);
+	tcase_add_test(tc, test_many_readers_close_fast);
 	suite_add_tcase(s, tc);
 	return s;
 }
