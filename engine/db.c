@@ -22,7 +22,8 @@
  *
  *     NONE --begin--> OPEN --commit/rollback--> NONE
  *                      |
- *                      +--I/O error--> FAILED --commit (error)/rollback--> NONE
+ *                      +--I/O error (also of commit)--> FAILED
+ *                                   FAILED --commit (error)/rollback--> NONE
  *
  * Snapshots.  rowfs_*_at(db, snap, ...) read the committed state snap
  * shows (NULL: the newest committed state, i.e. without an open explicit
@@ -419,7 +420,18 @@ static int stmt_commit(struct rowfs_db *db, struct rowfs_err *err)
 		rc = rowfs_err_set(err, ROWFS_IOERR, EIO,
 				   "Error: I/O error: the transaction was rolled back after an earlier error");
 	} else {
+		uint64_t seq = pager_last_seq(db->pager);
+
 		rc = commit_txn(db, err);
+		/*
+		 * The commit itself failed (not a checkpoint after it): the
+		 * transaction is rolled back, and stays FAILED like after any
+		 * I/O error inside it, so that the statements after it (a
+		 * ctl retry from the short count through `begin`) cannot
+		 * commit on their own.
+		 */
+		if (is_fatal(rc) && pager_last_seq(db->pager) == seq)
+			db->explicit_state = TXN_FAILED;
 	}
 	reopen(db);
 	return rc;

@@ -635,6 +635,63 @@ START_TEST(test_io_error_fails_the_transaction)
 }
 END_TEST
 
+/*
+ * A `commit` whose WAL fsync fails rolls the transaction back.  It must
+ * then stay FAILED, as after any I/O error inside it: ctl answers
+ * "begin\ninsert 2 inside\ncommit\n" with a short count through `begin`
+ * (final), and the write-all loop's retry of the rest must meet an error
+ * at its first line, never run the transaction's statements as units of
+ * their own that commit.
+ */
+START_TEST(test_failed_commit_leaves_the_transaction_failed)
+{
+	const char *failed = "Error: the transaction was rolled back after an error; "
+			     "end it with rollback";
+	struct faultos fo;
+	struct rowfs_db *db;
+	struct tu_buf out = { 0 };
+	struct rowfs_err err;
+	char *text;
+	int rc;
+
+	faultos_init(&fo);
+	db = open_db(16, &fo.os);
+	unit_one(db, "insert 1 base");
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	exec_ok(db, "begin");
+	exec_ok(db, "insert 2 inside");
+	faultos_fail_sync_at(&fo, 1, EIO, 0);
+	rc = tu_exec(db, "commit", &out, &err);
+	ck_assert_msg(rc == ROWFS_IOERR, "commit: rc %d '%s'", rc, err.msg);
+	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);   /* ctl's fail() */
+	ck_assert_int_eq(rowfs_txn_state(db), ROWFS_TXN_FAILED);
+
+	/* the retry of "insert 2 inside\ncommit\n" */
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	exec_fails(db, "insert 2 inside", ROWFS_TXN, failed);
+	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
+	text = tu_table_text(db);
+	ck_assert_str_eq(text, "1=base ");
+	free(text);
+
+	/* rollback ends it; the database works */
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	exec_ok(db, "rollback");
+	exec_ok(db, "insert 3 after");
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_txn_state(db), ROWFS_TXN_NONE);
+	tu_require_clean(db, "after the failed commit");
+	tu_close(db);
+	faultos_release(&fo);
+	db = open_db(16, NULL);
+	text = tu_table_text(db);
+	ck_assert_str_eq(text, "1=base 3=after ");
+	free(text);
+	tu_close(db);
+	tu_buf_free(&out);
+}
+END_TEST
+
 /* ---- 4. the change feed --------------------------------------------------- */
 
 struct feed {
@@ -805,6 +862,7 @@ static Suite *txn_suite(void)
 	tcase_add_checked_fixture(tc, tu_dir_clear, NULL);
 	tcase_add_test(tc, test_commit_cut_at_every_io);
 	tcase_add_test(tc, test_io_error_fails_the_transaction);
+	tcase_add_test(tc, test_failed_commit_leaves_the_transaction_failed);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("feed");
