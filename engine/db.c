@@ -311,11 +311,13 @@ static int commit_txn(struct rowfs_db *db, struct rowfs_err *err)
 		return rc;
 	}
 	if (db->checkpoint_requested) {
+		struct rowfs_err ignored;
+
+		/* the commit is durable: a failed checkpoint must not report it as failed */
 		db->checkpoint_requested = 0;
-		rc = pager_checkpoint(db->pager, err);
-		prefix_io_error(rc, err);
+		pager_checkpoint(db->pager, &ignored);
 	}
-	return rc;
+	return ROWFS_OK;
 }
 
 /* Discard the open pager transaction: from its base images if it is long, else by reloading. */
@@ -523,8 +525,20 @@ static int run_program(struct rowfs_db *db, const struct program *prog, rowfs_em
 	env.render_stats = render_stats_cb;
 	env.stats_ctx = db;
 	rc = vm_run(&env, prog, emit, ctx, err);
-	if (env.checkpoint_requested)
-		db->checkpoint_requested = 1;
+	if (rc == ROWFS_OK && env.checkpoint_requested) {
+		/*
+		 * `.checkpoint`: at once when nothing is pending, so that its
+		 * failure is this statement's (nothing committed yet); else
+		 * after the commit, where a failure only leaves the error state
+		 * (the commit stands, and the next write recovers).
+		 */
+		if (!pager_txn_dirty(db->pager) && !pager_in_error(db->pager)) {
+			rc = pager_checkpoint(db->pager, err);
+			prefix_io_error(rc, err);
+		} else {
+			db->checkpoint_requested = 1;
+		}
+	}
 	return rc;
 }
 
@@ -775,6 +789,20 @@ int rowfs_check_at(struct rowfs_db *db, struct rowfs_snapshot *snap, rowfs_emit_
 	rc = rowfs_check(db, emit, ctx, problems, err);
 	view_leave(db);
 	return rc;
+}
+
+int rowfs_get_stats_at(struct rowfs_db *db, struct rowfs_snapshot *snap, struct rowfs_stats *st,
+		       struct rowfs_err *err)
+{
+	int rc = view_enter(db, snap, err);
+
+	if (rc) {
+		memset(st, 0, sizeof(*st));
+		return rc;
+	}
+	rowfs_get_stats(db, st);
+	view_leave(db);
+	return ROWFS_OK;
 }
 
 int rowfs_render_constants(rowfs_emit_fn emit, void *ctx)

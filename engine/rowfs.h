@@ -278,6 +278,8 @@ int rowfs_txn_abort(struct rowfs_db *db, struct rowfs_err *err);
  * snapshot or reading at snap NULL then fails with ROWFS_BUSY.  (The
  * daemon never does that: its units and its readers take the same lock.)
  *
+ * Close every snapshot before rowfs_close (the handle frees the store).
+ *
  * The rowfs_*_at functions read through snap; snap NULL means the newest
  * committed state.  The plain functions read the newest state including
  * the open transaction's changes (what the transaction's owner sees).
@@ -304,6 +306,8 @@ int rowfs_render_stats_at(struct rowfs_db *db, struct rowfs_snapshot *snap, rowf
 			  void *ctx, struct rowfs_err *err);
 int rowfs_check_at(struct rowfs_db *db, struct rowfs_snapshot *snap, rowfs_emit_fn emit,
 		   void *ctx, uint64_t *problems, struct rowfs_err *err);
+int rowfs_get_stats_at(struct rowfs_db *db, struct rowfs_snapshot *snap, struct rowfs_stats *st,
+		       struct rowfs_err *err);
 
 /*
  * Change feed.  After every commit (never during recovery) the engine calls

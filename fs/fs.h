@@ -51,6 +51,7 @@ struct fs {
 	struct fs_handle *handles; /* open files (fi->fh), under lock */
 	struct fs_handle *txn_owner; /* the ctl handle whose explicit transaction is open */
 	int owner_flushed;      /* the owner saw a flush since its last write: maybe closing */
+	struct timespec owner_flush_time; /* when (CLOCK_MONOTONIC) */
 	struct changes *changes;   /* history of the change feed (fs/changes.c), under lock */
 	int single_thread;         /* the loop runs one thread: reads never block */
 };

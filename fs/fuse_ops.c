@@ -729,13 +729,28 @@ static void track_owner(struct fs *fs, struct fs_handle *h)
  * be closing, give its RELEASE a moment to arrive.  Under lock (dropped
  * while sleeping).
  */
+/* Milliseconds since the owner's last flush (CLOCK_MONOTONIC). */
+static long since_owner_flush_ms(const struct fs *fs)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)(now.tv_sec - fs->owner_flush_time.tv_sec) * 1000 +
+	       (now.tv_nsec - fs->owner_flush_time.tv_nsec) / 1000000;
+}
+
+/*
+ * Before h competes with another handle's transaction: if the owner was
+ * flushed less than OWNER_CLOSE_WAIT_MS ago it may be closing; give its
+ * RELEASE until then to arrive.  (A flush longer ago was a child that
+ * shared the fd exiting: no wait.)  Under lock, dropped while sleeping.
+ */
 static void wait_for_closing_owner(struct fs *fs, const struct fs_handle *h)
 {
 	const struct timespec ms = {0, 1000000};
-	int i;
 
-	for (i = 0; i < OWNER_CLOSE_WAIT_MS && fs->txn_owner && fs->txn_owner != h &&
-		    fs->owner_flushed; i++) {
+	while (fs->txn_owner && fs->txn_owner != h && fs->owner_flushed &&
+	       since_owner_flush_ms(fs) < OWNER_CLOSE_WAIT_MS) {
 		pthread_mutex_unlock(&fs->lock);
 		nanosleep(&ms, NULL);
 		pthread_mutex_lock(&fs->lock);
@@ -876,8 +891,11 @@ static int op_flush(const char *path, struct fuse_file_info *fi)
 	(void)path;
 	rc = flush_handle(fs, h);
 	pthread_mutex_lock(&fs->lock);
-	if (fs->txn_owner == h)
-		fs->owner_flushed = 1;   /* a close, or a child sharing the fd exiting */
+	if (fs->txn_owner == h) {
+		/* a close, or a child sharing the fd exiting */
+		fs->owner_flushed = 1;
+		clock_gettime(CLOCK_MONOTONIC, &fs->owner_flush_time);
+	}
 	pthread_mutex_unlock(&fs->lock);
 	return rc;
 }
@@ -1053,11 +1071,15 @@ static int op_statfs(const char *path, struct statvfs *sv)
 {
 	struct fs *fs = get_fs();
 	struct rowfs_stats st;
+	struct rowfs_err err;
+	int rc;
 
 	(void)path;
 	pthread_mutex_lock(&fs->lock);
-	rowfs_get_stats(fs->db, &st);
+	rc = rowfs_get_stats_at(fs->db, NULL, &st, &err);   /* the committed state */
 	pthread_mutex_unlock(&fs->lock);
+	if (rc != ROWFS_OK)
+		return -engine_errno(rc);
 	memset(sv, 0, sizeof(*sv));
 	sv->f_bsize = 4096;
 	sv->f_frsize = 4096;

@@ -28,8 +28,10 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -232,6 +234,32 @@ static int is_db_file(const struct stat *sb, const struct stat *db_sb, const str
 	       (wal_sb->st_ino != 0 && sb->st_dev == wal_sb->st_dev && sb->st_ino == wal_sb->st_ino);
 }
 
+/*
+ * 1 if out_path (which does not exist yet) names DBFILE-wal: the same
+ * directory and DBFILE's name plus "-wal".  A dump created there would be
+ * read as the WAL by the next open.
+ */
+static int names_wal(const char *out_path, const char *db_path)
+{
+	char *o = strdup(out_path), *d = strdup(db_path), *o2 = strdup(out_path),
+	     *d2 = strdup(db_path);
+	struct stat od, dd;
+	int same = 0;
+
+	if (o && d && o2 && d2 && stat(dirname(o), &od) == 0 && stat(dirname(d), &dd) == 0 &&
+	    od.st_dev == dd.st_dev && od.st_ino == dd.st_ino) {
+		const char *ob = basename(o2), *db = basename(d2);
+		size_t n = strlen(db);
+
+		same = strncmp(ob, db, n) == 0 && strcmp(ob + n, "-wal") == 0;
+	}
+	free(o);
+	free(d);
+	free(o2);
+	free(d2);
+	return same;
+}
+
 /* What rowfs_salvage() counted, on standard error. */
 static void print_salvage_stats(const char *path, const struct rowfs_salvage_stats *st)
 {
@@ -263,8 +291,9 @@ static int salvage_file(const char *path, const char *out_path)
 	if (check_paths(path, &db_sb, &wal_sb) != 0)
 		return EXIT_OPERATIONAL;
 	/* Never write the dump over (or append it to) DBFILE or its WAL. */
-	if ((out_path ? stat(out_path, &sb) : fstat(STDOUT_FILENO, &sb)) == 0 &&
-	    is_db_file(&sb, &db_sb, &wal_sb)) {
+	if (((out_path ? stat(out_path, &sb) : fstat(STDOUT_FILENO, &sb)) == 0 &&
+	     is_db_file(&sb, &db_sb, &wal_sb)) ||
+	    (out_path && names_wal(out_path, path))) {
 		fprintf(stderr, "fsck.rowfs: refusing to write the dump to '%s', the database or its "
 			"WAL\n", out_path ? out_path : "standard output");
 		return EXIT_OPERATIONAL;

@@ -147,6 +147,14 @@ expect "-o DBFILE: the database unchanged" "$sum" "$(cksum <"$work/c.db")"
 t "$FSCK" --salvage "$work/c.db" >>"$work/c.db" 2>"$work/err"
 expect ">> DBFILE: exit 8" 8 $?
 expect ">> DBFILE: the database unchanged" "$sum" "$(cksum <"$work/c.db")"
+rm -f "$work/c.db-wal"
+t "$FSCK" --salvage -o "$work/c.db-wal" "$work/c.db" 2>"$work/err"
+expect "-o DBFILE-wal while no WAL exists: exit 8" 8 $?
+if [ -e "$work/c.db-wal" ]; then
+	not_ok "-o DBFILE-wal: no WAL created" "$(cat "$work/err")"
+else
+	ok "-o DBFILE-wal: no WAL created"
+fi
 t "$FSCK" -o "$work/x.dump" "$work/c.db" >/dev/null 2>&1
 expect "-o without --salvage: exit 8" 8 $?
 t "$FSCK" --salvage "$work/missing.db" >"$work/out" 2>"$work/err"

@@ -61,6 +61,8 @@ committed_view() {
 	printf '7\n--\n(1, one)\n(2, two)\n(3, three)\nclose 0\n' >"$work/exp"
 	check "$1: select on a second handle: the committed rows" "$work/exp" "$work/out"
 	expect "$1: stats says rows: 3" "rows: 3" "$(t grep '^rows:' "$mnt/stats")"
+	expect "$1: df's file count (statfs) is the committed row count" 3 \
+		"$(t stat -f -c %c "$mnt")"
 }
 
 # --- isolation, flush by a child, commit -------------------------------------

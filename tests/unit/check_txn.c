@@ -692,6 +692,53 @@ START_TEST(test_failed_commit_leaves_the_transaction_failed)
 }
 END_TEST
 
+/*
+ * `.checkpoint` runs at once when nothing is pending, and fails as a
+ * statement; after changes it runs after the commit, and its failure must
+ * not make the durable commit look failed.
+ */
+START_TEST(test_checkpoint_failure_is_not_a_commit_failure)
+{
+	struct faultos fo;
+	struct rowfs_db *db;
+	struct tu_buf out = { 0 };
+	struct rowfs_err err;
+	char *text;
+	int rc;
+
+	faultos_init(&fo);
+	db = open_db(16, &fo.os);
+	unit_one(db, "insert 1 base");
+	/* after an insert: the commit's fsync works, the checkpoint's fails */
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	exec_ok(db, "insert 2 two");
+	rc = tu_exec(db, ".checkpoint", &out, &err);
+	ck_assert_msg(rc == ROWFS_OK, ".checkpoint: rc %d '%s'", rc, err.msg);
+	faultos_fail_sync_at(&fo, 2, EIO, 0);
+	rc = rowfs_commit(db, &err);
+	ck_assert_msg(rc == ROWFS_OK, "commit: rc %d '%s'", rc, err.msg);
+	/* alone: the checkpoint is the statement, and it fails as one */
+	unit_one(db, "insert 4 four");   /* recovers first; something to checkpoint */
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	faultos_fail_sync_at(&fo, 1, EIO, 0);
+	out.len = 0;
+	rc = tu_exec(db, ".checkpoint", &out, &err);
+	ck_assert_msg(rc == ROWFS_IOERR && strncmp(err.msg, "Error: I/O error: ", 18) == 0,
+		      ".checkpoint alone: rc %d '%s'", rc, err.msg);
+	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
+	unit_one(db, "insert 3 three");
+	tu_close(db);
+	faultos_release(&fo);
+	db = open_db(16, NULL);
+	text = tu_table_text(db);
+	ck_assert_str_eq(text, "1=base 2=two 3=three 4=four ");
+	free(text);
+	tu_require_clean(db, "reopened");
+	tu_close(db);
+	tu_buf_free(&out);
+}
+END_TEST
+
 /* ---- 4. the change feed --------------------------------------------------- */
 
 struct feed {
@@ -863,6 +910,7 @@ static Suite *txn_suite(void)
 	tcase_add_test(tc, test_commit_cut_at_every_io);
 	tcase_add_test(tc, test_io_error_fails_the_transaction);
 	tcase_add_test(tc, test_failed_commit_leaves_the_transaction_failed);
+	tcase_add_test(tc, test_checkpoint_failure_is_not_a_commit_failure);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("feed");
