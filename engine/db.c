@@ -553,6 +553,21 @@ static int statement_failed(struct rowfs_db *db, int rc, struct rowfs_err *err)
 	return rc;
 }
 
+/*
+ * Parse a statement line and count it (blank lines are not statements).
+ * Returns 1 for a blank line (nothing to do), else 0 with *rc the parse
+ * result.
+ */
+static int parse_counted(struct rowfs_db *db, const char *line, size_t len,
+			 struct statement *stmt, int *rc, struct rowfs_err *err)
+{
+	*rc = parse_line(line, len, stmt, err);
+	if (*rc == ROWFS_OK && stmt->type == STMT_EMPTY)
+		return 1;
+	db->statements++;
+	return 0;
+}
+
 int rowfs_exec(struct rowfs_db *db, const char *line, size_t len, rowfs_emit_fn emit, void *ctx,
 	       struct rowfs_err *err)
 {
@@ -560,10 +575,8 @@ int rowfs_exec(struct rowfs_db *db, const char *line, size_t len, rowfs_emit_fn 
 	struct program prog;
 	int rc;
 
-	rc = parse_line(line, len, &stmt, err);
-	if (rc == ROWFS_OK && stmt.type == STMT_EMPTY)
+	if (parse_counted(db, line, len, &stmt, &rc, err))
 		return ROWFS_OK;
-	db->statements++;
 	if (rc == ROWFS_OK && !db->in_txn && db->explicit_state != TXN_FAILED)
 		rc = rowfs_err_set(err, ROWFS_ERROR, 0, "statement outside a transaction");
 	if (rc)
@@ -611,10 +624,8 @@ int rowfs_exec_at(struct rowfs_db *db, struct rowfs_snapshot *snap, const char *
 	struct program prog;
 	int rc;
 
-	rc = parse_line(line, len, &stmt, err);
-	if (rc == ROWFS_OK && stmt.type == STMT_EMPTY)
+	if (parse_counted(db, line, len, &stmt, &rc, err))
 		return ROWFS_OK;
-	db->statements++;
 	if (rc == ROWFS_OK && (stmt.type == STMT_BEGIN || stmt.type == STMT_COMMIT ||
 			       stmt.type == STMT_ROLLBACK))
 		rc = busy(err);

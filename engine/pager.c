@@ -233,9 +233,15 @@ static int header_decode(const char *path, const uint8_t *p, struct header *h,
 
 /* ---- cache ------------------------------------------------------------- */
 
+/* Bucket of pgno in a table of size buckets (a power of two): Fibonacci hashing. */
+static uint32_t pgno_slot(uint32_t pgno, uint32_t size)
+{
+	return (pgno * 2654435761u) & (size - 1);
+}
+
 static uint32_t hash_slot(const struct pager *pager, uint32_t pgno)
 {
-	return (pgno * 2654435761u) & (pager->hash_size - 1);
+	return pgno_slot(pgno, pager->hash_size);
 }
 
 static struct page *cache_lookup(struct pager *pager, uint32_t pgno)
@@ -422,7 +428,7 @@ static void cache_clear(struct pager *pager)
 
 static uint32_t vhash_slot(const struct pager *pager, uint32_t pgno)
 {
-	return (pgno * 2654435761u) & (pager->vhash_size - 1);
+	return pgno_slot(pgno, pager->vhash_size);
 }
 
 /* Newest version of pgno, or NULL. */
@@ -518,7 +524,7 @@ static void vhash_grow(struct pager *pager)
 		struct page *v = pager->vhash[i], *next;
 
 		for (; v; v = next) {
-			uint32_t slot = (v->pgno * 2654435761u) & (size - 1);
+			uint32_t slot = pgno_slot(v->pgno, size);
 
 			next = v->hash_next;
 			v->hash_next = n[slot];
