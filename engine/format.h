@@ -124,6 +124,25 @@
 #define INTERNAL_NODE_SPACE_FOR_CELLS (PAGE_SIZE - INTERNAL_NODE_HEADER_SIZE)
 #define INTERNAL_NODE_MAX_KEYS (INTERNAL_NODE_SPACE_FOR_CELLS / INTERNAL_NODE_CELL_SIZE)
 
+/* Version-2 pages (table.h has their layout). */
+#define NODE_TABLE_LEAF 4u
+#define NODE_TABLE_INTERNAL 5u
+#define NODE_OVERFLOW 6u
+
+/*
+ * Version-2 file header (page 0): bytes 0..63 as version 1 (magic
+ * "rowfs format 2\0\0", version 2), then
+ *       64    4  root page of the catalog tree (catalog.h)
+ *       68   56  zero (reserved)
+ *      124    4  checksum: FNV-1a (32 bits) of bytes 0..123
+ * The version-1 checksum slot (64) is the catalog root in version 2.
+ */
+#define DB_MAGIC_V2 "rowfs format 2\0\0"
+#define DB_FORMAT_VERSION_2 2u
+#define HDR_CATALOG_ROOT_OFFSET 64u
+#define HDR2_CHECKSUM_OFFSET 124u
+#define HDR2_SIZE 128u
+
 /* Free page. */
 #define FREE_PAGE_NEXT_OFFSET PARENT_POINTER_OFFSET
 
@@ -133,8 +152,26 @@
 #define LOG_OP_INSERT 1u
 #define LOG_OP_DELETE 2u
 #define LOG_OP_UPDATE 3u
+/*
+ * Version-2 log records (any table but users; DDL).  Header of 24 bytes,
+ * then the payload zero-padded to a multiple of 8:
+ *        0    1  op (below)
+ *        1    3  zero
+ *        4    4  root page of the table (CREATE_TABLE: 0)
+ *        8    8  key (int64; CREATE_TABLE/DROP_TABLE: the catalog id, CREATE: 0 = next)
+ *       16    4  payload length L (TABLE_DELETE, DROP_TABLE: 0)
+ *       20    4  zero
+ *       24    L  payload: the record (TABLE_INSERT/UPDATE) or the
+ *                normalized create table statement (CREATE_TABLE)
+ */
+#define LOG_OP_TABLE_INSERT 4u
+#define LOG_OP_TABLE_UPDATE 5u
+#define LOG_OP_TABLE_DELETE 6u
+#define LOG_OP_CREATE_TABLE 7u
+#define LOG_OP_DROP_TABLE 8u
+#define LOG_TABLE_HEADER_SIZE 24u
 
 /* Statements: longest line accepted (bytes, newline excluded). */
-#define MAX_LINE_SIZE 4096u
+#define MAX_LINE_SIZE 4096u   /* Part 2 raises it to 4 MiB (issue: tables) */
 
 #endif /* ROWFS_ENGINE_FORMAT_H */

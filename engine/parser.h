@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "record.h"
 #include "rowfs.h"
 
 enum stmt_type {
@@ -44,8 +45,78 @@ enum stmt_type {
 	STMT_UPDATE,      /* update id name */
 	STMT_BEGIN,       /* begin [transaction] */
 	STMT_COMMIT,      /* commit|end [transaction] */
-	STMT_ROLLBACK     /* rollback [transaction] */
+	STMT_ROLLBACK,    /* rollback [transaction] */
+	/* Part 2: the SQL subset (fields below "Part 2" in struct statement) */
+	STMT_CREATE_TABLE, /* create table [if not exists] T (COLDEF, ...) */
+	STMT_DROP_TABLE,  /* drop table [if exists] T */
+	STMT_INSERT_INTO, /* insert into T [(COL, ...)] values (LIT, ...)[, (LIT, ...)]... */
+	STMT_SELECT_FROM, /* select * | COL, ... | count(*) from T [where] [order by] [limit [offset]] */
+	STMT_UPDATE_SET,  /* update T set COL = LIT [, COL = LIT]... [where] */
+	STMT_DELETE_FROM, /* delete from T [where] */
+	STMT_TABLES,      /* .tables */
+	STMT_SCHEMA       /* .schema [T] (table empty when absent) */
 };
+
+/* An identifier (table or column name), lower-cased into the arena. */
+struct ident {
+	const char *name;      /* 1..64 bytes of [a-z0-9_], not starting with a digit */
+	size_t len;            /* bytes */
+	size_t pos;            /* 0-based byte offset of its token in the line */
+};
+
+/* A literal: -12, 3.5, 1e-3, 'it''s', E'a\tb', x'00ff', null. */
+struct literal {
+	struct value v;        /* decoded (text/blob bytes unescaped into the arena) */
+	size_t pos;            /* 0-based byte offset of its token in the line */
+};
+
+/* Column types of `create table` (the type names of the grammar). */
+enum column_type {
+	COLUMN_INTEGER = 1,    /* integer (signed 64-bit) */
+	COLUMN_REAL,           /* real (finite double) */
+	COLUMN_TEXT,           /* text / text(N) */
+	COLUMN_BLOB            /* blob / blob(N) */
+};
+
+/* Longest name of a table, column or index (bytes). */
+#define NAME_MAX_LEN 64u
+/* Longest text or blob value (bytes) and the N of text(N)/blob(N) when absent. */
+#define VALUE_MAX_LEN (1u << 20)
+
+/* One column of `create table`. */
+struct column_def {
+	struct ident name;      /* column name */
+	enum column_type type;  /* declared type */
+	uint32_t max_len;       /* text/blob: N of text(N), else VALUE_MAX_LEN; 0 for numbers */
+	int primary_key;        /* `primary key` given (only on an integer column) */
+	int not_null;           /* `not null` given */
+	int has_default;        /* `default LIT` given */
+	struct literal def;     /* the default (type unchecked: the compiler checks) */
+};
+
+/* Comparison of a `where` predicate. */
+enum pred_op {
+	PRED_EQ = 1, PRED_NE, PRED_LT, PRED_LE, PRED_GT, PRED_GE,
+	PRED_BETWEEN,           /* COL between a and b (a <= COL <= b) */
+	PRED_IS_NULL,           /* COL is null */
+	PRED_IS_NOT_NULL        /* COL is not null */
+};
+
+/* One predicate of `where` (predicates are joined by and). */
+struct pred {
+	struct ident column;   /* left side */
+	enum pred_op op;       /* comparison */
+	struct literal a;      /* right side (BETWEEN: lower bound) */
+	struct literal b;      /* BETWEEN: upper bound */
+};
+
+/* One `COL = LIT` of update's set list. */
+struct assignment {
+	struct ident column;   /* column to set */
+	struct literal value;  /* its new value */
+};
+
+struct parse_arena;        /* parser.c: memory behind a statement's Part 2 fields */
 
 struct statement {
 	enum stmt_type type;   /* what to run */
@@ -54,6 +125,28 @@ struct statement {
 	size_t name_len;       /* STMT_INSERT/UPDATE: may exceed USERNAME_SIZE: the compiler checks */
 	const char *meta;      /* STMT_META: the word including the dot (points into the line) */
 	size_t meta_len;       /* STMT_META: its length */
+	/* Part 2: everything below lives in the arena; statement_free releases it. */
+	struct ident table;            /* the table (STMT_SCHEMA: len 0 when absent) */
+	int if_exists;                 /* create: `if not exists`; drop: `if exists` */
+	struct column_def *columns;    /* create table: the column definitions */
+	unsigned column_count;         /* create table: how many (1..64) */
+	struct ident *names;           /* insert: the column list; select: the column list */
+	unsigned name_count;           /* how many (0: insert without a list / select *) */
+	int select_count;              /* select count(*) */
+	struct literal *values;        /* insert: row_count rows of row_width literals, row-major */
+	unsigned row_count;            /* insert: rows given */
+	unsigned row_width;            /* insert: literals per row (every row the same, else a parse error) */
+	struct pred *preds;            /* where: predicates joined by and */
+	unsigned pred_count;           /* how many (0: no where) */
+	struct assignment *sets;       /* update: the set list */
+	unsigned set_count;            /* how many */
+	int has_order;                 /* select: order by given */
+	struct ident order_column;     /* select: order by COL */
+	int order_desc;                /* select: desc */
+	int has_limit;                 /* select: limit given */
+	uint64_t limit;                /* select: limit N */
+	uint64_t offset;               /* select: offset M (0 when absent) */
+	struct parse_arena *arena;     /* owns every Part 2 pointer above; NULL when none */
 };
 
 /*
@@ -65,5 +158,12 @@ struct statement {
  * with err->msg set to the contract text.
  */
 int parse_line(const char *line, size_t len, struct statement *out, struct rowfs_err *err);
+
+/*
+ * statement_free - release what parse_line allocated for a Part 2
+ * statement (the arena); the statement must not be used after.  Safe on
+ * every statement parse_line filled, successful or not, and idempotent.
+ */
+void statement_free(struct statement *stmt);
 
 #endif /* ROWFS_ENGINE_PARSER_H */

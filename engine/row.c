@@ -41,56 +41,13 @@ static int is_word_ascii(unsigned char c)
 	return word_ascii[c];
 }
 
-static int is_continuation(unsigned char c)
-{
-	return c >= 0x80 && c <= 0xBF;
-}
-
-/*
- * Length (2..4) of the well-formed UTF-8 sequence starting at p, with n >= 1
- * bytes available, or 0 if it is ill-formed.  p[0] is >= 0x80.  The ranges
- * of the second byte are those of Unicode 15, table 3-7.
- */
-static size_t utf8_sequence_len(const unsigned char *p, size_t n)
-{
-	unsigned char lead = p[0];
-	unsigned char low = 0x80, high = 0xBF;  /* allowed range of the second byte */
-	size_t need, i;
-
-	if (lead >= 0xC2 && lead <= 0xDF) {
-		need = 2;
-	} else if (lead >= 0xE0 && lead <= 0xEF) {
-		need = 3;
-		if (lead == 0xE0)
-			low = 0xA0;   /* below: overlong */
-		else if (lead == 0xED)
-			high = 0x9F;  /* above: surrogates */
-	} else if (lead >= 0xF0 && lead <= 0xF4) {
-		need = 4;
-		if (lead == 0xF0)
-			low = 0x90;   /* below: overlong */
-		else if (lead == 0xF4)
-			high = 0x8F;  /* above: > U+10FFFF */
-	} else {
-		return 0;  /* continuation byte, 0xC0, 0xC1, 0xF5..0xFF */
-	}
-	if (n < need)
-		return 0;
-	if (p[1] < low || p[1] > high)
-		return 0;
-	for (i = 2; i < need; i++)
-		if (!is_continuation(p[i]))
-			return 0;
-	return need;
-}
-
 size_t row_name_char_len(const uint8_t *p, size_t n)
 {
 	if (n == 0)
 		return 0;
 	if (p[0] < 0x80)
 		return is_word_ascii(p[0]) ? 1 : 0;
-	return utf8_sequence_len(p, n);
+	return utf8_sequence_len(p, n, NULL);
 }
 
 size_t row_name_check(const uint8_t *name, size_t len)
@@ -106,7 +63,7 @@ size_t row_name_check(const uint8_t *name, size_t len)
 		}
 		if (name[i] < 0x80)
 			return i;
-		n = utf8_sequence_len(name + i, len - i);
+		n = utf8_sequence_len(name + i, len - i, NULL);
 		if (n == 0)
 			return i;
 		i += n;

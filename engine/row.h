@@ -14,6 +14,7 @@
 
 #include "format.h"
 #include "rowfs.h"
+#include "util.h"
 
 /* rowfs.h publishes these two limits to fs/ and src/; keep them equal. */
 _Static_assert(USERNAME_SIZE == ROWFS_USERNAME_MAX, "rowfs.h and format.h disagree");
@@ -26,29 +27,6 @@ struct row {
 	char username[USERNAME_SIZE + 1];    /* bytes, NUL-terminated copy */
 };
 
-static inline uint32_t get_u32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static inline void put_u32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static inline uint64_t get_u64(const uint8_t *p)
-{
-	return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
-}
-
-static inline void put_u64(uint8_t *p, uint64_t v)
-{
-	put_u32(p, (uint32_t)v);
-	put_u32(p + 4, (uint32_t)(v >> 32));
-}
 
 /*
  * row_set - fill a row from id and name bytes.

@@ -1,0 +1,163 @@
+/*
+ * table.h - the B-tree of a version-2 table: signed 64-bit keys, records
+ * of any length in slotted pages, overflow chains for large records.
+ * (The `users` table keeps the fixed-cell tree of btree.h.)
+ *
+ * A table is named by its root page number, which never changes for the
+ * life of the table (a root split moves the root's cells into two new
+ * children and the root becomes internal in place, as SQLite does), so the
+ * catalog and the log can name a table by its root.  The root's header
+ * holds the table's row count.  There are no parent pointers: writers
+ * descend from the root keeping the path.  Pages come from and go back to
+ * the pager's free list.
+ *
+ * Page formats (rowfs(5) "Table pages"; all integers little-endian):
+ *
+ * Table leaf (NODE_TABLE_LEAF):
+ *   offset size
+ *      0    1  node type NODE_TABLE_LEAF (4)
+ *      1    1  flags: bit 0 = this page is the root
+ *      2    2  cell count
+ *      4    2  start of the cell content area (cells are packed from the
+ *              end of the page downwards; 0 means 65536, never used)
+ *      6    2  fragmented free bytes inside the content area
+ *      8    4  next leaf to the right (0 for the rightmost leaf)
+ *     12    8  row count of the table (root only; 0 on other pages)
+ *     20   2n  cell pointer array: u16 offsets of the n cells, in key order
+ *   cell:  varint key (the int64 as u64), varint payload size P, then
+ *          min(P, TABLE_MAX_LOCAL) bytes of the record; when P exceeds
+ *          TABLE_MAX_LOCAL the local part is TABLE_MIN_LOCAL bytes, and a
+ *          u32 first overflow page follows it.
+ *   Validity: keys strictly increasing; every cell inside the content area
+ *   and not overlapping another; header + pointers <= content start.
+ *
+ * Table internal (NODE_TABLE_INTERNAL):
+ *      0    1  node type NODE_TABLE_INTERNAL (5)
+ *      1    1  flags: bit 0 = root
+ *      2    2  key count k (1 .. TABLE_INTERNAL_MAX_KEYS)
+ *      4    4  right child page
+ *      8    8  row count (root only)
+ *     16  12k  cells: child u32, key i64; every key in child i is <= key i
+ *              and > key i-1; keys above the last key are under the right
+ *              child.
+ *
+ * Overflow page (NODE_OVERFLOW):
+ *      0    1  node type NODE_OVERFLOW (6)
+ *      1    3  zero
+ *      4    4  next overflow page (0 ends the chain)
+ *      8    4  bytes of payload on this page (1 .. PAGE_SIZE - 12)
+ *     12  ...  payload bytes
+ *
+ * Splits: a full leaf splits where the insert lands: an insert past the
+ * last cell of the rightmost leaf (ascending loads) leaves the left page
+ * full and starts a new right page; elsewhere the cells are divided by
+ * bytes, half and half.  Deletes keep every invariant: an emptied non-root
+ * page is freed and unlinked from its parent and its left sibling; an
+ * internal page left with no key collapses into its only child (the root
+ * copies its only child's cells into itself instead).  Free space inside
+ * a page is reused (defragmented when the contiguous gap is too small).
+ */
+#ifndef ROWFS_ENGINE_TABLE_H
+#define ROWFS_ENGINE_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pager.h"
+#include "rowfs.h"
+#include "util.h"
+
+/* Largest record a table stores (a row of 64 columns of 1 MiB is refused earlier). */
+#define TABLE_MAX_RECORD (64u << 20)
+
+struct table_cursor_level {
+	uint32_t pgno;    /* page on the path */
+	uint32_t index;   /* child index taken (internal) or cell index (leaf) */
+};
+
+/*
+ * A cursor: a path from the root to a leaf cell.  It holds a reference on
+ * its leaf only while positioned; a cursor must not be used across a
+ * change to its table (re-seek after one: table_cursor_key gives where).
+ */
+struct table_cursor {
+	struct pager *pager;                    /* the database */
+	uint32_t root;                          /* the table */
+	struct page *leaf;                      /* referenced leaf, NULL at eof */
+	struct table_cursor_level path[24];     /* root .. leaf */
+	unsigned depth;                         /* levels used in path */
+	int eof;                                /* no row under the cursor */
+	int64_t key;                            /* key of the row under the cursor */
+	struct sbuf record;                     /* a record assembled from overflow pages */
+};
+
+/* table_create - a new empty table: *root = a fresh leaf page marked root. */
+int table_create(struct pager *pager, uint32_t *root, struct rowfs_err *err);
+
+/* table_drop - free every page of the table (overflow pages and root included). */
+int table_drop(struct pager *pager, uint32_t root, struct rowfs_err *err);
+
+/*
+ * table_insert - insert (key, rec[0..len)).  ROWFS_DUPLICATE ("Error:
+ * duplicate key K.") if key exists, changing nothing.  Returns ROWFS_OK,
+ * ROWFS_DUPLICATE, ROWFS_CORRUPT, I/O errors, ROWFS_NOMEM.
+ */
+int table_insert(struct pager *pager, uint32_t root, int64_t key, const uint8_t *rec,
+		 size_t len, struct rowfs_err *err);
+
+/* table_replace - replace the record of key.  ROWFS_NOTFOUND if absent (nothing changed). */
+int table_replace(struct pager *pager, uint32_t root, int64_t key, const uint8_t *rec,
+		  size_t len, struct rowfs_err *err);
+
+/* table_delete - delete key and its overflow pages.  ROWFS_NOTFOUND if absent. */
+int table_delete(struct pager *pager, uint32_t root, int64_t key, struct rowfs_err *err);
+
+/*
+ * table_get - point lookup: *found = 1 and the record copied into out
+ * (replacing its contents) when key exists.
+ */
+int table_get(struct pager *pager, uint32_t root, int64_t key, int *found, struct sbuf *out,
+	      struct rowfs_err *err);
+
+/* table_contains - *found = 1 if key exists. */
+int table_contains(struct pager *pager, uint32_t root, int64_t key, int *found,
+		   struct rowfs_err *err);
+
+/* table_row_count - rows in the table (from the root header). */
+int table_row_count(struct pager *pager, uint32_t root, uint64_t *rows, struct rowfs_err *err);
+
+/* table_depth - levels from the root to the leaves (a lone root leaf is 1). */
+int table_depth(struct pager *pager, uint32_t root, uint32_t *depth, struct rowfs_err *err);
+
+/*
+ * table_render - the tree as the `btree` file shows it, one node per line,
+ * two spaces of indent per level:
+ *   "internal (page 3): 1 keys [101]"
+ *   "leaf (page 1): 101 cells keys [0..100]"   ("leaf (page 1): 0 cells" when empty)
+ */
+int table_render(struct pager *pager, uint32_t root, rowfs_emit_fn emit, void *ctx,
+		 struct rowfs_err *err);
+
+/*
+ * Cursors.  table_cursor_init zeroes cur for (pager, root); every
+ * seek/advance returns ROWFS_OK with cur->eof set when no row is there.
+ *  seek_ge   first row with key >= key
+ *  seek_le   last row with key <= key (INT64_MAX: the last row)
+ *  advance   next row (ascending);  retreat   previous row
+ *  record    the record of the row under the cursor: points into the
+ *            page, or into cur->record when it has overflow pages; valid
+ *            until the cursor moves
+ *  release   drop page references (the cursor may be seeked again);
+ *            table_cursor_free also frees cur->record
+ */
+void table_cursor_init(struct table_cursor *cur, struct pager *pager, uint32_t root);
+int table_cursor_seek_ge(struct table_cursor *cur, int64_t key, struct rowfs_err *err);
+int table_cursor_seek_le(struct table_cursor *cur, int64_t key, struct rowfs_err *err);
+int table_cursor_advance(struct table_cursor *cur, struct rowfs_err *err);
+int table_cursor_retreat(struct table_cursor *cur, struct rowfs_err *err);
+int table_cursor_record(struct table_cursor *cur, const uint8_t **rec, size_t *len,
+			struct rowfs_err *err);
+void table_cursor_release(struct table_cursor *cur);
+void table_cursor_free(struct table_cursor *cur);
+
+#endif /* ROWFS_ENGINE_TABLE_H */

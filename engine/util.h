@@ -1,0 +1,108 @@
+/*
+ * util.h - the bottom utility module: helpers every layer shares, written
+ * once.  Pure functions, no state, no I/O; may be called by any engine
+ * module (and, through rowfs.h's wrappers, by fs/ and src/).
+ *
+ * Owns: little-endian byte order (every integer on disk is little-endian),
+ * SQLite-style varints (records, table cells), UTF-8 well-formedness,
+ * the FNV-1a checksum of headers.
+ */
+#ifndef ROWFS_ENGINE_UTIL_H
+#define ROWFS_ENGINE_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+static inline uint16_t get_u16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static inline void put_u16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static inline uint32_t get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline void put_u32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static inline uint64_t get_u64(const uint8_t *p)
+{
+	return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
+}
+
+static inline void put_u64(uint8_t *p, uint64_t v)
+{
+	put_u32(p, (uint32_t)v);
+	put_u32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* Longest varint, bytes. */
+#define VARINT_MAX 9u
+
+/*
+ * put_varint - SQLite's varint: 1..9 bytes, big-endian groups of 7 bits
+ * with the high bit set on every byte but the last; the 9th byte carries 8
+ * bits.  Values below 128 take one byte; a negative int64 cast to u64
+ * takes 9.  Writes at most VARINT_MAX bytes to p; returns the count.
+ */
+size_t put_varint(uint8_t *p, uint64_t v);
+
+/* varint_len - bytes put_varint would write for v. */
+size_t varint_len(uint64_t v);
+
+/*
+ * get_varint - decode the varint at p, reading at most n bytes.  Returns
+ * the bytes used (1..9), or 0 if n bytes end before the varint does.
+ */
+size_t get_varint(const uint8_t *p, size_t n, uint64_t *v);
+
+/*
+ * utf8_sequence_len - length (1..4) of the well-formed UTF-8 sequence at p
+ * (n >= 1 bytes available; an ASCII byte is 1), or 0 if it is ill-formed
+ * (overlong forms, surrogates, past U+10FFFF, truncated).  Unicode 15,
+ * table 3-7.  If cp is not NULL it receives the code point.
+ */
+size_t utf8_sequence_len(const uint8_t *p, size_t n, uint32_t *cp);
+
+/* utf8_valid_prefix - offset of the first byte of p[0..n) that is not well-formed UTF-8, or n. */
+size_t utf8_valid_prefix(const uint8_t *p, size_t n);
+
+/* fnv1a32 - FNV-1a (32 bits; basis 2166136261, prime 16777619) over p[0..n). */
+uint32_t fnv1a32(const void *p, size_t n);
+
+/*
+ * struct sbuf - a growable byte buffer (replies, records, renderings).
+ * Zero-initialise; sbuf_release frees.  data is NUL-terminated after
+ * every successful append (the NUL is not counted in len).
+ */
+struct sbuf {
+	char *data;    /* the bytes, malloc'd; NULL until the first append */
+	size_t len;    /* bytes used */
+	size_t cap;    /* bytes allocated */
+};
+
+/* sbuf_append - append p[0..n); returns 0, or -1 when out of memory (buffer unchanged). */
+int sbuf_append(struct sbuf *b, const void *p, size_t n);
+
+/* sbuf_printf - append printf-formatted text; 0 or -1 (out of memory). */
+int sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* sbuf_reserve - make room for n more bytes; 0 or -1. */
+int sbuf_reserve(struct sbuf *b, size_t n);
+
+/* sbuf_release - free the bytes and zero the buffer. */
+void sbuf_release(struct sbuf *b);
+
+#endif /* ROWFS_ENGINE_UTIL_H */
