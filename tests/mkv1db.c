@@ -25,8 +25,8 @@
  *               RECORDS inserts of new ids (with STRIDE > 1 first the gaps
  *               id*STRIDE+1 in a shuffled order, so they land in every
  *               leaf; then ids past the largest), followed by one update
- *               and one delete of a random id of the file (replay skips
- *               those whose id is gone)
+ *               of a random row of the file still there and one delete
+ *               of a random id of the file (replay skips it if it is gone)
  *   -r RECORDS  inserts per TXN frame (default 100)
  *   -p          print the rows the database holds once its WAL is
  *               replayed, "ID<TAB>NAME" lines in key order: what `cat
@@ -413,6 +413,25 @@ static int put_frame(FILE *f, uint64_t seq, const uint8_t *payload, uint32_t len
 	return 0;
 }
 
+/*
+ * An id of the file that still has a row (a few random tries), else
+ * fallback: updates name existing rows only (replay skips the others,
+ * salvage takes them as inserts).
+ */
+static uint32_t pick_present(const struct options *o, struct model *m, uint64_t *rng,
+			     uint32_t fallback)
+{
+	int tries;
+
+	for (tries = 0; o->rows && tries < 100; tries++) {
+		uint32_t id = (uint32_t)(1 + next_random(rng) % o->rows) * o->stride;
+
+		if (model_name(m, id)[0])
+			return id;
+	}
+	return fallback;
+}
+
 /* The frames of -w: inserts, one update, one delete each; the model follows. */
 static int put_frames(FILE *f, const struct options *o, struct model *m, uint64_t *rng,
 		      const uint32_t *ins, uint32_t s[2])
@@ -430,10 +449,9 @@ static int put_frames(FILE *f, const struct options *o, struct model *m, uint64_
 			random_name(rng, model_name(m, ins[k]));
 			put_record(rec, LOG_OP_INSERT, ins[k], model_name(m, ins[k]));
 		}
-		id = o->rows ? (uint32_t)(1 + next_random(rng) % o->rows) * o->stride : 1;
-		if (model_name(m, id)[0])
-			random_name(rng, model_name(m, id));
-		put_record(rec, LOG_OP_UPDATE, id, model_name(m, id)[0] ? model_name(m, id) : "x");
+		id = pick_present(o, m, rng, ins[k - 1]);
+		random_name(rng, model_name(m, id));
+		put_record(rec, LOG_OP_UPDATE, id, model_name(m, id));
 		rec += LOG_RECORD_SIZE;
 		id = o->rows ? (uint32_t)(1 + next_random(rng) % o->rows) * o->stride : 1;
 		model_name(m, id)[0] = '\0';
