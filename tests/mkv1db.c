@@ -56,6 +56,9 @@
 #define MAX_MODEL_ID 50000000u
 #define NAME_BYTES (USERNAME_SIZE + 1u)
 
+/* Deepest tree written (-f 1 -n 2 on many rows gets deep). */
+#define MAX_LEVELS 32u
+
 /* What the command line asks for. */
 struct options {
 	uint64_t seed;          /* -s */
@@ -321,13 +324,13 @@ static int write_all(const char *path, const uint8_t *data, size_t len)
 /* DBFILE: the model's ids[0..rows-1] as a version-1 file. */
 static int write_db(const struct options *o, struct model *m, const uint32_t *ids)
 {
-	struct level levels[8];
-	uint32_t depth = plan_levels(o, levels, 8), tree_pages = 1, d, i, page_count;
+	struct level levels[MAX_LEVELS];
+	uint32_t depth = plan_levels(o, levels, MAX_LEVELS), tree_pages = 1, d, i, page_count;
 	uint8_t *file;
 	int rc = -1;
 
 	if (depth == 0) {
-		fprintf(stderr, "mkv1db: tree deeper than 8 levels\n");
+		fprintf(stderr, "mkv1db: tree deeper than %u levels\n", MAX_LEVELS);
 		return -1;
 	}
 	for (d = 0; d + 1 < depth; d++)
