@@ -1069,7 +1069,7 @@ static void model_verify(struct pager *pager, uint32_t root, struct model *m, ui
 	}
 	REQUIRE(cur.eof, "backward walk goes past the model's %zu rows", m->n);
 	for (q = 0; q < 100; q++) {
-		int64_t key = random_key(rng, m) + (int64_t)(tu_next_random(rng) % 3) - 1;
+		int64_t key = (int64_t)((uint64_t)random_key(rng, m) + tu_next_random(rng) % 3 - 1);
 		int found;
 		size_t at = model_find(m, key, &found);
 
