@@ -1,12 +1,38 @@
 /*
- * table.c - the B-tree of version-2 tables (format and rules in table.h,
- * decoders in table_int.h).
+ * table.c - the B-tree of version-2 tables: search, insert (splits, shifts
+ * to siblings, a root that deepens in place), delete (unlinking, merging
+ * internal pages, collapsing the root), overflow chains, cursors, drop,
+ * rendering, and the validity rule of one page.
+ *
+ * The page formats and the rules of splits and deletes are table.h's
+ * essay; every read of a field or cell goes through table_int.h's
+ * decoders, which bounds-check against the page.  Invariants kept (and
+ * checked by check.c):
+ *  1. Keys strictly increase within a page; every key under child i of an
+ *     internal page is <= key i and > key i-1; keys above the last key are
+ *     under the right child.
+ *  2. All leaves are at the same depth and chained left to right by their
+ *     next pointers, the last one 0.
+ *  3. The root has the root flag and the row count; no other page has.
+ *  4. Non-root leaves hold >= 1 cell; internal pages hold >= 1 key.
+ *  5. Every page of the table is reachable once from its root (overflow
+ *     chains from their cells); freed pages go to the pager's free list.
+ *
+ * Writers (struct writer) descend from the root keeping every page of the
+ * path referenced (struct path), so splits and deletes walk back up it
+ * without parent pointers; pages are pager_write()n before they change.
+ * Nothing is allocated on the heap: cells and the cells of pages being
+ * redistributed live on the stack.  Readers (cursors, table_get) release
+ * internal pages on the way down.  A page that breaks the format is
+ * ROWFS_CORRUPT naming it ("database corrupt: table page 7: ..."), and a
+ * cursor checks that keys keep increasing across next pointers so a
+ * damaged chain cannot loop.  After an error other than ROWFS_DUPLICATE or
+ * ROWFS_NOTFOUND (which change nothing) the caller rolls back.
  */
 #include <config.h>
 #include "table.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +56,7 @@ static int why_set(char *why, size_t n, const char *fmt, ...)
 	return ROWFS_CORRUPT;
 }
 
+/* The leaf part of table_verify_page: cells decode, increase, do not overlap and fill the content area. */
 static int verify_leaf(const uint8_t *page, uint32_t pgno, char *why, size_t wn)
 {
 	uint8_t used[PAGE_SIZE / 8];
@@ -69,6 +96,7 @@ static int verify_leaf(const uint8_t *page, uint32_t pgno, char *why, size_t wn)
 	return ROWFS_OK;
 }
 
+/* The internal part of table_verify_page: 1..max increasing keys, children neither 0 nor itself. */
 static int verify_internal(const uint8_t *page, uint32_t pgno, char *why, size_t wn)
 {
 	uint32_t k = table_page_count(page), i;
@@ -123,6 +151,7 @@ int table_verify_page(const uint8_t *page, uint32_t pgno, char *why, size_t n)
 
 /* ---- errors ------------------------------------------------------------------ */
 
+/* ROWFS_NOMEM with its message. */
 static int nomem(struct rowfs_err *err)
 {
 	return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
@@ -135,6 +164,7 @@ static int corrupt(struct rowfs_err *err, uint32_t pgno, const char *what)
 			     what);
 }
 
+/* A descent passed TABLE_MAX_DEPTH levels (a loop in a damaged file). */
 static int too_deep(struct rowfs_err *err, uint32_t pgno)
 {
 	return rowfs_err_set(err, ROWFS_CORRUPT, 0, "database corrupt: tree deeper than %u at page %u",
@@ -442,6 +472,7 @@ struct free_ctx {
 	struct pager *pager;     /* where the pages go back */
 };
 
+/* overflow_fn: free the page. */
 static int free_one(void *ctx, struct page *page, const uint8_t *data, uint32_t len,
 		    struct rowfs_err *err)
 {
@@ -461,6 +492,7 @@ static int overflow_free(struct pager *pager, const struct table_cell *c, uint32
 	return overflow_walk(pager, c, pgno, 0, free_one, &ctx, err);
 }
 
+/* overflow_fn: append the page's bytes to the struct sbuf ctx. */
 static int append_one(void *ctx, struct page *page, const uint8_t *data, uint32_t len,
 		      struct rowfs_err *err)
 {
@@ -500,6 +532,7 @@ struct writer {
 	struct path path;        /* root .. leaf of the key */
 };
 
+/* Drop every page reference of the path. */
 static void path_release(struct path *p)
 {
 	while (p->depth > 0) {
@@ -754,6 +787,7 @@ struct cellset {
 	uint32_t total;                                    /* their bytes and pointers */
 };
 
+/* Append one cell to the set. */
 static void cellset_add(struct cellset *s, const uint8_t *cell, uint32_t size)
 {
 	s->cp[s->n] = cell;
@@ -981,6 +1015,7 @@ static int cell_build(struct pager *pager, int64_t key, const uint8_t *rec, size
 	return ROWFS_OK;
 }
 
+/* ROWFS_TOOLONG for a record past TABLE_MAX_RECORD. */
 static int check_len(size_t len, struct rowfs_err *err)
 {
 	if (len > TABLE_MAX_RECORD)
@@ -1316,7 +1351,7 @@ int table_get(struct pager *pager, uint32_t root, int64_t key, int *found, struc
 	if (p.found) {
 		rc = path_cell(&p, &c, err);
 		if (rc == ROWFS_OK)
-			rc = record_read(pager, &c, page_pgno(p.page[p.depth - 1]), 0, out, err);
+			rc = record_read(pager, &c, page_pgno(p.page[p.depth - 1]), 1, out, err);
 		*found = rc == ROWFS_OK;
 	}
 	path_release(&p);
@@ -1422,6 +1457,7 @@ static void format_keys(char *buf, size_t size, unsigned count, int64_t first, i
 		snprintf(buf, size, "[%lld..%lld]", (long long)first, (long long)last);
 }
 
+/* Render the subtree at pgno, level levels below the root. */
 static int render_page(struct pager *pager, uint32_t pgno, unsigned level, rowfs_emit_fn emit,
 		       void *ctx, struct rowfs_err *err)
 {
