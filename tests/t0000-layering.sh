@@ -11,7 +11,8 @@
 # storage module, record.h (the pure record codec of version-2 tables) by
 # parser, table and up, table.h (version-2 table B-trees) beside btree on
 # the pager, catalog.h on table and parser, btree_int.h shared by btree,
-# cursor and check only, db.c / check.c (the facade and the checker)
+# cursor and check only, table_int.h (the pure decoders of table pages)
+# by table and check, db.c / check.c (the facade and the checker)
 # allowed every engine header, and salvage.c (rowfs_salvage, which reads
 # a damaged file without the pager) beside the pager, on wal, os and the
 # codec.  fs/ and src/ see only rowfs.h from the engine (src/rowfs.c and
@@ -38,7 +39,8 @@ allowed() {
 	salvage) echo "wal os format row util rowfs" ;;
 	btree_int) echo "pager format row util rowfs" ;;
 	btree) echo "pager btree_int format row util rowfs" ;;
-	table) echo "pager record format row util rowfs" ;;
+	table) echo "table_int pager record format row util rowfs" ;;
+	table_int) echo "table format util rowfs" ;;
 	cursor) echo "btree btree_int pager format row util rowfs" ;;
 	tokenizer) echo "format row util rowfs" ;;
 	parser) echo "tokenizer record format util rowfs" ;;
