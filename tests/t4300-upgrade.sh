@@ -7,9 +7,12 @@
 # into every leaf, an update and a delete each), so that the upgrade runs
 # after a replay and a checkpoint; it prints the rows the pair holds.
 #   - read-only readers leave a version-1 pair byte-identical (DBFILE and
-#     WAL): fsck.rowfs, fsck.rowfs --salvage, a `-o ro` mount (which shows
-#     every row); so does a refused second open;
-#   - a read-write mount upgrades: every row, `cat check` ok, the header's
+#     WAL): fsck.rowfs, fsck.rowfs --salvage (which holds every row), a
+#     `-o ro` mount (which shows every row, check ok), a rowsh refused
+#     while that mount holds the file; a version-1 file without a WAL gets
+#     none from `-o ro`;
+#   - rowsh upgrades (every row, version 2, fsck clean); a read-write
+#     mount upgrades: every row, `cat check` ok, the header's
 #     magic "rowfs format 2" after the mount, fsck.rowfs clean; the
 #     upgraded database takes a `create table` and inserts, which survive a
 #     remount; also with free pages in the version-1 file (the catalog's
@@ -118,6 +121,8 @@ if mount_rowfs -o ro; then
 	rows_ok "-o ro on version 1"
 	expect "-o ro on version 1: cat check says ok" ok "$(t cat "$mnt/check" 2>&1 | head -5)"
 	expect "-o ro on version 1: the header still says version 1" "$V1" "$(magic "$db")"
+	fails_with "rowsh while the -o ro mount holds it: database is locked" \
+		"database is locked" rsh "$db" </dev/null
 	if umount_rowfs; then ok "-o ro: clean unmount"; else not_ok "-o ro: clean unmount"; fi
 else
 	not_ok "-o ro mount of version 1"
@@ -138,6 +143,12 @@ else
 fi
 
 # --- a clean upgrade ----------------------------------------------------------
+# rowsh opens read-write too
+fresh rowsh
+printf 'select\n' | rsh "$db" | sed -n 's/^(\([0-9]*\), \(.*\))$/\1\t\2/p' >"$work/out"
+check "rowsh on version 1: every row" "$work/expected" "$work/out"
+expect "rowsh on version 1: the file is version 2 after it" "$V2" "$(magic "$db")"
+fsck_ok "rowsh on version 1, then"
 fresh clean
 start=$(date +%s%N)
 if mount_rowfs; then
