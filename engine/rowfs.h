@@ -39,8 +39,8 @@ enum rowfs_rc {
 	ROWFS_SYNTAX,    /* parser: wrong/missing token, unknown command, NUL, line too long */
 	ROWFS_RANGE,     /* id negative or out of range */
 	ROWFS_TOOLONG,   /* username longer than USERNAME_SIZE */
-	ROWFS_DUPLICATE, /* insert of an existing key */
-	ROWFS_NOTFOUND,  /* no such key */
+	ROWFS_DUPLICATE, /* insert of an existing key; create of an existing table */
+	ROWFS_NOTFOUND,  /* no such key; no such table */
 	ROWFS_LOCKED,    /* another process owns the database */
 	ROWFS_NOTADB,    /* the file is not a rowfs database */
 	ROWFS_META,      /* unrecognized meta-command */
@@ -48,7 +48,10 @@ enum rowfs_rc {
 	ROWFS_BUSY,      /* another handle's transaction is open */
 	ROWFS_STALE,     /* snapshot too old: expired to bound the version store */
 	ROWFS_TXN,       /* begin/commit/rollback in the wrong transaction state */
-	ROWFS_TOOBIG     /* the transaction's log would pass the largest WAL frame */
+	ROWFS_TOOBIG,    /* the transaction's log would pass the largest WAL frame */
+	ROWFS_SCHEMA,    /* a statement does not fit the schema: no such column, wrong type, NULL
+			    into not null, wrong number of values, order by without an index */
+	ROWFS_PERM       /* not permitted: dropping the users table */
 };
 
 /* Error detail, filled where the error is detected. */

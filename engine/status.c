@@ -36,6 +36,8 @@ static const struct {
 	[ROWFS_STALE] = {"ROWFS_STALE", ESTALE},
 	[ROWFS_TXN] = {"ROWFS_TXN", EINVAL},
 	[ROWFS_TOOBIG] = {"ROWFS_TOOBIG", EFBIG},
+	[ROWFS_SCHEMA] = {"ROWFS_SCHEMA", EINVAL},
+	[ROWFS_PERM] = {"ROWFS_PERM", EPERM},
 };
 
 #define STATUS_COUNT (sizeof(status_table) / sizeof(status_table[0]))
