@@ -380,7 +380,7 @@ void tu_set_header_u32(const char *path, uint32_t offset, uint32_t value, int fi
 	tu_pread_at(path, 0, page, PAGE_SIZE);
 	put_u32(page + offset, value);
 	if (fix_checksum)
-		put_u32(page + HDR_CHECKSUM_OFFSET, pager_header_checksum(page));
+		pager_header_seal(page);
 	tu_pwrite_at(path, 0, page, PAGE_SIZE);
 }
 
