@@ -74,6 +74,7 @@
 #include "format.h"
 #include "os.h"
 #include "row.h"
+#include "util.h"
 #include "wal.h"
 
 /* Per-page flags of the scan. */
@@ -229,18 +230,16 @@ static int scan_pages(struct salvager *s)
 }
 
 /*
- * FNV-1a over bytes 0..63 of the header, as pager_header_checksum()
- * computes it (the pager is above this module; check_salvage tests that
- * a database the pager wrote has a valid header here).
+ * The checksum slot of page 0's layout (format.h): version 2 (by its
+ * magic) at HDR2_CHECKSUM_OFFSET, version 1 at HDR_CHECKSUM_OFFSET.  The
+ * checksum is FNV-1a over the bytes before the slot, as pager.c computes
+ * it (the pager is above this module; check_salvage tests that a
+ * database the pager wrote has a valid header here).
  */
-static uint32_t header_checksum(const uint8_t *p)
+static uint32_t checksum_offset(const uint8_t *p)
 {
-	uint32_t h = 2166136261u;
-	uint32_t i;
-
-	for (i = 0; i < HDR_CHECKSUM_OFFSET; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
+	return memcmp(p, DB_MAGIC_V2, DB_MAGIC_SIZE) == 0 ? HDR2_CHECKSUM_OFFSET
+							  : HDR_CHECKSUM_OFFSET;
 }
 
 /* Page 0: sets s->root and st->header_valid, or st->header_problem. */
@@ -249,20 +248,22 @@ static void read_header(struct salvager *s)
 	struct rowfs_salvage_stats *st = s->st;
 	const uint8_t *p = s->page;
 	uint32_t root;
+	int v2;
 
 	st->pages++;
 	if (!read_page(s, 0)) {
 		snprintf(st->header_problem, sizeof(st->header_problem), "cannot read page 0");
 		return;
 	}
-	if (memcmp(p, DB_MAGIC, DB_MAGIC_SIZE) != 0)
+	v2 = memcmp(p, DB_MAGIC_V2, DB_MAGIC_SIZE) == 0;
+	if (!v2 && memcmp(p, DB_MAGIC, DB_MAGIC_SIZE) != 0)
 		snprintf(st->header_problem, sizeof(st->header_problem), "no rowfs magic");
-	else if (get_u32(p + HDR_VERSION_OFFSET) != DB_FORMAT_VERSION ||
+	else if (get_u32(p + HDR_VERSION_OFFSET) != (v2 ? DB_FORMAT_VERSION_2 : DB_FORMAT_VERSION) ||
 		 get_u32(p + HDR_PAGE_SIZE_OFFSET) != PAGE_SIZE)
 		snprintf(st->header_problem, sizeof(st->header_problem),
 			 "format version %" PRIu32 ", page size %" PRIu32,
 			 get_u32(p + HDR_VERSION_OFFSET), get_u32(p + HDR_PAGE_SIZE_OFFSET));
-	else if (get_u32(p + HDR_CHECKSUM_OFFSET) != header_checksum(p))
+	else if (get_u32(p + checksum_offset(p)) != fnv1a32(p, checksum_offset(p)))
 		snprintf(st->header_problem, sizeof(st->header_problem), "checksum mismatch");
 	else if ((root = get_u32(p + HDR_ROOT_OFFSET)) == 0 || root >= s->page_count)
 		snprintf(st->header_problem, sizeof(st->header_problem),

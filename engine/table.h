@@ -25,11 +25,26 @@
  *     12    8  row count of the table (root only; 0 on other pages)
  *     20   2n  cell pointer array: u16 offsets of the n cells, in key order
  *   cell:  varint key (the int64 as u64), varint payload size P, then
- *          min(P, TABLE_MAX_LOCAL) bytes of the record; when P exceeds
- *          TABLE_MAX_LOCAL the local part is TABLE_MIN_LOCAL bytes, and a
- *          u32 first overflow page follows it.
+ *          the first L bytes of the record, L = table_local_size(P), and
+ *          when L < P a u32 first overflow page; the other P - L bytes
+ *          fill the chain in order, every page full but the last.
+ *          L = P when P <= TABLE_MAX_LOCAL; beyond, L = TABLE_MIN_LOCAL
+ *          + (P - TABLE_MIN_LOCAL) % TABLE_OVERFLOW_CAPACITY when that is
+ *          <= TABLE_MAX_LOCAL (the tail that would half fill an overflow
+ *          page stays in the cell, as in SQLite), else TABLE_MIN_LOCAL.
+ *          TABLE_MAX_LOCAL is chosen so that 4 of the largest cells
+ *          (9-byte key, 4-byte size, TABLE_MAX_LOCAL bytes, overflow
+ *          page, 2-byte pointer: 1019 bytes) fill the 4076 bytes after the
+ *          header: every leaf holds at least 4 cells, so a split of a full
+ *          leaf by bytes always gives two pages that fit.
+ *   Free space: the gap between the pointer array and the content start,
+ *   plus the fragmented bytes (left by deleted or shrunk cells), which a
+ *   defragmentation (cells repacked at the end of the page) turns into gap.
+ *   An empty leaf has content start PAGE_SIZE and no fragmented bytes.
  *   Validity: keys strictly increasing; every cell inside the content area
- *   and not overlapping another; header + pointers <= content start.
+ *   and not overlapping another; header + pointers <= content start; cell
+ *   bytes + fragmented bytes = PAGE_SIZE - content start; P <=
+ *   TABLE_MAX_RECORD; non-root leaves hold at least one cell.
  *
  * Table internal (NODE_TABLE_INTERNAL):
  *      0    1  node type NODE_TABLE_INTERNAL (5)
@@ -40,6 +55,7 @@
  *     16  12k  cells: child u32, key i64; every key in child i is <= key i
  *              and > key i-1; keys above the last key are under the right
  *              child.
+ *   Validity: keys strictly increasing; children not 0.
  *
  * Overflow page (NODE_OVERFLOW):
  *      0    1  node type NODE_OVERFLOW (6)
@@ -63,12 +79,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "format.h"
 #include "pager.h"
 #include "rowfs.h"
 #include "util.h"
 
 /* Largest record a table stores (a row of 64 columns of 1 MiB is refused earlier). */
 #define TABLE_MAX_RECORD (64u << 20)
+
+/* Most record bytes a leaf cell holds; larger records overflow (see the essay). */
+#define TABLE_MAX_LOCAL 1000u
+
+/* Record bytes a cell keeps at least when the record overflows. */
+#define TABLE_MIN_LOCAL 488u
+
+/* Payload bytes of one overflow page. */
+#define TABLE_OVERFLOW_CAPACITY (PAGE_SIZE - 12u)
+
+/* Most keys of an internal page: (PAGE_SIZE - 16) / 12. */
+#define TABLE_INTERNAL_MAX_KEYS ((PAGE_SIZE - 16u) / 12u)
+
+/* Most levels of a tree (a deeper one is reported corrupt). */
+#define TABLE_MAX_DEPTH 24u
 
 struct table_cursor_level {
 	uint32_t pgno;    /* page on the path */
@@ -84,7 +116,7 @@ struct table_cursor {
 	struct pager *pager;                    /* the database */
 	uint32_t root;                          /* the table */
 	struct page *leaf;                      /* referenced leaf, NULL at eof */
-	struct table_cursor_level path[24];     /* root .. leaf */
+	struct table_cursor_level path[TABLE_MAX_DEPTH]; /* root .. leaf (of the last descent) */
 	unsigned depth;                         /* levels used in path */
 	int eof;                                /* no row under the cursor */
 	int64_t key;                            /* key of the row under the cursor */

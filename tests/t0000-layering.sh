@@ -9,7 +9,9 @@
 # usable by every engine module, btree_int.h shared by btree, cursor and
 # check only, db.c / check.c (the facade and the checker) allowed every
 # engine header, and salvage.c (rowfs_salvage, which reads a damaged file
-# without the pager) beside the pager, on wal, os and the codec.  fs/ and
+# without the pager) beside the pager, on wal, os, the codecs (row, record,
+# logrec, table_int's page decoders) and the pure create-statement checks
+# (parser, catalog_schema_from_create).  fs/ and
 # src/ see only rowfs.h from the engine (src/rowfs.c and fs/ may also
 # include fs/ headers); no engine file includes an fs/ or src/ header or
 # libfuse.  A new engine module must be added to the table.
@@ -30,8 +32,9 @@ allowed() {
 	status | os) echo "rowfs" ;;
 	row) echo "format rowfs" ;;
 	wal) echo "os format row rowfs" ;;
-	pager) echo "wal os format row rowfs" ;;
-	salvage) echo "wal os format row rowfs" ;;
+	pager) echo "wal os format row util rowfs" ;;
+	logrec) echo "format util rowfs" ;;
+	salvage) echo "wal os format row util logrec record table_int parser catalog rowfs" ;;
 	btree_int) echo "pager format row rowfs" ;;
 	btree) echo "pager btree_int format row rowfs" ;;
 	cursor) echo "btree btree_int pager format row rowfs" ;;

@@ -77,7 +77,7 @@ static void write_page(const char *path, uint32_t pgno, const uint8_t *buf)
 /* Rewrite the header checksum after an edit. */
 static void fix_header_checksum(uint8_t *hdr)
 {
-	put_u32(hdr + HDR_CHECKSUM_OFFSET, pager_header_checksum(hdr));
+	pager_header_seal(hdr);
 }
 
 static uint32_t header_u32(const char *path, uint32_t offset)
