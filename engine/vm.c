@@ -17,8 +17,10 @@
 
 #include "access.h"
 #include "btree.h"
+#include "catalog.h"
 #include "cursor.h"
 #include "format.h"
+#include "logrec.h"
 #include "row.h"
 
 static int emit_text(rowfs_emit_fn emit, void *ctx, const char *text, size_t len,
@@ -979,39 +981,6 @@ int vm_record_check(const uint8_t *rec, struct row *row)
 	return ROWFS_CORRUPT;
 }
 
-int vm_record_length(const uint8_t *rec, size_t avail, size_t *len)
-{
-	uint64_t payload;
-	size_t i;
-
-	*len = 0;
-	if (avail < 1)
-		return ROWFS_CORRUPT;
-	if (rec[0] >= VM_OP_INSERT && rec[0] <= VM_OP_UPDATE) {
-		if (avail < VM_RECORD_SIZE)
-			return ROWFS_CORRUPT;
-		*len = VM_RECORD_SIZE;
-		return ROWFS_OK;
-	}
-	if (rec[0] < LOG_OP_TABLE_INSERT || rec[0] > LOG_OP_DROP_TABLE ||
-	    avail < LOG_TABLE_HEADER_SIZE || rec[1] || rec[2] || rec[3] || get_u32(rec + 20))
-		return ROWFS_CORRUPT;
-	payload = get_u32(rec + 16);
-	if ((rec[0] == LOG_OP_TABLE_DELETE || rec[0] == LOG_OP_DROP_TABLE) && payload)
-		return ROWFS_CORRUPT;
-	if (rec[0] == LOG_OP_CREATE_TABLE && get_u32(rec + 4))
-		return ROWFS_CORRUPT;
-	if (rec[0] != LOG_OP_CREATE_TABLE && get_u32(rec + 4) == 0)
-		return ROWFS_CORRUPT;
-	if (LOG_TABLE_HEADER_SIZE + ((payload + 7u) & ~(uint64_t)7u) > avail)
-		return ROWFS_CORRUPT;
-	*len = LOG_TABLE_HEADER_SIZE + (size_t)((payload + 7u) & ~(uint64_t)7u);
-	for (i = LOG_TABLE_HEADER_SIZE + (size_t)payload; i < *len; i++)
-		if (rec[i])
-			return ROWFS_CORRUPT;
-	return ROWFS_OK;
-}
-
 /* Replay one users record (40 bytes, checked). */
 static int apply_users_record(struct pager *pager, const uint8_t *rec, const struct row *row,
 			      struct rowfs_err *err)
@@ -1023,67 +992,69 @@ static int apply_users_record(struct pager *pager, const uint8_t *rec, const str
 	return btree_delete(pager, row->id, err);
 }
 
-/* Replay one version-2 record (its length checked by vm_record_length). */
-static int apply_table_record(struct pager *pager, struct catalog *cat, const uint8_t *rec,
-			      uint32_t off, struct rowfs_err *err)
+/* Replay one version-2 record (framed by logrec_next). */
+static int apply_table_record(struct pager *pager, struct catalog *cat, const struct logrec *rec,
+			      size_t off, struct rowfs_err *err)
 {
-	uint32_t root = get_u32(rec + 4), len = get_u32(rec + 16);
-	int64_t key = (int64_t)get_u64(rec + 8);
-	const uint8_t *payload = rec + LOG_TABLE_HEADER_SIZE;
 	const struct table_schema *t;
 	int rc;
 
-	if (rec[0] == LOG_OP_CREATE_TABLE) {
-		rc = catalog_create_table(pager, cat, pager_catalog_root(pager), (const char *)payload,
-					  len, &t, err);
-		if (rc == ROWFS_OK && t->id != key)
+	if (rec->op == LOG_OP_CREATE_TABLE) {
+		rc = catalog_create_table(pager, cat, pager_catalog_root(pager),
+					  (const char *)rec->payload, rec->payload_len, &t, err);
+		if (rc == ROWFS_OK && t->id != rec->key)
 			rc = rowfs_err_set(err, ROWFS_CORRUPT, 0,
 					   "WAL corrupt: table %s was created as id %lld, logged as %lld",
-					   t->name, (long long)t->id, (long long)key);
+					   t->name, (long long)t->id, (long long)rec->key);
 		return rc;
 	}
-	t = catalog_find_root(cat, root);
-	if (!t || (rec[0] == LOG_OP_DROP_TABLE && t->id != key))
+	t = catalog_find_root(cat, rec->root);
+	if (!t || (rec->op == LOG_OP_DROP_TABLE && t->id != rec->key))
 		return rowfs_err_set(err, ROWFS_CORRUPT, 0,
-				     "WAL corrupt: the record at byte %u names page %u, no table's root",
-				     off, root);
-	switch (rec[0]) {
+				     "WAL corrupt: the record at byte %zu names page %u, no table's root",
+				     off, rec->root);
+	switch (rec->op) {
 	case LOG_OP_TABLE_INSERT:
-		return table_insert(pager, root, key, payload, len, err);
+		return table_insert(pager, rec->root, rec->key, rec->payload, rec->payload_len, err);
 	case LOG_OP_TABLE_UPDATE:
-		return table_replace(pager, root, key, payload, len, err);
+		return table_replace(pager, rec->root, rec->key, rec->payload, rec->payload_len, err);
 	case LOG_OP_TABLE_DELETE:
-		return table_delete(pager, root, key, err);
+		return table_delete(pager, rec->root, rec->key, err);
 	default:
-		return catalog_drop_table(pager, cat, pager_catalog_root(pager), key, err);
+		return catalog_drop_table(pager, cat, pager_catalog_root(pager), rec->key, err);
 	}
 }
 
 int vm_apply_records(struct pager *pager, struct catalog *cat, const uint8_t *records,
 		     uint32_t len, struct rowfs_err *err)
 {
-	size_t rec_len;
-	uint32_t off;
+	struct logrec rec;
+	char why[128];
+	size_t off;
 	int rc;
 
-	for (off = 0; off < len; off += (uint32_t)rec_len) {
-		const uint8_t *rec = records + off;
+	for (off = 0; off < len; off += rec.size) {
+		const uint8_t *raw = records + off;
 		struct row row;
 
-		if (vm_record_length(rec, len - off, &rec_len) != ROWFS_OK ||
-		    (rec_len == VM_RECORD_SIZE && rec[0] <= VM_OP_UPDATE &&
-		     vm_record_check(rec, &row) != ROWFS_OK))
+		if (logrec_next(records, len, off, &rec, why, sizeof(why)) != ROWFS_OK)
 			return rowfs_err_set(err, ROWFS_CORRUPT, 0,
-					     "WAL corrupt: bad record at byte %u of a transaction", off);
-		if (rec[0] <= VM_OP_UPDATE)
-			rc = apply_users_record(pager, rec, &row, err);
-		else
-			rc = apply_table_record(pager, cat, rec, off, err);
+					     "WAL corrupt: the record at byte %zu of a transaction %s", off,
+					     why);
+		if (logrec_is_v2(rec.op)) {
+			rc = apply_table_record(pager, cat, &rec, off, err);
+			if (rc && (rec.op == LOG_OP_CREATE_TABLE || rec.op == LOG_OP_DROP_TABLE))
+				return rc;   /* the catalog would differ from the original run's */
+		} else {
+			if (vm_record_check(raw, &row) != ROWFS_OK)
+				return rowfs_err_set(err, ROWFS_CORRUPT, 0,
+						     "WAL corrupt: bad record at byte %zu of a transaction",
+						     off);
+			rc = apply_users_record(pager, raw, &row, err);
+		}
 		/* replay is idempotent: a change already made is skipped */
 		if (rc && rc != ROWFS_DUPLICATE && rc != ROWFS_NOTFOUND)
 			return rc;
-		if (rc && rec[0] >= LOG_OP_CREATE_TABLE)
-			return rc;   /* a create or drop that cannot be replayed: the catalog differs */
 	}
 	return ROWFS_OK;
 }

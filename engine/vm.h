@@ -15,7 +15,7 @@
  * these 40-byte records; every other table and the DDL use format.h's
  * version-2 records (LOG_OP_TABLE_INSERT .. LOG_OP_DROP_TABLE: a 24-byte
  * header, then the record or the create statement, padded to 8 bytes).
- * One transaction's payload mixes both kinds; vm_record_length walks it.
+ * One transaction's payload mixes both kinds; logrec.h frames them.
  *
  * Change feed: when vm_env.feed is set, every change the VM makes also
  * appends its line there, without the sequence number (the caller
@@ -75,14 +75,6 @@ int vm_run(struct vm_env *env, const struct program *prog, rowfs_emit_fn emit, v
  */
 int vm_apply_records(struct pager *pager, struct catalog *cat, const uint8_t *records,
 		     uint32_t len, struct rowfs_err *err);
-
-/*
- * vm_record_length - *len = the bytes of the log record at rec (avail
- * bytes left in the payload): VM_RECORD_SIZE for users' ops 1..3, the
- * padded header + payload for ops 4..8.  ROWFS_CORRUPT for an unknown op,
- * non-zero reserved bytes or a record running past avail.
- */
-int vm_record_length(const uint8_t *rec, size_t avail, size_t *len);
 
 /*
  * vm_record_check - validate one VM_RECORD_SIZE log record (users' ops 1..3) and decode its
