@@ -157,7 +157,11 @@
  * then the payload zero-padded to a multiple of 8:
  *        0    1  op (below)
  *        1    3  zero
- *        4    4  root page of the table (CREATE_TABLE: 0)
+ *        4    4  root page of the table (CREATE_TABLE: the root page the new
+ *                table got; replay allocates the same page - the state it
+ *                runs on is the same - and may check it.  Salvage needs it
+ *                to tell which table later records name.  0 is read as
+ *                "not recorded")
  *        8    8  key (int64; CREATE_TABLE/DROP_TABLE: the catalog id, CREATE: 0 = next)
  *       16    4  payload length L (TABLE_DELETE, DROP_TABLE: 0)
  *       20    4  zero
