@@ -644,17 +644,15 @@ static int statement_failed(struct rowfs_db *db, int rc, struct rowfs_err *err)
 
 /*
  * Parse a statement line and count it (blank lines are not statements).
- * Returns 1 for a blank line (nothing to do; stmt freed), else 0 with *rc
- * the parse result (the caller frees stmt).
+ * Returns 1 for a blank line (nothing to do), else 0 with *rc the parse
+ * result.  The caller frees stmt (statement_free) either way.
  */
 static int parse_counted(struct rowfs_db *db, const char *line, size_t len,
 			 struct statement *stmt, int *rc, struct rowfs_err *err)
 {
 	*rc = parse_line(line, len, stmt, err);
-	if (*rc == ROWFS_OK && stmt->type == STMT_EMPTY) {
-		statement_free(stmt);
+	if (*rc == ROWFS_OK && stmt->type == STMT_EMPTY)
 		return 1;
-	}
 	db->statements++;
 	return 0;
 }
@@ -672,21 +670,19 @@ static int compile_and_run(struct rowfs_db *db, struct catalog *cat, const struc
 	return rc;
 }
 
-int rowfs_exec(struct rowfs_db *db, const char *line, size_t len, rowfs_emit_fn emit, void *ctx,
-	       struct rowfs_err *err)
+/* rowfs_exec with the statement's storage from the caller (statement_free after). */
+static int exec_line(struct rowfs_db *db, const char *line, size_t len, struct statement *stmt,
+		     rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
 {
-	struct statement stmt;
 	int rc;
 
-	if (parse_counted(db, line, len, &stmt, &rc, err))
+	if (parse_counted(db, line, len, stmt, &rc, err))
 		return ROWFS_OK;
 	if (rc == ROWFS_OK && !db->in_txn && db->explicit_state != TXN_FAILED)
 		rc = rowfs_err_set(err, ROWFS_ERROR, 0, "statement outside a transaction");
-	if (rc) {
-		statement_free(&stmt);
+	if (rc)
 		return statement_failed(db, rc, err);
-	}
-	switch (stmt.type) {
+	switch (stmt->type) {
 	case STMT_BEGIN:
 		rc = stmt_begin(db, err);
 		break;
@@ -703,8 +699,7 @@ int rowfs_exec(struct rowfs_db *db, const char *line, size_t len, rowfs_emit_fn 
 					   "end it with rollback");
 			break;
 		}
-		rc = compile_and_run(db, db->catalog, &stmt, emit, ctx, err);
-		statement_free(&stmt);
+		rc = compile_and_run(db, db->catalog, stmt, emit, ctx, err);
 		if (is_fatal(rc) && db->explicit_state == TXN_OPEN) {
 			struct rowfs_err ignored;
 
@@ -714,7 +709,6 @@ int rowfs_exec(struct rowfs_db *db, const char *line, size_t len, rowfs_emit_fn 
 		}
 		return statement_failed(db, rc, err);
 	}
-	statement_free(&stmt);
 	if (rc == ROWFS_OK) {
 		db->boundaries++;
 		rc = emit_executed(emit, ctx, err);
@@ -736,8 +730,8 @@ static uint64_t view_seq(struct rowfs_db *db, struct rowfs_snapshot *snap)
  * else one loaded through the view (kept for the next reader of the same
  * state).
  */
-static int catalog_for_view(struct rowfs_db *db, struct rowfs_snapshot *snap, struct catalog **out,
-		      struct rowfs_err *err)
+static int catalog_for_view(struct rowfs_db *db, struct rowfs_snapshot *snap,
+			    struct catalog **out, struct rowfs_err *err)
 {
 	uint64_t seq = view_seq(db, snap);
 	struct catalog *cat;
@@ -761,28 +755,27 @@ static int catalog_for_view(struct rowfs_db *db, struct rowfs_snapshot *snap, st
 	return ROWFS_OK;
 }
 
-int rowfs_exec_at(struct rowfs_db *db, struct rowfs_snapshot *snap, const char *line, size_t len,
-		  rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
+/* rowfs_exec_at with the statement's storage from the caller (statement_free after). */
+static int exec_line_at(struct rowfs_db *db, struct rowfs_snapshot *snap, const char *line,
+			size_t len, struct statement *stmt, rowfs_emit_fn emit, void *ctx,
+			struct rowfs_err *err)
 {
-	struct statement stmt;
 	struct program prog;
 	struct catalog *cat;
 	int rc;
 
-	if (parse_counted(db, line, len, &stmt, &rc, err))
+	if (parse_counted(db, line, len, stmt, &rc, err))
 		return ROWFS_OK;
-	if (rc == ROWFS_OK && (stmt.type == STMT_BEGIN || stmt.type == STMT_COMMIT ||
-			       stmt.type == STMT_ROLLBACK))
+	if (rc == ROWFS_OK && (stmt->type == STMT_BEGIN || stmt->type == STMT_COMMIT ||
+			       stmt->type == STMT_ROLLBACK))
 		rc = busy(err);
 	if (rc == ROWFS_OK)
 		rc = view_enter(db, snap, err);
-	if (rc) {
-		statement_free(&stmt);
+	if (rc)
 		return statement_failed(db, rc, err);
-	}
 	rc = catalog_for_view(db, snap, &cat, err);
 	if (rc == ROWFS_OK)
-		rc = compile_sql(&stmt, cat, &prog, err);
+		rc = compile_sql(stmt, cat, &prog, err);
 	if (rc == ROWFS_OK) {
 		if (program_writes(&prog))
 			rc = busy(err);
@@ -791,8 +784,27 @@ int rowfs_exec_at(struct rowfs_db *db, struct rowfs_snapshot *snap, const char *
 		compile_release(&prog);
 	}
 	view_leave(db);
-	statement_free(&stmt);
 	return statement_failed(db, rc, err);
+}
+
+int rowfs_exec(struct rowfs_db *db, const char *line, size_t len, rowfs_emit_fn emit, void *ctx,
+	       struct rowfs_err *err)
+{
+	struct statement stmt;
+	int rc = exec_line(db, line, len, &stmt, emit, ctx, err);
+
+	statement_free(&stmt);
+	return rc;
+}
+
+int rowfs_exec_at(struct rowfs_db *db, struct rowfs_snapshot *snap, const char *line, size_t len,
+		  rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
+{
+	struct statement stmt;
+	int rc = exec_line_at(db, snap, line, len, &stmt, emit, ctx, err);
+
+	statement_free(&stmt);
+	return rc;
 }
 
 int rowfs_checkpoint(struct rowfs_db *db, struct rowfs_err *err)
