@@ -4,6 +4,7 @@
 # Every #include "..." line of engine/, fs/ and src/ is compared with the
 # table below.  The engine is layered
 #     os < wal < pager < btree < cursor < vm      (storage side)
+#     cache < snapshot < pager                    (the pager's page cache and version store)
 #     tokenizer < parser < compiler < vm          (statement side)
 # with format.h (constants) and row.h (pure codec and byte-order helpers)
 # usable by every engine module, btree_int.h shared by btree, cursor and
@@ -32,7 +33,9 @@ allowed() {
 	status | os) echo "rowfs" ;;
 	row) echo "format rowfs" ;;
 	wal) echo "os format row rowfs" ;;
-	pager) echo "wal os format row util rowfs" ;;
+	cache) echo "format rowfs" ;;
+	snapshot) echo "cache format rowfs" ;;
+	pager) echo "cache snapshot wal os format row util rowfs" ;;
 	logrec) echo "format util rowfs" ;;
 	salvage) echo "wal os format row util logrec record table_int parser catalog rowfs" ;;
 	btree_int) echo "pager format row rowfs" ;;
