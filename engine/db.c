@@ -64,6 +64,7 @@ struct rowfs_db {
 	rowfs_change_fn change_fn;    /* change feed hook, or NULL */
 	void *change_ctx;             /* its first argument */
 	struct catalog *catalog;      /* the tables of the newest state (the open transaction's) */
+	int catalog_stale;            /* catalog is not yet that of the reloaded pages */
 	int ddl_in_txn;               /* the open transaction created or dropped a table */
 	uint64_t ddl_seq;             /* catalog is that of every committed state from this seq on */
 	struct catalog *view_catalog; /* the catalog of an older committed state, or NULL */
@@ -94,17 +95,9 @@ struct replay_ctx {
 	struct rowfs_err *err;
 };
 
-static int replay_records(void *ctx, uint64_t seq, const uint8_t *records, uint32_t len)
-{
-	struct replay_ctx *rc = ctx;
-
-	(void)seq;
-	return vm_apply_records(rc->db->pager, rc->db->catalog, records, len, rc->err);
-}
-
 /*
  * (Re)load the catalog of the pager's newest state.  Replay changes it in
- * step, so recovery loads it before replaying.
+ * step, so recovery loads it before replaying the first transaction.
  */
 static int load_catalog(struct rowfs_db *db, struct rowfs_err *err)
 {
@@ -115,18 +108,39 @@ static int load_catalog(struct rowfs_db *db, struct rowfs_err *err)
 		return rc;
 	catalog_free(db->catalog);
 	db->catalog = cat;
+	db->catalog_stale = 0;
 	db->ddl_in_txn = 0;
 	return ROWFS_OK;
 }
 
-/* Load the catalog, then replay the WAL on top of the checkpointed state. */
+static int replay_records(void *ctx, uint64_t seq, const uint8_t *records, uint32_t len)
+{
+	struct replay_ctx *rc = ctx;
+	int r;
+
+	(void)seq;
+	/* pages are readable from here on (the pager replays), not before */
+	if (rc->db->catalog_stale) {
+		r = load_catalog(rc->db, rc->err);
+		if (r)
+			return r;
+	}
+	return vm_apply_records(rc->db->pager, rc->db->catalog, records, len, rc->err);
+}
+
+/*
+ * Replay the WAL on top of the checkpointed state, the catalog loaded
+ * first (by the first replayed transaction, else after the replay).
+ */
 static int load_and_replay(struct rowfs_db *db, struct rowfs_err *err)
 {
 	struct replay_ctx ctx = {db, err};
-	int rc = load_catalog(db, err);
+	int rc;
 
-	if (rc == ROWFS_OK)
-		rc = pager_replay(db->pager, replay_records, &ctx, err);
+	db->catalog_stale = 1;
+	rc = pager_replay(db->pager, replay_records, &ctx, err);
+	if (rc == ROWFS_OK && db->catalog_stale)
+		rc = load_catalog(db, err);
 	db->ddl_seq = pager_last_seq(db->pager);
 	return rc;
 }
@@ -163,37 +177,6 @@ static int recover(struct rowfs_db *db, struct rowfs_err *err)
 	if (rc == ROWFS_OK)
 		rc = load_and_replay(db, err);
 	return rc;
-}
-
-/*
- * A database without a catalog tree (new, or version 1) gets one, made
- * durable by a checkpoint, before any statement can create a table.
- * Read-only handles leave the file as it is (users only).
- */
-static int ensure_catalog(struct rowfs_db *db, struct rowfs_err *err)
-{
-	uint32_t root;
-	int rc;
-
-	if (pager_is_read_only(db->pager) || pager_catalog_root(db->pager) != 0)
-		return ROWFS_OK;
-	rc = pager_begin(db->pager, 0, err);
-	if (rc)
-		return rc;
-	rc = table_create(db->pager, &root, err);
-	if (rc == ROWFS_OK) {
-		pager_set_catalog_root(db->pager, root);
-		if (pager_format_version(db->pager) < DB_FORMAT_VERSION_2)
-			pager_set_format_version(db->pager, DB_FORMAT_VERSION_2);
-		rc = pager_commit(db->pager, err);
-	}
-	if (rc) {
-		struct rowfs_err ignored;
-
-		pager_rollback(db->pager, &ignored);
-		return rc;
-	}
-	return pager_checkpoint(db->pager, err);
 }
 
 /*
@@ -244,8 +227,6 @@ int rowfs_open(const struct rowfs_config *cfg, struct rowfs_db **out, struct row
 	if (rc)
 		goto out_free;
 	rc = load_and_replay(db, err);
-	if (rc == ROWFS_OK)
-		rc = ensure_catalog(db, err);
 	if (rc)
 		goto out_close;
 	*out = db;

@@ -62,8 +62,26 @@ static int log_change(struct pager *pager, uint8_t op, const struct row *row, ui
 	return pager_log(pager, record, sizeof(record), err);
 }
 
-static int op_insert(struct pager *pager, const struct op *op, struct rowfs_err *err)
+/* The seed's change-feed line "VERB ID[ NAME]\n", when the feed is on. */
+static int feed_seed(struct sbuf *feed, const char *verb, uint32_t id, const struct row *row,
+		     struct rowfs_err *err)
 {
+	int bad;
+
+	if (!feed)
+		return ROWFS_OK;
+	bad = sbuf_printf(feed, "%s %u", verb, id);
+	if (row) {
+		bad |= sbuf_append(feed, " ", 1);
+		bad |= sbuf_append(feed, row->username, row->username_len);
+	}
+	bad |= sbuf_append(feed, "\n", 1);
+	return bad ? rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory") : ROWFS_OK;
+}
+
+static int op_insert(struct vm_env *env, const struct op *op, struct rowfs_err *err)
+{
+	struct pager *pager = env->pager;
 	struct row row;
 	int rc = row_set(&row, op->p1, op->text, op->text_len, err);
 
@@ -71,11 +89,14 @@ static int op_insert(struct pager *pager, const struct op *op, struct rowfs_err 
 		rc = pager_log_room(pager, VM_RECORD_SIZE, err);
 	if (rc == ROWFS_OK)
 		rc = btree_insert(pager, &row, err);
-	return rc ? rc : log_change(pager, VM_OP_INSERT, &row, 0, err);
+	if (rc == ROWFS_OK)
+		rc = log_change(pager, VM_OP_INSERT, &row, 0, err);
+	return rc ? rc : feed_seed(env->feed, "insert", row.id, &row, err);
 }
 
-static int op_update(struct pager *pager, const struct op *op, struct rowfs_err *err)
+static int op_update(struct vm_env *env, const struct op *op, struct rowfs_err *err)
 {
+	struct pager *pager = env->pager;
 	struct row row;
 	int rc = row_set(&row, op->p1, op->text, op->text_len, err);
 
@@ -83,16 +104,21 @@ static int op_update(struct pager *pager, const struct op *op, struct rowfs_err 
 		rc = pager_log_room(pager, VM_RECORD_SIZE, err);
 	if (rc == ROWFS_OK)
 		rc = btree_update(pager, &row, err);
-	return rc ? rc : log_change(pager, VM_OP_UPDATE, &row, 0, err);
+	if (rc == ROWFS_OK)
+		rc = log_change(pager, VM_OP_UPDATE, &row, 0, err);
+	return rc ? rc : feed_seed(env->feed, "update", row.id, &row, err);
 }
 
-static int op_delete(struct pager *pager, uint32_t id, struct rowfs_err *err)
+static int op_delete(struct vm_env *env, uint32_t id, struct rowfs_err *err)
 {
+	struct pager *pager = env->pager;
 	int rc = pager_log_room(pager, VM_RECORD_SIZE, err);
 
 	if (rc == ROWFS_OK)
 		rc = btree_delete(pager, id, err);
-	return rc ? rc : log_change(pager, VM_OP_DELETE, NULL, id, err);
+	if (rc == ROWFS_OK)
+		rc = log_change(pager, VM_OP_DELETE, NULL, id, err);
+	return rc ? rc : feed_seed(env->feed, "delete", id, NULL, err);
 }
 
 /* ---- Part 2 ----------------------------------------------------------------- */
@@ -574,7 +600,7 @@ static int op_create_table(struct vm_env *env, struct vm_state *st, const struct
 	if (rc)
 		return rc;
 	env->catalog_changed = 1;
-	rc = log_table(st, env->pager, LOG_OP_CREATE_TABLE, 0, t->id, sql, len, err);
+	rc = log_table(st, env->pager, LOG_OP_CREATE_TABLE, t->root, t->id, sql, len, err);
 	if (rc == ROWFS_OK && env->feed && sbuf_printf(env->feed, "create %s\n", t->name))
 		rc = nomem(err);
 	return rc;
@@ -899,7 +925,7 @@ int vm_run(struct vm_env *env, const struct program *prog, rowfs_emit_fn emit, v
 						   "Error: duplicate key %u.", op->p1);
 			break;
 		case OP_INSERT:
-			rc = op_insert(pager, op, err);
+			rc = op_insert(env, op, err);
 			break;
 		case OP_EXISTS:
 			rc = btree_contains(pager, op->p1, &found, err);
@@ -908,10 +934,10 @@ int vm_run(struct vm_env *env, const struct program *prog, rowfs_emit_fn emit, v
 						   "Error: no such key %u.", op->p1);
 			break;
 		case OP_DELETE:
-			rc = op_delete(pager, op->p1, err);
+			rc = op_delete(env, op->p1, err);
 			break;
 		case OP_UPDATE:
-			rc = op_update(pager, op, err);
+			rc = op_update(env, op, err);
 			break;
 		case OP_REWIND:
 			if (have_cursor)
@@ -1002,10 +1028,11 @@ static int apply_table_record(struct pager *pager, struct catalog *cat, const st
 	if (rec->op == LOG_OP_CREATE_TABLE) {
 		rc = catalog_create_table(pager, cat, pager_catalog_root(pager),
 					  (const char *)rec->payload, rec->payload_len, &t, err);
-		if (rc == ROWFS_OK && t->id != rec->key)
+		if (rc == ROWFS_OK && (t->id != rec->key || (rec->root && t->root != rec->root)))
 			rc = rowfs_err_set(err, ROWFS_CORRUPT, 0,
-					   "WAL corrupt: table %s was created as id %lld, logged as %lld",
-					   t->name, (long long)t->id, (long long)rec->key);
+					   "WAL corrupt: table %s was created as id %lld at page %u, "
+					   "logged as id %lld at page %u", t->name, (long long)t->id,
+					   t->root, (long long)rec->key, rec->root);
 		return rc;
 	}
 	t = catalog_find_root(cat, rec->root);
