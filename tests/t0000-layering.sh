@@ -5,8 +5,12 @@
 # table below.  The engine is layered
 #     os < wal < pager < btree < cursor < vm      (storage side)
 #     cache < snapshot < pager                    (the pager's page cache and version store)
-#     tokenizer < parser < compiler < vm          (statement side)
-# with format.h (constants) and row.h (pure codec and byte-order helpers)
+#     pager < table < catalog < access < vm       (version-2 tables, the catalog,
+#                                                  one access path over both kinds)
+#     tokenizer < parser < compiler < vm          (statement side; the compiler
+#                                                  resolves names in the catalog)
+# with util.h (byte order, varints, sbuf) and record.h (pure value codec)
+# usable by every layer above them, format.h (constants) and row.h (pure codec and byte-order helpers)
 # usable by every engine module, btree_int.h shared by btree, cursor and
 # check only, db.c / check.c (the facade and the checker) allowed every
 # engine header, and salvage.c (rowfs_salvage, which reads a damaged file
@@ -29,22 +33,27 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 # its own header; fails for a module that is not in the table.
 allowed() {
 	case $1 in
-	format | rowfs) echo "" ;;
+	format | rowfs | util) echo "" ;;
 	status | os) echo "rowfs" ;;
-	row) echo "format rowfs" ;;
+	row) echo "format util rowfs" ;;
+	record) echo "util rowfs" ;;
 	wal) echo "os format row rowfs" ;;
 	cache) echo "format rowfs" ;;
 	snapshot) echo "cache format rowfs" ;;
 	pager) echo "cache snapshot wal os format row util rowfs" ;;
 	logrec) echo "format util rowfs" ;;
 	salvage) echo "wal os format row util logrec record table_int parser catalog rowfs" ;;
+	table_int) echo "table format util rowfs" ;;
+	table) echo "table_int pager format util rowfs" ;;
+	catalog) echo "table pager parser record format row util rowfs" ;;
+	access) echo "catalog table btree cursor pager record format row util rowfs" ;;
 	btree_int) echo "pager format row rowfs" ;;
 	btree) echo "pager btree_int format row rowfs" ;;
 	cursor) echo "btree btree_int pager format row rowfs" ;;
-	tokenizer) echo "format row rowfs" ;;
-	parser) echo "tokenizer format rowfs" ;;
-	compiler) echo "parser format rowfs" ;;
-	vm) echo "compiler cursor btree pager format row rowfs" ;;
+	tokenizer) echo "format row util rowfs" ;;
+	parser) echo "tokenizer record format util rowfs" ;;
+	compiler) echo "parser catalog record format rowfs" ;;
+	vm) echo "compiler access catalog logrec cursor btree pager format row util rowfs" ;;
 	db_int) echo "pager rowfs" ;;
 	db | check) echo "$engine_stems" ;;
 	*) return 1 ;;
