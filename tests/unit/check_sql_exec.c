@@ -315,6 +315,65 @@ START_TEST(test_null_and_types)
 }
 END_TEST
 
+START_TEST(test_users_walks_backwards)
+{
+	struct rowfs_db *db = open_db();
+	uint64_t rng = 777;
+	uint32_t ids[3000];
+	struct tu_buf out = {0}, want = {0};
+	struct rowfs_err err;
+	char line[160];
+	unsigned i, q, n = 0;
+	uint32_t id = 5;
+
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	for (i = 0; i < 3000; i++) {
+		id += 1 + (uint32_t)(tu_next_random(&rng) % 5);
+		ids[n++] = id;
+		snprintf(line, sizeof(line), "insert %u n%u", id, id);
+		REQUIRE(rowfs_exec(db, line, strlen(line), tu_discard, NULL, &err) == ROWFS_OK, "%s",
+			err.msg);
+	}
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	/* a few leaves emptied in the middle, so the walk crosses internal boundaries */
+	run(db, "delete from users where id between 4000 and 4600");
+	for (i = 0, q = 0; i < n; i++)
+		if (ids[i] < 4000 || ids[i] > 4600)
+			ids[q++] = ids[i];
+	n = q;
+	for (q = 0; q < 300; q++) {
+		uint32_t lo = (uint32_t)(tu_next_random(&rng) % (id + 20));
+		uint32_t hi = lo + (uint32_t)(tu_next_random(&rng) % 1500);
+		unsigned limit = (unsigned)(tu_next_random(&rng) % 400), emitted = 0;
+
+		if (q % 10 == 0)
+			hi = 4294967295u;
+		out.len = want.len = 0;
+		snprintf(line, sizeof(line),
+			 "select id from users where id >= %u and id <= %u order by id desc limit %u",
+			 lo, hi, limit);
+		for (i = n; i-- > 0 && emitted < limit;) {
+			char row[24];
+
+			if (ids[i] < lo || ids[i] > hi)
+				continue;
+			tu_buf_emit(&want, row, (size_t)snprintf(row, sizeof(row), "(%u)\n", ids[i]));
+			emitted++;
+		}
+		if (emitted == 0)
+			tu_buf_emit(&want, "(no rows)\n", 10);
+		ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+		REQUIRE(tu_exec(db, line, &out, &err) == ROWFS_OK, "%s: %s", line, err.msg);
+		ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+		REQUIRE(strcmp(out.data, want.data) == 0, "%s:\n%.200s\nwant\n%.200s", line, out.data,
+			want.data);
+	}
+	tu_buf_free(&out);
+	tu_buf_free(&want);
+	tu_close(db);
+}
+END_TEST
+
 /* Run lines in one transaction; each must succeed. */
 static void run_all(struct rowfs_db *db, const char *const *lines, unsigned n)
 {
@@ -1159,6 +1218,7 @@ static Suite *sql_exec_suite(void)
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_users_sql);
 	tcase_add_test(tc, test_null_and_types);
+	tcase_add_test(tc, test_users_walks_backwards);
 	tcase_add_test(tc, test_atomic_statements);
 	tcase_add_test(tc, test_key_ranges_are_ranges);
 	tcase_add_test(tc, test_transactions_two_tables_ddl);
