@@ -561,20 +561,20 @@ static int parse_counted(struct rowfs_db *db, const char *line, size_t len,
 	return 0;
 }
 
-int rowfs_exec(struct rowfs_db *db, const char *line, size_t len, rowfs_emit_fn emit, void *ctx,
-	       struct rowfs_err *err)
+/* rowfs_exec with the statement's storage from the caller (statement_free after). */
+static int exec_line(struct rowfs_db *db, const char *line, size_t len, struct statement *stmt,
+		     rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
 {
-	struct statement stmt;
 	struct program prog;
 	int rc;
 
-	if (parse_counted(db, line, len, &stmt, &rc, err))
+	if (parse_counted(db, line, len, stmt, &rc, err))
 		return ROWFS_OK;
 	if (rc == ROWFS_OK && !db->in_txn && db->explicit_state != TXN_FAILED)
 		rc = rowfs_err_set(err, ROWFS_ERROR, 0, "statement outside a transaction");
 	if (rc)
 		return statement_failed(db, rc, err);
-	switch (stmt.type) {
+	switch (stmt->type) {
 	case STMT_BEGIN:
 		rc = stmt_begin(db, err);
 		break;
@@ -591,7 +591,7 @@ int rowfs_exec(struct rowfs_db *db, const char *line, size_t len, rowfs_emit_fn 
 					   "end it with rollback");
 			break;
 		}
-		rc = compile_statement(&stmt, &prog, err);
+		rc = compile_statement(stmt, &prog, err);
 		if (rc == ROWFS_OK)
 			rc = run_program(db, &prog, emit, ctx, err);
 		if (rowfs_rc_is_fatal(rc) && db->explicit_state == TXN_OPEN) {
@@ -610,20 +610,21 @@ int rowfs_exec(struct rowfs_db *db, const char *line, size_t len, rowfs_emit_fn 
 	return statement_failed(db, rc, err);
 }
 
-int rowfs_exec_at(struct rowfs_db *db, struct rowfs_snapshot *snap, const char *line, size_t len,
-		  rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
+/* rowfs_exec_at with the statement's storage from the caller (statement_free after). */
+static int exec_line_at(struct rowfs_db *db, struct rowfs_snapshot *snap, const char *line,
+			size_t len, struct statement *stmt, rowfs_emit_fn emit, void *ctx,
+			struct rowfs_err *err)
 {
-	struct statement stmt;
 	struct program prog;
 	int rc;
 
-	if (parse_counted(db, line, len, &stmt, &rc, err))
+	if (parse_counted(db, line, len, stmt, &rc, err))
 		return ROWFS_OK;
-	if (rc == ROWFS_OK && (stmt.type == STMT_BEGIN || stmt.type == STMT_COMMIT ||
-			       stmt.type == STMT_ROLLBACK))
+	if (rc == ROWFS_OK && (stmt->type == STMT_BEGIN || stmt->type == STMT_COMMIT ||
+			       stmt->type == STMT_ROLLBACK))
 		rc = busy(err);
 	if (rc == ROWFS_OK)
-		rc = compile_statement(&stmt, &prog, err);
+		rc = compile_statement(stmt, &prog, err);
 	if (rc == ROWFS_OK && program_writes(&prog))
 		rc = busy(err);
 	if (rc == ROWFS_OK)
@@ -633,6 +634,26 @@ int rowfs_exec_at(struct rowfs_db *db, struct rowfs_snapshot *snap, const char *
 		view_leave(db);
 	}
 	return statement_failed(db, rc, err);
+}
+
+int rowfs_exec(struct rowfs_db *db, const char *line, size_t len, rowfs_emit_fn emit, void *ctx,
+	       struct rowfs_err *err)
+{
+	struct statement stmt;
+	int rc = exec_line(db, line, len, &stmt, emit, ctx, err);
+
+	statement_free(&stmt);
+	return rc;
+}
+
+int rowfs_exec_at(struct rowfs_db *db, struct rowfs_snapshot *snap, const char *line, size_t len,
+		  rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
+{
+	struct statement stmt;
+	int rc = exec_line_at(db, snap, line, len, &stmt, emit, ctx, err);
+
+	statement_free(&stmt);
+	return rc;
 }
 
 int rowfs_checkpoint(struct rowfs_db *db, struct rowfs_err *err)

@@ -430,6 +430,8 @@ void tu_random_name(uint64_t *rng, char *name, size_t len)
 			name[at++] = ascii_chars[tu_next_random(rng) % (sizeof(ascii_chars) - 1)];
 		}
 	}
+	if (len >= 2 && name[0] == '-' && name[1] == '-')
+		name[1] = '_';   /* after a blank, "--" starts a comment (Part 2) */
 	name[len] = '\0';
 }
 

@@ -274,7 +274,8 @@ uint64_t tu_next_random(uint64_t *state);
 /*
  * tu_random_name - a valid username of exactly len bytes (1..40) into
  * name (NUL-terminated; room for len + 1): ASCII letters, digits and
- * "_.-", with about one character in eight a 2..4 byte UTF-8 sequence.
+ * "_.-", with about one character in eight a 2..4 byte UTF-8 sequence,
+ * never starting with "--" (a comment after a blank since Part 2).
  * Draws from *rng with tu_next_random.
  */
 void tu_random_name(uint64_t *rng, char *name, size_t len);
