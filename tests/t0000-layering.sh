@@ -4,6 +4,7 @@
 # Every #include "..." line of engine/, fs/ and src/ is compared with the
 # table below.  The engine is layered
 #     os < wal < pager < btree < cursor < vm      (storage side)
+#     cache < snapshot < pager                    (the pager's page cache and version store)
 #     tokenizer < parser < compiler < vm          (statement side)
 # with util.h (the bottom utility module: byte order, varints, UTF-8,
 # FNV-1a) usable by every engine module and including none, format.h
@@ -18,7 +19,8 @@
 # record, logrec, table_int's page decoders) and the pure create-statement
 # checks (parser, catalog_schema_from_create).  fs/ and src/ see only
 # rowfs.h from the engine (src/rowfs.c and fs/ may also include fs/
-# headers); no engine file includes an fs/ or src/ header or libfuse.  A new engine module must be added to the table.
+# headers); no engine file includes an fs/ or src/ header or libfuse.
+# A new engine module must be added to the table.
 #
 # TAP output, one test per file.
 
@@ -36,7 +38,9 @@ allowed() {
 	status | os) echo "util rowfs" ;;
 	row | record) echo "format util rowfs" ;;
 	wal) echo "os format row util rowfs" ;;
-	pager) echo "wal os format row util rowfs" ;;
+	cache) echo "format util rowfs" ;;
+	snapshot) echo "cache format util rowfs" ;;
+	pager) echo "cache snapshot wal os format row util rowfs" ;;
 	logrec) echo "format util rowfs" ;;
 	salvage) echo "wal os format row util logrec record table_int parser catalog rowfs" ;;
 	table_int) echo "table format util rowfs" ;;
