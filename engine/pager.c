@@ -109,11 +109,8 @@
 #include "cache.h"
 #include "format.h"
 #include "row.h"
-<<<<<<< HEAD
-#include "util.h"
-=======
 #include "snapshot.h"
->>>>>>> pager
+#include "util.h"
 #include "wal.h"
 
 struct header {
