@@ -226,7 +226,9 @@ struct rowfs_salvage_stats {
 	uint64_t wal_frames;       /* valid WAL frames read */
 	uint64_t wal_records;      /* WAL records applied (insert, update, delete) */
 	uint64_t wal_bad_records;  /* WAL records skipped (bad op, padding or row) */
-	uint64_t rows;             /* rows written to the dump */
+	uint64_t rows;             /* rows written to the dump (every table) */
+	uint64_t tables;           /* tables besides users written to the dump (version 2) */
+	uint64_t orphan_leaves;    /* version-2 table leaves reached from no table: rows skipped */
 	int header_valid;          /* page 0 is a valid header: the tree walk ran */
 	char header_problem[256];  /* why it is not ("" when it is) */
 	char wal_problem[256];     /* why the WAL was not read to its end ("" when it was) */
@@ -237,8 +239,11 @@ struct rowfs_salvage_stats {
  * the database at path and its WAL (path-wal), however damaged, without
  * the pager and without writing to either file (engine/salvage.c has the
  * rules).  The dump goes to emit as a script of whole lines:
- *     begin\n  insert ID NAME\n ...  commit\n
- * one insert per row, in ascending id order, each id once.  os NULL = the
+ *     begin\n  create table ...\n ...  insert ID NAME\n ...
+ *     insert into T values (...)\n ...  commit\n
+ * the create statement of every table but users, then one insert per row,
+ * table by table in name order, in ascending key order, each key once.
+ * os NULL = the
  * real OS.  Takes a shared lock on DBFILE for the duration.  st is filled
  * (also on failure, with what was counted so far).
  * Damage is never an error: the dump holds what could be read.  Returns

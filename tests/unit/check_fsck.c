@@ -589,7 +589,10 @@ static int accept_frame(void *ctx, uint32_t type, uint64_t seq, const uint8_t *p
 
 /*
  * Bad records in transaction frames that recovery skips (their sequence is
- * not newer than the file's) are still reported.
+ * not newer than the file's) are still reported.  Records are framed by
+ * their op (logrec.h): after a record whose extent is known (bad padding,
+ * a row that does not decode) the next one is still checked; after an
+ * unknown op or a truncated record the rest of the frame cannot be.
  */
 START_TEST(test_wal_bad_records)
 {
@@ -603,25 +606,104 @@ START_TEST(test_wal_bad_records)
 	ck_assert_int_eq(wal_open(os_default(), wal_path, 0, 0, &wal, &err), ROWFS_OK);
 	ck_assert_int_eq(wal_scan(wal, accept_frame, NULL, &err), ROWFS_OK);
 	memset(record, 0, sizeof(record));
-	record[0] = 7;                                      /* unknown op */
-	put_u32(record + 4, 3);
-	memcpy(record + 8, "abc", 3);
-	record[VM_RECORD_SIZE] = VM_OP_INSERT;              /* padding not zero */
-	record[VM_RECORD_SIZE + 2] = 1;
-	put_u32(record + VM_RECORD_SIZE + 4, 4);
-	memcpy(record + VM_RECORD_SIZE + 8, "abd", 3);
+	record[0] = VM_OP_INSERT;                           /* padding not zero */
+	record[2] = 1;
+	put_u32(record + 4, 4);
+	memcpy(record + 8, "abd", 3);
+	record[VM_RECORD_SIZE] = 9;                         /* unknown op */
+	put_u32(record + VM_RECORD_SIZE + 4, 3);
+	memcpy(record + VM_RECORD_SIZE + 8, "abc", 3);
 	ck_assert_int_eq(wal_append(wal, WAL_FRAME_TXN, 1, record, sizeof(record), &err), ROWFS_OK);
 	memset(record, 0, sizeof(record));
 	record[0] = VM_OP_INSERT;                           /* empty name */
 	ck_assert_int_eq(wal_append(wal, WAL_FRAME_TXN, 1, record, VM_RECORD_SIZE, &err), ROWFS_OK);
+	record[VM_RECORD_SIZE] = VM_OP_DELETE;              /* 8 bytes of a 40-byte record */
 	ck_assert_int_eq(wal_append(wal, WAL_FRAME_TXN, 1, record, 48, &err), ROWFS_OK);
 	ck_assert_int_eq(wal_sync(wal, 0, &err), ROWFS_OK);
 	wal_close(wal);
 
-	expect_problem(path, "record 0 has op 7");
-	expect_problem(path, "record 1 has non-zero padding");
-	expect_problem(path, "record 0: row does not decode");
-	expect_problem(path, "transaction payload of 48 bytes is not a multiple of 40");
+	expect_problem(path, "WAL frame 1 (offset 32): record 0 has non-zero padding");
+	expect_problem(path, "WAL frame 1 (offset 32): record 1 has op 9");
+	expect_problem(path, "WAL frame 2 (offset 136): record 0: row does not decode");
+	expect_problem(path, "WAL frame 3 (offset 200): record 0: row does not decode");
+	expect_problem(path, "WAL frame 3 (offset 200): record 1 is truncated: 8 bytes left, "
+		       "the record needs 40");
+}
+END_TEST
+
+/* One version-2 log record: header (op, root, key, payload length) and payload. */
+static size_t v2_record(uint8_t *dst, uint8_t op, uint32_t root, int64_t key,
+			const void *payload, uint32_t len)
+{
+	size_t padded = ((size_t)len + 7) & ~(size_t)7;
+
+	memset(dst, 0, LOG_TABLE_HEADER_SIZE + padded);
+	dst[0] = op;
+	put_u32(dst + 4, root);
+	put_u64(dst + 8, (uint64_t)key);
+	put_u32(dst + 16, len);
+	if (len)
+		memcpy(dst + LOG_TABLE_HEADER_SIZE, payload, len);
+	return LOG_TABLE_HEADER_SIZE + padded;
+}
+
+/* Version-2 records that break their framing or whose payload does not decode. */
+START_TEST(test_wal_bad_v2_records)
+{
+	const char *path = tu_path("wal2.db");
+	const char *wal_path = tu_path("wal2.db-wal");
+	static const uint8_t bad_serial[] = { 2, 10 };     /* serial type 10 is unknown */
+	static const uint8_t good_record[] = { 2, 1, 7 };  /* one integer 7 */
+	static const char bad_sql[] = "create tabel t (id integer primary key)";
+	uint8_t frame[512];
+	struct rowfs_err err = { 0 };
+	struct wal *wal;
+	size_t n = 0;
+
+	build(path, 10, 0);
+	ck_assert_int_eq(wal_open(os_default(), wal_path, 0, 0, &wal, &err), ROWFS_OK);
+	ck_assert_int_eq(wal_scan(wal, accept_frame, NULL, &err), ROWFS_OK);
+	n += v2_record(frame + n, LOG_OP_TABLE_INSERT, 0, 1, good_record, sizeof(good_record));
+	n += v2_record(frame + n, LOG_OP_TABLE_INSERT, 5, 2, bad_serial, sizeof(bad_serial));
+	n += v2_record(frame + n, LOG_OP_TABLE_DELETE, 5, 3, good_record, sizeof(good_record));
+	n += v2_record(frame + n, LOG_OP_CREATE_TABLE, 0, 0, bad_sql, sizeof(bad_sql) - 1);
+	n += v2_record(frame + n, LOG_OP_TABLE_UPDATE, 5, 4, NULL, 0);
+	n += v2_record(frame + n, LOG_OP_TABLE_INSERT, 5, 5, good_record, sizeof(good_record));
+	frame[n - 8 + 3] = 1;                              /* padding after the payload */
+	n += v2_record(frame + n, LOG_OP_TABLE_INSERT, 5, 6, good_record, sizeof(good_record));
+	put_u32(frame + n - 16, 1000);                     /* payload past the frame */
+	ck_assert_int_eq(wal_append(wal, WAL_FRAME_TXN, 1, frame, (uint32_t)n, &err), ROWFS_OK);
+	ck_assert_int_eq(wal_sync(wal, 0, &err), ROWFS_OK);
+	wal_close(wal);
+
+	expect_problem(path, "record 0 (op 4) names root page 0");
+	expect_problem(path, "record 1: table record does not decode");
+	expect_problem(path, "record 2 (op 6) carries a payload of 3 bytes");
+	expect_problem(path, "record 3: create statement does not parse");
+	expect_problem(path, "record 4 (op 5) has no payload");
+	expect_problem(path, "record 5 has non-zero padding");
+	expect_problem(path, "record 6 has a payload of 1000 bytes that runs past the frame");
+}
+END_TEST
+
+/* Version-2 records in the log of a version-1 file are reported. */
+START_TEST(test_wal_v2_record_in_v1_file)
+{
+	static const uint8_t good_record[] = { 2, 1, 7 };
+	struct rowfs_err err = { 0 };
+	uint8_t frame[64];
+	struct wal *wal;
+	size_t n;
+
+	unlink(tu_wal_path);
+	tu_build_v1(tu_db_path, 10, 0);
+	ck_assert_int_eq(wal_open(os_default(), tu_wal_path, 0, 0, &wal, &err), ROWFS_OK);
+	ck_assert_int_eq(wal_scan(wal, accept_frame, NULL, &err), ROWFS_OK);
+	n = v2_record(frame, LOG_OP_TABLE_INSERT, 2, 1, good_record, sizeof(good_record));
+	ck_assert_int_eq(wal_append(wal, WAL_FRAME_TXN, 0, frame, (uint32_t)n, &err), ROWFS_OK);
+	ck_assert_int_eq(wal_sync(wal, 0, &err), ROWFS_OK);
+	wal_close(wal);
+	expect_problem(tu_db_path, "record 0: op 4 in the log of a version-1 database");
 }
 END_TEST
 
@@ -764,6 +846,8 @@ static Suite *fsck_suite(void)
 	tcase_add_test(tc, test_free_list_holds_tree_page);
 	tcase_add_test(tc, test_impossible_page_count);
 	tcase_add_test(tc, test_wal_bad_records);
+	tcase_add_test(tc, test_wal_bad_v2_records);
+	tcase_add_test(tc, test_wal_v2_record_in_v1_file);
 	tcase_add_test(tc, test_random_flips_never_crash);
 	tcase_add_test(tc, test_random_flips_with_wal);
 	suite_add_tcase(s, tc);
