@@ -84,7 +84,7 @@ struct rowfs_config {
 
 /* Limits a caller sizes buffers by (equal to format.h's USERNAME_SIZE and MAX_LINE_SIZE). */
 #define ROWFS_USERNAME_MAX 32u      /* longest username, bytes */
-#define ROWFS_LINE_MAX 4096u        /* longest statement line, bytes, newline excluded */
+#define ROWFS_LINE_MAX 4194304u     /* longest statement line (4 MiB), bytes, newline excluded */
 
 #define ROWFS_DEFAULT_CACHE_PAGES 2048u
 #define ROWFS_DEFAULT_WAL_LIMIT (64ull << 20)
