@@ -69,6 +69,7 @@ struct rowfs_db {
 	struct catalog *view_catalog; /* the catalog of an older committed state, or NULL */
 	uint64_t view_catalog_seq;    /* ... of the state with this seq */
 	struct sbuf feed;             /* change-feed lines of the open transaction (no seq yet) */
+	int for_check;                /* read-only open for rowfs_check: a damaged catalog is no error */
 };
 
 enum txn_state { TXN_NONE = 0, TXN_OPEN, TXN_FAILED };
@@ -92,13 +93,24 @@ int rowfs_is_read_only(const struct rowfs_db *db)
 struct replay_ctx {
 	struct rowfs_db *db;
 	struct rowfs_err *err;
+	int loaded;                   /* the catalog of the checkpointed state is loaded */
 };
+
+static int load_catalog(struct rowfs_db *db, struct rowfs_err *err);
 
 static int replay_records(void *ctx, uint64_t seq, const uint8_t *records, uint32_t len)
 {
 	struct replay_ctx *rc = ctx;
+	int r;
 
 	(void)seq;
+	if (!rc->loaded) {
+		/* here, not before pager_replay: after a reload the pager serves pages only to replay */
+		r = load_catalog(rc->db, rc->err);
+		if (r)
+			return r;
+		rc->loaded = 1;
+	}
 	return vm_apply_records(rc->db->pager, rc->db->catalog, records, len, rc->err);
 }
 
@@ -111,6 +123,8 @@ static int load_catalog(struct rowfs_db *db, struct rowfs_err *err)
 	struct catalog *cat;
 	int rc = catalog_load(db->pager, pager_catalog_root(db->pager), &cat, err);
 
+	if (rc == ROWFS_CORRUPT && db->for_check)   /* rowfs_check reports it row by row */
+		rc = catalog_load(db->pager, 0, &cat, err);
 	if (rc)
 		return rc;
 	catalog_free(db->catalog);
@@ -122,11 +136,11 @@ static int load_catalog(struct rowfs_db *db, struct rowfs_err *err)
 /* Load the catalog, then replay the WAL on top of the checkpointed state. */
 static int load_and_replay(struct rowfs_db *db, struct rowfs_err *err)
 {
-	struct replay_ctx ctx = {db, err};
-	int rc = load_catalog(db, err);
+	struct replay_ctx ctx = {db, err, 0};
+	int rc = pager_replay(db->pager, replay_records, &ctx, err);
 
-	if (rc == ROWFS_OK)
-		rc = pager_replay(db->pager, replay_records, &ctx, err);
+	if (rc == ROWFS_OK && !ctx.loaded)
+		rc = load_catalog(db, err);
 	db->ddl_seq = pager_last_seq(db->pager);
 	return rc;
 }
@@ -233,6 +247,7 @@ int rowfs_open(const struct rowfs_config *cfg, struct rowfs_db **out, struct row
 	pcfg.cache_pages = cfg->cache_pages;
 	pcfg.wal_limit = cfg->wal_limit;
 	pcfg.snapshot_pages = cfg->snapshot_pages;
+	db->for_check = cfg->read_only && cfg->for_check;
 	rc = pager_open(&pcfg, &db->pager, err);
 	if (rc)
 		goto out_free;

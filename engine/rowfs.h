@@ -80,6 +80,9 @@ struct rowfs_config {
 	uint64_t wal_limit;        /* auto-checkpoint when the WAL passes this many bytes; 0 = default */
 	uint32_t snapshot_pages;   /* bound of the snapshot version store in pages; 0 = default */
 	const struct os *os;       /* NULL = the real OS */
+	int for_check;             /* with read_only: the open is for rowfs_check (fsck.rowfs):
+				      a catalog that does not load leaves users only instead of
+				      failing the open, and the check reports what is wrong */
 };
 
 /* Limits a caller sizes buffers by (equal to format.h's USERNAME_SIZE and MAX_LINE_SIZE). */

@@ -165,6 +165,7 @@ static int fsck_file(const char *path, int verbose)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.path = path;
 	cfg.read_only = 1;
+	cfg.for_check = 1;
 	rc = rowfs_open(&cfg, &db, &err);
 	if (rc == ROWFS_NOTADB || rc == ROWFS_CORRUPT) {
 		printf("%s: %s\n", path, err.msg);
