@@ -739,10 +739,11 @@ static int encode_row(const struct table_schema *t, struct sbuf *out, struct row
 }
 
 /*
- * The catalog tree of a database that has none yet: made by the first
- * create table, in its transaction (and so by its replay, at the same
- * point), so that a database of users alone keeps Part 1's pages.  A
- * version-1 header cannot name it: the file becomes version 2.
+ * The catalog tree of a database that has none yet.  rowfs_open makes it
+ * (and checkpoints it) before any statement runs; this is the fallback of
+ * a caller that did not: the first create table makes it in its own
+ * transaction (and so does its replay, at the same point).  A version-1
+ * header cannot name it: the file becomes version 2.
  */
 static int create_tree(struct pager *pager, uint32_t *root, struct rowfs_err *err)
 {

@@ -70,6 +70,7 @@ struct rowfs_db {
 	struct catalog *view_catalog; /* the catalog of an older committed state, or NULL */
 	uint64_t view_catalog_seq;    /* ... of the state with this seq */
 	struct sbuf feed;             /* change-feed lines of the open transaction (no seq yet) */
+	int for_check;                /* read-only open for rowfs_check: a damaged catalog is no error */
 };
 
 enum txn_state { TXN_NONE = 0, TXN_OPEN, TXN_FAILED };
@@ -104,6 +105,8 @@ static int load_catalog(struct rowfs_db *db, struct rowfs_err *err)
 	struct catalog *cat;
 	int rc = catalog_load(db->pager, pager_catalog_root(db->pager), &cat, err);
 
+	if (rc == ROWFS_CORRUPT && db->for_check)   /* rowfs_check reports it row by row */
+		rc = catalog_load(db->pager, 0, &cat, err);
 	if (rc)
 		return rc;
 	catalog_free(db->catalog);
@@ -145,20 +148,13 @@ static int load_and_replay(struct rowfs_db *db, struct rowfs_err *err)
 	return rc;
 }
 
-/* Is rc an error after which pages may be half changed? */
-static int is_fatal(int rc)
-{
-	return rc == ROWFS_IOERR || rc == ROWFS_CORRUPT || rc == ROWFS_NOMEM ||
-	       rc == ROWFS_FULL || rc == ROWFS_ERROR;
-}
-
 /* Give I/O errors the contract's prefix "Error: I/O error: ". */
 static void prefix_io_error(int rc, struct rowfs_err *err)
 {
 	static const char prefix[] = "Error: I/O error: ";
 	size_t plen = sizeof(prefix) - 1, len;
 
-	if (!is_fatal(rc) || strncmp(err->msg, "Error:", 6) == 0)
+	if (!rowfs_rc_is_fatal(rc) || strncmp(err->msg, "Error:", 6) == 0)
 		return;
 	len = strnlen(err->msg, sizeof(err->msg) - 1);
 	if (len > sizeof(err->msg) - 1 - plen)
@@ -177,6 +173,35 @@ static int recover(struct rowfs_db *db, struct rowfs_err *err)
 	if (rc == ROWFS_OK)
 		rc = load_and_replay(db, err);
 	return rc;
+}
+
+/*
+ * A version-1 file opened read-write becomes version 2 (the upgrade of
+ * rowfs(5)): the header alone changes, made durable by a checkpoint.  The
+ * catalog tree is not made here but by the first create table, in its
+ * transaction (catalog_create_table with catalog root 0): a database of
+ * users alone keeps Part 1's pages, so its `btree` and `stats` stay those
+ * of Part 1 byte for byte.  Read-only handles leave the file as it is.
+ */
+static int ensure_version_2(struct rowfs_db *db, struct rowfs_err *err)
+{
+	int rc;
+
+	if (pager_is_read_only(db->pager) ||
+	    pager_format_version(db->pager) >= DB_FORMAT_VERSION_2)
+		return ROWFS_OK;
+	rc = pager_begin(db->pager, 0, err);
+	if (rc)
+		return rc;
+	pager_set_format_version(db->pager, DB_FORMAT_VERSION_2);
+	rc = pager_commit(db->pager, err);
+	if (rc) {
+		struct rowfs_err ignored;
+
+		pager_rollback(db->pager, &ignored);
+		return rc;
+	}
+	return pager_checkpoint(db->pager, err);
 }
 
 /*
@@ -223,10 +248,13 @@ int rowfs_open(const struct rowfs_config *cfg, struct rowfs_db **out, struct row
 	pcfg.cache_pages = cfg->cache_pages;
 	pcfg.wal_limit = cfg->wal_limit;
 	pcfg.snapshot_pages = cfg->snapshot_pages;
+	db->for_check = cfg->read_only && cfg->for_check;
 	rc = pager_open(&pcfg, &db->pager, err);
 	if (rc)
 		goto out_free;
 	rc = load_and_replay(db, err);
+	if (rc == ROWFS_OK)
+		rc = ensure_version_2(db, err);
 	if (rc)
 		goto out_close;
 	*out = db;
@@ -491,7 +519,7 @@ static int stmt_commit(struct rowfs_db *db, struct rowfs_err *err)
 		 * ctl retry from the short count through `begin`) cannot
 		 * commit on their own.
 		 */
-		if (is_fatal(rc) && pager_last_seq(db->pager) == seq)
+		if (rowfs_rc_is_fatal(rc) && pager_last_seq(db->pager) == seq)
 			db->explicit_state = TXN_FAILED;
 	}
 	reopen(db);
@@ -681,7 +709,7 @@ static int exec_line(struct rowfs_db *db, const char *line, size_t len, struct s
 			break;
 		}
 		rc = compile_and_run(db, db->catalog, stmt, emit, ctx, err);
-		if (is_fatal(rc) && db->explicit_state == TXN_OPEN) {
+		if (rowfs_rc_is_fatal(rc) && db->explicit_state == TXN_OPEN) {
 			struct rowfs_err ignored;
 
 			/* pages may be half changed: the whole transaction goes */

@@ -18,8 +18,9 @@
  * rowfs_commit() makes them durable (one WAL frame and, with sync=full, one
  * fsync), rowfs_rollback() discards them.  A statement that fails with a
  * statement error (token/parse/duplicate/too long/read-only) changes nothing,
- * so the transaction may go on; after ROWFS_IOERR, ROWFS_NOMEM or
- * ROWFS_CORRUPT during a statement the caller must roll back.
+ * so the transaction may go on; after an error rowfs_rc_is_fatal() names
+ * (ROWFS_IOERR, ROWFS_NOMEM, ROWFS_CORRUPT, ROWFS_FULL, ROWFS_ERROR) the
+ * caller must roll back.
  */
 #ifndef ROWFS_ENGINE_ROWFS_H
 #define ROWFS_ENGINE_ROWFS_H
@@ -79,11 +80,14 @@ struct rowfs_config {
 	uint64_t wal_limit;        /* auto-checkpoint when the WAL passes this many bytes; 0 = default */
 	uint32_t snapshot_pages;   /* bound of the snapshot version store in pages; 0 = default */
 	const struct os *os;       /* NULL = the real OS */
+	int for_check;             /* with read_only: the open is for rowfs_check (fsck.rowfs):
+				      a catalog that does not load leaves users only instead of
+				      failing the open, and the check reports what is wrong */
 };
 
 /* Limits a caller sizes buffers by (equal to format.h's USERNAME_SIZE and MAX_LINE_SIZE). */
 #define ROWFS_USERNAME_MAX 32u      /* longest username, bytes */
-#define ROWFS_LINE_MAX 4096u        /* longest statement line, bytes, newline excluded */
+#define ROWFS_LINE_MAX 4194304u     /* longest statement line (4 MiB), bytes, newline excluded */
 
 #define ROWFS_DEFAULT_CACHE_PAGES 2048u
 #define ROWFS_DEFAULT_WAL_LIMIT (64ull << 20)
@@ -225,7 +229,9 @@ struct rowfs_salvage_stats {
 	uint64_t wal_frames;       /* valid WAL frames read */
 	uint64_t wal_records;      /* WAL records applied (insert, update, delete) */
 	uint64_t wal_bad_records;  /* WAL records skipped (bad op, padding or row) */
-	uint64_t rows;             /* rows written to the dump */
+	uint64_t rows;             /* rows written to the dump (every table) */
+	uint64_t tables;           /* tables besides users written to the dump (version 2) */
+	uint64_t orphan_leaves;    /* version-2 table leaves reached from no table: rows skipped */
 	int header_valid;          /* page 0 is a valid header: the tree walk ran */
 	char header_problem[256];  /* why it is not ("" when it is) */
 	char wal_problem[256];     /* why the WAL was not read to its end ("" when it was) */
@@ -236,8 +242,11 @@ struct rowfs_salvage_stats {
  * the database at path and its WAL (path-wal), however damaged, without
  * the pager and without writing to either file (engine/salvage.c has the
  * rules).  The dump goes to emit as a script of whole lines:
- *     begin\n  insert ID NAME\n ...  commit\n
- * one insert per row, in ascending id order, each id once.  os NULL = the
+ *     begin\n  create table ...\n ...  insert ID NAME\n ...
+ *     insert into T values (...)\n ...  commit\n
+ * the create statement of every table but users, then one insert per row,
+ * table by table in name order, in ascending key order, each key once.
+ * os NULL = the
  * real OS.  Takes a shared lock on DBFILE for the duration.  st is filled
  * (also on failure, with what was counted so far).
  * Damage is never an error: the dump holds what could be read.  Returns
@@ -371,6 +380,34 @@ uint64_t rowfs_last_seq(struct rowfs_db *db);
 
 /* Map a return code to the errno a filesystem call reports (0 for OK). */
 int rowfs_errno(int rc);
+
+/*
+ * rowfs_fail_errno - the errno a call that failed with rc reports:
+ * rowfs_errno(rc), or EIO where that is 0 (never 0).
+ */
+int rowfs_fail_errno(int rc);
+
+/*
+ * rowfs_rc_is_fatal - 1 if rc may leave the open transaction's pages half
+ * changed, so the transaction must be rolled back (the engine does so for
+ * an explicit transaction and refuses its other statements until
+ * rollback): ROWFS_IOERR, ROWFS_FULL, ROWFS_NOMEM, ROWFS_CORRUPT and
+ * ROWFS_ERROR (internal failures), and any unknown code.  Statement errors,
+ * ROWFS_TOOBIG (reported before a change), transaction-state errors
+ * (ROWFS_TXN, ROWFS_BUSY), ROWFS_STALE, ROWFS_LOCKED, ROWFS_NOTADB and
+ * ROWFS_OK/ROWFS_EXIT are 0: the statement changed nothing.
+ */
+int rowfs_rc_is_fatal(int rc);
+
+/*
+ * rowfs_utf8_sequence_len - length (1..4) of the well-formed UTF-8
+ * sequence at p (n >= 1 bytes available; an ASCII byte, NUL included, is
+ * 1), or 0 if it is ill-formed: overlong, a surrogate, past U+10FFFF or
+ * cut short (Unicode 15, table 3-7).  If cp is not NULL and the sequence
+ * is well-formed, *cp gets its code point.  The engine's own check,
+ * exported for fs/ and src/ (which include only this header).
+ */
+size_t rowfs_utf8_sequence_len(const unsigned char *p, size_t n, uint32_t *cp);
 
 /* Name of a return code, e.g. "ROWFS_IOERR". */
 const char *rowfs_rc_name(int rc);

@@ -30,6 +30,10 @@
  *     bytes; the rest of an overlong line is discarded up to its newline,
  *     and the kept bytes are still over the engine's limit, so the line
  *     fails with "Parse error: line too long").  ctl_flush() runs it.
+ *     The buffer grows as the line does (lines may be 4 MiB, most are
+ *     short); if it cannot grow, the line is marked lost and fails with
+ *     ENOMEM ("Error: out of memory") when it completes, never running
+ *     cut short.
  *
  * Reply queue: a byte FIFO in one buffer of at most 2 * limit bytes.  Data
  * is compacted to the front only when the tail runs out and the head has
@@ -258,8 +262,11 @@ struct ctl *ctl_new(void)
 
 	if (!c)
 		return NULL;
+	c->pending = NULL;
 	c->pending_len = 0;
+	c->pending_cap = 0;
 	c->overlong = 0;
+	c->lost = 0;
 	ctl_queue_init(&c->replies, CTL_QUEUE_LIMIT);
 	ctl_queue_init(&c->staging, CTL_QUEUE_LIMIT);
 	return c;
@@ -271,31 +278,13 @@ void ctl_free(struct ctl *c)
 		return;
 	ctl_queue_release(&c->replies);
 	ctl_queue_release(&c->staging);
+	free(c->pending);
 	free(c);
 }
 
 size_t ctl_read(struct ctl *c, char *buf, size_t size)
 {
 	return ctl_queue_pop(&c->replies, buf, size);
-}
-
-/*
- * The errors after which the transaction must be rolled back (ROWFS_ERROR
- * too: the engine uses it for internal failures that may leave pages
- * half changed).
- */
-static int is_fatal(int rc)
-{
-	return rc == ROWFS_IOERR || rc == ROWFS_NOMEM || rc == ROWFS_CORRUPT || rc == ROWFS_FULL ||
-	       rc == ROWFS_ERROR;
-}
-
-/* errno a failed write reports for rc; never 0. */
-static int fail_errno(int rc)
-{
-	int e = rowfs_errno(rc);
-
-	return e ? e : EIO;
 }
 
 /* Engine emit callback: stage reply text; non-zero stops the engine. */
@@ -308,10 +297,10 @@ static int stage_emit(void *ctx, const char *text, size_t len)
 static void queue_error(struct ctl *c, int rc, const struct rowfs_err *err)
 {
 	char text[sizeof(err->msg) + 32];
-	const char *msg = err->msg[0] ? err->msg : strerror(fail_errno(rc));
+	const char *msg = err->msg[0] ? err->msg : strerror(rowfs_fail_errno(rc));
 	int n;
 
-	if (is_fatal(rc) && strncmp(msg, "Error", 5) != 0)
+	if (rowfs_rc_is_fatal(rc) && strncmp(msg, "Error", 5) != 0)
 		n = snprintf(text, sizeof(text), "Error: %s%s\n",
 			     rc == ROWFS_NOMEM ? "" : "I/O error: ", msg);
 	else
@@ -325,6 +314,26 @@ static void queue_error(struct ctl *c, int rc, const struct rowfs_err *err)
 	ctl_queue_push(&c->replies, text, (size_t)n);
 }
 
+/* Make room for need bytes in c->pending (need <= CTL_PENDING_SIZE); 0 or -1. */
+static int pending_reserve(struct ctl *c, size_t need)
+{
+	size_t cap = c->pending_cap ? c->pending_cap : CTL_PENDING_MIN;
+	char *p;
+
+	if (need <= c->pending_cap)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	if (cap > CTL_PENDING_SIZE)
+		cap = CTL_PENDING_SIZE;
+	p = realloc(c->pending, cap);
+	if (!p)
+		return -1;
+	c->pending = p;
+	c->pending_cap = cap;
+	return 0;
+}
+
 /* Append bytes of a line without its newline yet, within CTL_PENDING_SIZE. */
 static void keep(struct ctl *c, const char *p, size_t n)
 {
@@ -334,14 +343,32 @@ static void keep(struct ctl *c, const char *p, size_t n)
 		n = room;
 		c->overlong = 1;
 	}
+	if (c->lost || n == 0)
+		return;
+	if (pending_reserve(c, c->pending_len + n) != 0) {
+		c->lost = 1;
+		return;
+	}
 	memcpy(c->pending + c->pending_len, p, n);
 	c->pending_len += n;
+}
+
+/* 1 if a partial line is waiting (its bytes, or the mark that they were lost). */
+static int has_pending(const struct ctl *c)
+{
+	return c->pending_len > 0 || c->lost;
 }
 
 static void forget_pending(struct ctl *c)
 {
 	c->pending_len = 0;
 	c->overlong = 0;
+	c->lost = 0;
+	if (c->pending_cap > CTL_PENDING_KEEP) {
+		free(c->pending);
+		c->pending = NULL;
+		c->pending_cap = 0;
+	}
 }
 
 /* The transaction of one write() (or flush). */
@@ -354,10 +381,16 @@ struct batch {
 	struct rowfs_err err;           /* detail of the last failure */
 };
 
-/* Run one line inside the batch's transaction, opening it first if needed. */
+/*
+ * Run one line inside the batch's transaction, opening it first if needed.
+ * line NULL: the bytes of a partial line were lost (out of memory).
+ */
 static int run_line(struct batch *b, const char *line, size_t len)
 {
 	int rc;
+
+	if (!line)
+		return rowfs_err_set(&b->err, ROWFS_NOMEM, 0, "Error: out of memory");
 
 	if (!b->began) {
 		rc = b->ex->begin(b->ex->ctx, &b->err);
@@ -386,7 +419,7 @@ static ssize_t finish(struct batch *b, size_t n)
 		ctl_queue_clear(&c->staging);
 		queue_error(c, rc, &b->err);
 		forget_pending(c);
-		return -fail_errno(rc);
+		return -rowfs_fail_errno(rc);
 	}
 	/* committed: from here on the write succeeds whatever happens */
 	ctl_queue_move(&c->replies, &c->staging);
@@ -402,7 +435,7 @@ static ssize_t fail(struct batch *b, int rc, size_t done)
 	struct ctl *c = b->c;
 	struct rowfs_err ignored;
 
-	if (is_fatal(rc) && b->final > 0) {
+	if (rowfs_rc_is_fatal(rc) && b->final > 0) {
 		/*
 		 * The lines through the last boundary are final (their replies
 		 * were published then); the rest is rolled back, and the retry
@@ -414,14 +447,14 @@ static ssize_t fail(struct batch *b, int rc, size_t done)
 		ctl_queue_clear(&c->staging);
 		return (ssize_t)b->final;
 	}
-	if (is_fatal(rc) || b->lines == 0) {
+	if (rowfs_rc_is_fatal(rc) || b->lines == 0) {
 		if (b->began)
 			b->ex->rollback(b->ex->ctx, &ignored);
 		b->began = 0;
 		ctl_queue_clear(&c->staging);
 		queue_error(c, rc, &b->err);
 		forget_pending(c);
-		return -fail_errno(rc);
+		return -rowfs_fail_errno(rc);
 	}
 	return finish(b, done);
 }
@@ -444,9 +477,9 @@ ssize_t ctl_write(struct ctl *c, const struct ctl_executor *ex, const char *buf,
 			break;
 		}
 		end = (size_t)(nl - buf) + 1;
-		if (c->pending_len > 0) {
+		if (has_pending(c)) {
 			keep(c, buf + pos, end - 1 - pos);
-			line = c->pending;
+			line = c->lost ? NULL : c->pending;
 			len = c->pending_len;
 		} else {
 			line = buf + pos;
@@ -474,10 +507,10 @@ int ctl_flush(struct ctl *c, const struct ctl_executor *ex)
 	ssize_t n;
 	int rc;
 
-	if (c->pending_len == 0)
+	if (!has_pending(c))
 		return 0;
 	ctl_queue_clear(&c->staging);
-	rc = run_line(&b, c->pending, c->pending_len);
+	rc = run_line(&b, c->lost ? NULL : c->pending, c->pending_len);
 	forget_pending(c);
 	if (rc != ROWFS_OK)
 		return (int)fail(&b, rc, 0);

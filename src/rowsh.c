@@ -14,10 +14,11 @@
  *     one fsync with sync=full).  Replies are staged and written to stdout
  *     only after the commit succeeded.  A statement error (token, parse,
  *     duplicate, ...) is staged as its own line and the batch goes on,
- *     since such a statement changes nothing.  An I/O, memory, corruption
- *     or disk-full error rolls the batch back: its staged replies are
- *     dropped, the error is printed, and the next chunk starts a new
- *     transaction (the engine recovers in rowfs_begin).
+ *     since such a statement changes nothing.  An I/O, memory, corruption,
+ *     disk-full or internal error (rowfs_rc_is_fatal) rolls the batch
+ *     back: its staged replies are dropped, the error is printed, and the
+ *     next chunk starts a new transaction (the engine recovers in
+ *     rowfs_begin).
  *   - `begin`, `commit` and `rollback` end what the chunk ran before them
  *     (the engine commits it, or ends the explicit transaction): the
  *     replies staged so far are final and written at once, so an I/O
@@ -28,9 +29,11 @@
  *     A last line without a newline runs at end of input.
  *
  * Long lines: a line inside one chunk goes to the engine as it is, whatever
- * its length.  A line that spans chunks is kept in a small buffer; once it
- * passes LINE_KEEP bytes the rest of it is dropped, which the engine then
- * reports as "Parse error: line too long" (memory stays bounded).
+ * its length.  A line that spans chunks is kept in a buffer that grows with
+ * it; once it passes LINE_KEEP bytes the rest of it is dropped, which the
+ * engine then reports as "Parse error: line too long" (memory stays
+ * bounded).  If the buffer cannot grow, the line fails with "Error: out of
+ * memory" when it ends (it never runs cut short).
  *
  * Output modes (`.mode list|csv|json|box`, rowsh's own meta-command; it
  * never reaches the engine): list is the engine's text, "(1, alice)".  In
@@ -70,10 +73,14 @@
 #define CHUNK_SIZE (64u * 1024u)
 
 /*
- * Bytes kept of a line that spans chunks: the engine's longest line (4096,
- * CONTRACT.md) plus a '\r' plus one, so a cut line is still too long.
+ * Bytes kept of a line that spans chunks: the engine's longest line (4 MiB,
+ * CONTRACT.md) plus a '\r' plus one, so a cut line is still too long.  The
+ * buffer starts at PENDING_MIN bytes and doubles; past PENDING_KEEP it is
+ * freed once its line has run.
  */
 #define LINE_KEEP (ROWFS_LINE_MAX + 2u)
+#define PENDING_MIN 256u
+#define PENDING_KEEP (64u * 1024u)
 
 #define PROMPT "db > "
 
@@ -117,8 +124,10 @@ struct shell {
 	int done;                      /* stop reading input */
 	int output_failed;             /* writing stdout failed */
 	int output_errno;              /* errno of that failure */
-	char pending[LINE_KEEP];       /* start of a line that spans chunks */
+	char *pending;                 /* start of a line that spans chunks (malloc'd) */
 	size_t pending_len;            /* bytes in pending (LINE_KEEP: cut) */
+	size_t pending_cap;            /* bytes allocated (at most LINE_KEEP) */
+	int pending_lost;              /* pending could not grow: the line fails */
 	enum out_mode mode;            /* `.mode` */
 };
 
@@ -208,12 +217,6 @@ static void batch_begin(struct shell *sh)
 	sh->batch = BATCH_ACTIVE;
 }
 
-/* 1 for the codes after which the transaction must be rolled back. */
-static int is_fatal(int rc)
-{
-	return rc == ROWFS_IOERR || rc == ROWFS_NOMEM || rc == ROWFS_CORRUPT || rc == ROWFS_FULL;
-}
-
 /* ---- output modes ------------------------------------------------------- */
 
 /* 1 if c is a blank between tokens. */
@@ -290,43 +293,6 @@ static int is_plain_select(const char *line, size_t len)
 	       word_is(w[0].text, w[0].len, "select");
 }
 
-/* Length of the valid UTF-8 sequence at p[0..n), or 0 if there is none. */
-static size_t utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
-{
-	size_t len, i;
-	uint32_t c;
-
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	}
-	if (p[0] >= 0xC2 && p[0] <= 0xDF) {
-		len = 2;
-		c = p[0] & 0x1Fu;
-	} else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
-		len = 3;
-		c = p[0] & 0x0Fu;
-	} else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
-		len = 4;
-		c = p[0] & 0x07u;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		c = (c << 6) | (p[i] & 0x3Fu);
-	}
-	/* overlong forms, surrogates, past U+10FFFF */
-	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10FFFF)) ||
-	    (c >= 0xD800 && c <= 0xDFFF))
-		return 0;
-	*cp = c;
-	return len;
-}
-
 /* Terminal columns of code point c: 0 for combining marks, 2 for wide (East Asian) ones. */
 static int char_width(uint32_t c)
 {
@@ -363,7 +329,7 @@ static size_t text_width(const char *text, size_t len)
 
 	while (i < len) {
 		uint32_t cp;
-		size_t n = utf8_seq(p + i, len - i, &cp);
+		size_t n = rowfs_utf8_sequence_len(p + i, len - i, &cp);
 
 		if (n == 0) {
 			width++;
@@ -453,7 +419,7 @@ static void json_string(struct fmt *f, const char *text, size_t len)
 	fmt_add(f, "\"", 1);
 	while (i < len) {
 		uint32_t cp;
-		size_t n = utf8_seq(p + i, len - i, &cp);
+		size_t n = rowfs_utf8_sequence_len(p + i, len - i, &cp);
 
 		if (n > 1 || (n == 1 && cp >= 0x20 && cp != '"' && cp != '\\' && cp != 0x7F)) {
 			i += n;
@@ -558,7 +524,7 @@ static void box_text(struct fmt *f, const char *text, size_t len)
 
 	while (i < len) {
 		uint32_t cp;
-		size_t n = utf8_seq(p + i, len - i, &cp);
+		size_t n = rowfs_utf8_sequence_len(p + i, len - i, &cp);
 
 		if (n > 1 || (n == 1 && cp >= 0x20 && cp != 0x7F)) {
 			i += n;
@@ -661,7 +627,7 @@ static void stage_unknown_mode(struct shell *sh, const char *arg, size_t len)
 	at = (size_t)snprintf(text, sizeof(text), "Error: unknown mode \"");
 	while (i < len && i < MODE_NAME_SHOWN) {
 		uint32_t cp;
-		size_t n = utf8_seq(p + i, len - i, &cp);
+		size_t n = rowfs_utf8_sequence_len(p + i, len - i, &cp);
 
 		if (n > 1 || (n == 1 && cp >= 0x20 && cp < 0x7F)) {
 			memcpy(text + at, arg + i, n);
@@ -755,7 +721,7 @@ static void batch_line(struct shell *sh, const char *line, size_t len)
 		return;
 	}
 	sh->any_failed = 1;
-	if (!is_fatal(rc)) {
+	if (!rowfs_rc_is_fatal(rc)) {
 		stage_line(sh, err.msg);
 		return;
 	}
@@ -792,8 +758,51 @@ static void pending_add(struct shell *sh, const char *data, size_t len)
 
 	if (len > room)
 		len = room;
+	if (sh->pending_lost || len == 0)
+		return;
+	if (sh->pending_len + len > sh->pending_cap) {
+		size_t cap = sh->pending_cap ? sh->pending_cap : PENDING_MIN;
+		char *p;
+
+		while (cap < sh->pending_len + len)
+			cap *= 2;
+		if (cap > LINE_KEEP)
+			cap = LINE_KEEP;
+		p = realloc(sh->pending, cap);
+		if (!p) {
+			sh->pending_lost = 1;
+			return;
+		}
+		sh->pending = p;
+		sh->pending_cap = cap;
+	}
 	memcpy(sh->pending + sh->pending_len, data, len);
 	sh->pending_len += len;
+}
+
+/* 1 if the start of a line waits in pending (its bytes, or the mark that they were lost). */
+static int has_pending(const struct shell *sh)
+{
+	return sh->pending_len > 0 || sh->pending_lost;
+}
+
+/* Run the line kept in pending as one statement of the batch, then forget it. */
+static void run_pending(struct shell *sh)
+{
+	if (sh->pending_lost) {
+		if (sh->batch == BATCH_ACTIVE)
+			stage_line(sh, "Error: out of memory");
+		sh->any_failed = 1;
+	} else {
+		batch_line(sh, sh->pending, sh->pending_len);
+	}
+	sh->pending_len = 0;
+	sh->pending_lost = 0;
+	if (sh->pending_cap > PENDING_KEEP) {
+		free(sh->pending);
+		sh->pending = NULL;
+		sh->pending_cap = 0;
+	}
 }
 
 /* All lines completed by one chunk of input: one transaction. */
@@ -807,10 +816,9 @@ static void run_chunk(struct shell *sh, const char *buf, size_t n)
 		return;
 	}
 	batch_begin(sh);
-	if (sh->pending_len) {
+	if (has_pending(sh)) {
 		pending_add(sh, p, (size_t)(nl - p));
-		batch_line(sh, sh->pending, sh->pending_len);
-		sh->pending_len = 0;
+		run_pending(sh);
 	} else {
 		batch_line(sh, p, (size_t)(nl - p));
 	}
@@ -844,10 +852,9 @@ static void run_stream(struct shell *sh)
 			break;
 		}
 		if (n == 0) {
-			if (sh->pending_len) {
+			if (has_pending(sh)) {
 				batch_begin(sh);
-				batch_line(sh, sh->pending, sh->pending_len);
-				sh->pending_len = 0;
+				run_pending(sh);
 				batch_end(sh);
 			}
 			break;
@@ -1120,5 +1127,6 @@ int main(int argc, char **argv)
 		status = 1;
 	}
 	free(sh.out.data);
+	free(sh.pending);
 	return status;
 }

@@ -94,7 +94,7 @@ $(F)/fuzz_ctl: $(F)/obj/fuzz_ctl.o $(UTIL_OBJ) $(CTL_OBJ) $(ENGINE_OBJS)
 	$(say) "  CC       $@"
 	$(Q)$(CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^
 
-$(F)/fuzz_names: $(F)/obj/fuzz_names.o $(UTIL_OBJ) $(NAMES_OBJS)
+$(F)/fuzz_names: $(F)/obj/fuzz_names.o $(UTIL_OBJ) $(NAMES_OBJS) $(ENGINE_OBJS)
 	$(say) "  CC       $@"
 	$(Q)$(CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^
 

@@ -8,15 +8,19 @@
  * class of lead byte, overlong forms, surrogates and code points past
  * U+10FFFF, exhaustively for 1..3-byte inputs against a model decoder;
  * utf8_valid_prefix; fnv1a32 against the published FNV-1a test vectors;
- * the byte order helpers; struct sbuf.
+ * the byte order helpers; struct sbuf.  And the wrappers rowfs.h exports
+ * for fs/ and src/ (status.c): rowfs_utf8_sequence_len equal to
+ * utf8_sequence_len, the one rowfs_rc_is_fatal rule, rowfs_fail_errno.
  */
 #include <config.h>
 
 #include <check.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "rowfs.h"
 #include "util.h"
 #include "testutil.h"
 
@@ -403,6 +407,68 @@ START_TEST(test_sbuf)
 }
 END_TEST
 
+/* ---- the wrappers of rowfs.h (status.c) ------------------------------------- */
+
+START_TEST(test_rowfs_utf8_wrapper)
+{
+	unsigned char b[3];
+	unsigned a, c, d;
+
+	for (a = 0; a < 256; a++) {
+		for (c = 0; c < 256; c++) {
+			for (d = 0; d < 256; d += 3) {
+				uint32_t x = 1, y = 1;
+				size_t n = 1 + (a + c + d) % 3;
+
+				b[0] = (unsigned char)a, b[1] = (unsigned char)c, b[2] = (unsigned char)d;
+				REQUIRE(rowfs_utf8_sequence_len(b, n, &x) == utf8_sequence_len(b, n, &y) &&
+						x == y,
+					"%02x %02x %02x (%zu)", a, c, d, n);
+			}
+		}
+	}
+}
+END_TEST
+
+START_TEST(test_rc_is_fatal)
+{
+	/* the one rule: these may leave pages half changed */
+	static const int fatal[] = {ROWFS_ERROR, ROWFS_NOMEM, ROWFS_IOERR, ROWFS_CORRUPT, ROWFS_FULL};
+	int rc;
+	size_t k;
+
+	for (rc = ROWFS_OK; rc <= ROWFS_TOOBIG; rc++) {
+		int want = 0;
+
+		for (k = 0; k < sizeof(fatal) / sizeof(fatal[0]); k++)
+			want |= rc == fatal[k];
+		ck_assert_msg(rowfs_rc_is_fatal(rc) == want, "%s: %d", rowfs_rc_name(rc),
+			      rowfs_rc_is_fatal(rc));
+	}
+	/* codes outside the table are treated as the worst */
+	ck_assert_int_eq(rowfs_rc_is_fatal(-1), 1);
+	ck_assert_int_eq(rowfs_rc_is_fatal(1000), 1);
+}
+END_TEST
+
+START_TEST(test_fail_errno)
+{
+	int rc;
+
+	for (rc = ROWFS_OK; rc <= ROWFS_TOOBIG + 1; rc++) {
+		int e = rowfs_errno(rc);
+
+		ck_assert_int_eq(rowfs_fail_errno(rc), e ? e : EIO);
+		ck_assert_int_ne(rowfs_fail_errno(rc), 0);
+	}
+	ck_assert_int_eq(rowfs_fail_errno(ROWFS_OK), EIO);
+	ck_assert_int_eq(rowfs_fail_errno(ROWFS_EXIT), EIO);
+	ck_assert_int_eq(rowfs_fail_errno(ROWFS_DUPLICATE), EEXIST);
+	ck_assert_int_eq(rowfs_fail_errno(ROWFS_FULL), ENOSPC);
+	ck_assert_int_eq(rowfs_fail_errno(ROWFS_STALE), ESTALE);
+}
+END_TEST
+
 static Suite *util_suite(void)
 {
 	Suite *s = suite_create("util");
@@ -428,6 +494,13 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, test_fnv1a32_vectors);
 	tcase_add_test(tc, test_byte_order);
 	tcase_add_test(tc, test_sbuf);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("rowfs_h");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_rowfs_utf8_wrapper);
+	tcase_add_test(tc, test_rc_is_fatal);
+	tcase_add_test(tc, test_fail_errno);
 	suite_add_tcase(s, tc);
 	return s;
 }
