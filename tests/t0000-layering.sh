@@ -12,16 +12,17 @@
 # storage module, record.h (the pure record codec of version-2 tables) by
 # parser, table and up, table.h (version-2 table B-trees) beside btree on
 # the pager, catalog.h on table and parser, access.h (the VM's one path
-# to both kinds of table) on catalog, table, btree and cursor, btree_int.h shared by btree,
-# cursor and check only, db.c / check.c (the facade and the checker)
-# allowed every engine header, logrec.h (the framing of log records) on
-# format and util, and salvage.c (rowfs_salvage, which reads a damaged
-# file without the pager) beside the pager, on wal, os, the codecs (row,
-# record, logrec, table_int's page decoders) and the pure create-statement
-# checks (parser, catalog_schema_from_create).  fs/ and src/ see only
-# rowfs.h from the engine (src/rowfs.c and fs/ may also include fs/
-# headers); no engine file includes an fs/ or src/ header or libfuse.
-# A new engine module must be added to the table.
+# to both kinds of table) on catalog, table, btree and cursor, btree_int.h
+# shared by btree, cursor and check only, table_int.h (the pure decoders
+# of table pages) by table and check, db.c / check.c (the facade and the
+# checker) allowed every engine header, logrec.h (the framing of log
+# records) on format and util, and salvage.c (rowfs_salvage, which reads a
+# damaged file without the pager) beside the pager, on wal, os, the codecs
+# (row, record, logrec, table_int's page decoders) and the pure
+# create-statement checks (parser, catalog_schema_from_create).  fs/ and
+# src/ see only rowfs.h from the engine (src/rowfs.c and fs/ may also
+# include fs/ headers); no engine file includes an fs/ or src/ header or
+# libfuse.  A new engine module must be added to the table.
 #
 # TAP output, one test per file.
 
