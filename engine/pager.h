@@ -123,9 +123,6 @@ int pager_begin(struct pager *pager, int long_txn, struct rowfs_err *err);
  */
 int pager_rollback(struct pager *pager, struct rowfs_err *err);
 
-/* 1 while a long transaction is open. */
-int pager_in_long_txn(const struct pager *pager);
-
 /* The base snapshot of the open long transaction (its committed state), or NULL. */
 struct rowfs_snapshot *pager_txn_base(const struct pager *pager);
 
