@@ -163,7 +163,12 @@ int pager_commit(struct pager *pager, struct rowfs_err *err);
  */
 int pager_reload(struct pager *pager, struct rowfs_err *err);
 
-/* 1 if a write or fsync failed and the pager refuses writes until reloaded. */
+/*
+ * 1 if a write or fsync failed (ERROR) or a reload has not been completed
+ * by a successful pager_replay (pager_unloaded): writes, commits,
+ * checkpoints and pager_begin fail with ROWFS_IOERR until a reload +
+ * replay succeed.
+ */
 int pager_in_error(const struct pager *pager);
 
 /*
