@@ -2,10 +2,19 @@
  * vm.c - the virtual machine: executes compiled programs (compiler.h).
  *
  * Owns: the meaning of each opcode, the log record format of changes
- * (vm.h), reply formatting of select rows "(ID, NAME)".  A statement that
- * fails before it changes anything (duplicate key, read-only) leaves the
- * transaction usable; the opcodes are ordered so that every check comes
- * before the first change.
+ * (vm.h), reply formatting of select rows "(ID, NAME)" and "(v1, v2)",
+ * the change-feed lines of the changes it makes, and their replay
+ * (vm_apply_records).  A statement that fails before it changes anything
+ * (duplicate key, read-only, a value check) leaves the transaction
+ * usable; the opcodes are ordered so that every check comes before the
+ * first change, and a Part 2 change op checks all its rows (keys, log
+ * room) before changing the first (update and delete collect their keys
+ * first: a cursor never lives across a change of its table).
+ *
+ * Every table is reached through access.h: users' fixed-cell tree and the
+ * version-2 tables look alike (a key range walked either way, rows as
+ * struct value arrays).  users keeps its 40-byte log records and feed
+ * lines; other tables and the DDL log format.h's version-2 records.
  */
 #include <config.h>
 #include "vm.h"
