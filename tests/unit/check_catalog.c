@@ -418,6 +418,7 @@ START_TEST(test_ten_thousand_tables)
 	for (i = 0; i < TABLES; i += BATCH)
 		run_batch(db, i, BATCH, "create table t%05u (id integer primary key, v text)");
 	run(db, "insert into t04321 values (1, 'x')");
+	tu_require_clean(db, "10,000 tables");
 	tu_close(db);
 
 	db = open_db();
@@ -453,6 +454,7 @@ START_TEST(test_ten_thousand_tables)
 	for (i = 0; i < TABLES; i += BATCH)
 		run_batch(db, i, BATCH, "drop table t%05u");
 	tu_expect_reply(db, ".tables", "users\n");
+	tu_require_clean(db, "10,000 tables dropped");
 	tu_close(db);
 	db = open_db();
 	tu_expect_reply(db, ".tables", "users\n");

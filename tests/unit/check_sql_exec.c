@@ -502,6 +502,7 @@ START_TEST(test_key_ranges_are_ranges)
 	ck_assert_msg(point <= 20, "a point update touched %llu pages", (unsigned long long)point);
 	point = pages_touched(db, "delete from big where id >= 19999", NULL);
 	ck_assert_msg(point <= 20, "a range delete touched %llu pages", (unsigned long long)point);
+	tu_require_clean(db, "big");
 	tu_expect_reply(db, "select * from big where id >= 19997", "(19997, padding padding padding "
 			"padding 19997)\n(19998, padding padding padding padding 19998)\n");
 	tu_close(db);
@@ -644,6 +645,7 @@ START_TEST(test_recovery_after_power_cut)
 	db = open_db();
 	got = dump_text(db);
 	ck_assert_str_eq(got, expect[CRASH_UNITS]);
+	tu_require_clean(db, "recovered");
 	free(got);
 	/* and once more (a second recovery from the checkpointed state) */
 	tu_close(db);
@@ -757,6 +759,7 @@ START_TEST(test_dump_replays_byte_for_byte)
 	run_script(db, first);
 	second = dump_text(db);
 	ck_assert_str_eq(second, first);
+	tu_require_clean(db, "replayed dump");
 	free(second);
 	tu_close(db);
 	db = open_path(tu_path("copy.db"), NULL, ROWFS_SYNC_OFF);
@@ -1195,6 +1198,7 @@ START_TEST(test_random_against_model)
 				"step %u '%s':\n%s\nwant:\n%s", step, sql, out.data, want.data);
 		memcpy(model, next, sizeof(model));
 		if (step % 1000 == 999) {
+			tu_require_clean(db, "model");
 			tu_close(db);
 			db = open_db();
 		}
