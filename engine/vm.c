@@ -574,7 +574,7 @@ static int op_create_table(struct vm_env *env, struct vm_state *st, const struct
 	if (rc)
 		return rc;
 	env->catalog_changed = 1;
-	rc = log_table(st, env->pager, LOG_OP_CREATE_TABLE, 0, t->id, sql, len, err);
+	rc = log_table(st, env->pager, LOG_OP_CREATE_TABLE, t->root, t->id, sql, len, err);
 	if (rc == ROWFS_OK && env->feed && sbuf_printf(env->feed, "create %s\n", t->name))
 		rc = nomem(err);
 	return rc;
@@ -1006,6 +1006,11 @@ static int apply_table_record(struct pager *pager, struct catalog *cat, const st
 			rc = rowfs_err_set(err, ROWFS_CORRUPT, 0,
 					   "WAL corrupt: table %s was created as id %lld, logged as %lld",
 					   t->name, (long long)t->id, (long long)rec->key);
+		/* replay runs on the same state, so it allocates the same root (0: not logged) */
+		if (rc == ROWFS_OK && rec->root && t->root != rec->root)
+			rc = rowfs_err_set(err, ROWFS_CORRUPT, 0,
+					   "WAL corrupt: table %s was created at page %u, logged at %u",
+					   t->name, t->root, rec->root);
 		return rc;
 	}
 	t = catalog_find_root(cat, rec->root);
