@@ -97,6 +97,10 @@
  *     that names no root (0) is bound to the first root a later record
  *     names that no table has (best effort).  Records of a root no table
  *     is bound to are skipped as bad records.
+ *  7. A table's row (from a leaf or the WAL) is used only when it fits
+ *     the table's columns as an insert would take it (types, not null,
+ *     lengths; record_fits), so that the dump always replays; other rows
+ *     are bad cells, or bad records.
  *
  * Memory: one byte per page of DBFILE (four more for version 2: the table
  * that claimed it), stacks of page numbers for the tree walks, one entry
@@ -154,11 +158,19 @@ struct entry {
 	char name[USERNAME_SIZE];       /* not NUL-terminated */
 };
 
+/* What a value of a column must be (rule 7). */
+struct scolumn {
+	uint8_t type;                   /* enum column_type */
+	uint8_t not_null;               /* declared not null */
+	uint32_t max_len;               /* text/blob: most bytes */
+};
+
 /* A version-2 table known to the salvage (rules 5, 6). */
 struct stable {
 	char name[NAME_MAX_LEN + 1];    /* lower case, NUL-terminated */
 	unsigned column_count;          /* columns of its records */
 	unsigned key_column;            /* the integer primary key (stored as NULL) */
+	struct scolumn columns[RECORD_MAX_COLUMNS]; /* in declared order */
 	char *sql;                      /* its create statement (malloc'd, NUL-terminated) */
 	size_t sql_len;                 /* bytes */
 	int64_t id;                     /* catalog id (WAL creates: 0) */
@@ -548,15 +560,71 @@ static int parse_create(struct salvager *s, const uint8_t *sql, size_t len, stru
 		memset(s->schema, 0, sizeof(*s->schema));
 		if (catalog_schema_from_create(&stmt, s->schema, &err) == ROWFS_OK &&
 		    strlen(s->schema->name) <= NAME_MAX_LEN && strcmp(s->schema->name, "users") != 0) {
+			unsigned c;
+
 			memcpy(t->name, s->schema->name, strlen(s->schema->name) + 1);
 			t->column_count = s->schema->column_count;
 			t->key_column = s->schema->key_column;
+			for (c = 0; c < t->column_count; c++) {
+				t->columns[c].type = (uint8_t)s->schema->columns[c].type;
+				t->columns[c].not_null = (uint8_t)(s->schema->columns[c].not_null != 0);
+				t->columns[c].max_len = s->schema->columns[c].max_len;
+			}
 			ok = 1;
 		}
 		catalog_schema_release(s->schema);
 	}
 	statement_free(&stmt);
 	return ok;
+}
+
+/*
+ * Rule 7: decode a table's record into vals and check it fits the
+ * table's columns as an insert would take it (so the dump replays):
+ * types (an integer in a real column too), not null, lengths; the key
+ * column is the cell's key, whatever the record holds there.  Returns
+ * ROWFS_OK or ROWFS_CORRUPT.
+ */
+static int record_fits(const struct stable *t, const uint8_t *rec, size_t len,
+		       struct value *vals)
+{
+	unsigned c;
+
+	if (record_decode(rec, len, vals, t->column_count, NULL) != ROWFS_OK)
+		return ROWFS_CORRUPT;
+	for (c = 0; c < t->column_count; c++) {
+		const struct scolumn *col = &t->columns[c];
+		const struct value *v = &vals[c];
+
+		if (c == t->key_column)
+			continue;
+		if (v->type == VALUE_NULL) {
+			if (col->not_null)
+				return ROWFS_CORRUPT;
+			continue;
+		}
+		switch (col->type) {
+		case COLUMN_INTEGER:
+			if (v->type != VALUE_INTEGER)
+				return ROWFS_CORRUPT;
+			break;
+		case COLUMN_REAL:
+			if (v->type != VALUE_REAL && v->type != VALUE_INTEGER)
+				return ROWFS_CORRUPT;
+			break;
+		case COLUMN_TEXT:
+			if (v->type != VALUE_TEXT || v->len > col->max_len)
+				return ROWFS_CORRUPT;
+			break;
+		case COLUMN_BLOB:
+			if (v->type != VALUE_BLOB || v->len > col->max_len)
+				return ROWFS_CORRUPT;
+			break;
+		default:
+			return ROWFS_CORRUPT;
+		}
+	}
+	return ROWFS_OK;
 }
 
 /* Append table t (sql copied from sql[0..len)); ROWFS_OK or ROWFS_NOMEM. */
@@ -722,9 +790,8 @@ static int read_tables(struct salvager *s)
 		s->st->tree_leaves++;
 		for (c = 0; rc == ROWFS_OK && c < table_page_count(s->page); c++) {
 			rc = cell_record(s, c, &key, &rec, &len);
-			if (rc == ROWFS_OK &&
-			    record_decode(rec, len, vals, t->column_count, NULL) != ROWFS_OK)
-				rc = ROWFS_CORRUPT;
+			if (rc == ROWFS_OK)
+				rc = record_fits(t, rec, len, vals);
 			if (rc == ROWFS_CORRUPT) {
 				s->st->bad_cells++;
 				rc = ROWFS_OK;
@@ -783,8 +850,7 @@ static int apply_v2(struct salvager *s, const struct logrec *r, uint64_t order)
 	case LOG_OP_TABLE_DELETE:
 		return add_trow(s, (uint32_t)idx, r->key, SOURCE_WAL, order, 0, NULL, 0, 1);
 	}
-	if (record_decode(r->payload, r->payload_len, vals, s->tables[idx].column_count, NULL) !=
-	    ROWFS_OK)
+	if (record_fits(&s->tables[idx], r->payload, r->payload_len, vals) != ROWFS_OK)
 		return ROWFS_CORRUPT;
 	return add_trow(s, (uint32_t)idx, r->key, SOURCE_WAL, order, 0, r->payload, r->payload_len,
 			0);
@@ -1016,7 +1082,7 @@ static int dump_trow(struct salvager *s, struct dump *d, const struct stable *t,
 
 	rc = trow_record(s, r, &rec, &len);
 	if (rc == ROWFS_OK)
-		rc = record_decode(rec, len, vals, t->column_count, NULL);
+		rc = record_fits(t, rec, len, vals);
 	if (rc != ROWFS_OK)
 		return rc;
 	vals[t->key_column].type = VALUE_INTEGER;
