@@ -12,29 +12,35 @@
 #     while that mount holds the file; a version-1 file without a WAL gets
 #     none from `-o ro`;
 #   - rowsh upgrades (every row, version 2, fsck clean); a read-write
-#     mount upgrades: every row, `cat check` ok, the header's
-#     magic "rowfs format 2" after the mount, fsck.rowfs clean; the
-#     upgraded database takes a `create table` and inserts, which survive a
-#     remount; also with free pages in the version-1 file (the catalog's
-#     page comes from the free list);
-#   - kill -9 of `rowfs -f` at several moments of its open: at once, when
-#     DBFILE grows (the replay's checkpoint writes new pages), when the WAL
-#     grows (its page images) and when it is reset, when the header turns
-#     to version 2, and after random delays up to the time a clean upgrade
-#     took (with cache_pages=16 in every other trial).  Each time
-#     fsck.rowfs exits 0 on the files as the kill left them and its salvage
-#     holds every row; the remount shows every row, in version 2, check ok;
-#     then the unmount is clean and fsck.rowfs exits 0.
+#     mount upgrades: every row, `cat check` ok, the header's magic
+#     "rowfs format 2" after the mount, fsck.rowfs clean; the upgraded
+#     database takes a `create table` and inserts, which survive a
+#     remount; also with free pages in the version-1 file (which the new
+#     table's pages may reuse);
+#   - kill -9 of `rowfs -f` at several moments of its open, aimed with
+#     tests/killwhen: when DBFILE grows (the replay's checkpoint writes new
+#     pages), when the WAL grows (its page images), when it is reset, when
+#     it grows again (the upgrade's checkpoint block, the header still
+#     version 1), when the header turns to version 2 (the block still in
+#     the WAL); also at once and after random delays up to the time a
+#     clean upgrade took (with cache_pages=16 in every other trial).  Each
+#     time fsck.rowfs exits 0 on the files as the kill left them, which
+#     are version 1 or 2, and its salvage holds every row; the remount
+#     shows every row, in version 2, check ok; then the unmount is clean
+#     and fsck.rowfs exits 0.
 # ROWFS_KILL_TRIALS sets the number of random delays (default 4),
 # ROWFS_T4300_ROWS the rows of the file (default 100000).  TAP.
 
-# shellcheck disable=SC2016 # awk programs are single-quoted
+# shellcheck disable=SC2016,SC2317 # awk programs are single-quoted; at_* are called through kill_trial
 # shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
 require_fuse
 MKV1=$top_builddir/tests/mkv1db
-[ -x "$MKV1" ] || { not_ok "tests/mkv1db is built (make check builds it)"; done_testing; }
+KILLWHEN=$top_builddir/tests/killwhen
+for p in "$MKV1" "$KILLWHEN"; do
+	[ -x "$p" ] || { not_ok "$p is built (make check builds it)"; done_testing; }
+done
 rows=${ROWFS_T4300_ROWS:-100000}
 trials=${ROWFS_KILL_TRIALS:-4}
 V1="rowfs format 1"
@@ -181,13 +187,22 @@ else
 fi
 [ "$ready_ms" -lt 100 ] && ready_ms=100
 
-# version 1 with free pages: the catalog's page may come from the free list
+# version 1 with free pages, which the new table's pages may reuse
 if t "$MKV1" -p -s 4301 -F 5 -w 3 -r 10 "$work/free.db" 1000 >"$work/free.expected"; then
 	db=$work/free.db
 	if mount_rowfs; then
 		t cat "$mnt/rows" >"$work/out"
 		check "version 1 with 5 free pages: every row after the upgrade" "$work/free.expected" "$work/out"
 		expect "version 1 with 5 free pages: check ok" ok "$(t cat "$mnt/check" 2>&1 | head -5)"
+		stmts="create table f (id integer primary key, w blob)
+insert into f values (1, x'00ff')
+select * from f"
+		t "$WRTEST" -r "$mnt/ctl" "$stmts\n" >"$work/out"
+		expect "version 1 with 5 free pages: a table in it" \
+			"$(printf '%s\n' $((${#stmts} + 1)) -- Executed. Executed. "(1, x'00ff')" 'close 0')" \
+			"$(cat "$work/out")"
+		expect "version 1 with 5 free pages: check ok with the table" ok \
+			"$(t cat "$mnt/check" 2>&1 | head -5)"
 		umount_rowfs || not_ok "version 1 with 5 free pages: clean unmount"
 		expect "version 1 with 5 free pages: version 2" "$V2" "$(magic "$db")"
 		fsck_ok "version 1 with 5 free pages, upgraded"
@@ -210,21 +225,21 @@ start_daemon() {
 # size FILE: its size in bytes (0 when missing).
 size() { stat -c %s "$1" 2>/dev/null || echo 0; }
 
-# when COND: poll the shell condition COND until it holds, the daemon is
-# gone or the mount is ready (at most 5000 polls); 0 if COND held.
-when() {
-	i=0
-	while [ $i -lt 5000 ]; do
-		eval "$1" && return 0
-		daemon_alive || return 1
-		mountpoint -q "$mnt" 2>/dev/null && return 1
-		i=$((i + 1))
-	done
-	return 1
+# at COND...: tests/killwhen kills the daemon the moment the conditions
+# held one after the other (or after 5 s); says which in a TAP comment.
+at() {
+	echo "# $name: $(t "$KILLWHEN" "$daemon_pid" 5000 "$@" 2>&1)"
 }
+at_db_grows() { at size-gt "$db" "$dbsize"; }
+at_wal_grows() { at size-gt "$db-wal" "$walsize"; }
+at_wal_reset() { at size-lt "$db-wal" "$walsize"; }
+# the WAL reset by the replay's checkpoint, then the upgrade's block in it
+at_wal_regrows() { at size-lt "$db-wal" "$walsize" size-gt "$db-wal" 32; }
+at_header_v2() { at starts "$db" "$V2"; }
 
-# kill_trial NAME WHEN [OPTS...]: a fresh version-1 pair; rowfs -f OPTS on
-# it, kill -9 at WHEN (a delay in seconds, or "when:COND"), then the checks.
+# kill_trial NAME MOMENT [OPTS...]: a fresh version-1 pair; rowfs -f OPTS
+# on it, kill -9 at MOMENT (a delay in seconds, or an at_ function), then
+# the checks.
 kill_trial() {
 	name=$1
 	moment=$2
@@ -234,9 +249,7 @@ kill_trial() {
 	walsize=$(size "$db-wal")
 	start_daemon "$@"
 	case $moment in
-	when:*)
-		when "${moment#when:}" || echo "# $name: the moment did not come before the mount was ready"
-		;;
+	at_*) "$moment" ;;
 	0) ;;
 	*) sleep "$moment" ;;
 	esac
@@ -259,12 +272,12 @@ kill_trial() {
 }
 
 kill_trial "killed at once" 0
-kill_trial "killed when DBFILE grows" "when:[ \$(size \"\$db\") -gt \$dbsize ]"
-kill_trial "killed when the WAL grows" "when:[ \$(size \"\$db-wal\") -gt \$walsize ]"
-kill_trial "killed when the WAL is reset" "when:[ \$(size \"\$db-wal\") -lt \$walsize ]"
-kill_trial "killed when the header says version 2" "when:[ \"\$(magic \"\$db\")\" = \"\$V2\" ]"
-kill_trial "cache_pages=16, killed when the WAL grows" \
-	"when:[ \$(size \"\$db-wal\") -gt \$walsize ]" -o cache_pages=16
+kill_trial "killed when DBFILE grows" at_db_grows
+kill_trial "killed when the WAL grows" at_wal_grows
+kill_trial "killed when the WAL is reset" at_wal_reset
+kill_trial "killed when the WAL grows again after its reset" at_wal_regrows
+kill_trial "killed when the header says version 2" at_header_v2
+kill_trial "cache_pages=16, killed when the WAL grows" at_wal_grows -o cache_pages=16
 k=1
 while [ "$k" -le "$trials" ]; do
 	# the fixed seed first, then the test's PID: a delay in 0 .. ready_ms
