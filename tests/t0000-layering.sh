@@ -46,13 +46,14 @@ allowed() {
 	table_int) echo "table format util rowfs" ;;
 	btree_int) echo "pager format row util rowfs" ;;
 	btree) echo "pager btree_int format row util rowfs" ;;
-	table) echo "pager record format row util rowfs" ;;
+	table) echo "table_int pager record format row util rowfs" ;;
 	cursor) echo "btree btree_int pager format row util rowfs" ;;
 	tokenizer) echo "format row util rowfs" ;;
 	parser) echo "tokenizer record format util rowfs" ;;
-	catalog) echo "table pager parser record format util rowfs" ;;
+	catalog) echo "table pager parser record format row util rowfs" ;;
+	access) echo "catalog table cursor btree pager record format row util rowfs" ;;
 	compiler) echo "parser catalog record format util rowfs" ;;
-	vm) echo "compiler catalog table cursor btree pager record format row util rowfs" ;;
+	vm) echo "compiler access catalog table logrec cursor btree pager record format row util rowfs" ;;
 	db_int) echo "pager rowfs" ;;
 	db | check) echo "$engine_stems" ;;
 	*) return 1 ;;
