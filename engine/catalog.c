@@ -738,6 +738,25 @@ static int encode_row(const struct table_schema *t, struct sbuf *out, struct row
 	return ROWFS_OK;
 }
 
+/*
+ * The catalog tree of a database that has none yet.  rowfs_open makes it
+ * (and checkpoints it) before any statement runs; this is the fallback of
+ * a caller that did not: the first create table makes it in its own
+ * transaction (and so does its replay, at the same point).  A version-1
+ * header cannot name it: the file becomes version 2.
+ */
+static int create_tree(struct pager *pager, uint32_t *root, struct rowfs_err *err)
+{
+	int rc = table_create(pager, root, err);
+
+	if (rc)
+		return rc;
+	pager_set_catalog_root(pager, *root);
+	if (pager_format_version(pager) < DB_FORMAT_VERSION_2)
+		pager_set_format_version(pager, DB_FORMAT_VERSION_2);
+	return ROWFS_OK;
+}
+
 int catalog_create_table(struct pager *pager, struct catalog *cat, uint32_t catalog_root,
 			 const char *sql, size_t sql_len,
 			 const struct table_schema **schema_out, struct rowfs_err *err)
@@ -747,8 +766,6 @@ int catalog_create_table(struct pager *pager, struct catalog *cat, uint32_t cata
 	int rc;
 
 	*schema_out = NULL;
-	if (catalog_root == 0)
-		return rowfs_err_set(err, ROWFS_ERROR, 0, "the database has no catalog");
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return nomem(err);
@@ -766,7 +783,9 @@ int catalog_create_table(struct pager *pager, struct catalog *cat, uint32_t cata
 	if (rc)
 		goto out_free;
 	t->id = cat->next_id;
-	rc = table_create(pager, &t->root, err);
+	rc = catalog_root ? ROWFS_OK : create_tree(pager, &catalog_root, err);
+	if (rc == ROWFS_OK)
+		rc = table_create(pager, &t->root, err);
 	if (rc == ROWFS_OK)
 		rc = encode_row(t, &rec, err);
 	if (rc == ROWFS_OK)

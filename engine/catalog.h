@@ -131,7 +131,10 @@ void catalog_schema_release(struct table_schema *schema);
 /*
  * catalog_create_table - create the table described by the normalized sql
  * (as catalog_schema_from_create made it): allocate its root, insert its
- * catalog row with the next id, add it to cat.  *schema_out points at the
+ * catalog row with the next id, add it to cat.  catalog_root 0 (no
+ * catalog tree yet; rowfs_open normally made it): the tree is made first
+ * and the header names it (pager_set_catalog_root; a version-1 header
+ * becomes version 2).  *schema_out points at the
  * new entry.  ROWFS_DUPLICATE-family error "Error: table T already exists"
  * (EEXIST) if the name is taken.  Also what recovery runs to replay a
  * logged create.

@@ -1,7 +1,11 @@
 /*
  * compiler.c - owns the translation of a parsed statement into a VM
- * program, and the errors that need no table: username too long and
- * unknown meta-command.
+ * program, and the errors that need no rows: username too long, unknown
+ * meta-command, and for Part 2 the resolution of every table and column
+ * name against the catalog, the check of every literal against its
+ * column (catalog_check_value), and the split of where into a key range
+ * (the key predicates but !=, integer or real bounds made exact integer
+ * bounds) and filters (the rest).
  *
  * The programs, in SQLite's EXPLAIN layout (addr, opcode, p1, p2, text):
  *

@@ -1,5 +1,7 @@
 /*
- * cursor.c - positions in the table in key order (start, seek, advance).
+ * cursor.c - positions in the table in key order (start, seek, advance;
+ * seek_le for walks backwards, one descent a step: leaves have no left
+ * link).
  *
  * A cursor walks leaves through their next pointers, reading them with
  * pager_get_cold: a scan keeps O(1) leaves in the cache and evicts nothing

@@ -64,6 +64,7 @@ struct rowfs_db {
 	rowfs_change_fn change_fn;    /* change feed hook, or NULL */
 	void *change_ctx;             /* its first argument */
 	struct catalog *catalog;      /* the tables of the newest state (the open transaction's) */
+	int catalog_stale;            /* catalog is not yet that of the reloaded pages */
 	int ddl_in_txn;               /* the open transaction created or dropped a table */
 	uint64_t ddl_seq;             /* catalog is that of every committed state from this seq on */
 	struct catalog *view_catalog; /* the catalog of an older committed state, or NULL */
@@ -93,30 +94,11 @@ int rowfs_is_read_only(const struct rowfs_db *db)
 struct replay_ctx {
 	struct rowfs_db *db;
 	struct rowfs_err *err;
-	int loaded;                   /* the catalog of the checkpointed state is loaded */
 };
-
-static int load_catalog(struct rowfs_db *db, struct rowfs_err *err);
-
-static int replay_records(void *ctx, uint64_t seq, const uint8_t *records, uint32_t len)
-{
-	struct replay_ctx *rc = ctx;
-	int r;
-
-	(void)seq;
-	if (!rc->loaded) {
-		/* here, not before pager_replay: after a reload the pager serves pages only to replay */
-		r = load_catalog(rc->db, rc->err);
-		if (r)
-			return r;
-		rc->loaded = 1;
-	}
-	return vm_apply_records(rc->db->pager, rc->db->catalog, records, len, rc->err);
-}
 
 /*
  * (Re)load the catalog of the pager's newest state.  Replay changes it in
- * step, so recovery loads it before replaying.
+ * step, so recovery loads it before replaying the first transaction.
  */
 static int load_catalog(struct rowfs_db *db, struct rowfs_err *err)
 {
@@ -129,17 +111,38 @@ static int load_catalog(struct rowfs_db *db, struct rowfs_err *err)
 		return rc;
 	catalog_free(db->catalog);
 	db->catalog = cat;
+	db->catalog_stale = 0;
 	db->ddl_in_txn = 0;
 	return ROWFS_OK;
 }
 
-/* Load the catalog, then replay the WAL on top of the checkpointed state. */
+static int replay_records(void *ctx, uint64_t seq, const uint8_t *records, uint32_t len)
+{
+	struct replay_ctx *rc = ctx;
+	int r;
+
+	(void)seq;
+	/* pages are readable from here on (the pager replays), not before */
+	if (rc->db->catalog_stale) {
+		r = load_catalog(rc->db, rc->err);
+		if (r)
+			return r;
+	}
+	return vm_apply_records(rc->db->pager, rc->db->catalog, records, len, rc->err);
+}
+
+/*
+ * Replay the WAL on top of the checkpointed state, the catalog loaded
+ * first (by the first replayed transaction, else after the replay).
+ */
 static int load_and_replay(struct rowfs_db *db, struct rowfs_err *err)
 {
-	struct replay_ctx ctx = {db, err, 0};
-	int rc = pager_replay(db->pager, replay_records, &ctx, err);
+	struct replay_ctx ctx = {db, err};
+	int rc;
 
-	if (rc == ROWFS_OK && !ctx.loaded)
+	db->catalog_stale = 1;
+	rc = pager_replay(db->pager, replay_records, &ctx, err);
+	if (rc == ROWFS_OK && db->catalog_stale)
 		rc = load_catalog(db, err);
 	db->ddl_seq = pager_last_seq(db->pager);
 	return rc;
@@ -173,27 +176,25 @@ static int recover(struct rowfs_db *db, struct rowfs_err *err)
 }
 
 /*
- * A database without a catalog tree (new, or version 1) gets one, made
- * durable by a checkpoint, before any statement can create a table.
- * Read-only handles leave the file as it is (users only).
+ * A version-1 file opened read-write becomes version 2 (the upgrade of
+ * rowfs(5)): the header alone changes, made durable by a checkpoint.  The
+ * catalog tree is not made here but by the first create table, in its
+ * transaction (catalog_create_table with catalog root 0): a database of
+ * users alone keeps Part 1's pages, so its `btree` and `stats` stay those
+ * of Part 1 byte for byte.  Read-only handles leave the file as it is.
  */
-static int ensure_catalog(struct rowfs_db *db, struct rowfs_err *err)
+static int ensure_version_2(struct rowfs_db *db, struct rowfs_err *err)
 {
-	uint32_t root;
 	int rc;
 
-	if (pager_is_read_only(db->pager) || pager_catalog_root(db->pager) != 0)
+	if (pager_is_read_only(db->pager) ||
+	    pager_format_version(db->pager) >= DB_FORMAT_VERSION_2)
 		return ROWFS_OK;
 	rc = pager_begin(db->pager, 0, err);
 	if (rc)
 		return rc;
-	rc = table_create(db->pager, &root, err);
-	if (rc == ROWFS_OK) {
-		pager_set_catalog_root(db->pager, root);
-		if (pager_format_version(db->pager) < DB_FORMAT_VERSION_2)
-			pager_set_format_version(db->pager, DB_FORMAT_VERSION_2);
-		rc = pager_commit(db->pager, err);
-	}
+	pager_set_format_version(db->pager, DB_FORMAT_VERSION_2);
+	rc = pager_commit(db->pager, err);
 	if (rc) {
 		struct rowfs_err ignored;
 
@@ -253,7 +254,7 @@ int rowfs_open(const struct rowfs_config *cfg, struct rowfs_db **out, struct row
 		goto out_free;
 	rc = load_and_replay(db, err);
 	if (rc == ROWFS_OK)
-		rc = ensure_catalog(db, err);
+		rc = ensure_version_2(db, err);
 	if (rc)
 		goto out_close;
 	*out = db;

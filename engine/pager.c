@@ -1175,11 +1175,6 @@ int pager_rollback(struct pager *pager, struct rowfs_err *err)
 	return ROWFS_OK;
 }
 
-int pager_in_long_txn(const struct pager *pager)
-{
-	return pager->txn_base != NULL;
-}
-
 struct rowfs_snapshot *pager_txn_base(const struct pager *pager)
 {
 	return pager->txn_base;

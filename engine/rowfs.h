@@ -295,8 +295,10 @@ int rowfs_txn_abort(struct rowfs_db *db, struct rowfs_err *err);
  * The rowfs_*_at functions read through snap; snap NULL means the newest
  * committed state.  The plain functions read the newest state including
  * the open transaction's changes (what the transaction's owner sees).
- * rowfs_exec_at runs a read-only statement (select, .btree, .stats,
- * .constants); writes and transaction control fail with ROWFS_BUSY
+ * rowfs_exec_at runs a read-only statement (select, select ... from,
+ * .tables, .schema, .btree, .stats, .constants) with the catalog of that
+ * state (a table created after it is "no such table"); writes, DDL and
+ * transaction control fail with ROWFS_BUSY
  * ("Error: database is busy: ...") - it is how a second handle runs
  * statements while another holds an explicit transaction.
  */

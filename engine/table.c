@@ -1,12 +1,38 @@
 /*
- * table.c - the B-tree of version-2 tables (format and rules in table.h,
- * decoders in table_int.h).
+ * table.c - the B-tree of version-2 tables: search, insert (splits, shifts
+ * to siblings, a root that deepens in place), delete (unlinking, merging
+ * internal pages, collapsing the root), overflow chains, cursors, drop,
+ * rendering, and the validity rule of one page.
+ *
+ * The page formats and the rules of splits and deletes are table.h's
+ * essay; every read of a field or cell goes through table_int.h's
+ * decoders, which bounds-check against the page.  Invariants kept (and
+ * checked by check.c):
+ *  1. Keys strictly increase within a page; every key under child i of an
+ *     internal page is <= key i and > key i-1; keys above the last key are
+ *     under the right child.
+ *  2. All leaves are at the same depth and chained left to right by their
+ *     next pointers, the last one 0.
+ *  3. The root has the root flag and the row count; no other page has.
+ *  4. Non-root leaves hold >= 1 cell; internal pages hold >= 1 key.
+ *  5. Every page of the table is reachable once from its root (overflow
+ *     chains from their cells); freed pages go to the pager's free list.
+ *
+ * Writers (struct writer) descend from the root keeping every page of the
+ * path referenced (struct path), so splits and deletes walk back up it
+ * without parent pointers; pages are pager_write()n before they change.
+ * Nothing is allocated on the heap: cells and the cells of pages being
+ * redistributed live on the stack.  Readers (cursors, table_get) release
+ * internal pages on the way down.  A page that breaks the format is
+ * ROWFS_CORRUPT naming it ("database corrupt: table page 7: ..."), and a
+ * cursor checks that keys keep increasing across next pointers so a
+ * damaged chain cannot loop.  After an error other than ROWFS_DUPLICATE or
+ * ROWFS_NOTFOUND (which change nothing) the caller rolls back.
  */
 #include <config.h>
 #include "table.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +56,7 @@ static int why_set(char *why, size_t n, const char *fmt, ...)
 	return ROWFS_CORRUPT;
 }
 
+/* The leaf part of table_verify_page: cells decode, increase, do not overlap and fill the content area. */
 static int verify_leaf(const uint8_t *page, uint32_t pgno, char *why, size_t wn)
 {
 	uint8_t used[PAGE_SIZE / 8];
@@ -69,6 +96,7 @@ static int verify_leaf(const uint8_t *page, uint32_t pgno, char *why, size_t wn)
 	return ROWFS_OK;
 }
 
+/* The internal part of table_verify_page: 1..max increasing keys, children neither 0 nor itself. */
 static int verify_internal(const uint8_t *page, uint32_t pgno, char *why, size_t wn)
 {
 	uint32_t k = table_page_count(page), i;
@@ -123,6 +151,7 @@ int table_verify_page(const uint8_t *page, uint32_t pgno, char *why, size_t n)
 
 /* ---- errors ------------------------------------------------------------------ */
 
+/* ROWFS_NOMEM with its message. */
 static int nomem(struct rowfs_err *err)
 {
 	return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
@@ -135,6 +164,7 @@ static int corrupt(struct rowfs_err *err, uint32_t pgno, const char *what)
 			     what);
 }
 
+/* A descent passed TABLE_MAX_DEPTH levels (a loop in a damaged file). */
 static int too_deep(struct rowfs_err *err, uint32_t pgno)
 {
 	return rowfs_err_set(err, ROWFS_CORRUPT, 0, "database corrupt: tree deeper than %u at page %u",
@@ -442,6 +472,7 @@ struct free_ctx {
 	struct pager *pager;     /* where the pages go back */
 };
 
+/* overflow_fn: free the page. */
 static int free_one(void *ctx, struct page *page, const uint8_t *data, uint32_t len,
 		    struct rowfs_err *err)
 {
@@ -461,6 +492,7 @@ static int overflow_free(struct pager *pager, const struct table_cell *c, uint32
 	return overflow_walk(pager, c, pgno, 0, free_one, &ctx, err);
 }
 
+/* overflow_fn: append the page's bytes to the struct sbuf ctx. */
 static int append_one(void *ctx, struct page *page, const uint8_t *data, uint32_t len,
 		      struct rowfs_err *err)
 {
@@ -500,6 +532,7 @@ struct writer {
 	struct path path;        /* root .. leaf of the key */
 };
 
+/* Drop every page reference of the path. */
 static void path_release(struct path *p)
 {
 	while (p->depth > 0) {
@@ -652,6 +685,12 @@ static void put_icell(uint8_t *node, unsigned i, uint32_t child, int64_t key)
 	put_u64(icell(node, i) + 4u, (uint64_t)key);
 }
 
+/* Set key i of an internal page. */
+static void set_key(uint8_t *node, unsigned i, int64_t key)
+{
+	put_u64(icell(node, i) + 4u, (uint64_t)key);
+}
+
 /* Insert (sep, right) after child ci of an internal page with room: child ci keeps keys <= sep. */
 static void internal_insert(uint8_t *node, unsigned ci, int64_t sep, uint32_t right)
 {
@@ -740,6 +779,147 @@ static int parent_insert(struct writer *w, unsigned lv, int64_t sep, uint32_t ri
 	return internal_split(w, lv, sep, right, append);
 }
 
+/* The cells of one or two leaves and a new cell, in key order, while they are redistributed. */
+struct cellset {
+	const uint8_t *cp[2 * TABLE_LEAF_MAX_CELLS + 1];  /* the cells' bytes (page copies, the new cell) */
+	uint16_t sz[2 * TABLE_LEAF_MAX_CELLS + 1];         /* their sizes */
+	unsigned n;                                        /* cells */
+	uint32_t total;                                    /* their bytes and pointers */
+};
+
+/* Append one cell to the set. */
+static void cellset_add(struct cellset *s, const uint8_t *cell, uint32_t size)
+{
+	s->cp[s->n] = cell;
+	s->sz[s->n++] = (uint16_t)size;
+	s->total += size + 2u;
+}
+
+/* Add cells [from, to) of copy, a copy of leaf page pgno. */
+static int cellset_add_page(struct cellset *s, const uint8_t *copy, unsigned from, unsigned to,
+			    uint32_t pgno, struct rowfs_err *err)
+{
+	unsigned i;
+
+	for (i = from; i < to; i++) {
+		struct table_cell c;
+
+		if (table_leaf_cell(copy, i, &c))
+			return corrupt(err, pgno, "a cell does not decode");
+		cellset_add(s, copy + c.offset, c.size);
+	}
+	return ROWFS_OK;
+}
+
+/*
+ * Cells for the left page when the set is divided into two pages that
+ * both fit, by bytes as evenly as can be: 1 .. n-1, or 0 if impossible.
+ */
+static unsigned cellset_divide(const struct cellset *s)
+{
+	uint32_t left = 0, diff = UINT32_MAX;
+	unsigned k, best = 0;
+
+	for (k = 1; k < s->n; k++) {
+		left += s->sz[k - 1] + 2u;
+		if (left <= TABLE_LEAF_USABLE && s->total - left <= TABLE_LEAF_USABLE) {
+			uint32_t d = left > s->total - left ? 2 * left - s->total : s->total - 2 * left;
+
+			if (d < diff) {
+				diff = d;
+				best = k;
+			}
+		}
+	}
+	return best;
+}
+
+/* Fill the leaves left and right (page numbers for errors) from the set; *sep: left's last key. */
+static int cellset_fill(const struct cellset *s, unsigned k, uint8_t *left, uint8_t *right,
+			uint32_t pgno, int64_t *sep, struct rowfs_err *err)
+{
+	leaf_fill(left, s->cp, s->sz, k);
+	leaf_fill(right, s->cp + k, s->sz + k, s->n - k);
+	if (table_leaf_key(left, k - 1, sep))
+		return corrupt(err, pgno, "a cell does not decode");
+	return ROWFS_OK;
+}
+
+/* Least free bytes a sibling must have to take cells from a full leaf (see the essay). */
+#define SHIFT_MIN_FREE (TABLE_LEAF_USABLE / 16u)
+
+/*
+ * Before a full leaf (level lv, not the root) splits: if its left or
+ * right sibling under the same parent has SHIFT_MIN_FREE bytes free, the
+ * cells of both and the new one are divided evenly between the two, the
+ * separator between them moves, and *done is set.
+ */
+static int leaf_shift(struct writer *w, unsigned lv, const uint8_t *cell, uint32_t size,
+		      int *done)
+{
+	struct cellset set;
+	uint8_t mine[PAGE_SIZE], theirs[PAGE_SIZE];
+	struct page *page = w->path.page[lv], *pp = w->path.page[lv - 1], *sp;
+	uint8_t *node = page_data(page), *par = page_data(pp), *sib;
+	unsigned ci = w->path.index[lv - 1], k = table_page_count(par), side, pos = w->path.index[lv];
+	int64_t sep;
+	int rc;
+
+	*done = 0;
+	for (side = 0; side < 2; side++) {
+		int left = side == 0;
+
+		if (left ? ci == 0 : ci >= k)
+			continue;
+		rc = load_page(w->pager, child_at(par, left ? ci - 1 : ci + 1), 0, 0, &sp, w->err);
+		if (rc)
+			return rc;
+		sib = page_data(sp);
+		if (table_page_type(sib) != NODE_TABLE_LEAF) {
+			rc = corrupt(w->err, page_pgno(sp), "leaves at different depths");
+			pager_unref(sp);
+			return rc;
+		}
+		if (leaf_free_space(sib) >= SHIFT_MIN_FREE)
+			break;
+		pager_unref(sp);
+	}
+	if (side == 2)
+		return ROWFS_OK;
+	if ((rc = pager_write(sp, w->err)) || (rc = pager_write(pp, w->err)))
+		goto out_unref;
+	memcpy(mine, node, PAGE_SIZE);
+	memcpy(theirs, sib, PAGE_SIZE);
+	set.n = 0;
+	set.total = 0;
+	if (side == 0)
+		rc = cellset_add_page(&set, theirs, 0, table_page_count(theirs), page_pgno(sp), w->err);
+	if (rc == ROWFS_OK)
+		rc = cellset_add_page(&set, mine, 0, pos, page_pgno(page), w->err);
+	if (rc == ROWFS_OK) {
+		cellset_add(&set, cell, size);
+		rc = cellset_add_page(&set, mine, pos, table_page_count(mine), page_pgno(page), w->err);
+	}
+	if (rc == ROWFS_OK && side == 1)
+		rc = cellset_add_page(&set, theirs, 0, table_page_count(theirs), page_pgno(sp), w->err);
+	if (rc)
+		goto out_unref;
+	k = cellset_divide(&set);
+	if (k == 0)
+		goto out_unref;   /* cannot happen: the sibling had room; split instead */
+	if (side == 0)
+		rc = cellset_fill(&set, k, sib, node, page_pgno(sp), &sep, w->err);
+	else
+		rc = cellset_fill(&set, k, node, sib, page_pgno(page), &sep, w->err);
+	if (rc == ROWFS_OK) {
+		set_key(par, side == 0 ? ci - 1 : ci, sep);
+		*done = 1;
+	}
+out_unref:
+	pager_unref(sp);
+	return rc;
+}
+
 /*
  * Insert the cell (size bytes) at index[lv] of the full leaf at level lv
  * (not the root) by splitting it: past the last key of the rightmost leaf
@@ -748,14 +928,12 @@ static int parent_insert(struct writer *w, unsigned lv, int64_t sep, uint32_t ri
  */
 static int leaf_split(struct writer *w, unsigned lv, const uint8_t *cell, uint32_t size)
 {
-	const uint8_t *cp[TABLE_LEAF_MAX_CELLS + 1];
-	uint16_t sz[TABLE_LEAF_MAX_CELLS + 1];
+	struct cellset set;
 	uint8_t tmp[PAGE_SIZE];
 	struct page *page = w->path.page[lv], *fresh;
 	uint8_t *node = page_data(page), *f;
-	unsigned n = table_page_count(node), pos = w->path.index[lv], i, k, best;
+	unsigned n = table_page_count(node), pos = w->path.index[lv], k;
 	int append = pos == n && table_leaf_next(node) == 0;
-	uint32_t total = 0, left, diff;
 	int64_t sep;
 	int rc;
 
@@ -770,44 +948,18 @@ static int leaf_split(struct writer *w, unsigned lv, const uint8_t *cell, uint32
 		rc = leaf_insert_cell(f, page_pgno(fresh), 0, cell, size, w->err);
 	} else {
 		memcpy(tmp, node, PAGE_SIZE);
-		for (i = 0; i <= n; i++) {
-			struct table_cell c;
-
-			if (i == pos) {
-				cp[i] = cell;
-				sz[i] = (uint16_t)size;
-			} else if (table_leaf_cell(tmp, i < pos ? i : i - 1, &c)) {
-				rc = corrupt(w->err, page_pgno(page), "a cell does not decode");
-				goto out_unref;
-			} else {
-				cp[i] = tmp + c.offset;
-				sz[i] = (uint16_t)c.size;
-			}
-			total += sz[i] + 2u;
+		set.n = 0;
+		set.total = 0;
+		rc = cellset_add_page(&set, tmp, 0, pos, page_pgno(page), w->err);
+		if (rc == ROWFS_OK) {
+			cellset_add(&set, cell, size);
+			rc = cellset_add_page(&set, tmp, pos, n, page_pgno(page), w->err);
 		}
-		/* k cells on the left: both halves fit, bytes as even as can be */
-		best = 0;
-		diff = UINT32_MAX;
-		left = 0;
-		for (k = 1; k <= n; k++) {
-			left += sz[k - 1] + 2u;
-			if (left <= TABLE_LEAF_USABLE && total - left <= TABLE_LEAF_USABLE) {
-				uint32_t d = left > total - left ? 2 * left - total : total - 2 * left;
-
-				if (d < diff) {
-					diff = d;
-					best = k;
-				}
-			}
-		}
-		if (best == 0) {
+		k = rc ? 0 : cellset_divide(&set);
+		if (rc == ROWFS_OK && k == 0)
 			rc = corrupt(w->err, page_pgno(page), "cells too large to split");
-			goto out_unref;
-		}
-		leaf_fill(node, cp, sz, best);
-		leaf_fill(f, cp + best, sz + best, n + 1 - best);
-		if (table_leaf_key(node, best - 1, &sep))
-			rc = corrupt(w->err, page_pgno(page), "a cell does not decode");
+		if (rc == ROWFS_OK)
+			rc = cellset_fill(&set, k, node, f, page_pgno(page), &sep, w->err);
 	}
 	if (rc)
 		goto out_unref;
@@ -836,6 +988,13 @@ static int leaf_put(struct writer *w, const uint8_t *cell, uint32_t size)
 		if (rc)
 			return rc;
 		lv = 1;
+	} else if (w->path.index[lv] < table_page_count(page_data(page)) ||
+		   table_leaf_next(page_data(page)) != 0) {
+		int done;
+
+		rc = leaf_shift(w, lv, cell, size, &done);
+		if (rc || done)
+			return rc;
 	}
 	return leaf_split(w, lv, cell, size);
 }
@@ -856,6 +1015,7 @@ static int cell_build(struct pager *pager, int64_t key, const uint8_t *rec, size
 	return ROWFS_OK;
 }
 
+/* ROWFS_TOOLONG for a record past TABLE_MAX_RECORD. */
 static int check_len(size_t len, struct rowfs_err *err)
 {
 	if (len > TABLE_MAX_RECORD)
@@ -907,12 +1067,6 @@ int table_create(struct pager *pager, uint32_t *root, struct rowfs_err *err)
 }
 
 /* ---- delete and replace ----------------------------------------------------------- */
-
-/* Set key i of an internal page. */
-static void set_key(uint8_t *node, unsigned i, int64_t key)
-{
-	put_u64(icell(node, i) + 4u, (uint64_t)key);
-}
 
 /* Remove cell i (child i and key i) of an internal page. */
 static void internal_remove_cell(uint8_t *node, unsigned i)
@@ -1197,7 +1351,7 @@ int table_get(struct pager *pager, uint32_t root, int64_t key, int *found, struc
 	if (p.found) {
 		rc = path_cell(&p, &c, err);
 		if (rc == ROWFS_OK)
-			rc = record_read(pager, &c, page_pgno(p.page[p.depth - 1]), 0, out, err);
+			rc = record_read(pager, &c, page_pgno(p.page[p.depth - 1]), 1, out, err);
 		*found = rc == ROWFS_OK;
 	}
 	path_release(&p);
@@ -1303,6 +1457,7 @@ static void format_keys(char *buf, size_t size, unsigned count, int64_t first, i
 		snprintf(buf, size, "[%lld..%lld]", (long long)first, (long long)last);
 }
 
+/* Render the subtree at pgno, level levels below the root. */
 static int render_page(struct pager *pager, uint32_t pgno, unsigned level, rowfs_emit_fn emit,
 		       void *ctx, struct rowfs_err *err)
 {

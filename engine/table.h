@@ -4,8 +4,8 @@
  * (The `users` table keeps the fixed-cell tree of btree.h.)
  *
  * A table is named by its root page number, which never changes for the
- * life of the table (a root split moves the root's cells into two new
- * children and the root becomes internal in place, as SQLite does), so the
+ * life of the table (a root split moves the root's cells into a new child
+ * that splits, and the root becomes internal in place, as SQLite does), so the
  * catalog and the log can name a table by its root.  The root's header
  * holds the table's row count.  There are no parent pointers: writers
  * descend from the root keeping the path.  Pages come from and go back to
@@ -64,14 +64,33 @@
  *      8    4  bytes of payload on this page (1 .. PAGE_SIZE - 12)
  *     12  ...  payload bytes
  *
- * Splits: a full leaf splits where the insert lands: an insert past the
- * last cell of the rightmost leaf (ascending loads) leaves the left page
- * full and starts a new right page; elsewhere the cells are divided by
- * bytes, half and half.  Deletes keep every invariant: an emptied non-root
- * page is freed and unlinked from its parent and its left sibling; an
- * internal page left with no key collapses into its only child (the root
- * copies its only child's cells into itself instead).  Free space inside
- * a page is reused (defragmented when the contiguous gap is too small).
+ * Inserts: a cell goes into its leaf when the free space (gap plus
+ * fragments) holds it and its pointer, defragmenting the page when the
+ * gap alone does not.  A full leaf splits where the insert lands: an
+ * insert past the last cell of the rightmost leaf (ascending loads) leaves
+ * the left page full and starts a new right page (and an internal page
+ * that overflows there keeps all its keys but one); elsewhere, if the
+ * left or right sibling under the same parent has a sixteenth of a page
+ * free, the cells of both pages are divided evenly between them and the
+ * separator moves (no page is added); otherwise the cells are divided by
+ * bytes, half and half, into the page and a new one to its right.  A full
+ * root moves its contents into a new child and becomes an internal page
+ * in place before the child splits (so the root never moves).  Measured
+ * with ~100-byte records: ascending loads fill leaves to 98.8%,
+ * random-order loads to 83.7% (half/half alone gives 69%).
+ *
+ * Deletes keep every invariant: an emptied non-root leaf is unlinked from
+ * its left sibling's next pointer, freed and removed from its parent.  An
+ * internal page left with no key (one child) moves that child into the
+ * sibling beside it (left, or right for the first child) and is freed and
+ * removed from its parent in turn; when that sibling is full it takes the
+ * sibling's nearest child instead and keeps one key.  So all leaves stay
+ * at one depth.  When the root is left with no key it copies its only
+ * child's page into itself (keeping its flags and row count) and the
+ * child is freed.  Leaves are not merged otherwise: a leaf keeps at least
+ * one cell.  A record's overflow pages are freed with it; table_replace
+ * rewrites the cell in place when it does not grow (the bytes it no
+ * longer needs become fragments), else removes and re-inserts it.
  */
 #ifndef ROWFS_ENGINE_TABLE_H
 #define ROWFS_ENGINE_TABLE_H
@@ -110,13 +129,16 @@ struct table_cursor_level {
 /*
  * A cursor: a path from the root to a leaf cell.  It holds a reference on
  * its leaf only while positioned; a cursor must not be used across a
- * change to its table (re-seek after one: table_cursor_key gives where).
+ * change to its table (re-seek after one: cur->key gives where).  advance
+ * follows the leaves' next pointers (read with pager_get_cold), so after
+ * it only the leaf level of path is current; retreat past the first cell
+ * of a leaf seeks again from the root.
  */
 struct table_cursor {
 	struct pager *pager;                    /* the database */
 	uint32_t root;                          /* the table */
 	struct page *leaf;                      /* referenced leaf, NULL at eof */
-	struct table_cursor_level path[TABLE_MAX_DEPTH]; /* root .. leaf (of the last descent) */
+	struct table_cursor_level path[TABLE_MAX_DEPTH]; /* root .. leaf (upper levels: the last seek's) */
 	unsigned depth;                         /* levels used in path */
 	int eof;                                /* no row under the cursor */
 	int64_t key;                            /* key of the row under the cursor */

@@ -19,9 +19,15 @@
  *
  * ---- The seed lexer (tok_line) ----
  *
- * Input is one statement without its newline (the parser has already
- * dropped a trailing '\r', rejected lines over MAX_LINE_SIZE and cut off a
- * comment and a final ';').  The scan is in two passes so that error
+ * Input is one line without its newline (the parser has already dropped a
+ * trailing '\r' and rejected lines over MAX_LINE_SIZE).  tok_statement,
+ * the parser's entry, also ends the statement at a comment or a final ';'
+ * in the same pass (a token that starts with "--" starts a comment, since
+ * tokens start at the line's start or after a blank; a ';' is a bad byte
+ * unless only blanks follow it up to the end or a comment), which is
+ * what tok_statement_end finds: a quote is a bad byte here, so it is
+ * reported before any comment it could hide.  tok_line reads the whole
+ * line as the statement.  The scan is in two passes so that error
  * precedence does not depend on where the statement stops:
  *
  *   1. memchr for NUL over the whole line -> "Parse error: NUL byte"
@@ -197,15 +203,33 @@ size_t tok_statement_end(const char *line, size_t len)
 
 /* ---- the seed lexer ------------------------------------------------------ */
 
-int tok_line(const char *line, size_t len, struct token *tokens, size_t max, size_t *count,
-	     struct rowfs_err *err)
+/*
+ * 1 if a ';' just before p[j] ends the statement: only blanks follow it,
+ * up to the end of the line or a comment ("--" after a blank).
+ */
+static int semicolon_ends(const unsigned char *p, size_t j, size_t len)
+{
+	size_t k = j;
+
+	while (k < len && is_separator(p[k]))
+		k++;
+	return k == len || (k > j && p[k] == '-' && k + 1 < len && p[k + 1] == '-');
+}
+
+/*
+ * The seed lexer.  part2: the statement ends at a comment or a final ';'
+ * (*end), and the caller has checked for NUL; else the whole line is the
+ * statement (tok_line).
+ */
+static int scan_seed(const char *line, size_t len, struct token *tokens, size_t max, size_t *count,
+		     size_t *end, int part2, struct rowfs_err *err)
 {
 	const unsigned char *p = (const unsigned char *)line;
-	size_t filled = 0;
+	size_t filled = 0, stop = len;
 	size_t i = 0;
 
 	*count = 0;
-	if (len > 0 && memchr(line, '\0', len))
+	if (!part2 && len > 0 && memchr(line, '\0', len))
 		return rowfs_err_set(err, ROWFS_SYNTAX, 0, "Parse error: NUL byte");
 
 	while (i < len) {
@@ -217,6 +241,10 @@ int tok_line(const char *line, size_t len, struct token *tokens, size_t max, siz
 			continue;
 		}
 		start = i;
+		if (part2 && p[i] == '-' && i + 1 < len && p[i + 1] == '-') {
+			stop = i;   /* a comment: at the start or after a blank */
+			break;
+		}
 		digits = 1;
 		while (i < len) {
 			unsigned char c = p[i];
@@ -238,11 +266,15 @@ int tok_line(const char *line, size_t len, struct token *tokens, size_t max, siz
 			case C_BLANK:
 				break;
 			default:
+				if (part2 && c == ';' && semicolon_ends(p, i + 1, len)) {
+					stop = i;
+					break;
+				}
 				return token_error(err, c, i);
 			}
 			break;
 		}
-		if (filled < max) {
+		if (i > start && filled < max) {
 			enum tok_type type = TOK_WORD;
 
 			if (digits && p[start] != '-')
@@ -255,16 +287,32 @@ int tok_line(const char *line, size_t len, struct token *tokens, size_t max, siz
 			tokens[filled].pos = start;
 			filled++;
 		}
+		if (stop != len)
+			break;
 	}
 	if (filled < max) {
 		tokens[filled].type = TOK_EOF;
-		tokens[filled].text = line ? line + len : NULL;
+		tokens[filled].text = line ? line + stop : NULL;
 		tokens[filled].len = 0;
-		tokens[filled].pos = len;
+		tokens[filled].pos = stop;
 		filled++;
 	}
 	*count = filled;
+	if (end)
+		*end = stop;
 	return ROWFS_OK;
+}
+
+int tok_line(const char *line, size_t len, struct token *tokens, size_t max, size_t *count,
+	     struct rowfs_err *err)
+{
+	return scan_seed(line, len, tokens, max, count, NULL, 0, err);
+}
+
+int tok_statement(const char *line, size_t len, struct token *tokens, size_t max, size_t *count,
+		  size_t *end, struct rowfs_err *err)
+{
+	return scan_seed(line, len, tokens, max, count, end, 1, err);
 }
 
 const char *tok_type_name(const struct token *tok)
@@ -283,40 +331,47 @@ const char *tok_type_name(const struct token *tok)
 
 /* ---- keywords -------------------------------------------------------------- */
 
+/* Every keyword, lower case, sorted, with its length. */
+#define KW_ENTRY(text, kw) { text, sizeof(text) - 1, kw }
 static const struct {
 	const char *text;      /* lower case */
-	enum tok_keyword kw;
+	size_t len;            /* strlen(text) */
+	enum tok_keyword kw;   /* which one */
 } keywords[] = {
-	{"and", KW_AND},       {"asc", KW_ASC},         {"between", KW_BETWEEN},
-	{"blob", KW_BLOB},     {"by", KW_BY},           {"count", KW_COUNT},
-	{"create", KW_CREATE}, {"default", KW_DEFAULT}, {"delete", KW_DELETE},
-	{"desc", KW_DESC},     {"drop", KW_DROP},       {"exists", KW_EXISTS},
-	{"from", KW_FROM},     {"if", KW_IF},           {"index", KW_INDEX},
-	{"insert", KW_INSERT}, {"integer", KW_INTEGER}, {"into", KW_INTO},
-	{"is", KW_IS},         {"key", KW_KEY},         {"limit", KW_LIMIT},
-	{"not", KW_NOT},       {"null", KW_NULL},       {"offset", KW_OFFSET},
-	{"on", KW_ON},         {"order", KW_ORDER},     {"primary", KW_PRIMARY},
-	{"real", KW_REAL},     {"select", KW_SELECT},   {"set", KW_SET},
-	{"table", KW_TABLE},   {"text", KW_TEXT},       {"unique", KW_UNIQUE},
-	{"update", KW_UPDATE}, {"values", KW_VALUES},   {"where", KW_WHERE},
+	KW_ENTRY("and", KW_AND), KW_ENTRY("asc", KW_ASC), KW_ENTRY("between", KW_BETWEEN),
+	KW_ENTRY("blob", KW_BLOB), KW_ENTRY("by", KW_BY), KW_ENTRY("count", KW_COUNT),
+	KW_ENTRY("create", KW_CREATE), KW_ENTRY("default", KW_DEFAULT), KW_ENTRY("delete", KW_DELETE),
+	KW_ENTRY("desc", KW_DESC), KW_ENTRY("drop", KW_DROP), KW_ENTRY("exists", KW_EXISTS),
+	KW_ENTRY("from", KW_FROM), KW_ENTRY("if", KW_IF), KW_ENTRY("index", KW_INDEX),
+	KW_ENTRY("insert", KW_INSERT), KW_ENTRY("integer", KW_INTEGER), KW_ENTRY("into", KW_INTO),
+	KW_ENTRY("is", KW_IS), KW_ENTRY("key", KW_KEY), KW_ENTRY("limit", KW_LIMIT),
+	KW_ENTRY("not", KW_NOT), KW_ENTRY("null", KW_NULL), KW_ENTRY("offset", KW_OFFSET),
+	KW_ENTRY("on", KW_ON), KW_ENTRY("order", KW_ORDER), KW_ENTRY("primary", KW_PRIMARY),
+	KW_ENTRY("real", KW_REAL), KW_ENTRY("select", KW_SELECT), KW_ENTRY("set", KW_SET),
+	KW_ENTRY("table", KW_TABLE), KW_ENTRY("text", KW_TEXT), KW_ENTRY("unique", KW_UNIQUE),
+	KW_ENTRY("update", KW_UPDATE), KW_ENTRY("values", KW_VALUES), KW_ENTRY("where", KW_WHERE),
 };
+#undef KW_ENTRY
 
 #define KEYWORD_MAX_LEN 7u   /* "between", "default", "integer", "primary" */
 
 enum tok_keyword tok_keyword_of(const char *text, size_t len)
 {
 	char lower[KEYWORD_MAX_LEN];
+	char first;
 	size_t i;
 
-	if (len == 0 || len > KEYWORD_MAX_LEN)
+	if (len < 2 || len > KEYWORD_MAX_LEN)
 		return KW_NONE;
 	for (i = 0; i < len; i++) {
 		char c = text[i];
 
 		lower[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 	}
-	for (i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
-		if (strlen(keywords[i].text) == len && memcmp(keywords[i].text, lower, len) == 0)
+	/* the table is sorted: look only at the entries with the same first letter */
+	first = lower[0];
+	for (i = 0; i < sizeof(keywords) / sizeof(keywords[0]) && keywords[i].text[0] <= first; i++)
+		if (keywords[i].len == len && memcmp(keywords[i].text, lower, len) == 0)
 			return keywords[i].kw;
 	return KW_NONE;
 }

@@ -59,6 +59,16 @@ int tok_line(const char *line, size_t len, struct token *tokens, size_t max, siz
 	     struct rowfs_err *err);
 
 /*
+ * tok_statement - tok_line for parse_line: the statement ends at a comment
+ * or at a final ';' (tok_statement_end's rules, found in the same pass:
+ * a quote is a bad byte here, reported before any comment it could
+ * hide); *end receives where it ends, and the EOF token sits there.  The
+ * caller has already rejected a NUL.  *end is undefined on error.
+ */
+int tok_statement(const char *line, size_t len, struct token *tokens, size_t max, size_t *count,
+		  size_t *end, struct rowfs_err *err);
+
+/*
  * Name used in parse errors for a token type: "EOF", "INTEGER" (for
  * TOK_INTEGER and TOK_NEGATIVE) or "STRING" (TOK_WORD).  Static string.
  */

@@ -2,10 +2,19 @@
  * vm.c - the virtual machine: executes compiled programs (compiler.h).
  *
  * Owns: the meaning of each opcode, the log record format of changes
- * (vm.h), reply formatting of select rows "(ID, NAME)".  A statement that
- * fails before it changes anything (duplicate key, read-only) leaves the
- * transaction usable; the opcodes are ordered so that every check comes
- * before the first change.
+ * (vm.h), reply formatting of select rows "(ID, NAME)" and "(v1, v2)",
+ * the change-feed lines of the changes it makes, and their replay
+ * (vm_apply_records).  A statement that fails before it changes anything
+ * (duplicate key, read-only, a value check) leaves the transaction
+ * usable; the opcodes are ordered so that every check comes before the
+ * first change, and a Part 2 change op checks all its rows (keys, log
+ * room) before changing the first (update and delete collect their keys
+ * first: a cursor never lives across a change of its table).
+ *
+ * Every table is reached through access.h: users' fixed-cell tree and the
+ * version-2 tables look alike (a key range walked either way, rows as
+ * struct value arrays).  users keeps its 40-byte log records and feed
+ * lines; other tables and the DDL log format.h's version-2 records.
  */
 #include <config.h>
 #include "vm.h"
@@ -62,8 +71,26 @@ static int log_change(struct pager *pager, uint8_t op, const struct row *row, ui
 	return pager_log(pager, record, sizeof(record), err);
 }
 
-static int op_insert(struct pager *pager, const struct op *op, struct rowfs_err *err)
+/* The seed's change-feed line "VERB ID[ NAME]\n", when the feed is on. */
+static int feed_seed(struct sbuf *feed, const char *verb, uint32_t id, const struct row *row,
+		     struct rowfs_err *err)
 {
+	int bad;
+
+	if (!feed)
+		return ROWFS_OK;
+	bad = sbuf_printf(feed, "%s %u", verb, id);
+	if (row) {
+		bad |= sbuf_append(feed, " ", 1);
+		bad |= sbuf_append(feed, row->username, row->username_len);
+	}
+	bad |= sbuf_append(feed, "\n", 1);
+	return bad ? rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory") : ROWFS_OK;
+}
+
+static int op_insert(struct vm_env *env, const struct op *op, struct rowfs_err *err)
+{
+	struct pager *pager = env->pager;
 	struct row row;
 	int rc = row_set(&row, op->p1, op->text, op->text_len, err);
 
@@ -71,11 +98,14 @@ static int op_insert(struct pager *pager, const struct op *op, struct rowfs_err 
 		rc = pager_log_room(pager, VM_RECORD_SIZE, err);
 	if (rc == ROWFS_OK)
 		rc = btree_insert(pager, &row, err);
-	return rc ? rc : log_change(pager, VM_OP_INSERT, &row, 0, err);
+	if (rc == ROWFS_OK)
+		rc = log_change(pager, VM_OP_INSERT, &row, 0, err);
+	return rc ? rc : feed_seed(env->feed, "insert", row.id, &row, err);
 }
 
-static int op_update(struct pager *pager, const struct op *op, struct rowfs_err *err)
+static int op_update(struct vm_env *env, const struct op *op, struct rowfs_err *err)
 {
+	struct pager *pager = env->pager;
 	struct row row;
 	int rc = row_set(&row, op->p1, op->text, op->text_len, err);
 
@@ -83,16 +113,21 @@ static int op_update(struct pager *pager, const struct op *op, struct rowfs_err 
 		rc = pager_log_room(pager, VM_RECORD_SIZE, err);
 	if (rc == ROWFS_OK)
 		rc = btree_update(pager, &row, err);
-	return rc ? rc : log_change(pager, VM_OP_UPDATE, &row, 0, err);
+	if (rc == ROWFS_OK)
+		rc = log_change(pager, VM_OP_UPDATE, &row, 0, err);
+	return rc ? rc : feed_seed(env->feed, "update", row.id, &row, err);
 }
 
-static int op_delete(struct pager *pager, uint32_t id, struct rowfs_err *err)
+static int op_delete(struct vm_env *env, uint32_t id, struct rowfs_err *err)
 {
+	struct pager *pager = env->pager;
 	int rc = pager_log_room(pager, VM_RECORD_SIZE, err);
 
 	if (rc == ROWFS_OK)
 		rc = btree_delete(pager, id, err);
-	return rc ? rc : log_change(pager, VM_OP_DELETE, NULL, id, err);
+	if (rc == ROWFS_OK)
+		rc = log_change(pager, VM_OP_DELETE, NULL, id, err);
+	return rc ? rc : feed_seed(env->feed, "delete", id, NULL, err);
 }
 
 /* ---- Part 2 ----------------------------------------------------------------- */
@@ -899,7 +934,7 @@ int vm_run(struct vm_env *env, const struct program *prog, rowfs_emit_fn emit, v
 						   "Error: duplicate key %u.", op->p1);
 			break;
 		case OP_INSERT:
-			rc = op_insert(pager, op, err);
+			rc = op_insert(env, op, err);
 			break;
 		case OP_EXISTS:
 			rc = btree_contains(pager, op->p1, &found, err);
@@ -908,10 +943,10 @@ int vm_run(struct vm_env *env, const struct program *prog, rowfs_emit_fn emit, v
 						   "Error: no such key %u.", op->p1);
 			break;
 		case OP_DELETE:
-			rc = op_delete(pager, op->p1, err);
+			rc = op_delete(env, op->p1, err);
 			break;
 		case OP_UPDATE:
-			rc = op_update(pager, op, err);
+			rc = op_update(env, op, err);
 			break;
 		case OP_REWIND:
 			if (have_cursor)
@@ -1002,15 +1037,11 @@ static int apply_table_record(struct pager *pager, struct catalog *cat, const st
 	if (rec->op == LOG_OP_CREATE_TABLE) {
 		rc = catalog_create_table(pager, cat, pager_catalog_root(pager),
 					  (const char *)rec->payload, rec->payload_len, &t, err);
-		if (rc == ROWFS_OK && t->id != rec->key)
+		if (rc == ROWFS_OK && (t->id != rec->key || (rec->root && t->root != rec->root)))
 			rc = rowfs_err_set(err, ROWFS_CORRUPT, 0,
-					   "WAL corrupt: table %s was created as id %lld, logged as %lld",
-					   t->name, (long long)t->id, (long long)rec->key);
-		/* replay runs on the same state, so it allocates the same root (0: not logged) */
-		if (rc == ROWFS_OK && rec->root && t->root != rec->root)
-			rc = rowfs_err_set(err, ROWFS_CORRUPT, 0,
-					   "WAL corrupt: table %s was created at page %u, logged at %u",
-					   t->name, t->root, rec->root);
+					   "WAL corrupt: table %s was created as id %lld at page %u, "
+					   "logged as id %lld at page %u", t->name, (long long)t->id,
+					   t->root, (long long)rec->key, rec->root);
 		return rc;
 	}
 	t = catalog_find_root(cat, rec->root);

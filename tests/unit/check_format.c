@@ -5,16 +5,18 @@
  *
  * Owns:
  *   - a new database is version 2 byte for byte (magic, version, catalog
- *     root, checksum at 124 over 0..123) with an empty catalog root leaf,
- *     made durable before rowfs_open returns; a read-only open of an empty
- *     file writes nothing; a version-2 file whose header names no catalog
- *     (what a crash right after creation leaves) is read as it is
- *     read-only and gets its catalog at the next read-write open;
+ *     root, checksum at 124 over 0..123), made durable before rowfs_open
+ *     returns, with catalog root 0 and Part 1's pages (header, users' root
+ *     leaf): the catalog tree is made by the first create table, in its
+ *     transaction, so a database of users alone keeps Part 1's `btree`
+ *     and `stats` byte for byte; a read-only open of an empty file writes
+ *     nothing;
  *   - version-1 files written from the spec by tu_build_v1() (the engine
  *     writes version 2 only): read-only opens, rowfs_check and the salvage
  *     read them as they are and leave both files byte-identical; a
- *     read-write open replays the WAL, then upgrades (catalog root taken
- *     from the free list, header rewritten as version 2) with every row;
+ *     read-write open replays the WAL, then upgrades (header rewritten as
+ *     version 2, catalog root 0 until the first create table, which takes
+ *     its root from the free list) with every row;
  *   - the upgrade crashed at every pwrite/fsync/ftruncate, in two models:
  *     power loss (faultos: only fsynced bytes survive) and kill -9 (every
  *     write made before the crash survives, nothing after it happens);
@@ -235,7 +237,7 @@ static void read_header(uint8_t *page)
 	tu_pread_at(tu_db_path, 0, page, PAGE_SIZE);
 }
 
-/* The header must be a valid version-2 header by the spec; returns its catalog root. */
+/* The header must be a valid version-2 header by the spec; returns its catalog root (0: none yet). */
 static uint32_t require_v2_header(void)
 {
 	uint8_t p[PAGE_SIZE];
@@ -250,7 +252,6 @@ static uint32_t require_v2_header(void)
 		ck_assert_msg(p[i] == 0, "reserved header byte %u is %u", i, p[i]);
 	for (i = 128; i < PAGE_SIZE; i++)
 		REQUIRE(p[i] == 0, "header byte %u is %u", i, p[i]);
-	ck_assert_uint_ne(tu_le32(p + 64), 0);
 	ck_assert_uint_lt(tu_le32(p + 64), tu_le32(p + 28));
 	return tu_le32(p + 64);
 }
@@ -336,28 +337,35 @@ START_TEST(test_new_database_is_version_2)
 	uint32_t catalog;
 
 	db = open_default();
-	/* durable before rowfs_open returns: the file already holds the catalog */
+	/* durable before rowfs_open returns: Part 1's pages, no catalog yet */
 	catalog = require_v2_header();
-	ck_assert_uint_eq(catalog, 2);
+	ck_assert_uint_eq(catalog, 0);
 	read_header(p);
 	ck_assert_uint_eq(tu_le32(p + 24), 1);            /* users root */
-	ck_assert_uint_eq(tu_le32(p + 28), 3);            /* page count */
-	ck_assert_uint_eq(tu_file_size(tu_db_path), 3 * PAGE_SIZE);
+	ck_assert_uint_eq(tu_le32(p + 28), 2);            /* page count */
+	ck_assert_uint_eq(tu_file_size(tu_db_path), 2 * PAGE_SIZE);
 	ck_assert_uint_eq(tu_file_size(tu_wal_path), WAL_HEADER_SIZE);
 	ck_assert_uint_eq(pager_format_version(rowfs_db_pager(db)), 2);
-	ck_assert_uint_eq(pager_catalog_root(rowfs_db_pager(db)), 2);
-	require_empty_root_leaf(db, 2);
+	ck_assert_uint_eq(pager_catalog_root(rowfs_db_pager(db)), 0);
 	tu_require_clean(db, "new database");
 	tu_close(db);
 
 	/* reopening finds the same database and writes nothing */
 	files_save(&f);
 	db = open_default();
-	ck_assert_uint_eq(pager_catalog_root(rowfs_db_pager(db)), 2);
+	ck_assert_uint_eq(pager_catalog_root(rowfs_db_pager(db)), 0);
 	tu_require_clean(db, "reopened");
 	tu_close(db);
 	files_require_same(&f, "reopen of a new database");
 	files_free(&f);
+
+	/* the first create table makes the catalog: the next page */
+	db = open_default();
+	free(tu_reply_of(db, "create table t (id integer primary key)"));
+	ck_assert_uint_eq(pager_catalog_root(rowfs_db_pager(db)), 2);
+	tu_require_clean(db, "catalog made");
+	tu_close(db);
+	ck_assert_uint_eq(require_v2_header(), 2);
 }
 END_TEST
 
@@ -377,10 +385,11 @@ START_TEST(test_read_only_new_file_writes_nothing)
 END_TEST
 
 /*
- * A version-2 header with catalog root 0 (the pager alone creates it so:
- * what a crash between creation and the catalog's checkpoint leaves).
+ * A version-2 header with catalog root 0 (the pager alone creates it so):
+ * read as it is, read-only and read-write, until a create table makes the
+ * catalog.
  */
-START_TEST(test_missing_catalog_is_made_at_read_write_open)
+START_TEST(test_missing_catalog_is_made_by_create_table)
 {
 	struct pager_config pcfg = { .path = tu_db_path, .sync = ROWFS_SYNC_FULL };
 	struct rowfs_err err = { 0 };
@@ -403,8 +412,19 @@ START_TEST(test_missing_catalog_is_made_at_read_write_open)
 	files_require_same(&f, "read-only open of a file without a catalog");
 	files_free(&f);
 
+	files_save(&f);
 	db = open_default();
+	ck_assert_uint_eq(pager_catalog_root(rowfs_db_pager(db)), 0);
+	tu_require_clean(db, "no catalog yet, read-write");
+	tu_close(db);
+	files_require_same(&f, "read-write open of a file without a catalog");
+	files_free(&f);
+	db = open_default();
+	free(tu_reply_of(db, "create table t (id integer primary key)"));
+	free(tu_reply_of(db, "drop table t"));
+	tu_close(db);
 	ck_assert_uint_eq(require_v2_header(), 2);
+	db = open_default();
 	require_empty_root_leaf(db, 2);
 	tu_require_clean(db, "catalog made");
 	tu_close(db);
@@ -466,13 +486,10 @@ START_TEST(test_version_1_upgrade)
 
 	db = open_default();
 	ck_assert_uint_eq(pager_format_version(rowfs_db_pager(db)), 2);
-	catalog = require_v2_header();
-	/* the catalog's root leaf came from the front of the free list */
-	ck_assert_uint_eq(catalog, first_free);
+	ck_assert_uint_eq(require_v2_header(), 0);
 	read_header(p);
-	ck_assert_uint_eq(tu_le32(p + 36), V1_FREE - 1);
+	ck_assert_uint_eq(tu_le32(p + 36), V1_FREE);
 	ck_assert_uint_eq(tu_le32(p + 56), V1_ROWS);
-	require_empty_root_leaf(db, catalog);
 	require_rows(db, &m, "upgraded");
 	tu_require_clean(db, "upgraded");
 	tu_close(db);
@@ -485,6 +502,19 @@ START_TEST(test_version_1_upgrade)
 	files_require_same(&f, "reopen of an upgraded file");
 	files_free(&f);
 	require_salvage(&m);
+
+	/* the first create table takes the catalog's root from the front of the free list */
+	db = open_default();
+	free(tu_reply_of(db, "create table t (id integer primary key)"));
+	free(tu_reply_of(db, "drop table t"));
+	tu_close(db);
+	catalog = require_v2_header();
+	ck_assert_uint_eq(catalog, first_free);
+	db = open_default();
+	require_empty_root_leaf(db, catalog);
+	require_rows(db, &m, "catalog made");
+	tu_require_clean(db, "catalog made");
+	tu_close(db);
 }
 END_TEST
 
@@ -493,11 +523,11 @@ START_TEST(test_version_1_upgrade_after_replay)
 	struct rowfs_db *db;
 	struct model m;
 
-	tu_build_v1(tu_db_path, V1_ROWS, 0);   /* no free page: the catalog root is a new page */
+	tu_build_v1(tu_db_path, V1_ROWS, 0);
 	model_init(&m, V1_ROWS);
 	write_v1_wal(&m);
 	db = open_default();
-	ck_assert_uint_eq(require_v2_header(), tu_file_size(tu_db_path) / PAGE_SIZE - 1);
+	ck_assert_uint_eq(require_v2_header(), 0);
 	require_rows(db, &m, "replayed and upgraded");
 	tu_require_clean(db, "replayed and upgraded");
 	tu_close(db);
@@ -743,7 +773,7 @@ static Suite *format_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_new_database_is_version_2);
 	tcase_add_test(tc, test_read_only_new_file_writes_nothing);
-	tcase_add_test(tc, test_missing_catalog_is_made_at_read_write_open);
+	tcase_add_test(tc, test_missing_catalog_is_made_by_create_table);
 	tcase_add_test(tc, test_version_1_read_only_as_it_is);
 	tcase_add_test(tc, test_version_1_upgrade);
 	tcase_add_test(tc, test_version_1_upgrade_after_replay);

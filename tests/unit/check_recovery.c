@@ -695,9 +695,6 @@ static void powerloss_trial(const struct workload *wl, struct rowfs_config cfg,
 	cutos_init(&cut, &fo, mode, at, early, at * 31 + (uint64_t)mode);
 	cfg.os = &cut.os;
 	if (rowfs_open(&cfg, &db, &err) == ROWFS_OK) {
-		/* the open's own checkpoint (the catalog of a new file) makes no commit durable */
-		rowfs_get_stats(db, &st);
-		checkpoints = st.checkpoints;
 		for (t = 0; t < wl->ntxn; t++) {
 			attempted = t + 1;
 			if (run_txn(db, wl, t, &err) != ROWFS_OK)
@@ -750,8 +747,7 @@ static uint64_t *build_uncheckpointed(const struct workload *wl)
 		end[t + 1] = end[t] + FRAME_OVERHEAD + (uint64_t)wl->count[t] * VM_RECORD_SIZE;
 	}
 	ck_assert_int_eq(tu_try_file_size(tu_wal_path), (off_t)end[wl->ntxn]);
-	/* header, users' root leaf, the catalog's root leaf (checkpointed at open) */
-	ck_assert_int_eq(tu_try_file_size(tu_db_path), 3 * PAGE_SIZE);
+	ck_assert_int_eq(tu_try_file_size(tu_db_path), 2 * PAGE_SIZE);
 	save_files("base");
 	tu_close(db);
 	return end;
@@ -1039,14 +1035,9 @@ START_TEST(test_power_cut_during_recovery)
 		int checkpoint;   /* run a checkpoint after half of the transactions */
 		uint32_t acked;   /* acknowledged commits the crash leaves (at least) */
 	} rounds[] = {
-		/*
-		 * DBFILE writes of the open: page 1 and the header (creation), the
-		 * catalog's root leaf and the header (its checkpoint); so the mid-run
-		 * checkpoint writes the third header and the fifth page.
-		 */
 		{ CUT_NONE, 0, 0, 30 },
-		{ CUT_BEFORE_DB_HEADER, 3, 1, 16 },
-		{ CUT_BEFORE_DB_WRITE, 5, 1, 16 },
+		{ CUT_BEFORE_DB_HEADER, 2, 1, 16 },
+		{ CUT_BEFORE_DB_WRITE, 3, 1, 16 },
 	};
 	struct rowfs_config cfg = config(NULL, 32, 1ull << 40);
 	struct workload wl;
@@ -1722,7 +1713,7 @@ START_TEST(test_failed_statement_rolls_back)
 	db = tu_open(&cfg);
 	rowfs_get_stats(db, &st);
 	ck_assert_uint_eq(st.depth, 2);
-	ck_assert_uint_eq(st.pages, 514);   /* 512 of users' tree and the header, the catalog's root */
+	ck_assert_uint_eq(st.pages, 513);
 
 	for (n = 1; trials < 45; n += n < 8 ? 1 : 13) {
 		/* A committed row that is not checkpointed: in the WAL and the cache only. */
@@ -1753,7 +1744,7 @@ START_TEST(test_failed_statement_rolls_back)
 		rowfs_get_stats(db, &st);
 		ck_assert_uint_eq(st.rows, rows + committed);
 		ck_assert_uint_eq(st.depth, 2);
-		ck_assert_uint_eq(st.pages, 514);
+		ck_assert_uint_eq(st.pages, 513);
 		f = rows_from(db, mid);
 		ck_assert_uint_eq(f.id, mid + 1);
 		f = rows_from(db, 2 * rows);

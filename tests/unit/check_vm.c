@@ -317,7 +317,7 @@ START_TEST(test_stats)
 	rowfs_get_stats(db, &st);
 	ck_assert_uint_eq(values[0], 2);                    /* rows */
 	ck_assert_uint_eq(values[1], 1);                    /* depth */
-	ck_assert_uint_eq(values[2], 3);                    /* pages: header, root leaf, catalog */
+	ck_assert_uint_eq(values[2], 2);                    /* pages: header + root leaf */
 	ck_assert_uint_eq(values[3], 0);                    /* free_pages */
 	ck_assert_uint_eq(values[4], ROWFS_DEFAULT_CACHE_PAGES);
 	ck_assert_uint_eq(values[7], 2);                    /* commits */
@@ -333,7 +333,7 @@ START_TEST(test_stats)
 	/* the façade's rendering: the same text (statements do not move; the
 	 * cache counters do, as the rendering itself reads the tree) */
 	{
-		static const char head[] = "rows: 2\ndepth: 1\npages: 3\nfree_pages: 0\n"
+		static const char head[] = "rows: 2\ndepth: 1\npages: 2\nfree_pages: 0\n"
 					   "cache_pages: 2048\ncache_hits: ";
 		struct tu_buf out = {0};
 		struct rowfs_err err;
@@ -371,10 +371,9 @@ START_TEST(test_btree)
 	}
 	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
 	tu_buf_free(&out);
-	/* page 2 is the catalog's root leaf (format version 2) */
-	tu_expect_reply(db, ".btree", "internal (page 4): 1 keys [102]\n"
+	tu_expect_reply(db, ".btree", "internal (page 3): 1 keys [102]\n"
 				   "  leaf (page 1): 102 cells keys [1..102]\n"
-				   "  leaf (page 3): 98 cells keys [103..200]\n");
+				   "  leaf (page 2): 98 cells keys [103..200]\n");
 	text = reply_of(db, ".BTREE");
 	ck_assert_int_eq(rowfs_render_btree(db, tu_buf_emit, &out, &err), ROWFS_OK);
 	ck_assert_str_eq(text, out.data);
@@ -422,7 +421,7 @@ START_TEST(test_checkpoint)
 	ck_assert_uint_eq(st.checkpoints, checkpoints + 2);
 	ck_assert_uint_eq(tu_file_size(tu_wal_path), 32);
 	/* everything is in DBFILE now */
-	ck_assert_uint_eq(tu_file_size(tu_db_path), 3 * 4096);   /* with the catalog's root leaf */
+	ck_assert_uint_eq(tu_file_size(tu_db_path), 2 * 4096);
 	tu_close(db);
 
 	db = open_db();
