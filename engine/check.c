@@ -69,9 +69,12 @@
  *      exactly once, by a tree (users, catalog, tables, their overflow
  *      chains) or by the free list.  Pages reached by neither are
  *      reported, runs of them as one problem.
- *   6. The WAL (DBFILE-wal), scanned read-only: every valid WAL_FRAME_TXN
- *      payload frames into log records (logrec.h: known op, zero padding,
- *      inside the frame); a version-1 record's row decodes
+ *   6. The WAL (DBFILE-wal), scanned read-only: every WAL_FRAME_TXN and
+ *      WAL_FRAME_TXN_PART payload of the log frames into log records
+ *      (logrec.h: known op, zero padding, inside the frame; the parts of a
+ *      transaction are read only with its TXN frame, and parts that no TXN
+ *      frame closes are, like a torn tail, not part of the log: wal.c,
+ *      rule 5); a version-1 record's row decodes
  *      (vm_record_check), a table record's record decodes, a create
  *      record's statement parses and checks; version-2 records in the log
  *      of a version-1 file are reported.  PAGE frames hold one page and
@@ -888,8 +891,8 @@ static void check_catalog(struct checker *c)
  * overflow page or a new table's root), plus the two pages of an empty
  * database held in memory.  The records of an open transaction count
  * too: an explicit transaction stays open across units, and its pages
- * are in the tree the owner checks before any of its records reach the
- * WAL.  UINT32_MAX when the file size cannot be read (no bound then).
+ * are in the tree the owner checks before its TXN frame reaches the WAL
+ * (the parts it wrote are in the WAL's size, the rest in its buffer).  UINT32_MAX when the file size cannot be read (no bound then).
  */
 static uint32_t plausible_pages(struct checker *c, const char *path)
 {
@@ -1088,7 +1091,7 @@ static int check_frame(void *ctx, uint32_t type, uint64_t seq, const uint8_t *pa
 	if (type == WAL_FRAME_CKPT_END && len != 8)
 		report(c, "WAL frame %" PRIu64 " (offset %" PRIu64 "): checkpoint-end frame of %"
 		       PRIu32 " bytes", w->frames, offset, len);
-	if (type != WAL_FRAME_TXN)
+	if (type != WAL_FRAME_TXN && type != WAL_FRAME_TXN_PART)
 		return stopped(c) ? ROWFS_NOMEM : ROWFS_OK;
 	for (off = 0, i = 0; off < len && !stopped(c); i++) {
 		if (logrec_next(payload, len, off, &rec, why, sizeof(why)) != ROWFS_OK) {

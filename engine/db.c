@@ -248,6 +248,8 @@ int rowfs_open(const struct rowfs_config *cfg, struct rowfs_db **out, struct row
 	pcfg.cache_pages = cfg->cache_pages;
 	pcfg.wal_limit = cfg->wal_limit;
 	pcfg.snapshot_pages = cfg->snapshot_pages;
+	pcfg.txn_part_bytes = cfg->txn_part_bytes;
+	pcfg.txn_log_max = cfg->txn_log_max;
 	db->for_check = cfg->read_only && cfg->for_check;
 	rc = pager_open(&pcfg, &db->pager, err);
 	if (rc)

@@ -17,14 +17,27 @@
  * Model.  DBFILE always holds the state of the last checkpoint.  Every
  * change made since lives only in dirty cache pages; its durability comes
  * from the logical records of each committed transaction, which sit in the
- * WAL as WAL_FRAME_TXN frames.  After a crash, recovery re-runs those
- * records through the B-tree (the caller's replay callback) on top of the
- * checkpointed file.
+ * WAL: a WAL_FRAME_TXN frame (the commit frame) preceded, when the
+ * transaction's log outgrew its buffer of txn_part_bytes, by the
+ * WAL_FRAME_TXN_PART frames the buffer was written as each time it filled.
+ * After a crash, recovery re-runs those records through the B-tree (the
+ * caller's replay callback) on top of the checkpointed file; the WAL hands
+ * over a transaction's parts only once its TXN frame is seen (wal.c, rule
+ * 5), so a transaction whose commit frame is missing is not replayed at
+ * all.
+ *
+ * Transaction size.  Memory for the log is the buffer (txn_part_bytes, or
+ * one record if larger), not the transaction.  A transaction's whole log
+ * is bounded by txn_log_max (pager_log_room, checked before every change:
+ * the statement that would pass it fails with ROWFS_TOOBIG and the
+ * transaction stays usable).  Its dirty pages still stay in memory until
+ * the commit (invariant 1).
  *
  * Invariants.
  *  1. A dirty page is never evicted and never written to DBFILE except by a
  *     checkpoint, and a checkpoint never runs while the open transaction
- *     has changed anything (so DBFILE never holds uncommitted changes).
+ *     has changed anything (so DBFILE never holds uncommitted changes, and
+ *     a transaction's parts and TXN frame follow one another in the WAL).
  *  2. The header's applied sequence equals the sequence of the last
  *     transaction whose changes DBFILE holds; replay skips TXN frames at or
  *     below it, so replay after an interrupted checkpoint never applies a
@@ -37,10 +50,17 @@
  *  4. After a failed write or fsync the pager is in the ERROR state: no
  *     commit or checkpoint is attempted until pager_reload() has rebuilt
  *     the state from what is on disk.  A failed fsync is never retried.
+ *  5. The WAL past its good end (wal_good_end) holds the open
+ *     transaction's parts and nothing else; they are never adopted by
+ *     another transaction, which reuses their sequence number: a rollback
+ *     cuts them (wal_rewind in pager_rollback, or the reload's scan, which
+ *     drops a run of parts without its TXN frame), a failed write cuts
+ *     them with everything unsynced (wal.c).
  *
  * Ordering rules (what is made durable before what).
- *  Commit:     TXN frame appended -> WAL fsync (sync=full) -> success
- *              reported.  This is the commit point.
+ *  Commit:     [TXN_PART frames appended as the log buffer fills, no
+ *              fsync] -> TXN frame appended -> WAL fsync (sync=full) ->
+ *              success reported.  This is the commit point.
  *  Checkpoint: pages past the checkpointed page count written into DBFILE
  *              -> PAGE frames for page 0 (new applied sequence) and every
  *              other dirty page + CKPT_END appended -> DBFILE fsync -> WAL
@@ -74,7 +94,8 @@
  *   OPEN                  READER                pager_open (header and WAL read)
  *   READER, WRITER*       WRITER, WRITER_LONG   pager_begin (long_txn 0, 1)
  *   WRITER, WRITER_LONG   READER                pager_commit, pager_rollback
- *   READER, WRITER*       ERROR                 a failed commit or checkpoint;
+ *   READER, WRITER*       ERROR                 a failed commit, part write (pager_log),
+ *                                               rollback cut or checkpoint;
  *                                               pager_replay failing after open
  *   any but OPEN          UNLOADED              pager_reload (failing or not)
  *   UNLOADED              READER                pager_replay succeeding
@@ -103,6 +124,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,6 +134,8 @@
 #include "snapshot.h"
 #include "util.h"
 #include "wal.h"
+
+_Static_assert(PAGER_RECORD_MAX <= WAL_MAX_PAYLOAD, "a record must fit one WAL frame");
 
 struct header {
 	uint32_t version;         /* format version: 1 or 2 (rowfs(5)) */
@@ -158,8 +182,10 @@ struct pager {
 	struct cache *cache;      /* the pages of the newest state */
 	struct snapshot_store *snapshots; /* live snapshots and the old images they read */
 
-	uint8_t *txn;             /* logged records of the open transaction */
-	size_t txn_len, txn_cap;
+	uint8_t *txn;             /* logged records of the open transaction not yet in the WAL */
+	size_t txn_len, txn_cap;  /* bytes in txn, allocated */
+	uint64_t txn_parts;       /* TXN_PART frames the open transaction wrote */
+	uint64_t txn_logged;      /* bytes it logged, parts included */
 	int txn_modified;         /* the open transaction changed pages or header */
 	uint64_t last_seq;        /* sequence of the last committed transaction */
 	int replaying;            /* pager_replay running: writes allowed even read-only */
@@ -643,7 +669,7 @@ static int scan_collect(void *ctx, uint32_t type, uint64_t seq, const uint8_t *p
 	struct ckpt_block *b = ctx;
 
 	(void)offset;
-	if (type == WAL_FRAME_TXN) {
+	if (type == WAL_FRAME_TXN || type == WAL_FRAME_TXN_PART) {
 		if (seq > b->max_txn_seq)
 			b->max_txn_seq = seq;
 		b->open_count = 0;
@@ -976,6 +1002,10 @@ int pager_open(const struct pager_config *cfg, struct pager **out, struct rowfs_
 		pager->cfg.wal_limit = ROWFS_DEFAULT_WAL_LIMIT;
 	if (!pager->cfg.snapshot_pages)
 		pager->cfg.snapshot_pages = ROWFS_DEFAULT_SNAPSHOT_PAGES;
+	if (!pager->cfg.txn_part_bytes)
+		pager->cfg.txn_part_bytes = ROWFS_DEFAULT_TXN_PART_BYTES;
+	if (!pager->cfg.txn_log_max)
+		pager->cfg.txn_log_max = ROWFS_DEFAULT_TXN_LOG_MAX;
 	pager->path = strdup(cfg->path);
 	pager->wal_path = wal_path_for(cfg->path);
 	if (!pager->path || !pager->wal_path) {
@@ -1030,6 +1060,10 @@ struct replay_ctx {
 	struct rowfs_err *err;
 };
 
+/*
+ * wal_scan callback: the records of a TXN_PART or TXN frame newer than the
+ * file go to fn (the WAL hands over parts only with their TXN frame).
+ */
 static int replay_frame(void *ctx, uint32_t type, uint64_t seq, const uint8_t *payload,
 			uint32_t len, uint64_t offset)
 {
@@ -1037,11 +1071,14 @@ static int replay_frame(void *ctx, uint32_t type, uint64_t seq, const uint8_t *p
 	int r;
 
 	(void)offset;
-	if (type != WAL_FRAME_TXN || seq <= rc->pager->hdr.applied_seq)
+	if ((type != WAL_FRAME_TXN && type != WAL_FRAME_TXN_PART) ||
+	    seq <= rc->pager->hdr.applied_seq)
 		return ROWFS_OK;
 	r = rc->fn(rc->ctx, seq, payload, len);
 	if (r)
 		return r;
+	if (type == WAL_FRAME_TXN_PART)
+		return ROWFS_OK;
 	rc->replayed++;
 	if (seq > rc->pager->last_seq)
 		rc->pager->last_seq = seq;
@@ -1085,6 +1122,38 @@ int pager_reload(struct pager *pager, struct rowfs_err *err)
 
 /* ---- transactions ------------------------------------------------------ */
 
+/*
+ * A failed write of the transaction's log (a part or its commit frame):
+ * ERROR, and recovery must not trust the WAL past its good end, even if
+ * cutting the frames there failed.
+ */
+static int log_write_failed(struct pager *pager, int rc)
+{
+	set_state(pager, PAGER_ERROR);
+	pager->wal_trust_end = wal_good_end(pager->wal, pager->wal_trust_salt);
+	pager->wal_limited = 1;
+	return rc;
+}
+
+/*
+ * Cut the parts the open transaction wrote from the WAL (invariant 5).  A
+ * failed cut puts the pager in ERROR: the reload's scan drops them.
+ */
+static int drop_parts(struct pager *pager, struct rowfs_err *err)
+{
+	int rc;
+
+	if (pager->txn_parts == 0)
+		return ROWFS_OK;
+	rc = wal_rewind(pager->wal, err);
+	if (rc) {
+		set_state(pager, PAGER_ERROR);
+		return rc;
+	}
+	pager->txn_parts = 0;
+	return ROWFS_OK;
+}
+
 int pager_begin(struct pager *pager, int long_txn, struct rowfs_err *err)
 {
 	struct rowfs_snapshot *base = NULL;
@@ -1093,6 +1162,9 @@ int pager_begin(struct pager *pager, int long_txn, struct rowfs_err *err)
 	if (in_error(pager))
 		return rowfs_err_set(err, ROWFS_IOERR, EIO,
 				     "Error: I/O error: database needs recovery after an earlier failure");
+	rc = drop_parts(pager, err);   /* a transaction left open (invariant 5) */
+	if (rc)
+		return rc;
 	if (long_txn) {
 		rc = pager_snapshot_open(pager, &base, err);
 		if (rc)
@@ -1102,6 +1174,8 @@ int pager_begin(struct pager *pager, int long_txn, struct rowfs_err *err)
 	pager_snapshot_close(pager, pager->txn_base);
 	pager->txn_base = base;
 	pager->txn_len = 0;
+	pager->txn_parts = 0;
+	pager->txn_logged = 0;
 	pager->txn_modified = 0;
 	pager->txn_serial++;
 	set_state(pager, long_txn ? PAGER_WRITER_LONG : PAGER_WRITER);
@@ -1112,6 +1186,8 @@ int pager_begin(struct pager *pager, int long_txn, struct rowfs_err *err)
 static void txn_end(struct pager *pager)
 {
 	pager->txn_len = 0;
+	pager->txn_parts = 0;
+	pager->txn_logged = 0;
 	pager->txn_modified = 0;
 	pager_snapshot_close(pager, pager->txn_base);
 	pager->txn_base = NULL;
@@ -1137,6 +1213,7 @@ int pager_rollback(struct pager *pager, struct rowfs_err *err)
 	struct rowfs_snapshot *base = pager->txn_base;
 	struct cache_iter it;
 	struct page *p;
+	int rc;
 
 	if (!in_writer(pager) && pager->state != PAGER_ERROR)
 		return ROWFS_OK;
@@ -1154,6 +1231,9 @@ int pager_rollback(struct pager *pager, struct rowfs_err *err)
 		if (p->touched == pager->txn_serial &&
 		    (p->refs || (p->pgno < base->hdr.page_count && !base_image(pager, p))))
 			return rowfs_err_set(err, ROWFS_ERROR, 0, "rollback needs a reload");
+	rc = drop_parts(pager, err);
+	if (rc)
+		return rc;
 	cache_iter_init(&it, pager->cache);
 	while ((p = cache_iter_next(&it))) {
 		if (p->touched != pager->txn_serial)
@@ -1180,8 +1260,34 @@ struct rowfs_snapshot *pager_txn_base(const struct pager *pager)
 	return pager->txn_base;
 }
 
+/* Write the log buffer as a TXN_PART frame of the open transaction. */
+static int write_part(struct pager *pager, struct rowfs_err *err)
+{
+	int rc;
+
+	if (in_error(pager))
+		return rowfs_err_set(err, ROWFS_IOERR, EIO,
+				     "Error: I/O error: database needs recovery after an earlier failure");
+	rc = wal_append(pager->wal, WAL_FRAME_TXN_PART, pager->last_seq + 1, pager->txn,
+			(uint32_t)pager->txn_len, err);
+	if (rc)
+		return log_write_failed(pager, rc);
+	pager->txn_parts++;
+	pager->txn_len = 0;
+	return ROWFS_OK;
+}
+
 int pager_log(struct pager *pager, const void *record, size_t len, struct rowfs_err *err)
 {
+	int rc;
+
+	if (len > PAGER_RECORD_MAX)
+		return rowfs_err_set(err, ROWFS_ERROR, 0, "log record of %zu bytes", len);
+	if (pager->txn_len > 0 && pager->txn_len + len > pager->cfg.txn_part_bytes) {
+		rc = write_part(pager, err);
+		if (rc)
+			return rc;
+	}
 	if (pager->txn_len + len > pager->txn_cap) {
 		size_t cap = pager->txn_cap ? pager->txn_cap * 2 : 8192;
 		uint8_t *n;
@@ -1196,24 +1302,45 @@ int pager_log(struct pager *pager, const void *record, size_t len, struct rowfs_
 	}
 	memcpy(pager->txn + pager->txn_len, record, len);
 	pager->txn_len += len;
+	pager->txn_logged += len;
 	pager->txn_modified = 1;
 	return ROWFS_OK;
 }
 
+/* "4 GiB", "512 MiB", "64 KiB" or "1000 bytes": n in its largest whole unit. */
+static void size_text(uint64_t n, char *out, size_t size)
+{
+	static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+	unsigned u = 0;
+
+	while (u + 1 < sizeof(units) / sizeof(units[0]) && n >= 1024 && n % 1024 == 0) {
+		n /= 1024;
+		u++;
+	}
+	snprintf(out, size, "%llu %s", (unsigned long long)n, units[u]);
+}
+
 int pager_log_room(const struct pager *pager, size_t len, struct rowfs_err *err)
 {
-	if (pager->txn_len + len <= WAL_MAX_PAYLOAD)
+	char bound[32];
+
+	if (len <= pager->cfg.txn_log_max && pager->txn_logged <= pager->cfg.txn_log_max - len)
 		return ROWFS_OK;
+	size_text(pager->cfg.txn_log_max, bound, sizeof(bound));
 	return rowfs_err_set(err, ROWFS_TOOBIG, EFBIG,
-			     "Error: transaction too large: its log would pass %u MiB "
-			     "(%u statements); commit it in parts",
-			     WAL_MAX_PAYLOAD >> 20, WAL_MAX_PAYLOAD / 40u);
+			     "Error: transaction too large: its log would pass %s; "
+			     "commit it in parts", bound);
 }
 
 const uint8_t *pager_txn_log(const struct pager *pager, size_t *len)
 {
 	*len = pager->txn_len;
 	return pager->txn;
+}
+
+uint64_t pager_txn_log_bytes(const struct pager *pager)
+{
+	return pager->txn_logged;
 }
 
 uint64_t pager_last_seq(const struct pager *pager)
@@ -1223,7 +1350,7 @@ uint64_t pager_last_seq(const struct pager *pager)
 
 int pager_txn_dirty(const struct pager *pager)
 {
-	return pager->txn_modified || pager->txn_len > 0;
+	return pager->txn_modified || pager->txn_logged > 0;
 }
 
 int pager_commit(struct pager *pager, struct rowfs_err *err)
@@ -1232,6 +1359,7 @@ int pager_commit(struct pager *pager, struct rowfs_err *err)
 	int rc;
 
 	if (pager->txn_len == 0) {
+		assert(pager->txn_parts == 0);   /* a part is written only when a record follows */
 		txn_end(pager);
 		return ROWFS_OK;
 	}
@@ -1242,13 +1370,8 @@ int pager_commit(struct pager *pager, struct rowfs_err *err)
 			(uint32_t)pager->txn_len, err);
 	if (rc == ROWFS_OK)
 		rc = wal_sync(pager->wal, pager->cfg.sync == ROWFS_SYNC_FULL, err);
-	if (rc) {
-		set_state(pager, PAGER_ERROR);
-		/* recovery must not replay this frame, even if cutting it off failed */
-		pager->wal_trust_end = wal_good_end(pager->wal, pager->wal_trust_salt);
-		pager->wal_limited = 1;
-		return rc;
-	}
+	if (rc)
+		return log_write_failed(pager, rc);   /* its frames are not replayed */
 	/* committed */
 	pager->last_seq++;
 	pager->commits++;

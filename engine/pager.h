@@ -4,9 +4,11 @@
  * The pager hands out PAGE_SIZE pages by number, refcounted.  Pages are
  * read from DBFILE (which always holds the last checkpointed state); changes
  * live in dirty cache pages until a checkpoint writes them.  Durability of a
- * commit comes from the logical records logged with pager_log() and written
- * as one WAL_FRAME_TXN frame by pager_commit(); recovery replays those
- * records through a callback (the pager does not know what they mean).
+ * commit comes from the logical records logged with pager_log(): a
+ * transaction's log buffer is written as a WAL_FRAME_TXN_PART frame each
+ * time it fills (txn_part_bytes), and the rest as the WAL_FRAME_TXN frame
+ * pager_commit() appends and fsyncs; recovery replays those records
+ * through a callback (the pager does not know what they mean).
  * The ordering rules and state diagram are in pager.c.
  */
 #ifndef ROWFS_ENGINE_PAGER_H
@@ -21,6 +23,9 @@
 struct pager;
 struct page;
 
+/* Largest record pager_log() takes: records never straddle WAL frames (wal.h WAL_MAX_PAYLOAD). */
+#define PAGER_RECORD_MAX (128u << 20)
+
 struct pager_config {
 	const char *path;        /* DBFILE */
 	const struct os *os;     /* I/O table, NULL = real */
@@ -29,11 +34,16 @@ struct pager_config {
 	uint32_t cache_pages;    /* cache size (soft limit: dirty pages of the open transaction may exceed it) */
 	uint64_t wal_limit;      /* auto-checkpoint threshold in WAL bytes */
 	uint32_t snapshot_pages; /* bound of the version store (0 = default) */
+	uint32_t txn_part_bytes; /* log buffer of a transaction: written as a part when full (0 = default) */
+	uint64_t txn_log_max;    /* largest log of one transaction in bytes (0 = default) */
 };
 
 /*
- * Replay callback: one committed transaction's records (payload of a
- * WAL_FRAME_TXN frame), in commit order.
+ * Replay callback: records of a committed transaction, in commit order:
+ * the payload of each of its WAL_FRAME_TXN_PART frames, then of its
+ * WAL_FRAME_TXN frame, one call each (the same seq; every call holds whole
+ * records).  The WAL hands over no part before it has seen the
+ * transaction's TXN frame, so a transaction is applied whole or not at all.
  */
 typedef int (*pager_replay_fn)(void *ctx, uint64_t seq, const uint8_t *records, uint32_t len);
 
@@ -160,13 +170,20 @@ void pager_snapshot_stats(const struct pager *pager, uint32_t *snapshots, uint32
 
 /*
  * pager_log - append one logical record (opaque bytes, length a multiple of
- * 8) to the open transaction.  Returns ROWFS_OK, ROWFS_NOMEM.
+ * 8, at most PAGER_RECORD_MAX) to the open transaction.  When the log
+ * buffer holds records and this one would take it past txn_part_bytes,
+ * the buffer is first written to the WAL as a WAL_FRAME_TXN_PART frame (no
+ * fsync), so the buffer stays within txn_part_bytes or one record.  A
+ * failure of that write puts the pager in the error state: the
+ * transaction is lost.  Returns ROWFS_OK, ROWFS_NOMEM, ROWFS_IOERR,
+ * ROWFS_FULL.
  */
 int pager_log(struct pager *pager, const void *record, size_t len, struct rowfs_err *err);
 
 /*
- * pager_commit - write the transaction's records as one WAL frame and, with
- * sync=full, fsync it: this is the commit point.  Nothing logged: no I/O.
+ * pager_commit - write the transaction's last records as its WAL_FRAME_TXN
+ * frame (after the parts pager_log wrote) and, with sync=full, fsync: this
+ * is the commit point.  Nothing logged: no I/O.
  * Then checkpoint if the WAL or the dirty pages passed their limits.
  * On failure the pager enters the error state.  Returns ROWFS_OK,
  * ROWFS_IOERR, ROWFS_FULL.
@@ -201,14 +218,23 @@ int pager_txn_dirty(const struct pager *pager);
 
 /*
  * pager_log_room - ROWFS_OK if len more bytes of records fit the open
- * transaction (one WAL frame holds at most WAL_MAX_PAYLOAD), else
- * ROWFS_TOOBIG with the message.  Called before a change, so that a
- * transaction that grows too large fails one statement, changing nothing.
+ * transaction (its whole log, parts included, holds at most txn_log_max
+ * bytes), else ROWFS_TOOBIG with the message.  Called before a change, so
+ * that a transaction that grows too large fails one statement, changing
+ * nothing.
  */
 int pager_log_room(const struct pager *pager, size_t len, struct rowfs_err *err);
 
-/* The records logged by the open transaction so far (*len bytes). */
+/*
+ * The records of the open transaction not yet written to the WAL (*len
+ * bytes): all of them unless parts were written.  *len is 0 only if the
+ * transaction logged nothing (a part is written when the next record
+ * comes, which then stays in the buffer).
+ */
 const uint8_t *pager_txn_log(const struct pager *pager, size_t *len);
+
+/* Bytes of records the open transaction logged, its parts included. */
+uint64_t pager_txn_log_bytes(const struct pager *pager);
 
 /* Sequence of the last committed transaction. */
 uint64_t pager_last_seq(const struct pager *pager);

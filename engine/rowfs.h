@@ -49,7 +49,7 @@ enum rowfs_rc {
 	ROWFS_BUSY,      /* another handle's transaction is open */
 	ROWFS_STALE,     /* snapshot too old: expired to bound the version store */
 	ROWFS_TXN,       /* begin/commit/rollback in the wrong transaction state */
-	ROWFS_TOOBIG,    /* the transaction's log would pass the largest WAL frame */
+	ROWFS_TOOBIG,    /* the transaction's log would pass its bound (txn_log_max) */
 	ROWFS_SCHEMA,    /* a statement does not fit the schema: no such column, wrong type, NULL
 			    into not null, wrong number of values, order by without an index */
 	ROWFS_PERM       /* not permitted: dropping the users table */
@@ -83,6 +83,10 @@ struct rowfs_config {
 	int for_check;             /* with read_only: the open is for rowfs_check (fsck.rowfs):
 				      a catalog that does not load leaves users only instead of
 				      failing the open, and the check reports what is wrong */
+	uint32_t txn_part_bytes;   /* log bytes a transaction keeps in memory before writing
+				      them to the WAL as a part (rowfs(5)); 0 = default */
+	uint64_t txn_log_max;      /* largest log of one transaction, bytes (the statement that
+				      would pass it fails with ROWFS_TOOBIG); 0 = default */
 };
 
 /* Limits a caller sizes buffers by (equal to format.h's USERNAME_SIZE and MAX_LINE_SIZE). */
@@ -92,6 +96,8 @@ struct rowfs_config {
 #define ROWFS_DEFAULT_CACHE_PAGES 2048u
 #define ROWFS_DEFAULT_WAL_LIMIT (64ull << 20)
 #define ROWFS_DEFAULT_SNAPSHOT_PAGES 16384u   /* 64 MiB of old page images */
+#define ROWFS_DEFAULT_TXN_PART_BYTES (8u << 20)  /* 8 MiB */
+#define ROWFS_DEFAULT_TXN_LOG_MAX (4ull << 30)   /* 4 GiB */
 
 struct rowfs_db;
 

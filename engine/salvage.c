@@ -54,12 +54,15 @@
  *     moves.  A leaf left past the page count by an interrupted checkpoint
  *     may still hold a row deleted later: that row comes back unless the
  *     WAL deletes it.)
- *  4. WAL.  Every valid WAL_FRAME_TXN frame is applied on top, in log
- *     order, one record at a time (logrec.h frames them; a record that does
- *     not frame ends its frame): insert and update set the row (an update
- *     of a row lost with its page brings it back), delete removes it.
- *     Records that do not validate are skipped.  All valid TXN frames are
- *     applied, whatever the header's applied sequence says: the WAL holds
+ *  4. WAL.  Every WAL_FRAME_TXN frame of the log, and the
+ *     WAL_FRAME_TXN_PART frames before it (a transaction in parts), is
+ *     applied on top, in log order, one record at a time (logrec.h frames
+ *     them; a record that does not frame ends its frame).  Parts that no
+ *     TXN frame closes (a transaction that never committed) are not
+ *     applied: the WAL does not hand them over (wal.c, rule 5).  Insert
+ *     and update set the row (an update of a row lost with its page brings
+ *     it back), delete removes it.  Records that do not validate are
+ *     skipped.  All transactions of the log are applied, whatever the header's applied sequence says: the WAL holds
  *     exactly the transactions since the last completed checkpoint, and
  *     applying "set" and "remove" again on a state that already has them
  *     gives the same rows, so a damaged header does not matter.  For the
@@ -903,7 +906,7 @@ static int apply_frame(void *ctx, uint32_t type, uint64_t seq, const uint8_t *pa
 	(void)seq;
 	(void)offset;
 	s->st->wal_frames++;
-	if (type != WAL_FRAME_TXN)
+	if (type != WAL_FRAME_TXN && type != WAL_FRAME_TXN_PART)
 		return ROWFS_OK;
 	for (off = 0; off < len; off += rec.size) {
 		w->records++;

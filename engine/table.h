@@ -105,6 +105,8 @@
 
 /* Largest record a table stores (a row of 64 columns of 1 MiB is refused earlier). */
 #define TABLE_MAX_RECORD (64u << 20)
+_Static_assert(LOG_TABLE_HEADER_SIZE + TABLE_MAX_RECORD <= PAGER_RECORD_MAX,
+	       "a row's log record must fit the pager's largest record");
 
 /* Most record bytes a leaf cell holds; larger records overflow (see the essay). */
 #define TABLE_MAX_LOCAL 1000u

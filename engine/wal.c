@@ -27,8 +27,10 @@
  *
  * Frame (24 + len bytes):
  *   offset size  meaning
- *        0    4  type: WAL_FRAME_TXN 1, WAL_FRAME_PAGE 2, WAL_FRAME_CKPT_END 3
+ *        0    4  type: WAL_FRAME_TXN 1, WAL_FRAME_PAGE 2, WAL_FRAME_CKPT_END 3,
+ *                WAL_FRAME_TXN_PART 4
  *        4    4  len, payload length: a multiple of 8, <= WAL_MAX_PAYLOAD
+ *                (128 MiB)
  *        8    8  seq (meaning chosen by the type, see wal.h)
  *       16  len  payload
  *   16+len    4  cksum1 } wal_checksum() over bytes 0..16+len-1 of this
@@ -57,17 +59,47 @@
  *    WAL_MAX_PAYLOAD, the whole frame lies inside the file, and its checksum
  *    matches the chain.  The first invalid frame ends the log: it and every
  *    byte after it are ignored, even if later bytes would look valid.
- * 3. The valid prefix is the log.  In read-write mode wal_scan() truncates
- *    the file at its end, so the next append continues the chain there.
+ * 3. The valid prefix, less a final run of parts that no TXN frame closes
+ *    (rule 5), is the log.  In read-write mode wal_scan() truncates the
+ *    file at its end, so the next append continues the chain there.
  * 4. Stale frames never come back: wal_reset() draws new salts, so frames
  *    left over from an earlier generation (a truncate lost in a crash) fail
  *    the very first checksum of the new chain.
+ * 5. Transactions in parts.  A TXN_PART frame must be followed by another
+ *    TXN_PART or by a TXN frame of the same seq.  A run of TXN_PART frames
+ *    followed by its TXN frame is one transaction; wal_scan() hands its
+ *    parts to the callback only after it has validated that TXN frame
+ *    (re-reading them from the file and checking their checksums again:
+ *    memory stays bounded by one frame), so no reader ever sees a
+ *    transaction in part.  A run that is not followed by its TXN frame (the
+ *    file ends, the next frame is invalid, or it is of another kind or seq)
+ *    is a transaction that never committed: the log ends where the run
+ *    starts, as if its frames were a torn tail, and rule 3 cuts them.
+ *
+ *    Why a later transaction never adopts such parts, although it reuses
+ *    their sequence number: a writer appends only after wal_scan() (which
+ *    cut them) or after frames it wrote itself, and a rolled-back
+ *    transaction's parts are cut by wal_rewind(), a failed write's by the
+ *    failure path (below).  If a crash loses one of those cuts, the old
+ *    parts can only come back as a whole prefix of the chain they were
+ *    written in: whatever was appended over them chains from the frame
+ *    before the first of them, so it cannot follow them in a valid log.
+ *    They end the log again as an unclosed run.
+ *
+ *    Readers that predate type 4 never meet one: a transaction is only
+ *    logged by an engine that has made its DBFILE version 2, and those
+ *    readers refuse a version-2 DBFILE before reading its log.
  *
  * ORDERING (the pager's duty, stated here because it relies on rule 2)
  *
- * Commit:     wal_append(TXN) -> wal_sync(do_sync) -> acknowledge.  A frame
- *             is only trusted after the fsync returned; a crash before that
- *             leaves either the whole frame or an invalid tail.
+ * Commit:     [wal_append(TXN_PART), written when the transaction's log
+ *             buffer fills, no fsync] -> wal_append(TXN) -> wal_sync(do_sync)
+ *             -> acknowledge.  A frame is only trusted after the fsync
+ *             returned; a crash before that leaves either the whole frame
+ *             or an invalid tail, and parts without their TXN frame are
+ *             ignored (rule 5).  A rolled-back transaction's parts are cut
+ *             with wal_rewind().  No checkpoint runs between a
+ *             transaction's first part and its TXN frame.
  * Checkpoint: (pages past the checkpointed page count written straight into
  *             DBFILE) -> wal_append(PAGE: page 0 and every overwritten page)
  *             + wal_append(CKPT_END) -> fsync DBFILE -> wal_sync(1) -> the
@@ -90,6 +122,8 @@
  * not resurrect a frame whose commit was reported as failed) and becomes
  * broken: wal_append() and wal_sync() return ROWFS_IOERR until wal_scan()
  * or a successful wal_reset().  A failed fsync is never retried.
+ * wal_rewind() forgets the frames after the good state in the same way,
+ * but on purpose: the WAL stays usable unless its cut fails.
  */
 #include <config.h>
 #include "wal.h"
@@ -174,7 +208,8 @@ static uint32_t header_checksum(const uint8_t *hdr)
 
 static int frame_type_known(uint32_t type)
 {
-	return type == WAL_FRAME_TXN || type == WAL_FRAME_PAGE || type == WAL_FRAME_CKPT_END;
+	return type == WAL_FRAME_TXN || type == WAL_FRAME_PAGE || type == WAL_FRAME_CKPT_END ||
+	       type == WAL_FRAME_TXN_PART;
 }
 
 /* splitmix64: the next pseudo-random number from *state. */
@@ -499,11 +534,142 @@ static int window_get(struct wal *wal, struct scan_window *w, uint64_t off, size
 	return ROWFS_OK;
 }
 
-/* Walk the frames (rule 2), calling fn for each; *end receives the valid end. */
+/*
+ * The open run of TXN_PART frames of a scan (rule 5): parts whose TXN frame
+ * has not been seen yet, and the buffer their second reading uses.
+ */
+struct part_run {
+	int open;              /* a run is open */
+	uint64_t seq;          /* its sequence */
+	uint64_t start;        /* file offset of its first frame */
+	uint64_t frames;       /* frames of the log before it */
+	uint32_t cksum[2];     /* checksum chain before it */
+	uint8_t *buf;          /* one part frame, read again */
+	size_t cap;            /* allocated size of buf */
+};
+
+/* The part frame at off no longer reads as the scan first validated it. */
+static int part_changed(struct wal *wal, uint64_t off, struct rowfs_err *err)
+{
+	return rowfs_err_set(err, ROWFS_IOERR, EIO,
+			     "wal '%s': the frame at offset %llu changed while the log was read",
+			     wal->path, (unsigned long long)off);
+}
+
+/*
+ * Read one part frame at off again into run->buf (checking it against the
+ * chain in s, which it advances); *len receives its payload length.
+ */
+static int reread_part(struct wal *wal, struct part_run *run, uint64_t off, uint64_t end,
+		       uint32_t s[2], uint32_t *len, struct rowfs_err *err)
+{
+	uint8_t hdr[WAL_FRAME_HEADER_SIZE];
+	size_t size, got;
+	int rc;
+
+	rc = os_read(wal->file, hdr, sizeof(hdr), off, &got, err);
+	if (rc != ROWFS_OK)
+		return rc;
+	*len = get_u32(hdr + FRAME_LEN);
+	if (got != sizeof(hdr) || get_u32(hdr + FRAME_TYPE) != WAL_FRAME_TXN_PART ||
+	    get_u64(hdr + FRAME_SEQ) != run->seq || *len % 8 != 0 || *len > WAL_MAX_PAYLOAD ||
+	    end - off < WAL_FRAME_OVERHEAD + (uint64_t)*len)
+		return part_changed(wal, off, err);
+	size = WAL_FRAME_OVERHEAD + (size_t)*len;
+	if (size > run->cap) {
+		uint8_t *buf = realloc(run->buf, size);
+
+		if (!buf)
+			return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
+		run->buf = buf;
+		run->cap = size;
+	}
+	rc = os_read(wal->file, run->buf, size, off, &got, err);
+	if (rc != ROWFS_OK)
+		return rc;
+	if (got != size)
+		return part_changed(wal, off, err);
+	wal_checksum(run->buf, WAL_FRAME_HEADER_SIZE + *len, s);
+	if (memcmp(run->buf, hdr, sizeof(hdr)) != 0 ||
+	    get_u32(run->buf + WAL_FRAME_HEADER_SIZE + *len) != s[0] ||
+	    get_u32(run->buf + WAL_FRAME_HEADER_SIZE + *len + 4) != s[1])
+		return part_changed(wal, off, err);
+	return ROWFS_OK;
+}
+
+/*
+ * The TXN frame at end closes the open run: read its parts again, in
+ * order, and hand each to fn.
+ */
+static int deliver_parts(struct wal *wal, struct part_run *run, uint64_t end, wal_frame_fn fn,
+			 void *ctx, struct rowfs_err *err)
+{
+	uint32_t s[2] = { run->cksum[0], run->cksum[1] };
+	uint64_t off = run->start;
+	uint32_t len;
+	int rc;
+
+	while (off < end) {
+		rc = reread_part(wal, run, off, end, s, &len, err);
+		if (rc != ROWFS_OK)
+			return rc;
+		rc = fn(ctx, WAL_FRAME_TXN_PART, run->seq, run->buf + WAL_FRAME_HEADER_SIZE, len,
+			off);
+		if (rc != ROWFS_OK)
+			return rc;
+		off += WAL_FRAME_OVERHEAD + len;
+	}
+	return ROWFS_OK;
+}
+
+/*
+ * Rule 5 for the valid frame at off: ROWFS_OK with *stop set when it cannot
+ * follow the open run (the log ends at the run's start); else opens a run
+ * (first part), delivers the run (its TXN frame) or does nothing.  Sets
+ * *deliver when the frame itself goes to fn now.
+ */
+static int follow_run(struct wal *wal, struct part_run *run, uint32_t type, uint64_t seq,
+		      uint64_t off, wal_frame_fn fn, void *ctx, int *stop, int *deliver,
+		      struct rowfs_err *err)
+{
+	*stop = 0;
+	*deliver = 0;
+	if (run->open && ((type != WAL_FRAME_TXN && type != WAL_FRAME_TXN_PART) ||
+			  seq != run->seq)) {
+		*stop = 1;
+		return ROWFS_OK;
+	}
+	if (type == WAL_FRAME_TXN_PART) {
+		if (!run->open) {
+			run->open = 1;
+			run->seq = seq;
+			run->start = off;
+			run->frames = wal->frames;
+			run->cksum[0] = wal->cksum[0];
+			run->cksum[1] = wal->cksum[1];
+		}
+		return ROWFS_OK;
+	}
+	*deliver = fn != NULL;
+	if (run->open) {
+		int rc = fn ? deliver_parts(wal, run, off, fn, ctx, err) : ROWFS_OK;
+
+		if (rc != ROWFS_OK)
+			return rc;
+		run->open = 0;
+	}
+	return ROWFS_OK;
+}
+
+/*
+ * Walk the frames (rules 2 and 5), calling fn for each frame of the log;
+ * wal->end, frames and cksum receive the log's end.
+ */
 static int scan_frames(struct wal *wal, uint64_t size, wal_frame_fn fn, void *ctx,
 		       struct rowfs_err *err)
 {
 	struct scan_window w = { .file_size = size };
+	struct part_run run = { 0 };
 	uint64_t off = WAL_HEADER_SIZE;
 	int rc = ROWFS_OK;
 
@@ -516,6 +682,8 @@ static int scan_frames(struct wal *wal, uint64_t size, wal_frame_fn fn, void *ct
 	while (size - off >= WAL_FRAME_OVERHEAD) {
 		const uint8_t *p;
 		uint32_t type, len, s[2];
+		uint64_t seq;
+		int stop, deliver;
 
 		rc = window_get(wal, &w, off, WAL_FRAME_HEADER_SIZE, &p, err);
 		if (rc != ROWFS_OK || !p)
@@ -534,9 +702,12 @@ static int scan_frames(struct wal *wal, uint64_t size, wal_frame_fn fn, void *ct
 		if (get_u32(p + WAL_FRAME_HEADER_SIZE + len) != s[0] ||
 		    get_u32(p + WAL_FRAME_HEADER_SIZE + len + 4) != s[1])
 			break;
-		if (fn) {
-			rc = fn(ctx, type, get_u64(p + FRAME_SEQ), p + WAL_FRAME_HEADER_SIZE, len,
-				off);
+		seq = get_u64(p + FRAME_SEQ);
+		rc = follow_run(wal, &run, type, seq, off, fn, ctx, &stop, &deliver, err);
+		if (rc != ROWFS_OK || stop)
+			break;
+		if (deliver) {
+			rc = fn(ctx, type, seq, p + WAL_FRAME_HEADER_SIZE, len, off);
 			if (rc != ROWFS_OK)
 				break;
 		}
@@ -545,6 +716,14 @@ static int scan_frames(struct wal *wal, uint64_t size, wal_frame_fn fn, void *ct
 		wal->frames++;
 		off += WAL_FRAME_OVERHEAD + len;
 	}
+	if (run.open) {
+		/* parts without their TXN frame: the log ends before them */
+		off = run.start;
+		wal->frames = run.frames;
+		wal->cksum[0] = run.cksum[0];
+		wal->cksum[1] = run.cksum[1];
+	}
+	free(run.buf);
 	free(w.buf);
 	wal->end = off;
 	return rc;
@@ -789,6 +968,32 @@ int wal_sync(struct wal *wal, int do_sync, struct rowfs_err *err)
 	wal->good_frames = wal->frames;
 	wal->good_cksum[0] = wal->cksum[0];
 	wal->good_cksum[1] = wal->cksum[1];
+	return ROWFS_OK;
+}
+
+int wal_rewind(struct wal *wal, struct rowfs_err *err)
+{
+	uint64_t written_end;
+	int rc;
+
+	if (wal->read_only)
+		return ROWFS_OK;
+	if (wal->broken)
+		return refuse_broken(wal, err);
+	written_end = wal->end - wal->buf_len;
+	wal->buf_len = 0;
+	wal->end = wal->good_end;
+	wal->frames = wal->good_frames;
+	wal->cksum[0] = wal->good_cksum[0];
+	wal->cksum[1] = wal->good_cksum[1];
+	if (written_end > wal->good_end) {
+		rc = os_truncate(wal->file, wal->good_end, err);
+		if (rc != ROWFS_OK) {
+			wal->broken = 1;
+			return rc;
+		}
+		wal->unsynced = 1;
+	}
 	return ROWFS_OK;
 }
 

@@ -4,8 +4,15 @@
  * The WAL is an append-only sequence of checksummed frames after a 32-byte
  * header.  It does not interpret payloads; the pager decides what frames
  * mean:
- *   WAL_FRAME_TXN       one committed transaction: payload = its logical
- *                       records (opaque to the WAL), seq = commit sequence
+ *   WAL_FRAME_TXN       the commit frame of a transaction: payload = its
+ *                       logical records (opaque to the WAL) or, after
+ *                       TXN_PART frames, the last of them; seq = commit
+ *                       sequence
+ *   WAL_FRAME_TXN_PART  records of a transaction written before its commit
+ *                       (a transaction whose log outgrew its buffer):
+ *                       seq = the sequence its TXN frame will carry.  A
+ *                       run of parts counts only once the TXN frame of
+ *                       the same seq follows it (see wal.c, rule 5).
  *   WAL_FRAME_PAGE      one page image written by a checkpoint:
  *                       payload = PAGE_SIZE bytes, seq = page number
  *   WAL_FRAME_CKPT_END  closes a block of PAGE frames: the block is
@@ -15,6 +22,9 @@
  * Each frame's checksum chains from the previous frame's (the first from the
  * header's salts), so a torn, stale or reordered tail fails validation and
  * is ignored.  wal_reset() starts a new generation with new salts.
+ * wal_scan() hands TXN_PART frames to its callback only when their TXN
+ * frame is in the log, right before it: a transaction is never seen in
+ * part.
  */
 #ifndef ROWFS_ENGINE_WAL_H
 #define ROWFS_ENGINE_WAL_H
@@ -28,18 +38,26 @@
 #define WAL_FRAME_TXN 1u
 #define WAL_FRAME_PAGE 2u
 #define WAL_FRAME_CKPT_END 3u
+#define WAL_FRAME_TXN_PART 4u
 
 #define WAL_HEADER_SIZE 32u
 #define WAL_FRAME_HEADER_SIZE 16u
 #define WAL_FRAME_TRAILER_SIZE 8u
-#define WAL_MAX_PAYLOAD (64u << 20)   /* larger lengths are treated as garbage */
+/*
+ * Largest payload of a frame; larger lengths are treated as garbage.  One
+ * log record must fit (a table record of up to 64 MiB and its header):
+ * records never straddle frames.
+ */
+#define WAL_MAX_PAYLOAD (128u << 20)
 
 struct wal;
 
 /*
- * Called by wal_scan() for every valid frame, in file order.  payload is
- * valid only during the call.  Return ROWFS_OK to go on; any other code
- * stops the scan and is returned by wal_scan().
+ * Called by wal_scan() for every frame of the log, in file order; the
+ * TXN_PART frames of a transaction only once its TXN frame has been
+ * validated (each part is read again then), right before that TXN frame.
+ * payload is valid only during the call.  Return ROWFS_OK to go on; any
+ * other code stops the scan and is returned by wal_scan().
  */
 typedef int (*wal_frame_fn)(void *ctx, uint32_t type, uint64_t seq, const uint8_t *payload,
 			    uint32_t len, uint64_t offset);
@@ -71,11 +89,15 @@ void wal_close(struct wal *wal);
 
 /*
  * wal_scan - re-read the header, validate frames from the start and call fn
- * (may be NULL) for each valid one, in file order.  Stops silently at the
- * first invalid frame (bad type/length, checksum or short file).
- * Afterwards the append position is the end of the valid prefix (in
+ * (may be NULL) for each frame of the log, in file order (wal_frame_fn).
+ * Stops silently at the first invalid frame (bad type/length, checksum or
+ * short file) or at a run of TXN_PART frames that its TXN frame does not
+ * close (a transaction that never committed: the log ends where the run
+ * starts).  Afterwards the append position is the end of the log (in
  * read-write mode the file is truncated there), so new frames continue the
- * chain over any torn tail.  Must be called after wal_open before
+ * chain over any torn tail, and a transaction that reuses the sequence
+ * number of one that never committed never adopts its parts.  A part that
+ * reads back different from its first read is ROWFS_IOERR.  Must be called after wal_open before
  * wal_append; may be called again at any time (it drops unsynced buffered
  * frames and clears the broken state left by a failed write or fsync).
  * Returns ROWFS_OK, ROWFS_IOERR, ROWFS_CORRUPT (foreign header),
@@ -125,6 +147,20 @@ int wal_append(struct wal *wal, uint32_t type, uint64_t seq, const void *payload
  * retried.  Read-only: a no-op.  Returns ROWFS_OK, ROWFS_IOERR, ROWFS_FULL.
  */
 int wal_sync(struct wal *wal, int do_sync, struct rowfs_err *err);
+
+/*
+ * wal_rewind - forget every frame appended since the last successful
+ * wal_sync(), wal_scan() or wal_reset() (the parts of a transaction that
+ * is rolled back): buffered ones are dropped, the end, frame count and
+ * checksum chain go back to the good state, and the file is cut there if
+ * frames were written past it.  The cut needs no fsync: if a crash loses
+ * it, the frames past the good end are a run of parts without their TXN
+ * frame, or fail the chain of whatever was appended over them, and are
+ * ignored either way.  Unlike a failure, the WAL stays usable.  If the cut
+ * fails the WAL is broken (see wal_sync).  Read-only: a no-op.  Returns
+ * ROWFS_OK or ROWFS_IOERR (also: broken).
+ */
+int wal_rewind(struct wal *wal, struct rowfs_err *err);
 
 /*
  * wal_reset - start a new generation: buffered frames dropped, new salts,
