@@ -14,6 +14,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1245,6 +1246,315 @@ START_TEST(test_error_state_is_sticky_until_reload)
 }
 END_TEST
 
+/* ---- transactions in parts ---------------------------------------------- */
+
+/*
+ * A replay that applies nothing and checks what it is handed: records
+ * (u32 index, u32 tag), indexes counting up from 0 within a transaction,
+ * whose tag and seq stay the same across its calls.
+ */
+struct seen {
+	uint64_t calls;           /* callback calls */
+	uint64_t txns;            /* transactions (a new seq) */
+	uint64_t records;         /* records in the current transaction */
+	uint64_t seq;             /* its seq */
+	uint32_t tag;             /* its tag */
+	uint32_t bad;             /* records out of order or with another tag */
+};
+
+static int seen_records(void *ctx, uint64_t seq, const uint8_t *records, uint32_t len)
+{
+	struct seen *s = ctx;
+	uint32_t off;
+
+	s->calls++;
+	if (s->txns == 0 || seq != s->seq) {
+		s->txns++;
+		s->seq = seq;
+		s->records = 0;
+		s->tag = len >= 8 ? get_u32(records + 4) : 0;
+	}
+	for (off = 0; off + 8 <= len; off += 8, s->records++)
+		if (get_u32(records + off) != (uint32_t)s->records || get_u32(records + off + 4) != s->tag)
+			s->bad++;
+	return ROWFS_OK;
+}
+
+/* Open and recover through seen_records; fails the test on error. */
+static struct pager *open_seen(const struct pager_config *cfg, struct seen *s)
+{
+	struct pager *pager = NULL;
+	struct rowfs_err err;
+	int rc = pager_open(cfg, &pager, &err);
+
+	ck_assert_msg(rc == ROWFS_OK, "pager_open: %s (%s)", rowfs_rc_name(rc), err.msg);
+	memset(s, 0, sizeof(*s));
+	rc = pager_replay(pager, seen_records, s, &err);
+	ck_assert_msg(rc == ROWFS_OK, "pager_replay: %s (%s)", rowfs_rc_name(rc), err.msg);
+	ck_assert_uint_eq(s->bad, 0);
+	return pager;
+}
+
+/* Log n records (i, tag) in the open transaction; the buffer never passes part bytes. */
+static void log_records(struct pager *pager, uint32_t n, uint32_t tag, uint32_t part)
+{
+	struct rowfs_err err;
+	uint8_t r[8];
+	uint32_t i;
+	size_t len;
+
+	for (i = 0; i < n; i++) {
+		put_u32(r, i);
+		put_u32(r + 4, tag);
+		REQUIRE(pager_log_room(pager, sizeof(r), &err) == ROWFS_OK, "room: %s", err.msg);
+		REQUIRE(pager_log(pager, r, sizeof(r), &err) == ROWFS_OK, "log %u: %s", i, err.msg);
+		pager_txn_log(pager, &len);
+		REQUIRE(len > 0 && len <= part, "record %u: %zu bytes buffered", i, len);
+	}
+	ck_assert_uint_eq(pager_txn_log_bytes(pager), (uint64_t)n * 8);
+}
+
+/* Parts pager_log writes for n 8-byte records: the buffer goes out when full and one more comes. */
+static uint64_t parts_for(uint32_t n, uint32_t part)
+{
+	return ((uint64_t)n * 8 + part - 1) / part - 1;
+}
+
+/*
+ * A transaction's records go to the WAL in parts as its buffer fills,
+ * without an fsync; the commit adds the TXN frame and the one fsync.
+ * Recovery hands every part over, in order, then the TXN frame, all with
+ * the transaction's seq.  Small parts (in the WAL's write buffer) and parts
+ * over 1 MiB (written straight to the file).
+ */
+START_TEST(test_log_in_parts_replays_whole)
+{
+	static const struct { uint32_t part, n; } rounds[] = { { 64, 1000 }, { (1u << 20) + 64, 400000 } };
+	struct pager_config cfg = config(NULL, ROWFS_SYNC_FULL, 0);
+	struct pager *pager;
+	struct seen seen;
+	struct rowfs_err err;
+	uint64_t parts, fsyncs;
+	unsigned r;
+
+	for (r = 0; r < 2; r++) {
+		tu_dir_clear();
+		cfg.txn_part_bytes = rounds[r].part;
+		pager = open_seen(&cfg, &seen);
+		ck_assert_int_eq(pager_begin(pager, 0, &err), ROWFS_OK);
+		fsyncs = stats(pager).fsyncs;
+		log_records(pager, rounds[r].n, 7, rounds[r].part);
+		parts = parts_for(rounds[r].n, rounds[r].part);
+		ck_assert_uint_eq(stats(pager).wal_frames, parts);
+		ck_assert_uint_eq(stats(pager).fsyncs, fsyncs);
+		if (r == 1)   /* written, not only buffered */
+			ck_assert_int_gt(tu_file_size(tu_wal_path), 3 << 20);
+		ck_assert_int_eq(pager_commit(pager, &err), ROWFS_OK);
+		ck_assert_uint_eq(stats(pager).wal_frames, parts + 1);
+		ck_assert_uint_eq(stats(pager).fsyncs, fsyncs + 1);
+		ck_assert_uint_eq(pager_last_seq(pager), 1);
+		pager_close(pager);   /* no checkpoint: the reopen replays */
+
+		cfg.read_only = 1;
+		pager = open_seen(&cfg, &seen);
+		ck_assert_uint_eq(seen.calls, parts + 1);
+		ck_assert_uint_eq(seen.txns, 1);
+		ck_assert_uint_eq(seen.seq, 1);
+		ck_assert_uint_eq(seen.records, rounds[r].n);
+		pager_close(pager);
+		cfg.read_only = 0;
+		pager = open_seen(&cfg, &seen);
+		ck_assert_uint_eq(seen.records, rounds[r].n);
+		ck_assert_uint_eq(pager_last_seq(pager), 1);
+		close_pager(pager);
+	}
+}
+END_TEST
+
+/*
+ * Parts whose commit never came (a crash) are not replayed, and the next
+ * transaction, which gets their sequence number, does not adopt them: the
+ * read-write recovery cuts them, a read-only one leaves the file alone.
+ * A part whose write fails puts the pager in ERROR; the reload drops the
+ * transaction.
+ */
+START_TEST(test_parts_without_commit_are_dropped)
+{
+	const uint32_t part = (1u << 20) + 64;
+	struct pager_config cfg = config(NULL, ROWFS_SYNC_FULL, 0);
+	struct faultos fo;
+	struct pager *pager;
+	struct seen seen;
+	struct rowfs_err err;
+	off_t crashed;
+
+	cfg.txn_part_bytes = part;
+	pager = open_seen(&cfg, &seen);
+	ck_assert_int_eq(pager_begin(pager, 0, &err), ROWFS_OK);
+	log_records(pager, 400000, 1, part);
+	pager_close(pager);   /* a crash: three parts in the file, no commit */
+	crashed = tu_file_size(tu_wal_path);
+	ck_assert_int_gt(crashed, 3 << 20);
+
+	cfg.read_only = 1;
+	pager = open_seen(&cfg, &seen);
+	ck_assert_uint_eq(seen.calls, 0);
+	ck_assert_uint_eq(pager_last_seq(pager), 0);
+	pager_close(pager);
+	ck_assert_int_eq(tu_file_size(tu_wal_path), crashed);
+
+	cfg.read_only = 0;
+	pager = open_seen(&cfg, &seen);
+	ck_assert_uint_eq(seen.calls, 0);
+	ck_assert_int_eq(tu_file_size(tu_wal_path), WAL_HEADER_SIZE);
+	ck_assert_int_eq(pager_begin(pager, 0, &err), ROWFS_OK);
+	log_records(pager, 10, 2, part);   /* seq 1 again */
+	ck_assert_int_eq(pager_commit(pager, &err), ROWFS_OK);
+	ck_assert_uint_eq(pager_last_seq(pager), 1);
+	pager_close(pager);
+	pager = open_seen(&cfg, &seen);
+	ck_assert_uint_eq(seen.calls, 1);
+	ck_assert_uint_eq(seen.tag, 2);
+	ck_assert_uint_eq(seen.records, 10);
+	close_pager(pager);
+
+	/* the second part's write fails */
+	faultos_init(&fo);
+	cfg.os = &fo.os;
+	pager = open_seen(&cfg, &seen);
+	ck_assert_int_eq(pager_begin(pager, 0, &err), ROWFS_OK);
+	log_records(pager, 200000, 3, part);   /* one part written */
+	faultos_fail_write_at(&fo, 1, ENOSPC, 0);
+	{
+		uint8_t r[8] = { 0 };
+		uint32_t i;
+		int rc = ROWFS_OK;
+
+		for (i = 0; i < 200000 && rc == ROWFS_OK; i++)
+			rc = pager_log(pager, r, sizeof(r), &err);
+		ck_assert_int_eq(rc, ROWFS_FULL);
+	}
+	ck_assert_int_eq(pager_in_error(pager), 1);
+	ck_assert_int_eq(pager_commit(pager, &err), ROWFS_IOERR);
+	ck_assert_int_eq(pager_reload(pager, &err), ROWFS_OK);
+	memset(&seen, 0, sizeof(seen));
+	ck_assert_int_eq(pager_replay(pager, seen_records, &seen, &err), ROWFS_OK);
+	ck_assert_uint_eq(seen.calls, 0);
+	ck_assert_int_eq(tu_file_size(tu_wal_path), WAL_HEADER_SIZE);
+	ck_assert_int_eq(pager_begin(pager, 0, &err), ROWFS_OK);
+	log_records(pager, 5, 4, part);
+	ck_assert_int_eq(pager_commit(pager, &err), ROWFS_OK);
+	pager_close(pager);
+	faultos_release(&fo);
+	cfg.os = NULL;
+	pager = open_seen(&cfg, &seen);
+	ck_assert_uint_eq(seen.calls, 1);
+	ck_assert_uint_eq(seen.tag, 4);
+	ck_assert_uint_eq(seen.records, 5);
+	close_pager(pager);
+}
+END_TEST
+
+/*
+ * A rollback cuts the parts from the WAL: a long transaction's at once
+ * (pager_rollback), a short one's by the reload it needs.  The next
+ * transaction reuses the sequence number; only it is replayed.
+ */
+START_TEST(test_rollback_cuts_parts)
+{
+	const uint32_t part = (1u << 20) + 64;
+	struct pager_config cfg = config(NULL, ROWFS_SYNC_FULL, 0);
+	struct pager *pager;
+	struct seen seen;
+	struct rowfs_err err;
+	uint64_t frames;
+	off_t before;
+	int long_txn;
+
+	cfg.txn_part_bytes = part;
+	for (long_txn = 1; long_txn >= 0; long_txn--) {
+		tu_dir_clear();
+		pager = open_seen(&cfg, &seen);
+		ck_assert_int_eq(pager_begin(pager, 0, &err), ROWFS_OK);
+		log_records(pager, 3, 1, part);
+		ck_assert_int_eq(pager_commit(pager, &err), ROWFS_OK);
+		before = tu_file_size(tu_wal_path);
+		frames = stats(pager).wal_frames;
+
+		ck_assert_int_eq(pager_begin(pager, long_txn, &err), ROWFS_OK);
+		log_records(pager, 400000, 2, part);
+		ck_assert_int_gt(tu_file_size(tu_wal_path), before + (3 << 20));
+		if (long_txn) {
+			ck_assert_int_eq(pager_rollback(pager, &err), ROWFS_OK);
+		} else {
+			ck_assert_int_eq(pager_rollback(pager, &err), ROWFS_ERROR);
+			ck_assert_int_eq(pager_reload(pager, &err), ROWFS_OK);
+			memset(&seen, 0, sizeof(seen));
+			ck_assert_int_eq(pager_replay(pager, seen_records, &seen, &err), ROWFS_OK);
+			before = WAL_HEADER_SIZE;   /* the replay checkpointed the first */
+			frames = 0;
+		}
+		ck_assert_int_eq(tu_file_size(tu_wal_path), before);
+		ck_assert_uint_eq(stats(pager).wal_frames, frames);
+		ck_assert_uint_eq(pager_txn_log_bytes(pager), 0);
+
+		ck_assert_int_eq(pager_begin(pager, 0, &err), ROWFS_OK);
+		log_records(pager, 6, 3, part);
+		ck_assert_int_eq(pager_commit(pager, &err), ROWFS_OK);
+		pager_close(pager);
+		pager = open_seen(&cfg, &seen);
+		ck_assert_uint_eq(seen.calls, long_txn ? 2 : 1);
+		ck_assert_uint_eq(seen.tag, 3);
+		ck_assert_uint_eq(seen.records, 6);
+		ck_assert_uint_eq(pager_last_seq(pager), 2);
+		close_pager(pager);
+	}
+}
+END_TEST
+
+/* The bound of a transaction's log: ROWFS_TOOBIG before the record, with its size in words. */
+START_TEST(test_log_room_bound)
+{
+	struct pager_config cfg = config(NULL, ROWFS_SYNC_FULL, 0);
+	struct pager *pager;
+	struct seen seen;
+	struct rowfs_err err;
+
+	cfg.txn_log_max = 80;
+	cfg.txn_part_bytes = 16;
+	pager = open_seen(&cfg, &seen);
+	ck_assert_int_eq(pager_begin(pager, 0, &err), ROWFS_OK);
+	log_records(pager, 10, 1, 16);
+	ck_assert_int_eq(pager_log_room(pager, 8, &err), ROWFS_TOOBIG);
+	ck_assert_int_eq(err.sys_errno, EFBIG);
+	ck_assert_str_eq(err.msg, "Error: transaction too large: its log would pass 80 bytes; "
+				  "commit it in parts");
+	ck_assert_int_eq(pager_log_room(pager, 0, &err), ROWFS_OK);
+	ck_assert_int_eq(pager_commit(pager, &err), ROWFS_OK);
+	ck_assert_int_eq(pager_begin(pager, 0, &err), ROWFS_OK);
+	ck_assert_int_eq(pager_log_room(pager, 80, &err), ROWFS_OK);
+	ck_assert_int_eq(pager_log_room(pager, 81, &err), ROWFS_TOOBIG);
+	ck_assert_int_eq(pager_log_room(pager, SIZE_MAX, &err), ROWFS_TOOBIG);
+	ck_assert_int_eq(pager_commit(pager, &err), ROWFS_OK);
+	close_pager(pager);
+
+	cfg.txn_log_max = 3u << 20;
+	pager = open_seen(&cfg, &seen);
+	ck_assert_int_eq(pager_log_room(pager, (3u << 20) + 8, &err), ROWFS_TOOBIG);
+	ck_assert_str_eq(err.msg, "Error: transaction too large: its log would pass 3 MiB; "
+				  "commit it in parts");
+	close_pager(pager);
+	cfg.txn_log_max = 0;   /* the default */
+	pager = open_seen(&cfg, &seen);
+	ck_assert_int_eq(pager_log_room(pager, (size_t)ROWFS_DEFAULT_TXN_LOG_MAX, &err), ROWFS_OK);
+	ck_assert_int_eq(pager_log_room(pager, (size_t)ROWFS_DEFAULT_TXN_LOG_MAX + 8, &err),
+			 ROWFS_TOOBIG);
+	ck_assert_str_eq(err.msg, "Error: transaction too large: its log would pass 4 GiB; "
+				  "commit it in parts");
+	close_pager(pager);
+}
+END_TEST
+
 static Suite *pager_suite(void)
 {
 	Suite *s = suite_create("pager");
@@ -1274,6 +1584,10 @@ static Suite *pager_suite(void)
 	tcase_add_test(tc, test_read_only_sees_wal_and_changes_nothing);
 	tcase_add_test(tc, test_read_only_redoes_checkpoint_block_in_memory);
 	tcase_add_test(tc, test_error_state_is_sticky_until_reload);
+	tcase_add_test(tc, test_log_in_parts_replays_whole);
+	tcase_add_test(tc, test_parts_without_commit_are_dropped);
+	tcase_add_test(tc, test_rollback_cuts_parts);
+	tcase_add_test(tc, test_log_room_bound);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "faultos.h"
@@ -882,6 +883,118 @@ START_TEST(test_change_feed)
 }
 END_TEST
 
+/* ---- 5. transactions in parts (a log that spans several WAL frames) -------- */
+
+#define EVENTS_SQL "create table events (id integer primary key, kind text not null, " \
+		   "source text, payload text, ts integer)"
+
+/* The events row of id: about 150 bytes of record. */
+static int event_line(char *line, size_t size, uint32_t id)
+{
+	return snprintf(line, size,
+			"insert into events values (%u, 'page_view', 'web-frontend-%02u', "
+			"'{\"user\":%u,\"path\":\"/catalog/items/%u\",\"ref\":"
+			"\"search\",\"agent\":\"Mozilla/5.0\",\"ms\":%u}', %u)",
+			id, id % 17, id * 7 % 100003, id % 5000, id % 977, 1700000000u + id);
+}
+
+/* Units of up to 1000 statements, as rowsh's chunks: fmt's lines for id in [from, to). */
+static void load_units(struct rowfs_db *db, int events, uint32_t from, uint32_t to)
+{
+	struct rowfs_err err;
+	char line[320];
+	uint32_t id;
+	int len;
+
+	for (id = from; id < to; id++) {
+		if ((id - from) % 1000 == 0)
+			ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+		len = events ? event_line(line, sizeof(line), id)
+			     : snprintf(line, sizeof(line), "insert %u user_%u", id, id);
+		REQUIRE(rowfs_exec(db, line, (size_t)len, tu_expect_executed, NULL, &err) == ROWFS_OK,
+			"'%s': %s", line, err.msg);
+		if ((id - from) % 1000 == 999 || id + 1 == to)
+			REQUIRE(rowfs_commit(db, &err) == ROWFS_OK, "unit commit: %s", err.msg);
+	}
+}
+
+/* Run line in a unit of its own; it must succeed and reply "Executed.". */
+static void exec_unit(struct rowfs_db *db, const char *line)
+{
+	struct rowfs_err err;
+
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	exec_ok(db, line);
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+}
+
+/* "select count(*) from t" must reply (n). */
+static void expect_count(struct rowfs_db *db, const char *table, uint64_t n)
+{
+	char line[64], reply[32];
+
+	snprintf(line, sizeof(line), "select count(*) from %s", table);
+	snprintf(reply, sizeof(reply), "(%llu)\n", (unsigned long long)n);
+	tu_expect_reply(db, line, reply);
+}
+
+/*
+ * The issue's benchmark, larger: 1,000,000 users rows (40-byte records) and
+ * 500,000 rows of a five-column table (about 190-byte records: 95 MiB of
+ * log, past the 64 MiB a transaction's single frame held) in one explicit
+ * transaction, through rowfs_exec.  The log goes to the WAL in parts while
+ * the transaction runs, so the commit is one more frame and one fsync.  In
+ * a child that exits without closing (a kill -9 after the commit, before
+ * any checkpoint), so the reopen must replay every part.
+ */
+START_TEST(test_million_rows_in_one_transaction)
+{
+	const uint32_t users = 1000000, events = 500000;
+	struct rowfs_config cfg = { .path = tu_db_path, .sync = ROWFS_SYNC_FULL,
+				    .cache_pages = 65536, .wal_limit = 1ull << 40 };
+	struct rowfs_stats st;
+	struct rowfs_db *db;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		db = tu_open(&cfg);
+		exec_unit(db, EVENTS_SQL);
+		exec_unit(db, "begin");
+		load_units(db, 0, 1, users + 1);
+		load_units(db, 1, 1, events + 1);
+		rowfs_get_stats(db, &st);
+		/* the log so far went out in parts: frames, written and not fsynced */
+		REQUIRE(st.wal_frames >= 10 && st.wal_bytes > (80u << 20),
+			"%llu frames, %llu bytes before the commit", (unsigned long long)st.wal_frames,
+			(unsigned long long)st.wal_bytes);
+		exec_unit(db, "commit");
+		rowfs_get_stats(db, &st);
+		REQUIRE(st.checkpoints == 0, "a checkpoint ran: nothing left to replay");
+		_exit(0);   /* no close: the reopen replays the WAL */
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the loading child failed");
+	ck_assert_int_gt(tu_file_size(tu_wal_path), 95 << 20);
+
+	cfg.wal_limit = 0;
+	db = tu_open(&cfg);
+	rowfs_get_stats(db, &st);
+	ck_assert_uint_eq(st.rows, users);
+	ck_assert_uint_ge(st.checkpoints, 1);   /* the replay's */
+	expect_count(db, "events", events);
+	tu_expect_reply(db, "select * from events where id = 123456",
+			"(123456, page_view, web-frontend-02, {\"user\":64168,\"path\":"
+			"\"/catalog/items/3456\",\"ref\":\"search\",\"agent\":\"Mozilla/5.0\","
+			"\"ms\":354}, 1700123456)\n");
+	tu_expect_reply(db, "select * from users where id = 999999", "(999999, user_999999)\n");
+	tu_require_clean(db, "after the replay");
+	tu_close(db);
+}
+END_TEST
+
 static Suite *txn_suite(void)
 {
 	Suite *s = suite_create("txn");
@@ -911,6 +1024,13 @@ static Suite *txn_suite(void)
 	tcase_add_test(tc, test_io_error_fails_the_transaction);
 	tcase_add_test(tc, test_failed_commit_leaves_the_transaction_failed);
 	tcase_add_test(tc, test_checkpoint_failure_is_not_a_commit_failure);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("size");
+	tcase_set_timeout(tc, 120);
+	tcase_add_unchecked_fixture(tc, tu_dir_setup, tu_dir_teardown);
+	tcase_add_checked_fixture(tc, tu_dir_clear, NULL);
+	tcase_add_test(tc, test_million_rows_in_one_transaction);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("feed");

@@ -959,6 +959,319 @@ START_TEST(test_scan_errors)
 }
 END_TEST
 
+/* ---- transactions in parts (rule 5) -------------------------------------- */
+
+/* Append frames of the given types, seqs and lengths; sync (no fsync), close. */
+struct spec {
+	uint32_t type;
+	uint64_t seq;
+	uint32_t len;
+};
+
+static void build_spec(struct frames *expected, const struct spec *sp, size_t n)
+{
+	struct wal *w = open_wal(NULL, 0, 0);
+	struct rowfs_err err;
+	size_t i;
+
+	ck_assert_int_eq(wal_scan(w, NULL, NULL, &err), ROWFS_OK);
+	for (i = 0; i < n; i++)
+		append(w, expected, sp[i].type, sp[i].seq, sp[i].len);
+	ck_assert_int_eq(wal_sync(w, 0, &err), ROWFS_OK);
+	wal_close(w);
+}
+
+/* The part frames of a transaction come with its TXN frame, in file order; a parts-free log is as before. */
+START_TEST(test_parts_delivered_with_their_commit)
+{
+	static const struct spec sp[] = {
+		{ WAL_FRAME_TXN, 1, 40 },
+		{ WAL_FRAME_TXN_PART, 2, 16 },
+		{ WAL_FRAME_TXN_PART, 2, 2u << 20 },   /* written past the buffer */
+		{ WAL_FRAME_TXN_PART, 2, 24 },
+		{ WAL_FRAME_TXN, 2, 8 },
+		{ WAL_FRAME_PAGE, 5, PAGE_SIZE },
+		{ WAL_FRAME_CKPT_END, 2, 8 },
+		{ WAL_FRAME_TXN_PART, 3, 8 },
+		{ WAL_FRAME_TXN, 3, 0 },
+		{ WAL_FRAME_TXN, 4, 16 },
+	};
+	const size_t n = sizeof(sp) / sizeof(sp[0]);
+	struct frames expected = { 0 }, got = { 0 };
+
+	build_spec(&expected, sp, n);
+	ck_assert_uint_eq(scan_file(1, &got), frame_end(&expected, n - 1));
+	assert_prefix(&got, &expected, n);
+	frames_clear(&got);
+	ck_assert_uint_eq(scan_file(0, &got), frame_end(&expected, n - 1));
+	ck_assert_int_eq(tu_file_size(path), (off_t)frame_end(&expected, n - 1));
+	assert_prefix(&got, &expected, n);
+	frames_clear(&got);
+	frames_clear(&expected);
+}
+END_TEST
+
+/*
+ * A run of parts that its TXN frame does not close ends the log where the
+ * run starts, whatever follows it: nothing, a frame of another kind or seq,
+ * another transaction's parts, a damaged or torn TXN frame.  None of its
+ * frames is handed over; read-write, the file is cut there and a new
+ * transaction with the same seq is found alone.
+ */
+START_TEST(test_unclosed_parts_end_the_log)
+{
+	static const struct spec head[] = {
+		{ WAL_FRAME_TXN, 1, 40 },
+		{ WAL_FRAME_TXN_PART, 2, 24 },
+		{ WAL_FRAME_TXN_PART, 2, 1u << 20 },
+	};
+	static const struct spec tails[][2] = {
+		{ { 0, 0, 0 }, { 0, 0, 0 } },                                 /* the file ends */
+		{ { WAL_FRAME_TXN, 3, 16 }, { 0, 0, 0 } },                    /* another seq */
+		{ { WAL_FRAME_PAGE, 2, PAGE_SIZE }, { WAL_FRAME_CKPT_END, 2, 8 } },
+		{ { WAL_FRAME_TXN_PART, 3, 8 }, { WAL_FRAME_TXN, 3, 8 } },    /* another run */
+		{ { WAL_FRAME_TXN, 2, 32 }, { 0, 0, 0 } },                    /* damaged below */
+		{ { WAL_FRAME_TXN, 2, 32 }, { 0, 0, 0 } },                    /* torn below */
+	};
+	struct frames expected = { 0 }, got = { 0 };
+	struct rowfs_err err;
+	struct wal *w;
+	uint8_t *orig, extra[16];
+	size_t len, t, k;
+
+	for (t = 0; t < sizeof(tails) / sizeof(tails[0]); t++) {
+		struct spec sp[5];
+		size_t n = 3;
+
+		tu_dir_clear();
+		memcpy(sp, head, sizeof(head));
+		for (k = 0; k < 2; k++)
+			if (tails[t][k].type)
+				sp[n++] = tails[t][k];
+		build_spec(&expected, sp, n);
+		orig = tu_read_file(path, &len);
+		if (t == 4)
+			orig[frame_end(&expected, 2) + WAL_FRAME_HEADER_SIZE + 5] ^= 0x40;
+		tu_write_file(path, orig, t == 5 ? len - 12 : len);
+
+		ck_assert_uint_eq(scan_file(1, &got), frame_end(&expected, 0));
+		assert_prefix(&got, &expected, 1);
+		frames_clear(&got);
+		ck_assert_int_eq(tu_file_size(path), (off_t)(t == 5 ? len - 12 : len));
+
+		ck_assert_uint_eq(scan_file(0, &got), frame_end(&expected, 0));
+		assert_prefix(&got, &expected, 1);
+		frames_clear(&got);
+		ck_assert_int_eq(tu_file_size(path), (off_t)frame_end(&expected, 0));
+
+		/* the next transaction gets seq 2 again: alone, no part adopted */
+		w = open_wal(NULL, 0, 0);
+		ck_assert_int_eq(wal_scan(w, NULL, NULL, &err), ROWFS_OK);
+		memset(extra, 0x5a, sizeof(extra));
+		ck_assert_int_eq(wal_append(w, WAL_FRAME_TXN, 2, extra, sizeof(extra), &err), ROWFS_OK);
+		ck_assert_int_eq(wal_sync(w, 0, &err), ROWFS_OK);
+		wal_close(w);
+		scan_file(1, &got);
+		ck_assert_uint_eq(got.n, 2);
+		ck_assert_uint_eq(got.v[1].type, WAL_FRAME_TXN);
+		ck_assert_uint_eq(got.v[1].seq, 2);
+		ck_assert_uint_eq(got.v[1].len, sizeof(extra));
+		frames_clear(&got);
+		free(orig);
+		frames_clear(&expected);
+	}
+}
+END_TEST
+
+/* Every cut and every flipped byte of a log with a transaction in parts: all of it or none. */
+START_TEST(test_cut_and_damage_with_parts)
+{
+	static const struct spec sp[] = {
+		{ WAL_FRAME_TXN, 1, 40 },
+		{ WAL_FRAME_TXN_PART, 2, 40 },
+		{ WAL_FRAME_TXN_PART, 2, 48 },
+		{ WAL_FRAME_TXN, 2, 16 },
+		{ WAL_FRAME_TXN, 3, 8 },
+	};
+	struct frames expected = { 0 }, got = { 0 };
+	uint8_t *orig;
+	size_t len, cut, b, whole;
+
+	build_spec(&expected, sp, 5);
+	orig = tu_read_file(path, &len);
+	for (cut = frame_end(&expected, 0); cut <= len; cut++) {
+		whole = cut < frame_end(&expected, 3) ? 1 : cut < len ? 4 : 5;
+		tu_write_file(path, orig, cut);
+		ck_assert_uint_eq(scan_file(1, &got), frame_end(&expected, whole - 1));
+		assert_prefix(&got, &expected, whole);
+		frames_clear(&got);
+	}
+	for (b = frame_end(&expected, 0); b < len; b++) {
+		whole = b < frame_end(&expected, 3) ? 1 : 4;
+		orig[b] ^= 0x08;
+		tu_write_file(path, orig, len);
+		orig[b] ^= 0x08;
+		scan_file(1, &got);
+		ck_assert_msg(got.n == whole, "byte %zu: %zu frames, want %zu", b, got.n, whole);
+		assert_prefix(&got, &expected, whole);
+		frames_clear(&got);
+	}
+	free(orig);
+	frames_clear(&expected);
+}
+END_TEST
+
+/*
+ * wal_rewind forgets the frames since the last sync: written ones are cut
+ * from the file (buffered ones dropped without a truncate), the WAL stays
+ * usable.  A failed cut breaks it until a scan, which drops the parts.
+ */
+START_TEST(test_rewind)
+{
+	struct frames expected = { 0 }, got = { 0 };
+	struct faultos fo;
+	struct rowfs_err err;
+	struct wal *w;
+	uint8_t *big = make_payload(9, 2u << 20);
+	uint64_t size0, truncates;
+
+	faultos_init(&fo);
+	w = open_wal(&fo.os, 0, 1);
+	ck_assert_int_eq(wal_scan(w, NULL, NULL, &err), ROWFS_OK);
+	append(w, &expected, WAL_FRAME_TXN, 1, 40);
+	ck_assert_int_eq(wal_sync(w, 1, &err), ROWFS_OK);
+	size0 = wal_size(w);
+
+	ck_assert_int_eq(wal_append(w, WAL_FRAME_TXN_PART, 2, big, 2u << 20, &err), ROWFS_OK);
+	ck_assert_int_eq(wal_append(w, WAL_FRAME_TXN_PART, 2, big, 40, &err), ROWFS_OK);
+	ck_assert_uint_gt((uint64_t)tu_file_size(path), size0 + (2u << 20));
+	ck_assert_int_eq(wal_rewind(w, &err), ROWFS_OK);
+	ck_assert_uint_eq(wal_size(w), size0);
+	ck_assert_uint_eq(wal_frame_count(w), 1);
+	ck_assert_int_eq(tu_file_size(path), (off_t)size0);
+
+	/* buffered only: nothing to cut */
+	truncates = fo.ftruncates;
+	ck_assert_int_eq(wal_append(w, WAL_FRAME_TXN_PART, 2, big, 40, &err), ROWFS_OK);
+	ck_assert_int_eq(wal_rewind(w, &err), ROWFS_OK);
+	ck_assert_uint_eq(fo.ftruncates, truncates);
+	ck_assert_uint_eq(wal_size(w), size0);
+
+	append(w, &expected, WAL_FRAME_TXN, 2, 16);
+	ck_assert_int_eq(wal_sync(w, 1, &err), ROWFS_OK);
+	size0 = wal_size(w);
+
+	/* the cut fails: broken until a scan, which ends the log before the parts */
+	ck_assert_int_eq(wal_append(w, WAL_FRAME_TXN_PART, 3, big, 2u << 20, &err), ROWFS_OK);
+	faultos_fail_truncate_at(&fo, 1, EIO, 0);
+	ck_assert_int_eq(wal_rewind(w, &err), ROWFS_IOERR);
+	ck_assert_int_eq(wal_append(w, WAL_FRAME_TXN, 3, big, 8, &err), ROWFS_IOERR);
+	ck_assert_int_eq(wal_rewind(w, &err), ROWFS_IOERR);
+	ck_assert_uint_gt((uint64_t)tu_file_size(path), size0);
+	ck_assert_int_eq(wal_scan(w, collect_fn, &got, &err), ROWFS_OK);
+	assert_prefix(&got, &expected, 2);
+	ck_assert_int_eq(tu_file_size(path), (off_t)size0);
+	frames_clear(&got);
+	append(w, &expected, WAL_FRAME_TXN, 3, 24);
+	ck_assert_int_eq(wal_sync(w, 1, &err), ROWFS_OK);
+	wal_close(w);
+	faultos_release(&fo);
+
+	scan_file(1, &got);
+	assert_prefix(&got, &expected, 3);
+	frames_clear(&got);
+
+	/* read-only: a no-op */
+	w = open_wal(NULL, 1, 0);
+	ck_assert_int_eq(wal_scan(w, NULL, NULL, &err), ROWFS_OK);
+	ck_assert_int_eq(wal_rewind(w, &err), ROWFS_OK);
+	ck_assert_uint_eq(wal_frame_count(w), 3);
+	wal_close(w);
+	free(big);
+	frames_clear(&expected);
+}
+END_TEST
+
+/* A table whose pread flips one byte at flip_at on its nth read that covers it. */
+struct flipos {
+	struct os os;
+	uint64_t flip_at;       /* file offset of the byte */
+	unsigned nth;           /* which read covering it flips it */
+	unsigned seen;          /* reads that covered it */
+};
+
+static ssize_t flip_pread(void *ctx, int fd, void *buf, size_t n, off_t off)
+{
+	struct flipos *f = ctx;
+	ssize_t r = pread(fd, buf, n, off);
+
+	if (r > 0 && (uint64_t)off <= f->flip_at && f->flip_at < (uint64_t)off + (uint64_t)r &&
+	    ++f->seen == f->nth)
+		((uint8_t *)buf)[f->flip_at - (uint64_t)off] ^= 0x01;
+	return r;
+}
+
+static ssize_t flip_pwrite(void *ctx, int fd, const void *buf, size_t n, off_t off)
+{
+	(void)ctx;
+	return pwrite(fd, buf, n, off);
+}
+
+static int flip_fsync(void *ctx, int fd)
+{
+	(void)ctx;
+	return fdatasync(fd);
+}
+
+static int flip_ftruncate(void *ctx, int fd, off_t len)
+{
+	(void)ctx;
+	return ftruncate(fd, len);
+}
+
+/* A part that reads back different the second time fails the scan, handing nothing over. */
+START_TEST(test_part_changed_between_reads)
+{
+	static const struct spec sp[] = {
+		{ WAL_FRAME_TXN_PART, 1, 64 },
+		{ WAL_FRAME_TXN_PART, 1, 64 },
+		{ WAL_FRAME_TXN, 1, 8 },
+	};
+	struct flipos f = { { flip_pread, flip_pwrite, flip_fsync, flip_ftruncate, NULL }, 0, 2, 0 };
+	struct frames expected = { 0 }, got = { 0 };
+	struct rowfs_err err;
+	struct wal *w;
+	char want[sizeof(path) + 80];
+	unsigned nth;
+
+	f.os.ctx = &f;
+	build_spec(&expected, sp, 3);
+	for (nth = 2; nth <= 3; nth++) {   /* the header read, then the frame read */
+		f.flip_at = WAL_HEADER_SIZE + 9;   /* in the seq */
+		f.nth = nth;
+		f.seen = 0;
+		w = open_wal(&f.os, 1, 0);
+		ck_assert_int_eq(wal_scan(w, collect_fn, &got, &err), ROWFS_IOERR);
+		snprintf(want, sizeof(want),
+			 "wal '%s': the frame at offset 32 changed while the log was read", path);
+		ck_assert_str_eq(err.msg, want);
+		ck_assert_uint_eq(got.n, 0);
+		wal_close(w);
+	}
+	/* the second part: the first was handed over already (an I/O error: the caller reloads) */
+	f.flip_at = frame_end(&expected, 0) + WAL_FRAME_HEADER_SIZE + 3;   /* in the payload */
+	f.nth = 2;   /* its first reading validated it, the second (its frame) differs */
+	f.seen = 0;
+	w = open_wal(&f.os, 1, 0);
+	ck_assert_int_eq(wal_scan(w, collect_fn, &got, &err), ROWFS_IOERR);
+	ck_assert_uint_eq(got.n, 1);
+	ck_assert_uint_eq(got.v[0].type, WAL_FRAME_TXN_PART);
+	wal_close(w);
+	frames_clear(&got);
+	frames_clear(&expected);
+}
+END_TEST
+
 static Suite *wal_suite(void)
 {
 	Suite *s = suite_create("wal");
@@ -987,6 +1300,11 @@ static Suite *wal_suite(void)
 	tcase_add_test(tc, test_no_sync_issues_no_fsync);
 	tcase_add_test(tc, test_power_loss_keeps_synced_frames);
 	tcase_add_test(tc, test_scan_errors);
+	tcase_add_test(tc, test_parts_delivered_with_their_commit);
+	tcase_add_test(tc, test_unclosed_parts_end_the_log);
+	tcase_add_test(tc, test_cut_and_damage_with_parts);
+	tcase_add_test(tc, test_rewind);
+	tcase_add_test(tc, test_part_changed_between_reads);
 	suite_add_tcase(s, tc);
 	return s;
 }
