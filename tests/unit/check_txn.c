@@ -888,7 +888,7 @@ END_TEST
 #define EVENTS_SQL "create table events (id integer primary key, kind text not null, " \
 		   "source text, payload text, ts integer)"
 
-/* The events row of id: about 150 bytes of record. */
+/* The events row of id: a log record of 136 bytes. */
 static int event_line(char *line, size_t size, uint32_t id)
 {
 	return snprintf(line, size,
@@ -940,8 +940,8 @@ static void expect_count(struct rowfs_db *db, const char *table, uint64_t n)
 
 /*
  * The issue's benchmark, larger: 1,000,000 users rows (40-byte records) and
- * 500,000 rows of a five-column table (about 190-byte records: 95 MiB of
- * log, past the 64 MiB a transaction's single frame held) in one explicit
+ * 500,000 rows of a five-column table (136-byte records: 65 MiB of log for
+ * them alone, past the 64 MiB a transaction's single frame held) in one explicit
  * transaction, through rowfs_exec.  The log goes to the WAL in parts while
  * the transaction runs, so the commit is one more frame and one fsync.  In
  * a child that exits without closing (a kill -9 after the commit, before
@@ -995,6 +995,439 @@ START_TEST(test_million_rows_in_one_transaction)
 }
 END_TEST
 
+/* A database with events rows 1..100 committed and checkpointed, saved as base.db. */
+static void make_events_base(void)
+{
+	struct rowfs_db *db = open_db(0, NULL);
+	struct rowfs_err err;
+
+	exec_unit(db, EVENTS_SQL);
+	load_units(db, 1, 1, 101);
+	ck_assert_int_eq(rowfs_checkpoint(db, &err), ROWFS_OK);
+	tu_close(db);
+	tu_copy_file(tu_db_path, tu_path("base.db"));
+	unlink(tu_path("base.db-wal"));
+	if (tu_try_file_size(tu_wal_path) >= 0)
+		tu_copy_file(tu_wal_path, tu_path("base.db-wal"));
+}
+
+/* Open with parts of part bytes, a cache that holds the transaction, no checkpoint by size. */
+static struct rowfs_db *open_parts(const struct os *os, uint32_t part, uint64_t log_max)
+{
+	struct rowfs_config cfg = { .path = tu_db_path, .sync = ROWFS_SYNC_FULL, .os = os,
+				    .cache_pages = 16384, .wal_limit = 1ull << 40,
+				    .txn_part_bytes = part, .txn_log_max = log_max };
+
+	return tu_open(&cfg);
+}
+
+/* Events rows [from, to) in units of 1000 that may fail (a failing unit is rolled back). */
+static void try_load_events(struct rowfs_db *db, uint32_t from, uint32_t to)
+{
+	struct rowfs_err err;
+	char line[320];
+	uint32_t id, end;
+	int len, rc;
+
+	for (; from < to; from = end) {
+		end = from + 1000 < to ? from + 1000 : to;
+		rc = rowfs_begin(db, &err);
+		for (id = from; id < end && rc == ROWFS_OK; id++) {
+			len = event_line(line, sizeof(line), id);
+			rc = rowfs_exec(db, line, (size_t)len, tu_discard, NULL, &err);
+		}
+		if (rc == ROWFS_OK)
+			rowfs_commit(db, &err);
+		else
+			rowfs_rollback(db, &err);
+	}
+}
+
+/* Rows of events in [from, to) per the engine: select count(*) with two bounds. */
+static uint64_t events_between(struct rowfs_db *db, uint32_t from, uint32_t to)
+{
+	struct tu_buf out = { 0 };
+	struct rowfs_err err;
+	char line[96];
+	unsigned long long lo, hi;
+
+	snprintf(line, sizeof(line), "select count(*) from events where id < %u", from);
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_exec(db, line, &out, &err), ROWFS_OK);
+	ck_assert_int_eq(sscanf(out.data, "(%llu)", &lo), 1);
+	snprintf(line, sizeof(line), "select count(*) from events where id < %u", to);
+	ck_assert_int_eq(tu_exec(db, line, &out, &err), ROWFS_OK);
+	ck_assert_int_eq(sscanf(out.data, "(%llu)", &hi), 1);
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	tu_buf_free(&out);
+	return hi - lo;
+}
+
+#define PART_ROWS 24000u    /* 3.1 MiB of log (136 bytes a row): several parts */
+
+/*
+ * One trial: begin, PART_ROWS events rows in units (the parts go out as
+ * they fill), commit; the power cut (powerloss) or the process killed
+ * before the nth pwrite/fsync/ftruncate from the first statement on.
+ * Returns 1 if the transaction survived; it is all there or none of it.
+ */
+static int parts_cut_trial(unsigned n, int powerloss, uint32_t part)
+{
+	struct faultos fo;
+	struct rowfs_db *db;
+	struct rowfs_err err;
+	char when[96];
+	uint64_t got, all;
+	int rc;
+
+	tu_copy_file(tu_path("base.db"), tu_db_path);
+	unlink(tu_wal_path);
+	if (tu_try_file_size(tu_path("base.db-wal")) >= 0)
+		tu_copy_file(tu_path("base.db-wal"), tu_wal_path);
+	faultos_init(&fo);
+	if (powerloss)
+		faultos_powerloss_begin(&fo);
+	db = open_parts(&fo.os, part, 0);
+	exec_unit(db, "begin");
+	faultos_power_cut_at(&fo, n);
+	try_load_events(db, 1000, 1000 + PART_ROWS);
+	rc = rowfs_begin(db, &err);
+	if (rc == ROWFS_OK)
+		rc = rowfs_exec(db, "commit", 6, tu_discard, NULL, &err);
+	if (rc == ROWFS_OK)
+		rc = rowfs_commit(db, &err);
+	rowfs_close(db, &err);
+	faultos_release(&fo);
+
+	snprintf(when, sizeof(when), "%s before I/O %u of a transaction in parts of %u bytes",
+		 powerloss ? "power cut" : "kill", n, part);
+	db = open_db(0, NULL);
+	got = events_between(db, 1000, 1000 + PART_ROWS);
+	all = got == PART_ROWS;
+	ck_assert_msg(all || got == 0, "%s: %llu of the transaction's %u rows", when,
+		      (unsigned long long)got, PART_ROWS);
+	ck_assert_uint_eq(events_between(db, 1, 101), 100);
+	if (all)
+		tu_expect_reply(db, "select ts from events where id = 24999", "(1700024999)\n");
+	tu_require_clean(db, when);
+	tu_close(db);
+	if (rc == ROWFS_OK && powerloss)
+		ck_assert_msg(all, "%s: commit acknowledged, transaction lost", when);
+	return (int)all;
+}
+
+/*
+ * A crash (power cut, or kill -9) at every I/O of a transaction whose log
+ * goes out in parts while it runs: all of it or nothing, never some parts.
+ * Parts under the WAL's 1 MiB write buffer (several to a write) and over it
+ * (three writes each).
+ */
+START_TEST(test_parts_cut_at_every_io)
+{
+	static const uint32_t parts[] = { 96u << 10, (1u << 20) + (128u << 10) };
+	struct faultos fo;
+	struct rowfs_db *db;
+	struct rowfs_stats st;
+	uint64_t ios;
+	unsigned n, p, survived = 0, lost = 0;
+	int powerloss;
+
+	make_events_base();
+	for (p = 0; p < 2; p++) {
+		/* a clean run: its I/O calls, parts and commit (no checkpoint follows) */
+		tu_copy_file(tu_path("base.db"), tu_db_path);
+		faultos_init(&fo);
+		db = open_parts(&fo.os, parts[p], 0);
+		exec_unit(db, "begin");
+		ios = fo.pwrites + fo.fsyncs + fo.ftruncates;
+		try_load_events(db, 1000, 1000 + PART_ROWS);
+		rowfs_get_stats(db, &st);
+		ck_assert_uint_ge(st.wal_frames, 2);
+		exec_unit(db, "commit");
+		ios = fo.pwrites + fo.fsyncs + fo.ftruncates - ios;
+		rowfs_get_stats(db, &st);
+		ck_assert_uint_eq(st.checkpoints, 0);
+		tu_close(db);
+		faultos_release(&fo);
+		ck_assert_uint_ge(ios, 3);
+
+		for (powerloss = 0; powerloss < 2; powerloss++)
+			for (n = 1; n <= ios + 1; n++) {
+				if (parts_cut_trial(n, powerloss, parts[p]))
+					survived++;
+				else
+					lost++;
+			}
+		fprintf(stderr, "check_txn: transaction in parts of %u bytes cut at each of its "
+			"%llu I/O calls, killed and powered off\n", parts[p],
+			(unsigned long long)ios);
+	}
+	fprintf(stderr, "check_txn: %u trials kept all of it, %u none\n", survived, lost);
+	ck_assert_uint_gt(survived, 0);
+	ck_assert_uint_gt(lost, 0);
+}
+END_TEST
+
+/* A table that passes every call through, but ftruncate only pretends (a cut lost in a crash). */
+static ssize_t lost_pread(void *ctx, int fd, void *buf, size_t n, off_t off)
+{
+	(void)ctx;
+	return pread(fd, buf, n, off);
+}
+
+static ssize_t lost_pwrite(void *ctx, int fd, const void *buf, size_t n, off_t off)
+{
+	(void)ctx;
+	return pwrite(fd, buf, n, off);
+}
+
+static int lost_fsync(void *ctx, int fd)
+{
+	(void)ctx;
+	return fdatasync(fd);
+}
+
+static int lost_ftruncate(void *ctx, int fd, off_t len)
+{
+	(void)ctx;
+	(void)fd;
+	(void)len;
+	return 0;
+}
+
+static const struct os lost_truncate_os = { lost_pread, lost_pwrite, lost_fsync, lost_ftruncate,
+					    NULL };
+
+/*
+ * The rolled-back transaction: events rows 1000..1000+rows, explicit (its
+ * rollback restores the base images and cuts the parts) or a unit of its
+ * own (rolled back by a reload, whose scan drops the parts).  The WAL is
+ * then as before it (unless cut_works is 0).  Then a new explicit
+ * transaction, which gets the same sequence number: rows 50000..50049.
+ */
+static void rollback_then_commit(struct rowfs_db *db, int explicit_txn, uint32_t rows,
+				 int cut_works)
+{
+	struct rowfs_err err;
+	struct rowfs_stats st;
+	uint64_t seq = rowfs_last_seq(db);
+	off_t before = tu_file_size(tu_wal_path);
+	char line[320];
+	uint32_t id;
+
+	if (explicit_txn)
+		exec_unit(db, "begin");
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	for (id = 1000; id < 1000 + rows; id++)
+		REQUIRE(rowfs_exec(db, line, (size_t)event_line(line, sizeof(line), id),
+				   tu_expect_executed, NULL, &err) == ROWFS_OK, "%u: %s", id, err.msg);
+	rowfs_get_stats(db, &st);
+	ck_assert_uint_ge(st.wal_frames, 3);
+	ck_assert_int_ge(tu_file_size(tu_wal_path), before + (1 << 20));   /* parts written */
+	if (explicit_txn) {
+		ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+		exec_unit(db, "rollback");
+	} else {
+		ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
+	}
+	ck_assert_uint_eq(rowfs_last_seq(db), seq);
+	if (cut_works)
+		ck_assert_int_eq(tu_file_size(tu_wal_path), before);
+	exec_unit(db, "begin");
+	load_units(db, 1, 50000, 50050);
+	exec_unit(db, "commit");
+	ck_assert_uint_eq(rowfs_last_seq(db), seq + 1);
+}
+
+/* After the crash: base rows, the new transaction, nothing of the rolled-back one. */
+static void expect_only_the_new(const char *when)
+{
+	struct rowfs_db *db = open_db(0, NULL);
+
+	ck_assert_msg(events_between(db, 1, 101) == 100, "%s: base rows", when);
+	ck_assert_msg(events_between(db, 1000, 40000) == 0,
+		      "%s: rows of the rolled-back transaction", when);
+	ck_assert_msg(events_between(db, 50000, 50050) == 50, "%s: the new transaction", when);
+	tu_require_clean(db, when);
+	tu_close(db);
+}
+
+/*
+ * Rollback after parts were written, then a new transaction with the same
+ * sequence number commits, then a crash: recovery shows the new one only,
+ * for an explicit rollback, a unit's rollback (a reload), a rollback whose
+ * cut of the WAL was lost (the truncate pretended) and a kill -9 of a
+ * process in the middle of a transaction in parts, reopened.
+ */
+START_TEST(test_rollback_then_same_seq)
+{
+	struct faultos fo;
+	struct rowfs_db *db;
+	struct rowfs_err err;
+	struct rowfs_config cfg = { .path = tu_db_path, .sync = ROWFS_SYNC_FULL,
+				    .txn_part_bytes = 64u << 10, .wal_limit = 1ull << 40,
+				    .cache_pages = 16384 };
+	int status, explicit_txn;
+	pid_t pid;
+
+	make_events_base();
+	for (explicit_txn = 1; explicit_txn >= 0; explicit_txn--) {
+		tu_copy_file(tu_path("base.db"), tu_db_path);
+		unlink(tu_wal_path);
+		faultos_init(&fo);
+		faultos_powerloss_begin(&fo);
+		cfg.os = &fo.os;
+		db = tu_open(&cfg);
+		rollback_then_commit(db, explicit_txn, 20000, 1);
+		faultos_power_cut(&fo);
+		rowfs_close(db, &err);
+		faultos_release(&fo);
+		expect_only_the_new(explicit_txn ? "explicit rollback, power cut"
+						 : "unit rollback, power cut");
+	}
+
+	/* the rollback's cut is lost: the old parts stay past the new frames */
+	tu_copy_file(tu_path("base.db"), tu_db_path);
+	unlink(tu_wal_path);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		cfg.os = &lost_truncate_os;
+		db = tu_open(&cfg);
+		rollback_then_commit(db, 1, 20000, 0);
+		ck_assert_int_gt(tu_file_size(tu_wal_path), 2 << 20);   /* the old parts */
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child failed");
+	expect_only_the_new("rollback whose cut was lost, kill");
+
+	/* killed inside a transaction in parts; the next process commits with its seq */
+	tu_copy_file(tu_path("base.db"), tu_db_path);
+	unlink(tu_wal_path);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		cfg.os = NULL;
+		db = tu_open(&cfg);
+		exec_unit(db, "begin");
+		load_units(db, 1, 1000, 21000);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child failed");
+	ck_assert_int_gt(tu_file_size(tu_wal_path), 2 << 20);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		uint64_t seq;
+
+		cfg.os = NULL;
+		db = tu_open(&cfg);
+		seq = rowfs_last_seq(db);
+		exec_unit(db, "begin");
+		load_units(db, 1, 50000, 50050);
+		exec_unit(db, "commit");
+		ck_assert_uint_eq(rowfs_last_seq(db), seq + 1);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child failed");
+	expect_only_the_new("kill inside a transaction in parts, then a commit, kill");
+}
+END_TEST
+
+/*
+ * The fsync of the commit frame after parts fails: the commit fails, the
+ * transaction is FAILED until rollback, its frames are cut, and after a
+ * power cut only what came before and after it is there.
+ */
+START_TEST(test_failed_fsync_of_the_commit_frame)
+{
+	struct faultos fo;
+	struct rowfs_db *db;
+	struct rowfs_err err;
+	struct tu_buf out = { 0 };
+	off_t before;
+	int rc;
+
+	make_events_base();
+	tu_copy_file(tu_path("base.db"), tu_db_path);
+	unlink(tu_wal_path);
+	faultos_init(&fo);
+	faultos_powerloss_begin(&fo);
+	db = open_parts(&fo.os, 64u << 10, 0);
+	before = tu_file_size(tu_wal_path);
+	exec_unit(db, "begin");
+	load_units(db, 1, 1000, 21000);
+	ck_assert_int_ge(tu_file_size(tu_wal_path), before + (1 << 20));
+	faultos_fail_sync_at(&fo, 1, EIO, 0);
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	rc = tu_exec(db, "commit", &out, &err);
+	ck_assert_msg(rc == ROWFS_IOERR && strncmp(err.msg, "Error: I/O error: ", 18) == 0 &&
+			      strstr(err.msg, "fsync") != NULL,
+		      "commit: rc %d '%s'", rc, err.msg);
+	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_txn_state(db), ROWFS_TXN_FAILED);
+	ck_assert_int_eq(tu_file_size(tu_wal_path), before);
+	exec_unit(db, "rollback");
+	ck_assert_uint_eq(events_between(db, 1000, 40000), 0);
+	load_units(db, 1, 50000, 50050);
+	faultos_power_cut(&fo);
+	rowfs_close(db, &err);
+	faultos_release(&fo);
+	expect_only_the_new("failed fsync of the commit frame, power cut");
+	tu_buf_free(&out);
+}
+END_TEST
+
+/*
+ * The bound of a transaction's log (txn_log_max): the statement that would
+ * pass it fails with EFBIG and the exact text before it changes anything;
+ * the transaction stays open and commits.
+ */
+START_TEST(test_log_bound_fails_one_statement)
+{
+	const char *toobig = "Error: transaction too large: its log would pass 1 MiB; "
+			     "commit it in parts";
+	struct rowfs_db *db;
+	struct rowfs_err err;
+	struct rowfs_stats st;
+	char line[320];
+	uint32_t id;
+	int rc = ROWFS_OK;
+
+	db = open_parts(NULL, 64u << 10, 1u << 20);
+	exec_unit(db, EVENTS_SQL);
+	exec_unit(db, "begin");
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	for (id = 1; rc == ROWFS_OK; id++) {
+		snprintf(line, sizeof(line), "insert %u u%u", id, id);
+		rc = rowfs_exec(db, line, strlen(line), tu_discard, NULL, &err);
+	}
+	id--;
+	ck_assert_int_eq(rc, ROWFS_TOOBIG);
+	ck_assert_int_eq(err.sys_errno, EFBIG);
+	ck_assert_str_eq(err.msg, toobig);
+	ck_assert_uint_eq(id - 1, (1u << 20) / 40);   /* 40-byte records */
+	ck_assert_int_eq(rowfs_txn_state(db), ROWFS_TXN_OPEN);
+	event_line(line, sizeof(line), 1);
+	exec_fails(db, line, ROWFS_TOOBIG, toobig);
+	exec_fails(db, "delete from users where id > 0", ROWFS_TOOBIG, toobig);
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	exec_unit(db, "commit");
+	rowfs_get_stats(db, &st);
+	ck_assert_uint_eq(st.rows, id - 1);
+	expect_count(db, "events", 0);
+	tu_close(db);
+	db = open_db(0, NULL);
+	rowfs_get_stats(db, &st);
+	ck_assert_uint_eq(st.rows, id - 1);
+	tu_require_clean(db, "after the bound");
+	tu_close(db);
+}
+END_TEST
+
 static Suite *txn_suite(void)
 {
 	Suite *s = suite_create("txn");
@@ -1031,6 +1464,10 @@ static Suite *txn_suite(void)
 	tcase_add_unchecked_fixture(tc, tu_dir_setup, tu_dir_teardown);
 	tcase_add_checked_fixture(tc, tu_dir_clear, NULL);
 	tcase_add_test(tc, test_million_rows_in_one_transaction);
+	tcase_add_test(tc, test_parts_cut_at_every_io);
+	tcase_add_test(tc, test_rollback_then_same_seq);
+	tcase_add_test(tc, test_failed_fsync_of_the_commit_frame);
+	tcase_add_test(tc, test_log_bound_fails_one_statement);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("feed");
