@@ -29,6 +29,10 @@
  *              once or until cleared; exact messages; torn WAL tails
  *   kill       kill -9 of a process committing batches, 50 times
  *   rollback   a read failing in the middle of a root split, then rollback
+ *   parts      the same oracle over transactions whose log is written in
+ *              parts of 200 bytes (five records): the WAL cut near every
+ *              frame boundary and damaged in parts, power cuts at every
+ *              write, injected errors
  *
  * ROWFS_SLOW=1 runs the longer soak (500 kill -9 trials).
  * The totals of each crash test go to stderr ("... 0 lost").
@@ -387,12 +391,16 @@ static int run_txn(struct rowfs_db *db, const struct workload *wl, uint32_t t,
 	return rowfs_commit(db, err);
 }
 
+/* txn_part_bytes of every config() (0: the default); the "parts" tests set it. */
+static uint32_t part_bytes;
+
 static struct rowfs_config config(const struct os *os, uint32_t cache_pages, uint64_t wal_limit)
 {
 	struct rowfs_config cfg;
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.path = tu_db_path;
+	cfg.txn_part_bytes = part_bytes;
 	cfg.sync = ROWFS_SYNC_FULL;
 	cfg.cache_pages = cache_pages;
 	cfg.wal_limit = wal_limit;
@@ -1823,6 +1831,130 @@ START_TEST(test_failed_statement_rolls_back)
 }
 END_TEST
 
+/* ---- 6. transactions in parts ---------------------------------------------- */
+
+/*
+ * The WAL of transactions in parts, cut at and around every frame boundary
+ * of its last three transactions (and every 37th byte between): the
+ * transactions whose TXN frame lies wholly in the cut survive, nothing of
+ * the next one does.  A damaged byte in a part hides its transaction and
+ * everything after it.
+ */
+START_TEST(test_wal_cut_in_parts)
+{
+	struct rowfs_config cfg;
+	struct workload wl;
+	struct rowfs_db *db;
+	struct rowfs_err err;
+	uint64_t offs[1024], end[64], cut, size;
+	uint32_t types[1024], nframes, t, i, n, want, parts = 0;
+	unsigned long lengths = 0;
+	char when[96];
+
+	part_bytes = 200;
+	cfg = config(NULL, 0, 1ull << 40);
+	workload_init(&wl, 11, 16, 60, 0, 6);
+	n = wl.ntxn;
+	db = tu_open(&cfg);
+	for (t = 0; t < n; t++)
+		ck_assert_int_eq(run_txn(db, &wl, t, &err), ROWFS_OK);
+	save_files("base");
+	tu_close(db);
+	size = (uint64_t)tu_try_file_size(tu_path("base-wal"));
+	nframes = wal_frames(tu_path("base-wal"), offs, types, 1024);
+	ck_assert_uint_lt(nframes, 1024);
+	end[0] = WAL_HEADER_SIZE;
+	for (i = 0, t = 0; i < nframes; i++) {
+		uint64_t e = i + 1 < nframes ? offs[i + 1] : size;
+
+		ck_assert(types[i] == WAL_FRAME_TXN || types[i] == WAL_FRAME_TXN_PART);
+		parts += types[i] == WAL_FRAME_TXN_PART;
+		if (types[i] == WAL_FRAME_TXN)
+			end[++t] = e;
+	}
+	ck_assert_uint_eq(t, n);
+	ck_assert_uint_gt(parts, 2 * n);
+
+	for (cut = end[n - 3]; cut <= size; cut++) {
+		int boundary = cut == size;
+
+		for (i = 0; i < nframes; i++)
+			if (cut + 1 >= offs[i] && cut <= offs[i] + 1)
+				boundary = 1;
+		if (!boundary && (cut - end[n - 3]) % 37 != 0)
+			continue;
+		want = whole_frames(end, n, cut);
+		restore_files("base", (off_t)cut);
+		snprintf(when, sizeof(when), "WAL of parts cut at %llu of %llu",
+			 (unsigned long long)cut, (unsigned long long)size);
+		ck_assert_uint_eq(verify_crashed_sync(&wl, want, want, when, ROWFS_SYNC_OFF), want);
+		lengths++;
+	}
+	for (want = 0; want < n; want += 2) {
+		uint64_t off = end[want] + WAL_FRAME_HEADER_SIZE + 4;   /* its first frame's payload */
+		uint8_t byte;
+
+		restore_files("base", -1);
+		tu_pread_at(tu_wal_path, (off_t)off, &byte, 1);
+		byte ^= 0x02;
+		tu_pwrite_at(tu_wal_path, (off_t)off, &byte, 1);
+		snprintf(when, sizeof(when), "WAL of parts, byte %llu damaged", (unsigned long long)off);
+		ck_assert_uint_eq(verify_crashed(&wl, want, want, when), want);
+	}
+	fprintf(stderr, "check_recovery: WAL of %u transactions in %u parts cut at %lu lengths\n",
+		n, parts, lengths);
+	workload_release(&wl);
+	part_bytes = 0;
+}
+END_TEST
+
+START_TEST(test_power_cut_at_every_write_in_parts)
+{
+	struct rowfs_config cfg;
+	struct workload wl;
+	struct cutos counts;
+	struct tally tally = { 0 };
+	uint64_t k, step;
+
+	part_bytes = 200;
+	cfg = config(NULL, 32, 4096);
+	workload_init(&wl, 13, 40, 60, 0, 6);
+	powerloss_trial(&wl, cfg, CUT_NONE, 0, 0, &counts, &tally);
+	ck_assert_uint_gt(counts.ops, 60);
+	step = stride_for(counts.ops, 60);
+	for (k = 1; k <= counts.ops + 1; k += step)
+		powerloss_trial(&wl, cfg, CUT_BEFORE_OP, k, (int)(k % 2), NULL, &tally);
+	step = stride_for(counts.syncs, 16);
+	for (k = 1; k <= counts.syncs; k += step)
+		powerloss_trial(&wl, cfg, CUT_AFTER_SYNC, k, (int)(k % 2), NULL, &tally);
+	tally_print("power cut at every write, transactions in parts", &tally);
+	workload_release(&wl);
+	part_bytes = 0;
+}
+END_TEST
+
+START_TEST(test_injected_errors_in_parts)
+{
+	struct workload wl;
+	struct tally tally = { 0 };
+	unsigned n, persistent;
+
+	part_bytes = 200;
+	workload_init(&wl, 14, 30, 30, 0, 6);
+	for (persistent = 0; persistent < 2; persistent++) {
+		for (n = 1; n <= 8; n++)
+			fault_trial(&wl, FAULT_WRITE, n % 2 ? EIO : ENOSPC, n, (int)persistent, &tally);
+		for (n = 1; n <= 6; n++)
+			fault_trial(&wl, FAULT_SYNC, EIO, n, (int)persistent, &tally);
+		fault_trial(&wl, FAULT_TRUNCATE, EIO, 1, (int)persistent, &tally);
+	}
+	tally_print("injected errors, transactions in parts", &tally);
+	ck_assert_uint_ge(tally.commit_failures, 10);
+	workload_release(&wl);
+	part_bytes = 0;
+}
+END_TEST
+
 static TCase *tcase(Suite *s, const char *name, int timeout)
 {
 	TCase *tc = tcase_create(name);
@@ -1857,6 +1989,10 @@ static Suite *recovery_suite(void)
 	tcase_add_test(tc, test_kill_minus_9);
 	tc = tcase(s, "rollback", 120);
 	tcase_add_test(tc, test_failed_statement_rolls_back);
+	tc = tcase(s, "parts", 240);
+	tcase_add_test(tc, test_wal_cut_in_parts);
+	tcase_add_test(tc, test_power_cut_at_every_write_in_parts);
+	tcase_add_test(tc, test_injected_errors_in_parts);
 	return s;
 }
 
