@@ -633,6 +633,90 @@ START_TEST(test_wal_bad_records)
 }
 END_TEST
 
+/* Rows a read-only open of path finds (its WAL replayed). */
+static uint64_t rows_of(const char *path)
+{
+	struct rowfs_config cfg = { .path = path, .read_only = 1 };
+	struct rowfs_err err = { 0 };
+	struct rowfs_stats st;
+	struct rowfs_db *db;
+
+	ck_assert_int_eq(rowfs_open(&cfg, &db, &err), ROWFS_OK);
+	rowfs_get_stats(db, &st);
+	rowfs_close(db, &err);
+	return st.rows;
+}
+
+/*
+ * A transaction whose log went to the WAL in parts: copies taken in the
+ * middle of it (parts, no commit frame) and after its commit are clean,
+ * and show none of it and all of it.  Bad records in the parts of a
+ * committed transaction are reported with their frame; the parts of one
+ * that never committed are not part of the log and are not read.
+ */
+START_TEST(test_wal_parts)
+{
+	struct rowfs_config cfg = { .txn_part_bytes = 256, .wal_limit = 1ull << 40 };
+	char live[4400], path[4400];
+	uint8_t record[2 * VM_RECORD_SIZE];
+	struct rowfs_err err = { 0 };
+	struct rowfs_db *db;
+	struct wal *wal;
+	struct result r;
+	char line[64];
+	int i, n;
+
+	snprintf(live, sizeof(live), "%s", tu_path("parts.db"));   /* tu_path's buffers rotate */
+	snprintf(path, sizeof(path), "%s", tu_path("crafted.db"));
+	cfg.path = live;
+	build(cfg.path, 150, 0);
+	ck_assert_int_eq(rowfs_open(&cfg, &db, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	for (i = 0; i < 30000; i++) {
+		n = snprintf(line, sizeof(line), "insert %d late_%d", 1000 + i, i);
+		REQUIRE(rowfs_exec(db, line, (size_t)n, tu_discard, NULL, &err) == ROWFS_OK, "%s",
+			err.msg);
+	}
+	ck_assert_int_gt(tu_file_size(tu_path("parts.db-wal")), 1 << 19);   /* parts written */
+	tu_copy_file(tu_path("parts.db"), tu_path("orphan.db"));
+	tu_copy_file(tu_path("parts.db-wal"), tu_path("orphan.db-wal"));
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	tu_copy_file(tu_path("parts.db"), tu_path("committed.db"));
+	tu_copy_file(tu_path("parts.db-wal"), tu_path("committed.db-wal"));
+	ck_assert_int_eq(rowfs_close(db, &err), ROWFS_OK);
+	expect_clean(tu_path("orphan.db"));
+	ck_assert_uint_eq(rows_of(tu_path("orphan.db")), 150);
+	expect_clean(tu_path("committed.db"));
+	ck_assert_uint_eq(rows_of(tu_path("committed.db")), 30150);
+
+	build(path, 10, 0);
+	ck_assert_int_eq(wal_open(os_default(), tu_path("crafted.db-wal"), 0, 0, &wal, &err),
+			 ROWFS_OK);
+	ck_assert_int_eq(wal_scan(wal, accept_frame, NULL, &err), ROWFS_OK);
+	memset(record, 0, sizeof(record));
+	record[0] = VM_OP_INSERT;                           /* padding not zero */
+	record[2] = 1;
+	put_u32(record + 4, 4);
+	memcpy(record + 8, "abd", 3);
+	ck_assert_int_eq(wal_append(wal, WAL_FRAME_TXN_PART, 1, record, VM_RECORD_SIZE, &err),
+			 ROWFS_OK);
+	record[2] = 0;
+	ck_assert_int_eq(wal_append(wal, WAL_FRAME_TXN_PART, 1, record, VM_RECORD_SIZE, &err),
+			 ROWFS_OK);
+	ck_assert_int_eq(wal_append(wal, WAL_FRAME_TXN, 1, record, VM_RECORD_SIZE, &err), ROWFS_OK);
+	record[0] = 9;                                      /* unknown op, never committed */
+	ck_assert_int_eq(wal_append(wal, WAL_FRAME_TXN_PART, 2, record, VM_RECORD_SIZE, &err),
+			 ROWFS_OK);
+	ck_assert_int_eq(wal_sync(wal, 0, &err), ROWFS_OK);
+	wal_close(wal);
+	run_check(path, &r);
+	ck_assert_int_eq(r.check_rc, ROWFS_OK);
+	ck_assert_msg(r.problems == 1 && strstr(r.text, "WAL frame 1 (offset 32): record 0 has "
+						    "non-zero padding\n") != NULL,
+		      "report:\n%s", r.text);
+}
+END_TEST
+
 /* One version-2 log record: header (op, root, key, payload length) and payload. */
 static size_t v2_record(uint8_t *dst, uint8_t op, uint32_t root, int64_t key,
 			const void *payload, uint32_t len)
@@ -1581,6 +1665,7 @@ static Suite *fsck_suite(void)
 	tcase_add_test(tc, test_wal_bad_records);
 	tcase_add_test(tc, test_wal_bad_v2_records);
 	tcase_add_test(tc, test_wal_v2_record_in_v1_file);
+	tcase_add_test(tc, test_wal_parts);
 	tcase_add_test(tc, test_random_flips_never_crash);
 	tcase_add_test(tc, test_random_flips_with_wal);
 	suite_add_tcase(s, tc);

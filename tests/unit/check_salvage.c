@@ -29,6 +29,7 @@
 #include "row.h"
 #include "rowfs.h"
 #include "testutil.h"
+#include "vm.h"
 #include "wal.h"
 
 /* Ids used by the tests stay below this. */
@@ -530,6 +531,85 @@ START_TEST(test_wal_commits)
 	ck_assert_uint_eq(st.wal_bad_records, 0);
 	ck_assert_uint_eq(st.wal_frames, 7);
 	ck_assert_str_eq(st.wal_problem, "");
+	free(got);
+	free(want);
+}
+END_TEST
+
+/*
+ * A transaction whose log went to the WAL in parts (two records a part) is
+ * applied whole; parts of a transaction that never committed (appended
+ * after it, with the next sequence number) are not applied at all.
+ */
+START_TEST(test_wal_parts)
+{
+	static const char *const lines[] = {
+		"insert 1000 late_a", "insert 1001 late_b", "update 200 renamed",
+		"update 8 eight", "delete 7", "insert 1002 gone", "delete 1002", NULL
+	};
+	struct rowfs_config cfg = { .txn_part_bytes = 2 * VM_RECORD_SIZE,
+				    .wal_limit = 1ull << 40 };
+	char live[4400], live_wal[4500], path[4400], wal_path[4500];
+	struct rowfs_salvage_stats st;
+	struct rowfs_err err = { 0 };
+	struct rowset *want, *got;
+	const char *const *line;
+	struct rowfs_db *db;
+	struct wal *wal;
+	struct row row;
+	uint8_t rec[2 * VM_RECORD_SIZE];
+	uint32_t i;
+
+	snprintf(live, sizeof(live), "%s", tu_path("plive.db"));   /* tu_path's buffers rotate */
+	snprintf(path, sizeof(path), "%s", tu_path("pcrash.db"));
+	snprintf(wal_path, sizeof(wal_path), "%s-wal", path);
+	snprintf(live_wal, sizeof(live_wal), "%s-wal", live);
+	cfg.path = live;
+	build(live, 300, 0);
+	db = tu_open(&cfg);
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	for (line = lines; *line; line++)
+		REQUIRE(rowfs_exec(db, *line, strlen(*line), tu_discard, NULL, &err) == ROWFS_OK,
+			"%s: %s", *line, err.msg);
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	tu_copy_file(live, path);
+	tu_copy_file(live_wal, wal_path);
+	tu_close(db);
+
+	want = layout(path);
+	ck_assert_uint_eq(want->count, 300);   /* the WAL holds every change */
+	rowset_set(want, 1000, "late_a", 6, 0);
+	rowset_set(want, 1001, "late_b", 6, 0);
+	rowset_set(want, 200, "renamed", 7, 0);
+	rowset_set(want, 8, "eight", 5, 0);
+	rowset_del(want, 7);
+	got = salvage(path, NULL, &st);
+	rowset_expect_equal(got, want, "a transaction in parts");
+	ck_assert_uint_eq(st.wal_records, 7);
+	ck_assert_uint_eq(st.wal_frames, 4);   /* three parts and the commit frame */
+	free(got);
+
+	/* a transaction in parts that never committed: inserts 2000.., deletes of 1..9 */
+	ck_assert_int_eq(wal_open(os_default(), wal_path, 0, 0, &wal, &err), ROWFS_OK);
+	ck_assert_int_eq(wal_scan(wal, NULL, NULL, &err), ROWFS_OK);
+	for (i = 0; i < 6; i++) {
+		memset(rec, 0, sizeof(rec));
+		rec[0] = VM_OP_INSERT;
+		row.id = 2000 + i;
+		memcpy(row.username, "orphan", 6);
+		row.username_len = 6;
+		row_encode(&row, rec + 4);
+		rec[VM_RECORD_SIZE] = VM_OP_DELETE;
+		put_u32(rec + VM_RECORD_SIZE + 4, 1 + i);
+		ck_assert_int_eq(wal_append(wal, WAL_FRAME_TXN_PART, 3, rec, sizeof(rec), &err),
+				 ROWFS_OK);
+	}
+	ck_assert_int_eq(wal_sync(wal, 0, &err), ROWFS_OK);
+	wal_close(wal);
+	got = salvage(path, NULL, &st);
+	rowset_expect_equal(got, want, "parts without their commit frame");
+	ck_assert_uint_eq(st.wal_records, 7);
+	ck_assert_uint_eq(st.wal_frames, 4);
 	free(got);
 	free(want);
 }
@@ -1182,6 +1262,7 @@ static Suite *salvage_suite(void)
 	tcase_add_test(tc, test_empty_file);
 	tcase_add_test(tc, test_wal_commits);
 	tcase_add_test(tc, test_wal_damaged);
+	tcase_add_test(tc, test_wal_parts);
 	tcase_add_test(tc, test_tree_copy_wins);
 	tcase_add_test(tc, test_read_error);
 	tcase_add_test(tc, test_random_damage);
