@@ -1382,6 +1382,53 @@ START_TEST(test_failed_fsync_of_the_commit_frame)
 END_TEST
 
 /*
+ * The write of a part fails (a full disk) in the middle of a statement:
+ * that statement fails with ENOSPC's text, the transaction is rolled back
+ * and FAILED until rollback, the parts written before are cut, and the
+ * database goes on.
+ */
+START_TEST(test_failed_part_write)
+{
+	struct faultos fo;
+	struct rowfs_db *db;
+	struct rowfs_err err;
+	char line[320], want[4400];
+	off_t before;
+	uint32_t id;
+	int rc = ROWFS_OK;
+
+	make_events_base();
+	tu_copy_file(tu_path("base.db"), tu_db_path);
+	unlink(tu_wal_path);
+	faultos_init(&fo);
+	db = open_parts(&fo.os, (1u << 20) + 4096, 0);   /* parts written as they fill */
+	before = tu_file_size(tu_wal_path);
+	exec_unit(db, "begin");
+	load_units(db, 1, 1000, 10000);   /* one part written */
+	ck_assert_int_gt(tu_file_size(tu_wal_path), before + (1 << 20));
+	faultos_fail_write_at(&fo, 1, ENOSPC, 0);
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	for (id = 10000; id < 30000 && rc == ROWFS_OK; id++)
+		rc = rowfs_exec(db, line, (size_t)event_line(line, sizeof(line), id), tu_discard,
+				NULL, &err);
+	snprintf(want, sizeof(want), "Error: I/O error: pwrite '%s': No space left on device",
+		 tu_wal_path);
+	ck_assert_msg(rc == ROWFS_FULL && strcmp(err.msg, want) == 0, "rc %d '%s'", rc, err.msg);
+	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_txn_state(db), ROWFS_TXN_FAILED);
+	exec_unit(db, "rollback");
+	ck_assert_int_eq(tu_file_size(tu_wal_path), before);
+	ck_assert_uint_eq(events_between(db, 1000, 40000), 0);
+	exec_unit(db, "begin");
+	load_units(db, 1, 50000, 50050);
+	exec_unit(db, "commit");
+	tu_close(db);
+	faultos_release(&fo);
+	expect_only_the_new("failed write of a part");
+}
+END_TEST
+
+/*
  * The bound of a transaction's log (txn_log_max): the statement that would
  * pass it fails with EFBIG and the exact text before it changes anything;
  * the transaction stays open and commits.
@@ -1467,6 +1514,7 @@ static Suite *txn_suite(void)
 	tcase_add_test(tc, test_parts_cut_at_every_io);
 	tcase_add_test(tc, test_rollback_then_same_seq);
 	tcase_add_test(tc, test_failed_fsync_of_the_commit_frame);
+	tcase_add_test(tc, test_failed_part_write);
 	tcase_add_test(tc, test_log_bound_fails_one_statement);
 	suite_add_tcase(s, tc);
 
