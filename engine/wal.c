@@ -70,7 +70,7 @@
  *    followed by its TXN frame is one transaction; wal_scan() hands its
  *    parts to the callback only after it has validated that TXN frame
  *    (re-reading them from the file and checking their checksums again:
- *    memory stays bounded by one frame), so no reader ever sees a
+ *    memory stays bounded by two frames), so no reader ever sees a
  *    transaction in part.  A run that is not followed by its TXN frame (the
  *    file ends, the next frame is invalid, or it is of another kind or seq)
  *    is a transaction that never committed: the log ends where the run
