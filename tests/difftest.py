@@ -1440,11 +1440,10 @@ class Mismatch:
 
 
 class Rowsh:
-    def __init__(self, path, timeout, sync, dry):
+    def __init__(self, path, timeout, sync):
         self.path = path
         self.timeout = timeout
         self.sync = sync
-        self.dry = dry
         self.runs = 0
 
     def run(self, dbfile, items):
@@ -1457,6 +1456,55 @@ class Rowsh:
         except subprocess.TimeoutExpired as e:
             return None, (e.stdout or b""), b"timed out after %d s" % self.timeout
         return p.returncode, p.stdout, p.stderr
+
+
+class BuggyOracle(Oracle):
+    """The oracle with a planted bug, behind FakeRowsh (--fake-bug): the
+    self-test of the comparison and the reduction."""
+
+    def __init__(self, bug):
+        super().__init__()
+        self.bug = bug
+
+    def run_delete(self, st):
+        if self.bug == "delete-lt" and any(p.op == "<" for p in st.preds):
+            st = Stmt(st.kind, st.seed, table=st.table,
+                      preds=[Pred(p.col, "<=" if p.op == "<" else p.op, p.a, p.b)
+                             for p in st.preds])
+        return super().run_delete(st)
+
+    def run_select(self, st):
+        reply, failed = super().run_select(st)
+        if self.bug == "real-format":
+            reply = re.sub(r"(?<![0-9.e+-])(-?[0-9]+)\.0(?=[,)])", r"\1", reply)
+        return reply, failed
+
+
+class FakeRowsh:
+    """Stands in for rowsh with --fake-bug: runs each line's statement on a
+    BuggyOracle kept per DBFILE (a new one when DBFILE was removed)."""
+
+    def __init__(self, bug):
+        self.bug = bug
+        self.dbs = {}
+        self.runs = 0
+
+    def run(self, dbfile, items):
+        self.runs += 1
+        if not os.path.exists(dbfile):
+            open(dbfile, "w").close()
+            self.dbs[dbfile] = BuggyOracle(self.bug)
+        o = self.dbs[dbfile]
+        out, failed = [], False
+        for it in items:
+            try:
+                reply, f = o.run(it.st)
+            except Ambiguous:
+                reply, f = "Error: ambiguous\n", True
+            out.append(reply)
+            failed |= f
+        o.run(Stmt("reopen", 0))
+        return (1 if failed else 0), "".join(out).encode(), b""
 
 
 def compare(items, rc, out, err):
@@ -1711,6 +1759,8 @@ def main(argv):
                     "separated by a '-- reopen' line) to FILE")
     ap.add_argument("--write-expected", metavar="FILE", help="write the predicted output")
     ap.add_argument("--workdir", help="scratch directory (kept), default a temporary one")
+    ap.add_argument("--fake-bug", choices=["delete-lt", "real-format"],
+                    help="self-test: no rowsh, an oracle with this bug stands in for it")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
 
@@ -1719,11 +1769,17 @@ def main(argv):
         if f not in FEATURES:
             ap.error("unknown feature %r (%s)" % (f, ", ".join(sorted(FEATURES))))
         features.discard(f)
-    if not args.dry_run and not os.access(args.rowsh, os.X_OK):
+    if args.fake_bug:
+        args.rowsh = None
+    elif not args.dry_run and not os.access(args.rowsh, os.X_OK):
         print("difftest: no rowsh at %s (--rowsh PATH)" % args.rowsh, file=sys.stderr)
         return 2
-    rowsh = None if args.dry_run else Rowsh(os.path.abspath(args.rowsh), args.timeout,
-                                              args.sync, args.dry_run)
+    if args.fake_bug:
+        rowsh = FakeRowsh(args.fake_bug)
+    elif args.dry_run:
+        rowsh = None
+    else:
+        rowsh = Rowsh(os.path.abspath(args.rowsh), args.timeout, args.sync)
     if args.workdir:
         os.makedirs(args.workdir, exist_ok=True)
         workdir = args.workdir
