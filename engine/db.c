@@ -92,20 +92,13 @@ static int replay_records(void *ctx, uint64_t seq, const uint8_t *records, uint3
 	return vm_apply_records(rc->pager, records, len, rc->err);
 }
 
-/* Is rc an error after which pages may be half changed? */
-static int is_fatal(int rc)
-{
-	return rc == ROWFS_IOERR || rc == ROWFS_CORRUPT || rc == ROWFS_NOMEM ||
-	       rc == ROWFS_FULL || rc == ROWFS_ERROR;
-}
-
 /* Give I/O errors the contract's prefix "Error: I/O error: ". */
 static void prefix_io_error(int rc, struct rowfs_err *err)
 {
 	static const char prefix[] = "Error: I/O error: ";
 	size_t plen = sizeof(prefix) - 1, len;
 
-	if (!is_fatal(rc) || strncmp(err->msg, "Error:", 6) == 0)
+	if (!rowfs_rc_is_fatal(rc) || strncmp(err->msg, "Error:", 6) == 0)
 		return;
 	len = strnlen(err->msg, sizeof(err->msg) - 1);
 	if (len > sizeof(err->msg) - 1 - plen)
@@ -432,7 +425,7 @@ static int stmt_commit(struct rowfs_db *db, struct rowfs_err *err)
 		 * ctl retry from the short count through `begin`) cannot
 		 * commit on their own.
 		 */
-		if (is_fatal(rc) && pager_last_seq(db->pager) == seq)
+		if (rowfs_rc_is_fatal(rc) && pager_last_seq(db->pager) == seq)
 			db->explicit_state = TXN_FAILED;
 	}
 	reopen(db);
@@ -601,7 +594,7 @@ int rowfs_exec(struct rowfs_db *db, const char *line, size_t len, rowfs_emit_fn 
 		rc = compile_statement(&stmt, &prog, err);
 		if (rc == ROWFS_OK)
 			rc = run_program(db, &prog, emit, ctx, err);
-		if (is_fatal(rc) && db->explicit_state == TXN_OPEN) {
+		if (rowfs_rc_is_fatal(rc) && db->explicit_state == TXN_OPEN) {
 			struct rowfs_err ignored;
 
 			/* pages may be half changed: the whole transaction goes */

@@ -84,6 +84,7 @@
 
 #include "format.h"
 #include "row.h"
+#include "util.h"
 #include "wal.h"
 
 struct page {
@@ -174,12 +175,7 @@ struct pager {
 /* FNV-1a (32 bits) over bytes 0..63: any single changed byte changes it. */
 uint32_t pager_header_checksum(const uint8_t *p)
 {
-	uint32_t h = 2166136261u;
-	uint32_t i;
-
-	for (i = 0; i < HDR_CHECKSUM_OFFSET; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
+	return fnv1a32(p, HDR_CHECKSUM_OFFSET);
 }
 
 static void header_encode(const struct header *h, uint8_t *p)

@@ -18,8 +18,9 @@
  * rowfs_commit() makes them durable (one WAL frame and, with sync=full, one
  * fsync), rowfs_rollback() discards them.  A statement that fails with a
  * statement error (token/parse/duplicate/too long/read-only) changes nothing,
- * so the transaction may go on; after ROWFS_IOERR, ROWFS_NOMEM or
- * ROWFS_CORRUPT during a statement the caller must roll back.
+ * so the transaction may go on; after an error rowfs_rc_is_fatal() names
+ * (ROWFS_IOERR, ROWFS_NOMEM, ROWFS_CORRUPT, ROWFS_FULL, ROWFS_ERROR) the
+ * caller must roll back.
  */
 #ifndef ROWFS_ENGINE_ROWFS_H
 #define ROWFS_ENGINE_ROWFS_H
@@ -328,6 +329,34 @@ uint64_t rowfs_last_seq(struct rowfs_db *db);
 
 /* Map a return code to the errno a filesystem call reports (0 for OK). */
 int rowfs_errno(int rc);
+
+/*
+ * rowfs_fail_errno - the errno a call that failed with rc reports:
+ * rowfs_errno(rc), or EIO where that is 0 (never 0).
+ */
+int rowfs_fail_errno(int rc);
+
+/*
+ * rowfs_rc_is_fatal - 1 if rc may leave the open transaction's pages half
+ * changed, so the transaction must be rolled back (the engine does so for
+ * an explicit transaction and refuses its other statements until
+ * rollback): ROWFS_IOERR, ROWFS_FULL, ROWFS_NOMEM, ROWFS_CORRUPT and
+ * ROWFS_ERROR (internal failures), and any unknown code.  Statement errors,
+ * ROWFS_TOOBIG (reported before a change), transaction-state errors
+ * (ROWFS_TXN, ROWFS_BUSY), ROWFS_STALE, ROWFS_LOCKED, ROWFS_NOTADB and
+ * ROWFS_OK/ROWFS_EXIT are 0: the statement changed nothing.
+ */
+int rowfs_rc_is_fatal(int rc);
+
+/*
+ * rowfs_utf8_sequence_len - length (1..4) of the well-formed UTF-8
+ * sequence at p (n >= 1 bytes available; an ASCII byte, NUL included, is
+ * 1), or 0 if it is ill-formed: overlong, a surrogate, past U+10FFFF or
+ * cut short (Unicode 15, table 3-7).  If cp is not NULL and the sequence
+ * is well-formed, *cp gets its code point.  The engine's own check,
+ * exported for fs/ and src/ (which include only this header).
+ */
+size_t rowfs_utf8_sequence_len(const unsigned char *p, size_t n, uint32_t *cp);
 
 /* Name of a return code, e.g. "ROWFS_IOERR". */
 const char *rowfs_rc_name(int rc);

@@ -74,6 +74,7 @@
 #include "format.h"
 #include "os.h"
 #include "row.h"
+#include "util.h"
 #include "wal.h"
 
 /* Per-page flags of the scan. */
@@ -230,17 +231,13 @@ static int scan_pages(struct salvager *s)
 
 /*
  * FNV-1a over bytes 0..63 of the header, as pager_header_checksum()
- * computes it (the pager is above this module; check_salvage tests that
- * a database the pager wrote has a valid header here).
+ * computes it (the pager is above this module; both call util.h's
+ * fnv1a32, and check_salvage tests that a database the pager wrote has
+ * a valid header here).
  */
 static uint32_t header_checksum(const uint8_t *p)
 {
-	uint32_t h = 2166136261u;
-	uint32_t i;
-
-	for (i = 0; i < HDR_CHECKSUM_OFFSET; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
+	return fnv1a32(p, HDR_CHECKSUM_OFFSET);
 }
 
 /* Page 0: sets s->root and st->header_valid, or st->header_problem. */

@@ -127,10 +127,8 @@ static ssize_t fill(struct files_rows *r, struct rowfs_db *db, char *buf, size_t
 		 * after the last of them and meets the damage at once.
 		 */
 		if (rc != ROWFS_OK) {
-			int e = rowfs_errno(rc);
-
 			if (f.used == 0)
-				return -(e ? e : EIO);
+				return -rowfs_fail_errno(rc);
 			r->pos += f.used;
 			return (ssize_t)f.used;
 		}
@@ -202,7 +200,6 @@ int files_text_render(struct files_text *t, enum files_text_kind kind, struct ro
 {
 	uint64_t problems = 0;
 	int rc;
-	int e;
 
 	t->buf = NULL;
 	t->len = t->cap = 0;
@@ -230,8 +227,7 @@ int files_text_render(struct files_text *t, enum files_text_kind kind, struct ro
 	if (rc == ROWFS_OK)
 		return 0;
 	files_text_release(t);
-	e = rowfs_errno(rc);
-	return -(e ? e : EIO);
+	return -rowfs_fail_errno(rc);
 }
 
 size_t files_text_read(const struct files_text *t, char *buf, size_t size, uint64_t off)
