@@ -49,6 +49,7 @@ import os
 import re
 import random
 import shutil
+import signal
 import sqlite3
 import struct
 import subprocess
@@ -839,6 +840,7 @@ FEATURES = {
     "txn": "begin/commit/rollback",
     "ddl": "drop table, and create/drop inside transactions",
     "multirow": "insert with several rows",
+    "bulk": "some tables grow to 3000 rows (deeper trees), by inserts of up to 60 rows",
     "big": "texts and blobs of a few KiB (overflow pages)",
     "extremes": "integers and keys at the ends of 64 bits, subnormal and huge reals",
     "update-key": "update ... set KEY = ...",
@@ -858,7 +860,8 @@ class Gen:
         self.r = rng
         self.o = oracle
         self.f = features
-        self.keyspace = {}
+        self.keyspace = {}      # table -> small | signed | wide (its keys)
+        self.cap = {}           # table -> rows it may grow to (250, or 3000 with "bulk")
         self._keys = set()      # keys new_key() must avoid
 
     def on(self, feature):
@@ -1093,6 +1096,9 @@ class Gen:
         st = self.make("create", table=name, if_not_exists=self.r.random() < 0.2, columns=cols)
         st.keyspace = self.r.choice(["small", "small", "signed", "wide"] if self.on("extremes")
                                     else ["small", "small", "signed"])
+        st.cap = 250
+        if self.on("bulk") and self.on("multirow") and self.r.random() < 0.2:
+            st.keyspace, st.cap = "wide", 3000
         return st
 
     def pred(self, t, col, op=None):
@@ -1139,7 +1145,9 @@ class Gen:
     def gen_insert(self, t):
         self._keys = set(self.o.keys(t))
         nrows = 1
-        if self.on("multirow") and self.r.random() < 0.3:
+        if self.cap.get(t.name, 250) > 250 and self.r.random() < 0.5:
+            nrows = self.r.randint(20, 60)
+        elif self.on("multirow") and self.r.random() < 0.3:
             nrows = self.r.choice([2, 2, 3, 4, 6, 10, 25])
         must = [c for c in t.columns if c.pk or (c.notnull and c.default is None)]
         if self.r.random() < 0.4:
@@ -1157,6 +1165,8 @@ class Gen:
         r = self.r.random()
         if r < 0.5:
             what = "*"
+            if self.o.row_count(t) > 300 and self.r.random() < 0.8:
+                what = "count"
         elif r < 0.85:
             what = [c.name for c in self.r.sample(t.columns, self.r.randint(1, len(t.columns)))]
             if self.r.random() < 0.1:
@@ -1192,9 +1202,18 @@ class Gen:
     def gen_delete(self, t):
         return self.make("delete", table=t.name, preds=self.preds(t, 0.08))
 
-    def check_select(self, t):
-        return self.make("select", table=t.name, what="*", preds=[], order=None,
-                         limit=None, offset=None)
+    def check_select(self, t, key=None):
+        """Statements that show whether a failed statement changed t: the
+        whole table, or for a big one its count and the row of key."""
+        if self.o.row_count(t) <= 300:
+            return [self.make("select", table=t.name, what="*", preds=[], order=None,
+                              limit=None, offset=None)]
+        out = [self.make("select", table=t.name, what="count", preds=[], order=None,
+                         limit=None, offset=None)]
+        if key is not None:
+            out.append(self.make("select", table=t.name, what="*", order=None, limit=None,
+                                 offset=None, preds=[Pred(t.key.name, "=", Lit("int", key))]))
+        return out
 
     def gen_error(self):
         """A statement that must fail, and maybe a select that checks that
@@ -1300,7 +1319,7 @@ class Gen:
                     row[i] = Lit("blob", bytes(self.r.getrandbits(8)
                                                for _ in range(c.maxlen + self.r.randint(1, 4))),
                                  "lower")
-            follow.append(self.check_select(t))
+            follow += self.check_select(t)
         elif kind == "upd_type":
             cands = [c for c in t.columns if not c.pk]
             if not cands or not self.o.keys(t):
@@ -1316,9 +1335,10 @@ class Gen:
                      else Lit("blob", bytes(c.maxlen + 1), "lower"))
             else:
                 v = self.bad_lit(c)
+            k = self.r.choice(self.o.keys(t))
             st = self.make("update", table=t.name, sets=[(c.name, v)],
-                           preds=[Pred(t.key.name, "=", Lit("int", self.r.choice(self.o.keys(t))))])
-            follow.append(self.check_select(t))
+                           preds=[Pred(t.key.name, "=", Lit("int", k))])
+            follow += self.check_select(t, k)
         elif kind == "count":
             st = self.gen_insert(t)
             st.cols = None
@@ -1342,7 +1362,7 @@ class Gen:
             else:
                 return None
             if self.r.random() < 0.5:
-                follow.append(self.check_select(t))
+                follow += self.check_select(t)
         elif kind == "order":
             cands = [c for c in t.columns if not c.pk]
             if not cands:
@@ -1385,7 +1405,7 @@ class Gen:
         t = self.pick_table()
         n = o.row_count(t)
         r = self.r.random()
-        if r < 0.4 and n < 250:
+        if r < 0.4 and n < self.cap.get(t.name, 250):
             return [self.gen_insert(t)]
         if r < 0.7:
             return [self.gen_select(t)]
@@ -1701,8 +1721,9 @@ def generate_session(gen, oracle, count, stats):
         try:
             for st in unit:
                 reply, failed = oracle.run(st)
-                if st.kind == "create" and not failed:
+                if st.kind == "create" and not failed and st.table.lower() in oracle.tables:
                     gen.keyspace[st.table.lower()] = getattr(st, "keyspace", "small")
+                    gen.cap[st.table.lower()] = getattr(st, "cap", 250)
                 done.append(Item(st, st.text(), reply, failed))
         except Ambiguous as e:
             stats["ambiguous"] = stats.get("ambiguous", 0) + 1
@@ -1731,13 +1752,15 @@ def final_checks(gen, oracle):
     out = []
     for name in sorted(oracle.tables):
         t = oracle.tables[name]
-        out.append(gen.check_select(t))
+        out.append(gen.make("select", table=t.name, what="*", preds=[], order=None,
+                            limit=None, offset=None))
         out.append(gen.make("select", table=t.name, what="count", preds=[], order=None,
                             limit=None, offset=None))
     return out
 
 
 def main(argv):
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     here = os.path.dirname(os.path.abspath(__file__))
     ap.add_argument("--rowsh", default=os.environ.get("ROWSH",
