@@ -304,6 +304,10 @@ class Writer:
             return st.line
         if k in ("begin", "commit", "rollback"):
             line = " ".join(self.kw(w) for w in st.words)
+        elif k == "tables":
+            line = self.kw(".tables")
+        elif k == "schema":
+            line = self.kw(".schema") + (" " + self.ident(st.table) if st.table else "")
         else:
             line = self.join(getattr(self, "w_" + k)(st))
         r = self.r.random()
@@ -434,6 +438,40 @@ def qi(name):
 
 
 OK = "Executed.\n"
+
+# The users table's normalized create statement (CONTRACT.md, Tables).
+USERS_SQL = "create table users (id integer primary key, username text(32) not null)"
+
+
+def stored_literal(v):
+    """A stored value as a literal in a normalized create statement: text
+    with a control character or a backslash as E'...', else '...'."""
+    if isinstance(v, str):
+        if any(ord(c) < 0x20 or c in "\x7f\\" for c in v):
+            return text_literal(v, "E")
+        return text_literal(v, "q")
+    if isinstance(v, bytes):
+        return "x'" + v.hex() + "'"
+    return render_value(v)
+
+
+def schema_sql(t):
+    """The normalized create statement of t, as .schema prints it: names in
+    lower case, `text(N)` only when N is not the default, the constraints in
+    the grammar's order, the default as the value stored."""
+    defs = []
+    for c in t.columns:
+        d = c.lname + " " + c.type
+        if c.maxlen is not None and c.maxlen != VALUE_MAX:
+            d += "(%d)" % c.maxlen
+        if c.pk:
+            d += " primary key"
+        if c.notnull or c.pk_notnull:
+            d += " not null"
+        if c.default is not None:
+            d += " default " + stored_literal(Oracle.check_value(t, c, c.default)[1])
+        defs.append(d)
+    return "create table %s (%s)" % (t.name, ", ".join(defs))
 
 
 class Oracle:
@@ -585,6 +623,22 @@ class Oracle:
         self.tables = self.saved
         self.in_txn = False
         return OK, False
+
+    def run_tables(self, st):
+        return "".join(n + "\n" for n in sorted(set(self.tables) | {"users"})), False
+
+    def run_schema(self, st):
+        if st.table:
+            name = st.table.lower()
+            if name == "users":
+                return USERS_SQL + ";\n", False
+            if name not in self.tables:
+                return "Error: no such table: %s\n" % name, True
+            return schema_sql(self.tables[name]) + ";\n", False
+        out = []
+        for name in sorted(set(self.tables) | {"users"}):
+            out.append((USERS_SQL if name == "users" else schema_sql(self.tables[name])) + ";\n")
+        return "".join(out), False
 
     def create_errors(self, name, cols):
         errors = []
@@ -848,6 +902,7 @@ FEATURES = {
     "style": "upper/mixed case, compact spacing, ';' and comments",
     "bad-default": "create table with a default of the wrong type or too long",
     "null-compare": "comparisons with a NULL literal (match nothing)",
+    "meta": ".tables and .schema [T] (the normalized create statements)",
 }
 
 
@@ -1100,6 +1155,13 @@ class Gen:
         if self.on("bulk") and self.on("multirow") and self.r.random() < 0.2:
             st.keyspace, st.cap = "wide", 3000
         return st
+
+    def create_unit(self):
+        """A create table, and often a .schema of it."""
+        st = self.gen_create()
+        if self.on("meta") and self.r.random() < 0.5:
+            return [st, self.make("schema", table=st.table)]
+        return [st]
 
     def pred(self, t, col, op=None):
         ops = ["=", "=", "!=", "<>", "<", "<=", ">", ">=", "between", "between"]
@@ -1380,7 +1442,7 @@ class Gen:
         o = self.o
         r = self.r.random()
         if not o.tables or (len(o.tables) < 3 and r < 0.03):
-            return [self.gen_create()]
+            return self.create_unit()
         if self.on("errors") and r < 0.08:
             return self.gen_error()
         r = self.r.random()
@@ -1394,14 +1456,22 @@ class Gen:
             if not o.in_txn and r < 0.025:
                 return [self.make("begin", words=self.r.choice([["begin"], ["begin", "transaction"]]))]
         r = self.r.random()
-        if r < 0.02:
+        if self.on("meta") and r < 0.015:
+            if self.r.random() < 0.3:
+                return [self.make("tables")]
+            t = self.pick_table()
+            name = None
+            if self.r.random() < 0.8:
+                name = self.r.choice([t.name, t.name, "users", self.absent_name()])
+            return [self.make("schema", table=name)]
+        if r < 0.035:
             return [Stmt("blank", 0, line=self.r.choice(["", "   ", "\t", "-- a comment line",
                                                          "  -- it's a comment"]))]
         if self.on("ddl") and r < 0.015 and (not o.in_txn or self.r.random() < 0.5):
             t = self.pick_table()
             return [self.make("drop", table=t.name, if_exists=self.r.random() < 0.2)]
         if r < 0.07 and len(o.tables) < 5 and (self.on("ddl") or not o.in_txn):
-            return [self.gen_create()]
+            return self.create_unit()
         t = self.pick_table()
         n = o.row_count(t)
         r = self.r.random()
@@ -1577,14 +1647,19 @@ def evaluate(stmts):
     return [s for s in sessions if s]
 
 
+def fresh_db(path):
+    """path, with no database or log left there by an earlier run."""
+    for f in (path, path + "-wal"):
+        if os.path.exists(f):
+            os.unlink(f)
+    return path
+
+
 def replay(stmts, rowsh, workdir):
     """The first mismatch of the statements replayed from an empty
     database, or None; raises Ambiguous."""
     sessions = evaluate(stmts)
-    db = os.path.join(workdir, "replay.db")
-    for f in (db, db + "-wal"):
-        if os.path.exists(f):
-            os.unlink(f)
+    db = fresh_db(os.path.join(workdir, "replay.db"))
     for items in sessions:
         rc, out, err = rowsh.run(db, items)
         mm = compare(items, rc, out, err)
@@ -1677,22 +1752,33 @@ def shell_quote(line):
     return "'" + line.replace("'", "'\\''") + "'"
 
 
-def describe(stmts, rowsh, workdir):
-    """The reproducer as text: the lines, and expected vs actual output."""
+def short(text, n=300):
+    """text cut to n characters for the log, saying how long it was."""
+    if len(text) <= n:
+        return text
+    return text[:n] + "...(%d bytes in all)" % len(text.encode())
+
+
+def describe(stmts, rowsh, workdir, path):
+    """The reproducer as text (long lines cut) and in full as a script at
+    path (sessions separated by a "-- reopen" comment line)."""
     lines = []
-    for st in stmts:
-        if st.kind == "reopen":
-            lines.append("# -- end of input; rowsh DBFILE again --")
-        else:
-            lines.append(st.text())
-    out = ["reproducer (one rowsh session per block, on an empty DBFILE):"]
-    out += ["    " + l for l in lines]
+    with open(path, "w", encoding="utf-8") as f:
+        for st in stmts:
+            if st.kind == "reopen":
+                lines.append("-- reopen: end of input, rowsh DBFILE again")
+            else:
+                lines.append(st.text())
+            f.write(lines[-1] + "\n")
+    out = ["reproducer (from an empty DBFILE; in full in %s):" % path]
+    out += ["    " + short(l) for l in lines]
     try:
         mm = replay(stmts, rowsh, workdir) if rowsh else None
     except Ambiguous:
         mm = None
     if mm is not None:
-        out.append("  at: " + (mm.items[mm.index].line if mm.index is not None else "(end of session)"))
+        out.append("  at: " + (short(mm.items[mm.index].line) if mm.index is not None
+                               else "(end of session)"))
         out.append("  " + mm.detail)
         if mm.index is not None:
             out.append("  expected: " + repr(mm.items[mm.index].expected[:600]))
@@ -1706,7 +1792,7 @@ def describe(stmts, rowsh, workdir):
 # Main loop
 
 
-def generate_session(gen, oracle, count, stats):
+def generate_session(gen, oracle, count, stats, max_line=0):
     """count statements (items) drawn and run on the oracle."""
     items = []
     while len(items) < count:
@@ -1718,6 +1804,8 @@ def generate_session(gen, oracle, count, stats):
         if not unit:
             continue
         done = []
+        if max_line and any(len(st.text().encode()) > max_line for st in unit):
+            continue
         try:
             for st in unit:
                 reply, failed = oracle.run(st)
@@ -1773,6 +1861,9 @@ def main(argv):
     ap.add_argument("--without", default="", help="features to leave out, comma-separated: "
                     + ", ".join(sorted(FEATURES)))
     ap.add_argument("--sync", default="off", choices=["full", "normal", "off"])
+    ap.add_argument("--max-line", type=int, default=0, metavar="BYTES",
+                    help="draw again any statement longer than this (for an engine with a "
+                    "smaller line limit than the contract's)")
     ap.add_argument("--timeout", type=int, default=600, help="seconds one rowsh run may take")
     ap.add_argument("--reduce-seconds", type=int, default=300)
     ap.add_argument("--no-reduce", action="store_true")
@@ -1821,7 +1912,7 @@ def main(argv):
     history = []
     mismatches = []
     resets = 0
-    dbfile = os.path.join(workdir, "main-0.db")
+    dbfile = fresh_db(os.path.join(workdir, "main-0.db"))
     script = open(args.write_script, "w", encoding="utf-8") if args.write_script else None
     expfile = open(args.write_expected, "w", encoding="utf-8") if args.write_expected else None
     t0 = time.time()
@@ -1835,7 +1926,7 @@ def main(argv):
                 items = [Item(st, st.text(), *oracle.run(st)) for st in final_checks(gen, oracle)]
             else:
                 n = min(per, args.statements - done)
-                items = generate_session(gen, oracle, n, stats)
+                items = generate_session(gen, oracle, n, stats, args.max_line)
                 done += n
             session += 1
             if script:
@@ -1856,7 +1947,7 @@ def main(argv):
                 where = (mm.items[mm.index].line if mm.index is not None else "(end of session)")
                 log("MISMATCH %d (seed %d, session %d): %s" % (len(mismatches) + 1, args.seed,
                                                               session, mm.detail))
-                log("  statement: %s" % where)
+                log("  statement: %s" % short(where))
                 if mm.index is not None:
                     log("  expected: %r" % mm.items[mm.index].expected[:400])
                     log("  actual:   %r" % mm.actual[:400].decode(errors="replace"))
@@ -1867,7 +1958,8 @@ def main(argv):
                 if target is not None and not args.no_reduce:
                     repro, ok = reduce_case(history[:-1], target, rowsh, workdir,
                                             args.reduce_seconds, log)
-                    log(describe(repro, rowsh, workdir))
+                    log(describe(repro, rowsh, workdir, os.path.join(
+                        args.workdir or ".", "repro-%d-%d.sql" % (args.seed, len(mismatches) + 1))))
                 mismatches.append((mm, repro))
                 if resets >= args.keep_going:
                     break
@@ -1875,7 +1967,7 @@ def main(argv):
                 oracle = Oracle()
                 gen = Gen(rng, oracle, features)
                 history = []
-                dbfile = os.path.join(workdir, "main-%d.db" % resets)
+                dbfile = fresh_db(os.path.join(workdir, "main-%d.db" % resets))
             if last:
                 break
     except ModelError as e:
