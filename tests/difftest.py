@@ -136,8 +136,9 @@ class Lit:
 
 
 def text_literal(s, form):
-    """s as 'plain' (quotes doubled) or as E'...' (backslash escapes).  Text
-    with a control character always takes the E form."""
+    """s as 'plain' (quotes doubled) or as E'...' (backslash escapes; "E2"
+    and "e2": a quote doubled instead of \\', as PostgreSQL also reads).
+    Text with a control character always takes the E form."""
     if form == "q" and not any(c in s for c in "\n\r\t"):
         return "'" + s.replace("'", "''") + "'"
     out = []
@@ -145,7 +146,7 @@ def text_literal(s, form):
         if c == "\\":
             out.append("\\\\")
         elif c == "'":
-            out.append("\\'")
+            out.append("''" if form in ("E2", "e2") else "\\'")
         elif c == "\n":
             out.append("\\n")
         elif c == "\t":
@@ -154,7 +155,7 @@ def text_literal(s, form):
             out.append("\\r")
         else:
             out.append(c)
-    return (form if form in ("E", "e") else "E") + "'" + "".join(out) + "'"
+    return (form[0] if form and form[0] in "Ee" else "E") + "'" + "".join(out) + "'"
 
 
 def lit_of_value(v, rng):
@@ -903,6 +904,7 @@ FEATURES = {
     "bad-default": "create table with a default of the wrong type or too long",
     "null-compare": "comparisons with a NULL literal (match nothing)",
     "meta": ".tables and .schema [T] (the normalized create statements)",
+    "wide": "a few tables of 21 to 64 columns",
 }
 
 
@@ -970,10 +972,10 @@ class Gen:
             n = self.r.randint(1, 10)
         elif r < 0.85:
             n = self.r.randint(10, 60)
-        elif r < 0.98 or not self.on("big"):
+        elif r < 0.97 or not self.on("big"):
             n = self.r.randint(60, 400)
         else:
-            n = self.r.randint(2000, 20000)
+            n = self.big_size()
         if maxlen is not None:
             n = min(n, maxlen)
         s = []
@@ -987,10 +989,21 @@ class Gen:
             s = truncate_utf8(s, maxlen)
         return s
 
+    def big_size(self):
+        """Bytes of a big value: around the sizes where a record stops
+        fitting in its page and goes to overflow pages, or a few KiB."""
+        r = self.r.random()
+        if r < 0.4:
+            return self.r.choice([480, 487, 488, 489, 500, 990, 999, 1000, 1001, 1002, 1010,
+                                  2000, 3000, 3500])
+        if r < 0.8:
+            return self.r.randint(500, 3800)
+        return self.r.randint(3800, 20000)
+
     def text_lit(self, s):
         form = "q"
         if self.on("e-strings") and self.r.random() < 0.3:
-            form = "E" if self.r.random() < 0.85 else "e"
+            form = self.r.choice(["E", "E", "E", "E2", "e", "e2"])
         return Lit("text", s, form)
 
     def blob_value(self, maxlen=None):
@@ -999,10 +1012,10 @@ class Gen:
             n = 0
         elif r < 0.8:
             n = self.r.randint(1, 16)
-        elif r < 0.98 or not self.on("big"):
+        elif r < 0.97 or not self.on("big"):
             n = self.r.randint(16, 300)
         else:
-            n = self.r.randint(1000, 10000)
+            n = self.big_size() // 2
         if maxlen is not None:
             n = min(n, maxlen)
         return bytes(self.r.getrandbits(8) for _ in range(n))
@@ -1110,6 +1123,8 @@ class Gen:
                                      or self.NAMES)
         used = set()
         extra = self.r.randint(0, 8)
+        if self.on("wide") and self.r.random() < 0.05:
+            extra = self.r.choice([20, 40, 63])
         cols = []
         for _ in range(extra):
             n = self.column_name(used)
