@@ -447,6 +447,8 @@ USERS_SQL = "create table users (id integer primary key, username text(32) not n
 def stored_literal(v):
     """A stored value as a literal in a normalized create statement: text
     with a control character or a backslash as E'...', else '...'."""
+    if v is None:
+        return "null"
     if isinstance(v, str):
         if any(ord(c) < 0x20 or c in "\x7f\\" for c in v):
             return text_literal(v, "E")
@@ -524,10 +526,13 @@ class Oracle:
         return distinct[0] if distinct else None
 
     @staticmethod
-    def check_value(t, col, lit):
-        """(error text or None, value to store) of lit stored into col."""
+    def check_value(t, col, lit, auto_key=False):
+        """(error text or None, value to store) of lit stored into col.  A
+        NULL key is None (the next key) when auto_key, else ambiguous."""
         who = "%s.%s" % (t.name, col.lname)
         if lit.kind == "null":
+            if col.pk and auto_key:
+                return None, None
             if col.pk:
                 raise Ambiguous("NULL key")
             if col.notnull:
@@ -567,12 +572,15 @@ class Oracle:
             for lit in (p.a, p.b):
                 if lit is None or lit.kind == "null":
                     continue
-                if lit.kind == "int" and col.type == "real" and abs(lit.val) >= EXACT_INT:
-                    raise Ambiguous("big integer against a real column")
-                if lit.kind == "int" and col.type in ("integer", "real"):
+                if lit.kind in ("int", "real") and col.type in ("integer", "real"):
+                    # numbers compare as numbers; past 2^53 sqlite3 compares an
+                    # integer and a double exactly, an engine may not
+                    if TYPE_OF_KIND[lit.kind] != col.type and abs(lit.val) >= EXACT_INT:
+                        raise Ambiguous("a big number against a column of the other type")
                     continue
                 if TYPE_OF_KIND[lit.kind] != col.type:
-                    raise Ambiguous("literal of another type in where")
+                    errors.append("Error: %s.%s expects %s, got %s"
+                                  % (t.name, col.lname, col.type, TYPE_OF_KIND[lit.kind]))
             c = qi(col.name)
             if p.op == "isnull":
                 parts.append(c + " is null")
@@ -651,8 +659,6 @@ class Oracle:
             if c.pk and (c.type != "integer" or c.maxlen is not None or c.default is not None):
                 raise Ambiguous("odd key")
             if c.default is not None:
-                if c.default.kind == "null":
-                    raise Ambiguous("default null")
                 err, _ = self.check_value(t, c, c.default)
                 if err:
                     errors.append(err)
@@ -729,36 +735,42 @@ class Oracle:
                 cols.append(c)
             if errors:
                 return self.one_error(errors) + "\n", True
-            if t.key.lname not in lnames:
-                raise Ambiguous("insert without the key")
         missing = [c for c in t.columns if c not in cols]
         rows = []
         for row in st.rows:
             vals = {}
             for c, lit in zip(cols, row):
-                e, v = self.check_value(t, c, lit)
+                e, v = self.check_value(t, c, lit, auto_key=True)
                 if e:
                     errors.append(e)
                 vals[c.lname] = v
             for c in missing:
-                if c.default is not None:
+                if c.pk:
+                    vals[c.lname] = None   # the next key
+                elif c.default is not None:
                     vals[c.lname] = self.check_value(t, c, c.default)[1]
                 elif c.notnull:
                     errors.append("Error: %s.%s may not be NULL" % (t.name, c.lname))
                 else:
                     vals[c.lname] = None
             rows.append(vals)
-        # duplicate keys, in row order
-        existing = set(self.keys(t))
+        # duplicate keys, in row order; a missing or NULL key is the largest
+        # key so far plus one (1 in an empty table), as sqlite3's rowid
+        keys = self.keys(t)
+        existing = set(keys)
+        top = keys[-1] if keys else None
         dup = None
         for vals in rows:
             k = vals.get(t.key.lname)
             if k is None:
-                continue
+                if top == INT64_MAX:
+                    raise Ambiguous("no key after the largest")
+                k = 1 if top is None else top + 1
             if k in existing:
                 dup = k
                 break
             existing.add(k)
+            top = k if top is None else max(top, k)
         err = self.one_error(errors)
         if err and dup is not None:
             raise Ambiguous("a bad value and a duplicate key")
@@ -799,14 +811,18 @@ class Oracle:
             if not c.pk:
                 errors.append("Error: order by %s needs an index" % c.lname)
             desc = st.order[1] == "desc"
-        if st.what == "count" and (st.order is not None or st.limit is not None):
-            raise Ambiguous("count(*) with order or limit")
+        if st.what == "count" and st.order is not None:
+            raise Ambiguous("count(*) with order by")
         err = self.one_error(errors)
         if err:
             return err + "\n", True
         sql = "select %s from %s%s" % (what, qi(t.name), where)
         if st.what == "count":
-            return "(%d)\n" % self.exec_ok(sql, params).fetchone()[0], False
+            # one row, which limit 0 or an offset skips (as in sqlite3)
+            if st.limit is not None:
+                sql += " limit %d offset %d" % (st.limit, st.offset or 0)
+            rows = self.exec_ok(sql, params).fetchall()
+            return ("(%d)\n" % rows[0][0]) if rows else "(no rows)\n", False
         sql += " order by %s %s" % (qi(t.key.name), "desc" if desc else "asc")
         if st.limit is not None:
             sql += " limit %d offset %d" % (st.limit, st.offset or 0)
@@ -831,21 +847,18 @@ class Oracle:
                 raise Ambiguous("a column set twice")
             seen.add(c.lname)
             sets.append((c, lit))
+        for c, lit in sets:
+            e, _ = self.check_value(t, c, lit)
+            if e:
+                errors.append(e)
         where, params = self.where(t, st.preds, errors)
+        # every error is found before any row (rowfs checks the statement
+        # whole, so a bad value fails even when no row matches)
         err = self.one_error(errors)
         if err:
             return err + "\n", True
         matched = [r[0] for r in self.db.execute(
             "select %s from %s%s order by 1" % (qi(t.key.name), qi(t.name), where), params)]
-        for c, lit in sets:
-            e, _ = self.check_value(t, c, lit)
-            if e:
-                errors.append(e)
-        err = self.one_error(errors)
-        if err:
-            if not matched:
-                raise Ambiguous("a bad value in an update that matches nothing")
-            return err + "\n", True
         dup = None
         for c, lit in sets:
             if c.pk and matched:
@@ -905,6 +918,8 @@ FEATURES = {
     "null-compare": "comparisons with a NULL literal (match nothing)",
     "meta": ".tables and .schema [T] (the normalized create statements)",
     "wide": "a few tables of 21 to 64 columns",
+    "auto-key": "insert without the key, or with a NULL key (the largest key plus one)",
+    "mixed-numbers": "reals compared with integer columns and the key",
 }
 
 
@@ -1142,7 +1157,9 @@ class Gen:
             else:
                 c = Column(n, "blob", maxlen=self.r.choice([1, 4, 8, 20]))
             c.notnull = self.r.random() < 0.25
-            if self.r.random() < (0.5 if c.notnull else 0.2):
+            if not c.notnull and self.r.random() < 0.03:
+                c.default = self.null_lit()
+            elif self.r.random() < (0.5 if c.notnull else 0.2):
                 tmp = Table("tmp", [c, Column("zz", "integer", pk=True)])
                 c.default = self.valid_lit(tmp, c, allow_null=False)
             cols.append(c)
@@ -1156,7 +1173,9 @@ class Gen:
             if not cands:
                 return None
             c = self.r.choice(cands)
-            if c.maxlen is not None and self.r.random() < 0.5:
+            if c.notnull and self.r.random() < 0.2:
+                c.default = self.null_lit()
+            elif c.maxlen is not None and self.r.random() < 0.5:
                 if c.type == "text":
                     c.default = self.text_lit(self.text_value(c.maxlen + 5).ljust(c.maxlen + 1, "z"))
                 else:
@@ -1189,6 +1208,11 @@ class Gen:
         def lit():
             if self.on("null-compare") and self.r.random() < 0.03:
                 return self.null_lit()
+            if col.type == "integer" and self.on("mixed-numbers") and self.r.random() < 0.1:
+                k = self.some_key(t) if col.pk else self.int_value()
+                if abs(k) < EXACT_INT - 2:
+                    v = k + self.r.choice([-0.5, 0.0, 0.5, 0.25, -1.5])
+                    return Lit("real", v, repr(v))
             if col.pk:
                 k = self.some_key(t)
                 if self.r.random() < 0.3:
@@ -1219,7 +1243,7 @@ class Gen:
             out.append(self.pred(t, col))
         return out
 
-    def gen_insert(self, t):
+    def gen_insert(self, t, auto=True):
         self._keys = set(self.o.keys(t))
         nrows = 1
         if self.cap.get(t.name, 250) > 250 and self.r.random() < 0.5:
@@ -1236,6 +1260,16 @@ class Gen:
             chosen = t.columns
             names = None
         rows = [[self.valid_lit(t, c) for c in chosen] for _ in range(nrows)]
+        if auto and self.on("auto-key") and self.r.random() < 0.06:
+            ki = chosen.index(t.key)
+            if names is not None and len(chosen) > 1 and self.r.random() < 0.5:
+                del names[ki]
+                for row in rows:
+                    del row[ki]
+            else:
+                for row in rows:
+                    if self.r.random() < 0.7:
+                        row[ki] = self.null_lit()
         return self.make("insert", table=t.name, cols=names, rows=rows)
 
     def gen_select(self, t):
@@ -1252,6 +1286,10 @@ class Gen:
             what = "count"
         preds = self.preds(t)
         order = limit = offset = None
+        if what == "count" and self.r.random() < 0.1:
+            limit = self.r.choice([0, 1, 5])
+            if self.r.random() < 0.5:
+                offset = self.r.choice([0, 1, 2])
         if what != "count":
             if self.r.random() < 0.5:
                 order = (t.key.name, self.r.choice([None, "asc", "desc", "desc"]))
@@ -1303,7 +1341,7 @@ class Gen:
             kinds.append("bad_default")
         if t is not None:
             kinds += ["no_column", "type", "type", "type", "notnull", "toolong", "count", "dup",
-                      "dup", "order", "upd_type"]
+                      "dup", "order", "upd_type", "where_type"]
         kind = self.r.choice(kinds)
         follow = []
         st = None
@@ -1356,7 +1394,7 @@ class Gen:
                 st = self.gen_select(t)
                 st.preds = [Pred(bad, "=", Lit("int", 1))]
             elif c == "insert":
-                st = self.gen_insert(t)
+                st = self.gen_insert(t, auto=False)
                 st.cols = (st.cols or [c.name for c in t.columns]) + [bad]
                 for row in st.rows:
                     row.append(Lit("int", 1))
@@ -1366,7 +1404,7 @@ class Gen:
             else:
                 st = self.make("delete", table=t.name, preds=[Pred(bad, "isnull")])
         elif kind in ("type", "notnull", "toolong"):
-            st = self.gen_insert(t)
+            st = self.gen_insert(t, auto=False)
             cols = [t.by_name[n.lower()] for n in st.cols] if st.cols else t.columns
             if kind == "type":
                 cands = [i for i, c in enumerate(cols)]
@@ -1403,6 +1441,8 @@ class Gen:
                 return None
             c = self.r.choice(cands)
             r = self.r.random()
+            if c.notnull and r < 0.25:
+                r = 0.6
             if r < 0.5:
                 v = self.bad_lit(c)
             elif r < 0.75 and c.notnull:
@@ -1412,12 +1452,12 @@ class Gen:
                      else Lit("blob", bytes(c.maxlen + 1), "lower"))
             else:
                 v = self.bad_lit(c)
-            k = self.r.choice(self.o.keys(t))
+            k = self.r.choice(self.o.keys(t)) if self.r.random() < 0.8 else self.some_key(t)
             st = self.make("update", table=t.name, sets=[(c.name, v)],
                            preds=[Pred(t.key.name, "=", Lit("int", k))])
             follow += self.check_select(t, k)
         elif kind == "count":
-            st = self.gen_insert(t)
+            st = self.gen_insert(t, auto=False)
             st.cols = None
             n = len(t.columns)
             w = self.r.choice([m for m in (1, n - 1, n + 1, n + 2) if m >= 1 and m != n])
@@ -1427,7 +1467,7 @@ class Gen:
                     row.append(Lit("int", 7))
         elif kind == "dup":
             keys = self.o.keys(t)
-            st = self.gen_insert(t)
+            st = self.gen_insert(t, auto=False)
             ki = [i for i, n in enumerate(st.cols or [c.name for c in t.columns])
                   if n.lower() == t.key.lname][0]
             if keys and self.r.random() < 0.6:
@@ -1440,6 +1480,28 @@ class Gen:
                 return None
             if self.r.random() < 0.5:
                 follow += self.check_select(t)
+        elif kind == "where_type":
+            col = self.r.choice(t.columns)
+            kinds = [k for k in ("int", "real", "text", "blob")
+                     if TYPE_OF_KIND[k] != col.type
+                     and not (k in ("int", "real") and col.type in ("integer", "real"))]
+            k = self.r.choice(kinds)
+            bad = Lit("int", 3) if k == "int" else self.real_lit() if k == "real" \
+                else self.text_lit("x") if k == "text" else Lit("blob", b"\x01", "lower")
+            p = Pred(col.name, self.r.choice(["=", "<", ">=", "!="]), bad)
+            if self.r.random() < 0.3:
+                p = Pred(col.name, "between", bad, bad)
+            c = self.r.choice(["select", "update", "delete"])
+            if c == "select":
+                st = self.gen_select(t)
+                st.preds = [p]
+            elif c == "update":
+                st = self.gen_update(t)
+                if st is None:
+                    return None
+                st.preds = [p]
+            else:
+                st = self.make("delete", table=t.name, preds=[p])
         elif kind == "order":
             cands = [c for c in t.columns if not c.pk]
             if not cands:
