@@ -123,9 +123,6 @@ int pager_begin(struct pager *pager, int long_txn, struct rowfs_err *err);
  */
 int pager_rollback(struct pager *pager, struct rowfs_err *err);
 
-/* 1 while a long transaction is open. */
-int pager_in_long_txn(const struct pager *pager);
-
 /* The base snapshot of the open long transaction (its committed state), or NULL. */
 struct rowfs_snapshot *pager_txn_base(const struct pager *pager);
 
@@ -166,7 +163,12 @@ int pager_commit(struct pager *pager, struct rowfs_err *err);
  */
 int pager_reload(struct pager *pager, struct rowfs_err *err);
 
-/* 1 if a write or fsync failed and the pager refuses writes until reloaded. */
+/*
+ * 1 if a write or fsync failed (ERROR) or a reload has not been completed
+ * by a successful pager_replay (pager_unloaded): writes, commits,
+ * checkpoints and pager_begin fail with ROWFS_IOERR until a reload +
+ * replay succeed.
+ */
 int pager_in_error(const struct pager *pager);
 
 /*

@@ -4,6 +4,7 @@
 # Every #include "..." line of engine/, fs/ and src/ is compared with the
 # table below.  The engine is layered
 #     os < wal < pager < btree < cursor < vm      (storage side)
+#     cache < snapshot < pager                    (the pager's page cache and version store)
 #     tokenizer < parser < compiler < vm          (statement side)
 # with util.h (the bottom utility module: byte order, varints, UTF-8,
 # FNV-1a) usable by every engine module and including none, format.h
@@ -11,7 +12,8 @@
 # storage module, record.h (the pure record codec of version-2 tables) by
 # parser, table and up, table.h (version-2 table B-trees) beside btree on
 # the pager, catalog.h on table and parser, btree_int.h shared by btree,
-# cursor and check only, db.c / check.c (the facade and the checker)
+# cursor and check only, table_int.h (the pure decoders of table pages)
+# by table and check, db.c / check.c (the facade and the checker)
 # allowed every engine header, and salvage.c (rowfs_salvage, which reads
 # a damaged file without the pager) beside the pager, on wal, os and the
 # codec.  fs/ and src/ see only rowfs.h from the engine (src/rowfs.c and
@@ -34,11 +36,14 @@ allowed() {
 	status | os) echo "util rowfs" ;;
 	row | record) echo "format util rowfs" ;;
 	wal) echo "os format row util rowfs" ;;
-	pager) echo "wal os format row util rowfs" ;;
+	cache) echo "format util rowfs" ;;
+	snapshot) echo "cache format util rowfs" ;;
+	pager) echo "cache snapshot wal os format row util rowfs" ;;
 	salvage) echo "wal os format row util rowfs" ;;
 	btree_int) echo "pager format row util rowfs" ;;
 	btree) echo "pager btree_int format row util rowfs" ;;
-	table) echo "pager record format row util rowfs" ;;
+	table) echo "table_int pager record format row util rowfs" ;;
+	table_int) echo "table format util rowfs" ;;
 	cursor) echo "btree btree_int pager format row util rowfs" ;;
 	tokenizer) echo "format row util rowfs" ;;
 	parser) echo "tokenizer record format util rowfs" ;;
