@@ -114,7 +114,9 @@
 #include "wal.h"
 
 struct header {
-	uint32_t root;            /* root page of the table */
+	uint32_t version;         /* format version: 1 or 2 (rowfs(5)) */
+	uint32_t catalog_root;    /* version 2: root page of the catalog tree (0: not yet made) */
+	uint32_t root;            /* root page of the users table */
 	uint32_t page_count;      /* pages in the database, page 0 included */
 	uint32_t free_head;       /* first free page */
 	uint32_t free_count;      /* pages on the free list */
@@ -174,17 +176,47 @@ struct pager {
 
 /* ---- header ------------------------------------------------------------ */
 
-/* FNV-1a (32 bits) over bytes 0..63: any single changed byte changes it. */
+/*
+ * Page 0 in either layout (format.h).  Both versions share bytes 0..63;
+ * version 1 keeps its checksum at 64 (over 0..63), version 2 the catalog
+ * root at 64 and its checksum at 124 (over 0..123).  The magic says
+ * which; the version field must agree with it.
+ */
+
+/* 1 if page0 carries the version-2 magic. */
+static int header_is_v2(const uint8_t *p)
+{
+	return memcmp(p, DB_MAGIC_V2, DB_MAGIC_SIZE) == 0;
+}
+
+/* The checksum slot of page0's layout. */
+static uint32_t checksum_offset(const uint8_t *p)
+{
+	return header_is_v2(p) ? HDR2_CHECKSUM_OFFSET : HDR_CHECKSUM_OFFSET;
+}
+
+/* FNV-1a (32 bits) over the bytes before the checksum slot: any single changed byte changes it. */
 uint32_t pager_header_checksum(const uint8_t *p)
 {
-	return fnv1a32(p, HDR_CHECKSUM_OFFSET);
+	return fnv1a32(p, checksum_offset(p));
+}
+
+void pager_header_seal(uint8_t *p)
+{
+	put_u32(p + checksum_offset(p), pager_header_checksum(p));
 }
 
 static void header_encode(const struct header *h, uint8_t *p)
 {
 	memset(p, 0, PAGE_SIZE);
-	memcpy(p, DB_MAGIC, DB_MAGIC_SIZE);
-	put_u32(p + HDR_VERSION_OFFSET, DB_FORMAT_VERSION);
+	if (h->version == DB_FORMAT_VERSION_2) {
+		memcpy(p, DB_MAGIC_V2, DB_MAGIC_SIZE);
+		put_u32(p + HDR_VERSION_OFFSET, DB_FORMAT_VERSION_2);
+		put_u32(p + HDR_CATALOG_ROOT_OFFSET, h->catalog_root);
+	} else {
+		memcpy(p, DB_MAGIC, DB_MAGIC_SIZE);
+		put_u32(p + HDR_VERSION_OFFSET, DB_FORMAT_VERSION);
+	}
 	put_u32(p + HDR_PAGE_SIZE_OFFSET, PAGE_SIZE);
 	put_u32(p + HDR_ROOT_OFFSET, h->root);
 	put_u32(p + HDR_PAGE_COUNT_OFFSET, h->page_count);
@@ -193,27 +225,32 @@ static void header_encode(const struct header *h, uint8_t *p)
 	put_u64(p + HDR_CHANGE_COUNTER_OFFSET, h->change_counter);
 	put_u64(p + HDR_APPLIED_SEQ_OFFSET, h->applied_seq);
 	put_u64(p + HDR_ROW_COUNT_OFFSET, h->row_count);
-	put_u32(p + HDR_CHECKSUM_OFFSET, pager_header_checksum(p));
+	pager_header_seal(p);
 }
 
-/* Validate and decode page 0.  Messages name the file. */
+/* Validate and decode page 0 (PAGE_SIZE bytes, zero past the file's end).  Messages name the file. */
 static int header_decode(const char *path, const uint8_t *p, struct header *h,
 			 struct rowfs_err *err)
 {
-	if (memcmp(p, DB_MAGIC, DB_MAGIC_SIZE) != 0)
+	uint32_t version = get_u32(p + HDR_VERSION_OFFSET);
+	int v2 = header_is_v2(p);
+
+	if (!v2 && memcmp(p, DB_MAGIC, DB_MAGIC_SIZE) != 0)
 		return rowfs_err_set(err, ROWFS_NOTADB, 0,
 				     "not a rowfs database: '%s' has no rowfs header", path);
-	if (get_u32(p + HDR_VERSION_OFFSET) != DB_FORMAT_VERSION)
+	if (version != (v2 ? DB_FORMAT_VERSION_2 : DB_FORMAT_VERSION))
 		return rowfs_err_set(err, ROWFS_NOTADB, 0,
 				     "not a rowfs database: '%s' has format version %u, expected %u",
-				     path, get_u32(p + HDR_VERSION_OFFSET), DB_FORMAT_VERSION);
+				     path, version, v2 ? DB_FORMAT_VERSION_2 : DB_FORMAT_VERSION);
 	if (get_u32(p + HDR_PAGE_SIZE_OFFSET) != PAGE_SIZE)
 		return rowfs_err_set(err, ROWFS_NOTADB, 0,
 				     "not a rowfs database: '%s' has page size %u, expected %u",
 				     path, get_u32(p + HDR_PAGE_SIZE_OFFSET), PAGE_SIZE);
-	if (get_u32(p + HDR_CHECKSUM_OFFSET) != pager_header_checksum(p))
+	if (get_u32(p + checksum_offset(p)) != pager_header_checksum(p))
 		return rowfs_err_set(err, ROWFS_CORRUPT, 0,
 				     "database '%s': header checksum mismatch", path);
+	h->version = version;
+	h->catalog_root = v2 ? get_u32(p + HDR_CATALOG_ROOT_OFFSET) : 0;
 	h->root = get_u32(p + HDR_ROOT_OFFSET);
 	h->page_count = get_u32(p + HDR_PAGE_COUNT_OFFSET);
 	h->free_head = get_u32(p + HDR_FREE_HEAD_OFFSET);
@@ -226,6 +263,11 @@ static int header_decode(const char *path, const uint8_t *p, struct header *h,
 		return rowfs_err_set(err, ROWFS_CORRUPT, 0,
 				     "database '%s': header fields out of range (root %u, %u pages)",
 				     path, h->root, h->page_count);
+	if (h->catalog_root >= h->page_count || (h->catalog_root && h->catalog_root == h->root))
+		return rowfs_err_set(err, ROWFS_CORRUPT, 0,
+				     "database '%s': header fields out of range (catalog root %u, "
+				     "root %u, %u pages)", path, h->catalog_root, h->root,
+				     h->page_count);
 	return ROWFS_OK;
 }
 
@@ -533,6 +575,8 @@ static const struct header *read_header(const struct pager *pager)
 }
 
 uint32_t pager_root(const struct pager *pager) { return read_header(pager)->root; }
+uint32_t pager_catalog_root(const struct pager *pager) { return read_header(pager)->catalog_root; }
+uint32_t pager_format_version(const struct pager *pager) { return read_header(pager)->version; }
 uint64_t pager_row_count(const struct pager *pager) { return read_header(pager)->row_count; }
 uint32_t pager_page_count(const struct pager *pager) { return read_header(pager)->page_count; }
 uint32_t pager_free_head(const struct pager *pager) { return read_header(pager)->free_head; }
@@ -544,6 +588,20 @@ int pager_unloaded(const struct pager *pager) { return pager->state == PAGER_UNL
 void pager_set_root(struct pager *pager, uint32_t pgno)
 {
 	pager->hdr.root = pgno;
+	pager->header_dirty = 1;
+	pager->txn_modified = 1;
+}
+
+void pager_set_catalog_root(struct pager *pager, uint32_t pgno)
+{
+	pager->hdr.catalog_root = pgno;
+	pager->header_dirty = 1;
+	pager->txn_modified = 1;
+}
+
+void pager_set_format_version(struct pager *pager, uint32_t version)
+{
+	pager->hdr.version = version;
 	pager->header_dirty = 1;
 	pager->txn_modified = 1;
 }
@@ -632,6 +690,8 @@ static int scan_collect(void *ctx, uint32_t type, uint64_t seq, const uint8_t *p
 /* Write a new database: header + one empty root leaf (page 1). */
 static void format_new(struct pager *pager)
 {
+	pager->hdr.version = DB_FORMAT_VERSION_2;
+	pager->hdr.catalog_root = 0;   /* made by rowfs_open (table.h) and checkpointed at once */
 	pager->hdr.root = 1;
 	pager->hdr.page_count = 2;
 	pager->hdr.free_head = pager->hdr.free_count = 0;
@@ -820,6 +880,7 @@ static int load_state(struct pager *pager, struct rowfs_err *err)
 		rc = os_read(pager->file, hdr_page, PAGE_SIZE, 0, &got, err);
 		if (rc)
 			goto out_free;
+		memset(hdr_page + got, 0, PAGE_SIZE - got);
 		if (unfinished_creation(pager, size, hdr_page, got, err))
 			size = 0;
 	}
@@ -838,7 +899,7 @@ static int load_state(struct pager *pager, struct rowfs_err *err)
 					   pager->path, (unsigned long long)size);
 			goto out_free;
 		}
-		if (memcmp(hdr_page, DB_MAGIC, DB_MAGIC_SIZE) != 0) {
+		if (memcmp(hdr_page, DB_MAGIC, DB_MAGIC_SIZE) != 0 && !header_is_v2(hdr_page)) {
 			rc = header_decode(pager->path, hdr_page, &pager->hdr, err);
 			goto out_free;
 		}
@@ -867,6 +928,7 @@ static int load_state(struct pager *pager, struct rowfs_err *err)
 		rc = os_read(pager->file, hdr_page, PAGE_SIZE, 0, &got, err);
 		if (rc)
 			goto out_free;
+		memset(hdr_page + got, 0, PAGE_SIZE - got);
 		hdr_src = hdr_page;
 	}
 	if (hdr_src) {
@@ -1102,6 +1164,8 @@ int pager_rollback(struct pager *pager, struct rowfs_err *err)
 			memcpy(p->data, base_image(pager, p)->data, PAGE_SIZE);
 	}
 	/* what a transaction changes; the checkpoint fields stay (one may have run before any change) */
+	pager->hdr.version = base->hdr.version;
+	pager->hdr.catalog_root = base->hdr.catalog_root;
 	pager->hdr.root = base->hdr.root;
 	pager->hdr.page_count = base->hdr.page_count;
 	pager->hdr.free_head = base->hdr.free_head;

@@ -95,9 +95,26 @@ int pager_allocate(struct pager *pager, struct page **out, struct rowfs_err *err
 /* pager_free - put page on the free list (caller's reference is dropped). */
 int pager_free(struct pager *pager, struct page *page, struct rowfs_err *err);
 
-/* Header fields (page 0).  Setters mark the header dirty. */
+/*
+ * Header fields (page 0).  Setters mark the header dirty and count as a
+ * change of the open transaction (written by the next checkpoint).
+ */
 uint32_t pager_root(const struct pager *pager);
 void pager_set_root(struct pager *pager, uint32_t pgno);
+/*
+ * pager_catalog_root - root page of the catalog tree (catalog.h); 0 in a
+ * version-1 file and in a new version-2 file before rowfs_open made it.
+ */
+uint32_t pager_catalog_root(const struct pager *pager);
+void pager_set_catalog_root(struct pager *pager, uint32_t pgno);
+/*
+ * pager_format_version - 1 or 2 (format.h): the layout page 0 is written
+ * in.  A new database is version 2.  pager_set_format_version(pager, 2)
+ * is the upgrade of a version-1 file (db.c: with the catalog root set in
+ * the same transaction, made durable by one checkpoint).
+ */
+uint32_t pager_format_version(const struct pager *pager);
+void pager_set_format_version(struct pager *pager, uint32_t version);
 uint64_t pager_row_count(const struct pager *pager);
 void pager_set_row_count(struct pager *pager, uint64_t rows);
 uint32_t pager_page_count(const struct pager *pager);
@@ -203,11 +220,14 @@ uint64_t pager_last_seq(const struct pager *pager);
 int pager_checkpoint(struct pager *pager, struct rowfs_err *err);
 
 /*
- * pager_header_checksum - the checksum stored at HDR_CHECKSUM_OFFSET of
- * page 0 (FNV-1a over the bytes before it).  For tools and tests that edit
+ * pager_header_checksum - the checksum page 0 should carry in its layout
+ * (the magic decides): FNV-1a over bytes 0..63 for version 1 (stored at
+ * HDR_CHECKSUM_OFFSET), over 0..123 for version 2 (at HDR2_CHECKSUM_OFFSET).
+ * pager_header_seal - store it there.  For tools and tests that edit
  * headers.
  */
 uint32_t pager_header_checksum(const uint8_t *page0);
+void pager_header_seal(uint8_t *page0);
 
 struct pager_stats {
 	uint64_t hits, misses;        /* cache */

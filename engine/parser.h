@@ -1,31 +1,67 @@
 /*
- * parser.h - tokens -> one statement.
+ * parser.h - tokens -> one statement.  The full grammar, the dispatch rule
+ * between Part 1's seed forms and Part 2's SQL forms, and the precedence
+ * of errors are in the essay at the top of parser.c; the lexical rules in
+ * tokenizer.h.
  *
- * Grammar (keywords case-insensitive):
+ * Lexical rules of Part 2, for every statement: a line may be up to
+ * MAX_LINE_SIZE (4 MiB); "--" at the start of the line or after a blank
+ * (outside a quoted literal) begins a comment to the end of the line; a
+ * ';' as the last non-blank byte before the end of the line or a comment
+ * is dropped (any other ';' outside a literal is a token error).
+ *
+ * Seed forms (Part 1, replies unchanged; keywords case-insensitive):
  *   insert INTEGER NAME        NAME = any word or integer token
  *   update INTEGER NAME
  *   delete INTEGER
  *   select
  *   begin|commit|end|rollback [transaction]   (end = commit, as in SQLite)
- *   .META                      any word starting with '.'; the compiler
- *                              decides whether it exists
- *   (blank line)               STMT_EMPTY
- * Errors (exact texts, CONTRACT.md):
+ *   .tables                    STMT_TABLES
+ *   .schema [T]                STMT_SCHEMA
+ *   .META                      any other word starting with '.'; the
+ *                              compiler decides whether it exists
+ *   (blank line, comment only) STMT_EMPTY
+ * SQL forms (Part 2), chosen by their first words (create table T, drop
+ * table T, insert into, delete from, update T set, select * / count( /
+ * COL, / COL from):
+ *   create table [if not exists] T ( COL TYPE [primary key] [not null] [default LIT], ... )
+ *   drop table [if exists] T
+ *   insert into T [ (COL, ...) ] values (LIT, ...) [, (LIT, ...)]...
+ *   select * | COL, ... | count(*) from T [where COND] [order by COL [asc|desc]]
+ *          [limit N [offset M]]
+ *   update T set COL = LIT [, COL = LIT]... [where COND]
+ *   delete from T [where COND]
+ *   COND: PRED [and PRED]...   PRED: COL OP LIT | COL between LIT and LIT | COL is [not] null
+ *   OP: = != <> < <= > >=      LIT: -12 | 3.5 | 1e-3 | 'it''s' | E'a\tb' | x'00ff' | null
+ *   TYPE: integer | real | text | text(N) | blob | blob(N)
+ * Errors of the seed forms (exact texts, CONTRACT.md):
  *   "Parse error: Expected INTEGER, got STRING at position N"
  *   "Parse error: Row id must be non-negative"
  *   "Parse error: Row id out of range"          (> 4294967295)
  *   "Parse error: Expected INSERT, SELECT, or meta-command"
  *   "Parse error: Expected end of line, got STRING at position N"
  *   "Parse error: line too long"                (len > MAX_LINE_SIZE)
- *   "Parse error: NUL byte"
+ *   "Parse error: NUL byte"                     (anywhere, comments included)
  *   "Token error: Unexpected character ..."      (tokenizer.h)
+ * Errors of the SQL forms: "Parse error: Expected WHAT, got TOKEN at
+ * position N" (e.g. "Parse error: Expected FROM, got EOF at position 8"),
+ * the lexical errors of tokenizer.h (unterminated literal, bad escape, bad
+ * hex digit, odd number of hex digits, invalid number, integer/real out of
+ * range, name too long, token errors) and "Too many columns/values/
+ * assignments (more than 64)", "Row R has V values, row 1 has W",
+ * "PRIMARY KEY/NOT NULL/DEFAULT given twice", "Length out of range
+ * (1..1048576)", "LIMIT/OFFSET must be non-negative", all "at position
+ * N"; the full list is in parser.c.
  * Precedence: a final '\r' is dropped, then line too long, then NUL, then
- * the first bad byte anywhere in the line (so "insert 1 a@b" and "foo @"
- * are token errors), then the grammar from left to right.  "-N" as an id
- * is the non-negative error ("-0" too); an id's value is checked whatever
- * its number of digits, leading zeros allowed.  A missing token is "got EOF
- * at position N" with N the line length (after dropping '\r').  An extra
- * token is named INTEGER (digits, or '-' and digits) or STRING.
+ * the comment and a final ';' are cut off, then the first bad byte
+ * (seed) or lexical error (SQL) anywhere in the statement (so "insert 1
+ * a@b" and "foo @" are token errors), then the grammar from left to
+ * right.  "-N" as a seed id is the non-negative error ("-0" too); an id's
+ * value is checked whatever its number of digits, leading zeros allowed.
+ * A missing token is "got EOF at position N" with N the statement's end
+ * (the line length after dropping '\r', or the offset of a comment's
+ * "--" or of a dropped ';').  An extra seed token is named INTEGER
+ * (digits, or '-' and digits) or STRING.
  */
 #ifndef ROWFS_ENGINE_PARSER_H
 #define ROWFS_ENGINE_PARSER_H
@@ -59,7 +95,7 @@ enum stmt_type {
 
 /* An identifier (table or column name), lower-cased into the arena. */
 struct ident {
-	const char *name;      /* 1..64 bytes of [a-z0-9_], not starting with a digit */
+	const char *name;      /* 1..64 bytes of [a-z0-9_], not starting with a digit, NUL-terminated */
 	size_t len;            /* bytes */
 	size_t pos;            /* 0-based byte offset of its token in the line */
 };
@@ -123,8 +159,8 @@ struct statement {
 	uint32_t id;           /* STMT_INSERT/DELETE/UPDATE: the key */
 	const char *name;      /* STMT_INSERT/UPDATE: username bytes (points into the line) */
 	size_t name_len;       /* STMT_INSERT/UPDATE: may exceed USERNAME_SIZE: the compiler checks */
-	const char *meta;      /* STMT_META: the word including the dot (points into the line) */
-	size_t meta_len;       /* STMT_META: its length */
+	const char *meta;      /* STMT_META/TABLES/SCHEMA: the word including the dot (points into the line) */
+	size_t meta_len;       /* STMT_META/TABLES/SCHEMA: its length */
 	/* Part 2: everything below lives in the arena; statement_free releases it. */
 	struct ident table;            /* the table (STMT_SCHEMA: len 0 when absent) */
 	int if_exists;                 /* create: `if not exists`; drop: `if exists` */
@@ -153,9 +189,11 @@ struct statement {
  * parse_line - tokenize and parse line[0..len) (no newline).  A final '\r'
  * is dropped here, so CRLF lines work whether or not the caller dropped it
  * (only one is dropped).  len may be any size.  *out is always filled
- * (STMT_EMPTY on error); its pointers point into line, nothing is
- * allocated.  Returns ROWFS_OK, ROWFS_TOKEN, ROWFS_SYNTAX or ROWFS_RANGE
- * with err->msg set to the contract text.
+ * (all zero, STMT_EMPTY, on error).  Seed statements point into line and
+ * allocate nothing; an SQL statement (and STMT_SCHEMA) owns an arena:
+ * call statement_free() when done with it (its Part 1 pointers, meta,
+ * point into line too).  Returns ROWFS_OK, ROWFS_TOKEN, ROWFS_SYNTAX,
+ * ROWFS_RANGE or ROWFS_NOMEM with err->msg set to the contract text.
  */
 int parse_line(const char *line, size_t len, struct statement *out, struct rowfs_err *err);
 

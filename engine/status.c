@@ -65,6 +65,8 @@ static const struct {
 	[ROWFS_STALE] = {"ROWFS_STALE", ESTALE, 0},
 	[ROWFS_TXN] = {"ROWFS_TXN", EINVAL, 0},
 	[ROWFS_TOOBIG] = {"ROWFS_TOOBIG", EFBIG, 0},
+	[ROWFS_SCHEMA] = {"ROWFS_SCHEMA", EINVAL, 0},
+	[ROWFS_PERM] = {"ROWFS_PERM", EPERM, 0},
 };
 
 #define STATUS_COUNT (sizeof(status_table) / sizeof(status_table[0]))

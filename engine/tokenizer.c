@@ -1,11 +1,34 @@
 /*
  * tokenizer.c - owns the lexical rules of a statement line: which bytes
- * make a word, where a token starts, and the token-error texts.
+ * make a word, where a token starts, where a comment starts, and the
+ * token-error texts.  Two lexers share them: the seed lexer (tok_line),
+ * which reads the statements of Part 1 exactly as before, and the SQL
+ * lexer (tok_sql_next) of Part 2's statements.  The parser decides which
+ * one reads a line (parser.c, "Dispatch").
+ *
+ * ---- Where a statement ends (tok_statement_end, every statement) ----
+ *
+ * One pass over the line: outside a quoted literal, "--" at the start of
+ * the line or right after a blank starts a comment that runs to the end
+ * of the line; then a ';' that is the last non-blank byte before the
+ * comment (or before the end of the line) is dropped.  Quoted literals are
+ * followed as the SQL lexer reads them ('...', x'...' and E'...', below),
+ * so "select * from t where a = 'x -- y;'" keeps its text.  A seed line
+ * cannot hold a quote (it is a bad byte there, reported at or before any
+ * comment it would hide), so the same end serves both lexers.
+ *
+ * ---- The seed lexer (tok_line) ----
  *
  * Input is one line without its newline (the parser has already dropped a
- * trailing '\r' and rejected lines over MAX_LINE_SIZE).  The scan is in two
- * passes so that error precedence does not depend on where the statement
- * stops:
+ * trailing '\r' and rejected lines over MAX_LINE_SIZE).  tok_statement,
+ * the parser's entry, also ends the statement at a comment or a final ';'
+ * in the same pass (a token that starts with "--" starts a comment, since
+ * tokens start at the line's start or after a blank; a ';' is a bad byte
+ * unless only blanks follow it up to the end or a comment), which is
+ * what tok_statement_end finds: a quote is a bad byte here, so it is
+ * reported before any comment it could hide.  tok_line reads the whole
+ * line as the statement.  The scan is in two passes so that error
+ * precedence does not depend on where the statement stops:
  *
  *   1. memchr for NUL over the whole line -> "Parse error: NUL byte"
  *      (ROWFS_SYNTAX).  A NUL anywhere wins over every other error.
@@ -22,6 +45,10 @@
  *      token errors, never parse errors.  Only the first max tokens are
  *      stored, but the scan always covers the whole line.
  *
+ * These are row.c's name characters (row_name_char_len); the byte classes
+ * live in a table here so that the hot path of `insert ID NAME` costs one
+ * load per ASCII byte (check_tokenizer compares the two for every byte).
+ *
  * Ill-formed UTF-8 is reported at the first byte of the ill-formed
  * sequence, i.e. the byte that should have started a character: a stray
  * continuation byte (0x80..0xBF), a byte that never starts a sequence
@@ -31,94 +58,261 @@
  *
  * Token classes: all ASCII digits -> TOK_INTEGER; '-' followed by one or
  * more ASCII digits and nothing else -> TOK_NEGATIVE; any other word ->
- * TOK_WORD.  The tokenizer never converts numbers (the parser does, so
- * that "99999999999999999999" is a range error, not a wrapped value).
+ * TOK_WORD.  The tokenizer never converts seed numbers (the parser does,
+ * so that "99999999999999999999" is a range error, not a wrapped value).
  *
- * No allocation, no globals; every read is bounded by len.
+ * ---- The SQL lexer (tok_sql_next) ----
+ *
+ * Tokens and errors are listed in tokenizer.h.  The lexer reads one token
+ * at a time; the parser first runs it over the whole statement
+ * (tok_sql_check) so that a lexical error anywhere wins over a grammar
+ * error, as a bad byte does for the seed forms, then again token by token
+ * while it parses.  Literals are validated here (escapes, UTF-8, hex
+ * digits, number syntax and range) and decoded by tok_literal_decode,
+ * so the parser only copies bytes.  Reals are converted by strtod, which
+ * reads '.' as the decimal point in the C locale (no program of rowfs
+ * calls setlocale).
+ *
+ * No globals; every read is bounded by the line's length.
  */
 #include <config.h>
 #include "tokenizer.h"
 
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "row.h"
+#include "util.h"
+
+/* ---- shared ------------------------------------------------------------ */
+
+/* Byte classes of the seed lexer. */
+enum {
+	C_BAD = 0,   /* starts no word: a token error */
+	C_WORD,      /* ASCII word byte: A-Z a-z 0-9 _ . - */
+	C_BLANK,     /* separator: ' ' '\t' */
+	C_HIGH       /* 0x80..0xFF: well-formed UTF-8 or a token error */
+};
+
+#define W C_WORD
+#define H C_HIGH
+static const unsigned char seed_class[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, C_BLANK, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	C_BLANK, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, W, W, 0,
+	W, W, W, W, W, W, W, W, W, W, 0, 0, 0, 0, 0, 0,
+	0, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W,
+	W, W, W, W, W, W, W, W, W, W, W, 0, 0, 0, 0, W,
+	0, W, W, W, W, W, W, W, W, W, W, W, W, W, W, W,
+	W, W, W, W, W, W, W, W, W, W, W, 0, 0, 0, 0, 0,
+	H, H, H, H, H, H, H, H, H, H, H, H, H, H, H, H,
+	H, H, H, H, H, H, H, H, H, H, H, H, H, H, H, H,
+	H, H, H, H, H, H, H, H, H, H, H, H, H, H, H, H,
+	H, H, H, H, H, H, H, H, H, H, H, H, H, H, H, H,
+	H, H, H, H, H, H, H, H, H, H, H, H, H, H, H, H,
+	H, H, H, H, H, H, H, H, H, H, H, H, H, H, H, H,
+	H, H, H, H, H, H, H, H, H, H, H, H, H, H, H, H,
+	H, H, H, H, H, H, H, H, H, H, H, H, H, H, H, H,
+};
+#undef W
+#undef H
 
 static int is_separator(unsigned char c)
 {
 	return c == ' ' || c == '\t';
 }
 
-/* Classify the word text[0..len), len >= 1. */
-static enum tok_type classify(const unsigned char *text, size_t len)
+static int is_digit(unsigned char c)
 {
-	size_t i = 0;
+	return c >= '0' && c <= '9';
+}
 
-	if (text[0] == '-') {
-		if (len == 1)
-			return TOK_WORD;
-		i = 1;
-	}
-	for (; i < len; i++)
-		if (text[i] < '0' || text[i] > '9')
-			return TOK_WORD;
-	return text[0] == '-' ? TOK_NEGATIVE : TOK_INTEGER;
+static int is_alpha(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+/* A byte of an SQL word or number: [A-Za-z0-9_]. */
+static int is_sql_word_byte(unsigned char c)
+{
+	return is_alpha(c) || is_digit(c);
+}
+
+/* The byte c as token errors show it: "@" or "\xC3" (buf: 8 bytes). */
+static const char *shown_byte(unsigned char c, char *buf)
+{
+	if (c > 0x20 && c < 0x7F)
+		snprintf(buf, 8, "%c", (char)c);
+	else
+		snprintf(buf, 8, "\\x%02X", (unsigned)c);
+	return buf;
 }
 
 /* Fill err with the token error for byte c at pos. */
 static int token_error(struct rowfs_err *err, unsigned char c, size_t pos)
 {
-	if (c > 0x20 && c < 0x7F)
-		return rowfs_err_set(err, ROWFS_TOKEN, 0,
-				     "Token error: Unexpected character '%c' at position %zu",
-				     (char)c, pos);
-	return rowfs_err_set(err, ROWFS_TOKEN, 0,
-			     "Token error: Unexpected character '\\x%02X' at position %zu",
-			     (unsigned)c, pos);
+	char shown[8];
+
+	return rowfs_err_set(err, ROWFS_TOKEN, 0, "Token error: Unexpected character '%s' at position %zu",
+			     shown_byte(c, shown), pos);
 }
 
-int tok_line(const char *line, size_t len, struct token *tokens, size_t max, size_t *count,
-	     struct rowfs_err *err)
+/* ---- where a statement ends -------------------------------------------- */
+
+size_t tok_statement_end(const char *line, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)line;
-	size_t filled = 0;
+	size_t end = len, i;
+	int open = 0;   /* inside a literal: 1 '...' or x'...', 2 E'...' */
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = p[i];
+
+		if (open) {
+			if (c == '\\' && open == 2) {
+				i++;
+			} else if (c == '\'') {
+				if (i + 1 < len && p[i + 1] == '\'')
+					i++;
+				else
+					open = 0;
+			}
+			continue;
+		}
+		if (c == '\'') {
+			open = i >= 1 && (p[i - 1] == 'e' || p[i - 1] == 'E') &&
+					       (i == 1 || !is_sql_word_byte(p[i - 2]))
+				       ? 2
+				       : 1;
+		} else if (c == '-' && i + 1 < len && p[i + 1] == '-' &&
+			   (i == 0 || is_separator(p[i - 1]))) {
+			end = i;
+			break;
+		}
+	}
+	if (open)
+		return len;
+	i = end;
+	while (i > 0 && is_separator(p[i - 1]))
+		i--;
+	if (i > 0 && p[i - 1] == ';')
+		return i - 1;
+	return end;
+}
+
+/* ---- the seed lexer ------------------------------------------------------ */
+
+/*
+ * 1 if a ';' just before p[j] ends the statement: only blanks follow it,
+ * up to the end of the line or a comment ("--" after a blank).
+ */
+static int semicolon_ends(const unsigned char *p, size_t j, size_t len)
+{
+	size_t k = j;
+
+	while (k < len && is_separator(p[k]))
+		k++;
+	return k == len || (k > j && p[k] == '-' && k + 1 < len && p[k + 1] == '-');
+}
+
+/*
+ * The seed lexer.  part2: the statement ends at a comment or a final ';'
+ * (*end), and the caller has checked for NUL; else the whole line is the
+ * statement (tok_line).
+ */
+static int scan_seed(const char *line, size_t len, struct token *tokens, size_t max, size_t *count,
+		     size_t *end, int part2, struct rowfs_err *err)
+{
+	const unsigned char *p = (const unsigned char *)line;
+	size_t filled = 0, stop = len;
 	size_t i = 0;
 
 	*count = 0;
-	if (len > 0 && memchr(line, '\0', len))
+	if (!part2 && len > 0 && memchr(line, '\0', len))
 		return rowfs_err_set(err, ROWFS_SYNTAX, 0, "Parse error: NUL byte");
 
 	while (i < len) {
 		size_t start;
+		int digits;   /* the word so far is all ASCII digits */
 
 		if (is_separator(p[i])) {
 			i++;
 			continue;
 		}
 		start = i;
-		while (i < len && !is_separator(p[i])) {
-			size_t n = row_name_char_len(p + i, len - i);
-
-			if (n == 0)
-				return token_error(err, p[i], i);
-			i += n;
+		if (part2 && p[i] == '-' && i + 1 < len && p[i + 1] == '-') {
+			stop = i;   /* a comment: at the start or after a blank */
+			break;
 		}
-		if (filled < max) {
-			tokens[filled].type = classify(p + start, i - start);
+		digits = 1;
+		while (i < len) {
+			unsigned char c = p[i];
+
+			switch (seed_class[c]) {
+			case C_WORD:
+				digits &= is_digit(c) || (i == start && c == '-');
+				i++;
+				continue;
+			case C_HIGH: {
+				size_t n = utf8_sequence_len(p + i, len - i, NULL);
+
+				if (n == 0)
+					return token_error(err, c, i);
+				digits = 0;
+				i += n;
+				continue;
+			}
+			case C_BLANK:
+				break;
+			default:
+				if (part2 && c == ';' && semicolon_ends(p, i + 1, len)) {
+					stop = i;
+					break;
+				}
+				return token_error(err, c, i);
+			}
+			break;
+		}
+		if (i > start && filled < max) {
+			enum tok_type type = TOK_WORD;
+
+			if (digits && p[start] != '-')
+				type = TOK_INTEGER;
+			else if (digits && i - start > 1)
+				type = TOK_NEGATIVE;
+			tokens[filled].type = type;
 			tokens[filled].text = line + start;
 			tokens[filled].len = i - start;
 			tokens[filled].pos = start;
 			filled++;
 		}
+		if (stop != len)
+			break;
 	}
 	if (filled < max) {
 		tokens[filled].type = TOK_EOF;
-		tokens[filled].text = line ? line + len : NULL;
+		tokens[filled].text = line ? line + stop : NULL;
 		tokens[filled].len = 0;
-		tokens[filled].pos = len;
+		tokens[filled].pos = stop;
 		filled++;
 	}
 	*count = filled;
+	if (end)
+		*end = stop;
 	return ROWFS_OK;
+}
+
+int tok_line(const char *line, size_t len, struct token *tokens, size_t max, size_t *count,
+	     struct rowfs_err *err)
+{
+	return scan_seed(line, len, tokens, max, count, NULL, 0, err);
+}
+
+int tok_statement(const char *line, size_t len, struct token *tokens, size_t max, size_t *count,
+		  size_t *end, struct rowfs_err *err)
+{
+	return scan_seed(line, len, tokens, max, count, end, 1, err);
 }
 
 const char *tok_type_name(const struct token *tok)
@@ -131,6 +325,449 @@ const char *tok_type_name(const struct token *tok)
 		return "INTEGER";
 	case TOK_WORD:
 		return "STRING";
+	}
+	return "UNKNOWN";
+}
+
+/* ---- keywords -------------------------------------------------------------- */
+
+/* Every keyword, lower case, sorted, with its length. */
+#define KW_ENTRY(text, kw) { text, sizeof(text) - 1, kw }
+static const struct {
+	const char *text;      /* lower case */
+	size_t len;            /* strlen(text) */
+	enum tok_keyword kw;   /* which one */
+} keywords[] = {
+	KW_ENTRY("and", KW_AND), KW_ENTRY("asc", KW_ASC), KW_ENTRY("between", KW_BETWEEN),
+	KW_ENTRY("blob", KW_BLOB), KW_ENTRY("by", KW_BY), KW_ENTRY("count", KW_COUNT),
+	KW_ENTRY("create", KW_CREATE), KW_ENTRY("default", KW_DEFAULT), KW_ENTRY("delete", KW_DELETE),
+	KW_ENTRY("desc", KW_DESC), KW_ENTRY("drop", KW_DROP), KW_ENTRY("exists", KW_EXISTS),
+	KW_ENTRY("from", KW_FROM), KW_ENTRY("if", KW_IF), KW_ENTRY("index", KW_INDEX),
+	KW_ENTRY("insert", KW_INSERT), KW_ENTRY("integer", KW_INTEGER), KW_ENTRY("into", KW_INTO),
+	KW_ENTRY("is", KW_IS), KW_ENTRY("key", KW_KEY), KW_ENTRY("limit", KW_LIMIT),
+	KW_ENTRY("not", KW_NOT), KW_ENTRY("null", KW_NULL), KW_ENTRY("offset", KW_OFFSET),
+	KW_ENTRY("on", KW_ON), KW_ENTRY("order", KW_ORDER), KW_ENTRY("primary", KW_PRIMARY),
+	KW_ENTRY("real", KW_REAL), KW_ENTRY("select", KW_SELECT), KW_ENTRY("set", KW_SET),
+	KW_ENTRY("table", KW_TABLE), KW_ENTRY("text", KW_TEXT), KW_ENTRY("unique", KW_UNIQUE),
+	KW_ENTRY("update", KW_UPDATE), KW_ENTRY("values", KW_VALUES), KW_ENTRY("where", KW_WHERE),
+};
+#undef KW_ENTRY
+
+#define KEYWORD_MAX_LEN 7u   /* "between", "default", "integer", "primary" */
+
+enum tok_keyword tok_keyword_of(const char *text, size_t len)
+{
+	char lower[KEYWORD_MAX_LEN];
+	char first;
+	size_t i;
+
+	if (len < 2 || len > KEYWORD_MAX_LEN)
+		return KW_NONE;
+	for (i = 0; i < len; i++) {
+		char c = text[i];
+
+		lower[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	}
+	/* the table is sorted: look only at the entries with the same first letter */
+	first = lower[0];
+	for (i = 0; i < sizeof(keywords) / sizeof(keywords[0]) && keywords[i].text[0] <= first; i++)
+		if (keywords[i].len == len && memcmp(keywords[i].text, lower, len) == 0)
+			return keywords[i].kw;
+	return KW_NONE;
+}
+
+const char *tok_keyword_text(enum tok_keyword kw)
+{
+	static const char *const upper[] = {
+		"", "AND", "ASC", "BETWEEN", "BLOB", "BY", "COUNT", "CREATE", "DEFAULT",
+		"DELETE", "DESC", "DROP", "EXISTS", "FROM", "IF", "INDEX", "INSERT",
+		"INTEGER", "INTO", "IS", "KEY", "LIMIT", "NOT", "NULL", "OFFSET", "ON",
+		"ORDER", "PRIMARY", "REAL", "SELECT", "SET", "TABLE", "TEXT", "UNIQUE",
+		"UPDATE", "VALUES", "WHERE",
+	};
+	_Static_assert(sizeof(upper) / sizeof(upper[0]) == KW_WHERE + 1, "one text per keyword");
+
+	if ((unsigned)kw > KW_WHERE)
+		return "";
+	return upper[kw];
+}
+
+/* ---- the SQL lexer ----------------------------------------------------------- */
+
+void tok_lexer_init(struct tok_lexer *lx, const char *line, size_t start, size_t end)
+{
+	lx->line = line;
+	lx->end = end;
+	lx->pos = start;
+}
+
+static int is_hex(unsigned char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static unsigned hex_value(unsigned char c)
+{
+	if (is_digit(c))
+		return (unsigned)(c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (unsigned)(c - 'a' + 10);
+	return (unsigned)(c - 'A' + 10);
+}
+
+static int unterminated(struct rowfs_err *err, size_t pos)
+{
+	return rowfs_err_set(err, ROWFS_SYNTAX, 0, "Parse error: Unterminated literal at position %zu",
+			     pos);
+}
+
+/* '...' or E'...' starting at i (the prefix, if any, before quote q). */
+static int lex_text(const unsigned char *p, size_t end, size_t q, int escapes, struct tok_sql *tok,
+		    size_t *next, struct rowfs_err *err)
+{
+	size_t j = q + 1, value_len = 0;
+	char shown[8];
+
+	for (;;) {
+		unsigned char c;
+
+		if (j >= end)
+			return unterminated(err, tok->pos);
+		c = p[j];
+		if (c == '\'') {
+			if (j + 1 < end && p[j + 1] == '\'') {
+				value_len++;
+				j += 2;
+				continue;
+			}
+			j++;
+			break;
+		}
+		if (c == '\\' && escapes) {
+			unsigned char e;
+
+			if (j + 1 >= end)
+				return unterminated(err, tok->pos);
+			e = p[j + 1];
+			if (e != 'n' && e != 't' && e != 'r' && e != '\\' && e != '\'')
+				return rowfs_err_set(err, ROWFS_SYNTAX, 0,
+						     "Parse error: Bad escape '\\%s' at position %zu",
+						     shown_byte(e, shown), j);
+			value_len++;
+			j += 2;
+			continue;
+		}
+		if (c < 0x80) {
+			value_len++;
+			j++;
+		} else {
+			size_t n = utf8_sequence_len(p + j, end - j, NULL);
+
+			if (n == 0)
+				return token_error(err, c, j);
+			value_len += n;
+			j += n;
+		}
+	}
+	tok->type = SQL_TEXT;
+	tok->escapes = escapes;
+	tok->value_len = value_len;
+	*next = j;
+	return ROWFS_OK;
+}
+
+/* x'...' with the quote at q. */
+static int lex_blob(const unsigned char *p, size_t end, size_t q, struct tok_sql *tok, size_t *next,
+		    struct rowfs_err *err)
+{
+	size_t j = q + 1, digits = 0;
+	char shown[8];
+
+	for (;;) {
+		if (j >= end)
+			return unterminated(err, tok->pos);
+		if (p[j] == '\'')
+			break;
+		if (!is_hex(p[j]))
+			return rowfs_err_set(err, ROWFS_SYNTAX, 0,
+					     "Parse error: Bad hex digit '%s' at position %zu",
+					     shown_byte(p[j], shown), j);
+		digits++;
+		j++;
+	}
+	if (digits % 2)
+		return rowfs_err_set(err, ROWFS_SYNTAX, 0,
+				     "Parse error: Odd number of hex digits at position %zu", tok->pos);
+	tok->type = SQL_BLOB;
+	tok->value_len = digits / 2;
+	*next = j + 1;
+	return ROWFS_OK;
+}
+
+/* Length of the run of digits at p[i..end). */
+static size_t digit_run(const unsigned char *p, size_t i, size_t end)
+{
+	size_t j = i;
+
+	while (j < end && is_digit(p[j]))
+		j++;
+	return j - i;
+}
+
+/*
+ * Check that p[i..j) is -?(D+(.D*)?|.D+)([eE][+-]?D+)?; *is_real says
+ * whether it has a '.' or an exponent.  Returns 1 if it matches.
+ */
+static int number_syntax(const unsigned char *p, size_t i, size_t j, int *is_real)
+{
+	size_t k = i, whole, frac = 0;
+
+	*is_real = 0;
+	if (k < j && p[k] == '-')
+		k++;
+	whole = digit_run(p, k, j);
+	k += whole;
+	if (k < j && p[k] == '.') {
+		*is_real = 1;
+		k++;
+		frac = digit_run(p, k, j);
+		k += frac;
+	}
+	if (whole + frac == 0)
+		return 0;
+	if (k < j && (p[k] == 'e' || p[k] == 'E')) {
+		size_t exp;
+
+		*is_real = 1;
+		k++;
+		if (k < j && (p[k] == '+' || p[k] == '-'))
+			k++;
+		exp = digit_run(p, k, j);
+		if (exp == 0)
+			return 0;
+		k += exp;
+	}
+	return k == j;
+}
+
+/* The value of the integer p[i..j) (syntax checked) into *v; 0 if it does not fit int64. */
+static int integer_value(const unsigned char *p, size_t i, size_t j, int64_t *v)
+{
+	int negative = p[i] == '-';
+	uint64_t limit = negative ? (uint64_t)INT64_MAX + 1u : (uint64_t)INT64_MAX;
+	uint64_t m = 0;
+	size_t k;
+
+	for (k = i + (size_t)negative; k < j; k++) {
+		unsigned d = (unsigned)(p[k] - '0');
+
+		if (m > (limit - d) / 10u)
+			return 0;
+		m = m * 10u + d;
+	}
+	if (negative)
+		*v = m == (uint64_t)INT64_MAX + 1u ? INT64_MIN : -(int64_t)m;
+	else
+		*v = (int64_t)m;
+	return 1;
+}
+
+/* The value of the real p[i..j) (syntax checked) by strtod; ROWFS_NOMEM possible. */
+static int real_value(const unsigned char *p, size_t i, size_t j, double *v, struct rowfs_err *err)
+{
+	char small[257];
+	char *copy = small;
+
+	if (j - i >= sizeof(small)) {
+		copy = malloc(j - i + 1);
+		if (!copy)
+			return rowfs_err_set(err, ROWFS_NOMEM, 0, "Error: out of memory");
+	}
+	memcpy(copy, p + i, j - i);
+	copy[j - i] = '\0';
+	*v = strtod(copy, NULL);
+	if (copy != small)
+		free(copy);
+	return ROWFS_OK;
+}
+
+/* A number starting at i: the maximal run, then its syntax and value. */
+static int lex_number(const unsigned char *p, size_t end, size_t i, struct tok_sql *tok,
+		      size_t *next, struct rowfs_err *err)
+{
+	size_t j = i + 1;
+	int is_real, rc;
+
+	while (j < end) {
+		unsigned char c = p[j];
+
+		if (is_sql_word_byte(c) || c == '.' ||
+		    ((c == '+' || c == '-') && (p[j - 1] == 'e' || p[j - 1] == 'E')))
+			j++;
+		else
+			break;
+	}
+	if (!number_syntax(p, i, j, &is_real))
+		return rowfs_err_set(err, ROWFS_SYNTAX, 0, "Parse error: Invalid number at position %zu",
+				     i);
+	if (!is_real) {
+		if (!integer_value(p, i, j, &tok->i))
+			return rowfs_err_set(err, ROWFS_RANGE, 0,
+					     "Parse error: Integer out of range at position %zu", i);
+		tok->type = SQL_INTEGER;
+	} else {
+		rc = real_value(p, i, j, &tok->r, err);
+		if (rc != ROWFS_OK)
+			return rc;
+		if (!isfinite(tok->r))
+			return rowfs_err_set(err, ROWFS_RANGE, 0,
+					     "Parse error: Real out of range at position %zu", i);
+		tok->type = SQL_REAL;
+	}
+	*next = j;
+	return ROWFS_OK;
+}
+
+/* A word [A-Za-z_][A-Za-z0-9_]* at i. */
+static int lex_word(const unsigned char *p, size_t end, size_t i, struct tok_sql *tok, size_t *next,
+		    struct rowfs_err *err)
+{
+	size_t j = i + 1;
+
+	while (j < end && is_sql_word_byte(p[j]))
+		j++;
+	if (j - i > TOK_NAME_MAX)
+		return rowfs_err_set(err, ROWFS_SYNTAX, 0,
+				     "Parse error: Name too long (%zu > %u) at position %zu", j - i,
+				     TOK_NAME_MAX, i);
+	tok->type = SQL_WORD;
+	tok->keyword = tok_keyword_of((const char *)p + i, j - i);
+	*next = j;
+	return ROWFS_OK;
+}
+
+/* Punctuation at i: its length, or 0. */
+static size_t punct_len(const unsigned char *p, size_t end, size_t i)
+{
+	unsigned char c = p[i], d = i + 1 < end ? p[i + 1] : 0;
+
+	switch (c) {
+	case '(':
+	case ')':
+	case ',':
+	case '*':
+	case '=':
+		return 1;
+	case '!':
+		return d == '=' ? 2 : 0;
+	case '<':
+		return d == '=' || d == '>' ? 2 : 1;
+	case '>':
+		return d == '=' ? 2 : 1;
+	default:
+		return 0;
+	}
+}
+
+int tok_sql_next(struct tok_lexer *lx, struct tok_sql *tok, struct rowfs_err *err)
+{
+	const unsigned char *p = (const unsigned char *)lx->line;
+	size_t end = lx->end, i = lx->pos, next = 0;
+	unsigned char c, d;
+	int rc;
+
+	while (i < end && is_separator(p[i]))
+		i++;
+	memset(tok, 0, sizeof(*tok));
+	tok->pos = i;
+	tok->text = lx->line ? lx->line + i : NULL;
+	if (i == end) {
+		tok->type = SQL_EOF;
+		lx->pos = i;
+		return ROWFS_OK;
+	}
+	c = p[i];
+	d = i + 1 < end ? p[i + 1] : 0;
+	if (d == '\'' && (c == 'e' || c == 'E'))
+		rc = lex_text(p, end, i + 1, 1, tok, &next, err);
+	else if (d == '\'' && (c == 'x' || c == 'X'))
+		rc = lex_blob(p, end, i + 1, tok, &next, err);
+	else if (c == '\'')
+		rc = lex_text(p, end, i, 0, tok, &next, err);
+	else if (is_alpha(c))
+		rc = lex_word(p, end, i, tok, &next, err);
+	else if (is_digit(c) || (c == '.' && is_digit(d)) ||
+		 (c == '-' && (is_digit(d) || (d == '.' && i + 2 < end && is_digit(p[i + 2])))))
+		rc = lex_number(p, end, i, tok, &next, err);
+	else if ((next = punct_len(p, end, i)) > 0) {
+		tok->type = SQL_PUNCT;
+		next += i;
+		rc = ROWFS_OK;
+	} else {
+		rc = token_error(err, c, i);
+	}
+	if (rc != ROWFS_OK)
+		return rc;
+	tok->len = next - i;
+	lx->pos = next;
+	return ROWFS_OK;
+}
+
+int tok_sql_check(const char *line, size_t start, size_t end, struct rowfs_err *err)
+{
+	struct tok_lexer lx;
+	struct tok_sql tok;
+	int rc;
+
+	tok_lexer_init(&lx, line, start, end);
+	do {
+		rc = tok_sql_next(&lx, &tok, err);
+	} while (rc == ROWFS_OK && tok.type != SQL_EOF);
+	return rc;
+}
+
+size_t tok_literal_decode(const struct tok_sql *tok, uint8_t *dst)
+{
+	const unsigned char *p = (const unsigned char *)tok->text;
+	size_t i, n = 0, end = tok->len - 1;   /* the closing quote */
+
+	if (tok->type == SQL_BLOB) {
+		for (i = 2; i < end; i += 2)
+			dst[n++] = (uint8_t)(hex_value(p[i]) << 4 | hex_value(p[i + 1]));
+		return n;
+	}
+	for (i = tok->escapes ? 2 : 1; i < end; i++) {
+		unsigned char c = p[i];
+
+		if (c == '\'') {
+			i++;   /* '' */
+		} else if (c == '\\' && tok->escapes) {
+			c = p[++i];
+			c = c == 'n' ? '\n' : c == 't' ? '\t' : c == 'r' ? '\r' : c;
+		}
+		dst[n++] = c;
+	}
+	return n;
+}
+
+const char *tok_sql_name(const struct tok_sql *tok, char buf[16])
+{
+	switch (tok->type) {
+	case SQL_EOF:
+		return "EOF";
+	case SQL_INTEGER:
+		return "INTEGER";
+	case SQL_REAL:
+		return "REAL";
+	case SQL_TEXT:
+		return "TEXT";
+	case SQL_BLOB:
+		return "BLOB";
+	case SQL_WORD:
+		return tok->keyword != KW_NONE ? tok_keyword_text(tok->keyword) : "NAME";
+	case SQL_PUNCT:
+		snprintf(buf, 16, "'%.*s'", (int)tok->len, tok->text);
+		return buf;
 	}
 	return "UNKNOWN";
 }

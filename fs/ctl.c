@@ -30,6 +30,10 @@
  *     bytes; the rest of an overlong line is discarded up to its newline,
  *     and the kept bytes are still over the engine's limit, so the line
  *     fails with "Parse error: line too long").  ctl_flush() runs it.
+ *     The buffer grows as the line does (lines may be 4 MiB, most are
+ *     short); if it cannot grow, the line is marked lost and fails with
+ *     ENOMEM ("Error: out of memory") when it completes, never running
+ *     cut short.
  *
  * Reply queue: a byte FIFO in one buffer of at most 2 * limit bytes.  Data
  * is compacted to the front only when the tail runs out and the head has
@@ -258,8 +262,11 @@ struct ctl *ctl_new(void)
 
 	if (!c)
 		return NULL;
+	c->pending = NULL;
 	c->pending_len = 0;
+	c->pending_cap = 0;
 	c->overlong = 0;
+	c->lost = 0;
 	ctl_queue_init(&c->replies, CTL_QUEUE_LIMIT);
 	ctl_queue_init(&c->staging, CTL_QUEUE_LIMIT);
 	return c;
@@ -271,6 +278,7 @@ void ctl_free(struct ctl *c)
 		return;
 	ctl_queue_release(&c->replies);
 	ctl_queue_release(&c->staging);
+	free(c->pending);
 	free(c);
 }
 
@@ -306,6 +314,26 @@ static void queue_error(struct ctl *c, int rc, const struct rowfs_err *err)
 	ctl_queue_push(&c->replies, text, (size_t)n);
 }
 
+/* Make room for need bytes in c->pending (need <= CTL_PENDING_SIZE); 0 or -1. */
+static int pending_reserve(struct ctl *c, size_t need)
+{
+	size_t cap = c->pending_cap ? c->pending_cap : CTL_PENDING_MIN;
+	char *p;
+
+	if (need <= c->pending_cap)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	if (cap > CTL_PENDING_SIZE)
+		cap = CTL_PENDING_SIZE;
+	p = realloc(c->pending, cap);
+	if (!p)
+		return -1;
+	c->pending = p;
+	c->pending_cap = cap;
+	return 0;
+}
+
 /* Append bytes of a line without its newline yet, within CTL_PENDING_SIZE. */
 static void keep(struct ctl *c, const char *p, size_t n)
 {
@@ -315,14 +343,32 @@ static void keep(struct ctl *c, const char *p, size_t n)
 		n = room;
 		c->overlong = 1;
 	}
+	if (c->lost || n == 0)
+		return;
+	if (pending_reserve(c, c->pending_len + n) != 0) {
+		c->lost = 1;
+		return;
+	}
 	memcpy(c->pending + c->pending_len, p, n);
 	c->pending_len += n;
+}
+
+/* 1 if a partial line is waiting (its bytes, or the mark that they were lost). */
+static int has_pending(const struct ctl *c)
+{
+	return c->pending_len > 0 || c->lost;
 }
 
 static void forget_pending(struct ctl *c)
 {
 	c->pending_len = 0;
 	c->overlong = 0;
+	c->lost = 0;
+	if (c->pending_cap > CTL_PENDING_KEEP) {
+		free(c->pending);
+		c->pending = NULL;
+		c->pending_cap = 0;
+	}
 }
 
 /* The transaction of one write() (or flush). */
@@ -335,10 +381,16 @@ struct batch {
 	struct rowfs_err err;           /* detail of the last failure */
 };
 
-/* Run one line inside the batch's transaction, opening it first if needed. */
+/*
+ * Run one line inside the batch's transaction, opening it first if needed.
+ * line NULL: the bytes of a partial line were lost (out of memory).
+ */
 static int run_line(struct batch *b, const char *line, size_t len)
 {
 	int rc;
+
+	if (!line)
+		return rowfs_err_set(&b->err, ROWFS_NOMEM, 0, "Error: out of memory");
 
 	if (!b->began) {
 		rc = b->ex->begin(b->ex->ctx, &b->err);
@@ -425,9 +477,9 @@ ssize_t ctl_write(struct ctl *c, const struct ctl_executor *ex, const char *buf,
 			break;
 		}
 		end = (size_t)(nl - buf) + 1;
-		if (c->pending_len > 0) {
+		if (has_pending(c)) {
 			keep(c, buf + pos, end - 1 - pos);
-			line = c->pending;
+			line = c->lost ? NULL : c->pending;
 			len = c->pending_len;
 		} else {
 			line = buf + pos;
@@ -455,10 +507,10 @@ int ctl_flush(struct ctl *c, const struct ctl_executor *ex)
 	ssize_t n;
 	int rc;
 
-	if (c->pending_len == 0)
+	if (!has_pending(c))
 		return 0;
 	ctl_queue_clear(&c->staging);
-	rc = run_line(&b, c->pending, c->pending_len);
+	rc = run_line(&b, c->lost ? NULL : c->pending, c->pending_len);
 	forget_pending(c);
 	if (rc != ROWFS_OK)
 		return (int)fail(&b, rc, 0);

@@ -29,9 +29,13 @@
  * possible '\r' and one byte more, so that a kept overlong line is still
  * over the limit after the engine drops a trailing '\r'.  Bytes past this
  * are discarded until the newline; the line then fails with "Parse error:
- * line too long".
+ * line too long".  The buffer grows with the partial line (doubling from
+ * CTL_PENDING_MIN), so a handle holds only what its partial line needs,
+ * and a buffer past CTL_PENDING_KEEP is freed when its line completes.
  */
 #define CTL_PENDING_SIZE (CTL_MAX_LINE + 2u)
+#define CTL_PENDING_MIN 256u
+#define CTL_PENDING_KEEP (64u * 1024u)
 
 /* Reply text kept per handle (and per write being staged), in bytes. */
 #define CTL_QUEUE_LIMIT (256u * 1024u)
@@ -115,9 +119,11 @@ void ctl_executor_init_db(struct ctl_executor *ex, struct rowfs_db *db);
 
 /* Per open handle of `ctl`. */
 struct ctl {
-	char pending[CTL_PENDING_SIZE]; /* start of a line still waiting for '\n' */
+	char *pending;                  /* start of a line still waiting for '\n' (malloc'd) */
 	size_t pending_len;             /* bytes in pending */
+	size_t pending_cap;             /* bytes allocated (at most CTL_PENDING_SIZE) */
 	int overlong;                   /* pending line passed CTL_PENDING_SIZE */
+	int lost;                       /* growing pending failed: the line fails with ENOMEM */
 	struct ctl_queue replies;       /* replies of committed writes, for read() */
 	struct ctl_queue staging;       /* replies of the write being run */
 };

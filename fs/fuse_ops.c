@@ -248,6 +248,9 @@ static void free_handle(struct fs *fs, struct fs_handle *h)
 	case HANDLE_TEXT:
 		files_text_release(&h->u.text);
 		break;
+	case HANDLE_STREAM:
+		files_rows_release(&h->u.rows);
+		break;
 	default:
 		break;
 	}

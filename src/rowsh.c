@@ -29,9 +29,11 @@
  *     A last line without a newline runs at end of input.
  *
  * Long lines: a line inside one chunk goes to the engine as it is, whatever
- * its length.  A line that spans chunks is kept in a small buffer; once it
- * passes LINE_KEEP bytes the rest of it is dropped, which the engine then
- * reports as "Parse error: line too long" (memory stays bounded).
+ * its length.  A line that spans chunks is kept in a buffer that grows with
+ * it; once it passes LINE_KEEP bytes the rest of it is dropped, which the
+ * engine then reports as "Parse error: line too long" (memory stays
+ * bounded).  If the buffer cannot grow, the line fails with "Error: out of
+ * memory" when it ends (it never runs cut short).
  *
  * Output modes (`.mode list|csv|json|box`, rowsh's own meta-command; it
  * never reaches the engine): list is the engine's text, "(1, alice)".  In
@@ -71,10 +73,14 @@
 #define CHUNK_SIZE (64u * 1024u)
 
 /*
- * Bytes kept of a line that spans chunks: the engine's longest line (4096,
- * CONTRACT.md) plus a '\r' plus one, so a cut line is still too long.
+ * Bytes kept of a line that spans chunks: the engine's longest line (4 MiB,
+ * CONTRACT.md) plus a '\r' plus one, so a cut line is still too long.  The
+ * buffer starts at PENDING_MIN bytes and doubles; past PENDING_KEEP it is
+ * freed once its line has run.
  */
 #define LINE_KEEP (ROWFS_LINE_MAX + 2u)
+#define PENDING_MIN 256u
+#define PENDING_KEEP (64u * 1024u)
 
 #define PROMPT "db > "
 
@@ -118,8 +124,10 @@ struct shell {
 	int done;                      /* stop reading input */
 	int output_failed;             /* writing stdout failed */
 	int output_errno;              /* errno of that failure */
-	char pending[LINE_KEEP];       /* start of a line that spans chunks */
+	char *pending;                 /* start of a line that spans chunks (malloc'd) */
 	size_t pending_len;            /* bytes in pending (LINE_KEEP: cut) */
+	size_t pending_cap;            /* bytes allocated (at most LINE_KEEP) */
+	int pending_lost;              /* pending could not grow: the line fails */
 	enum out_mode mode;            /* `.mode` */
 };
 
@@ -750,8 +758,51 @@ static void pending_add(struct shell *sh, const char *data, size_t len)
 
 	if (len > room)
 		len = room;
+	if (sh->pending_lost || len == 0)
+		return;
+	if (sh->pending_len + len > sh->pending_cap) {
+		size_t cap = sh->pending_cap ? sh->pending_cap : PENDING_MIN;
+		char *p;
+
+		while (cap < sh->pending_len + len)
+			cap *= 2;
+		if (cap > LINE_KEEP)
+			cap = LINE_KEEP;
+		p = realloc(sh->pending, cap);
+		if (!p) {
+			sh->pending_lost = 1;
+			return;
+		}
+		sh->pending = p;
+		sh->pending_cap = cap;
+	}
 	memcpy(sh->pending + sh->pending_len, data, len);
 	sh->pending_len += len;
+}
+
+/* 1 if the start of a line waits in pending (its bytes, or the mark that they were lost). */
+static int has_pending(const struct shell *sh)
+{
+	return sh->pending_len > 0 || sh->pending_lost;
+}
+
+/* Run the line kept in pending as one statement of the batch, then forget it. */
+static void run_pending(struct shell *sh)
+{
+	if (sh->pending_lost) {
+		if (sh->batch == BATCH_ACTIVE)
+			stage_line(sh, "Error: out of memory");
+		sh->any_failed = 1;
+	} else {
+		batch_line(sh, sh->pending, sh->pending_len);
+	}
+	sh->pending_len = 0;
+	sh->pending_lost = 0;
+	if (sh->pending_cap > PENDING_KEEP) {
+		free(sh->pending);
+		sh->pending = NULL;
+		sh->pending_cap = 0;
+	}
 }
 
 /* All lines completed by one chunk of input: one transaction. */
@@ -765,10 +816,9 @@ static void run_chunk(struct shell *sh, const char *buf, size_t n)
 		return;
 	}
 	batch_begin(sh);
-	if (sh->pending_len) {
+	if (has_pending(sh)) {
 		pending_add(sh, p, (size_t)(nl - p));
-		batch_line(sh, sh->pending, sh->pending_len);
-		sh->pending_len = 0;
+		run_pending(sh);
 	} else {
 		batch_line(sh, p, (size_t)(nl - p));
 	}
@@ -802,10 +852,9 @@ static void run_stream(struct shell *sh)
 			break;
 		}
 		if (n == 0) {
-			if (sh->pending_len) {
+			if (has_pending(sh)) {
 				batch_begin(sh);
-				batch_line(sh, sh->pending, sh->pending_len);
-				sh->pending_len = 0;
+				run_pending(sh);
 				batch_end(sh);
 			}
 			break;
@@ -1078,5 +1127,6 @@ int main(int argc, char **argv)
 		status = 1;
 	}
 	free(sh.out.data);
+	free(sh.pending);
 	return status;
 }

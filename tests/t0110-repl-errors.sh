@@ -79,37 +79,41 @@ case_ "no failure: exit status 0" \
 # Long lines.  stdin is a regular file, so reads return exactly 64 KiB and
 # the chunk boundaries fall where this test puts them.
 rm -f "$work/c.db" "$work/c.db-wal"
+# Lines may be 4 MiB (4194304 bytes, newline excluded).
 awk 'function out(s) { printf "%s", s; pos += length(s) }
-	function line(text, len) {
-		while (length(text) < len) text = text " "
-		out(text "\n")
+	function pad(text, len) {
+		return length(text) < len ? text substr(blanks, 1, len - length(text)) : text
 	}
+	function line(text, len) { out(pad(text, len) "\n") }
 	# blank lines up to "before" bytes short of the next 64 KiB boundary
 	function blanks_to(before,   b) {
 		b = (int(pos / 65536) + 1) * 65536 - before
 		while (pos < b) out("\n")
 	}
 	BEGIN {
-		line("insert 1 exactly4096", 4096)          # longest line: fine
-		line("insert 2 toolong4097", 4097)          # one byte more
-		line(sprintf("%-4096s", "insert 3 crlf") "\r", 0)
+		max = 4194304
+		blanks = " "
+		while (length(blanks) < 2 * max) blanks = blanks blanks
+		line("insert 1 exactly4MiB", max)           # longest line: fine
+		line("insert 2 toolong4MiB1", max + 1)      # one byte more
+		out(pad("insert 3 crlf", max) "\r\n")      # longest line and a CR: fine
 		blanks_to(2000)
-		line("insert 4 straddles", 4096)            # crosses a 64 KiB boundary
+		line("insert 4 straddles", max)             # crosses 64 KiB boundaries
 		blanks_to(200)
-		line("insert 5 huge", 100000)                # crosses boundaries, cut
+		line("insert 5 huge", max + 1000000)        # crosses boundaries, cut
 		line("insert 6 after", 0)
 		blanks_to(2000)
-		line("insert 7 straddle4097", 4097)          # crosses a boundary, too long
+		line("insert 7 straddle4MiB1", max + 1)     # crosses boundaries, too long
 		line("select", 0)
 	}' >"$work/long.in"
-printf 'Executed.\nParse error: line too long\nExecuted.\nExecuted.\nParse error: line too long\nExecuted.\nParse error: line too long\n(1, exactly4096)\n(3, crlf)\n(4, straddles)\n(6, after)\n' \
+printf 'Executed.\nParse error: line too long\nExecuted.\nExecuted.\nParse error: line too long\nExecuted.\nParse error: line too long\n(1, exactly4MiB)\n(3, crlf)\n(4, straddles)\n(6, after)\n' \
 	>"$work/exp"
 rsh "$work/c.db" <"$work/long.in" >"$work/out" 2>"$work/err"
 st=$?
 if cmp -s "$work/exp" "$work/out" && [ $st -eq 1 ]; then
-	ok "lines of 4096 bytes (also with CR) run, longer ones fail, also across chunks"
+	ok "lines of 4 MiB (also with CR) run, longer ones fail, also across chunks"
 else
-	not_ok "lines of 4096 bytes (also with CR) run, longer ones fail, also across chunks" \
+	not_ok "lines of 4 MiB (also with CR) run, longer ones fail, also across chunks" \
 		"status $st" "$(diff -u "$work/exp" "$work/out")" "$(cat "$work/err")"
 fi
 
@@ -126,7 +130,8 @@ fi
 
 # A last line without newline that is too long.
 rm -f "$work/c.db" "$work/c.db-wal"
-awk 'BEGIN { printf "insert 1 a\n"; for (i = 0; i < 70000; i++) printf "x" }' | rsh "$work/c.db" >"$work/out" 2>&1
+awk 'BEGIN { printf "insert 1 a\n"; x = "x"; while (length(x) < 4194400) x = x x; printf "%s", x }' |
+	rsh "$work/c.db" >"$work/out" 2>&1
 st=$?
 printf 'Executed.\nParse error: line too long\n' >"$work/exp"
 if cmp -s "$work/exp" "$work/out" && [ $st -eq 1 ]; then

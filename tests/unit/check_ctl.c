@@ -410,7 +410,7 @@ START_TEST(test_line_at_the_limit)
 {
 	char *line = xs(CTL_MAX_LINE);
 
-	/* 4096 bytes, then CR LF, split over writes through the pending buffer */
+	/* 4 MiB, then CR LF, split over writes through the pending buffer */
 	ck_assert_int_eq(wr(line), (ssize_t)CTL_MAX_LINE);
 	ck_assert_int_eq(wr("\r"), 1);
 	ck_assert_int_eq(c->overlong, 0);
@@ -427,12 +427,13 @@ END_TEST
 
 START_TEST(test_overlong_pending_line_is_discarded)
 {
-	char *chunk = xs(1000);
+	char *chunk = xs(1u << 20);
 	int i;
 
 	for (i = 0; i < 5; i++) {
-		ck_assert_int_eq(wr(chunk), 1000);
+		ck_assert_int_eq(wr(chunk), 1u << 20);
 		ck_assert_uint_le(c->pending_len, CTL_PENDING_SIZE);
+		ck_assert_uint_le(c->pending_cap, CTL_PENDING_SIZE);
 	}
 	ck_assert_int_eq(c->overlong, 1);
 	/* a trailing '\r' after the kept bytes must not bring it under the limit */
@@ -447,11 +448,11 @@ END_TEST
 
 START_TEST(test_overlong_line_inside_one_write)
 {
-	char *line = xs(5000);
+	char *line = xs(CTL_MAX_LINE + 1);
 	struct tu_buf w = {0};
 
 	text_add(&w, "a\n", 2);
-	text_add(&w, line, 5000);
+	text_add(&w, line, CTL_MAX_LINE + 1);
 	text_add(&w, "\nb\n", 3);
 	ck_assert_int_eq(ctl_write(c, &ex, w.data, w.len), 2);
 	ck_assert_int_eq(ctl_write(c, &ex, w.data + 2, w.len - 2), -EINVAL);
@@ -466,14 +467,62 @@ START_TEST(test_megabyte_without_newline_stays_bounded)
 	char *chunk = xs(128 * 1024);
 	int i;
 
-	for (i = 0; i < 8; i++) {
+	/* 5 MiB: past the limit from the 33rd chunk on */
+	for (i = 0; i < 40; i++) {
 		ck_assert_int_eq(ctl_write(c, &ex, chunk, 128 * 1024), 128 * 1024);
-		ck_assert_uint_eq(c->pending_len, CTL_PENDING_SIZE);
+		ck_assert_uint_eq(c->pending_len,
+				  i < 32 ? (i + 1u) * 128u * 1024u : CTL_PENDING_SIZE);
+		ck_assert_uint_le(c->pending_cap, CTL_PENDING_SIZE);
 	}
 	ck_assert_uint_eq(fake.execs, 0);
 	ck_assert_int_eq(ctl_flush(c, &ex), -EINVAL);
 	expect_replies("Parse error: line too long\n");
 	free(chunk);
+}
+END_TEST
+
+/* The partial-line buffer grows with the line and is freed when a large one ends. */
+START_TEST(test_pending_buffer_grows_and_shrinks)
+{
+	char *big = xs(3u << 20);
+
+	ck_assert_ptr_null(c->pending);   /* a new handle holds no line buffer */
+	ck_assert_int_eq(wr("insert 1 a"), 10);
+	ck_assert_uint_eq(c->pending_cap, CTL_PENDING_MIN);
+	ck_assert_int_eq(wr("\n"), 1);
+	ck_assert_uint_eq(c->pending_cap, CTL_PENDING_MIN);   /* small: kept */
+	ck_assert_int_eq(wr("x"), 1);
+	ck_assert_int_eq(wr(big), 3u << 20);
+	ck_assert_uint_ge(c->pending_cap, (3u << 20) + 1);
+	ck_assert_uint_le(c->pending_cap, CTL_PENDING_SIZE);
+	ck_assert_int_eq(wr("\n"), 1);
+	ck_assert_uint_eq(fake.last_len, (3u << 20) + 1);
+	ck_assert_ptr_null(c->pending);   /* large: freed */
+	ck_assert_uint_eq(c->pending_cap, 0);
+	expect_replies("Executed.\nExecuted.\n");
+	free(big);
+}
+END_TEST
+
+/* A partial line whose buffer could not grow fails with ENOMEM, never cut short. */
+START_TEST(test_lost_pending_line_fails)
+{
+	ck_assert_int_eq(wr("insert 1 ab"), 11);
+	c->lost = 1;   /* as keep() marks it when realloc fails */
+	ck_assert_int_eq(wr("cd\ninsert 2 b\n"), -ENOMEM);
+	expect_replies("Error: out of memory\n");
+	ck_assert_uint_eq(fake.execs, 0);
+	ck_assert_int_eq(c->lost, 0);
+	ck_assert_uint_eq(c->pending_len, 0);
+	/* at close too */
+	ck_assert_int_eq(wr("insert 3 c"), 10);
+	c->lost = 1;
+	ck_assert_int_eq(ctl_flush(c, &ex), -ENOMEM);
+	expect_replies("Error: out of memory\n");
+	ck_assert_uint_eq(fake.execs, 0);
+	/* the handle works after it */
+	ck_assert_int_eq(wr("insert 4 d\n"), 11);
+	expect_replies("Executed.\n");
 }
 END_TEST
 
@@ -628,6 +677,8 @@ static Suite *ctl_suite(void)
 	tcase_add_test(tc, test_overlong_pending_line_is_discarded);
 	tcase_add_test(tc, test_overlong_line_inside_one_write);
 	tcase_add_test(tc, test_megabyte_without_newline_stays_bounded);
+	tcase_add_test(tc, test_pending_buffer_grows_and_shrinks);
+	tcase_add_test(tc, test_lost_pending_line_fails);
 	tcase_add_test(tc, test_replies_accumulate_until_read);
 	tcase_add_test(tc, test_handles_are_independent);
 	tcase_add_test(tc, test_big_select_through_ctl_is_bounded);

@@ -341,7 +341,7 @@ START_TEST(test_nul_and_length)
 	free(line);
 
 	/* Far longer lines are refused without being scanned. */
-	n = 1u << 20;
+	n = 4u * MAX_LINE_SIZE;
 	line = malloc(n);
 	ck_assert_ptr_nonnull(line);
 	memset(line, 'x', n);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "os.h"
+#include "format.h"
 #include "rowfs.h"
 #include "testutil.h"
 #include "vm.h"
@@ -637,19 +638,20 @@ START_TEST(test_statement_errors)
 	expect_error(db, "update 42 abcdefghijklmnopqrstuvwxyz0123456", ROWFS_TOOLONG, EINVAL,
 		     "Error: username too long (33 > 32)");
 
-	/* longer than 4096 bytes */
-	line = malloc(5000);
+	/* longer than 4 MiB */
+	line = malloc(MAX_LINE_SIZE + 1);
 	ck_assert_ptr_nonnull(line);
-	memset(line, ' ', 5000);
+	memset(line, ' ', MAX_LINE_SIZE + 1);
 	memcpy(line, "select", 6);
-	expect_error_len(db, line, 4097, ROWFS_SYNTAX, EINVAL, "Parse error: line too long");
-	/* exactly 4096 is fine */
+	expect_error_len(db, line, MAX_LINE_SIZE + 1, ROWFS_SYNTAX, EINVAL,
+			 "Parse error: line too long");
+	/* exactly 4 MiB is fine */
 	{
 		struct rowfs_err err;
 		struct tu_buf out = {0};
 
 		ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-		ck_assert_int_eq(tu_exec_len(db, line, 4096, &out, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_exec_len(db, line, MAX_LINE_SIZE, &out, &err), ROWFS_OK);
 		ck_assert_str_eq(out.data, "(42, alice)\n");
 		tu_buf_free(&out);
 		ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
