@@ -796,6 +796,11 @@ static int exec_line_at(struct rowfs_db *db, struct rowfs_snapshot *snap, const 
 	return statement_failed(db, rc, err);
 }
 
+int rowfs_complete(const char *line, size_t len)
+{
+	return !parse_wants_more(line, len);
+}
+
 int rowfs_exec(struct rowfs_db *db, const char *line, size_t len, rowfs_emit_fn emit, void *ctx,
 	       struct rowfs_err *err)
 {

@@ -1218,3 +1218,23 @@ int parse_line(const char *line, size_t len, struct statement *out, struct rowfs
 	}
 	return rc;
 }
+
+int parse_wants_more(const char *line, size_t len)
+{
+	struct statement st;
+	struct rowfs_err err = {0};
+	size_t end;
+	int rc;
+
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (len > MAX_LINE_SIZE || (len > 0 && memchr(line, '\0', len)))
+		return 0;
+	end = tok_statement_end(line, len);
+	if (!is_sql_form(line, end))
+		return 0;
+	memset(&st, 0, sizeof(st));
+	rc = parse_sql(line, end, &st, &err);
+	statement_free(&st);
+	return rc != ROWFS_OK && strstr(err.msg, "got EOF at position ") != NULL;
+}

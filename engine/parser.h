@@ -204,4 +204,16 @@ int parse_line(const char *line, size_t len, struct statement *out, struct rowfs
  */
 void statement_free(struct statement *stmt);
 
+/*
+ * parse_wants_more - 1 if line[0..len) (no newline; a final '\r' is
+ * dropped) reads as an SQL form (the dispatch rule of parser.c) whose
+ * parse stops at the statement's end for want of a token ("... got EOF at
+ * position N"): more text could complete it, as in "create table t (" or
+ * "select *".  0 for every other line: complete, wrong before its end,
+ * a seed form, a meta-command, blank, too long, with a NUL.  Allocates
+ * nothing that outlives the call.  rowfs_complete() (rowsh's statements
+ * over several lines) is built on it.
+ */
+int parse_wants_more(const char *line, size_t len);
+
 #endif /* ROWFS_ENGINE_PARSER_H */

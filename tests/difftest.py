@@ -1394,6 +1394,8 @@ class Gen:
                 st = self.gen_select(t)
                 st.preds = [Pred(bad, "=", Lit("int", 1))]
             elif c == "insert":
+                if len(t.columns) >= 64:
+                    return None
                 st = self.gen_insert(t, auto=False)
                 st.cols = (st.cols or [c.name for c in t.columns]) + [bad]
                 for row in st.rows:
@@ -1460,7 +1462,8 @@ class Gen:
             st = self.gen_insert(t, auto=False)
             st.cols = None
             n = len(t.columns)
-            w = self.r.choice([m for m in (1, n - 1, n + 1, n + 2) if m >= 1 and m != n])
+            # at most 64 values: more is the parser's own error
+            w = self.r.choice([m for m in (1, n - 1, n + 1, n + 2) if 1 <= m <= 64 and m != n])
             st.rows = [[self.valid_lit(t, c) for c in t.columns][:w] for _ in st.rows]
             for row in st.rows:
                 while len(row) < w:
