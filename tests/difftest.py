@@ -307,6 +307,14 @@ class Writer:
             line = " ".join(self.kw(w) for w in st.words)
         elif k == "tables":
             line = self.kw(".tables")
+        elif k == "checkpoint":
+            line = self.kw(".checkpoint")
+        elif k in ("s_insert", "s_update"):
+            line = "%s %d %s" % (self.kw(k[2:]), st.id, st.name)
+        elif k == "s_delete":
+            line = "%s %d" % (self.kw("delete"), st.id)
+        elif k == "s_select":
+            line = self.kw("select")
         elif k == "schema":
             line = self.kw(".schema") + (" " + self.ident(st.table) if st.table else "")
         else:
@@ -440,6 +448,36 @@ def qi(name):
 
 OK = "Executed.\n"
 
+# The seed's table: ids 0..USERS_ID_MAX, names of 1..32 bytes of letters,
+# digits, '_', '.', '-' and multibyte UTF-8 (CONTRACT.md, Part 1).
+USERS_ID_MAX = (1 << 32) - 1
+USERS_NAME_CHARS = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
+                    "\u00e9\u00df\u4e2d\U0001F600\u03a9")
+
+
+def users_table():
+    return Table("users", [Column("id", "integer", pk=True),
+                           Column("username", "text", maxlen=32, notnull=True)])
+
+
+def users_name_ok(name):
+    return 1 <= len(name.encode()) <= 32 and all(c in USERS_NAME_CHARS for c in name)
+
+
+def users_check(col, lit):
+    """Values of users the seed's rules accept (their errors are Part 1's
+    own texts, not predicted here)."""
+    if lit.kind == "null":
+        if col.pk:
+            return
+        return
+    if col.pk:
+        if lit.kind != "int" or not 0 <= lit.val <= USERS_ID_MAX:
+            raise Ambiguous("a users id out of the seed's range")
+    elif lit.kind != "text" or not users_name_ok(lit.val):
+        raise Ambiguous("a username out of the seed's alphabet")
+
+
 # The users table's normalized create statement (CONTRACT.md, Tables).
 USERS_SQL = "create table users (id integer primary key, username text(32) not null)"
 
@@ -484,9 +522,12 @@ class Oracle:
 
     def __init__(self):
         self.db = sqlite3.connect(":memory:", isolation_level=None)
-        self.tables = {}          # lower name -> Table
+        self.tables = {}          # lower name -> Table (users not included)
         self.in_txn = False
         self.saved = None         # self.tables at `begin`
+        self.users = users_table()
+        self.db.execute('create table "users" ("id" integer primary key, '
+                        '"username" text not null)')
 
     # -- helpers --
     def keys(self, t):
@@ -530,6 +571,8 @@ class Oracle:
         """(error text or None, value to store) of lit stored into col.  A
         NULL key is None (the next key) when auto_key, else ambiguous."""
         who = "%s.%s" % (t.name, col.lname)
+        if t.name == "users":
+            users_check(col, lit)
         if lit.kind == "null":
             if col.pk and auto_key:
                 return None, None
@@ -554,7 +597,7 @@ class Oracle:
         """The table named name, or (None, error text)."""
         lname = name.lower()
         if lname == "users":
-            raise Ambiguous("the users table")
+            return self.users, None
         t = self.tables.get(lname)
         if t is None:
             return None, "Error: no such table: %s\n" % lname
@@ -572,6 +615,8 @@ class Oracle:
             for lit in (p.a, p.b):
                 if lit is None or lit.kind == "null":
                     continue
+                if t.name == "users":
+                    users_check(col, lit)
                 if lit.kind in ("int", "real") and col.type in ("integer", "real"):
                     # numbers compare as numbers; past 2^53 sqlite3 compares an
                     # integer and a double exactly, an engine may not
@@ -631,6 +676,37 @@ class Oracle:
         self.db.execute("rollback")
         self.tables = self.saved
         self.in_txn = False
+        return OK, False
+
+    # -- the seed's statements on users (Part 1 texts) --
+    def user_exists(self, k):
+        return self.db.execute('select 1 from "users" where "id" = ?', (k,)).fetchone() is not None
+
+    def run_s_insert(self, st):
+        if self.user_exists(st.id):
+            return "Error: duplicate key %d.\n" % st.id, True
+        self.exec_ok('insert into "users" values (?, ?)', (st.id, st.name))
+        return OK, False
+
+    def run_s_update(self, st):
+        if not self.user_exists(st.id):
+            return "Error: no such key %d.\n" % st.id, True
+        self.exec_ok('update "users" set "username" = ? where "id" = ?', (st.name, st.id))
+        return OK, False
+
+    def run_s_delete(self, st):
+        if not self.user_exists(st.id):
+            return "Error: no such key %d.\n" % st.id, True
+        self.exec_ok('delete from "users" where "id" = ?', (st.id,))
+        return OK, False
+
+    def run_s_select(self, st):
+        rows = self.db.execute('select "id", "username" from "users" order by 1').fetchall()
+        if not rows:
+            return "(empty table)\n", False
+        return "".join(render_row(r) for r in rows), False
+
+    def run_checkpoint(self, st):
         return OK, False
 
     def run_tables(self, st):
@@ -763,7 +839,7 @@ class Oracle:
         for vals in rows:
             k = vals.get(t.key.lname)
             if k is None:
-                if top == INT64_MAX:
+                if top == (USERS_ID_MAX if t.name == "users" else INT64_MAX):
                     raise Ambiguous("no key after the largest")
                 k = 1 if top is None else top + 1
             if k in existing:
@@ -916,10 +992,11 @@ FEATURES = {
     "style": "upper/mixed case, compact spacing, ';' and comments",
     "bad-default": "create table with a default of the wrong type or too long",
     "null-compare": "comparisons with a NULL literal (match nothing)",
-    "meta": ".tables and .schema [T] (the normalized create statements)",
+    "meta": ".tables, .schema [T] (the normalized create statements), .checkpoint",
     "wide": "a few tables of 21 to 64 columns",
     "auto-key": "insert without the key, or with a NULL key (the largest key plus one)",
     "mixed-numbers": "reals compared with integer columns and the key",
+    "users": "the seed's table: insert/update/delete ID NAME, select, and SQL on it",
 }
 
 
@@ -1038,10 +1115,21 @@ class Gen:
     def null_lit(self):
         return Lit("null", None, self.r.choice([None, None, "null", "NULL", "Null"]))
 
+    def user_name(self):
+        """A username the seed accepts (never starting with '-': `--` would
+        begin a comment)."""
+        n = self.r.choice([1, 2, 5, 8, 12, 20, 32])
+        while True:
+            name = truncate_utf8("".join(self.r.choice(USERS_NAME_CHARS) for _ in range(n)), n)
+            if name and not name.startswith("-") and users_name_ok(name):
+                return name
+
     def valid_lit(self, t, col, allow_null=True):
         """A literal col accepts."""
         if col.pk:
             return Lit("int", self.new_key(t))
+        if t.name == "users":
+            return Lit("text", self.user_name(), self.r.choice(["q", "E"]))
         if allow_null and not col.notnull and self.r.random() < 0.12:
             return self.null_lit()
         if col.type == "integer":
@@ -1072,7 +1160,10 @@ class Gen:
     def new_key(self, t):
         space = self.keyspace.get(t.name, "small")
         for _ in range(50):
-            if space == "small":
+            if t.name == "users":
+                k = self.r.randint(0, 200) if self.r.random() < 0.9 else \
+                    self.r.choice([0, USERS_ID_MAX, USERS_ID_MAX - 1, self.r.randint(0, USERS_ID_MAX)])
+            elif space == "small":
                 k = self.r.randint(0, 150)
             elif space == "signed":
                 k = self.r.randint(-400, 400)
@@ -1087,6 +1178,8 @@ class Gen:
         keys = self.o.keys(t)
         if keys and self.r.random() < 0.75:
             return self.r.choice(keys)
+        if t.name == "users":
+            return self.r.randint(0, 210)
         if self.r.random() < 0.1 and self.on("extremes"):
             return self.r.choice([INT64_MIN, INT64_MAX, 0, -1])
         space = self.keyspace.get(t.name, "small")
@@ -1314,6 +1407,31 @@ class Gen:
         sets = [(c.name, self.valid_lit(t, c)) for c in cols]
         return self.make("update", table=t.name, sets=sets, preds=self.preds(t, 0.12))
 
+    def gen_users(self):
+        """A statement on users: a seed form or SQL."""
+        u = self.o.users
+        r = self.r.random()
+        keys = self.o.keys(u)
+        self._keys = set(keys)
+        if r < 0.3:
+            k = self.new_key(u) if not keys or self.r.random() < 0.9 else self.r.choice(keys)
+            return self.make("s_insert", id=k, name=self.user_name())
+        if r < 0.54:
+            kind = "s_update" if r < 0.42 else "s_delete"
+            k = self.r.choice(keys) if keys and self.r.random() < 0.7 else self.some_key(u)
+            if kind == "s_update":
+                return self.make(kind, id=k, name=self.user_name())
+            return self.make(kind, id=k)
+        if r < 0.6:
+            return self.make("s_select") if len(keys) < 300 else None
+        if r < 0.75:
+            return self.gen_insert(u)
+        if r < 0.87:
+            return self.gen_select(u)
+        if r < 0.95:
+            return self.gen_update(u)
+        return self.gen_delete(u)
+
     def gen_delete(self, t):
         return self.make("delete", table=t.name, preds=self.preds(t, 0.08))
 
@@ -1537,6 +1655,8 @@ class Gen:
                 return [self.make("begin", words=self.r.choice([["begin"], ["begin", "transaction"]]))]
         r = self.r.random()
         if self.on("meta") and r < 0.015:
+            if self.r.random() < 0.2:
+                return [self.make("checkpoint")]
             if self.r.random() < 0.3:
                 return [self.make("tables")]
             t = self.pick_table()
@@ -1544,13 +1664,19 @@ class Gen:
             if self.r.random() < 0.8:
                 name = self.r.choice([t.name, t.name, "users", self.absent_name()])
             return [self.make("schema", table=name)]
-        if r < 0.035:
+        r = self.r.random()
+        if r < 0.02:
             return [Stmt("blank", 0, line=self.r.choice(["", "   ", "\t", "-- a comment line",
                                                          "  -- it's a comment"]))]
-        if self.on("ddl") and r < 0.015 and (not o.in_txn or self.r.random() < 0.5):
+        r = self.r.random()
+        if self.on("users") and r < 0.06:
+            st = self.gen_users()
+            return [st] if st else None
+        r = self.r.random()
+        if self.on("ddl") and r < 0.012 and (not o.in_txn or self.r.random() < 0.5):
             t = self.pick_table()
             return [self.make("drop", table=t.name, if_exists=self.r.random() < 0.2)]
-        if r < 0.07 and len(o.tables) < 5 and (self.on("ddl") or not o.in_txn):
+        if 0.012 <= r < 0.05 and len(o.tables) < 5 and (self.on("ddl") or not o.in_txn):
             return self.create_unit()
         t = self.pick_table()
         n = o.row_count(t)
@@ -1610,21 +1736,31 @@ class Mismatch:
 
 
 class Rowsh:
-    def __init__(self, path, timeout, sync):
+    def __init__(self, path, timeout, sync, cache_pages=None, fsck=None):
         self.path = path
+        self.fsck = fsck
         self.timeout = timeout
         self.sync = sync
+        self.opts = ["-o", "sync=" + sync]
+        if cache_pages:
+            self.opts += ["-o", "cache_pages=%d" % cache_pages]
         self.runs = 0
 
     def run(self, dbfile, items):
         data = "".join(it.line + "\n" for it in items).encode()
         self.runs += 1
         try:
-            p = subprocess.run([self.path, "-o", "sync=" + self.sync, dbfile], input=data,
+            p = subprocess.run([self.path] + self.opts + [dbfile], input=data,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                timeout=self.timeout)
         except subprocess.TimeoutExpired as e:
             return None, (e.stdout or b""), b"timed out after %d s" % self.timeout
+        if self.fsck and p.returncode in (0, 1) and not p.stderr:
+            f = subprocess.run([self.fsck, dbfile], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, timeout=self.timeout)
+            if f.returncode != 0:
+                return p.returncode, p.stdout, b"fsck.rowfs exit %d: %s" % (f.returncode,
+                                                                            f.stdout[:2000])
         return p.returncode, p.stdout, p.stderr
 
 
@@ -1706,7 +1842,8 @@ def compare(items, rc, out, err):
     if rc < 0:
         return Mismatch(items, None, b"", b"", "rowsh killed by signal %d" % -rc, rc)
     if err:
-        return Mismatch(items, None, b"", err, "rowsh wrote to stderr", rc)
+        return Mismatch(items, None, b"", err, "fsck.rowfs found damage after the session"
+                        if err.startswith(b"fsck.rowfs") else "rowsh wrote to stderr", rc)
     if rc != want:
         return Mismatch(items, None, b"", b"", "rowsh exit status %d, expected %d" % (rc, want), rc)
     return None
@@ -1917,7 +2054,8 @@ def error_class(text):
 
 
 def final_checks(gen, oracle):
-    out = []
+    out = [gen.make("s_select"), gen.make("select", table="users", what="count", preds=[],
+                                          order=None, limit=None, offset=None)]
     for name in sorted(oracle.tables):
         t = oracle.tables[name]
         out.append(gen.make("select", table=t.name, what="*", preds=[], order=None,
@@ -1941,6 +2079,10 @@ def main(argv):
     ap.add_argument("--without", default="", help="features to leave out, comma-separated: "
                     + ", ".join(sorted(FEATURES)))
     ap.add_argument("--sync", default="off", choices=["full", "normal", "off"])
+    ap.add_argument("--fsck", metavar="PATH", help="run fsck.rowfs PATH on the database "
+                    "after each rowsh session (its exit status must be 0)")
+    ap.add_argument("--cache-pages", type=int, metavar="N",
+                    help="rowsh -o cache_pages=N (a small cache makes pages go and come back)")
     ap.add_argument("--max-line", type=int, default=0, metavar="BYTES",
                     help="draw again any statement longer than this (for an engine with a "
                     "smaller line limit than the contract's)")
@@ -1973,7 +2115,8 @@ def main(argv):
     elif args.dry_run:
         rowsh = None
     else:
-        rowsh = Rowsh(os.path.abspath(args.rowsh), args.timeout, args.sync)
+        rowsh = Rowsh(os.path.abspath(args.rowsh), args.timeout, args.sync, args.cache_pages,
+                      os.path.abspath(args.fsck) if args.fsck else None)
     if args.workdir:
         os.makedirs(args.workdir, exist_ok=True)
         workdir = args.workdir

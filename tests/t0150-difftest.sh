@@ -2,8 +2,9 @@
 # t0150-difftest.sh - the SQL subset of rowsh against sqlite3: thousands
 # of random statements on random tables (tests/difftest.py), every reply
 # compared with what sqlite3's answer predicts, every table compared at
-# the end, after reopening.  Fixed seeds and a moderate size here; longer
-# runs: tests/difftest.py --seed N --statements M (see its --help).
+# the end, after reopening; fsck.rowfs after every session.  Fixed seeds
+# and a moderate size here; longer runs: tests/difftest.py --seed N
+# --statements M (see its --help).
 # The first two tests check the checker itself (a planted bug is found and
 # reduced; the generator and its oracle agree) and need no engine.  TAP.
 
@@ -54,12 +55,16 @@ if grep -q 'Expected INSERT, SELECT, or meta-command' "$work/probe"; then
 	done_testing
 fi
 
-# 3-5: fixed seeds.
-difftest "seed 1: 4000 statements in 4 rowsh sessions" --rowsh "$ROWSH" --seed 1 \
+# 3-6: fixed seeds; fsck.rowfs checks the file after every session.
+fsck_opt=""
+[ -x "$FSCK" ] && fsck_opt="--fsck=$FSCK"
+difftest "seed 1: 4000 statements in 4 rowsh sessions" --rowsh "$ROWSH" $fsck_opt --seed 1 \
 	--statements 4000 --sessions 4
-difftest "seed 2: 3000 statements, one session, sync=full" --rowsh "$ROWSH" --seed 2 \
-	--statements 3000 --sessions 1 --sync full
-difftest "seed 3: 3000 statements in 10 sessions" --rowsh "$ROWSH" --seed 3 \
+difftest "seed 2: 3000 statements, one session, sync=full" --rowsh "$ROWSH" $fsck_opt \
+	--seed 2 --statements 3000 --sessions 1 --sync full
+difftest "seed 3: 3000 statements in 10 sessions" --rowsh "$ROWSH" $fsck_opt --seed 3 \
 	--statements 3000 --sessions 10
+difftest "seed 4: 3000 statements with an 8-page cache" --rowsh "$ROWSH" $fsck_opt --seed 4 \
+	--statements 3000 --sessions 3 --cache-pages 8
 
 done_testing
