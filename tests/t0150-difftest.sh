@@ -58,13 +58,17 @@ fi
 # 3-6: fixed seeds; fsck.rowfs checks the file after every session.
 fsck_opt=""
 [ -x "$FSCK" ] && fsck_opt="--fsck=$FSCK"
-difftest "seed 1: 4000 statements in 4 rowsh sessions" --rowsh "$ROWSH" ${fsck_opt:+"$fsck_opt"} --seed 1 \
-	--statements 4000 --sessions 4
-difftest "seed 2: 3000 statements, one session, sync=full" --rowsh "$ROWSH" ${fsck_opt:+"$fsck_opt"} \
-	--seed 2 --statements 3000 --sessions 1 --sync full
-difftest "seed 3: 3000 statements in 10 sessions" --rowsh "$ROWSH" ${fsck_opt:+"$fsck_opt"} --seed 3 \
-	--statements 3000 --sessions 10
-difftest "seed 4: 3000 statements with an 8-page cache" --rowsh "$ROWSH" ${fsck_opt:+"$fsck_opt"} --seed 4 \
-	--statements 3000 --sessions 3 --cache-pages 8
+# real NAME ARGS...: difftest against rowsh (and fsck.rowfs when built).
+real() {
+	real_name=$1
+	shift
+	difftest "$real_name" --rowsh "$ROWSH" ${fsck_opt:+"$fsck_opt"} "$@"
+}
+real "seed 1: 4000 statements in 4 rowsh sessions" --seed 1 --statements 4000 --sessions 4
+real "seed 2: 3000 statements, one session, sync=full" --seed 2 --statements 3000 \
+	--sessions 1 --sync full
+real "seed 3: 3000 statements in 10 sessions" --seed 3 --statements 3000 --sessions 10
+real "seed 4: 3000 statements with an 8-page cache" --seed 4 --statements 3000 --sessions 3 \
+	--cache-pages 8
 
 done_testing
