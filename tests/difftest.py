@@ -1849,6 +1849,33 @@ def compare(items, rc, out, err):
     return None
 
 
+def salvage_check(rowsh, dbfile, items, workdir):
+    """What is wrong with the database's salvage dump (fsck.rowfs --salvage
+    DBFILE), replayed by rowsh into an empty database and asked the final
+    selects again (items, with their replies), or None."""
+    dump = os.path.join(workdir, "salvage.sql")
+    p = subprocess.run([rowsh.fsck, "--salvage", dbfile], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=rowsh.timeout)
+    with open(dump, "wb") as f:
+        f.write(p.stdout)
+    if p.returncode != 0:
+        return "fsck.rowfs --salvage exit %d: %s" % (p.returncode, p.stderr[:500])
+    copy = fresh_db(os.path.join(workdir, "salvaged.db"))
+    r = subprocess.run([rowsh.path] + rowsh.opts + [copy], input=p.stdout,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=rowsh.timeout)
+    bad = [line for line in r.stdout.split(b"\n") if line and line != b"Executed."]
+    if r.returncode != 0 or bad or r.stderr:
+        return "replaying the salvage dump %s: exit %d, %r %r" % (dump, r.returncode, bad[:3],
+                                                                  r.stderr[:300])
+    rc, out, err = rowsh.run(copy, items)
+    m = compare(items, rc, out, err)
+    if m:
+        return "the tables rebuilt from the salvage dump %s differ: %s at %s: expected %r, " \
+            "got %r" % (dump, m.detail, short(m.items[m.index].line) if m.index is not None
+                        else "(end)", m.expected[:300], m.actual[:300])
+    return None
+
+
 def evaluate(stmts):
     """Items of the statements (with REOPEN markers) replayed on a fresh
     oracle, grouped in sessions; raises Ambiguous."""
@@ -2191,6 +2218,12 @@ def main(argv):
                 gen = Gen(rng, oracle, features)
                 history = []
                 dbfile = fresh_db(os.path.join(workdir, "main-%d.db" % resets))
+            if last and not mm and isinstance(rowsh, Rowsh) and rowsh.fsck:
+                problem = salvage_check(rowsh, dbfile, items, workdir)
+                if problem:
+                    log("MISMATCH %d (seed %d, salvage): %s" % (len(mismatches) + 1, args.seed,
+                                                                 problem))
+                    mismatches.append((None, None))
             if last:
                 break
     except ModelError as e:
