@@ -1373,7 +1373,7 @@ class Gen:
                 what = "count"
         elif r < 0.85:
             what = [c.name for c in self.r.sample(t.columns, self.r.randint(1, len(t.columns)))]
-            if self.r.random() < 0.1:
+            if self.r.random() < 0.1 and len(what) < 64:
                 what.append(self.r.choice(what))
         else:
             what = "count"
