@@ -779,6 +779,19 @@ static int is_word_byte(char c)
 	       c == '_';
 }
 
+/* 1 if line[0..len) holds "--" anywhere (a comment may begin there). */
+static int has_dashes(const char *line, size_t len)
+{
+	const char *p = line, *end = line + len;
+
+	while ((p = memchr(p, '-', (size_t)(end - p))) != NULL && p + 1 < end) {
+		if (p[1] == '-')
+			return 1;
+		p += 2;
+	}
+	return 0;
+}
+
 /* What scan_line() found in a line. */
 struct line_scan {
 	size_t keep;             /* bytes before its comment */
@@ -932,7 +945,7 @@ static void batch_line(struct shell *sh, const char *line, size_t len)
 	keep = clean;
 	while (keep > 0 && is_blank(line[keep - 1]))
 		keep--;
-	if (!j->active && keep > 0 && line[keep - 1] == ';') {
+	if (!j->active && keep > 0 && line[keep - 1] == ';' && !has_dashes(line, keep)) {
 		run_line(sh, line, len);   /* ends with ';' (or inside a literal): runs alone */
 		return;
 	}

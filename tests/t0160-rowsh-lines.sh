@@ -113,6 +113,17 @@ select
 select * from t
 '
 
+same "a ';' at the end of a comment does not end a statement" \
+'create table t ( -- the columns;
+  id integer primary key); -- done;
+select count(*)
+  from t -- all;
+;
+' \
+'create table t ( id integer primary key);
+select count(*) from t;
+'
+
 same "a line ending in ';' runs even when unfinished" \
 'select * from;
 select 1
