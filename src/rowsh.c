@@ -1185,7 +1185,8 @@ static void usage(FILE *f)
 		"usage: rowsh [options] DBFILE\n"
 		"\n"
 		"Run statements read from standard input, one per line, on DBFILE\n"
-		"(created if missing).  Prompts with '" PROMPT "' on a terminal.\n"
+		"(created if missing); an unfinished SQL statement goes on over the\n"
+		"next lines until a ';'.  Prompts with '" PROMPT "' on a terminal.\n"
 		"\n"
 		"options:\n"
 		"  -o sync=full|normal|off, --sync=MODE\n"
@@ -1197,7 +1198,9 @@ static void usage(FILE *f)
 		"  -V, --version         show the version and exit\n"
 		"\n"
 		"statements: insert ID USERNAME, update ID USERNAME, delete ID, select,\n"
-		".btree, .constants, .stats, .checkpoint, .exit, and rowsh's own\n"
+		"create table, drop table, insert into, select ... from, update ... set,\n"
+		"delete from, begin, commit, rollback, .tables, .schema [T], .btree,\n"
+		".constants, .stats, .checkpoint, .exit, and rowsh's own\n"
 		".mode list|csv|json|box.  See rowsh(1).\n",
 		ROWFS_DEFAULT_CACHE_PAGES);
 }
