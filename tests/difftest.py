@@ -1012,6 +1012,7 @@ class Gen:
         self.keyspace = {}      # table -> small | signed | wide (its keys)
         self.cap = {}           # table -> rows it may grow to (250, or 3000 with "bulk")
         self._keys = set()      # keys new_key() must avoid
+        self.bulk_cap = 3000    # rows of a "bulk" table
 
     def on(self, feature):
         return feature in self.f
@@ -1280,7 +1281,7 @@ class Gen:
                                     else ["small", "small", "signed"])
         st.cap = 250
         if self.on("bulk") and self.on("multirow") and self.r.random() < 0.2:
-            st.keyspace, st.cap = "wide", 3000
+            st.keyspace, st.cap = "wide", self.bulk_cap
         return st
 
     def create_unit(self):
@@ -2108,6 +2109,8 @@ def main(argv):
     ap.add_argument("--sync", default="off", choices=["full", "normal", "off"])
     ap.add_argument("--fsck", metavar="PATH", help="run fsck.rowfs PATH on the database "
                     "after each rowsh session (its exit status must be 0)")
+    ap.add_argument("--bulk-rows", type=int, default=3000, metavar="N",
+                    help="rows a bulk table grows to (default 3000)")
     ap.add_argument("--cache-pages", type=int, metavar="N",
                     help="rowsh -o cache_pages=N (a small cache makes pages go and come back)")
     ap.add_argument("--max-line", type=int, default=0, metavar="BYTES",
@@ -2158,6 +2161,7 @@ def main(argv):
     rng = random.Random(args.seed)
     oracle = Oracle()
     gen = Gen(rng, oracle, features)
+    gen.bulk_cap = args.bulk_rows
     stats = {}
     history = []
     mismatches = []
@@ -2216,6 +2220,7 @@ def main(argv):
                 resets += 1
                 oracle = Oracle()
                 gen = Gen(rng, oracle, features)
+                gen.bulk_cap = args.bulk_rows
                 history = []
                 dbfile = fresh_db(os.path.join(workdir, "main-%d.db" % resets))
             if last and not mm and isinstance(rowsh, Rowsh) and rowsh.fsck:
