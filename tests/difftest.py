@@ -2,11 +2,16 @@
 """difftest.py - differential test of rowfs's SQL subset, sqlite3 as the oracle.
 
 A seeded generator makes random tables (an `integer primary key` and 0..8
-more columns of integer, real, text, text(N), blob, blob(N), `not null`,
-`default`) and tens of thousands of random statements on them: create and
-drop table, insert into (with and without a column list, several rows),
-select (*, column lists, count(*), where, order by the key, limit/offset),
-update, delete, begin/commit/rollback.  Each statement goes to sqlite3
+more columns, a few with up to 63, of integer, real, text, text(N), blob,
+blob(N), `not null`, `default`) and tens of thousands of random statements
+on them: create and drop table, insert into (with and without a column
+list, several rows, without the key), select (*, column lists, count(*),
+where, order by the key, limit/offset), update (the key too), delete,
+begin/commit/rollback, .tables, .schema, .checkpoint, and the seed's
+statements on users (insert/update/delete ID NAME, select) mixed with SQL
+on it.  Texts hold quotes, backslashes, control characters (through
+E'...'), multibyte UTF-8, `--` and `;`; values reach the sizes where
+records go to overflow pages.  Each statement goes to sqlite3
 (python's module, an in-memory database) and, as one line, to `rowsh
 DBFILE` on stdin; every reply of rowsh is compared byte for byte with the
 reply sqlite3's answer predicts (CONTRACT.md, Part 2):
@@ -32,9 +37,15 @@ evaluator refuses those as "ambiguous", and the generator draws again).
 The statements are split into sessions: each is one rowsh process on the
 same DBFILE (so the tables must survive a close and reopen); an explicit
 transaction still open at the end of a session is rolled back, as rowsh
-does at end of input.  The last session selects every table.  A mismatch
+does at end of input.  The last session selects every table.  With
+--fsck, fsck.rowfs checks the file after every session, and the salvage
+dump of the final file (fsck.rowfs --salvage), replayed into an empty
+database, must answer the last session's selects the same.  A mismatch
 is reduced (delta debugging over the statements, each candidate replayed
-from an empty database) to a short reproducer, which is printed.
+from an empty database) to a short reproducer, which is printed and
+written in full to the work directory.  --fake-bug runs the comparison and
+the reduction against an oracle with a planted bug instead of rowsh (the
+self-test of make check).
 
 Usage:
     difftest.py [--rowsh PATH] [--seed N] [--statements M] [--sessions K]
