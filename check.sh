@@ -1,10 +1,11 @@
 #!/bin/sh
-# Build rowfs from scratch and run the whole test suite: unit tests (check),
-# shell tests against real FUSE mounts, then the same again in an
-# AddressSanitizer + UndefinedBehaviorSanitizer build, then each libFuzzer
-# target of tests/fuzz/ for FUZZ_SECONDS (default 60) in a clang build.
+# Build rowfs from scratch and run the whole test suite: cppcheck's unused
+# function check, unit tests (check), shell tests against real FUSE mounts,
+# then the same again in an AddressSanitizer + UndefinedBehaviorSanitizer
+# build, then each libFuzzer target of tests/fuzz/ for FUZZ_SECONDS
+# (default 60) in a clang build.
 #   ./check.sh           everything (what CI runs)
-#   ./check.sh --quick   the normal build only
+#   ./check.sh --quick   cppcheck and the normal build only
 set -eu
 top=$(cd "$(dirname "$0")" && pwd)
 cd "$top"
@@ -42,6 +43,26 @@ run_suite() {
 	fi
 }
 
+# --- stage: unused functions ---
+# cppcheck over the program sources (engine/ fs/ src/, not the tests): a
+# function nothing calls fails the run, and so does any other cppcheck
+# finding.  -j1 (the default) is what the whole-program unusedFunction check
+# needs.  The functions kept although only tests call them, each with its
+# reason, are in scripts/cppcheck-suppressions.xml; a single one can also be
+# kept with a `// cppcheck-suppress unusedFunction` line above it.
+run_cppcheck() {
+	echo "== cppcheck: unused functions"
+	if cppcheck --enable=unusedFunction --error-exitcode=1 --quiet --inline-suppr \
+		--suppress=missingInclude --suppress=missingIncludeSystem \
+		--suppress-xml=scripts/cppcheck-suppressions.xml -I engine -I fs \
+		--template='{file}:{line}: {severity}: {message} [{id}]' engine fs src; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "== cppcheck: FAILED"
+	fi
+}
+
 # --- stage: fuzz ---
 # run_fuzz DIR: configure DIR with clang, `make fuzz` (tests/fuzz/fuzz.mk):
 # each target runs FUZZ_SECONDS; a crash or a failed check fails the run.
@@ -60,6 +81,7 @@ run_fuzz() {
 	pass=$((pass + 1))
 }
 
+run_cppcheck
 run_suite "normal build" "$top/build"
 if [ "$quick" -eq 0 ]; then
 	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=1

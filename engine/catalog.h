@@ -50,13 +50,19 @@ struct table_schema {
 	char name[NAME_MAX_LEN + 1];   /* lower case, NUL-terminated */
 	uint32_t root;                 /* root page (users: 0, the header's fixed-cell tree) */
 	unsigned column_count;         /* 1..RECORD_MAX_COLUMNS */
-	struct column columns[RECORD_MAX_COLUMNS]; /* in declared order */
+	struct column *columns;        /* column_count columns in declared order (malloc'd) */
 	unsigned key_column;           /* index of the integer primary key column */
 	char *sql;                     /* normalized create table statement (malloc'd) */
 	int is_users;                  /* the built-in seed table */
 };
 
 struct catalog;
+
+/*
+ * catalog_users - the built-in users table (the entry catalog_find
+ * returns for "users").
+ */
+const struct table_schema *catalog_users(const struct catalog *cat);
 
 /*
  * catalog_load - read the catalog tree at root (through the pager's current
@@ -80,6 +86,37 @@ unsigned catalog_count(const struct catalog *cat);
 const struct table_schema *catalog_at(const struct catalog *cat, unsigned i);
 
 /*
+ * catalog_next_by_id - the table with the smallest id >= id (users has id
+ * 0, so id 0 gives users), or NULL: walks the tables in catalog (creation)
+ * order, as the dump does.
+ */
+const struct table_schema *catalog_next_by_id(const struct catalog *cat, int64_t id);
+
+/* catalog_find_id - the table with that id (0: users), or NULL. */
+const struct table_schema *catalog_find_id(const struct catalog *cat, int64_t id);
+
+/*
+ * catalog_check_value - check v for column col of table t and convert it
+ * where the one conversion applies (an integer into a real column: v
+ * becomes VALUE_REAL).  Errors (texts per the contract, T and C the
+ * table's and the column's names):
+ *   "Error: T.C expects integer, got text"   ROWFS_SCHEMA
+ *   "Error: T.C may not be NULL"             ROWFS_SCHEMA (not null, and the key)
+ *   "Error: T.C too long (N > M)"            ROWFS_TOOLONG
+ * users keeps the seed's rules and texts: its id is 0..4294967295
+ * ("Parse error: Row id must be non-negative" / "Parse error: Row id out
+ * of range", ROWFS_RANGE), its username 1..32 bytes of the name alphabet
+ * ("Error: username too long (33 > 32)" ROWFS_TOOLONG; "Error:
+ * users.username may not hold '@'" and "Error: users.username may not be
+ * empty" ROWFS_SCHEMA).  A NULL key is accepted here (insert assigns one).
+ */
+int catalog_check_value(const struct table_schema *t, unsigned col, struct value *v,
+			struct rowfs_err *err);
+
+/* catalog_type_name - "integer", "real", "text", "blob" (or "null") of a value type. */
+const char *catalog_type_name(enum value_type type);
+
+/*
  * catalog_schema_from_create - check a parsed `create table` (names,
  * exactly one integer primary key, types, default literals against their
  * columns) and fill *schema (sql normalized, malloc'd; root and id left 0).
@@ -94,7 +131,10 @@ void catalog_schema_release(struct table_schema *schema);
 /*
  * catalog_create_table - create the table described by the normalized sql
  * (as catalog_schema_from_create made it): allocate its root, insert its
- * catalog row with the next id, add it to cat.  *schema_out points at the
+ * catalog row with the next id, add it to cat.  catalog_root 0 (no
+ * catalog tree yet; rowfs_open normally made it): the tree is made first
+ * and the header names it (pager_set_catalog_root; a version-1 header
+ * becomes version 2).  *schema_out points at the
  * new entry.  ROWFS_DUPLICATE-family error "Error: table T already exists"
  * (EEXIST) if the name is taken.  Also what recovery runs to replay a
  * logged create.

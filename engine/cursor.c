@@ -1,5 +1,7 @@
 /*
- * cursor.c - positions in the table in key order (start, seek, advance).
+ * cursor.c - positions in the table in key order (start, seek, advance;
+ * seek_le for walks backwards, one descent a step: leaves have no left
+ * link).
  *
  * A cursor walks leaves through their next pointers, reading them with
  * pager_get_cold: a scan keeps O(1) leaves in the cache and evicts nothing
@@ -96,6 +98,97 @@ int cursor_seek(struct pager *pager, uint64_t key, struct cursor *cur, struct ro
 			cur->last_key = (uint32_t)key - 1;
 		}
 		return next_leaf(cur, err);
+	}
+	return ROWFS_OK;
+}
+
+/* Load pgno as a valid node, counting the depth of a walk (a damaged file may loop). */
+static int load_step(struct pager *pager, uint32_t pgno, uint32_t *depth, struct page **page,
+		     struct rowfs_err *err)
+{
+	if (++*depth > BTREE_MAX_DEPTH + 1)
+		return rowfs_err_set(err, ROWFS_CORRUPT, 0, "database corrupt: tree deeper than %u",
+				     BTREE_MAX_DEPTH);
+	return btree_load_node(pager, pgno, 0, page, err);
+}
+
+/* From the node at pgno down its right edge to a leaf; position at its last cell. */
+static int last_of_subtree(struct cursor *cur, uint32_t pgno, uint32_t depth,
+			   struct rowfs_err *err)
+{
+	struct page *page;
+	int rc;
+
+	for (;;) {
+		const uint8_t *node;
+		uint32_t child;
+
+		rc = load_step(cur->pager, pgno, &depth, &page, err);
+		if (rc)
+			return rc;
+		node = page_data(page);
+		if (node_type(node) == NODE_LEAF)
+			break;
+		child = internal_right_child(node);
+		pager_unref(page);
+		pgno = child;
+	}
+	if (leaf_num_cells(page_data(page)) == 0) {
+		pager_unref(page);
+		return rowfs_err_set(err, ROWFS_CORRUPT, 0, "database corrupt: empty leaf page %u",
+				     pgno);
+	}
+	cur->leaf = page;
+	cur->cell = leaf_num_cells(page_data(page)) - 1;
+	cur->eof = 0;
+	return ROWFS_OK;
+}
+
+int cursor_seek_le(struct pager *pager, uint32_t key, struct cursor *cur, struct rowfs_err *err)
+{
+	uint32_t path[BTREE_MAX_DEPTH + 2], index[BTREE_MAX_DEPTH + 2];
+	uint32_t pgno = pager_root(pager), depth = 0, cells, level;
+	struct page *page;
+	int rc;
+
+	memset(cur, 0, sizeof(*cur));
+	cur->pager = pager;
+	cur->eof = 1;
+	for (;;) {
+		const uint8_t *node;
+
+		rc = load_step(pager, pgno, &depth, &page, err);
+		if (rc)
+			return rc;
+		node = page_data(page);
+		if (node_type(node) == NODE_LEAF)
+			break;
+		path[depth - 1] = pgno;
+		index[depth - 1] = btree_internal_lower_bound(node, key);
+		pgno = internal_child(node, index[depth - 1]);
+		pager_unref(page);
+	}
+	cells = key == UINT32_MAX ? leaf_num_cells(page_data(page)) :
+		btree_leaf_lower_bound(page_data(page), key + 1);
+	if (cells > 0) {
+		cur->leaf = page;
+		cur->cell = cells - 1;
+		cur->eof = 0;
+		return ROWFS_OK;
+	}
+	pager_unref(page);
+	/* Nothing <= key here: the last row of the nearest subtree to the left. */
+	for (level = depth - 1; level-- > 0;) {
+		uint32_t steps = 0;
+
+		if (index[level] == 0)
+			continue;
+		rc = load_step(pager, path[level], &steps, &page, err);
+		if (rc)
+			return rc;
+		pgno = internal_child(page_data(page), index[level] - 1);
+		pager_unref(page);
+		return last_of_subtree(cur, pgno, level + 1, err);
 	}
 	return ROWFS_OK;
 }

@@ -29,6 +29,12 @@ int cursor_start(struct pager *pager, struct cursor *cur, struct rowfs_err *err)
 /* cursor_seek - position at the first row with key >= key. */
 int cursor_seek(struct pager *pager, uint64_t key, struct cursor *cur, struct rowfs_err *err);
 
+/*
+ * cursor_seek_le - position at the last row with key <= key (eof if none).
+ * A walk backwards seeks again from the key before each row: O(depth) a step.
+ */
+int cursor_seek_le(struct pager *pager, uint32_t key, struct cursor *cur, struct rowfs_err *err);
+
 /* cursor_advance - next row; sets eof after the last.  ROWFS_CORRUPT on a bad sibling chain. */
 int cursor_advance(struct cursor *cur, struct rowfs_err *err);
 

@@ -38,7 +38,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "btree.h"
+#include "catalog.h"
 #include "compiler.h"
 #include "cursor.h"
 #include "db_int.h"
@@ -46,6 +48,8 @@
 #include "pager.h"
 #include "parser.h"
 #include "row.h"
+#include "table.h"
+#include "util.h"
 #include "vm.h"
 
 struct rowfs_db {
@@ -59,6 +63,14 @@ struct rowfs_db {
 	uint64_t boundaries;          /* begin/commit/rollback statements that succeeded */
 	rowfs_change_fn change_fn;    /* change feed hook, or NULL */
 	void *change_ctx;             /* its first argument */
+	struct catalog *catalog;      /* the tables of the newest state (the open transaction's) */
+	int catalog_stale;            /* catalog is not yet that of the reloaded pages */
+	int ddl_in_txn;               /* the open transaction created or dropped a table */
+	uint64_t ddl_seq;             /* catalog is that of every committed state from this seq on */
+	struct catalog *view_catalog; /* the catalog of an older committed state, or NULL */
+	uint64_t view_catalog_seq;    /* ... of the state with this seq */
+	struct sbuf feed;             /* change-feed lines of the open transaction (no seq yet) */
+	int for_check;                /* read-only open for rowfs_check: a damaged catalog is no error */
 };
 
 enum txn_state { TXN_NONE = 0, TXN_OPEN, TXN_FAILED };
@@ -78,25 +90,62 @@ int rowfs_is_read_only(const struct rowfs_db *db)
 	return pager_is_read_only(db->pager);
 }
 
-/* Context of a replay: the pager and where errors go. */
+/* Context of a replay: the database and where errors go. */
 struct replay_ctx {
-	struct pager *pager;
+	struct rowfs_db *db;
 	struct rowfs_err *err;
 };
+
+/*
+ * (Re)load the catalog of the pager's newest state.  Replay changes it in
+ * step, so recovery loads it before replaying the first transaction.
+ */
+static int load_catalog(struct rowfs_db *db, struct rowfs_err *err)
+{
+	struct catalog *cat;
+	int rc = catalog_load(db->pager, pager_catalog_root(db->pager), &cat, err);
+
+	if (rc == ROWFS_CORRUPT && db->for_check)   /* rowfs_check reports it row by row */
+		rc = catalog_load(db->pager, 0, &cat, err);
+	if (rc)
+		return rc;
+	catalog_free(db->catalog);
+	db->catalog = cat;
+	db->catalog_stale = 0;
+	db->ddl_in_txn = 0;
+	return ROWFS_OK;
+}
 
 static int replay_records(void *ctx, uint64_t seq, const uint8_t *records, uint32_t len)
 {
 	struct replay_ctx *rc = ctx;
+	int r;
 
 	(void)seq;
-	return vm_apply_records(rc->pager, records, len, rc->err);
+	/* pages are readable from here on (the pager replays), not before */
+	if (rc->db->catalog_stale) {
+		r = load_catalog(rc->db, rc->err);
+		if (r)
+			return r;
+	}
+	return vm_apply_records(rc->db->pager, rc->db->catalog, records, len, rc->err);
 }
 
-/* Is rc an error after which pages may be half changed? */
-static int is_fatal(int rc)
+/*
+ * Replay the WAL on top of the checkpointed state, the catalog loaded
+ * first (by the first replayed transaction, else after the replay).
+ */
+static int load_and_replay(struct rowfs_db *db, struct rowfs_err *err)
 {
-	return rc == ROWFS_IOERR || rc == ROWFS_CORRUPT || rc == ROWFS_NOMEM ||
-	       rc == ROWFS_FULL || rc == ROWFS_ERROR;
+	struct replay_ctx ctx = {db, err};
+	int rc;
+
+	db->catalog_stale = 1;
+	rc = pager_replay(db->pager, replay_records, &ctx, err);
+	if (rc == ROWFS_OK && db->catalog_stale)
+		rc = load_catalog(db, err);
+	db->ddl_seq = pager_last_seq(db->pager);
+	return rc;
 }
 
 /* Give I/O errors the contract's prefix "Error: I/O error: ". */
@@ -105,7 +154,7 @@ static void prefix_io_error(int rc, struct rowfs_err *err)
 	static const char prefix[] = "Error: I/O error: ";
 	size_t plen = sizeof(prefix) - 1, len;
 
-	if (!is_fatal(rc) || strncmp(err->msg, "Error:", 6) == 0)
+	if (!rowfs_rc_is_fatal(rc) || strncmp(err->msg, "Error:", 6) == 0)
 		return;
 	len = strnlen(err->msg, sizeof(err->msg) - 1);
 	if (len > sizeof(err->msg) - 1 - plen)
@@ -118,12 +167,41 @@ static void prefix_io_error(int rc, struct rowfs_err *err)
 /* Rebuild the in-memory state from disk: reload + replay. */
 static int recover(struct rowfs_db *db, struct rowfs_err *err)
 {
-	struct replay_ctx ctx = {db->pager, err};
 	int rc = pager_reload(db->pager, err);
 
+	db->feed.len = 0;
 	if (rc == ROWFS_OK)
-		rc = pager_replay(db->pager, replay_records, &ctx, err);
+		rc = load_and_replay(db, err);
 	return rc;
+}
+
+/*
+ * A version-1 file opened read-write becomes version 2 (the upgrade of
+ * rowfs(5)): the header alone changes, made durable by a checkpoint.  The
+ * catalog tree is not made here but by the first create table, in its
+ * transaction (catalog_create_table with catalog root 0): a database of
+ * users alone keeps Part 1's pages, so its `btree` and `stats` stay those
+ * of Part 1 byte for byte.  Read-only handles leave the file as it is.
+ */
+static int ensure_version_2(struct rowfs_db *db, struct rowfs_err *err)
+{
+	int rc;
+
+	if (pager_is_read_only(db->pager) ||
+	    pager_format_version(db->pager) >= DB_FORMAT_VERSION_2)
+		return ROWFS_OK;
+	rc = pager_begin(db->pager, 0, err);
+	if (rc)
+		return rc;
+	pager_set_format_version(db->pager, DB_FORMAT_VERSION_2);
+	rc = pager_commit(db->pager, err);
+	if (rc) {
+		struct rowfs_err ignored;
+
+		pager_rollback(db->pager, &ignored);
+		return rc;
+	}
+	return pager_checkpoint(db->pager, err);
 }
 
 /*
@@ -145,7 +223,6 @@ static int ensure_loaded(struct rowfs_db *db, struct rowfs_err *err)
 int rowfs_open(const struct rowfs_config *cfg, struct rowfs_db **out, struct rowfs_err *err)
 {
 	struct pager_config pcfg;
-	struct replay_ctx ctx;
 	struct rowfs_db *db;
 	int rc;
 
@@ -171,17 +248,19 @@ int rowfs_open(const struct rowfs_config *cfg, struct rowfs_db **out, struct row
 	pcfg.cache_pages = cfg->cache_pages;
 	pcfg.wal_limit = cfg->wal_limit;
 	pcfg.snapshot_pages = cfg->snapshot_pages;
+	db->for_check = cfg->read_only && cfg->for_check;
 	rc = pager_open(&pcfg, &db->pager, err);
 	if (rc)
 		goto out_free;
-	ctx.pager = db->pager;
-	ctx.err = err;
-	rc = pager_replay(db->pager, replay_records, &ctx, err);
+	rc = load_and_replay(db, err);
+	if (rc == ROWFS_OK)
+		rc = ensure_version_2(db, err);
 	if (rc)
 		goto out_close;
 	*out = db;
 	return ROWFS_OK;
 out_close:
+	catalog_free(db->catalog);
 	pager_close(db->pager);
 out_free:
 	free(db->path);
@@ -204,6 +283,9 @@ int rowfs_close(struct rowfs_db *db, struct rowfs_err *err)
 	if (!pager_is_read_only(db->pager) && !pager_in_error(db->pager))
 		rc = pager_checkpoint(db->pager, err);
 	pager_close(db->pager);
+	catalog_free(db->catalog);
+	catalog_free(db->view_catalog);
+	sbuf_release(&db->feed);
 	free(db->path);
 	free(db);
 	return rc;
@@ -254,43 +336,40 @@ uint64_t rowfs_last_seq(struct rowfs_db *db)
 	return pager_last_seq(db->pager);
 }
 
-/* Render one log record as a change line; returns its length (0: not a record). */
-static size_t change_line(uint64_t seq, const uint8_t *rec, char *out, size_t size)
+/* Largest piece of a commit handed to the change hook (a longer line goes alone). */
+#define FEED_CHUNK 16384u
+
+/*
+ * Feed the lines of the commit just made (seq) to the change hook, each
+ * prefixed with "SEQ ", in pieces of whole lines.
+ */
+static void feed_changes(struct rowfs_db *db, uint64_t seq)
 {
-	struct row row;
-	int n;
+	struct sbuf chunk = {0};
+	char prefix[24];
+	size_t off = 0;
+	int plen = snprintf(prefix, sizeof(prefix), "%llu ", (unsigned long long)seq);
 
-	if (vm_record_check(rec, &row) != ROWFS_OK)
-		return 0;
-	if (rec[0] == VM_OP_DELETE)
-		n = snprintf(out, size, "%llu delete %u\n", (unsigned long long)seq, row.id);
-	else
-		n = snprintf(out, size, "%llu %s %u %.*s\n", (unsigned long long)seq,
-			     rec[0] == VM_OP_INSERT ? "insert" : "update", row.id,
-			     (int)row.username_len, row.username);
-	return n > 0 && (size_t)n < size ? (size_t)n : 0;
-}
+	while (off < db->feed.len) {
+		const char *line = db->feed.data + off;
+		const char *nl = memchr(line, '\n', db->feed.len - off);
+		size_t len = nl ? (size_t)(nl - line) + 1 : db->feed.len - off;
 
-/* Feed the records of the commit just made (seq) to the change hook, in chunks. */
-static void feed_changes(struct rowfs_db *db, uint64_t seq, const uint8_t *log, size_t len)
-{
-	char buf[16384];
-	size_t used = 0, off;
-
-	for (off = 0; off + VM_RECORD_SIZE <= len; off += VM_RECORD_SIZE) {
-		if (used + 96 > sizeof(buf)) {
-			db->change_fn(db->change_ctx, seq, buf, used, 0);
-			used = 0;
+		if (chunk.len > 0 && chunk.len + (size_t)plen + len > FEED_CHUNK) {
+			db->change_fn(db->change_ctx, seq, chunk.data, chunk.len, 0);
+			chunk.len = 0;
 		}
-		used += change_line(seq, log + off, buf + used, sizeof(buf) - used);
+		if (sbuf_append(&chunk, prefix, (size_t)plen) || sbuf_append(&chunk, line, len))
+			break;   /* out of memory: the feed loses the rest of this commit */
+		off += len;
 	}
-	db->change_fn(db->change_ctx, seq, buf, used, 1);
+	db->change_fn(db->change_ctx, seq, chunk.data ? chunk.data : "", chunk.len, 1);
+	sbuf_release(&chunk);
 }
 
 /* Make the open pager transaction durable, feed the change hook, run a requested checkpoint. */
 static int commit_txn(struct rowfs_db *db, struct rowfs_err *err)
 {
-	const uint8_t *log;
 	size_t log_len;
 	uint64_t seq;
 	int rc;
@@ -298,11 +377,16 @@ static int commit_txn(struct rowfs_db *db, struct rowfs_err *err)
 	if (!db->in_txn)
 		return ROWFS_OK;
 	db->in_txn = 0;
-	log = pager_txn_log(db->pager, &log_len);
+	pager_txn_log(db->pager, &log_len);
 	seq = pager_last_seq(db->pager);
 	rc = pager_commit(db->pager, err);
 	if (rc == ROWFS_OK && db->change_fn && log_len > 0 && pager_last_seq(db->pager) == seq + 1)
-		feed_changes(db, seq + 1, log, log_len);
+		feed_changes(db, seq + 1);
+	db->feed.len = 0;
+	if (rc == ROWFS_OK && db->ddl_in_txn) {
+		db->ddl_in_txn = 0;
+		db->ddl_seq = pager_last_seq(db->pager);
+	}
 	if (rc) {
 		struct rowfs_err ignored;
 
@@ -328,8 +412,11 @@ static int rollback_txn(struct rowfs_db *db, struct rowfs_err *err)
 
 	if (db->in_txn && pager_rollback(db->pager, &ignored) != ROWFS_OK)
 		rc = recover(db, err);
+	else if (db->ddl_in_txn)
+		rc = load_catalog(db, err);   /* the pages are the committed ones again */
 	db->in_txn = 0;
 	db->checkpoint_requested = 0;
+	db->feed.len = 0;
 	return rc;
 }
 
@@ -432,7 +519,7 @@ static int stmt_commit(struct rowfs_db *db, struct rowfs_err *err)
 		 * ctl retry from the short count through `begin`) cannot
 		 * commit on their own.
 		 */
-		if (is_fatal(rc) && pager_last_seq(db->pager) == seq)
+		if (rowfs_rc_is_fatal(rc) && pager_last_seq(db->pager) == seq)
 			db->explicit_state = TXN_FAILED;
 	}
 	reopen(db);
@@ -513,18 +600,29 @@ uint64_t rowfs_snapshot_seq(const struct rowfs_snapshot *snap)
 	return pager_snapshot_seq(snap);
 }
 
-/* Run a compiled program; reads see the current view. */
-static int run_program(struct rowfs_db *db, const struct program *prog, rowfs_emit_fn emit,
-		       void *ctx, struct rowfs_err *err)
+/*
+ * Run a compiled program against cat; reads see the current view.  The
+ * feed lines of a failed statement are dropped (a statement error changed
+ * nothing; after an I/O error the transaction goes).
+ */
+static int run_program(struct rowfs_db *db, struct catalog *cat, const struct program *prog,
+		       rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
 {
+	size_t feed_len = db->feed.len;
 	struct vm_env env;
 	int rc;
 
 	memset(&env, 0, sizeof(env));
 	env.pager = db->pager;
+	env.catalog = cat;
+	env.feed = db->change_fn ? &db->feed : NULL;
 	env.render_stats = render_stats_cb;
 	env.stats_ctx = db;
 	rc = vm_run(&env, prog, emit, ctx, err);
+	if (env.catalog_changed)
+		db->ddl_in_txn = 1;
+	if (rc != ROWFS_OK && rc != ROWFS_EXIT)
+		db->feed.len = feed_len;
 	if (rc == ROWFS_OK && env.checkpoint_requested) {
 		/*
 		 * `.checkpoint`: at once when nothing is pending, so that its
@@ -556,7 +654,7 @@ static int statement_failed(struct rowfs_db *db, int rc, struct rowfs_err *err)
 /*
  * Parse a statement line and count it (blank lines are not statements).
  * Returns 1 for a blank line (nothing to do), else 0 with *rc the parse
- * result.
+ * result.  The caller frees stmt (statement_free) either way.
  */
 static int parse_counted(struct rowfs_db *db, const char *line, size_t len,
 			 struct statement *stmt, int *rc, struct rowfs_err *err)
@@ -568,11 +666,23 @@ static int parse_counted(struct rowfs_db *db, const char *line, size_t len,
 	return 0;
 }
 
+/* Compile stmt against cat and run it; frees what compiling allocated. */
+static int compile_and_run(struct rowfs_db *db, struct catalog *cat, const struct statement *stmt,
+			   rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
+{
+	struct program prog;
+	int rc = compile_sql(stmt, cat, &prog, err);
+
+	if (rc == ROWFS_OK)
+		rc = run_program(db, cat, &prog, emit, ctx, err);
+	compile_release(&prog);
+	return rc;
+}
+
 /* rowfs_exec with the statement's storage from the caller (statement_free after). */
 static int exec_line(struct rowfs_db *db, const char *line, size_t len, struct statement *stmt,
 		     rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
 {
-	struct program prog;
 	int rc;
 
 	if (parse_counted(db, line, len, stmt, &rc, err))
@@ -598,10 +708,8 @@ static int exec_line(struct rowfs_db *db, const char *line, size_t len, struct s
 					   "end it with rollback");
 			break;
 		}
-		rc = compile_statement(stmt, &prog, err);
-		if (rc == ROWFS_OK)
-			rc = run_program(db, &prog, emit, ctx, err);
-		if (is_fatal(rc) && db->explicit_state == TXN_OPEN) {
+		rc = compile_and_run(db, db->catalog, stmt, emit, ctx, err);
+		if (rowfs_rc_is_fatal(rc) && db->explicit_state == TXN_OPEN) {
 			struct rowfs_err ignored;
 
 			/* pages may be half changed: the whole transaction goes */
@@ -617,12 +725,52 @@ static int exec_line(struct rowfs_db *db, const char *line, size_t len, struct s
 	return statement_failed(db, rc, err);
 }
 
+/* Sequence of the committed state reads see through the current view (snap or NULL). */
+static uint64_t view_seq(struct rowfs_db *db, struct rowfs_snapshot *snap)
+{
+	if (!snap)
+		snap = pager_txn_base(db->pager);
+	return snap ? pager_snapshot_seq(snap) : pager_last_seq(db->pager);
+}
+
+/*
+ * The catalog of the committed state snap shows (NULL: the newest), the
+ * view entered: the live catalog when no create or drop happened since,
+ * else one loaded through the view (kept for the next reader of the same
+ * state).
+ */
+static int catalog_for_view(struct rowfs_db *db, struct rowfs_snapshot *snap,
+			    struct catalog **out, struct rowfs_err *err)
+{
+	uint64_t seq = view_seq(db, snap);
+	struct catalog *cat;
+	int rc;
+
+	if (!db->ddl_in_txn && seq >= db->ddl_seq) {
+		*out = db->catalog;
+		return ROWFS_OK;
+	}
+	if (db->view_catalog && db->view_catalog_seq == seq) {
+		*out = db->view_catalog;
+		return ROWFS_OK;
+	}
+	rc = catalog_load(db->pager, pager_catalog_root(db->pager), &cat, err);
+	if (rc)
+		return rc;
+	catalog_free(db->view_catalog);
+	db->view_catalog = cat;
+	db->view_catalog_seq = seq;
+	*out = cat;
+	return ROWFS_OK;
+}
+
 /* rowfs_exec_at with the statement's storage from the caller (statement_free after). */
 static int exec_line_at(struct rowfs_db *db, struct rowfs_snapshot *snap, const char *line,
 			size_t len, struct statement *stmt, rowfs_emit_fn emit, void *ctx,
 			struct rowfs_err *err)
 {
 	struct program prog;
+	struct catalog *cat;
 	int rc;
 
 	if (parse_counted(db, line, len, stmt, &rc, err))
@@ -631,15 +779,20 @@ static int exec_line_at(struct rowfs_db *db, struct rowfs_snapshot *snap, const 
 			       stmt->type == STMT_ROLLBACK))
 		rc = busy(err);
 	if (rc == ROWFS_OK)
-		rc = compile_statement(stmt, &prog, err);
-	if (rc == ROWFS_OK && program_writes(&prog))
-		rc = busy(err);
-	if (rc == ROWFS_OK)
 		rc = view_enter(db, snap, err);
+	if (rc)
+		return statement_failed(db, rc, err);
+	rc = catalog_for_view(db, snap, &cat, err);
+	if (rc == ROWFS_OK)
+		rc = compile_sql(stmt, cat, &prog, err);
 	if (rc == ROWFS_OK) {
-		rc = run_program(db, &prog, emit, ctx, err);
-		view_leave(db);
+		if (program_writes(&prog))
+			rc = busy(err);
+		else
+			rc = run_program(db, cat, &prog, emit, ctx, err);
+		compile_release(&prog);
 	}
+	view_leave(db);
 	return statement_failed(db, rc, err);
 }
 
@@ -892,4 +1045,151 @@ int rowfs_render_stats(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, struc
 	if (emit(ctx, text, (size_t)n))
 		return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
 	return ROWFS_OK;
+}
+
+/* ---- dump ------------------------------------------------------------------ */
+
+/* State of one rowfs_dump_at call. */
+struct dump {
+	struct rowfs_dump_pos *pos;   /* where the dump is */
+	rowfs_emit_fn emit;           /* the caller's sink */
+	void *ctx;                    /* its argument */
+	int paused;                   /* emit asked to stop */
+	struct sbuf line;             /* the line being built */
+};
+
+/* Hand the line to the caller; a non-zero answer pauses the dump. */
+static void dump_emit(struct dump *d)
+{
+	if (d->emit(d->ctx, d->line.data, d->line.len))
+		d->paused = 1;
+}
+
+/* The line that inserts the row in a->vals. */
+static int dump_row_line(struct dump *d, const struct access *a, struct rowfs_err *err)
+{
+	const struct table_schema *t = a->schema;
+	unsigned i;
+	int bad;
+
+	d->line.len = 0;
+	if (t->is_users) {
+		bad = sbuf_printf(&d->line, "insert %lld ", (long long)a->key);
+		bad |= sbuf_append(&d->line, a->vals[1].p, a->vals[1].len);
+	} else {
+		bad = sbuf_printf(&d->line, "insert into %s values (", t->name);
+		for (i = 0; i < t->column_count && !bad; i++) {
+			if (i)
+				bad |= sbuf_append(&d->line, ", ", 2);
+			bad |= value_append_literal(&d->line, &a->vals[i]) != ROWFS_OK;
+		}
+		bad |= sbuf_append(&d->line, ")", 1);
+	}
+	bad |= sbuf_append(&d->line, "\n", 1);
+	return bad ? rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory") : ROWFS_OK;
+}
+
+/* The rows of t from pos->key on; at their end the dump moves to the next table. */
+static int dump_rows(struct rowfs_db *db, struct dump *d, const struct table_schema *t,
+		     struct rowfs_err *err)
+{
+	struct access a;
+	int rc;
+
+	access_init(&a, db->pager, t);
+	rc = access_seek_ge(&a, d->pos->key, err);
+	while (rc == ROWFS_OK && !a.eof && !d->paused) {
+		rc = access_values(&a, err);
+		if (rc == ROWFS_OK)
+			rc = dump_row_line(d, &a, err);
+		if (rc)
+			break;
+		if (a.key == INT64_MAX)
+			break;   /* the last key there can be */
+		d->pos->key = a.key + 1;
+		dump_emit(d);
+		if (!d->paused)
+			rc = access_next(&a, err);
+	}
+	if (rc == ROWFS_OK && !d->paused) {
+		if (!a.eof) /* the row at INT64_MAX: taken, and the table is done */
+			dump_emit(d);
+		d->pos->stage = ROWFS_DUMP_CREATE;
+		d->pos->table = t->id + 1;
+	}
+	access_release(&a);
+	return rc;
+}
+
+/* One step of the dump at pos: a line, or a table's rows until paused. */
+static int dump_step(struct rowfs_db *db, struct catalog *cat, struct dump *d,
+		     struct rowfs_err *err)
+{
+	struct rowfs_dump_pos *pos = d->pos;
+	const struct table_schema *t;
+
+	d->line.len = 0;
+	switch (pos->stage) {
+	case ROWFS_DUMP_BEGIN:
+		pos->stage = ROWFS_DUMP_CREATE;
+		pos->table = 0;
+		if (sbuf_append(&d->line, "begin\n", 6))
+			return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
+		dump_emit(d);
+		return ROWFS_OK;
+	case ROWFS_DUMP_CREATE:
+		t = catalog_next_by_id(cat, pos->table);
+		if (!t) {
+			pos->stage = ROWFS_DUMP_COMMIT;
+			return ROWFS_OK;
+		}
+		pos->table = t->id;
+		pos->stage = ROWFS_DUMP_ROWS;
+		pos->key = INT64_MIN;
+		if (t->is_users)
+			return ROWFS_OK;
+		if (sbuf_printf(&d->line, "%s\n", t->sql))
+			return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
+		dump_emit(d);
+		return ROWFS_OK;
+	case ROWFS_DUMP_ROWS:
+		t = catalog_find_id(cat, pos->table);
+		if (!t) {
+			pos->stage = ROWFS_DUMP_CREATE;
+			pos->table++;
+			return ROWFS_OK;
+		}
+		return dump_rows(db, d, t, err);
+	case ROWFS_DUMP_COMMIT:
+		pos->stage = ROWFS_DUMP_DONE;
+		if (sbuf_append(&d->line, "commit\n", 7))
+			return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
+		dump_emit(d);
+		return ROWFS_OK;
+	default:
+		pos->stage = ROWFS_DUMP_DONE;
+		return ROWFS_OK;
+	}
+}
+
+int rowfs_dump_at(struct rowfs_db *db, struct rowfs_snapshot *snap, struct rowfs_dump_pos *pos,
+		  rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
+{
+	struct dump d = {pos, emit, ctx, 0, {0}};
+	struct catalog *cat;
+	int rc;
+
+	if (pos->stage >= ROWFS_DUMP_DONE)
+		return ROWFS_OK;
+	rc = view_enter(db, snap, err);
+	if (rc)
+		return rc;
+	rc = catalog_for_view(db, snap, &cat, err);
+	while (rc == ROWFS_OK && !d.paused && pos->stage < ROWFS_DUMP_DONE)
+		rc = dump_step(db, cat, &d, err);
+	view_leave(db);
+	sbuf_release(&d.line);
+	if (rc)
+		prefix_io_error(rc, err);
+	return rc;
 }

@@ -7,9 +7,17 @@
  *
  * Database file: an array of PAGE_SIZE pages.
  *   page 0      file header (layout below)
- *   page 1..N-1 B-tree nodes (leaf or internal) and free pages
+ *   page 1..N-1 users B-tree nodes (leaf or internal), free pages, and in
+ *               format version 2 the pages of the catalog and the other
+ *               tables (table.h: table leaf, table internal, overflow)
  *
- * File header (page 0):
+ * Two format versions (rowfs(5)): 1 holds users only; 2 adds the catalog
+ * (catalog.h) and tables.  A new file is version 2 (catalog root 0 until
+ * the first create table); a version-1 file is upgraded in place at its
+ * first read-write open (db.c: the header alone), read-only readers take
+ * either as it is.
+ *
+ * File header (page 0), version 1 (version 2 below):
  *   offset size  meaning
  *        0   16  magic "rowfs format 1\0\0"
  *       16    4  format version (1)
@@ -25,8 +33,10 @@
  *       64    4  checksum: FNV-1a (32 bits) of bytes 0..63
  *   rest of the page is zero.
  *
- * Common node header (every B-tree page):
- *        0    1  node type (NODE_INTERNAL 1, NODE_LEAF 2, NODE_FREE 3)
+ * Common node header (every users B-tree page):
+ *        0    1  node type (NODE_INTERNAL 1, NODE_LEAF 2, NODE_FREE 3;
+ *                version 2 adds NODE_TABLE_LEAF 4, NODE_TABLE_INTERNAL 5,
+ *                NODE_OVERFLOW 6, whose layouts are in table.h)
  *        1    1  is_root (1 for the root page, else 0)
  *        2    4  parent page number (0 for the root)
  * Leaf node:
@@ -43,8 +53,9 @@
  *        0    1  NODE_FREE
  *        2    4  next free page (0 ends the list)
  *
- * Log record (the payload of a WAL_FRAME_TXN frame is a sequence of them;
- * vm.c writes and replays them, check.c and salvage.c read them):
+ * Log record (the payload of a WAL_FRAME_TXN frame is a sequence of them,
+ * framed by logrec.h; vm.c writes and replays them, check.c and salvage.c
+ * read them; version 2 adds the table and DDL records below):
  *        0    1  op: LOG_OP_INSERT 1, LOG_OP_DELETE 2, LOG_OP_UPDATE 3
  *        1    3  zero
  *        4   36  a row (insert: the new row; update: the key and its new
@@ -157,7 +168,11 @@
  * then the payload zero-padded to a multiple of 8:
  *        0    1  op (below)
  *        1    3  zero
- *        4    4  root page of the table (CREATE_TABLE: 0)
+ *        4    4  root page of the table (CREATE_TABLE: the root page the new
+ *                table got; replay allocates the same page - the state it
+ *                runs on is the same - and may check it.  Salvage needs it
+ *                to tell which table later records name.  0 is read as
+ *                "not recorded")
  *        8    8  key (int64; CREATE_TABLE/DROP_TABLE: the catalog id, CREATE: 0 = next)
  *       16    4  payload length L (TABLE_DELETE, DROP_TABLE: 0)
  *       20    4  zero

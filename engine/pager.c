@@ -1,9 +1,18 @@
 /*
- * pager.c - page cache, transactions and crash-atomic checkpoints.
+ * pager.c - transactions, the commit point, crash-atomic checkpoints and
+ * recovery, over the page cache and the snapshot version store.
  *
- * Owns: the cache of PAGE_SIZE pages of DBFILE, the in-memory copy of the
- * file header (page 0), the transaction's log buffer, the commit point and
- * the checkpoint.  Below it: wal.c (DBFILE-wal) and os.c.
+ * Owns: the in-memory copy of the file header (page 0), the transaction's
+ * log buffer, the commit point, the checkpoint, the entry points of
+ * recovery (pager_open, pager_replay, pager_reload) and the pager's
+ * state.  Below it: wal.c (DBFILE-wal) and os.c.  Beside each other below
+ * it, and never calling it: cache.c (the frames of DBFILE's pages, LRU
+ * eviction, cold pages; its invariants are there) and snapshot.c (live
+ * snapshots and the old page images kept for them, expiry, garbage
+ * collection; its model and invariants are there).  The pager decides
+ * what they hold: it reads pages into cache frames, marks them dirty and
+ * clean, and hands the store each page's committed image before a
+ * transaction first changes it (preserve()).
  *
  * Model.  DBFILE always holds the state of the last checkpoint.  Every
  * change made since lives only in dirty cache pages; its durability comes
@@ -20,15 +29,11 @@
  *     transaction whose changes DBFILE holds; replay skips TXN frames at or
  *     below it, so replay after an interrupted checkpoint never applies a
  *     transaction twice.
- *  3. Clean pages equal their bytes in DBFILE; unreferenced clean pages sit
- *     on the LRU list and are the only eviction candidates.  The cache
- *     holds at most cache_pages pages unless dirty or referenced pages
- *     exceed that (soft limit: once the cache is full, commit checkpoints
- *     when dirty pages pass 3/4 of cache_pages, so the excess is bounded
- *     by one transaction).
- *     Cold pages (read by pager_get_cold for a one-pass scan) go to the
- *     eviction end of the list and their frames are reused by the next
- *     cold read even below cache_pages, so a scan holds O(1) frames.
+ *  3. Clean pages equal their bytes in DBFILE.  The cache holds at most
+ *     cache_pages pages unless dirty or referenced pages exceed that: once
+ *     the cache is full, commit checkpoints when dirty pages pass 3/4 of
+ *     cache_pages (cache_crowded()), so the excess is bounded by one
+ *     transaction.
  *  4. After a failed write or fsync the pager is in the ERROR state: no
  *     commit or checkpoint is attempted until pager_reload() has rebuilt
  *     the state from what is on disk.  A failed fsync is never retried.
@@ -47,64 +52,71 @@
  *              idempotent).
  *  With sync=normal the commit fsync is skipped; with sync=off every fsync.
  *
- * Snapshots (the version store).  A snapshot is a committed sequence S
- * and a copy of the header of that state.  Reads through it
- * (pager_set_view) see page P as the version of P with the smallest tag
- * >= S, else the live page.  Before a transaction first changes an
- * existing page (preserve(), from pager_write, pager_free and the reuse of
- * a free page), the page's committed image is kept with tag = last_seq if
- * a live snapshot newer than the page's newest kept image exists and can
- * reach it (page number below its page count): so a version (P, t)
- * holds P as of every state from the one after the previous version's tag
- * up to t, which is exactly what those snapshots need.  Pages allocated
- * past a snapshot's page count are invisible to it and need nothing.
- * Versions no live snapshot reads are freed when snapshots close
- * (versions_gc).  The store is bounded by snapshot_pages: past it the
- * oldest unpinned snapshots expire (reads then fail with ROWFS_STALE).
- * Checkpoints are unaffected: DBFILE and the WAL only ever hold the newest
- * state, the old images live in memory.  A long transaction (pager_begin
- * with long_txn) opens a pinned base snapshot first, so every page it
- * changes keeps its committed image: snapshots opened during it see the
- * committed state, and pager_rollback() copies those images back.
+ * Snapshots.  A snapshot (struct rowfs_snapshot) is a struct snapshot of
+ * the store plus a copy of the header of its state; reads through it
+ * (pager_set_view) see the store's version of a page if there is one,
+ * else the live page, and the snapshot's header.  A long transaction
+ * (pager_begin with long_txn) opens a pinned base snapshot first, so
+ * every page it changes keeps its committed image: snapshots opened
+ * during it see the committed state, and pager_rollback() copies those
+ * images back.
  *
- * States (function making the transition):
+ * States (enum pager_state; every change goes through set_state(), which
+ * asserts in test builds that it is one of the moves below):
  *
- *    OPEN --pager_open--> READY --pager_begin--> WRITER --pager_commit--> READY
- *                           ^                      |
- *                           |                      +-- write/fsync fails --> ERROR
- *                           +------ pager_reload + pager_replay ------------'
+ *   OPEN --pager_open--> READER --pager_begin--> WRITER, WRITER_LONG
+ *                         ^  ^                         |   |
+ *                         |  +-pager_commit/_rollback--+   | a write or
+ *                         |                                v fsync fails
+ *                         +--pager_replay-- UNLOADED <--pager_reload-- ERROR
+ *
+ *   from                  to                    by
+ *   OPEN                  READER                pager_open (header and WAL read)
+ *   READER, WRITER*       WRITER, WRITER_LONG   pager_begin (long_txn 0, 1)
+ *   WRITER, WRITER_LONG   READER                pager_commit, pager_rollback
+ *   READER, WRITER*       ERROR                 a failed commit or checkpoint;
+ *                                               pager_replay failing after open
+ *   any but OPEN          UNLOADED              pager_reload (failing or not)
+ *   UNLOADED              READER                pager_replay succeeding
+ *
+ *  OPEN         inside pager_open, until the header and the WAL are read.
+ *  READER       a state is loaded, no transaction: reads, snapshots,
+ *               checkpoints.  pager_replay runs here after pager_open.
+ *  WRITER       between pager_begin(0) and pager_commit/pager_rollback.
+ *  WRITER_LONG  the same after pager_begin(1): txn_base is the pinned base
+ *               snapshot.  pager_begin in a writer state starts afresh.
+ *  ERROR        writes, commits, checkpoints and pager_begin fail with
+ *               ROWFS_IOERR; reads still see the cache.  A failed commit
+ *               leaves the log and txn_base as they were until the
+ *               reload; a transaction that had changed nothing when a
+ *               checkpoint failed ends at pager_commit/pager_rollback.
+ *  UNLOADED     pager_reload dropped the cache: no valid state until
+ *               pager_replay succeeds.  Reads fail with ROWFS_IOERR (but
+ *               the replay's own), and so does all that ERROR refuses.  A
+ *               reload that failed leaves the pager here.
+ * Orthogonal to the state: view (reads see a snapshot; writes fail) and
+ * replaying (inside pager_replay: writes allowed, nothing preserved).
  */
 #include <config.h>
 #include "pager.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache.h"
 #include "format.h"
 #include "row.h"
+#include "snapshot.h"
+#include "util.h"
 #include "wal.h"
 
-struct page {
-	uint32_t pgno;            /* page number */
-	int refs;                 /* references handed out by pager_get/allocate */
-	int dirty;                /* changed since the last checkpoint */
-	uint8_t *data;            /* PAGE_SIZE bytes */
-	struct pager *pager;      /* owner */
-	struct page *hash_next;   /* chain in the hash table */
-	struct page *lru_prev;    /* LRU list of clean unreferenced pages */
-	struct page *lru_next;
-	int on_lru;               /* 1 while on the LRU list */
-	int cold;                 /* read by pager_get_cold, not wanted since: evict first */
-	uint64_t touched;         /* txn_serial of the last transaction that changed it */
-	int version;              /* 1: an old image kept for snapshots (not in the cache) */
-	uint64_t tag;             /* version: the page as of committed sequence tag */
-	struct page *vnext;       /* version: next older version of the same page */
-};
-
 struct header {
-	uint32_t root;            /* root page of the table */
+	uint32_t version;         /* format version: 1 or 2 (rowfs(5)) */
+	uint32_t catalog_root;    /* version 2: root page of the catalog tree (0: not yet made) */
+	uint32_t root;            /* root page of the users table */
 	uint32_t page_count;      /* pages in the database, page 0 included */
 	uint32_t free_head;       /* first free page */
 	uint32_t free_count;      /* pages on the free list */
@@ -115,16 +127,21 @@ struct header {
 
 /*
  * A snapshot: one committed state, read through pager_set_view().  Pages
- * changed since it was taken are read from the version store (see
- * "Snapshots" in the comment at the top).
+ * changed since it was taken are read from the version store (snapshot.c).
  */
 struct rowfs_snapshot {
-	uint64_t seq;             /* committed sequence it shows */
+	struct snapshot snap;     /* the store's part: sequence, pinned, expired, live list */
 	struct header hdr;        /* header of that state */
-	int pinned;               /* base of a long transaction: never expired */
-	int expired;              /* dropped to bound the version store */
-	int live;                 /* on the pager's list */
-	struct rowfs_snapshot *prev, *next; /* live list, oldest first */
+};
+
+/* The pager's state: see "States" at the top. */
+enum pager_state {
+	PAGER_OPEN = 0,           /* pager_open has not loaded a state yet */
+	PAGER_READER,             /* a state is loaded, no transaction */
+	PAGER_WRITER,             /* a transaction is open */
+	PAGER_WRITER_LONG,        /* a long transaction is open (txn_base) */
+	PAGER_ERROR,              /* a write or fsync failed: writes refused until a reload */
+	PAGER_UNLOADED            /* a reload did not finish: the cache holds no valid state */
 };
 
 struct pager {
@@ -137,33 +154,21 @@ struct pager {
 	uint32_t disk_pages;      /* page count of the checkpointed state in DBFILE */
 	int header_dirty;         /* hdr differs from page 0 on disk */
 
-	struct page **hash;       /* buckets */
-	uint32_t hash_size;       /* power of two */
-	uint32_t count;           /* pages in the cache */
-	uint32_t dirty_count;     /* dirty pages */
-	struct page *lru_head;    /* most recently released */
-	struct page *lru_tail;    /* eviction candidate */
+	enum pager_state state;   /* changed by set_state() only */
+	struct cache *cache;      /* the pages of the newest state */
+	struct snapshot_store *snapshots; /* live snapshots and the old images they read */
 
 	uint8_t *txn;             /* logged records of the open transaction */
 	size_t txn_len, txn_cap;
-	int in_txn;               /* between pager_begin and commit/reload */
 	int txn_modified;         /* the open transaction changed pages or header */
 	uint64_t last_seq;        /* sequence of the last committed transaction */
 	int replaying;            /* pager_replay running: writes allowed even read-only */
-	int error;                /* ERROR state (invariant 4) */
-	int unloaded;             /* a reload did not finish: the cache holds no valid state */
 
-	uint64_t hits, misses, commits, checkpoints, db_fsyncs;
+	uint64_t commits, checkpoints, db_fsyncs;
 
 	uint64_t txn_serial;      /* +1 at every pager_begin */
-	struct rowfs_snapshot *snap_head, *snap_tail; /* live snapshots, oldest first */
-	uint32_t snap_count;      /* live snapshots */
 	struct rowfs_snapshot *txn_base; /* pinned snapshot of a long transaction */
 	struct rowfs_snapshot *view;     /* state reads see; NULL = the newest (live) */
-	struct page **vhash;      /* version store: pgno -> versions, newest first */
-	uint32_t vhash_size;      /* power of two (0 until the first version) */
-	uint32_t versions;        /* page images in the version store */
-	uint64_t expired;         /* snapshots expired since open */
 	int wal_limited;          /* a commit failed: recovery trusts the WAL only up to ... */
 	uint64_t wal_trust_end;   /* ... this offset (its good end then) ... */
 	uint32_t wal_trust_salt[2]; /* ... in this generation */
@@ -171,22 +176,47 @@ struct pager {
 
 /* ---- header ------------------------------------------------------------ */
 
-/* FNV-1a (32 bits) over bytes 0..63: any single changed byte changes it. */
+/*
+ * Page 0 in either layout (format.h).  Both versions share bytes 0..63;
+ * version 1 keeps its checksum at 64 (over 0..63), version 2 the catalog
+ * root at 64 and its checksum at 124 (over 0..123).  The magic says
+ * which; the version field must agree with it.
+ */
+
+/* 1 if page0 carries the version-2 magic. */
+static int header_is_v2(const uint8_t *p)
+{
+	return memcmp(p, DB_MAGIC_V2, DB_MAGIC_SIZE) == 0;
+}
+
+/* The checksum slot of page0's layout. */
+static uint32_t checksum_offset(const uint8_t *p)
+{
+	return header_is_v2(p) ? HDR2_CHECKSUM_OFFSET : HDR_CHECKSUM_OFFSET;
+}
+
+/* FNV-1a (32 bits) over the bytes before the checksum slot: any single changed byte changes it. */
 uint32_t pager_header_checksum(const uint8_t *p)
 {
-	uint32_t h = 2166136261u;
-	uint32_t i;
+	return fnv1a32(p, checksum_offset(p));
+}
 
-	for (i = 0; i < HDR_CHECKSUM_OFFSET; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
+void pager_header_seal(uint8_t *p)
+{
+	put_u32(p + checksum_offset(p), pager_header_checksum(p));
 }
 
 static void header_encode(const struct header *h, uint8_t *p)
 {
 	memset(p, 0, PAGE_SIZE);
-	memcpy(p, DB_MAGIC, DB_MAGIC_SIZE);
-	put_u32(p + HDR_VERSION_OFFSET, DB_FORMAT_VERSION);
+	if (h->version == DB_FORMAT_VERSION_2) {
+		memcpy(p, DB_MAGIC_V2, DB_MAGIC_SIZE);
+		put_u32(p + HDR_VERSION_OFFSET, DB_FORMAT_VERSION_2);
+		put_u32(p + HDR_CATALOG_ROOT_OFFSET, h->catalog_root);
+	} else {
+		memcpy(p, DB_MAGIC, DB_MAGIC_SIZE);
+		put_u32(p + HDR_VERSION_OFFSET, DB_FORMAT_VERSION);
+	}
 	put_u32(p + HDR_PAGE_SIZE_OFFSET, PAGE_SIZE);
 	put_u32(p + HDR_ROOT_OFFSET, h->root);
 	put_u32(p + HDR_PAGE_COUNT_OFFSET, h->page_count);
@@ -195,27 +225,32 @@ static void header_encode(const struct header *h, uint8_t *p)
 	put_u64(p + HDR_CHANGE_COUNTER_OFFSET, h->change_counter);
 	put_u64(p + HDR_APPLIED_SEQ_OFFSET, h->applied_seq);
 	put_u64(p + HDR_ROW_COUNT_OFFSET, h->row_count);
-	put_u32(p + HDR_CHECKSUM_OFFSET, pager_header_checksum(p));
+	pager_header_seal(p);
 }
 
-/* Validate and decode page 0.  Messages name the file. */
+/* Validate and decode page 0 (PAGE_SIZE bytes, zero past the file's end).  Messages name the file. */
 static int header_decode(const char *path, const uint8_t *p, struct header *h,
 			 struct rowfs_err *err)
 {
-	if (memcmp(p, DB_MAGIC, DB_MAGIC_SIZE) != 0)
+	uint32_t version = get_u32(p + HDR_VERSION_OFFSET);
+	int v2 = header_is_v2(p);
+
+	if (!v2 && memcmp(p, DB_MAGIC, DB_MAGIC_SIZE) != 0)
 		return rowfs_err_set(err, ROWFS_NOTADB, 0,
 				     "not a rowfs database: '%s' has no rowfs header", path);
-	if (get_u32(p + HDR_VERSION_OFFSET) != DB_FORMAT_VERSION)
+	if (version != (v2 ? DB_FORMAT_VERSION_2 : DB_FORMAT_VERSION))
 		return rowfs_err_set(err, ROWFS_NOTADB, 0,
 				     "not a rowfs database: '%s' has format version %u, expected %u",
-				     path, get_u32(p + HDR_VERSION_OFFSET), DB_FORMAT_VERSION);
+				     path, version, v2 ? DB_FORMAT_VERSION_2 : DB_FORMAT_VERSION);
 	if (get_u32(p + HDR_PAGE_SIZE_OFFSET) != PAGE_SIZE)
 		return rowfs_err_set(err, ROWFS_NOTADB, 0,
 				     "not a rowfs database: '%s' has page size %u, expected %u",
 				     path, get_u32(p + HDR_PAGE_SIZE_OFFSET), PAGE_SIZE);
-	if (get_u32(p + HDR_CHECKSUM_OFFSET) != pager_header_checksum(p))
+	if (get_u32(p + checksum_offset(p)) != pager_header_checksum(p))
 		return rowfs_err_set(err, ROWFS_CORRUPT, 0,
 				     "database '%s': header checksum mismatch", path);
+	h->version = version;
+	h->catalog_root = v2 ? get_u32(p + HDR_CATALOG_ROOT_OFFSET) : 0;
 	h->root = get_u32(p + HDR_ROOT_OFFSET);
 	h->page_count = get_u32(p + HDR_PAGE_COUNT_OFFSET);
 	h->free_head = get_u32(p + HDR_FREE_HEAD_OFFSET);
@@ -228,445 +263,77 @@ static int header_decode(const char *path, const uint8_t *p, struct header *h,
 		return rowfs_err_set(err, ROWFS_CORRUPT, 0,
 				     "database '%s': header fields out of range (root %u, %u pages)",
 				     path, h->root, h->page_count);
+	if (h->catalog_root >= h->page_count || (h->catalog_root && h->catalog_root == h->root))
+		return rowfs_err_set(err, ROWFS_CORRUPT, 0,
+				     "database '%s': header fields out of range (catalog root %u, "
+				     "root %u, %u pages)", path, h->catalog_root, h->root,
+				     h->page_count);
 	return ROWFS_OK;
 }
 
-/* ---- cache ------------------------------------------------------------- */
+/* ---- states ------------------------------------------------------------ */
 
-/* Bucket of pgno in a table of size buckets (a power of two): Fibonacci hashing. */
-static uint32_t pgno_slot(uint32_t pgno, uint32_t size)
+/* Is from -> to one of the moves of the table at the top?  (Staying is.) */
+static int transition_legal(enum pager_state from, enum pager_state to)
 {
-	return (pgno * 2654435761u) & (size - 1);
-}
-
-static uint32_t hash_slot(const struct pager *pager, uint32_t pgno)
-{
-	return pgno_slot(pgno, pager->hash_size);
-}
-
-static struct page *cache_lookup(struct pager *pager, uint32_t pgno)
-{
-	struct page *p;
-
-	for (p = pager->hash[hash_slot(pager, pgno)]; p; p = p->hash_next)
-		if (p->pgno == pgno)
-			return p;
-	return NULL;
-}
-
-static void hash_insert(struct pager *pager, struct page *p)
-{
-	uint32_t slot = hash_slot(pager, p->pgno);
-
-	p->hash_next = pager->hash[slot];
-	pager->hash[slot] = p;
-}
-
-static void hash_remove(struct pager *pager, struct page *p)
-{
-	struct page **pp = &pager->hash[hash_slot(pager, p->pgno)];
-
-	while (*pp && *pp != p)
-		pp = &(*pp)->hash_next;
-	if (*pp)
-		*pp = p->hash_next;
-}
-
-/* Double the hash table when the cache outgrows it (dirty pages past the limit). */
-static void hash_grow(struct pager *pager)
-{
-	uint32_t old_size = pager->hash_size, i;
-	struct page **old = pager->hash;
-	struct page **fresh = calloc((size_t)old_size * 2, sizeof(*fresh));
-
-	if (!fresh)
-		return; /* longer chains, still correct */
-	pager->hash = fresh;
-	pager->hash_size = old_size * 2;
-	for (i = 0; i < old_size; i++) {
-		struct page *p = old[i], *next;
-
-		for (; p; p = next) {
-			next = p->hash_next;
-			hash_insert(pager, p);
-		}
+	if (from == to)
+		return 1;
+	switch (to) {
+	case PAGER_READER:
+		return from == PAGER_OPEN || from == PAGER_WRITER || from == PAGER_WRITER_LONG ||
+		       from == PAGER_UNLOADED;
+	case PAGER_WRITER:
+	case PAGER_WRITER_LONG:
+	case PAGER_ERROR:
+		return from == PAGER_READER || from == PAGER_WRITER || from == PAGER_WRITER_LONG;
+	case PAGER_UNLOADED:
+		return from != PAGER_OPEN;
+	case PAGER_OPEN:
+		break;
 	}
-	free(old);
+	return 0;
 }
 
-static void lru_remove(struct pager *pager, struct page *p)
+/* The one place the state changes; test builds check the move and the new state's invariants. */
+static void set_state(struct pager *pager, enum pager_state to)
 {
-	if (!p->on_lru)
-		return;
-	if (p->lru_prev)
-		p->lru_prev->lru_next = p->lru_next;
-	else
-		pager->lru_head = p->lru_next;
-	if (p->lru_next)
-		p->lru_next->lru_prev = p->lru_prev;
-	else
-		pager->lru_tail = p->lru_prev;
-	p->lru_prev = p->lru_next = NULL;
-	p->on_lru = 0;
+	assert(transition_legal(pager->state, to));
+	assert(to != PAGER_READER || !pager->txn_base);
+	assert(to != PAGER_WRITER || !pager->txn_base);
+	assert(to != PAGER_WRITER_LONG || (pager->txn_base && pager->txn_base->snap.pinned));
+	pager->state = to;
 }
 
-static void lru_push(struct pager *pager, struct page *p)
+/* Is a transaction open (pager_begin .. commit/rollback)? */
+static int in_writer(const struct pager *pager)
 {
-	p->lru_prev = NULL;
-	p->lru_next = pager->lru_head;
-	if (pager->lru_head)
-		pager->lru_head->lru_prev = p;
-	pager->lru_head = p;
-	if (!pager->lru_tail)
-		pager->lru_tail = p;
-	p->on_lru = 1;
+	return pager->state == PAGER_WRITER || pager->state == PAGER_WRITER_LONG;
 }
 
-/* Put p at the eviction end: the next frame needed reuses it. */
-static void lru_push_tail(struct pager *pager, struct page *p)
+/* Are writes, commits, checkpoints and pager_begin refused (invariant 4)? */
+static int in_error(const struct pager *pager)
 {
-	p->lru_next = NULL;
-	p->lru_prev = pager->lru_tail;
-	if (pager->lru_tail)
-		pager->lru_tail->lru_next = p;
-	pager->lru_tail = p;
-	if (!pager->lru_head)
-		pager->lru_head = p;
-	p->on_lru = 1;
+	return pager->state == PAGER_ERROR || pager->state == PAGER_UNLOADED;
 }
 
-static void page_destroy(struct page *p)
-{
-	free(p->data);
-	free(p);
-}
-
-/* Remove a page from the cache entirely. */
-static void cache_drop(struct pager *pager, struct page *p)
-{
-	lru_remove(pager, p);
-	hash_remove(pager, p);
-	if (p->dirty)
-		pager->dirty_count--;
-	pager->count--;
-	page_destroy(p);
-}
-
-/* Evict clean unreferenced pages until the cache is within its size. */
-static void cache_trim(struct pager *pager)
-{
-	while (pager->count > pager->cfg.cache_pages && pager->lru_tail)
-		cache_drop(pager, pager->lru_tail);
-}
+/* ---- snapshots --------------------------------------------------------- */
 
 /*
- * A frame for page pgno, not yet in the hash: the LRU victim's when the
- * cache is full or (for a cold read) the victim is a cold page, else a new
- * one.  Contents undefined.
- */
-static int cache_frame(struct pager *pager, uint32_t pgno, int cold, struct page **out,
-		       struct rowfs_err *err)
-{
-	struct page *p;
-
-	if (pager->lru_tail &&
-	    (pager->count >= pager->cfg.cache_pages || (cold && pager->lru_tail->cold))) {
-		p = pager->lru_tail;
-		lru_remove(pager, p);
-		hash_remove(pager, p);
-	} else {
-		p = calloc(1, sizeof(*p));
-		if (!p)
-			return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
-		p->data = malloc(PAGE_SIZE);
-		if (!p->data) {
-			free(p);
-			return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
-		}
-		p->pager = pager;
-		pager->count++;
-		if (pager->count > pager->hash_size)
-			hash_grow(pager);
-	}
-	p->pgno = pgno;
-	p->refs = 0;
-	p->dirty = 0;
-	p->cold = cold;
-	hash_insert(pager, p);
-	*out = p;
-	return ROWFS_OK;
-}
-
-static void mark_dirty(struct pager *pager, struct page *p)
-{
-	p->cold = 0;
-	if (!p->dirty) {
-		p->dirty = 1;
-		pager->dirty_count++;
-		lru_remove(pager, p);
-	}
-}
-
-static void cache_clear(struct pager *pager)
-{
-	uint32_t i;
-
-	for (i = 0; i < pager->hash_size; i++) {
-		struct page *p = pager->hash[i], *next;
-
-		for (; p; p = next) {
-			next = p->hash_next;
-			page_destroy(p);
-		}
-		pager->hash[i] = NULL;
-	}
-	pager->count = pager->dirty_count = 0;
-	pager->lru_head = pager->lru_tail = NULL;
-}
-
-/* ---- version store and snapshots -------------------------------------- */
-
-static uint32_t vhash_slot(const struct pager *pager, uint32_t pgno)
-{
-	return pgno_slot(pgno, pager->vhash_size);
-}
-
-/* Newest version of pgno, or NULL. */
-static struct page *version_head(const struct pager *pager, uint32_t pgno)
-{
-	struct page *v;
-
-	if (!pager->vhash_size)
-		return NULL;
-	for (v = pager->vhash[vhash_slot(pager, pgno)]; v; v = v->hash_next)
-		if (v->pgno == pgno)
-			return v;
-	return NULL;
-}
-
-/* The version a reader at seq sees: the one with the smallest tag >= seq. */
-static struct page *version_find(const struct pager *pager, uint32_t pgno, uint64_t seq)
-{
-	struct page *v = version_head(pager, pgno), *best = NULL;
-
-	for (; v && v->tag >= seq; v = v->vnext)
-		best = v;
-	return best;
-}
-
-/* The live snapshots' sequences, sorted: what versions_gc() asks about. */
-struct live_seqs {
-	uint64_t *seq;            /* ascending; NULL if out of memory (walk the list) */
-	uint32_t count;           /* entries */
-	const struct pager *pager;
-};
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static void live_seqs_init(struct live_seqs *l, const struct pager *pager)
-{
-	const struct rowfs_snapshot *s;
-	uint32_t n = 0;
-
-	l->pager = pager;
-	l->count = pager->snap_count;
-	l->seq = pager->snap_count ? malloc((size_t)pager->snap_count * sizeof(*l->seq)) : NULL;
-	if (!l->seq)
-		return;
-	for (s = pager->snap_head; s && n < l->count; s = s->next)
-		l->seq[n++] = s->seq;
-	l->count = n;
-	qsort(l->seq, n, sizeof(*l->seq), cmp_u64);
-}
-
-/*
- * Is some live snapshot's sequence in (lo, hi]?  (has_lo 0: no lower
- * bound.)  O(log snapshots): a GC pass asks once per version, and many
- * readers can be open.
- */
-static int snapshot_in(const struct live_seqs *l, int has_lo, uint64_t lo, uint64_t hi)
-{
-	const struct rowfs_snapshot *s;
-	uint32_t a = 0, b = l->count;
-
-	if (!l->seq) {
-		for (s = l->pager->snap_head; s; s = s->next)
-			if ((!has_lo || s->seq > lo) && s->seq <= hi)
-				return 1;
-		return 0;
-	}
-	if (!has_lo)
-		return l->count > 0 && l->seq[0] <= hi;
-	while (a < b) {   /* the first sequence > lo */
-		uint32_t m = a + (b - a) / 2;
-
-		if (l->seq[m] > lo)
-			b = m;
-		else
-			a = m + 1;
-	}
-	return a < l->count && l->seq[a] <= hi;
-}
-
-static void vhash_grow(struct pager *pager)
-{
-	uint32_t size = pager->vhash_size ? pager->vhash_size * 2 : 256, i;
-	struct page **n = calloc(size, sizeof(*n));
-
-	if (!n)
-		return;   /* longer chains, still correct */
-	for (i = 0; i < pager->vhash_size; i++) {
-		struct page *v = pager->vhash[i], *next;
-
-		for (; v; v = next) {
-			uint32_t slot = pgno_slot(v->pgno, size);
-
-			next = v->hash_next;
-			v->hash_next = n[slot];
-			n[slot] = v;
-		}
-	}
-	free(pager->vhash);
-	pager->vhash = n;
-	pager->vhash_size = size;
-}
-
-/*
- * Drop every version no live snapshot can read: version v of a page, with
- * the next older version o, is read by the snapshots in (o->tag, v->tag]
- * (all at or below v->tag when there is no o).  New snapshots are newer
- * than every tag, so a version dropped is never needed again.
- */
-static void versions_gc(struct pager *pager)
-{
-	struct live_seqs live;
-	uint32_t i;
-
-	live_seqs_init(&live, pager);
-	for (i = 0; i < pager->vhash_size; i++) {
-		struct page *heads = pager->vhash[i];
-
-		pager->vhash[i] = NULL;
-		while (heads) {
-			struct page *v = heads, *keep = NULL, **tail = &keep, *next;
-
-			heads = heads->hash_next;
-			for (; v; v = next) {
-				next = v->vnext;   /* the next older version, still intact */
-				if (v->refs == 0 &&
-				    !snapshot_in(&live, next != NULL, next ? next->tag : 0, v->tag)) {
-					pager->versions--;
-					page_destroy(v);
-				} else {
-					*tail = v;
-					tail = &v->vnext;
-				}
-			}
-			*tail = NULL;
-			if (keep) {
-				keep->hash_next = pager->vhash[i];
-				pager->vhash[i] = keep;
-			}
-		}
-	}
-	free(live.seq);
-}
-
-static void snapshot_unlink(struct pager *pager, struct rowfs_snapshot *s)
-{
-	if (!s->live)
-		return;
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		pager->snap_head = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
-	else
-		pager->snap_tail = s->prev;
-	s->prev = s->next = NULL;
-	s->live = 0;
-	pager->snap_count--;
-}
-
-/*
- * Over the limit: expire the oldest snapshots that are not a transaction's
- * base.  A snapshot at the base's sequence (one opened during the long
- * transaction, or just before it) reads exactly the images the base keeps:
- * expiring it would free nothing, so it is spared like the base.
- */
-static void versions_bound(struct pager *pager)
-{
-	const struct rowfs_snapshot *base = pager->txn_base;
-
-	while (pager->versions > pager->cfg.snapshot_pages) {
-		struct rowfs_snapshot *s;
-
-		for (s = pager->snap_head; s && (s->pinned || (base && s->seq == base->seq));
-		     s = s->next)
-			;
-		if (!s)
-			return;   /* only pinned snapshots: the transaction's own images */
-		s->expired = 1;
-		snapshot_unlink(pager, s);
-		pager->expired++;
-		versions_gc(pager);
-	}
-}
-
-/*
- * Before the first change of page p in this transaction: keep its
- * committed image if a live snapshot may read it (one newer than the
- * page's newest kept image, and old enough to reach the page).
+ * Before the first change of page p in this transaction: hand its
+ * committed image to the version store, which keeps it if a live
+ * snapshot may read it.
  */
 static int preserve(struct pager *pager, struct page *p, struct rowfs_err *err)
 {
-	struct rowfs_snapshot *newest = pager->snap_tail;
-	struct page *head, *v;
+	int rc;
 
 	if (p->touched == pager->txn_serial)
 		return ROWFS_OK;
-	if (newest && !pager->replaying && p->pgno < newest->hdr.page_count) {
-		head = version_head(pager, p->pgno);
-		if (!head || head->tag < newest->seq) {
-			v = calloc(1, sizeof(*v));
-			if (v)
-				v->data = malloc(PAGE_SIZE);
-			if (!v || !v->data) {
-				free(v);
-				return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
-			}
-			memcpy(v->data, p->data, PAGE_SIZE);
-			v->pgno = p->pgno;
-			v->pager = pager;
-			v->version = 1;
-			v->tag = pager->last_seq;
-			if (pager->versions >= pager->vhash_size)
-				vhash_grow(pager);
-			if (head) {
-				/* v replaces head in the hash chain */
-				struct page **hp = &pager->vhash[vhash_slot(pager, p->pgno)];
-
-				while (*hp != head)
-					hp = &(*hp)->hash_next;
-				v->hash_next = head->hash_next;
-				head->hash_next = NULL;
-				*hp = v;
-				v->vnext = head;
-			} else {
-				uint32_t slot = vhash_slot(pager, p->pgno);
-
-				v->hash_next = pager->vhash[slot];
-				pager->vhash[slot] = v;
-			}
-			pager->versions++;
-			versions_bound(pager);
-		}
+	if (!pager->replaying) {
+		rc = snapshot_keep(pager->snapshots, p, pager->last_seq,
+				   pager->txn_base ? &pager->txn_base->snap : NULL, err);
+		if (rc)
+			return rc;
 	}
 	p->touched = pager->txn_serial;
 	return ROWFS_OK;
@@ -677,59 +344,41 @@ int pager_snapshot_open(struct pager *pager, struct rowfs_snapshot **out, struct
 	struct rowfs_snapshot *s;
 
 	*out = NULL;
-	if (pager->unloaded)
+	if (pager->state == PAGER_UNLOADED)
 		return rowfs_err_set(err, ROWFS_IOERR, EIO,
 				     "database needs recovery after an earlier failure");
-	if (pager->in_txn && !pager->txn_base && pager_txn_dirty(pager))
+	if (in_writer(pager) && !pager->txn_base && pager_txn_dirty(pager))
 		return rowfs_err_set(err, ROWFS_BUSY, EBUSY,
 				     "snapshot inside a transaction that changed pages (not a long one)");
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
-	s->seq = pager->last_seq;
 	s->hdr = pager->txn_base ? pager->txn_base->hdr : pager->hdr;
-	s->live = 1;
-	s->prev = pager->snap_tail;
-	if (pager->snap_tail)
-		pager->snap_tail->next = s;
-	else
-		pager->snap_head = s;
-	pager->snap_tail = s;
-	pager->snap_count++;
+	snapshot_add(pager->snapshots, &s->snap, pager->last_seq, s->hdr.page_count);
 	*out = s;
 	return ROWFS_OK;
 }
 
 void pager_snapshot_close(struct pager *pager, struct rowfs_snapshot *s)
 {
-	const struct rowfs_snapshot *o;
-	int shared = 0;
-
 	if (!s)
 		return;
 	if (pager->view == s)
 		pager->view = NULL;
 	if (pager->txn_base == s)
 		pager->txn_base = NULL;
-	if (s->live) {
-		snapshot_unlink(pager, s);
-		/* the set of live sequences decides what is kept: unchanged if another has s->seq */
-		for (o = pager->snap_head; o && !shared; o = o->next)
-			shared = o->seq == s->seq;
-		if (!shared && pager->versions)
-			versions_gc(pager);
-	}
+	snapshot_remove(pager->snapshots, &s->snap);
 	free(s);
 }
 
 uint64_t pager_snapshot_seq(const struct rowfs_snapshot *s)
 {
-	return s->seq;
+	return s->snap.seq;
 }
 
 int pager_set_view(struct pager *pager, struct rowfs_snapshot *s, struct rowfs_err *err)
 {
-	if (s && s->expired)
+	if (s && s->snap.expired)
 		return rowfs_err_set(err, ROWFS_STALE, ESTALE,
 				     "snapshot too old: more than %u pages changed since it was taken "
 				     "while older readers were open; open the file again",
@@ -741,9 +390,7 @@ int pager_set_view(struct pager *pager, struct rowfs_snapshot *s, struct rowfs_e
 void pager_snapshot_stats(const struct pager *pager, uint32_t *snapshots, uint32_t *versions,
 			  uint64_t *expired)
 {
-	*snapshots = pager->snap_count;
-	*versions = pager->versions;
-	*expired = pager->expired;
+	snapshot_stats(pager->snapshots, snapshots, versions, expired);
 }
 
 /* ---- public page access ------------------------------------------------ */
@@ -756,7 +403,7 @@ static int get_page(struct pager *pager, uint32_t pgno, int cold, struct page **
 	int rc;
 
 	*out = NULL;
-	if (pager->unloaded && !pager->replaying)
+	if (pager->state == PAGER_UNLOADED && !pager->replaying)
 		return rowfs_err_set(err, ROWFS_IOERR, EIO,
 				     "database needs recovery after an earlier failure");
 	if (pager->view) {
@@ -764,7 +411,7 @@ static int get_page(struct pager *pager, uint32_t pgno, int cold, struct page **
 			return rowfs_err_set(err, ROWFS_CORRUPT, 0,
 					     "database corrupt: page %u out of range (%u pages)", pgno,
 					     pager->view->hdr.page_count);
-		p = version_find(pager, pgno, pager->view->seq);
+		p = snapshot_version(pager->snapshots, pgno, pager->view->snap.seq);
 		if (p) {
 			p->refs++;
 			*out = p;
@@ -775,18 +422,12 @@ static int get_page(struct pager *pager, uint32_t pgno, int cold, struct page **
 		return rowfs_err_set(err, ROWFS_CORRUPT, 0,
 				     "database corrupt: page %u out of range (%u pages)", pgno,
 				     pager->hdr.page_count);
-	p = cache_lookup(pager, pgno);
+	p = cache_get(pager->cache, pgno, cold);
 	if (p) {
-		pager->hits++;
-		lru_remove(pager, p);
-		if (!cold)
-			p->cold = 0;
-		p->refs++;
 		*out = p;
 		return ROWFS_OK;
 	}
-	pager->misses++;
-	rc = cache_frame(pager, pgno, cold, &p, err);
+	rc = cache_frame(pager->cache, pgno, cold, &p, err);
 	if (rc)
 		return rc;
 	rc = os_read(pager->file, p->data, PAGE_SIZE, (uint64_t)pgno * PAGE_SIZE, &got, err);
@@ -795,12 +436,9 @@ static int get_page(struct pager *pager, uint32_t pgno, int cold, struct page **
 				   "database corrupt: page %u is beyond the end of '%s'", pgno,
 				   pager->path);
 	if (rc) {
-		hash_remove(pager, p);
-		pager->count--;
-		page_destroy(p);
+		cache_drop(p);
 		return rc;
 	}
-	p->refs = 1;
 	*out = p;
 	return ROWFS_OK;
 }
@@ -823,12 +461,7 @@ void pager_unref(struct page *page)
 		page->refs--;
 		return;
 	}
-	if (--page->refs == 0 && !page->dirty) {
-		if (page->cold)
-			lru_push_tail(page->pager, page);
-		else
-			lru_push(page->pager, page);
-	}
+	cache_unref(page);
 }
 
 uint8_t *page_data(struct page *page)
@@ -850,7 +483,7 @@ static int check_writable(struct pager *pager, struct rowfs_err *err)
 		return rowfs_err_set(err, ROWFS_ERROR, 0, "write while reading a snapshot");
 	if (pager->cfg.read_only)
 		return rowfs_err_set(err, ROWFS_READONLY, EROFS, "Error: read-only database");
-	if (pager->error)
+	if (in_error(pager))
 		return rowfs_err_set(err, ROWFS_IOERR, EIO,
 				     "Error: I/O error: database needs recovery after an earlier failure");
 	return ROWFS_OK;
@@ -858,7 +491,7 @@ static int check_writable(struct pager *pager, struct rowfs_err *err)
 
 int pager_write(struct page *page, struct rowfs_err *err)
 {
-	struct pager *pager = page->pager;
+	struct pager *pager = page->owner;
 	int rc = check_writable(pager, err);
 
 	if (rc)
@@ -868,7 +501,7 @@ int pager_write(struct page *page, struct rowfs_err *err)
 	rc = preserve(pager, page, err);
 	if (rc)
 		return rc;
-	mark_dirty(pager, page);
+	cache_mark_dirty(page);
 	pager->txn_modified = 1;
 	return ROWFS_OK;
 }
@@ -903,15 +536,14 @@ int pager_allocate(struct pager *pager, struct page **out, struct rowfs_err *err
 		if (pager->hdr.page_count == UINT32_MAX)
 			return rowfs_err_set(err, ROWFS_FULL, ENOSPC, "database is full (2^32 pages)");
 		pgno = pager->hdr.page_count;
-		rc = cache_frame(pager, pgno, 0, &p, err);
+		rc = cache_frame(pager->cache, pgno, 0, &p, err);
 		if (rc)
 			return rc;
-		p->refs = 1;
 		p->touched = pager->txn_serial;
 		pager->hdr.page_count++;
 	}
 	memset(p->data, 0, PAGE_SIZE);
-	mark_dirty(pager, p);
+	cache_mark_dirty(p);
 	pager->header_dirty = 1;
 	pager->txn_modified = 1;
 	*out = p;
@@ -943,17 +575,33 @@ static const struct header *read_header(const struct pager *pager)
 }
 
 uint32_t pager_root(const struct pager *pager) { return read_header(pager)->root; }
+uint32_t pager_catalog_root(const struct pager *pager) { return read_header(pager)->catalog_root; }
+uint32_t pager_format_version(const struct pager *pager) { return read_header(pager)->version; }
 uint64_t pager_row_count(const struct pager *pager) { return read_header(pager)->row_count; }
 uint32_t pager_page_count(const struct pager *pager) { return read_header(pager)->page_count; }
 uint32_t pager_free_head(const struct pager *pager) { return read_header(pager)->free_head; }
 uint32_t pager_free_count(const struct pager *pager) { return read_header(pager)->free_count; }
 int pager_is_read_only(const struct pager *pager) { return pager->cfg.read_only; }
-int pager_in_error(const struct pager *pager) { return pager->error; }
-int pager_unloaded(const struct pager *pager) { return pager->unloaded; }
+int pager_in_error(const struct pager *pager) { return in_error(pager); }
+int pager_unloaded(const struct pager *pager) { return pager->state == PAGER_UNLOADED; }
 
 void pager_set_root(struct pager *pager, uint32_t pgno)
 {
 	pager->hdr.root = pgno;
+	pager->header_dirty = 1;
+	pager->txn_modified = 1;
+}
+
+void pager_set_catalog_root(struct pager *pager, uint32_t pgno)
+{
+	pager->hdr.catalog_root = pgno;
+	pager->header_dirty = 1;
+	pager->txn_modified = 1;
+}
+
+void pager_set_format_version(struct pager *pager, uint32_t version)
+{
+	pager->hdr.version = version;
 	pager->header_dirty = 1;
 	pager->txn_modified = 1;
 }
@@ -1042,6 +690,8 @@ static int scan_collect(void *ctx, uint32_t type, uint64_t seq, const uint8_t *p
 /* Write a new database: header + one empty root leaf (page 1). */
 static void format_new(struct pager *pager)
 {
+	pager->hdr.version = DB_FORMAT_VERSION_2;
+	pager->hdr.catalog_root = 0;   /* made by the first create table (catalog.c) */
 	pager->hdr.root = 1;
 	pager->hdr.page_count = 2;
 	pager->hdr.free_head = pager->hdr.free_count = 0;
@@ -1137,13 +787,14 @@ static int create_in_memory(struct pager *pager, struct rowfs_err *err)
 	int rc;
 
 	format_new(pager);
-	rc = cache_frame(pager, 1, 0, &p, err);
+	rc = cache_frame(pager->cache, 1, 0, &p, err);
 	if (rc)
 		return rc;
 	memset(p->data, 0, PAGE_SIZE);
 	p->data[NODE_TYPE_OFFSET] = NODE_LEAF;
 	p->data[IS_ROOT_OFFSET] = 1;
-	mark_dirty(pager, p);
+	cache_mark_dirty(p);
+	cache_unref(p);
 	return ROWFS_OK;
 }
 
@@ -1166,15 +817,19 @@ static int redo_block(struct pager *pager, const struct ckpt_block *b, struct ro
 			if (rc)
 				return rc;
 		} else if (pgno != 0) {
-			struct page *p = cache_lookup(pager, pgno);
+			struct page *p = cache_lookup(pager->cache, pgno);
 
-			if (!p) {
-				rc = cache_frame(pager, pgno, 0, &p, err);
-				if (rc)
-					return rc;
+			if (p) {
+				memcpy(p->data, img, PAGE_SIZE);
+				cache_mark_dirty(p);
+				continue;
 			}
+			rc = cache_frame(pager->cache, pgno, 0, &p, err);
+			if (rc)
+				return rc;
 			memcpy(p->data, img, PAGE_SIZE);
-			mark_dirty(pager, p);
+			cache_mark_dirty(p);
+			cache_unref(p);
 		}
 	}
 	if (!pager->cfg.read_only && pager->cfg.sync != ROWFS_SYNC_OFF) {
@@ -1225,6 +880,7 @@ static int load_state(struct pager *pager, struct rowfs_err *err)
 		rc = os_read(pager->file, hdr_page, PAGE_SIZE, 0, &got, err);
 		if (rc)
 			goto out_free;
+		memset(hdr_page + got, 0, PAGE_SIZE - got);
 		if (unfinished_creation(pager, size, hdr_page, got, err))
 			size = 0;
 	}
@@ -1243,7 +899,7 @@ static int load_state(struct pager *pager, struct rowfs_err *err)
 					   pager->path, (unsigned long long)size);
 			goto out_free;
 		}
-		if (memcmp(hdr_page, DB_MAGIC, DB_MAGIC_SIZE) != 0) {
+		if (memcmp(hdr_page, DB_MAGIC, DB_MAGIC_SIZE) != 0 && !header_is_v2(hdr_page)) {
 			rc = header_decode(pager->path, hdr_page, &pager->hdr, err);
 			goto out_free;
 		}
@@ -1272,6 +928,7 @@ static int load_state(struct pager *pager, struct rowfs_err *err)
 		rc = os_read(pager->file, hdr_page, PAGE_SIZE, 0, &got, err);
 		if (rc)
 			goto out_free;
+		memset(hdr_page + got, 0, PAGE_SIZE - got);
 		hdr_src = hdr_page;
 	}
 	if (hdr_src) {
@@ -1321,14 +978,16 @@ int pager_open(const struct pager_config *cfg, struct pager **out, struct rowfs_
 		pager->cfg.snapshot_pages = ROWFS_DEFAULT_SNAPSHOT_PAGES;
 	pager->path = strdup(cfg->path);
 	pager->wal_path = wal_path_for(cfg->path);
-	pager->hash_size = 64;
-	while (pager->hash_size < pager->cfg.cache_pages * 2)
-		pager->hash_size *= 2;
-	pager->hash = calloc(pager->hash_size, sizeof(*pager->hash));
-	if (!pager->path || !pager->wal_path || !pager->hash) {
+	if (!pager->path || !pager->wal_path) {
 		rc = rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
 		goto out_free;
 	}
+	rc = cache_new(pager->cfg.cache_pages, pager, &pager->cache, err);
+	if (rc)
+		goto out_free;
+	rc = snapshot_store_new(pager->cfg.snapshot_pages, pager, &pager->snapshots, err);
+	if (rc)
+		goto out_free;
 	rc = os_open(pager->cfg.os, pager->path,
 		     cfg->read_only ? O_RDONLY : (O_RDWR | O_CREAT), &pager->file, err);
 	if (rc)
@@ -1339,6 +998,7 @@ int pager_open(const struct pager_config *cfg, struct pager **out, struct rowfs_
 	rc = load_state(pager, err);
 	if (rc)
 		goto out_free;
+	set_state(pager, PAGER_READER);
 	*out = pager;
 	return ROWFS_OK;
 out_free:
@@ -1350,21 +1010,10 @@ void pager_close(struct pager *pager)
 {
 	if (!pager)
 		return;
-	if (pager->hash)
-		cache_clear(pager);
-	free(pager->hash);
-	while (pager->snap_head) {
-		struct rowfs_snapshot *s = pager->snap_head;
-
-		/* still held by their owners: expire them, they are freed by pager_snapshot_close */
-		snapshot_unlink(pager, s);
-		if (s == pager->txn_base)
-			free(s);
-		else
-			s->expired = 1;
-	}
-	versions_gc(pager);
-	free(pager->vhash);
+	cache_free(pager->cache);
+	/* snapshots still held by their owners expire; they are freed by pager_snapshot_close */
+	snapshot_store_free(pager->snapshots);
+	free(pager->txn_base);
 	wal_close(pager->wal);
 	os_close(pager->file);
 	free(pager->txn);
@@ -1412,10 +1061,12 @@ int pager_replay(struct pager *pager, pager_replay_fn fn, void *ctx, struct rowf
 	if (rc) {
 		if (err->rc != rc)
 			rowfs_err_set(err, rc, 0, "recovery failed: %s", rowfs_rc_name(rc));
-		pager->error = 1;
+		if (pager->state != PAGER_UNLOADED)
+			set_state(pager, PAGER_ERROR);
 		return rc;
 	}
-	pager->unloaded = 0;
+	if (pager->state == PAGER_UNLOADED)
+		set_state(pager, PAGER_READER);
 	if (!pager->cfg.read_only && (rctx.replayed > 0 || wal_frame_count(pager->wal) > 0))
 		return pager_checkpoint(pager, err);
 	return ROWFS_OK;
@@ -1425,19 +1076,11 @@ static void txn_end(struct pager *pager);
 
 int pager_reload(struct pager *pager, struct rowfs_err *err)
 {
-	int rc;
-
-	cache_clear(pager);
-	pager->unloaded = 1;   /* until pager_replay has rebuilt the state */
+	cache_clear(pager->cache);
 	pager->view = NULL;
 	txn_end(pager);
-	rc = load_state(pager, err);
-	if (rc) {
-		pager->error = 1;
-		return rc;
-	}
-	pager->error = 0;
-	return ROWFS_OK;
+	set_state(pager, PAGER_UNLOADED);   /* until pager_replay has rebuilt the state */
+	return load_state(pager, err);
 }
 
 /* ---- transactions ------------------------------------------------------ */
@@ -1447,32 +1090,33 @@ int pager_begin(struct pager *pager, int long_txn, struct rowfs_err *err)
 	struct rowfs_snapshot *base = NULL;
 	int rc;
 
-	if (pager->error)
+	if (in_error(pager))
 		return rowfs_err_set(err, ROWFS_IOERR, EIO,
 				     "Error: I/O error: database needs recovery after an earlier failure");
 	if (long_txn) {
 		rc = pager_snapshot_open(pager, &base, err);
 		if (rc)
 			return rc;
-		base->pinned = 1;
+		base->snap.pinned = 1;
 	}
 	pager_snapshot_close(pager, pager->txn_base);
 	pager->txn_base = base;
-	pager->in_txn = 1;
 	pager->txn_len = 0;
 	pager->txn_modified = 0;
 	pager->txn_serial++;
+	set_state(pager, long_txn ? PAGER_WRITER_LONG : PAGER_WRITER);
 	return ROWFS_OK;
 }
 
-/* End the transaction's bookkeeping (after commit or rollback). */
+/* End the transaction's bookkeeping (after commit or rollback); a writer becomes a READER. */
 static void txn_end(struct pager *pager)
 {
-	pager->in_txn = 0;
 	pager->txn_len = 0;
 	pager->txn_modified = 0;
 	pager_snapshot_close(pager, pager->txn_base);
 	pager->txn_base = NULL;
+	if (in_writer(pager))
+		set_state(pager, PAGER_READER);
 }
 
 /*
@@ -1482,47 +1126,46 @@ static void txn_end(struct pager *pager)
  */
 static struct page *base_image(struct pager *pager, const struct page *p)
 {
-	struct page *v = version_find(pager, p->pgno, pager->txn_base->seq);
+	uint64_t seq = pager->txn_base->snap.seq;
+	struct page *v = snapshot_version(pager->snapshots, p->pgno, seq);
 
-	return v && v->tag == pager->txn_base->seq ? v : NULL;
+	return v && v->tag == seq ? v : NULL;
 }
 
 int pager_rollback(struct pager *pager, struct rowfs_err *err)
 {
 	struct rowfs_snapshot *base = pager->txn_base;
-	uint32_t i;
+	struct cache_iter it;
+	struct page *p;
 
-	if (!pager->in_txn)
+	if (!in_writer(pager) && pager->state != PAGER_ERROR)
 		return ROWFS_OK;
 	if (!pager_txn_dirty(pager)) {
-		txn_end(pager);
+		txn_end(pager);   /* also a transaction that changed nothing before an ERROR */
 		return ROWFS_OK;
 	}
-	if (!base || pager->error || pager->view)
+	if (pager->state == PAGER_ERROR)
+		return ROWFS_OK;  /* its failed commit ended it; the reload clears the rest */
+	if (!base || pager->view)
 		return rowfs_err_set(err, ROWFS_ERROR, 0, "rollback needs a reload");
 	/* check first, so that a refusal changes nothing */
-	for (i = 0; i < pager->hash_size; i++) {
-		const struct page *p;
-
-		for (p = pager->hash[i]; p; p = p->hash_next)
-			if (p->touched == pager->txn_serial &&
-			    (p->refs || (p->pgno < base->hdr.page_count && !base_image(pager, p))))
-				return rowfs_err_set(err, ROWFS_ERROR, 0, "rollback needs a reload");
-	}
-	for (i = 0; i < pager->hash_size; i++) {
-		struct page *p = pager->hash[i], *next;
-
-		for (; p; p = next) {
-			next = p->hash_next;
-			if (p->touched != pager->txn_serial)
-				continue;
-			if (p->pgno >= base->hdr.page_count)
-				cache_drop(pager, p);   /* allocated by the transaction */
-			else
-				memcpy(p->data, base_image(pager, p)->data, PAGE_SIZE);
-		}
+	cache_iter_init(&it, pager->cache);
+	while ((p = cache_iter_next(&it)))
+		if (p->touched == pager->txn_serial &&
+		    (p->refs || (p->pgno < base->hdr.page_count && !base_image(pager, p))))
+			return rowfs_err_set(err, ROWFS_ERROR, 0, "rollback needs a reload");
+	cache_iter_init(&it, pager->cache);
+	while ((p = cache_iter_next(&it))) {
+		if (p->touched != pager->txn_serial)
+			continue;
+		if (p->pgno >= base->hdr.page_count)
+			cache_drop(p);   /* allocated by the transaction */
+		else
+			memcpy(p->data, base_image(pager, p)->data, PAGE_SIZE);
 	}
 	/* what a transaction changes; the checkpoint fields stay (one may have run before any change) */
+	pager->hdr.version = base->hdr.version;
+	pager->hdr.catalog_root = base->hdr.catalog_root;
 	pager->hdr.root = base->hdr.root;
 	pager->hdr.page_count = base->hdr.page_count;
 	pager->hdr.free_head = base->hdr.free_head;
@@ -1530,11 +1173,6 @@ int pager_rollback(struct pager *pager, struct rowfs_err *err)
 	pager->hdr.row_count = base->hdr.row_count;
 	txn_end(pager);
 	return ROWFS_OK;
-}
-
-int pager_in_long_txn(const struct pager *pager)
-{
-	return pager->txn_base != NULL;
 }
 
 struct rowfs_snapshot *pager_txn_base(const struct pager *pager)
@@ -1597,8 +1235,7 @@ int pager_commit(struct pager *pager, struct rowfs_err *err)
 		txn_end(pager);
 		return ROWFS_OK;
 	}
-	pager->in_txn = 0;
-	if (pager->error)
+	if (in_error(pager))
 		return rowfs_err_set(err, ROWFS_IOERR, EIO,
 				     "Error: I/O error: database needs recovery after an earlier failure");
 	rc = wal_append(pager->wal, WAL_FRAME_TXN, pager->last_seq + 1, pager->txn,
@@ -1606,7 +1243,7 @@ int pager_commit(struct pager *pager, struct rowfs_err *err)
 	if (rc == ROWFS_OK)
 		rc = wal_sync(pager->wal, pager->cfg.sync == ROWFS_SYNC_FULL, err);
 	if (rc) {
-		pager->error = 1;
+		set_state(pager, PAGER_ERROR);
 		/* recovery must not replay this frame, even if cutting it off failed */
 		pager->wal_trust_end = wal_good_end(pager->wal, pager->wal_trust_salt);
 		pager->wal_limited = 1;
@@ -1621,41 +1258,12 @@ int pager_commit(struct pager *pager, struct rowfs_err *err)
 	 * tree that fits in cache_pages is written once, in one batch, however
 	 * much of it a load dirties (the WAL limit still bounds recovery).
 	 */
-	if (wal_size(pager->wal) > pager->cfg.wal_limit ||
-	    (pager->count >= pager->cfg.cache_pages &&
-	     pager->dirty_count > pager->cfg.cache_pages / 4 * 3))
+	if (wal_size(pager->wal) > pager->cfg.wal_limit || cache_crowded(pager->cache))
 		pager_checkpoint(pager, &ckpt_err); /* failure leaves the ERROR state; the commit stands */
 	return ROWFS_OK;
 }
 
 /* ---- checkpoint -------------------------------------------------------- */
-
-static int cmp_page(const void *a, const void *b)
-{
-	const struct page *pa = *(struct page *const *)a, *pb = *(struct page *const *)b;
-
-	return pa->pgno < pb->pgno ? -1 : pa->pgno > pb->pgno;
-}
-
-/* Dirty pages sorted by number. */
-static int collect_dirty(struct pager *pager, struct page ***out, struct rowfs_err *err)
-{
-	struct page **list = malloc(((size_t)pager->dirty_count + 1) * sizeof(*list));
-	uint32_t i, n = 0;
-
-	if (!list)
-		return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
-	for (i = 0; i < pager->hash_size; i++) {
-		struct page *p;
-
-		for (p = pager->hash[i]; p; p = p->hash_next)
-			if (p->dirty)
-				list[n++] = p;
-	}
-	qsort(list, n, sizeof(*list), cmp_page);
-	*out = list;
-	return ROWFS_OK;
-}
 
 /* Write pages into DBFILE, coalescing runs of consecutive page numbers. */
 static int write_pages(struct pager *pager, struct page **list, uint32_t n, uint8_t *buf,
@@ -1705,24 +1313,24 @@ int pager_checkpoint(struct pager *pager, struct rowfs_err *err)
 
 	if (pager->cfg.read_only)
 		return rowfs_err_set(err, ROWFS_READONLY, EROFS, "Error: read-only database");
-	if (pager->error)
+	if (in_error(pager))
 		return rowfs_err_set(err, ROWFS_IOERR, EIO,
 				     "Error: I/O error: database needs recovery after an earlier failure");
 	if (pager_txn_dirty(pager))
 		return rowfs_err_set(err, ROWFS_ERROR, 0, "checkpoint inside a transaction");
-	if (pager->dirty_count == 0 && !pager->header_dirty &&
+	if (cache_dirty_count(pager->cache) == 0 && !pager->header_dirty &&
 	    pager->hdr.applied_seq == pager->last_seq) {
 		if (wal_frame_count(pager->wal) == 0)
 			return ROWFS_OK;
 		rc = wal_reset(pager->wal, do_sync, err);
 		if (rc)
-			pager->error = 1;
+			set_state(pager, PAGER_ERROR);
 		return rc;
 	}
-	rc = collect_dirty(pager, &list, err);
+	rc = cache_dirty_pages(pager->cache, &list, err);
 	if (rc)
 		return rc;
-	n = pager->dirty_count;
+	n = cache_dirty_count(pager->cache);
 	for (n_old = 0; n_old < n && list[n_old]->pgno < pager->disk_pages; n_old++)
 		;
 	buf = malloc(buf_pages * PAGE_SIZE);
@@ -1767,20 +1375,16 @@ int pager_checkpoint(struct pager *pager, struct rowfs_err *err)
 	if (rc == ROWFS_OK)
 		rc = wal_reset(pager->wal, do_sync, err);
 	if (rc) {
-		pager->error = 1;
+		set_state(pager, PAGER_ERROR);
 		goto out_free;
 	}
 	pager->hdr = next;
 	pager->disk_pages = next.page_count;
 	pager->header_dirty = 0;
-	for (i = 0; i < n; i++) {
-		list[i]->dirty = 0;
-		if (list[i]->refs == 0)
-			lru_push(pager, list[i]);
-	}
-	pager->dirty_count = 0;
+	for (i = 0; i < n; i++)
+		cache_mark_clean(list[i]);
 	pager->checkpoints++;
-	cache_trim(pager);
+	cache_trim(pager->cache);
 out_free:
 	free(hdr_page);
 	free(buf);
@@ -1790,15 +1394,18 @@ out_free:
 
 void pager_get_stats(const struct pager *pager, struct pager_stats *st)
 {
+	struct cache_stats cs;
+
+	cache_stats(pager->cache, &cs);
 	memset(st, 0, sizeof(*st));
-	st->hits = pager->hits;
-	st->misses = pager->misses;
+	st->hits = cs.hits;
+	st->misses = cs.misses;
 	st->commits = pager->commits;
 	st->checkpoints = pager->checkpoints;
 	st->fsyncs = pager->db_fsyncs + (pager->wal ? wal_fsync_count(pager->wal) : 0);
 	st->wal_frames = pager->wal ? wal_frame_count(pager->wal) : 0;
 	st->wal_bytes = pager->wal ? wal_size(pager->wal) : 0;
-	st->cached = pager->count;
-	st->dirty = pager->dirty_count;
+	st->cached = cs.pages;
+	st->dirty = cs.dirty;
 	st->cache_pages = pager->cfg.cache_pages;
 }

@@ -95,9 +95,27 @@ int pager_allocate(struct pager *pager, struct page **out, struct rowfs_err *err
 /* pager_free - put page on the free list (caller's reference is dropped). */
 int pager_free(struct pager *pager, struct page *page, struct rowfs_err *err);
 
-/* Header fields (page 0).  Setters mark the header dirty. */
+/*
+ * Header fields (page 0).  Setters mark the header dirty and count as a
+ * change of the open transaction (written by the next checkpoint).
+ */
 uint32_t pager_root(const struct pager *pager);
 void pager_set_root(struct pager *pager, uint32_t pgno);
+/*
+ * pager_catalog_root - root page of the catalog tree (catalog.h); 0 in a
+ * version-1 file and in a version-2 file before its first create table.
+ */
+uint32_t pager_catalog_root(const struct pager *pager);
+void pager_set_catalog_root(struct pager *pager, uint32_t pgno);
+/*
+ * pager_format_version - 1 or 2 (format.h): the layout page 0 is written
+ * in.  A new database is version 2.  pager_set_format_version(pager, 2)
+ * is the upgrade of a version-1 file (db.c: the header alone, made durable
+ * by one checkpoint; or catalog.c, with the catalog root its first create
+ * table makes).
+ */
+uint32_t pager_format_version(const struct pager *pager);
+void pager_set_format_version(struct pager *pager, uint32_t version);
 uint64_t pager_row_count(const struct pager *pager);
 void pager_set_row_count(struct pager *pager, uint64_t rows);
 uint32_t pager_page_count(const struct pager *pager);
@@ -122,9 +140,6 @@ int pager_begin(struct pager *pager, int long_txn, struct rowfs_err *err);
  * pager_reload() and replay.
  */
 int pager_rollback(struct pager *pager, struct rowfs_err *err);
-
-/* 1 while a long transaction is open. */
-int pager_in_long_txn(const struct pager *pager);
 
 /* The base snapshot of the open long transaction (its committed state), or NULL. */
 struct rowfs_snapshot *pager_txn_base(const struct pager *pager);
@@ -166,7 +181,12 @@ int pager_commit(struct pager *pager, struct rowfs_err *err);
  */
 int pager_reload(struct pager *pager, struct rowfs_err *err);
 
-/* 1 if a write or fsync failed and the pager refuses writes until reloaded. */
+/*
+ * 1 if a write or fsync failed (ERROR) or a reload has not been completed
+ * by a successful pager_replay (pager_unloaded): writes, commits,
+ * checkpoints and pager_begin fail with ROWFS_IOERR until a reload +
+ * replay succeed.
+ */
 int pager_in_error(const struct pager *pager);
 
 /*
@@ -201,11 +221,14 @@ uint64_t pager_last_seq(const struct pager *pager);
 int pager_checkpoint(struct pager *pager, struct rowfs_err *err);
 
 /*
- * pager_header_checksum - the checksum stored at HDR_CHECKSUM_OFFSET of
- * page 0 (FNV-1a over the bytes before it).  For tools and tests that edit
+ * pager_header_checksum - the checksum page 0 should carry in its layout
+ * (the magic decides): FNV-1a over bytes 0..63 for version 1 (stored at
+ * HDR_CHECKSUM_OFFSET), over 0..123 for version 2 (at HDR2_CHECKSUM_OFFSET).
+ * pager_header_seal - store it there.  For tools and tests that edit
  * headers.
  */
 uint32_t pager_header_checksum(const uint8_t *page0);
+void pager_header_seal(uint8_t *page0);
 
 struct pager_stats {
 	uint64_t hits, misses;        /* cache */

@@ -85,10 +85,13 @@ int value_compare(const struct value *a, const struct value *b);
  *                        value_format_real, text raw, NULL as "NULL",
  *                        blob as x'..' (lower-case hex)
  *  value_append_literal  a literal that parses back to the same value:
- *                        NULL, integer, real (always with '.', 'e', "inf"
- *                        never occurs), text as '...' with '' doubled, or
- *                        E'...' with \n \t \r \\ \' escapes when it holds
- *                        a control character or a backslash; blob x'..'
+ *                        null, integer, real (always with '.' or 'e',
+ *                        "inf" never occurs), text as '...' with ''
+ *                        doubled, or E'...' with \n \t \r \\ \' escapes
+ *                        when it holds a control character (< 0x20, 0x7f)
+ *                        or a backslash (other control characters stand
+ *                        for themselves: the literal stays one line);
+ *                        blob x'..'
  * Return ROWFS_OK or ROWFS_NOMEM.
  */
 struct sbuf;
@@ -96,10 +99,15 @@ int value_append_reply(struct sbuf *out, const struct value *v);
 int value_append_literal(struct sbuf *out, const struct value *v);
 
 /*
- * value_format_real - the shortest "%.Ng" (N = 1..17) that strtod reads
- * back as the same double, with ".0" appended when that text looks like
- * an integer (so "3.0" stays a real): "0.1", "2.5", "3.0", "-0.0",
- * "1e+100", "1.5e-07".  buf must hold 32 bytes; returns the length.
+ * value_format_real - r (finite) in the fewest significant digits N
+ * (1..17) that strtod reads back as the same double, written as Python's
+ * repr writes it: positional when the decimal exponent X of the first
+ * digit is in -4..15, with ".0" appended when the text has no '.' (so
+ * "3.0" stays a real); else C's "%.{N-1}e" ("1e+100", "1.5e-07").
+ * Examples: "0.1", "2.5", "3.0", "-0.0", "100.0", "0.0001", "1e-05",
+ * "1e+16".  The digits are those of the shortest "%.Ng" that reads back;
+ * only the notation differs (%g would print 100.0 as "1e+02").  buf must
+ * hold 32 bytes; returns the length.
  */
 size_t value_format_real(double r, char *buf);
 

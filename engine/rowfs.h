@@ -18,8 +18,9 @@
  * rowfs_commit() makes them durable (one WAL frame and, with sync=full, one
  * fsync), rowfs_rollback() discards them.  A statement that fails with a
  * statement error (token/parse/duplicate/too long/read-only) changes nothing,
- * so the transaction may go on; after ROWFS_IOERR, ROWFS_NOMEM or
- * ROWFS_CORRUPT during a statement the caller must roll back.
+ * so the transaction may go on; after an error rowfs_rc_is_fatal() names
+ * (ROWFS_IOERR, ROWFS_NOMEM, ROWFS_CORRUPT, ROWFS_FULL, ROWFS_ERROR) the
+ * caller must roll back.
  */
 #ifndef ROWFS_ENGINE_ROWFS_H
 #define ROWFS_ENGINE_ROWFS_H
@@ -39,8 +40,8 @@ enum rowfs_rc {
 	ROWFS_SYNTAX,    /* parser: wrong/missing token, unknown command, NUL, line too long */
 	ROWFS_RANGE,     /* id negative or out of range */
 	ROWFS_TOOLONG,   /* username longer than USERNAME_SIZE */
-	ROWFS_DUPLICATE, /* insert of an existing key */
-	ROWFS_NOTFOUND,  /* no such key */
+	ROWFS_DUPLICATE, /* insert of an existing key; create of an existing table */
+	ROWFS_NOTFOUND,  /* no such key; no such table */
 	ROWFS_LOCKED,    /* another process owns the database */
 	ROWFS_NOTADB,    /* the file is not a rowfs database */
 	ROWFS_META,      /* unrecognized meta-command */
@@ -48,7 +49,10 @@ enum rowfs_rc {
 	ROWFS_BUSY,      /* another handle's transaction is open */
 	ROWFS_STALE,     /* snapshot too old: expired to bound the version store */
 	ROWFS_TXN,       /* begin/commit/rollback in the wrong transaction state */
-	ROWFS_TOOBIG     /* the transaction's log would pass the largest WAL frame */
+	ROWFS_TOOBIG,    /* the transaction's log would pass the largest WAL frame */
+	ROWFS_SCHEMA,    /* a statement does not fit the schema: no such column, wrong type, NULL
+			    into not null, wrong number of values, order by without an index */
+	ROWFS_PERM       /* not permitted: dropping the users table */
 };
 
 /* Error detail, filled where the error is detected. */
@@ -76,6 +80,9 @@ struct rowfs_config {
 	uint64_t wal_limit;        /* auto-checkpoint when the WAL passes this many bytes; 0 = default */
 	uint32_t snapshot_pages;   /* bound of the snapshot version store in pages; 0 = default */
 	const struct os *os;       /* NULL = the real OS */
+	int for_check;             /* with read_only: the open is for rowfs_check (fsck.rowfs):
+				      a catalog that does not load leaves users only instead of
+				      failing the open, and the check reports what is wrong */
 };
 
 /* Limits a caller sizes buffers by (equal to format.h's USERNAME_SIZE and MAX_LINE_SIZE). */
@@ -222,7 +229,9 @@ struct rowfs_salvage_stats {
 	uint64_t wal_frames;       /* valid WAL frames read */
 	uint64_t wal_records;      /* WAL records applied (insert, update, delete) */
 	uint64_t wal_bad_records;  /* WAL records skipped (bad op, padding or row) */
-	uint64_t rows;             /* rows written to the dump */
+	uint64_t rows;             /* rows written to the dump (every table) */
+	uint64_t tables;           /* tables besides users written to the dump (version 2) */
+	uint64_t orphan_leaves;    /* version-2 table leaves reached from no table: rows skipped */
 	int header_valid;          /* page 0 is a valid header: the tree walk ran */
 	char header_problem[256];  /* why it is not ("" when it is) */
 	char wal_problem[256];     /* why the WAL was not read to its end ("" when it was) */
@@ -233,8 +242,11 @@ struct rowfs_salvage_stats {
  * the database at path and its WAL (path-wal), however damaged, without
  * the pager and without writing to either file (engine/salvage.c has the
  * rules).  The dump goes to emit as a script of whole lines:
- *     begin\n  insert ID NAME\n ...  commit\n
- * one insert per row, in ascending id order, each id once.  os NULL = the
+ *     begin\n  create table ...\n ...  insert ID NAME\n ...
+ *     insert into T values (...)\n ...  commit\n
+ * the create statement of every table but users, then one insert per row,
+ * table by table in name order, in ascending key order, each key once.
+ * os NULL = the
  * real OS.  Takes a shared lock on DBFILE for the duration.  st is filled
  * (also on failure, with what was counted so far).
  * Damage is never an error: the dump holds what could be read.  Returns
@@ -283,8 +295,10 @@ int rowfs_txn_abort(struct rowfs_db *db, struct rowfs_err *err);
  * The rowfs_*_at functions read through snap; snap NULL means the newest
  * committed state.  The plain functions read the newest state including
  * the open transaction's changes (what the transaction's owner sees).
- * rowfs_exec_at runs a read-only statement (select, .btree, .stats,
- * .constants); writes and transaction control fail with ROWFS_BUSY
+ * rowfs_exec_at runs a read-only statement (select, select ... from,
+ * .tables, .schema, .btree, .stats, .constants) with the catalog of that
+ * state (a table created after it is "no such table"); writes, DDL and
+ * transaction control fail with ROWFS_BUSY
  * ("Error: database is busy: ...") - it is how a second handle runs
  * statements while another holds an explicit transaction.
  */
@@ -310,10 +324,50 @@ int rowfs_get_stats_at(struct rowfs_db *db, struct rowfs_snapshot *snap, struct 
 		       struct rowfs_err *err);
 
 /*
+ * Dump: a script that rebuilds the whole database, of the committed state
+ * snap shows (NULL: the newest), streamed:
+ *     begin
+ *     insert ID NAME                               every users row, key order
+ *     create table T (...)                          each other table, catalog
+ *     insert into T values (LIT, LIT, ...)          (creation) order: its
+ *     ...                                           normalized statement, then
+ *     commit                                        its rows in key order
+ * Literals as a statement reads them back (texts with control characters
+ * as E'...', reals in their shortest exact form), so the script run
+ * through rowfs_exec on an empty database rebuilds every table, and its
+ * dump is byte for byte this one.
+ * emit gets one whole line a call.  When it returns non-zero the dump
+ * pauses after that line (the line counts as taken): *pos says where to
+ * go on, and a later call with the same pos and snapshot continues.  A
+ * zeroed pos starts at the beginning; pos->stage is ROWFS_DUMP_DONE after
+ * "commit".  Returns ROWFS_OK (done or paused), ROWFS_STALE, ROWFS_BUSY,
+ * I/O and corruption errors.
+ */
+enum rowfs_dump_stage {
+	ROWFS_DUMP_BEGIN = 0,      /* "begin" is next */
+	ROWFS_DUMP_CREATE,         /* the create statement of the first table with id >= table */
+	ROWFS_DUMP_ROWS,           /* the rows of table `table` from key `key` on */
+	ROWFS_DUMP_COMMIT,         /* "commit" is next */
+	ROWFS_DUMP_DONE            /* nothing is left */
+};
+struct rowfs_dump_pos {
+	int stage;                 /* enum rowfs_dump_stage */
+	int64_t table;             /* catalog id of the table (0: users) */
+	int64_t key;               /* ROWFS_DUMP_ROWS: the next key */
+};
+int rowfs_dump_at(struct rowfs_db *db, struct rowfs_snapshot *snap, struct rowfs_dump_pos *pos,
+		  rowfs_emit_fn emit, void *ctx, struct rowfs_err *err);
+
+/*
  * Change feed.  After every commit (never during recovery) the engine calls
  * fn with the commit's sequence number and its statements rendered one per
  * line, in the order they ran:
- *     SEQ insert ID NAME\n   SEQ update ID NAME\n   SEQ delete ID\n
+ *     SEQ insert ID NAME\n   SEQ update ID NAME\n   SEQ delete ID\n   (users)
+ *     SEQ insert T KEY JSON\n   SEQ update T KEY JSON\n   SEQ delete T KEY\n
+ *     SEQ create T\n   SEQ drop T\n                                     (other tables)
+ * JSON is the row as one object of every column, as rows.ndjson writes it
+ * ({"id":1,"name":"x","b":"\\x00ff","r":2.5,"n":null}); an update that
+ * changes the key is a delete and an insert.
  * A large commit arrives in several calls (each holding whole lines, all
  * with the same seq); last is 1 on the commit's final call.  fn runs under
  * the caller's lock, after the commit point: it cannot make the commit
@@ -328,6 +382,34 @@ uint64_t rowfs_last_seq(struct rowfs_db *db);
 
 /* Map a return code to the errno a filesystem call reports (0 for OK). */
 int rowfs_errno(int rc);
+
+/*
+ * rowfs_fail_errno - the errno a call that failed with rc reports:
+ * rowfs_errno(rc), or EIO where that is 0 (never 0).
+ */
+int rowfs_fail_errno(int rc);
+
+/*
+ * rowfs_rc_is_fatal - 1 if rc may leave the open transaction's pages half
+ * changed, so the transaction must be rolled back (the engine does so for
+ * an explicit transaction and refuses its other statements until
+ * rollback): ROWFS_IOERR, ROWFS_FULL, ROWFS_NOMEM, ROWFS_CORRUPT and
+ * ROWFS_ERROR (internal failures), and any unknown code.  Statement errors,
+ * ROWFS_TOOBIG (reported before a change), transaction-state errors
+ * (ROWFS_TXN, ROWFS_BUSY), ROWFS_STALE, ROWFS_LOCKED, ROWFS_NOTADB and
+ * ROWFS_OK/ROWFS_EXIT are 0: the statement changed nothing.
+ */
+int rowfs_rc_is_fatal(int rc);
+
+/*
+ * rowfs_utf8_sequence_len - length (1..4) of the well-formed UTF-8
+ * sequence at p (n >= 1 bytes available; an ASCII byte, NUL included, is
+ * 1), or 0 if it is ill-formed: overlong, a surrogate, past U+10FFFF or
+ * cut short (Unicode 15, table 3-7).  If cp is not NULL and the sequence
+ * is well-formed, *cp gets its code point.  The engine's own check,
+ * exported for fs/ and src/ (which include only this header).
+ */
+size_t rowfs_utf8_sequence_len(const unsigned char *p, size_t n, uint32_t *cp);
 
 /* Name of a return code, e.g. "ROWFS_IOERR". */
 const char *rowfs_rc_name(int rc);

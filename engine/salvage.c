@@ -4,19 +4,28 @@
  *
  * Owns: the salvage rules below and the dump format.  It reads DBFILE
  * page by page through os.h and DBFILE-wal through a read-only wal handle,
- * and never writes to either.  It does not use the pager or the B-tree:
- * the pager refuses a file whose header fails its checks, and the tree
- * cannot be trusted to lead to every leaf.  Only format.h's layout, row.c's
- * codec and wal.c's frame validation are trusted.
+ * and never writes to either.  It does not use the pager or the B-trees:
+ * the pager refuses a file whose header fails its checks, and a tree
+ * cannot be trusted to lead to every leaf.  Only format.h's layout, the
+ * codecs (row.c, record.c, table_int.h's bounds-checked page decoders,
+ * logrec.c's framing of log records), wal.c's frame validation and the
+ * parser's checks of a create statement (catalog_schema_from_create) are
+ * trusted.  Both format versions are read as they are.
  *
  * Dump format (the same as the mount's `dump` file), whole lines:
  *
  *     begin
- *     insert ID NAME          one per row, ascending ID, each ID once
+ *     create table ...        one per table but users, in name order
+ *     insert ID NAME          users' rows, ascending ID, each ID once
+ *     insert into T values (V, ...)   every other table's rows, ascending key
  *     commit
  *
- * NAME is stored byte for byte; a row that decodes holds only name
- * characters (row.c), so every line is a valid statement.
+ * The rows of the tables come table by table in name order (users among
+ * them); a table's create statement is the normalized one of its catalog
+ * row (or of the WAL record that created it), values are literals
+ * (value_append_literal) in declared column order, the key column holding
+ * the cell's key.  NAME is stored byte for byte; a row that decodes holds
+ * only name characters (row.c), so every line is a valid statement.
  *
  * Rules.
  *  1. Pages.  The page count is the size of DBFILE, rounded up, never the
@@ -24,26 +33,30 @@
  *     cells that lie wholly inside the file are used: a name cut short and
  *     padded would decode as a different, shorter name).  Every page
  *     after page 0 is read.  A page whose type byte is NODE_LEAF and whose
- *     cell count is at most LEAF_NODE_MAX_CELLS is a leaf, wherever it sits
- *     (in the tree, cut off from it by a damaged internal node, or past the
- *     header's page count).  NODE_INTERNAL pages with a count in bounds and
- *     NODE_FREE pages are valid and hold no rows.  Anything else, and a page
- *     that cannot be read (EIO), is a damaged page and is skipped.
- *  2. Cells.  A leaf cell yields a row when its ROW_SIZE bytes decode
+ *     cell count is at most LEAF_NODE_MAX_CELLS is a users leaf, wherever
+ *     it sits (in the tree, cut off from it by a damaged internal node, or
+ *     past the header's page count).  NODE_INTERNAL pages with a count in
+ *     bounds, NODE_FREE and NODE_OVERFLOW pages are valid and hold no rows
+ *     of their own; NODE_TABLE_LEAF / NODE_TABLE_INTERNAL pages with a
+ *     count in bounds are version-2 table pages (rule 5).  Anything else,
+ *     and a page that cannot be read (EIO), is a damaged page and skipped.
+ *  2. Cells.  A users leaf cell yields a row when its ROW_SIZE bytes decode
  *     (row_decode: a 1..32-byte name of name characters, zero padding) and
  *     the row's id equals the cell key; other cells are skipped (bad
  *     cells), the rest of the leaf is still used.
  *  3. Tree.  When page 0 is a valid header (magic, version, page size,
- *     checksum), the tree is walked from its root over the internal nodes
- *     found in rule 1 (each page once, children in range only), marking the
- *     leaves it reaches.  When a key appears on more than one leaf, the row
- *     on a leaf reached from the tree wins; among equals, the lowest page
- *     number.  (Stale leaves outside the tree are rare: freed pages are
- *     zeroed, a split clears the cells it moves.  A leaf left past the page
- *     count by an interrupted checkpoint may still hold a row deleted later:
- *     that row comes back unless the WAL deletes it.)
+ *     checksum, of either version), the users tree is walked from its root
+ *     over the internal nodes found in rule 1 (each page once, children in
+ *     range only), marking the leaves it reaches.  When a key appears on
+ *     more than one leaf, the row on a leaf reached from the tree wins;
+ *     among equals, the lowest page number.  (Stale leaves outside the
+ *     tree are rare: freed pages are zeroed, a split clears the cells it
+ *     moves.  A leaf left past the page count by an interrupted checkpoint
+ *     may still hold a row deleted later: that row comes back unless the
+ *     WAL deletes it.)
  *  4. WAL.  Every valid WAL_FRAME_TXN frame is applied on top, in log
- *     order, one record at a time: insert and update set the row (an update
+ *     order, one record at a time (logrec.h frames them; a record that does
+ *     not frame ends its frame): insert and update set the row (an update
  *     of a row lost with its page brings it back), delete removes it.
  *     Records that do not validate are skipped.  All valid TXN frames are
  *     applied, whatever the header's applied sequence says: the WAL holds
@@ -55,11 +68,47 @@
  *     log ends at its first invalid frame (wal.c); a WAL that cannot be
  *     opened or read is noted in the statistics and the dump is made from
  *     DBFILE alone, or from the prefix read.
+ *  5. Tables (version 2).  With a valid header naming a catalog root, the
+ *     catalog tree is walked from it over the table internal pages of rule
+ *     1 (each page once, claimed by the first tree that reaches it), and
+ *     every cell of the leaves it reaches that decodes as a catalog row
+ *     (5 columns: 'table', name = tbl, not users, root an integer page,
+ *     sql a create statement that parses and checks, naming the row's
+ *     table) makes a table; a name taken twice keeps the lower catalog id.
+ *     Each table's tree is then walked from its root the same way, and the
+ *     cells of its leaves are its rows: a cell yields a row when it lies
+ *     inside the page (and the file), its overflow chain (if any) can be
+ *     followed - every page in range, NODE_OVERFLOW, at most as many pages
+ *     as the payload needs, the bytes adding up exactly - and its record
+ *     decodes with the table's column count (record_decode); other cells
+ *     are bad cells.  Among copies of one key on leaves of its table the
+ *     lowest page wins.  A table leaf that no table's walk reaches is an
+ *     orphan: nothing on it names its table (keys of different tables
+ *     overlap, and records of tables of the same shape look alike), so its
+ *     rows are skipped and counted (orphan_leaves) - the WAL may still
+ *     bring them back.  A damaged header or catalog therefore loses the
+ *     tables but users.
+ *  6. Version-2 log records (rule 4's order): CREATE_TABLE makes a new,
+ *     empty table from its statement (it replaces a table of the same
+ *     name, and one bound to the same root page); DROP_TABLE drops the
+ *     table bound to its root; TABLE_INSERT/UPDATE set and TABLE_DELETE
+ *     removes a row of the table bound to the record's root, whose record
+ *     must decode with that table's column count.  A CREATE_TABLE record
+ *     that names no root (0) is bound to the first root a later record
+ *     names that no table has (best effort).  Records of a root no table
+ *     is bound to are skipped as bad records.
+ *  7. A table's row (from a leaf or the WAL) is used only when it fits
+ *     the table's columns as an insert would take it (types, not null,
+ *     lengths; record_fits), so that the dump always replays; other rows
+ *     are bad cells, or bad records.
  *
- * Memory: one byte per page of DBFILE, a stack of page numbers for the tree
- * walk, and one entry (48 bytes) per row read from a leaf or a WAL record;
- * the entries are sorted once (id, then precedence) and the first entry of
- * each id decides.
+ * Memory: one byte per page of DBFILE (four more for version 2: the table
+ * that claimed it), stacks of page numbers for the tree walks, one entry
+ * (48 bytes) per users row and one (56 bytes) per table row read from a
+ * leaf or the WAL, plus a copy of every table record of the WAL; the
+ * catalog's names and statements.  Leaf rows are read again from their
+ * page when the dump is written.  The entries are sorted once (table,
+ * key, then precedence) and the first entry of each key decides.
  */
 #include <config.h>
 #include "rowfs.h"
@@ -71,15 +120,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog.h"
 #include "format.h"
+#include "logrec.h"
 #include "os.h"
+#include "parser.h"
+#include "record.h"
 #include "row.h"
+#include "table_int.h"
+#include "util.h"
 #include "wal.h"
 
 /* Per-page flags of the scan. */
-#define PAGE_LEAF 1u        /* a leaf by rule 1 */
-#define PAGE_INTERNAL 2u    /* an internal node with a count in bounds */
-#define PAGE_REACHED 4u     /* reached by the tree walk */
+#define PAGE_LEAF 1u        /* a users leaf by rule 1 */
+#define PAGE_INTERNAL 2u    /* a users internal node with a count in bounds */
+#define PAGE_REACHED 4u     /* reached by the users tree walk */
+#define PAGE_TLEAF 8u       /* a version-2 table leaf with a count in bounds (rule 1) */
+#define PAGE_TINTERNAL 16u  /* a version-2 table internal page with a count in bounds */
+
+/* owner[] of a page the catalog's walk claimed (tables: 1 + their index). */
+#define OWNER_CATALOG UINT32_MAX
 
 /* Where an entry came from, in order of precedence for one id. */
 enum source {
@@ -98,6 +158,38 @@ struct entry {
 	char name[USERNAME_SIZE];       /* not NUL-terminated */
 };
 
+/* What a value of a column must be (rule 7). */
+struct scolumn {
+	uint8_t type;                   /* enum column_type */
+	uint8_t not_null;               /* declared not null */
+	uint32_t max_len;               /* text/blob: most bytes */
+};
+
+/* A version-2 table known to the salvage (rules 5, 6). */
+struct stable {
+	char name[NAME_MAX_LEN + 1];    /* lower case, NUL-terminated */
+	unsigned column_count;          /* columns of its records */
+	unsigned key_column;            /* the integer primary key (stored as NULL) */
+	struct scolumn columns[RECORD_MAX_COLUMNS]; /* in declared order */
+	char *sql;                      /* its create statement (malloc'd, NUL-terminated) */
+	size_t sql_len;                 /* bytes */
+	int64_t id;                     /* catalog id (WAL creates: 0) */
+	uint32_t root;                  /* root page it is bound to (0: not yet, rule 6) */
+	int live;                       /* not dropped nor replaced */
+};
+
+/* One row of a version-2 table (or a WAL delete), before the choice. */
+struct trow {
+	uint64_t order;                 /* WAL: record number in log order; leaf: page number */
+	int64_t key;                    /* the key */
+	uint32_t table;                 /* index in salvager.tables */
+	uint16_t cell;                  /* leaf: cell index in the page */
+	uint8_t source;                 /* SOURCE_WAL or SOURCE_TREE */
+	uint8_t deleted;                /* a WAL delete */
+	uint8_t *rec;                   /* WAL: a copy of the record (malloc'd) */
+	uint32_t rec_len;               /* its bytes */
+};
+
 /* State of one rowfs_salvage() call. */
 struct salvager {
 	struct os_file *file;           /* DBFILE, read-only */
@@ -106,10 +198,20 @@ struct salvager {
 	uint8_t *flags;                 /* PAGE_* per page */
 	uint8_t *page;                  /* one page buffer */
 	size_t page_len;                /* bytes of it read from the file (the rest is zero) */
-	struct entry *entries;          /* rows and WAL records seen */
+	uint8_t *ovf;                   /* a second page buffer, for overflow pages */
+	struct entry *entries;          /* users rows and WAL records seen */
 	size_t count, cap;              /* entries used, allocated */
-	uint64_t internal_pages;        /* pages flagged PAGE_INTERNAL */
-	uint32_t root;                  /* root page from a valid header */
+	uint64_t internal_pages;        /* pages flagged PAGE_INTERNAL or PAGE_TINTERNAL */
+	uint32_t root;                  /* users root page from a valid header */
+	uint32_t version;               /* format version from a valid header (0: none) */
+	uint32_t catalog_root;          /* version 2: catalog root from a valid header */
+	uint32_t *owner;                /* version 2: per page, who claimed it (0: nobody) */
+	struct stable *tables;          /* tables from the catalog, then the WAL */
+	size_t table_count, table_cap;  /* used, allocated */
+	struct trow *trows;             /* table rows and WAL records seen */
+	size_t trow_count, trow_cap;    /* used, allocated */
+	struct sbuf record;             /* a record assembled from its overflow chain */
+	struct table_schema *schema;    /* scratch for create statements */
 };
 
 /* Room for one more entry; ROWFS_NOMEM when there is none. */
@@ -205,6 +307,18 @@ static int scan_page(struct salvager *s, uint32_t pgno)
 		s->internal_pages++;
 		return ROWFS_OK;
 	case NODE_FREE:
+	case NODE_OVERFLOW:
+		return ROWFS_OK;
+	case NODE_TABLE_LEAF:
+		if (table_page_count(node) > TABLE_LEAF_MAX_CELLS)
+			break;
+		s->flags[pgno] |= PAGE_TLEAF;
+		return ROWFS_OK;
+	case NODE_TABLE_INTERNAL:
+		if (!table_internal_header_ok(node))
+			break;
+		s->flags[pgno] |= PAGE_TINTERNAL;
+		s->internal_pages++;
 		return ROWFS_OK;
 	}
 	s->st->damaged_pages++;
@@ -229,18 +343,16 @@ static int scan_pages(struct salvager *s)
 }
 
 /*
- * FNV-1a over bytes 0..63 of the header, as pager_header_checksum()
- * computes it (the pager is above this module; check_salvage tests that
- * a database the pager wrote has a valid header here).
+ * The checksum slot of page 0's layout (format.h): version 2 (by its
+ * magic) at HDR2_CHECKSUM_OFFSET, version 1 at HDR_CHECKSUM_OFFSET.  The
+ * checksum is FNV-1a over the bytes before the slot, as pager.c computes
+ * it (the pager is above this module; check_salvage tests that a
+ * database the pager wrote has a valid header here).
  */
-static uint32_t header_checksum(const uint8_t *p)
+static uint32_t checksum_offset(const uint8_t *p)
 {
-	uint32_t h = 2166136261u;
-	uint32_t i;
-
-	for (i = 0; i < HDR_CHECKSUM_OFFSET; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
+	return memcmp(p, DB_MAGIC_V2, DB_MAGIC_SIZE) == 0 ? HDR2_CHECKSUM_OFFSET
+							  : HDR_CHECKSUM_OFFSET;
 }
 
 /* Page 0: sets s->root and st->header_valid, or st->header_problem. */
@@ -249,20 +361,22 @@ static void read_header(struct salvager *s)
 	struct rowfs_salvage_stats *st = s->st;
 	const uint8_t *p = s->page;
 	uint32_t root;
+	int v2;
 
 	st->pages++;
 	if (!read_page(s, 0)) {
 		snprintf(st->header_problem, sizeof(st->header_problem), "cannot read page 0");
 		return;
 	}
-	if (memcmp(p, DB_MAGIC, DB_MAGIC_SIZE) != 0)
+	v2 = memcmp(p, DB_MAGIC_V2, DB_MAGIC_SIZE) == 0;
+	if (!v2 && memcmp(p, DB_MAGIC, DB_MAGIC_SIZE) != 0)
 		snprintf(st->header_problem, sizeof(st->header_problem), "no rowfs magic");
-	else if (get_u32(p + HDR_VERSION_OFFSET) != DB_FORMAT_VERSION ||
+	else if (get_u32(p + HDR_VERSION_OFFSET) != (v2 ? DB_FORMAT_VERSION_2 : DB_FORMAT_VERSION) ||
 		 get_u32(p + HDR_PAGE_SIZE_OFFSET) != PAGE_SIZE)
 		snprintf(st->header_problem, sizeof(st->header_problem),
 			 "format version %" PRIu32 ", page size %" PRIu32,
 			 get_u32(p + HDR_VERSION_OFFSET), get_u32(p + HDR_PAGE_SIZE_OFFSET));
-	else if (get_u32(p + HDR_CHECKSUM_OFFSET) != header_checksum(p))
+	else if (get_u32(p + checksum_offset(p)) != fnv1a32(p, checksum_offset(p)))
 		snprintf(st->header_problem, sizeof(st->header_problem), "checksum mismatch");
 	else if ((root = get_u32(p + HDR_ROOT_OFFSET)) == 0 || root >= s->page_count)
 		snprintf(st->header_problem, sizeof(st->header_problem),
@@ -270,6 +384,9 @@ static void read_header(struct salvager *s)
 			 root, s->page_count);
 	else {
 		s->root = root;
+		s->version = get_u32(p + HDR_VERSION_OFFSET);
+		if (v2 && get_u32(p + HDR_CATALOG_ROOT_OFFSET) < s->page_count)
+			s->catalog_root = get_u32(p + HDR_CATALOG_ROOT_OFFSET);
 		st->header_valid = 1;
 	}
 }
@@ -330,6 +447,415 @@ static void resolve_sources(struct salvager *s)
 			s->st->tree_leaves++;
 }
 
+/* ---- version-2 tables (rules 5 and 6) -------------------------------------- */
+
+/*
+ * Read page pgno into buf (PAGE_SIZE bytes, zero past the end of the file);
+ * *got receives the bytes read.  Returns 1 when it was read.
+ */
+static int read_into(struct salvager *s, uint32_t pgno, uint8_t *buf, size_t *got)
+{
+	struct rowfs_err ignored = { 0 };
+
+	*got = 0;
+	if (os_read(s->file, buf, PAGE_SIZE, (uint64_t)pgno * PAGE_SIZE, got, &ignored) != ROWFS_OK)
+		return 0;
+	memset(buf + *got, 0, PAGE_SIZE - *got);
+	return 1;
+}
+
+/*
+ * Rule 5: claim for owner every table page reachable from root that no
+ * other walk claimed.  Only internal pages go on the stack, each once.
+ */
+static int walk_table_tree(struct salvager *s, uint32_t root, uint32_t owner)
+{
+	const uint8_t want = PAGE_TLEAF | PAGE_TINTERNAL;
+	uint32_t *stack, *top, pgno, child;
+	unsigned i, keys;
+
+	if (root == 0 || root >= s->page_count || s->owner[root] || !(s->flags[root] & want))
+		return ROWFS_OK;
+	stack = malloc((size_t)(s->internal_pages + 1) * sizeof(*stack));
+	if (!stack)
+		return ROWFS_NOMEM;
+	top = stack;
+	s->owner[root] = owner;
+	*top++ = root;
+	while (top > stack) {
+		pgno = *--top;
+		if (!(s->flags[pgno] & PAGE_TINTERNAL) || !read_page(s, pgno))
+			continue;
+		if (table_page_type(s->page) != NODE_TABLE_INTERNAL ||
+		    !table_internal_header_ok(s->page))
+			continue;  /* changed since the scan */
+		keys = table_page_count(s->page);
+		for (i = 0; i <= keys; i++) {
+			if (table_internal_child(s->page, i, &child) != ROWFS_OK ||
+			    child >= s->page_count || s->owner[child] || !(s->flags[child] & want))
+				continue;
+			s->owner[child] = owner;
+			if (s->flags[child] & PAGE_TINTERNAL)
+				*top++ = child;
+		}
+	}
+	free(stack);
+	return ROWFS_OK;
+}
+
+/*
+ * The record of cell i of the table leaf in s->page (rule 5): *rec points
+ * into the page or into s->record.  Returns ROWFS_OK, ROWFS_CORRUPT (a bad
+ * cell) or ROWFS_NOMEM.
+ */
+static int cell_record(struct salvager *s, unsigned i, int64_t *key, const uint8_t **rec,
+		       size_t *len)
+{
+	struct table_cell tc;
+	uint64_t rest, pages = 0;
+	uint32_t pgno, next, n;
+	const uint8_t *data;
+	size_t got;
+
+	if (table_leaf_cell(s->page, i, &tc) != ROWFS_OK || tc.offset + tc.size > s->page_len)
+		return ROWFS_CORRUPT;
+	*key = tc.key;
+	if (!tc.overflow) {
+		*rec = tc.local;
+		*len = tc.local_len;
+		return ROWFS_OK;
+	}
+	s->record.len = 0;
+	if (sbuf_append(&s->record, tc.local, tc.local_len) != 0)
+		return ROWFS_NOMEM;
+	rest = tc.payload - tc.local_len;
+	for (pgno = tc.overflow; rest > 0; pgno = next) {
+		/* at most the pages the payload needs: this also ends a cycle */
+		if (pgno == 0 || pgno >= s->page_count || ++pages > table_overflow_pages(tc.payload) ||
+		    !read_into(s, pgno, s->ovf, &got) ||
+		    table_overflow_decode(s->ovf, &next, &data, &n) != ROWFS_OK ||
+		    n > rest || TABLE_OVERFLOW_HEADER_SIZE + n > got)
+			return ROWFS_CORRUPT;
+		if (sbuf_append(&s->record, data, n) != 0)
+			return ROWFS_NOMEM;
+		rest -= n;
+	}
+	*rec = (const uint8_t *)s->record.data;
+	*len = s->record.len;
+	return ROWFS_OK;
+}
+
+/*
+ * A create statement (sql[0..len)) as a table: name, column count and key
+ * column into *t.  Returns 1 when it parses and checks.
+ */
+static int parse_create(struct salvager *s, const uint8_t *sql, size_t len, struct stable *t)
+{
+	struct rowfs_err err = { 0 };
+	struct statement stmt;
+	int ok = 0;
+
+	if (parse_line((const char *)sql, len, &stmt, &err) == ROWFS_OK &&
+	    stmt.type == STMT_CREATE_TABLE) {
+		memset(s->schema, 0, sizeof(*s->schema));
+		if (catalog_schema_from_create(&stmt, s->schema, &err) == ROWFS_OK &&
+		    strlen(s->schema->name) <= NAME_MAX_LEN && strcmp(s->schema->name, "users") != 0) {
+			unsigned c;
+
+			memcpy(t->name, s->schema->name, strlen(s->schema->name) + 1);
+			t->column_count = s->schema->column_count;
+			t->key_column = s->schema->key_column;
+			for (c = 0; c < t->column_count; c++) {
+				t->columns[c].type = (uint8_t)s->schema->columns[c].type;
+				t->columns[c].not_null = (uint8_t)(s->schema->columns[c].not_null != 0);
+				t->columns[c].max_len = s->schema->columns[c].max_len;
+			}
+			ok = 1;
+		}
+		catalog_schema_release(s->schema);
+	}
+	statement_free(&stmt);
+	return ok;
+}
+
+/*
+ * Rule 7: decode a table's record into vals and check it fits the
+ * table's columns as an insert would take it (so the dump replays):
+ * types (an integer in a real column too), not null, lengths; the key
+ * column is the cell's key, whatever the record holds there.  Returns
+ * ROWFS_OK or ROWFS_CORRUPT.
+ */
+static int record_fits(const struct stable *t, const uint8_t *rec, size_t len,
+		       struct value *vals)
+{
+	unsigned c;
+
+	if (record_decode(rec, len, vals, t->column_count, NULL) != ROWFS_OK)
+		return ROWFS_CORRUPT;
+	for (c = 0; c < t->column_count; c++) {
+		const struct scolumn *col = &t->columns[c];
+		const struct value *v = &vals[c];
+
+		if (c == t->key_column)
+			continue;
+		if (v->type == VALUE_NULL) {
+			if (col->not_null)
+				return ROWFS_CORRUPT;
+			continue;
+		}
+		switch (col->type) {
+		case COLUMN_INTEGER:
+			if (v->type != VALUE_INTEGER)
+				return ROWFS_CORRUPT;
+			break;
+		case COLUMN_REAL:
+			if (v->type != VALUE_REAL && v->type != VALUE_INTEGER)
+				return ROWFS_CORRUPT;
+			break;
+		case COLUMN_TEXT:
+			if (v->type != VALUE_TEXT || v->len > col->max_len)
+				return ROWFS_CORRUPT;
+			break;
+		case COLUMN_BLOB:
+			if (v->type != VALUE_BLOB || v->len > col->max_len)
+				return ROWFS_CORRUPT;
+			break;
+		default:
+			return ROWFS_CORRUPT;
+		}
+	}
+	return ROWFS_OK;
+}
+
+/* Append table t (sql copied from sql[0..len)); ROWFS_OK or ROWFS_NOMEM. */
+static int add_table(struct salvager *s, const struct stable *t, const uint8_t *sql, size_t len)
+{
+	struct stable *n;
+
+	if (s->table_count == s->table_cap) {
+		size_t cap = s->table_cap ? s->table_cap * 2 : 16;
+
+		n = realloc(s->tables, cap * sizeof(*n));
+		if (!n)
+			return ROWFS_NOMEM;
+		s->tables = n;
+		s->table_cap = cap;
+	}
+	n = &s->tables[s->table_count];
+	*n = *t;
+	n->sql = malloc(len + 1);
+	if (!n->sql)
+		return ROWFS_NOMEM;
+	memcpy(n->sql, sql, len);
+	n->sql[len] = '\0';
+	n->sql_len = len;
+	s->table_count++;
+	return ROWFS_OK;
+}
+
+/* Append a table row; rec (WAL) is copied.  ROWFS_OK or ROWFS_NOMEM. */
+static int add_trow(struct salvager *s, uint32_t table, int64_t key, enum source source,
+		    uint64_t order, unsigned cell, const uint8_t *rec, size_t len, int deleted)
+{
+	struct trow *r;
+
+	if (s->trow_count == s->trow_cap) {
+		size_t cap = s->trow_cap ? s->trow_cap * 2 : 1024;
+
+		if (s->trow_cap > SIZE_MAX / 2 / sizeof(*r))
+			return ROWFS_NOMEM;
+		r = realloc(s->trows, cap * sizeof(*r));
+		if (!r)
+			return ROWFS_NOMEM;
+		s->trows = r;
+		s->trow_cap = cap;
+	}
+	r = &s->trows[s->trow_count];
+	memset(r, 0, sizeof(*r));
+	r->table = table;
+	r->key = key;
+	r->source = (uint8_t)source;
+	r->order = order;
+	r->cell = (uint16_t)cell;
+	r->deleted = (uint8_t)deleted;
+	if (rec) {
+		r->rec = malloc(len ? len : 1);
+		if (!r->rec)
+			return ROWFS_NOMEM;
+		memcpy(r->rec, rec, len);
+		r->rec_len = (uint32_t)len;
+	}
+	s->trow_count++;
+	return ROWFS_OK;
+}
+
+/* 1 if v is the text t (NUL-terminated). */
+static int value_is_text(const struct value *v, const char *t)
+{
+	return v->type == VALUE_TEXT && v->len == strlen(t) && memcmp(v->p, t, v->len) == 0;
+}
+
+/*
+ * One catalog cell (rule 5): a table when it decodes as a catalog row;
+ * else a bad cell.  A name already taken keeps the lower id.
+ */
+static int catalog_cell(struct salvager *s, int64_t key, const uint8_t *rec, size_t len)
+{
+	struct value v[5];
+	struct stable t;
+	size_t i;
+
+	memset(&t, 0, sizeof(t));
+	if (record_decode(rec, len, v, 5, NULL) != ROWFS_OK || key < 1 ||
+	    !value_is_text(&v[0], "table") || v[1].type != VALUE_TEXT || v[2].type != VALUE_TEXT ||
+	    v[1].len != v[2].len || memcmp(v[1].p, v[2].p, v[1].len) != 0 ||
+	    v[3].type != VALUE_INTEGER || v[3].i < 1 || (uint64_t)v[3].i >= s->page_count ||
+	    v[4].type != VALUE_TEXT || !parse_create(s, v[4].p, v[4].len, &t) ||
+	    strlen(t.name) != v[1].len || memcmp(t.name, v[1].p, v[1].len) != 0) {
+		s->st->bad_cells++;
+		return ROWFS_OK;
+	}
+	t.id = key;
+	t.root = (uint32_t)v[3].i;
+	t.live = 1;
+	for (i = 0; i < s->table_count; i++) {
+		struct stable *o = &s->tables[i];
+
+		if (o->live && strcmp(o->name, t.name) == 0) {
+			s->st->bad_cells++;
+			if (o->id < t.id)
+				return ROWFS_OK;
+			o->live = 0;
+		}
+	}
+	return add_table(s, &t, v[4].p, v[4].len);
+}
+
+/* Rule 5: the catalog's leaves become tables. */
+static int read_catalog(struct salvager *s)
+{
+	const uint8_t *rec;
+	uint64_t pgno;
+	int64_t key;
+	unsigned i;
+	size_t len;
+	int rc;
+
+	rc = walk_table_tree(s, s->catalog_root, OWNER_CATALOG);
+	for (pgno = 1; rc == ROWFS_OK && pgno < s->page_count; pgno++) {
+		if (s->owner[pgno] != OWNER_CATALOG || !(s->flags[pgno] & PAGE_TLEAF) ||
+		    !read_page(s, pgno) || table_page_type(s->page) != NODE_TABLE_LEAF)
+			continue;
+		s->st->leaf_pages++;
+		s->st->tree_leaves++;
+		for (i = 0; rc == ROWFS_OK && i < table_page_count(s->page); i++) {
+			rc = cell_record(s, i, &key, &rec, &len);
+			if (rc == ROWFS_CORRUPT) {
+				s->st->bad_cells++;
+				rc = ROWFS_OK;
+			} else if (rc == ROWFS_OK) {
+				rc = catalog_cell(s, key, rec, len);
+			}
+		}
+	}
+	return rc;
+}
+
+/* Rule 5: every table's tree, then the rows of the leaves each reached. */
+static int read_tables(struct salvager *s)
+{
+	struct value vals[RECORD_MAX_COLUMNS];
+	const struct stable *t;
+	const uint8_t *rec;
+	uint64_t pgno;
+	int64_t key;
+	size_t len, i;
+	unsigned c;
+	int rc = ROWFS_OK;
+
+	for (i = 0; rc == ROWFS_OK && i < s->table_count; i++)
+		if (s->tables[i].live)
+			rc = walk_table_tree(s, s->tables[i].root, (uint32_t)i + 1);
+	for (pgno = 1; rc == ROWFS_OK && pgno < s->page_count; pgno++) {
+		if (!(s->flags[pgno] & PAGE_TLEAF) || s->owner[pgno] == OWNER_CATALOG)
+			continue;
+		if (s->owner[pgno] == 0) {
+			s->st->orphan_leaves++;
+			continue;
+		}
+		if (!read_page(s, pgno) || table_page_type(s->page) != NODE_TABLE_LEAF)
+			continue;
+		t = &s->tables[s->owner[pgno] - 1];
+		s->st->leaf_pages++;
+		s->st->tree_leaves++;
+		for (c = 0; rc == ROWFS_OK && c < table_page_count(s->page); c++) {
+			rc = cell_record(s, c, &key, &rec, &len);
+			if (rc == ROWFS_OK)
+				rc = record_fits(t, rec, len, vals);
+			if (rc == ROWFS_CORRUPT) {
+				s->st->bad_cells++;
+				rc = ROWFS_OK;
+				continue;
+			}
+			if (rc == ROWFS_OK)
+				rc = add_trow(s, s->owner[pgno] - 1, key, SOURCE_TREE, pgno, c, NULL, 0, 0);
+		}
+	}
+	return rc;
+}
+
+/* The live table bound to root (rule 6), binding a pending WAL create if none is; -1 if none. */
+static long table_of_root(struct salvager *s, uint32_t root)
+{
+	size_t i;
+
+	for (i = s->table_count; i-- > 0;)
+		if (s->tables[i].live && s->tables[i].root == root)
+			return (long)i;
+	for (i = 0; i < s->table_count; i++)
+		if (s->tables[i].live && s->tables[i].root == 0) {
+			s->tables[i].root = root;
+			return (long)i;
+		}
+	return -1;
+}
+
+/* Rule 6: one version-2 log record.  ROWFS_CORRUPT: a bad record (skipped); ROWFS_NOMEM. */
+static int apply_v2(struct salvager *s, const struct logrec *r, uint64_t order)
+{
+	struct value vals[RECORD_MAX_COLUMNS];
+	struct stable t;
+	long idx;
+	size_t i;
+
+	if (r->op == LOG_OP_CREATE_TABLE) {
+		memset(&t, 0, sizeof(t));
+		if (!parse_create(s, r->payload, r->payload_len, &t))
+			return ROWFS_CORRUPT;
+		t.root = r->root;
+		t.live = 1;
+		for (i = 0; i < s->table_count; i++)
+			if (s->tables[i].live && (strcmp(s->tables[i].name, t.name) == 0 ||
+						  (t.root && s->tables[i].root == t.root)))
+				s->tables[i].live = 0;
+		return add_table(s, &t, r->payload, r->payload_len);
+	}
+	idx = table_of_root(s, r->root);
+	if (idx < 0)
+		return ROWFS_CORRUPT;
+	switch (r->op) {
+	case LOG_OP_DROP_TABLE:
+		s->tables[idx].live = 0;
+		return ROWFS_OK;
+	case LOG_OP_TABLE_DELETE:
+		return add_trow(s, (uint32_t)idx, r->key, SOURCE_WAL, order, 0, NULL, 0, 1);
+	}
+	if (record_fits(&s->tables[idx], r->payload, r->payload_len, vals) != ROWFS_OK)
+		return ROWFS_CORRUPT;
+	return add_trow(s, (uint32_t)idx, r->key, SOURCE_WAL, order, 0, r->payload, r->payload_len,
+			0);
+}
+
 /* State of the WAL scan. */
 struct wal_apply {
 	struct salvager *s;     /* the salvage */
@@ -358,34 +884,51 @@ static int record_check(const uint8_t *rec, struct row *row)
 	return ROWFS_CORRUPT;
 }
 
-/* wal_scan callback, rule 4: every record of a TXN frame becomes an entry. */
+/*
+ * wal_scan callback, rules 4 and 6: every record of a TXN frame becomes an
+ * entry (version 1), or changes the tables (version 2; not in the log of
+ * a valid version-1 header).
+ */
 static int apply_frame(void *ctx, uint32_t type, uint64_t seq, const uint8_t *payload,
 		       uint32_t len, uint64_t offset)
 {
 	struct wal_apply *w = ctx;
 	struct salvager *s = w->s;
+	struct logrec rec;
 	struct row row;
-	uint32_t i;
+	char why[128];
+	size_t off;
+	int rc;
 
 	(void)seq;
 	(void)offset;
 	s->st->wal_frames++;
 	if (type != WAL_FRAME_TXN)
 		return ROWFS_OK;
-	if (len % LOG_RECORD_SIZE)
-		s->st->wal_bad_records++;  /* the torn end of a record: count it once */
-	for (i = 0; i < len / LOG_RECORD_SIZE; i++) {
-		const uint8_t *rec = payload + (size_t)i * LOG_RECORD_SIZE;
-
+	for (off = 0; off < len; off += rec.size) {
 		w->records++;
-		if (record_check(rec, &row) != ROWFS_OK) {
+		if (logrec_next(payload, len, off, &rec, why, sizeof(why)) != ROWFS_OK) {
+			s->st->wal_bad_records++;
+			if (rec.size == 0)
+				break;   /* the rest of the frame cannot be framed */
+			continue;
+		}
+		if (logrec_is_v2(rec.op)) {
+			rc = s->version == DB_FORMAT_VERSION ? ROWFS_CORRUPT
+							     : apply_v2(s, &rec, w->records);
+		} else {
+			rc = record_check(payload + off, &row);
+			if (rc == ROWFS_OK)
+				rc = add_entry(s, row.id, rec.op == LOG_OP_DELETE ? NULL : &row,
+					       SOURCE_WAL, w->records);
+		}
+		if (rc == ROWFS_NOMEM)
+			return ROWFS_NOMEM;
+		if (rc != ROWFS_OK) {
 			s->st->wal_bad_records++;
 			continue;
 		}
 		s->st->wal_records++;
-		if (add_entry(s, row.id, rec[0] == LOG_OP_DELETE ? NULL : &row, SOURCE_WAL,
-			      w->records) != ROWFS_OK)
-			return ROWFS_NOMEM;
 	}
 	return ROWFS_OK;
 }
@@ -442,50 +985,60 @@ static int entry_cmp(const void *a, const void *b)
 	return x->order < y->order ? -1 : 1;
 }
 
+/* qsort order of table rows: table, key, then precedence (latest WAL record, lowest page). */
+static int trow_cmp(const void *a, const void *b)
+{
+	const struct trow *x = a, *y = b;
+
+	if (x->table != y->table)
+		return x->table < y->table ? -1 : 1;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	if (x->source != y->source)
+		return x->source < y->source ? -1 : 1;
+	if (x->order == y->order)
+		return x->cell < y->cell ? -1 : x->cell > y->cell;
+	if (x->source == SOURCE_WAL)
+		return x->order > y->order ? -1 : 1;
+	return x->order < y->order ? -1 : 1;
+}
+
 /* Dump output, buffered into whole lines. */
 struct dump {
 	rowfs_emit_fn emit;         /* the caller's sink */
 	void *ctx;                  /* its context */
-	char buf[65536];            /* pending lines */
-	size_t len;                 /* bytes in buf */
+	struct sbuf buf;            /* pending lines */
+	struct sbuf line;           /* the line being built (table rows) */
 	int failed;                 /* emit returned non-zero */
+	int nomem;                  /* a buffer could not grow */
 };
 
 static void dump_flush(struct dump *d)
 {
-	if (d->len > 0 && !d->failed && d->emit(d->ctx, d->buf, d->len) != 0)
+	if (d->buf.len > 0 && !d->failed && d->emit(d->ctx, d->buf.data, d->buf.len) != 0)
 		d->failed = 1;
-	d->len = 0;
+	d->buf.len = 0;
 }
 
-/* Append one line (at most 64 bytes: "insert 4294967295 " + 32 + "\n"). */
+/* Append one whole line; the buffer is handed on past 64 KiB. */
 static void dump_line(struct dump *d, const char *text, size_t len)
 {
-	if (d->len + len > sizeof(d->buf))
+	if (d->failed || d->nomem)
+		return;
+	if (sbuf_append(&d->buf, text, len) != 0)
+		d->nomem = 1;
+	else if (d->buf.len >= 65536)
 		dump_flush(d);
-	memcpy(d->buf + d->len, text, len);
-	d->len += len;
 }
 
-/* Choose one entry per id and write the dump. */
-static int write_dump(struct salvager *s, rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
+/* Users' rows: one entry per id (the first after sorting). */
+static void dump_users(struct salvager *s, struct dump *d)
 {
-	struct dump *d;
 	char line[64];
 	size_t i, j;
 	int n;
 
-	d = malloc(sizeof(*d));
-	if (!d)
-		return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
-	d->emit = emit;
-	d->ctx = ctx;
-	d->len = 0;
-	d->failed = 0;
-	if (s->count > 1)
-		qsort(s->entries, s->count, sizeof(*s->entries), entry_cmp);
-	dump_line(d, "begin\n", 6);
-	for (i = 0; i < s->count && !d->failed; i = j) {
+	for (i = 0; i < s->count && !d->failed && !d->nomem; i = j) {
 		const struct entry *e = &s->entries[i];
 
 		for (j = i + 1; j < s->count && s->entries[j].id == e->id; j++)
@@ -499,13 +1052,180 @@ static int write_dump(struct salvager *s, rowfs_emit_fn emit, void *ctx, struct 
 		dump_line(d, line, (size_t)n + e->name_len + 1);
 		s->st->rows++;
 	}
-	dump_line(d, "commit\n", 7);
-	dump_flush(d);
-	n = d->failed;
-	free(d);
-	if (n)
+}
+
+/* The record of a chosen table row: the WAL's copy, or its cell read again. */
+static int trow_record(struct salvager *s, const struct trow *r, const uint8_t **rec,
+		       size_t *len)
+{
+	int64_t key;
+
+	if (r->source == SOURCE_WAL) {
+		*rec = r->rec;
+		*len = r->rec_len;
+		return ROWFS_OK;
+	}
+	if (!read_page(s, r->order) || table_page_type(s->page) != NODE_TABLE_LEAF)
+		return ROWFS_CORRUPT;
+	return cell_record(s, r->cell, &key, rec, len);
+}
+
+/* One row of table t as `insert into T values (...)`. */
+static int dump_trow(struct salvager *s, struct dump *d, const struct stable *t,
+		     const struct trow *r)
+{
+	struct value vals[RECORD_MAX_COLUMNS];
+	const uint8_t *rec;
+	size_t len;
+	unsigned c;
+	int rc;
+
+	rc = trow_record(s, r, &rec, &len);
+	if (rc == ROWFS_OK)
+		rc = record_fits(t, rec, len, vals);
+	if (rc != ROWFS_OK)
+		return rc;
+	vals[t->key_column].type = VALUE_INTEGER;
+	vals[t->key_column].i = r->key;
+	d->line.len = 0;
+	if (sbuf_printf(&d->line, "insert into %s values (", t->name) != 0)
+		return ROWFS_NOMEM;
+	for (c = 0; c < t->column_count; c++) {
+		if ((c > 0 && sbuf_append(&d->line, ", ", 2) != 0) ||
+		    value_append_literal(&d->line, &vals[c]) != ROWFS_OK)
+			return ROWFS_NOMEM;
+	}
+	if (sbuf_append(&d->line, ")\n", 2) != 0)
+		return ROWFS_NOMEM;
+	dump_line(d, d->line.data, d->line.len);
+	return ROWFS_OK;
+}
+
+/* Table idx's rows, trows[from..to) (sorted): the first entry of each key decides. */
+static void dump_table(struct salvager *s, struct dump *d, size_t idx, size_t from, size_t to)
+{
+	size_t i, j;
+	int rc;
+
+	for (i = from; i < to && !d->failed && !d->nomem; i = j) {
+		const struct trow *r = &s->trows[i];
+
+		for (j = i + 1; j < to && s->trows[j].key == r->key; j++)
+			if (s->trows[j].source != SOURCE_WAL)
+				s->st->superseded++;
+		if (r->deleted)
+			continue;
+		rc = dump_trow(s, d, &s->tables[idx], r);
+		if (rc == ROWFS_NOMEM)
+			d->nomem = 1;
+		else if (rc != ROWFS_OK)
+			s->st->bad_cells++;   /* changed since it was read */
+		else
+			s->st->rows++;
+	}
+}
+
+/* Live tables in name order, users (SIZE_MAX) among them: malloc'd, *n entries. */
+static size_t *table_order(struct salvager *s, size_t *n)
+{
+	size_t *order = malloc((s->table_count + 1) * sizeof(*order)), i, j, k = 0;
+
+	if (!order)
+		return NULL;
+	order[k++] = SIZE_MAX;
+	for (i = 0; i < s->table_count; i++) {
+		if (!s->tables[i].live)
+			continue;
+		/* insertion by name (tables are few next to rows) */
+		for (j = k; j > 0; j--) {
+			const char *prev = order[j - 1] == SIZE_MAX ? "users" : s->tables[order[j - 1]].name;
+
+			if (strcmp(prev, s->tables[i].name) <= 0)
+				break;
+			order[j] = order[j - 1];
+		}
+		order[j] = i;
+		k++;
+	}
+	*n = k;
+	return order;
+}
+
+/* Choose one entry per key and write the dump. */
+static int write_dump(struct salvager *s, rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
+{
+	struct dump d;
+	size_t *order, *start = NULL, n = 0, i, t;
+	int failed;
+
+	memset(&d, 0, sizeof(d));
+	d.emit = emit;
+	d.ctx = ctx;
+	order = table_order(s, &n);
+	start = calloc(s->table_count + 1, sizeof(*start));
+	if (!order || !start) {
+		free(order);
+		free(start);
+		return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
+	}
+	if (s->count > 1)
+		qsort(s->entries, s->count, sizeof(*s->entries), entry_cmp);
+	if (s->trow_count > 1)
+		qsort(s->trows, s->trow_count, sizeof(*s->trows), trow_cmp);
+	/* start[t] .. start[t + 1]: the rows of table t */
+	for (i = 0, t = 0; t <= s->table_count; t++) {
+		while (i < s->trow_count && s->trows[i].table < t)
+			i++;
+		start[t] = i;
+	}
+	dump_line(&d, "begin\n", 6);
+	for (i = 0; i < n; i++) {
+		const struct stable *tb = order[i] == SIZE_MAX ? NULL : &s->tables[order[i]];
+
+		if (!tb)
+			continue;
+		s->st->tables++;
+		dump_line(&d, tb->sql, tb->sql_len);
+		dump_line(&d, "\n", 1);
+	}
+	for (i = 0; i < n; i++) {
+		if (order[i] == SIZE_MAX)
+			dump_users(s, &d);
+		else
+			dump_table(s, &d, order[i], start[order[i]], start[order[i] + 1]);
+	}
+	dump_line(&d, "commit\n", 7);
+	dump_flush(&d);
+	failed = d.failed;
+	sbuf_release(&d.buf);
+	sbuf_release(&d.line);
+	free(start);
+	free(order);
+	if (d.nomem)
+		return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
+	if (failed)
 		return rowfs_err_set(err, ROWFS_NOMEM, 0, "cannot write the dump");
 	return ROWFS_OK;
+}
+
+/* Free what the salvager holds (the file is closed by the caller). */
+static void salvager_release(struct salvager *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->trow_count; i++)
+		free(s->trows[i].rec);
+	free(s->trows);
+	for (i = 0; i < s->table_count; i++)
+		free(s->tables[i].sql);
+	free(s->tables);
+	free(s->schema);
+	sbuf_release(&s->record);
+	free(s->owner);
+	free(s->entries);
+	free(s->flags);
+	free(s->ovf);
+	free(s->page);
 }
 
 int rowfs_salvage(const char *path, const struct os *os, rowfs_emit_fn emit, void *ctx,
@@ -533,8 +1253,11 @@ int rowfs_salvage(const char *path, const struct os *os, rowfs_emit_fn emit, voi
 	if (s.page_count > (uint64_t)UINT32_MAX + 1)
 		s.page_count = (uint64_t)UINT32_MAX + 1;  /* page numbers are u32 */
 	s.page = malloc(PAGE_SIZE);
+	s.ovf = malloc(PAGE_SIZE);
 	s.flags = calloc(s.page_count ? s.page_count : 1, 1);
-	if (!s.page || !s.flags) {
+	s.owner = calloc(s.page_count ? s.page_count : 1, sizeof(*s.owner));
+	s.schema = calloc(1, sizeof(*s.schema));
+	if (!s.page || !s.ovf || !s.flags || !s.owner || !s.schema) {
 		rc = rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
 		goto out_free;
 	}
@@ -546,6 +1269,10 @@ int rowfs_salvage(const char *path, const struct os *os, rowfs_emit_fn emit, voi
 	rc = scan_pages(&s);
 	if (rc == ROWFS_OK && st->header_valid)
 		rc = walk_tree(&s);
+	if (rc == ROWFS_OK && s.catalog_root)
+		rc = read_catalog(&s);
+	if (rc == ROWFS_OK)
+		rc = read_tables(&s);
 	if (rc != ROWFS_OK) {
 		rc = rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
 		goto out_free;
@@ -555,9 +1282,7 @@ int rowfs_salvage(const char *path, const struct os *os, rowfs_emit_fn emit, voi
 	if (rc == ROWFS_OK)
 		rc = write_dump(&s, emit, ctx, err);
 out_free:
-	free(s.entries);
-	free(s.flags);
-	free(s.page);
+	salvager_release(&s);
 out_close:
 	os_close(s.file);
 	return rc;

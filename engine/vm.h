@@ -11,18 +11,35 @@
  *   4 the ROW_SIZE-byte row (insert: the new row; update: the key and its
  *   new name; delete: the key, the name bytes zero).
  * The layout is defined once in format.h (LOG_RECORD_*), because
- * salvage.c, below the VM, reads records too.
+ * salvage.c, below the VM, reads records too.  The users table keeps
+ * these 40-byte records; every other table and the DDL use format.h's
+ * version-2 records (LOG_OP_TABLE_INSERT .. LOG_OP_DROP_TABLE: a 24-byte
+ * header, then the record or the create statement, padded to 8 bytes).
+ * One transaction's payload mixes both kinds; logrec.h frames them.
+ *
+ * Change feed: when vm_env.feed is set, every change the VM makes also
+ * appends its line there, without the sequence number (the caller
+ * prefixes it at commit):
+ *   users:  "insert ID NAME"  "update ID NAME"  "delete ID"
+ *   others: "insert T KEY JSON"  "update T KEY JSON"  "delete T KEY"
+ *           "create T"  "drop T"
+ * JSON is one object of every column in declared order, compact, as the
+ * rows.ndjson files write it: {"id":1,"name":"a\"b","x":null,"b":"\\x00ff"}
+ * (NULL null, reals as value_format_real, blob "\x" + hex).  An update
+ * that changes the key is a delete and an insert, in the feed and the log.
  */
 #ifndef ROWFS_ENGINE_VM_H
 #define ROWFS_ENGINE_VM_H
 
 #include <stdint.h>
 
+#include "catalog.h"
 #include "compiler.h"
 #include "format.h"
 #include "pager.h"
 #include "row.h"
 #include "rowfs.h"
+#include "util.h"
 
 #define VM_RECORD_SIZE LOG_RECORD_SIZE
 #define VM_OP_INSERT LOG_OP_INSERT
@@ -30,7 +47,10 @@
 #define VM_OP_UPDATE LOG_OP_UPDATE
 
 struct vm_env {
-	struct pager *pager;          /* the table */
+	struct pager *pager;          /* the database */
+	struct catalog *catalog;      /* the catalog the program was compiled against; DDL changes it */
+	struct sbuf *feed;            /* change-feed lines of the changes made, or NULL (no feed) */
+	int catalog_changed;          /* set when a create or drop table ran */
 	int (*render_stats)(void *ctx, rowfs_emit_fn emit, void *emit_ctx, struct rowfs_err *err);
 	void *stats_ctx;              /* first argument of render_stats */
 	int checkpoint_requested;     /* set by OP_CHECKPOINT; the caller checkpoints after commit */
@@ -45,15 +65,19 @@ int vm_run(struct vm_env *env, const struct program *prog, rowfs_emit_fn emit, v
 	   struct rowfs_err *err);
 
 /*
- * vm_apply_records - replay logged records (recovery).  Inserts of keys
- * already present are skipped (replay is idempotent).  Returns ROWFS_OK or
+ * vm_apply_records - replay logged records (recovery) through the same
+ * catalog and table functions the statements used, in the same order, so
+ * pages are allocated as in the original run; cat follows the creates and
+ * drops (it must be the catalog of the state the records apply to).
+ * Inserts of keys already present, and updates and deletes of absent
+ * ones, are skipped (replay is idempotent).  Returns ROWFS_OK or
  * ROWFS_CORRUPT for a record that is not valid, or an I/O error.
  */
-int vm_apply_records(struct pager *pager, const uint8_t *records, uint32_t len,
-		     struct rowfs_err *err);
+int vm_apply_records(struct pager *pager, struct catalog *cat, const uint8_t *records,
+		     uint32_t len, struct rowfs_err *err);
 
 /*
- * vm_record_check - validate one VM_RECORD_SIZE log record and decode its
+ * vm_record_check - validate one VM_RECORD_SIZE log record (users' ops 1..3) and decode its
  * row (for a delete only row->id).  ROWFS_OK or ROWFS_CORRUPT.
  */
 int vm_record_check(const uint8_t *record, struct row *row);

@@ -102,6 +102,7 @@
 #include <unistd.h>
 
 #include "format.h"
+#include "util.h"
 
 #define WAL_MAGIC "rowfswal"
 #define WAL_MAGIC_SIZE 8u
@@ -152,54 +153,23 @@ struct wal {
 	uint32_t limit_salt[2];       /* ... if the header still has these salts */
 };
 
-static uint32_t le32_get(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void le32_put(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static uint64_t le64_get(const uint8_t *p)
-{
-	return (uint64_t)le32_get(p) | (uint64_t)le32_get(p + 4) << 32;
-}
-
-static void le64_put(uint8_t *p, uint64_t v)
-{
-	le32_put(p, (uint32_t)v);
-	le32_put(p + 4, (uint32_t)(v >> 32));
-}
-
 void wal_checksum(const uint8_t *data, size_t len, uint32_t s[2])
 {
 	uint32_t s1 = s[0], s2 = s[1];
 	size_t i;
 
 	for (i = 0; i + 8 <= len; i += 8) {
-		s1 += le32_get(data + i) + s2;
-		s2 += le32_get(data + i + 4) + s1;
+		s1 += get_u32(data + i) + s2;
+		s2 += get_u32(data + i + 4) + s1;
 	}
 	s[0] = s1;
 	s[1] = s2;
 }
 
-/* FNV-1a 32-bit, the header checksum. */
+/* FNV-1a 32-bit over the bytes before it, the header checksum. */
 static uint32_t header_checksum(const uint8_t *hdr)
 {
-	uint32_t h = 2166136261u;
-	unsigned i;
-
-	for (i = 0; i < WALHDR_CHECKSUM; i++) {
-		h ^= hdr[i];
-		h *= 16777619u;
-	}
-	return h;
+	return fnv1a32(hdr, WALHDR_CHECKSUM);
 }
 
 static int frame_type_known(uint32_t type)
@@ -233,7 +203,7 @@ static void seed_random(struct wal *wal)
 		os_close(f);
 	}
 	if (got == sizeof(bytes)) {
-		wal->rng = le64_get(bytes);
+		wal->rng = get_u64(bytes);
 		return;
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -323,12 +293,12 @@ static int write_fresh_header(struct wal *wal, uint32_t ckpt_seq, int do_sync,
 
 	new_salts(wal);
 	memcpy(hdr, WAL_MAGIC, WAL_MAGIC_SIZE);
-	le32_put(hdr + WALHDR_VERSION, WAL_VERSION);
-	le32_put(hdr + WALHDR_PAGE_SIZE, PAGE_SIZE);
-	le32_put(hdr + WALHDR_SALT1, wal->salt[0]);
-	le32_put(hdr + WALHDR_SALT2, wal->salt[1]);
-	le32_put(hdr + WALHDR_CKPT_SEQ, ckpt_seq);
-	le32_put(hdr + WALHDR_CHECKSUM, header_checksum(hdr));
+	put_u32(hdr + WALHDR_VERSION, WAL_VERSION);
+	put_u32(hdr + WALHDR_PAGE_SIZE, PAGE_SIZE);
+	put_u32(hdr + WALHDR_SALT1, wal->salt[0]);
+	put_u32(hdr + WALHDR_SALT2, wal->salt[1]);
+	put_u32(hdr + WALHDR_CKPT_SEQ, ckpt_seq);
+	put_u32(hdr + WALHDR_CHECKSUM, header_checksum(hdr));
 
 	wal->buf_len = 0;
 	wal->broken = 1;
@@ -372,9 +342,9 @@ static int load_header(struct wal *wal, uint64_t *size, struct rowfs_err *err)
 			return rc;
 	}
 	if (got == WAL_HEADER_SIZE &&
-	    le32_get(hdr + WALHDR_CHECKSUM) == header_checksum(hdr)) {
-		uint32_t version = le32_get(hdr + WALHDR_VERSION);
-		uint32_t page_size = le32_get(hdr + WALHDR_PAGE_SIZE);
+	    get_u32(hdr + WALHDR_CHECKSUM) == header_checksum(hdr)) {
+		uint32_t version = get_u32(hdr + WALHDR_VERSION);
+		uint32_t page_size = get_u32(hdr + WALHDR_PAGE_SIZE);
 
 		if (memcmp(hdr, WAL_MAGIC, WAL_MAGIC_SIZE) != 0)
 			return rowfs_err_set(err, ROWFS_CORRUPT, 0, "wal '%s': bad magic",
@@ -383,9 +353,9 @@ static int load_header(struct wal *wal, uint64_t *size, struct rowfs_err *err)
 			return rowfs_err_set(err, ROWFS_CORRUPT, 0,
 					     "wal '%s': unsupported version %u, page size %u",
 					     wal->path, version, page_size);
-		wal->salt[0] = le32_get(hdr + WALHDR_SALT1);
-		wal->salt[1] = le32_get(hdr + WALHDR_SALT2);
-		wal->ckpt_seq = le32_get(hdr + WALHDR_CKPT_SEQ);
+		wal->salt[0] = get_u32(hdr + WALHDR_SALT1);
+		wal->salt[1] = get_u32(hdr + WALHDR_SALT2);
+		wal->ckpt_seq = get_u32(hdr + WALHDR_CKPT_SEQ);
 		wal->header_valid = 1;
 		set_empty(wal);
 		return ROWFS_OK;
@@ -550,8 +520,8 @@ static int scan_frames(struct wal *wal, uint64_t size, wal_frame_fn fn, void *ct
 		rc = window_get(wal, &w, off, WAL_FRAME_HEADER_SIZE, &p, err);
 		if (rc != ROWFS_OK || !p)
 			break;
-		type = le32_get(p + FRAME_TYPE);
-		len = le32_get(p + FRAME_LEN);
+		type = get_u32(p + FRAME_TYPE);
+		len = get_u32(p + FRAME_LEN);
 		if (!frame_type_known(type) || len % 8 != 0 || len > WAL_MAX_PAYLOAD ||
 		    size - off - WAL_FRAME_OVERHEAD < len)
 			break;
@@ -561,11 +531,11 @@ static int scan_frames(struct wal *wal, uint64_t size, wal_frame_fn fn, void *ct
 		s[0] = wal->cksum[0];
 		s[1] = wal->cksum[1];
 		wal_checksum(p, WAL_FRAME_HEADER_SIZE + len, s);
-		if (le32_get(p + WAL_FRAME_HEADER_SIZE + len) != s[0] ||
-		    le32_get(p + WAL_FRAME_HEADER_SIZE + len + 4) != s[1])
+		if (get_u32(p + WAL_FRAME_HEADER_SIZE + len) != s[0] ||
+		    get_u32(p + WAL_FRAME_HEADER_SIZE + len + 4) != s[1])
 			break;
 		if (fn) {
-			rc = fn(ctx, type, le64_get(p + FRAME_SEQ), p + WAL_FRAME_HEADER_SIZE, len,
+			rc = fn(ctx, type, get_u64(p + FRAME_SEQ), p + WAL_FRAME_HEADER_SIZE, len,
 				off);
 			if (rc != ROWFS_OK)
 				break;
@@ -729,8 +699,8 @@ static int write_direct(struct wal *wal, const uint8_t *hdr, const void *payload
 	if (rc != ROWFS_OK)
 		return rc;
 	off = wal->end;
-	le32_put(trailer, s[0]);
-	le32_put(trailer + 4, s[1]);
+	put_u32(trailer, s[0]);
+	put_u32(trailer + 4, s[1]);
 	rc = os_write(wal->file, hdr, WAL_FRAME_HEADER_SIZE, off, err);
 	if (rc == ROWFS_OK)
 		rc = os_write(wal->file, payload, len, off + WAL_FRAME_HEADER_SIZE, err);
@@ -764,9 +734,9 @@ int wal_append(struct wal *wal, uint32_t type, uint64_t seq, const void *payload
 				     "wal '%s': bad frame (type %u, length %u)", wal->path,
 				     type, len);
 
-	le32_put(hdr + FRAME_TYPE, type);
-	le32_put(hdr + FRAME_LEN, len);
-	le64_put(hdr + FRAME_SEQ, seq);
+	put_u32(hdr + FRAME_TYPE, type);
+	put_u32(hdr + FRAME_LEN, len);
+	put_u64(hdr + FRAME_SEQ, seq);
 	s[0] = wal->cksum[0];
 	s[1] = wal->cksum[1];
 	wal_checksum(hdr, sizeof(hdr), s);
@@ -787,8 +757,8 @@ int wal_append(struct wal *wal, uint32_t type, uint64_t seq, const void *payload
 		memcpy(p, hdr, sizeof(hdr));
 		if (len)
 			memcpy(p + WAL_FRAME_HEADER_SIZE, payload, len);
-		le32_put(p + WAL_FRAME_HEADER_SIZE + len, s[0]);
-		le32_put(p + WAL_FRAME_HEADER_SIZE + len + 4, s[1]);
+		put_u32(p + WAL_FRAME_HEADER_SIZE + len, s[0]);
+		put_u32(p + WAL_FRAME_HEADER_SIZE + len + 4, s[1]);
 		wal->buf_len += size;
 	}
 	wal->end += size;

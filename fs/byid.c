@@ -17,14 +17,6 @@
 #include <errno.h>
 #include <string.h>
 
-/* errno for a failed engine call; never 0. */
-static int fail_errno(int rc)
-{
-	int e = rowfs_errno(rc);
-
-	return e ? e : EIO;
-}
-
 /* Engine emit callback: the replies ("Executed.") go nowhere. */
 static int discard(void *ctx, const char *text, size_t len)
 {
@@ -41,14 +33,14 @@ static int run_statement(struct rowfs_db *db, const char *line, size_t len, stru
 	int rc = rowfs_begin(db, err);
 
 	if (rc != ROWFS_OK)
-		return -fail_errno(rc);
+		return -rowfs_fail_errno(rc);
 	rc = rowfs_exec(db, line, len, discard, NULL, err);
 	if (rc != ROWFS_OK) {
 		rowfs_rollback(db, &ignored);
-		return -fail_errno(rc);
+		return -rowfs_fail_errno(rc);
 	}
 	rc = rowfs_commit(db, err);   /* rolls back itself on failure */
-	return rc == ROWFS_OK ? 0 : -fail_errno(rc);
+	return rc == ROWFS_OK ? 0 : -rowfs_fail_errno(rc);
 }
 
 /* Write "VERB ID " at dst; returns its length (at most 7 + 10 + 1). */
@@ -72,7 +64,7 @@ int byid_lookup(struct rowfs_db *db, uint32_t id, int *found, char *text, size_t
 
 	*len = 0;
 	if (rc != ROWFS_OK)
-		return -fail_errno(rc);
+		return -rowfs_fail_errno(rc);
 	if (!*found)
 		return 0;
 	if (name_len > RENDER_NAME_MAX)
@@ -104,7 +96,7 @@ int byid_upsert(struct rowfs_db *db, uint32_t id, const char *name, size_t len,
 	}
 	rc = rowfs_get(db, id, &found, old, &old_len, err);
 	if (rc != ROWFS_OK)
-		return -fail_errno(rc);
+		return -rowfs_fail_errno(rc);
 	n = statement_head(stmt, found ? "update" : "insert", id);
 	memcpy(stmt + n, name, len);
 	return run_statement(db, stmt, n + len, err);

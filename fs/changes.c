@@ -36,7 +36,7 @@ struct changes {
 	uint64_t base;                  /* stream position of data[head] */
 	uint64_t visible;               /* end of the last complete commit */
 	uint64_t last_seq;              /* seq of the latest chunk appended */
-	pthread_cond_t cond;            /* broadcast at every commit and by wake_all */
+	pthread_cond_t cond;            /* broadcast at every commit */
 	unsigned waiters;               /* threads in changes_wait() */
 	unsigned max_waiters;           /* most threads let into changes_wait() */
 };
@@ -307,11 +307,6 @@ int changes_wait(struct changes *c, pthread_mutex_t *lock, unsigned timeout_ms)
 	pthread_cond_timedwait(&c->cond, lock, &deadline);
 	c->waiters--;
 	return 0;
-}
-
-void changes_wake_all(struct changes *c)
-{
-	pthread_cond_broadcast(&c->cond);
 }
 
 size_t changes_retained(const struct changes *c)

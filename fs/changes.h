@@ -130,14 +130,11 @@ void changes_set_poll(struct changes *c, struct changes_reader *r, void *poll);
 
 /*
  * changes_wait - block on the history's condition variable (releasing
- * lock, which the caller holds) until a commit, a changes_wake_all() or
- * timeout_ms have passed.  Returns 0, or -EAGAIN without waiting when
- * max_waiters readers already wait.
+ * lock, which the caller holds) until a commit or until timeout_ms have
+ * passed.  Returns 0, or -EAGAIN without waiting when max_waiters readers
+ * already wait.
  */
 int changes_wait(struct changes *c, pthread_mutex_t *lock, unsigned timeout_ms);
-
-/* changes_wake_all - wake every changes_wait() (shutdown). */
-void changes_wake_all(struct changes *c);
 
 /*
  * changes_append - add text (whole lines of commit seq) to the history;

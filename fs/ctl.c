@@ -287,25 +287,6 @@ size_t ctl_read(struct ctl *c, char *buf, size_t size)
 	return ctl_queue_pop(&c->replies, buf, size);
 }
 
-/*
- * The errors after which the transaction must be rolled back (ROWFS_ERROR
- * too: the engine uses it for internal failures that may leave pages
- * half changed).
- */
-static int is_fatal(int rc)
-{
-	return rc == ROWFS_IOERR || rc == ROWFS_NOMEM || rc == ROWFS_CORRUPT || rc == ROWFS_FULL ||
-	       rc == ROWFS_ERROR;
-}
-
-/* errno a failed write reports for rc; never 0. */
-static int fail_errno(int rc)
-{
-	int e = rowfs_errno(rc);
-
-	return e ? e : EIO;
-}
-
 /* Engine emit callback: stage reply text; non-zero stops the engine. */
 static int stage_emit(void *ctx, const char *text, size_t len)
 {
@@ -316,10 +297,10 @@ static int stage_emit(void *ctx, const char *text, size_t len)
 static void queue_error(struct ctl *c, int rc, const struct rowfs_err *err)
 {
 	char text[sizeof(err->msg) + 32];
-	const char *msg = err->msg[0] ? err->msg : strerror(fail_errno(rc));
+	const char *msg = err->msg[0] ? err->msg : strerror(rowfs_fail_errno(rc));
 	int n;
 
-	if (is_fatal(rc) && strncmp(msg, "Error", 5) != 0)
+	if (rowfs_rc_is_fatal(rc) && strncmp(msg, "Error", 5) != 0)
 		n = snprintf(text, sizeof(text), "Error: %s%s\n",
 			     rc == ROWFS_NOMEM ? "" : "I/O error: ", msg);
 	else
@@ -438,7 +419,7 @@ static ssize_t finish(struct batch *b, size_t n)
 		ctl_queue_clear(&c->staging);
 		queue_error(c, rc, &b->err);
 		forget_pending(c);
-		return -fail_errno(rc);
+		return -rowfs_fail_errno(rc);
 	}
 	/* committed: from here on the write succeeds whatever happens */
 	ctl_queue_move(&c->replies, &c->staging);
@@ -454,7 +435,7 @@ static ssize_t fail(struct batch *b, int rc, size_t done)
 	struct ctl *c = b->c;
 	struct rowfs_err ignored;
 
-	if (is_fatal(rc) && b->final > 0) {
+	if (rowfs_rc_is_fatal(rc) && b->final > 0) {
 		/*
 		 * The lines through the last boundary are final (their replies
 		 * were published then); the rest is rolled back, and the retry
@@ -466,14 +447,14 @@ static ssize_t fail(struct batch *b, int rc, size_t done)
 		ctl_queue_clear(&c->staging);
 		return (ssize_t)b->final;
 	}
-	if (is_fatal(rc) || b->lines == 0) {
+	if (rowfs_rc_is_fatal(rc) || b->lines == 0) {
 		if (b->began)
 			b->ex->rollback(b->ex->ctx, &ignored);
 		b->began = 0;
 		ctl_queue_clear(&c->staging);
 		queue_error(c, rc, &b->err);
 		forget_pending(c);
-		return -fail_errno(rc);
+		return -rowfs_fail_errno(rc);
 	}
 	return finish(b, done);
 }

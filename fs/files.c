@@ -27,8 +27,14 @@
  * Snapshots: a stream reads through the snapshot its handle opened, so
  * one open file shows one committed state however long it is read; the
  * texts are rendered from the newest committed state (never from an open
- * transaction's changes).  `dump` is the TSV stream's sibling: the rows as
- * `insert` statements between `begin` and `commit`.
+ * transaction's changes).
+ *
+ * `dump` is the engine's (rowfs_dump_at: `begin`, users' rows as `insert
+ * ID NAME`, each other table's create statement and rows, `commit`),
+ * through the handle's snapshot: each read resumes the dump where the
+ * last one paused (a position in the catalog and a key, kept in the
+ * stream), a line the buffer cuts waits in a growable spill (a row of a
+ * table may be megabytes long).
  */
 #include <config.h>
 #include "files.h"
@@ -43,14 +49,19 @@ static void rewind_rows(struct files_rows *r)
 	r->next_key = r->start;
 	r->count = 0;
 	r->pos = 0;
-	r->carry_len = render_header(r->format, r->carry);
+	/* the dump's first line comes from the engine */
+	r->carry_len = r->format == RENDER_DUMP ? 0 : render_header(r->format, r->carry);
 	r->carry_off = 0;
 	r->footer_done = 0;
+	memset(&r->dump, 0, sizeof(r->dump));
+	r->spill_len = r->spill_off = 0;
 }
 
 void files_rows_init(struct files_rows *r, enum render_format format, uint64_t start,
 		     uint64_t end, uint64_t limit, struct rowfs_snapshot *snap)
 {
+	r->spill = NULL;
+	r->spill_cap = 0;
 	r->snap = snap;
 	r->format = format;
 	r->start = start;
@@ -71,6 +82,7 @@ struct fill {
 	char *dst;             /* the reader's buffer */
 	size_t size;           /* its size */
 	size_t used;           /* bytes filled */
+	int failed;            /* dump: the spill could not grow */
 };
 
 /* rowfs_scan callback: format one row into the buffer, or cut it into carry. */
@@ -102,11 +114,17 @@ static int fill_row(void *ctx, uint32_t id, const char *name, size_t name_len)
 	return 1;
 }
 
+static ssize_t fill_dump(struct files_rows *r, struct rowfs_db *db, char *buf, size_t size,
+			 struct rowfs_err *err);
+
 /* Fill buf with the next bytes of the stream; returns bytes or -errno. */
 static ssize_t fill(struct files_rows *r, struct rowfs_db *db, char *buf, size_t size,
 		    struct rowfs_err *err)
 {
 	struct fill f = {.r = r, .dst = buf, .size = size, .used = 0};
+
+	if (r->format == RENDER_DUMP)
+		return fill_dump(r, db, buf, size, err);
 
 	if (r->carry_off < r->carry_len) {
 		size_t n = r->carry_len - r->carry_off;
@@ -127,10 +145,8 @@ static ssize_t fill(struct files_rows *r, struct rowfs_db *db, char *buf, size_t
 		 * after the last of them and meets the damage at once.
 		 */
 		if (rc != ROWFS_OK) {
-			int e = rowfs_errno(rc);
-
 			if (f.used == 0)
-				return -(e ? e : EIO);
+				return -rowfs_fail_errno(rc);
 			r->pos += f.used;
 			return (ssize_t)f.used;
 		}
@@ -148,6 +164,78 @@ static ssize_t fill(struct files_rows *r, struct rowfs_db *db, char *buf, size_t
 		r->carry_off = n;
 		if (r->carry_off == r->carry_len)
 			r->carry_off = r->carry_len = 0;
+	}
+	r->pos += f.used;
+	return (ssize_t)f.used;
+}
+
+void files_rows_release(struct files_rows *r)
+{
+	free(r->spill);
+	r->spill = NULL;
+	r->spill_cap = r->spill_len = r->spill_off = 0;
+}
+
+/* rowfs_dump_at callback: one line into the reader's buffer, its rest into the spill. */
+static int fill_dump_line(void *ctx, const char *text, size_t len)
+{
+	struct fill *f = ctx;
+	struct files_rows *r = f->r;
+	size_t room = f->size - f->used;
+
+	if (len <= room) {
+		memcpy(f->dst + f->used, text, len);
+		f->used += len;
+		return f->used == f->size;
+	}
+	memcpy(f->dst + f->used, text, room);
+	f->used = f->size;
+	if (len - room > r->spill_cap) {
+		char *p = realloc(r->spill, len - room);
+
+		if (!p) {
+			f->failed = 1;   /* the dump pauses; fill_dump reports ENOMEM */
+			return 1;
+		}
+		r->spill = p;
+		r->spill_cap = len - room;
+	}
+	memcpy(r->spill, text + room, len - room);
+	r->spill_len = len - room;
+	r->spill_off = 0;
+	return 1;
+}
+
+/* fill() of `dump`: the spill first, then the engine's dump from where it paused. */
+static ssize_t fill_dump(struct files_rows *r, struct rowfs_db *db, char *buf, size_t size,
+			 struct rowfs_err *err)
+{
+	struct fill f = {.r = r, .dst = buf, .size = size, .used = 0};
+	int rc;
+
+	if (r->spill_off < r->spill_len) {
+		size_t n = r->spill_len - r->spill_off;
+
+		if (n > size)
+			n = size;
+		memcpy(buf, r->spill + r->spill_off, n);
+		r->spill_off += n;
+		f.used = n;
+	}
+	if (f.used < size && r->dump.stage != ROWFS_DUMP_DONE) {
+		r->spill_len = r->spill_off = 0;
+		rc = rowfs_dump_at(db, r->snap, &r->dump, fill_dump_line, &f, err);
+		if (f.failed) {
+			/* a line was lost: the next read starts over and skips to its offset */
+			rewind_rows(r);
+			rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
+			return -ENOMEM;
+		}
+		if (rc != ROWFS_OK && f.used == 0) {
+			int e = rowfs_errno(rc);
+
+			return -(e ? e : EIO);
+		}
 	}
 	r->pos += f.used;
 	return (ssize_t)f.used;
@@ -202,7 +290,6 @@ int files_text_render(struct files_text *t, enum files_text_kind kind, struct ro
 {
 	uint64_t problems = 0;
 	int rc;
-	int e;
 
 	t->buf = NULL;
 	t->len = t->cap = 0;
@@ -230,8 +317,7 @@ int files_text_render(struct files_text *t, enum files_text_kind kind, struct ro
 	if (rc == ROWFS_OK)
 		return 0;
 	files_text_release(t);
-	e = rowfs_errno(rc);
-	return -(e ? e : EIO);
+	return -rowfs_fail_errno(rc);
 }
 
 size_t files_text_read(const struct files_text *t, char *buf, size_t size, uint64_t off)

@@ -3,7 +3,8 @@
  *
  * Module files owns the per-handle state of the streamed files (struct
  * files_rows: `rows`, `rows.csv`, `rows.ndjson`, `range/A-B`, `first/N`,
- * `last/N`; a key cursor that re-seeks on every read) and of `btree`,
+ * `last/N`, a key cursor that re-seeks on every read; and `dump`, the
+ * engine's dump of every table resumed from its position) and of `btree`,
  * `constants` and `stats` (struct files_text: the text rendered once at
  * open).  It does not know libfuse.  Callers hold the engine mutex around
  * every call that takes a struct rowfs_db.
@@ -32,6 +33,12 @@ struct files_rows {
 	size_t carry_off;                /* bytes of carry already returned */
 	int footer_done;                 /* the format's last line was produced */
 	struct rowfs_snapshot *snap;     /* the state read (the caller opens and closes it) */
+	struct rowfs_dump_pos dump;      /* RENDER_DUMP: where rowfs_dump_at goes on */
+	char *spill;                     /* RENDER_DUMP: rest of a line cut by the reader's buffer
+					    (dump lines have no fixed bound), malloc'd */
+	size_t spill_len;                /* bytes in spill */
+	size_t spill_off;                /* bytes of spill already returned */
+	size_t spill_cap;                /* bytes allocated */
 };
 
 /*
@@ -43,6 +50,9 @@ struct files_rows {
  */
 void files_rows_init(struct files_rows *r, enum render_format format, uint64_t start,
 		     uint64_t end, uint64_t limit, struct rowfs_snapshot *snap);
+
+/* files_rows_release - free what a stream holds (the snapshot is the caller's). */
+void files_rows_release(struct files_rows *r);
 
 /*
  * files_rows_read - fill buf with up to size bytes of the stream's text at

@@ -165,14 +165,6 @@ static struct fs_handle *get_handle(const struct fuse_file_info *fi)
 	return (struct fs_handle *)(uintptr_t)fi->fh;
 }
 
-/* errno of a failed engine call; never 0. */
-static int engine_errno(int rc)
-{
-	int e = rowfs_errno(rc);
-
-	return e ? e : EIO;
-}
-
 /* Permission bits of kind. */
 static mode_t kind_mode(enum path_kind kind)
 {
@@ -255,6 +247,9 @@ static void free_handle(struct fs *fs, struct fs_handle *h)
 		break;
 	case HANDLE_TEXT:
 		files_text_release(&h->u.text);
+		break;
+	case HANDLE_STREAM:
+		files_rows_release(&h->u.rows);
 		break;
 	default:
 		break;
@@ -433,7 +428,7 @@ static int list_byid(struct fs *fs, struct rowfs_snapshot *snap, void *buf,
 	pthread_mutex_lock(&fs->lock);
 	rc = rowfs_scan_at(fs->db, snap, (uint64_t)offset - 2, list_row, &l, &err);
 	pthread_mutex_unlock(&fs->lock);
-	return rc == ROWFS_OK ? 0 : -engine_errno(rc);
+	return rc == ROWFS_OK ? 0 : -rowfs_fail_errno(rc);
 }
 
 static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t offset,
@@ -481,7 +476,7 @@ static int open_stream(struct fs *fs, struct fs_handle *h, const struct path *p)
 
 	rc = rowfs_snapshot_open(fs->db, &h->snap, &err);
 	if (rc != ROWFS_OK)
-		return -engine_errno(rc);
+		return -rowfs_fail_errno(rc);
 	switch (p->kind) {
 	case PATH_ROWS_CSV:
 		files_rows_init(&h->u.rows, RENDER_CSV, 0, UINT32_MAX, UINT64_MAX, h->snap);
@@ -502,7 +497,7 @@ static int open_stream(struct fs *fs, struct fs_handle *h, const struct path *p)
 		/* the start is found once, at open: one open file, one window */
 		rc = rowfs_last_start_at(fs->db, h->snap, p->count, &start, &err);
 		if (rc != ROWFS_OK)
-			return -engine_errno(rc);
+			return -rowfs_fail_errno(rc);
 		files_rows_init(&h->u.rows, RENDER_TSV, start, UINT32_MAX, p->count, h->snap);
 		return 0;
 	default:
@@ -629,7 +624,7 @@ static int op_opendir(const char *path, struct fuse_file_info *fi)
 	pthread_mutex_unlock(&fs->lock);
 	if (rc != ROWFS_OK) {
 		free(h);
-		return -engine_errno(rc);
+		return -rowfs_fail_errno(rc);
 	}
 	fi->fh = (uint64_t)(uintptr_t)h;
 	return 0;
@@ -1079,7 +1074,7 @@ static int op_statfs(const char *path, struct statvfs *sv)
 	rc = rowfs_get_stats_at(fs->db, NULL, &st, &err);   /* the committed state */
 	pthread_mutex_unlock(&fs->lock);
 	if (rc != ROWFS_OK)
-		return -engine_errno(rc);
+		return -rowfs_fail_errno(rc);
 	memset(sv, 0, sizeof(*sv));
 	sv->f_bsize = 4096;
 	sv->f_frsize = 4096;

@@ -116,44 +116,6 @@ static size_t csv_field(char *dst, const char *s, size_t len)
 }
 
 /*
- * Length of the valid UTF-8 sequence starting a non-ASCII byte at s (of
- * len bytes left), or 0 if it is not one (RFC 3629: no overlong forms, no
- * surrogates, nothing above U+10FFFF).
- */
-static size_t utf8_sequence(const unsigned char *s, size_t len)
-{
-	size_t n;
-	size_t i;
-	unsigned char lo = 0x80;
-	unsigned char hi = 0xbf;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (n > len)
-		return 0;
-	if (s[0] == 0xe0)
-		lo = 0xa0;
-	else if (s[0] == 0xed)
-		hi = 0x9f;
-	else if (s[0] == 0xf0)
-		lo = 0x90;
-	else if (s[0] == 0xf4)
-		hi = 0x8f;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
-
-/*
  * The name as the inside of a JSON string at dst (at most 6 * len bytes).
  * A byte that is not part of valid UTF-8 (the engine never stores one)
  * becomes \ufffd, so the line stays valid JSON even on a damaged database.
@@ -182,7 +144,7 @@ static size_t json_string(char *dst, const char *name, size_t len)
 		} else if (c < 0x80) {
 			dst[out++] = (char)c;
 			i++;
-		} else if ((n = utf8_sequence(s + i, len - i)) != 0) {
+		} else if ((n = rowfs_utf8_sequence_len(s + i, len - i, NULL)) != 0) {
 			memcpy(dst + out, s + i, n);
 			out += n;
 			i += n;

@@ -5,8 +5,8 @@ set -eu
 PKGS="build-essential autoconf automake pkg-config libfuse3-dev fuse3 check libedit-dev
       clang sqlite3 python3 less util-linux procps"
 # fuzzing (make fuzz): libFuzzer is in clang's runtime package; valgrind
-# for make check-valgrind
-PKGS="$PKGS libclang-rt-dev valgrind"
+# for make check-valgrind; cppcheck for check.sh's unused-function stage
+PKGS="$PKGS libclang-rt-dev valgrind cppcheck"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -165,6 +165,7 @@ static int fsck_file(const char *path, int verbose)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.path = path;
 	cfg.read_only = 1;
+	cfg.for_check = 1;
 	rc = rowfs_open(&cfg, &db, &err);
 	if (rc == ROWFS_NOTADB || rc == ROWFS_CORRUPT) {
 		printf("%s: %s\n", path, err.msg);
@@ -275,8 +276,12 @@ static void print_salvage_stats(const char *path, const struct rowfs_salvage_sta
 	fprintf(stderr, "%s: salvage: WAL: %" PRIu64 " frames, %" PRIu64 " records applied, %"
 		PRIu64 " bad records skipped\n", path, st->wal_frames, st->wal_records,
 		st->wal_bad_records);
+	if (st->orphan_leaves)
+		fprintf(stderr, "%s: salvage: %" PRIu64 " table leaves reached from no table: "
+			"their rows skipped\n", path, st->orphan_leaves);
 	fprintf(stderr, "%s: salvage: %" PRIu64 " rows written (%" PRIu64
-		" older or duplicate copies dropped)\n", path, st->rows, st->superseded);
+		" older or duplicate copies dropped), %" PRIu64 " tables besides users\n", path,
+		st->rows, st->superseded, st->tables);
 }
 
 /* --salvage: write the dump; returns the exit status. */

@@ -14,10 +14,11 @@
  *     one fsync with sync=full).  Replies are staged and written to stdout
  *     only after the commit succeeded.  A statement error (token, parse,
  *     duplicate, ...) is staged as its own line and the batch goes on,
- *     since such a statement changes nothing.  An I/O, memory, corruption
- *     or disk-full error rolls the batch back: its staged replies are
- *     dropped, the error is printed, and the next chunk starts a new
- *     transaction (the engine recovers in rowfs_begin).
+ *     since such a statement changes nothing.  An I/O, memory, corruption,
+ *     disk-full or internal error (rowfs_rc_is_fatal) rolls the batch
+ *     back: its staged replies are dropped, the error is printed, and the
+ *     next chunk starts a new transaction (the engine recovers in
+ *     rowfs_begin).
  *   - `begin`, `commit` and `rollback` end what the chunk ran before them
  *     (the engine commits it, or ends the explicit transaction): the
  *     replies staged so far are final and written at once, so an I/O
@@ -216,12 +217,6 @@ static void batch_begin(struct shell *sh)
 	sh->batch = BATCH_ACTIVE;
 }
 
-/* 1 for the codes after which the transaction must be rolled back. */
-static int is_fatal(int rc)
-{
-	return rc == ROWFS_IOERR || rc == ROWFS_NOMEM || rc == ROWFS_CORRUPT || rc == ROWFS_FULL;
-}
-
 /* ---- output modes ------------------------------------------------------- */
 
 /* 1 if c is a blank between tokens. */
@@ -298,43 +293,6 @@ static int is_plain_select(const char *line, size_t len)
 	       word_is(w[0].text, w[0].len, "select");
 }
 
-/* Length of the valid UTF-8 sequence at p[0..n), or 0 if there is none. */
-static size_t utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
-{
-	size_t len, i;
-	uint32_t c;
-
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	}
-	if (p[0] >= 0xC2 && p[0] <= 0xDF) {
-		len = 2;
-		c = p[0] & 0x1Fu;
-	} else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
-		len = 3;
-		c = p[0] & 0x0Fu;
-	} else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
-		len = 4;
-		c = p[0] & 0x07u;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		c = (c << 6) | (p[i] & 0x3Fu);
-	}
-	/* overlong forms, surrogates, past U+10FFFF */
-	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10FFFF)) ||
-	    (c >= 0xD800 && c <= 0xDFFF))
-		return 0;
-	*cp = c;
-	return len;
-}
-
 /* Terminal columns of code point c: 0 for combining marks, 2 for wide (East Asian) ones. */
 static int char_width(uint32_t c)
 {
@@ -371,7 +329,7 @@ static size_t text_width(const char *text, size_t len)
 
 	while (i < len) {
 		uint32_t cp;
-		size_t n = utf8_seq(p + i, len - i, &cp);
+		size_t n = rowfs_utf8_sequence_len(p + i, len - i, &cp);
 
 		if (n == 0) {
 			width++;
@@ -461,7 +419,7 @@ static void json_string(struct fmt *f, const char *text, size_t len)
 	fmt_add(f, "\"", 1);
 	while (i < len) {
 		uint32_t cp;
-		size_t n = utf8_seq(p + i, len - i, &cp);
+		size_t n = rowfs_utf8_sequence_len(p + i, len - i, &cp);
 
 		if (n > 1 || (n == 1 && cp >= 0x20 && cp != '"' && cp != '\\' && cp != 0x7F)) {
 			i += n;
@@ -566,7 +524,7 @@ static void box_text(struct fmt *f, const char *text, size_t len)
 
 	while (i < len) {
 		uint32_t cp;
-		size_t n = utf8_seq(p + i, len - i, &cp);
+		size_t n = rowfs_utf8_sequence_len(p + i, len - i, &cp);
 
 		if (n > 1 || (n == 1 && cp >= 0x20 && cp != 0x7F)) {
 			i += n;
@@ -669,7 +627,7 @@ static void stage_unknown_mode(struct shell *sh, const char *arg, size_t len)
 	at = (size_t)snprintf(text, sizeof(text), "Error: unknown mode \"");
 	while (i < len && i < MODE_NAME_SHOWN) {
 		uint32_t cp;
-		size_t n = utf8_seq(p + i, len - i, &cp);
+		size_t n = rowfs_utf8_sequence_len(p + i, len - i, &cp);
 
 		if (n > 1 || (n == 1 && cp >= 0x20 && cp < 0x7F)) {
 			memcpy(text + at, arg + i, n);
@@ -763,7 +721,7 @@ static void batch_line(struct shell *sh, const char *line, size_t len)
 		return;
 	}
 	sh->any_failed = 1;
-	if (!is_fatal(rc)) {
+	if (!rowfs_rc_is_fatal(rc)) {
 		stage_line(sh, err.msg);
 		return;
 	}

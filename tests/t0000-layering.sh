@@ -4,12 +4,22 @@
 # Every #include "..." line of engine/, fs/ and src/ is compared with the
 # table below.  The engine is layered
 #     os < wal < pager < btree < cursor < vm      (storage side)
+#     cache < snapshot < pager                    (the pager's page cache and version store)
 #     tokenizer < parser < compiler < vm          (statement side)
-# with format.h (constants) and row.h (pure codec and byte-order helpers)
-# usable by every engine module, btree_int.h shared by btree, cursor and
-# check only, db.c / check.c (the facade and the checker) allowed every
-# engine header, and salvage.c (rowfs_salvage, which reads a damaged file
-# without the pager) beside the pager, on wal, os and the codec.  fs/ and
+# with util.h (the bottom utility module: byte order, varints, UTF-8,
+# FNV-1a) usable by every engine module and including none, format.h
+# (constants) and row.h (the pure codec of users' rows) usable by every
+# storage module, record.h (the pure record codec of version-2 tables) by
+# parser, table and up, table.h (version-2 table B-trees) beside btree on
+# the pager, catalog.h on table and parser, access.h (the VM's one path
+# to both kinds of table) on catalog, table, btree and cursor, btree_int.h
+# shared by btree, cursor and check only, table_int.h (the pure decoders
+# of table pages) by table and check, db.c / check.c (the facade and the
+# checker) allowed every engine header, logrec.h (the framing of log
+# records) on format and util, and salvage.c (rowfs_salvage, which reads a
+# damaged file without the pager) beside the pager, on wal, os, the codecs
+# (row, record, logrec, table_int's page decoders) and the pure
+# create-statement checks (parser, catalog_schema_from_create).  fs/ and
 # src/ see only rowfs.h from the engine (src/rowfs.c and fs/ may also
 # include fs/ headers); no engine file includes an fs/ or src/ header or
 # libfuse.  A new engine module must be added to the table.
@@ -26,19 +36,26 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 # its own header; fails for a module that is not in the table.
 allowed() {
 	case $1 in
-	format | rowfs) echo "" ;;
-	status | os) echo "rowfs" ;;
-	row) echo "format rowfs" ;;
-	wal) echo "os format row rowfs" ;;
-	pager) echo "wal os format row rowfs" ;;
-	salvage) echo "wal os format row rowfs" ;;
-	btree_int) echo "pager format row rowfs" ;;
-	btree) echo "pager btree_int format row rowfs" ;;
-	cursor) echo "btree btree_int pager format row rowfs" ;;
-	tokenizer) echo "format row rowfs" ;;
-	parser) echo "tokenizer format rowfs" ;;
-	compiler) echo "parser format rowfs" ;;
-	vm) echo "compiler cursor btree pager format row rowfs" ;;
+	format | rowfs | util) echo "" ;;
+	status | os) echo "util rowfs" ;;
+	row | record) echo "format util rowfs" ;;
+	wal) echo "os format row util rowfs" ;;
+	cache) echo "format util rowfs" ;;
+	snapshot) echo "cache format util rowfs" ;;
+	pager) echo "cache snapshot wal os format row util rowfs" ;;
+	logrec) echo "format util rowfs" ;;
+	salvage) echo "wal os format row util logrec record table_int parser catalog rowfs" ;;
+	table_int) echo "table format util rowfs" ;;
+	btree_int) echo "pager format row util rowfs" ;;
+	btree) echo "pager btree_int format row util rowfs" ;;
+	table) echo "table_int pager record format row util rowfs" ;;
+	cursor) echo "btree btree_int pager format row util rowfs" ;;
+	tokenizer) echo "format row util rowfs" ;;
+	parser) echo "tokenizer record format util rowfs" ;;
+	catalog) echo "table pager parser record format row util rowfs" ;;
+	access) echo "catalog table btree cursor pager record format row util rowfs" ;;
+	compiler) echo "parser catalog record format util rowfs" ;;
+	vm) echo "compiler access catalog logrec table cursor btree pager record format row util rowfs" ;;
 	db_int) echo "pager rowfs" ;;
 	db | check) echo "$engine_stems" ;;
 	*) return 1 ;;

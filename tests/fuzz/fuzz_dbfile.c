@@ -87,9 +87,9 @@ static uint32_t le32(const uint8_t *p)
 
 static void fix_db_header(uint8_t *db, size_t len)
 {
-	if (len < HDR_SIZE)
+	if (len < HDR2_SIZE)
 		return;
-	put_u32(db + HDR_CHECKSUM_OFFSET, pager_header_checksum(db));
+	pager_header_seal(db);
 }
 
 static void fix_wal(uint8_t *wal, size_t len)

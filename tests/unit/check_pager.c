@@ -290,12 +290,14 @@ START_TEST(test_create_new_database)
 	/* On disk already: two pages, a valid header, an empty WAL. */
 	buf = tu_read_file(tu_db_path, &len);
 	ck_assert_uint_eq(len, 2 * PAGE_SIZE);
-	ck_assert_int_eq(memcmp(buf, DB_MAGIC, DB_MAGIC_SIZE), 0);
-	ck_assert_uint_eq(get_u32(buf + HDR_VERSION_OFFSET), DB_FORMAT_VERSION);
+	/* a new database is format version 2; the catalog tree is rowfs_open's to make */
+	ck_assert_int_eq(memcmp(buf, DB_MAGIC_V2, DB_MAGIC_SIZE), 0);
+	ck_assert_uint_eq(get_u32(buf + HDR_VERSION_OFFSET), DB_FORMAT_VERSION_2);
 	ck_assert_uint_eq(get_u32(buf + HDR_PAGE_SIZE_OFFSET), PAGE_SIZE);
 	ck_assert_uint_eq(get_u32(buf + HDR_ROOT_OFFSET), 1);
 	ck_assert_uint_eq(get_u32(buf + HDR_PAGE_COUNT_OFFSET), 2);
-	ck_assert_uint_eq(get_u32(buf + HDR_CHECKSUM_OFFSET), pager_header_checksum(buf));
+	ck_assert_uint_eq(get_u32(buf + HDR_CATALOG_ROOT_OFFSET), 0);
+	ck_assert_uint_eq(get_u32(buf + HDR2_CHECKSUM_OFFSET), pager_header_checksum(buf));
 	ck_assert_uint_eq(buf[PAGE_SIZE + NODE_TYPE_OFFSET], NODE_LEAF);
 	free(buf);
 	ck_assert_int_eq(tu_file_size(tu_wal_path), WAL_HEADER_SIZE);
@@ -391,7 +393,10 @@ START_TEST(test_reject_other_page_size_and_version)
 	pager = open_default();
 	close_pager(pager);
 
-	tu_set_header_u32(tu_db_path, HDR_VERSION_OFFSET, DB_FORMAT_VERSION + 1, 1);
+	tu_set_header_u32(tu_db_path, HDR_VERSION_OFFSET, DB_FORMAT_VERSION_2 + 1, 1);
+	expect_open_fails(ROWFS_NOTADB, "not a rowfs database");
+	/* the version field must agree with the magic */
+	tu_set_header_u32(tu_db_path, HDR_VERSION_OFFSET, DB_FORMAT_VERSION, 1);
 	expect_open_fails(ROWFS_NOTADB, "not a rowfs database");
 }
 END_TEST
@@ -454,7 +459,7 @@ START_TEST(test_crash_while_creating)
 		close_pager(pager);
 		buf = tu_read_file(tu_db_path, &len);
 		ck_assert_uint_eq(len, 2 * PAGE_SIZE);
-		ck_assert_int_eq(memcmp(buf, DB_MAGIC, DB_MAGIC_SIZE), 0);
+		ck_assert_int_eq(memcmp(buf, DB_MAGIC_V2, DB_MAGIC_SIZE), 0);
 		ck_assert_uint_eq(buf[PAGE_SIZE + NODE_TYPE_OFFSET], NODE_LEAF);
 		free(buf);
 	}

@@ -836,6 +836,335 @@ START_TEST(test_files_unchanged)
 }
 END_TEST
 
+/* ---- version-2 tables ---------------------------------------------------- */
+
+/* Run the lines of text (newline-separated) as one unit of input; each must succeed. */
+static void exec_text(struct rowfs_db *db, const char *text)
+{
+	struct rowfs_err err = { 0 };
+	const char *line = text, *end;
+
+	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	for (; *line; line = *end ? end + 1 : end) {
+		end = strchr(line, '\n');
+		if (!end)
+			end = line + strlen(line);
+		REQUIRE(rowfs_exec(db, line, (size_t)(end - line), tu_discard, NULL, &err) == ROWFS_OK,
+			"%.*s: %s", (int)(end - line > 80 ? 80 : end - line), line, err.msg);
+	}
+	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+}
+
+/* A blob literal of len bytes (seeded), malloc'd: x'..'. */
+static char *blob_literal(size_t len, unsigned seed)
+{
+	char *s = malloc(2 * len + 4), *p = s;
+	size_t i;
+
+	ck_assert_ptr_nonnull(s);
+	p += sprintf(p, "x'");
+	for (i = 0; i < len; i++)
+		p += sprintf(p, "%02x", (unsigned)((i * 31 + seed) % 256));
+	strcpy(p, "'");
+	return s;
+}
+
+/*
+ * Two tables besides users: t (200 rows, every tenth with a blob that
+ * overflows into one to three pages, some NULLs, negative keys) and u
+ * (text with a quote, a newline and a backslash; a real).  Plus 50 users.
+ */
+static void build_tables(const char *path)
+{
+	struct rowfs_config cfg = { .path = path };
+	struct rowfs_db *db = tu_open(&cfg);
+	struct tu_buf b = { 0 };
+	char line[128], *blob;
+	int i, n;
+
+	exec_text(db, "create table t (id integer primary key, n integer, s text, b blob)\n"
+		  "create table u (k integer primary key, v text not null, r real)\n"
+		  "insert into u values (1, 'it''s', 0.1)\n"
+		  "insert into u values (2, E'two\\nlines \\\\ here', -2.5)\n"
+		  "insert into u values (-3, 'x', null)");
+	for (i = -20; i < 180; i++) {
+		if (i % 10 == 0) {
+			blob = blob_literal(1500 + (size_t)(i + 20) * 50, (unsigned)i);
+			tu_buf_emit(&b, "insert into t values (", 22);
+			n = snprintf(line, sizeof(line), "%d, %d, 'big%d', ", i, i * 3, i);
+			tu_buf_emit(&b, line, (size_t)n);
+			tu_buf_emit(&b, blob, strlen(blob));
+			tu_buf_emit(&b, ")\n", 2);
+			free(blob);
+		} else {
+			n = snprintf(line, sizeof(line), "insert into t values (%d, %s, 's%d', x'%02x')\n", i,
+				     i % 7 ? "42" : "null", i, (unsigned)(i & 0xff));
+			tu_buf_emit(&b, line, (size_t)n);
+		}
+	}
+	for (i = 1; i <= 50; i++) {
+		n = snprintf(line, sizeof(line), "insert %d user_%d\n", i, i);
+		tu_buf_emit(&b, line, (size_t)n);
+	}
+	b.data[b.len - 1] = '\0';
+	exec_text(db, b.data);
+	tu_buf_free(&b);
+	tu_close(db);
+}
+
+/* Everything a reader sees of tables t, u, v and users, as one text (absent tables named). */
+static char *state_of(const char *path)
+{
+	static const char *const queries[] = { "select * from t", "select * from u",
+					       "select * from v", "select", ".tables" };
+	struct rowfs_config cfg = { .path = path, .read_only = 1 };
+	struct rowfs_db *db = tu_open(&cfg);
+	struct tu_buf all = { 0 }, one = { 0 };
+	struct rowfs_err err;
+	size_t i;
+
+	for (i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+		tu_buf_emit(&all, queries[i], strlen(queries[i]));
+		tu_buf_emit(&all, ":\n", 2);
+		if (tu_exec(db, queries[i], &one, &err) == ROWFS_OK)
+			tu_buf_emit(&all, one.data ? one.data : "", one.len);
+		else
+			tu_buf_emit(&all, err.msg, strlen(err.msg));
+		tu_buf_emit(&all, "\n", 1);
+	}
+	tu_buf_free(&one);
+	tu_close(db);
+	return all.data;
+}
+
+/* The salvage dump of path (which must succeed), malloc'd. */
+static char *dump_of(const char *path, struct rowfs_salvage_stats *st)
+{
+	struct tu_buf out = { 0 };
+	struct rowfs_err err = { 0 };
+	int rc = rowfs_salvage(path, NULL, tu_buf_emit, &out, st, &err);
+
+	ck_assert_msg(rc == ROWFS_OK, "salvage: %s", err.msg);
+	return out.data;
+}
+
+/* Replay a dump into a new database at path. */
+static void replay_dump(const char *path, const char *dump)
+{
+	struct rowfs_config cfg = { .path = path };
+	struct rowfs_db *db;
+
+	unlink(path);
+	db = tu_open(&cfg);
+	exec_text(db, dump);
+	tu_close(db);
+}
+
+/* The dump of path replays into a database that reads exactly like want. */
+static void expect_dump_replays_to(const char *path, const char *want,
+				   struct rowfs_salvage_stats *st)
+{
+	char *dump = dump_of(path, st), *got;
+
+	replay_dump(tu_path("replayed.db"), dump);
+	got = state_of(tu_path("replayed.db"));
+	ck_assert_msg(strcmp(got, want) == 0, "replayed dump reads:\n%.2000s\nexpected:\n%.2000s", got,
+		      want);
+	free(got);
+	free(dump);
+}
+
+START_TEST(test_tables_dump)
+{
+	const char *path = tu_path("tables.db");
+	struct rowfs_salvage_stats st;
+	char *want, *dump;
+	const char *p;
+
+	build_tables(path);
+	want = state_of(path);
+	dump = dump_of(path, &st);
+	/* the shape: begin, creates in name order, then rows table by table in name order */
+	ck_assert_msg(strncmp(dump, "begin\ncreate table t (id integer primary key, n integer, s text, "
+			      "b blob)\ncreate table u (k integer primary key, v text not null, r "
+			      "real)\ninsert into t values (-20, -60, 'big-20', x'", 150) == 0,
+		      "dump starts:\n%.300s", dump);
+	p = strstr(dump, "insert into u values (-3, 'x', ");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_nonnull(strstr(dump, "insert into u values (1, 'it''s', 0.1)\n"));
+	ck_assert_ptr_nonnull(strstr(dump, "insert into u values (2, E'two\\nlines \\\\ here', -2.5)\n"));
+	ck_assert_ptr_nonnull(strstr(dump, "insert into t values (7, null, 's7', x'07')\n"));
+	ck_assert_ptr_nonnull(strstr(dump, "\ninsert 50 user_50\ncommit\n"));
+	ck_assert(strstr(dump, "insert into t values (179,") < strstr(dump, "insert into u values (-3,"));
+	ck_assert(strstr(dump, "insert into u values (2,") < strstr(dump, "insert 1 user_1\n"));
+	ck_assert_uint_eq(st.tables, 2);
+	ck_assert_uint_eq(st.rows, 200 + 3 + 50);
+	ck_assert_uint_eq(st.bad_cells, 0);
+	ck_assert_uint_eq(st.orphan_leaves, 0);
+	ck_assert_uint_eq(st.damaged_pages, 0);
+	free(dump);
+	expect_dump_replays_to(path, want, &st);
+	free(want);
+}
+END_TEST
+
+/*
+ * Committed statements only in the WAL (the writer still has the file
+ * open): inserts with overflow, an update, deletes, a table created and
+ * filled, a table dropped, a table dropped and created again by the same
+ * name.  The copy's dump replays to what the writer had.
+ */
+START_TEST(test_tables_dump_with_wal_tail)
+{
+	const char *path = tu_path("tables.db");
+	struct rowfs_config cfg = { .path = path };
+	struct rowfs_salvage_stats st;
+	struct rowfs_db *db;
+	char *blob, *want, *stmt = malloc(32768);
+
+	ck_assert_ptr_nonnull(stmt);
+	build_tables(path);
+	db = tu_open(&cfg);
+	blob = blob_literal(6000, 7);
+	snprintf(stmt, 32768, "insert into t values (500, 1, 'wal', %s)\n"
+		 "update t set s = 'changed', b = %s where id = 5\n"
+		 "delete from t where id = 10\ndelete from t where id = -19", blob, blob);
+	exec_text(db, stmt);
+	exec_text(db, "create table v (id integer primary key, x real)\n"
+		  "insert into v values (1, 1.5)\ninsert into v values (2, 1e+100)\n"
+		  "drop table u\ncreate table u (k integer primary key, w blob)\n"
+		  "insert into u values (7, x'0707')");
+	exec_text(db, "insert 51 user_51\ndelete 3");
+	free(blob);
+	free(stmt);
+	tu_copy_file(path, tu_path("copy.db"));
+	tu_copy_file(tu_path("tables.db-wal"), tu_path("copy.db-wal"));
+	ck_assert_uint_gt(tu_file_size(tu_path("copy.db-wal")), WAL_HEADER_SIZE);
+	tu_close(db);
+	want = state_of(path);
+	expect_dump_replays_to(tu_path("copy.db"), want, &st);
+	ck_assert_uint_eq(st.tables, 3);
+	ck_assert_uint_gt(st.wal_records, 10);
+	ck_assert_uint_eq(st.wal_bad_records, 0);
+	free(want);
+}
+END_TEST
+
+/*
+ * Tables created in the WAL are told apart by the root page their create
+ * record names: two created in one transaction, filled in the other
+ * order, then one dropped and another made (which may reuse its pages).
+ */
+START_TEST(test_tables_created_in_the_wal)
+{
+	static const char want[] =
+		"begin\n"
+		"create table b (id integer primary key, y integer, z text)\n"
+		"create table c (id integer primary key, w real)\n"
+		"insert into b values (1, 10, 'b1')\ninsert into b values (2, 20, 'b2')\n"
+		"insert into b values (3, 30, 'b3')\ninsert into c values (5, 0.5)\n"
+		"commit\n";
+	const char *path = tu_path("tables.db");
+	struct rowfs_config cfg = { .path = path };
+	struct rowfs_salvage_stats st;
+	struct rowfs_db *db;
+	char *dump;
+
+	db = tu_open(&cfg);
+	exec_text(db, "create table a (id integer primary key, x text)\n"
+		  "create table b (id integer primary key, y integer, z text)\n"
+		  "insert into b values (1, 10, 'b1')\ninsert into a values (1, 'a1')\n"
+		  "insert into b values (2, 20, 'b2')\ninsert into a values (2, 'a2')");
+	exec_text(db, "drop table a\ncreate table c (id integer primary key, w real)\n"
+		  "insert into c values (5, 0.5)\ninsert into b values (3, 30, 'b3')");
+	tu_copy_file(path, tu_path("copy.db"));
+	tu_copy_file(tu_path("tables.db-wal"), tu_path("copy.db-wal"));
+	tu_close(db);
+	dump = dump_of(path, &st);
+	ck_assert_str_eq(dump, want);
+	free(dump);
+	dump = dump_of(tu_path("copy.db"), &st);   /* from the WAL */
+	ck_assert_str_eq(dump, want);
+	ck_assert_uint_eq(st.wal_bad_records, 0);
+	free(dump);
+}
+END_TEST
+
+/* The root of t (an internal page) zeroed: its leaves are orphans, skipped and counted. */
+START_TEST(test_tables_orphan_leaves)
+{
+	const char *path = tu_path("tables.db");
+	uint8_t zero[PAGE_SIZE] = { 0 }, page[PAGE_SIZE];
+	struct rowfs_salvage_stats st;
+	uint32_t root;
+	char *dump;
+
+	build_tables(path);
+	/* t's root is the only internal page (the catalog and u are single leaves) */
+	for (root = 1; root < tu_file_size(path) / PAGE_SIZE; root++) {
+		read_page(path, root, page);
+		if (page[0] == NODE_TABLE_INTERNAL)
+			break;
+	}
+	ck_assert_uint_lt(root, tu_file_size(path) / PAGE_SIZE);
+	write_page(path, root, zero);
+	dump = dump_of(path, &st);
+	ck_assert_uint_gt(st.orphan_leaves, 0);
+	ck_assert_ptr_null(strstr(dump, "insert into t "));
+	ck_assert_ptr_nonnull(strstr(dump, "create table t "));
+	ck_assert_ptr_nonnull(strstr(dump, "insert into u values (-3, 'x', null)\n"));
+	ck_assert_ptr_nonnull(strstr(dump, "insert 50 user_50\n"));
+	free(dump);
+}
+END_TEST
+
+/* An overflow page of one record damaged: that row is a bad cell, every other row stays. */
+START_TEST(test_tables_overflow_damaged)
+{
+	const char *path = tu_path("tables.db");
+	struct rowfs_salvage_stats st;
+	uint8_t page[PAGE_SIZE];
+	uint32_t pgno, pages;
+	char *dump;
+
+	build_tables(path);
+	pages = (uint32_t)(tu_file_size(path) / PAGE_SIZE);
+	for (pgno = 1; pgno < pages; pgno++) {
+		read_page(path, pgno, page);
+		if (page[0] == NODE_OVERFLOW)
+			break;
+	}
+	ck_assert_uint_lt(pgno, pages);
+	page[0] = 0x77;
+	write_page(path, pgno, page);
+	dump = dump_of(path, &st);
+	ck_assert_uint_eq(st.bad_cells, 1);
+	ck_assert_uint_eq(st.rows, 200 + 3 + 50 - 1);
+	free(dump);
+}
+END_TEST
+
+/* The catalog's page zeroed: the tables are lost (their leaves orphans), users is not. */
+START_TEST(test_tables_catalog_lost)
+{
+	const char *path = tu_path("tables.db");
+	struct rowfs_salvage_stats st;
+	uint8_t zero[PAGE_SIZE] = { 0 }, hdr[PAGE_SIZE];
+	char *dump;
+
+	build_tables(path);
+	read_page(path, 0, hdr);
+	write_page(path, get_u32(hdr + HDR_CATALOG_ROOT_OFFSET), zero);
+	dump = dump_of(path, &st);
+	ck_assert_uint_eq(st.tables, 0);
+	ck_assert_uint_gt(st.orphan_leaves, 0);
+	ck_assert_ptr_null(strstr(dump, "create table"));
+	ck_assert_ptr_nonnull(strstr(dump, "insert 50 user_50\n"));
+	ck_assert_uint_eq(st.rows, 50);
+	free(dump);
+}
+END_TEST
+
 static Suite *salvage_suite(void)
 {
 	Suite *s = suite_create("salvage");
@@ -860,6 +1189,17 @@ static Suite *salvage_suite(void)
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_sink_fails);
 	tcase_add_test(tc, test_files_unchanged);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("tables");
+	tcase_add_checked_fixture(tc, tu_dir_setup, tu_dir_teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_tables_dump);
+	tcase_add_test(tc, test_tables_dump_with_wal_tail);
+	tcase_add_test(tc, test_tables_created_in_the_wal);
+	tcase_add_test(tc, test_tables_orphan_leaves);
+	tcase_add_test(tc, test_tables_overflow_damaged);
+	tcase_add_test(tc, test_tables_catalog_lost);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -380,7 +380,7 @@ void tu_set_header_u32(const char *path, uint32_t offset, uint32_t value, int fi
 	tu_pread_at(path, 0, page, PAGE_SIZE);
 	put_u32(page + offset, value);
 	if (fix_checksum)
-		put_u32(page + HDR_CHECKSUM_OFFSET, pager_header_checksum(page));
+		pager_header_seal(page);
 	tu_pwrite_at(path, 0, page, PAGE_SIZE);
 }
 
@@ -440,4 +440,95 @@ int tu_cmp_u32(const void *a, const void *b)
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+/* ---- version-1 databases ------------------------------------------------- */
+
+/* FNV-1a (32 bits) as rowfs(5) defines the header checksum, written here from the spec. */
+static uint32_t spec_fnv1a(const uint8_t *p, size_t n)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+/* The cells of leaf i of a tu_build_v1 file: ids first..last. */
+static void v1_leaf(uint8_t *page, uint32_t first, uint32_t last, uint32_t parent,
+		    uint32_t next, int is_root)
+{
+	uint32_t id, n = 0;
+
+	memset(page, 0, PAGE_SIZE);
+	page[NODE_TYPE_OFFSET] = NODE_LEAF;
+	page[IS_ROOT_OFFSET] = (uint8_t)is_root;
+	tu_put_le32(page + PARENT_POINTER_OFFSET, parent);
+	for (id = first; id <= last && id != 0; id++, n++) {
+		uint8_t *cell = page + LEAF_NODE_HEADER_SIZE + (size_t)n * LEAF_NODE_CELL_SIZE;
+		char name[USERNAME_SIZE + 1];
+
+		snprintf(name, sizeof(name), "user_%u", id);
+		tu_put_le32(cell + LEAF_NODE_KEY_OFFSET, id);
+		tu_put_le32(cell + LEAF_NODE_VALUE_OFFSET + ID_OFFSET, id);
+		memcpy(cell + LEAF_NODE_VALUE_OFFSET + USERNAME_OFFSET, name, strlen(name));
+	}
+	tu_put_le32(page + LEAF_NODE_NUM_CELLS_OFFSET, n);
+	tu_put_le32(page + LEAF_NODE_NEXT_LEAF_OFFSET, next);
+}
+
+void tu_build_v1(const char *path, uint32_t rows, uint32_t free_pages)
+{
+	const uint32_t fill = 77;   /* cells per leaf: not full, so inserts do not split at once */
+	uint32_t leaves = rows <= fill ? 1 : (rows + fill - 1) / fill;
+	uint32_t first_leaf = leaves == 1 ? 1 : 2;
+	uint32_t page_count = first_leaf + leaves + free_pages, i;
+	uint8_t *file, *p;
+
+	ck_assert_uint_le(leaves, INTERNAL_NODE_MAX_KEYS + 1);
+	file = calloc(page_count, PAGE_SIZE);
+	ck_assert_ptr_nonnull(file);
+	for (i = 0; i < leaves; i++) {
+		uint32_t first = i * fill + 1, last = first + fill - 1;
+
+		if (last > rows)
+			last = rows;
+		v1_leaf(file + (size_t)(first_leaf + i) * PAGE_SIZE, rows ? first : 0,
+			rows ? last : 0, leaves == 1 ? 0 : 1,
+			i + 1 < leaves ? first_leaf + i + 1 : 0, leaves == 1);
+	}
+	if (leaves > 1) {
+		p = file + PAGE_SIZE;
+		p[NODE_TYPE_OFFSET] = NODE_INTERNAL;
+		p[IS_ROOT_OFFSET] = 1;
+		tu_put_le32(p + INTERNAL_NODE_NUM_KEYS_OFFSET, leaves - 1);
+		tu_put_le32(p + INTERNAL_NODE_RIGHT_CHILD_OFFSET, first_leaf + leaves - 1);
+		for (i = 0; i + 1 < leaves; i++) {
+			uint8_t *cell = p + INTERNAL_NODE_HEADER_SIZE + (size_t)i * INTERNAL_NODE_CELL_SIZE;
+
+			tu_put_le32(cell, first_leaf + i);
+			tu_put_le32(cell + INTERNAL_NODE_CHILD_SIZE, (i + 1) * fill);
+		}
+	}
+	for (i = 0; i < free_pages; i++) {   /* a list in page order */
+		uint32_t pgno = first_leaf + leaves + i;
+
+		p = file + (size_t)pgno * PAGE_SIZE;
+		p[NODE_TYPE_OFFSET] = NODE_FREE;
+		tu_put_le32(p + FREE_PAGE_NEXT_OFFSET, i + 1 < free_pages ? pgno + 1 : 0);
+	}
+	p = file;
+	memcpy(p, "rowfs format 1\0\0", 16);
+	tu_put_le32(p + 16, 1);                        /* format version */
+	tu_put_le32(p + 20, PAGE_SIZE);
+	tu_put_le32(p + 24, 1);                        /* root */
+	tu_put_le32(p + 28, page_count);
+	tu_put_le32(p + 32, free_pages ? first_leaf + leaves : 0);
+	tu_put_le32(p + 36, free_pages);
+	tu_put_le32(p + 40, 3);                        /* change counter (u64) */
+	tu_put_le32(p + 56, rows);                     /* row count (u64) */
+	tu_put_le32(p + 64, spec_fnv1a(p, 64));
+	tu_write_file(path, file, (size_t)page_count * PAGE_SIZE);
+	free(file);
 }

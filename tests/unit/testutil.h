@@ -253,6 +253,19 @@ void tu_set_header_u32(const char *path, uint32_t offset, uint32_t value, int fi
 uint32_t tu_le32(const uint8_t *p);
 void tu_put_le32(uint8_t *p, uint32_t v);
 
+/* ---- version-1 databases ---------------------------------------------------- */
+
+/*
+ * tu_build_v1 - write a version-1 database (Part 1's format, rowfs(5)) at
+ * path from the layout of the spec, without the engine: rows rows with
+ * ids 1..rows named "user_ID", 77 to a leaf (a root leaf alone up to 77
+ * rows, else an internal root at page 1 over leaves 2..; at most 511
+ * leaves), then free_pages pages on the free list.  No WAL is written
+ * (remove an old one first).  The engine of today writes version 2 only:
+ * this is how tests get the files an older rowfs left.
+ */
+void tu_build_v1(const char *path, uint32_t rows, uint32_t free_pages);
+
 /* ---- deterministic randomness ---------------------------------------------- */
 
 /* tu_next_random - splitmix64: the next number of the sequence *state drives. */
