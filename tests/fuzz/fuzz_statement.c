@@ -26,6 +26,10 @@
  *     positions);
  *   - statement errors emit nothing and carry a message and an errno;
  *     every reply ends with a newline;
+ *   - Part 2 statements run too: a reply ending in a newline
+ *     ("Executed." for a change) or a statement error (no reply, a
+ *     message, an errno); a change to `users` makes the model below
+ *     forget what it expected;
  *   - the last insert, update or delete of an id that committed (or sits
  *     in the explicit transaction still open: rowfs_scan() reads what its
  *     owner sees) is what rowfs_scan() finds (names byte for byte); a
@@ -56,6 +60,7 @@
 
 #define MAX_ROWS 3000u        /* recreate the database past this many rows */
 #define MAX_INPUTS 20000u     /* ... or after this many inputs */
+#define MAX_PAGES 8192u       /* ... or past this many pages (tables of Part 2) */
 #define MAX_CHECKED 64u       /* ids of one input whose final state is verified */
 
 static struct fuzz_dir dir;
@@ -1698,16 +1703,54 @@ static struct expect *model_entry(struct expect *model, size_t *count, uint32_t 
 	return &model[(*count)++];
 }
 
-/*
- * 1 for the statements of Part 2 (tables).  Their parse is checked
- * against the reference above; they are neither compiled nor run here
- * while the compiler refuses them (ROWFS_ERROR, "compile: unknown
- * statement type"), which the façade treats as fatal.  The compiler's
- * and VM's checks of these statements belong here once they run.
- */
+/* 1 for the statements of Part 2 (tables): they need the catalog (rowfs_exec). */
 static int is_part2(const struct statement *st)
 {
 	return st->type >= STMT_CREATE_TABLE;
+}
+
+/*
+ * Run a Part 2 statement (its parse was compared with the reference):
+ * it succeeds with a reply that ends in a newline ("Executed." for a
+ * change), or fails with a statement error, no reply, a message and an
+ * errno.  A change that names `users` may change rows the model tracks:
+ * the model forgets what it expected, as after a rollback.
+ */
+static void run_part2(const uint8_t *line, size_t len, enum stmt_type type, int users,
+		      struct reply *out, size_t *nmodel, int *fatal)
+{
+	int change = type == STMT_CREATE_TABLE || type == STMT_DROP_TABLE ||
+		     type == STMT_INSERT_INTO || type == STMT_UPDATE_SET || type == STMT_DELETE_FROM;
+	struct rowfs_err err;
+	int rc;
+
+	memset(&err, 0, sizeof(err));
+	out->len = 0;
+	rc = rowfs_exec(db, (const char *)line, len, reply_emit, out, &err);
+	if (rc == ROWFS_OK) {
+		FUZZ_CHECK(out->len == 0 || out->buf[out->len - 1] == '\n');
+		if (change)
+			FUZZ_CHECK(out->len == 10 && !memcmp(out->buf, "Executed.\n", 10));
+		if (change && users)
+			*nmodel = 0;
+		return;
+	}
+	FUZZ_CHECK(err.msg[0] != '\0');
+	FUZZ_CHECK(rowfs_errno(rc) != 0);
+	FUZZ_CHECK(out->len == 0);
+	switch (rc) {
+	case ROWFS_RANGE:
+	case ROWFS_TOOLONG:
+	case ROWFS_DUPLICATE:
+	case ROWFS_NOTFOUND:
+	case ROWFS_SCHEMA:
+	case ROWFS_PERM:
+		break;
+	default:
+		fprintf(stderr, "fuzz_statement: unexpected %s: %s\n", rowfs_rc_name(rc), err.msg);
+		*fatal = 1;
+		break;
+	}
 }
 
 static void run_line(const uint8_t *line, size_t len, struct reply *out,
@@ -1722,9 +1765,14 @@ static void run_line(const uint8_t *line, size_t len, struct reply *out,
 	memset(&err, 0, sizeof(err));
 	prc = parse_line((const char *)line, len, &stmt, &perr);
 	check_parse(line, len, prc, &stmt, &perr);
-	statement_free(&stmt);   /* the checks below use no Part 2 field */
-	if (prc == ROWFS_OK && is_part2(&stmt))
-		return;   /* not run: see is_part2() */
+	if (prc == ROWFS_OK && is_part2(&stmt)) {
+		int users = stmt.table.len == 5 && !memcmp(stmt.table.name, "users", 5);
+
+		statement_free(&stmt);
+		run_part2(line, len, stmt.type, users, out, nmodel, fatal);
+		return;
+	}
+	statement_free(&stmt);   /* a seed statement: nothing to free */
 
 	out->len = 0;
 	rc = rowfs_exec(db, (const char *)line, len, reply_emit, out, &err);
@@ -1820,7 +1868,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = parse_line((const char *)data, size, &stmt, &err);
 	check_parse(data, size, rc, &stmt, &err);
 	if (rc == ROWFS_OK && is_part2(&stmt)) {
-		/* not compiled: see is_part2() */
+		/* compiled with the catalog only: run_part2 runs it */
 	} else if (rc == ROWFS_OK && (stmt.type == STMT_BEGIN || stmt.type == STMT_COMMIT ||
 				      stmt.type == STMT_ROLLBACK)) {
 		/* transaction control runs in the façade, never through the VM */
@@ -1834,7 +1882,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	statement_free(&stmt);
 
 	rowfs_get_stats(db, &st);
-	if (st.rows > MAX_ROWS || ++inputs_on_db > MAX_INPUTS)
+	if (st.rows > MAX_ROWS || st.pages > MAX_PAGES || ++inputs_on_db > MAX_INPUTS)
 		open_db(1);
 
 	rc = rowfs_begin(db, &err);
