@@ -316,7 +316,7 @@ START_TEST(test_format_insert)
 	ck_assert(n == 35 && memcmp(line, "insert into users values (5, '--x')", n) == 0);
 	n = row_format_insert(line, 4294967295u, "--------------------------------", 32);
 	ck_assert(n <= ROW_INSERT_MAX);
-	ck_assert(memcmp(line + n - 34, "'--------------------------------')", 34) == 0);
+	ck_assert(memcmp(line + n - 35, "'--------------------------------')", 35) == 0);
 }
 END_TEST
 
