@@ -16,10 +16,20 @@
  *      of the ';', else the line length);
  *   5. dispatch (below): a seed form or an SQL form;
  *   6. seed forms: bad byte anywhere in the statement "Token error: ..."
- *      (tok_line), then the seed grammar; SQL forms: the first lexical
- *      error anywhere in the statement (tok_sql_check: token errors,
- *      literals, numbers, names too long), then the SQL grammar, token by
- *      token from the left.
+ *      (the seed lexer), then the seed grammar; SQL forms: the first
+ *      lexical error anywhere in the statement (tok_sql_check: token
+ *      errors, literals, numbers, names too long), then the SQL grammar,
+ *      token by token from the left.
+ *
+ * How: steps 4 to 6 cost the seed forms one pass.  The seed lexer
+ * (tok_statement) runs first and finds the statement's end itself (a
+ * quote is a bad byte for it, so no literal can hide a comment from it).
+ * A line it accepts is SQL only if its first two tokens are words and
+ * the dispatch rule says so; a line it refuses may be SQL (quotes,
+ * parentheses, commas): then tok_statement_end finds the end following
+ * literals and the dispatch rule decides, else the seed lexer's error
+ * stands.  Either way the result is the one the numbered steps give
+ * (check_tokenizer and the fuzz target compare the two ways).
  *
  * ---- Dispatch ----
  *
@@ -37,8 +47,11 @@
  * and a seed form otherwise (".tables" and ".schema" are seed words with
  * SQL rules for .schema's argument).  So `insert 1 into`, `update 1 set`,
  * `delete 5`, `select`, `select x`, `drop 1`, `drop table` and `create`
- * read as in Part 1.  A comment or a dropped ';' can never make a line SQL: the word
- * after which it starts is '-' or ';'.
+ * read as in Part 1.  The rule reads the statement, without its comment
+ * and final ';' (`select * -- x`, `select *;` are SQL, `select -- *` is
+ * not).  Part 1 replies that change are only those of lines that the
+ * rule makes SQL: `select *`, `insert into t`, `update t set`, ... (a
+ * token error or "Expected INTEGER" before).
  *
  * ---- Seed grammar (Part 1, unchanged) ----
  *
@@ -96,7 +109,7 @@
  *        TOKEN from tok_sql_name(): EOF INTEGER REAL TEXT BLOB NAME, a
  *        keyword in upper case (FROM), a punctuation in quotes ('(');
  *        WHAT is one of: table name | column name | column type |
- *        literal | INTEGER | '(' | ')' | '*' | '=' | FROM | TABLE | NOT |
+ *        literal | INTEGER | '(' | ')' | '*' | '=' | FROM | NOT |
  *        EXISTS | KEY | NULL | BY | SET | VALUES | AND | end of line |
  *        '(' or VALUES | ',' or ')' | ',' or FROM | ',' or end of line |
  *        '*', COUNT or column name | NOT or NULL |

@@ -159,7 +159,7 @@ struct statement {
 	uint32_t id;           /* STMT_INSERT/DELETE/UPDATE: the key */
 	const char *name;      /* STMT_INSERT/UPDATE: username bytes (points into the line) */
 	size_t name_len;       /* STMT_INSERT/UPDATE: may exceed USERNAME_SIZE: the compiler checks */
-	const char *meta;      /* STMT_META/TABLES/SCHEMA: the word including the dot (points into the line) */
+	const char *meta;      /* STMT_META/TABLES/SCHEMA: the word with its dot (points into the line) */
 	size_t meta_len;       /* STMT_META/TABLES/SCHEMA: its length */
 	/* Part 2: everything below lives in the arena; statement_free releases it. */
 	struct ident table;            /* the table (STMT_SCHEMA: len 0 when absent) */

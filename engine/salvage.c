@@ -1034,9 +1034,8 @@ static void dump_line(struct dump *d, const char *text, size_t len)
 /* Users' rows: one entry per id (the first after sorting). */
 static void dump_users(struct salvager *s, struct dump *d)
 {
-	char line[64];
-	size_t i, j;
-	int n;
+	char line[ROW_INSERT_MAX + 1];
+	size_t i, j, n;
 
 	for (i = 0; i < s->count && !d->failed && !d->nomem; i = j) {
 		const struct entry *e = &s->entries[i];
@@ -1046,10 +1045,9 @@ static void dump_users(struct salvager *s, struct dump *d)
 				s->st->superseded++;
 		if (e->deleted)
 			continue;
-		n = snprintf(line, sizeof(line), "insert %" PRIu32 " ", e->id);
-		memcpy(line + n, e->name, e->name_len);
-		line[n + e->name_len] = '\n';
-		dump_line(d, line, (size_t)n + e->name_len + 1);
+		n = row_format_insert(line, e->id, e->name, e->name_len);
+		line[n++] = '\n';
+		dump_line(d, line, n);
 		s->st->rows++;
 	}
 }
