@@ -594,11 +594,6 @@ const struct table_schema *catalog_at(const struct catalog *cat, unsigned i)
 	return i < cat->count ? cat->by_name[i] : NULL;
 }
 
-const struct table_schema *catalog_users(const struct catalog *cat)
-{
-	return cat->by_id[0];
-}
-
 /* ---- catalog rows --------------------------------------------------------- */
 
 static int corrupt_row(int64_t key, const char *what, struct rowfs_err *err)
@@ -644,6 +639,20 @@ static int load_row(int64_t key, const uint8_t *rec, size_t len, struct table_sc
 	return ROWFS_OK;
 }
 
+/* Add a loaded row's table to cat (freed on failure): a name or root already taken is damage. */
+static int take_row(struct catalog *cat, struct table_schema *t, struct rowfs_err *err)
+{
+	int rc;
+
+	if (catalog_find(cat, t->name, strlen(t->name)) || catalog_find_root(cat, t->root))
+		rc = corrupt_row(t->id, "its name or root is another table's", err);
+	else
+		rc = add_table(cat, t, err);
+	if (rc)
+		schema_free(t);
+	return rc;
+}
+
 /* Read every row of the catalog tree at root into cat. */
 static int load_rows(struct pager *pager, uint32_t root, struct catalog *cat,
 		     struct rowfs_err *err)
@@ -654,22 +663,15 @@ static int load_rows(struct pager *pager, uint32_t root, struct catalog *cat,
 	table_cursor_init(&cur, pager, root);
 	rc = table_cursor_seek_ge(&cur, INT64_MIN, err);
 	while (rc == ROWFS_OK && !cur.eof) {
-		struct table_schema *t;
+		struct table_schema *t = NULL;
 		const uint8_t *rec;
 		size_t len;
 
 		rc = table_cursor_record(&cur, &rec, &len, err);
 		if (rc == ROWFS_OK)
 			rc = load_row(cur.key, rec, len, &t, err);
-		if (rc == ROWFS_OK && (catalog_find(cat, t->name, strlen(t->name)) ||
-				       catalog_find_root(cat, t->root))) {
-			rc = corrupt_row(t->id, "its name or root is another table's", err);
-			schema_free(t);
-		} else if (rc == ROWFS_OK) {
-			rc = add_table(cat, t, err);
-			if (rc)
-				schema_free(t);
-		}
+		if (rc == ROWFS_OK)
+			rc = take_row(cat, t, err);
 		if (rc == ROWFS_OK)
 			rc = table_cursor_advance(&cur, err);
 	}

@@ -59,12 +59,6 @@ struct table_schema {
 struct catalog;
 
 /*
- * catalog_users - the built-in users table (the entry catalog_find
- * returns for "users").
- */
-const struct table_schema *catalog_users(const struct catalog *cat);
-
-/*
  * catalog_load - read the catalog tree at root (through the pager's current
  * view) into a new struct catalog, users first added.  root 0 (a version-1
  * file): users only.  Returns ROWFS_OK, ROWFS_CORRUPT (a row that does not
