@@ -64,10 +64,10 @@
  * ---- The SQL lexer (tok_sql_next) ----
  *
  * Tokens and errors are listed in tokenizer.h.  The lexer reads one token
- * at a time; the parser first runs it over the whole statement
- * (tok_sql_check) so that a lexical error anywhere wins over a grammar
- * error, as a bad byte does for the seed forms, then again token by token
- * while it parses.  Literals are validated here (escapes, UTF-8, hex
+ * at a time, as the parser asks; a lexical error anywhere wins over a
+ * grammar error, as a bad byte does for the seed forms, so when the
+ * grammar fails the parser runs the lexer over the whole statement
+ * (tok_sql_check).  Literals are validated here (escapes, UTF-8, hex
  * digits, number syntax and range) and decoded by tok_literal_decode,
  * so the parser only copies bytes.  Reals are converted by strtod, which
  * reads '.' as the decimal point in the C locale (no program of rowfs
@@ -160,39 +160,59 @@ static int token_error(struct rowfs_err *err, unsigned char c, size_t pos)
 
 /* ---- where a statement ends -------------------------------------------- */
 
+/*
+ * Index of the quote that closes the literal whose opening quote is at q
+ * (escapes: E'...', where a backslash takes the next byte), or len when
+ * the line ends first.  memchr finds the quotes of a plain literal.
+ */
+static size_t literal_close(const unsigned char *p, size_t q, size_t len, int escapes)
+{
+	size_t i = q + 1;
+
+	while (i < len) {
+		if (!escapes) {
+			const unsigned char *hit = memchr(p + i, '\'', len - i);
+
+			if (!hit)
+				return len;
+			i = (size_t)(hit - p);
+		} else if (p[i] == '\\') {
+			i += 2;
+			continue;
+		} else if (p[i] != '\'') {
+			i++;
+			continue;
+		}
+		if (i + 1 < len && p[i + 1] == '\'') {
+			i += 2;   /* '' */
+			continue;
+		}
+		return i;
+	}
+	return len;
+}
+
 size_t tok_statement_end(const char *line, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)line;
 	size_t end = len, i;
-	int open = 0;   /* inside a literal: 1 '...' or x'...', 2 E'...' */
 
 	for (i = 0; i < len; i++) {
 		unsigned char c = p[i];
 
-		if (open) {
-			if (c == '\\' && open == 2) {
-				i++;
-			} else if (c == '\'') {
-				if (i + 1 < len && p[i + 1] == '\'')
-					i++;
-				else
-					open = 0;
-			}
-			continue;
-		}
 		if (c == '\'') {
-			open = i >= 1 && (p[i - 1] == 'e' || p[i - 1] == 'E') &&
-					       (i == 1 || !is_sql_word_byte(p[i - 2]))
-				       ? 2
-				       : 1;
+			int escapes = i >= 1 && (p[i - 1] == 'e' || p[i - 1] == 'E') &&
+				      (i == 1 || !is_sql_word_byte(p[i - 2]));
+
+			i = literal_close(p, i, len, escapes);
+			if (i >= len)
+				return len;   /* unterminated: the lexer reports it */
 		} else if (c == '-' && i + 1 < len && p[i + 1] == '-' &&
 			   (i == 0 || is_separator(p[i - 1]))) {
 			end = i;
 			break;
 		}
 	}
-	if (open)
-		return len;
 	i = end;
 	while (i > 0 && is_separator(p[i - 1]))
 		i--;
@@ -358,8 +378,7 @@ static const struct {
 enum tok_keyword tok_keyword_of(const char *text, size_t len)
 {
 	char lower[KEYWORD_MAX_LEN];
-	char first;
-	size_t i;
+	size_t i, lo = 0, hi = sizeof(keywords) / sizeof(keywords[0]);
 
 	if (len < 2 || len > KEYWORD_MAX_LEN)
 		return KW_NONE;
@@ -368,11 +387,22 @@ enum tok_keyword tok_keyword_of(const char *text, size_t len)
 
 		lower[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 	}
-	/* the table is sorted: look only at the entries with the same first letter */
-	first = lower[0];
-	for (i = 0; i < sizeof(keywords) / sizeof(keywords[0]) && keywords[i].text[0] <= first; i++)
-		if (keywords[i].len == len && memcmp(keywords[i].text, lower, len) == 0)
-			return keywords[i].kw;
+	/* binary search of the sorted table (a prefix sorts first) */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2, n = keywords[mid].len < len ? keywords[mid].len : len;
+		int cmp = 0;
+
+		for (i = 0; i < n && cmp == 0; i++)
+			cmp = (unsigned char)keywords[mid].text[i] - (unsigned char)lower[i];
+		if (cmp == 0)
+			cmp = keywords[mid].len < len ? -1 : keywords[mid].len > len;
+		if (cmp == 0)
+			return keywords[mid].kw;
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return KW_NONE;
 }
 
@@ -421,6 +451,25 @@ static int unterminated(struct rowfs_err *err, size_t pos)
 			     pos);
 }
 
+/*
+ * Length of the run of ASCII bytes other than the quote at p[j..end): the
+ * bytes of a plain literal that need no look, up to its next quote.
+ */
+static size_t ascii_run(const unsigned char *p, size_t j, size_t end)
+{
+	const unsigned char *q = memchr(p + j, '\'', end - j);
+	size_t n = q ? (size_t)(q - p) - j : end - j, k;
+	unsigned char high = 0;
+
+	for (k = 0; k < n; k++)
+		high |= p[j + k];
+	if (high < 0x80)
+		return n;
+	for (k = 0; k < n && p[j + k] < 0x80; k++)
+		;
+	return k;
+}
+
 /* '...' or E'...' starting at i (the prefix, if any, before quote q). */
 static int lex_text(const unsigned char *p, size_t end, size_t q, int escapes, struct tok_sql *tok,
 		    size_t *next, struct rowfs_err *err)
@@ -431,6 +480,12 @@ static int lex_text(const unsigned char *p, size_t end, size_t q, int escapes, s
 	for (;;) {
 		unsigned char c;
 
+		if (!escapes) {
+			size_t run = ascii_run(p, j, end);
+
+			value_len += run;
+			j += run;
+		}
 		if (j >= end)
 			return unterminated(err, tok->pos);
 		c = p[j];
@@ -572,11 +627,47 @@ static int integer_value(const unsigned char *p, size_t i, size_t j, int64_t *v)
 	return 1;
 }
 
+/*
+ * The value of a real -?D*.D* of at most 15 digits (syntax checked) into
+ * *v; 0 if it has more digits or an exponent.  Its digits as an integer
+ * m < 10^15 < 2^53 and 10^f (f <= 15) are exact doubles, so m / 10^f is
+ * one correctly rounded division: the double strtod gives (Clinger's fast
+ * path).
+ */
+static int real_fast(const unsigned char *p, size_t i, size_t j, double *v)
+{
+	static const double pow10[16] = {
+		1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+	};
+	int negative = p[i] == '-';
+	uint64_t m = 0;
+	unsigned digits = 0, frac = 0, seen_dot = 0;
+	size_t k;
+
+	for (k = i + (size_t)negative; k < j; k++) {
+		if (p[k] == '.') {
+			seen_dot = 1;
+			continue;
+		}
+		if (!is_digit(p[k]) || ++digits > 15)
+			return 0;
+		m = m * 10u + (unsigned)(p[k] - '0');
+		frac += seen_dot;
+	}
+	*v = (double)m / pow10[frac];
+	if (negative)
+		*v = -*v;
+	return 1;
+}
+
 /* The value of the real p[i..j) (syntax checked) by strtod; ROWFS_NOMEM possible. */
 static int real_value(const unsigned char *p, size_t i, size_t j, double *v, struct rowfs_err *err)
 {
 	char small[257];
 	char *copy = small;
+
+	if (real_fast(p, i, j, v))
+		return ROWFS_OK;
 
 	if (j - i >= sizeof(small)) {
 		copy = malloc(j - i + 1);
@@ -735,6 +826,10 @@ size_t tok_literal_decode(const struct tok_sql *tok, uint8_t *dst)
 		for (i = 2; i < end; i += 2)
 			dst[n++] = (uint8_t)(hex_value(p[i]) << 4 | hex_value(p[i + 1]));
 		return n;
+	}
+	if (!tok->escapes && tok->value_len == tok->len - 2) {
+		memcpy(dst, p + 1, tok->value_len);   /* no '' inside: the bytes as they are */
+		return tok->value_len;
 	}
 	for (i = tok->escapes ? 2 : 1; i < end; i++) {
 		unsigned char c = p[i];
