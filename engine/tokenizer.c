@@ -351,34 +351,23 @@ const char *tok_type_name(const struct token *tok)
 
 /* ---- keywords -------------------------------------------------------------- */
 
-/* Every keyword, lower case, sorted, with its length. */
-#define KW_ENTRY(text, kw) { text, sizeof(text) - 1, kw }
-static const struct {
-	const char *text;      /* lower case */
-	size_t len;            /* strlen(text) */
-	enum tok_keyword kw;   /* which one */
-} keywords[] = {
-	KW_ENTRY("and", KW_AND), KW_ENTRY("asc", KW_ASC), KW_ENTRY("between", KW_BETWEEN),
-	KW_ENTRY("blob", KW_BLOB), KW_ENTRY("by", KW_BY), KW_ENTRY("count", KW_COUNT),
-	KW_ENTRY("create", KW_CREATE), KW_ENTRY("default", KW_DEFAULT), KW_ENTRY("delete", KW_DELETE),
-	KW_ENTRY("desc", KW_DESC), KW_ENTRY("drop", KW_DROP), KW_ENTRY("exists", KW_EXISTS),
-	KW_ENTRY("from", KW_FROM), KW_ENTRY("if", KW_IF), KW_ENTRY("index", KW_INDEX),
-	KW_ENTRY("insert", KW_INSERT), KW_ENTRY("integer", KW_INTEGER), KW_ENTRY("into", KW_INTO),
-	KW_ENTRY("is", KW_IS), KW_ENTRY("key", KW_KEY), KW_ENTRY("limit", KW_LIMIT),
-	KW_ENTRY("not", KW_NOT), KW_ENTRY("null", KW_NULL), KW_ENTRY("offset", KW_OFFSET),
-	KW_ENTRY("on", KW_ON), KW_ENTRY("order", KW_ORDER), KW_ENTRY("primary", KW_PRIMARY),
-	KW_ENTRY("real", KW_REAL), KW_ENTRY("select", KW_SELECT), KW_ENTRY("set", KW_SET),
-	KW_ENTRY("table", KW_TABLE), KW_ENTRY("text", KW_TEXT), KW_ENTRY("unique", KW_UNIQUE),
-	KW_ENTRY("update", KW_UPDATE), KW_ENTRY("values", KW_VALUES), KW_ENTRY("where", KW_WHERE),
-};
-#undef KW_ENTRY
-
 #define KEYWORD_MAX_LEN 7u   /* "between", "default", "integer", "primary" */
 
+/* Return kw from tok_keyword_of if lower[0..len) is the keyword text (lower case). */
+#define KW(text, kw)                                                                    \
+	do {                                                                            \
+		if (len == sizeof(text) - 1 && memcmp(lower, text, sizeof(text) - 1) == 0) \
+			return kw;                                                      \
+	} while (0)
+
+/*
+ * Every keyword, by first letter: a switch and a few compares of known
+ * length (check_tokenizer holds it to tok_keyword_text's list).
+ */
 enum tok_keyword tok_keyword_of(const char *text, size_t len)
 {
 	char lower[KEYWORD_MAX_LEN];
-	size_t i, lo = 0, hi = sizeof(keywords) / sizeof(keywords[0]);
+	size_t i;
 
 	if (len < 2 || len > KEYWORD_MAX_LEN)
 		return KW_NONE;
@@ -387,24 +376,85 @@ enum tok_keyword tok_keyword_of(const char *text, size_t len)
 
 		lower[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 	}
-	/* binary search of the sorted table (a prefix sorts first) */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2, n = keywords[mid].len < len ? keywords[mid].len : len;
-		int cmp = 0;
-
-		for (i = 0; i < n && cmp == 0; i++)
-			cmp = (unsigned char)keywords[mid].text[i] - (unsigned char)lower[i];
-		if (cmp == 0)
-			cmp = keywords[mid].len < len ? -1 : keywords[mid].len > len;
-		if (cmp == 0)
-			return keywords[mid].kw;
-		if (cmp < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+	switch (lower[0]) {
+	case 'a':
+		KW("and", KW_AND);
+		KW("asc", KW_ASC);
+		break;
+	case 'b':
+		KW("between", KW_BETWEEN);
+		KW("blob", KW_BLOB);
+		KW("by", KW_BY);
+		break;
+	case 'c':
+		KW("count", KW_COUNT);
+		KW("create", KW_CREATE);
+		break;
+	case 'd':
+		KW("default", KW_DEFAULT);
+		KW("delete", KW_DELETE);
+		KW("desc", KW_DESC);
+		KW("drop", KW_DROP);
+		break;
+	case 'e':
+		KW("exists", KW_EXISTS);
+		break;
+	case 'f':
+		KW("from", KW_FROM);
+		break;
+	case 'i':
+		KW("if", KW_IF);
+		KW("index", KW_INDEX);
+		KW("insert", KW_INSERT);
+		KW("integer", KW_INTEGER);
+		KW("into", KW_INTO);
+		KW("is", KW_IS);
+		break;
+	case 'k':
+		KW("key", KW_KEY);
+		break;
+	case 'l':
+		KW("limit", KW_LIMIT);
+		break;
+	case 'n':
+		KW("not", KW_NOT);
+		KW("null", KW_NULL);
+		break;
+	case 'o':
+		KW("offset", KW_OFFSET);
+		KW("on", KW_ON);
+		KW("order", KW_ORDER);
+		break;
+	case 'p':
+		KW("primary", KW_PRIMARY);
+		break;
+	case 'r':
+		KW("real", KW_REAL);
+		break;
+	case 's':
+		KW("select", KW_SELECT);
+		KW("set", KW_SET);
+		break;
+	case 't':
+		KW("table", KW_TABLE);
+		KW("text", KW_TEXT);
+		break;
+	case 'u':
+		KW("unique", KW_UNIQUE);
+		KW("update", KW_UPDATE);
+		break;
+	case 'v':
+		KW("values", KW_VALUES);
+		break;
+	case 'w':
+		KW("where", KW_WHERE);
+		break;
+	default:
+		break;
 	}
 	return KW_NONE;
 }
+#undef KW
 
 const char *tok_keyword_text(enum tok_keyword kw)
 {
