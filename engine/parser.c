@@ -1219,7 +1219,7 @@ static int parse_statement(const char *line, size_t len, struct statement *out,
 	size_t count, end;
 	int rc;
 
-	if (is_sql_form(line, len))
+	if (len > 0 && is_sql_form(line, len))   /* (line may be NULL when len is 0) */
 		return parse_sql(line, tok_statement_end(line, len), out, err);
 	rc = tok_statement(line, len, tokens, TOK_MAX, &count, &end, err);
 	if (rc == ROWFS_OK)
