@@ -694,6 +694,10 @@ static int run_mode(struct shell *sh, const char *line, size_t len)
 	char text[96];
 
 	len = drop_cr(line, len);
+	for (i = 0; i < len && is_blank(line[i]); i++)
+		;
+	if (i == len || line[i] != '.')
+		return 0;   /* no meta-command: spares the scans below on every statement */
 	if (len > ROWFS_LINE_MAX || memchr(line, '\0', len) != NULL)
 		return 0;   /* the engine's "line too long" / "NUL byte" */
 	n = split_words(line, len, w, 3);

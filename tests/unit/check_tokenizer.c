@@ -2,7 +2,9 @@
  * check_tokenizer.c - unit tests of engine/tokenizer.c: token types and
  * positions, separators, the whole-line error scan, token-error texts, NUL,
  * and UTF-8 validation (checked exhaustively against a reference decoder
- * for every 2- and 3-byte combination of non-ASCII bytes).
+ * for every 2- and 3-byte combination of non-ASCII bytes); the SQL lexer's
+ * fast paths (keyword lookup, reals, plain literals, the statement's end)
+ * against plain references, on random input (ROWFS_SEED).
  *
  * Every line is copied into a heap buffer of exactly its length, so an
  * ASan build catches any read past the end.
@@ -733,6 +735,227 @@ START_TEST(test_literal_decode)
 }
 END_TEST
 
+/* ---- the SQL lexer's fast paths against references -------------------- */
+
+/* The keyword of word w by a linear look at every keyword's text (reference). */
+static enum tok_keyword ref_keyword(const char *w, size_t len)
+{
+	int kw;
+	size_t i;
+
+	for (kw = 1; kw <= KW_WHERE; kw++) {
+		const char *t = tok_keyword_text((enum tok_keyword)kw);
+
+		if (strlen(t) != len)
+			continue;
+		for (i = 0; i < len; i++) {
+			char c = w[i];
+
+			if ((c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c) != t[i])
+				break;
+		}
+		if (i == len)
+			return (enum tok_keyword)kw;
+	}
+	return KW_NONE;
+}
+
+/* Every keyword in both cases, its prefixes and extensions, random words: as the reference. */
+START_TEST(test_keywords_fast)
+{
+	static const char alpha[] = "abcdeEfiklnorstuvwxyY_1";
+	unsigned seed = (unsigned)tu_seed("ROWFS_SEED", 1);
+	char w[12];
+	unsigned n;
+	int kw;
+
+	for (kw = 1; kw <= KW_WHERE; kw++) {
+		const char *t = tok_keyword_text((enum tok_keyword)kw);
+		size_t len = strlen(t), i;
+
+		ck_assert_int_eq(tok_keyword_of(t, len), kw);
+		for (i = 0; i < len; i++)
+			w[i] = (char)(t[i] - 'A' + 'a');
+		ck_assert_int_eq(tok_keyword_of(w, len), kw);
+		for (i = 1; i < len; i++)
+			ck_assert_int_eq(tok_keyword_of(w, i), ref_keyword(w, i));
+		w[len] = 's';
+		ck_assert_int_eq(tok_keyword_of(w, len + 1), ref_keyword(w, len + 1));
+	}
+	for (n = 0; n < 200000; n++) {
+		size_t len = 1 + (size_t)rand_r(&seed) % 8, i;
+
+		for (i = 0; i < len; i++)
+			w[i] = alpha[(size_t)rand_r(&seed) % (sizeof(alpha) - 1)];
+		ck_assert_int_eq(tok_keyword_of(w, len), ref_keyword(w, len));
+	}
+}
+END_TEST
+
+/* Lex line[0..len) (exact-size heap copy in *copy) as one SQL token that must lex. */
+static void lex_one(const char *line, size_t len, struct tok_sql *tok, char **copy)
+{
+	struct tok_lexer lx;
+	struct rowfs_err err;
+
+	*copy = tu_memdup(line, len);
+	tok_lexer_init(&lx, *copy, 0, len);
+	ck_assert_msg(tok_sql_next(&lx, tok, &err) == ROWFS_OK, "%.*s: %s", (int)len, line, err.msg);
+	ck_assert_uint_eq(tok->len, len);
+}
+
+/* Reals of 1..18 digits (the fast path takes up to 15): bit for bit what strtod gives. */
+START_TEST(test_sql_reals)
+{
+	static const char *const fixed[] = {
+		"0.1", "-0.0", ".5", "-.5", "1.", "0.30000000000000004", "123456789012345.6",
+		"1234567890123456.7", "999999999999999.9", "99999999999999.99", "000000000000001.5",
+		"4503599627370497.5", "9007199254740993.0", "2.2250738585072014e-308", "1e23",
+	};
+	const unsigned nfixed = sizeof(fixed) / sizeof(fixed[0]);
+	unsigned seed = (unsigned)tu_seed("ROWFS_SEED", 1);
+	char buf[48];
+	unsigned n;
+
+	for (n = 0; n < 200000 + nfixed; n++) {
+		struct tok_sql tok;
+		double want;
+		char *copy;
+
+		if (n < nfixed) {
+			snprintf(buf, sizeof(buf), "%s", fixed[n]);
+		} else {
+			unsigned digits = 1 + (unsigned)rand_r(&seed) % 18, i;
+			unsigned dot = (unsigned)rand_r(&seed) % (digits + 1);
+			size_t k = 0;
+
+			if (rand_r(&seed) % 2)
+				buf[k++] = '-';
+			for (i = 0; i < digits; i++) {
+				if (i == dot)
+					buf[k++] = '.';
+				buf[k++] = (char)('0' + rand_r(&seed) % 10);
+			}
+			if (dot == digits)
+				buf[k++] = '.';
+			buf[k] = '\0';
+		}
+		want = strtod(buf, NULL);
+		lex_one(buf, strlen(buf), &tok, &copy);
+		ck_assert_int_eq(tok.type, SQL_REAL);
+		ck_assert_msg(memcmp(&tok.r, &want, sizeof(want)) == 0, "%s: %a, strtod %a", buf,
+			      tok.r, want);
+		free(copy);
+	}
+}
+END_TEST
+
+/* Plain literals from random pieces: value_len and the decoded bytes. */
+START_TEST(test_sql_texts)
+{
+	static const char *const piece[] = { "a", " ", "Z9", "''", "\xc3\xa9", "\\", "\t", "--", ";" };
+	const size_t npiece = sizeof(piece) / sizeof(piece[0]);
+	unsigned seed = (unsigned)tu_seed("ROWFS_SEED", 1);
+	unsigned n;
+
+	for (n = 0; n < 100000; n++) {
+		char src[160], want[160], dst[160];
+		size_t k = 0, w = 0, count = (size_t)rand_r(&seed) % 40, i, got;
+		struct tok_sql tok;
+		char *copy;
+
+		src[k++] = '\'';
+		for (i = 0; i < count; i++) {
+			const char *p = piece[(size_t)rand_r(&seed) % npiece];
+			size_t len = strlen(p);
+
+			memcpy(src + k, p, len);
+			k += len;
+			if (strcmp(p, "''") == 0) {
+				want[w++] = '\'';
+			} else {
+				memcpy(want + w, p, len);
+				w += len;
+			}
+		}
+		src[k++] = '\'';
+		lex_one(src, k, &tok, &copy);
+		ck_assert_int_eq(tok.type, SQL_TEXT);
+		ck_assert_uint_eq(tok.value_len, w);
+		got = tok_literal_decode(&tok, (uint8_t *)dst);
+		ck_assert_uint_eq(got, w);
+		ck_assert(memcmp(dst, want, w) == 0);
+		free(copy);
+	}
+}
+END_TEST
+
+/* tok_statement_end as first written, one byte at a time (reference). */
+static size_t ref_statement_end(const char *line, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)line;
+	size_t end = len, i;
+	int open = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = p[i];
+
+		if (open) {
+			if (c == '\\' && open == 2) {
+				i++;
+			} else if (c == '\'') {
+				if (i + 1 < len && p[i + 1] == '\'')
+					i++;
+				else
+					open = 0;
+			}
+			continue;
+		}
+		if (c == '\'') {
+			int word = i >= 2 && ((p[i - 2] >= 'a' && p[i - 2] <= 'z') ||
+					      (p[i - 2] >= 'A' && p[i - 2] <= 'Z') ||
+					      (p[i - 2] >= '0' && p[i - 2] <= '9') || p[i - 2] == '_');
+
+			open = i >= 1 && (p[i - 1] == 'e' || p[i - 1] == 'E') && !word ? 2 : 1;
+		} else if (c == '-' && i + 1 < len && p[i + 1] == '-' &&
+			   (i == 0 || p[i - 1] == ' ' || p[i - 1] == '\t')) {
+			end = i;
+			break;
+		}
+	}
+	if (open)
+		return len;
+	i = end;
+	while (i > 0 && (p[i - 1] == ' ' || p[i - 1] == '\t'))
+		i--;
+	if (i > 0 && p[i - 1] == ';')
+		return i - 1;
+	return end;
+}
+
+/* Random lines of quotes, dashes, semicolons, blanks and prefixes: as the reference. */
+START_TEST(test_statement_end_fast)
+{
+	static const char alpha[] = "''''--;;  \teEx\\\\a_";
+	unsigned seed = (unsigned)tu_seed("ROWFS_SEED", 1);
+	char line[24];
+	unsigned n;
+
+	for (n = 0; n < 500000; n++) {
+		size_t len = (size_t)rand_r(&seed) % sizeof(line), i;
+		char *copy;
+
+		for (i = 0; i < len; i++)
+			line[i] = alpha[(size_t)rand_r(&seed) % (sizeof(alpha) - 1)];
+		copy = tu_memdup(line, len);
+		ck_assert_msg(tok_statement_end(copy, len) == ref_statement_end(line, len), "%.*s",
+			      (int)len, line);
+		free(copy);
+	}
+}
+END_TEST
+
+
 static Suite *tokenizer_suite(void)
 {
 	Suite *s = suite_create("tokenizer");
@@ -756,6 +979,10 @@ static Suite *tokenizer_suite(void)
 	tcase_add_test(tc, test_sql_token_names);
 	tcase_add_test(tc, test_keywords);
 	tcase_add_test(tc, test_literal_decode);
+	tcase_add_test(tc, test_keywords_fast);
+	tcase_add_test(tc, test_sql_reals);
+	tcase_add_test(tc, test_sql_texts);
+	tcase_add_test(tc, test_statement_end_fast);
 	suite_add_tcase(s, tc);
 	return s;
 }
