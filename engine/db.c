@@ -798,6 +798,11 @@ static int exec_line_at(struct rowfs_db *db, struct rowfs_snapshot *snap, const 
 	return statement_failed(db, rc, err);
 }
 
+int rowfs_complete(const char *line, size_t len)
+{
+	return !parse_wants_more(line, len);
+}
+
 int rowfs_exec(struct rowfs_db *db, const char *line, size_t len, rowfs_emit_fn emit, void *ctx,
 	       struct rowfs_err *err)
 {
@@ -1076,8 +1081,11 @@ static int dump_row_line(struct dump *d, const struct access *a, struct rowfs_er
 
 	d->line.len = 0;
 	if (t->is_users) {
-		bad = sbuf_printf(&d->line, "insert %lld ", (long long)a->key);
-		bad |= sbuf_append(&d->line, a->vals[1].p, a->vals[1].len);
+		char text[ROW_INSERT_MAX];
+
+		bad = sbuf_append(&d->line, text,
+				  row_format_insert(text, (uint32_t)a->key, (const char *)a->vals[1].p,
+						    a->vals[1].len));
 	} else {
 		bad = sbuf_printf(&d->line, "insert into %s values (", t->name);
 		for (i = 0; i < t->column_count && !bad; i++) {
