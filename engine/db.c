@@ -372,17 +372,17 @@ static void feed_changes(struct rowfs_db *db, uint64_t seq)
 /* Make the open pager transaction durable, feed the change hook, run a requested checkpoint. */
 static int commit_txn(struct rowfs_db *db, struct rowfs_err *err)
 {
-	size_t log_len;
+	uint64_t logged;
 	uint64_t seq;
 	int rc;
 
 	if (!db->in_txn)
 		return ROWFS_OK;
 	db->in_txn = 0;
-	pager_txn_log(db->pager, &log_len);
+	logged = pager_txn_log_bytes(db->pager);   /* parts included */
 	seq = pager_last_seq(db->pager);
 	rc = pager_commit(db->pager, err);
-	if (rc == ROWFS_OK && db->change_fn && log_len > 0 && pager_last_seq(db->pager) == seq + 1)
+	if (rc == ROWFS_OK && db->change_fn && logged > 0 && pager_last_seq(db->pager) == seq + 1)
 		feed_changes(db, seq + 1);
 	db->feed.len = 0;
 	if (rc == ROWFS_OK && db->ddl_in_txn) {
