@@ -20,6 +20,7 @@
 
 struct pager;
 struct page;
+struct rowfs_snapshot;  /* one committed state kept readable (pager.c) */
 
 struct pager_config {
 	const char *path;        /* DBFILE */

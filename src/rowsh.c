@@ -7,7 +7,9 @@
  * statements is the engine's (rowfs.h); this file moves lines in and
  * replies out.
  *
- * Transactions:
+ * Transactions (rowfs.h, "Units": each batch is a unit of the engine's
+ * write transaction, begun at the batch's start and committed at its end,
+ * or kept for the next batch while an explicit transaction is open in it):
  *   - On a terminal every line is its own transaction.
  *   - Otherwise stdin is read in chunks of up to CHUNK_SIZE bytes, and all
  *     the lines completed by one chunk are one transaction (one WAL frame,
@@ -17,14 +19,14 @@
  *     since such a statement changes nothing.  An I/O, memory, corruption,
  *     disk-full or internal error (rowfs_rc_is_fatal) rolls the batch
  *     back: its staged replies are dropped, the error is printed, and the
- *     next chunk starts a new transaction (the engine recovers in
- *     rowfs_begin).
+ *     next chunk starts a new transaction (the engine recovers when it
+ *     begins).
  *   - `begin`, `commit` and `rollback` end what the chunk ran before them
  *     (the engine commits it, or ends the explicit transaction): the
  *     replies staged so far are final and written at once, so an I/O
  *     error later in the chunk drops only the replies after them.  An
  *     explicit transaction spans chunks; end of input and `.exit` roll an
- *     open one back (rowfs_close), as sqlite3 does.
+ *     open one back (rowfs_txn_abort), as sqlite3 does.
  *   - `.exit` commits what came before it and stops; so does end of input.
  *     A last line without a newline runs at end of input.
  *
@@ -118,6 +120,8 @@ static const char *const mode_names[] = { "list", "csv", "json", "box" };
 /* The shell. */
 struct shell {
 	struct rowfs_db *db;           /* the open database */
+	struct rowfs_txn *txn;         /* the write transaction of the batch (kept across
+					  batches while an explicit transaction is open) */
 	struct outbuf out;             /* staged replies */
 	enum batch_state batch;        /* current batch */
 	int any_failed;                /* a statement or a batch failed */
@@ -208,7 +212,7 @@ static void batch_begin(struct shell *sh)
 	struct rowfs_err err = { 0 };
 
 	sh->out.len = 0;
-	if (rowfs_begin(sh->db, &err) != ROWFS_OK) {
+	if (!sh->txn && rowfs_txn_begin(sh->db, 0, &sh->txn, &err) != ROWFS_OK) {
 		print_error(sh, err.msg);
 		sh->any_failed = 1;
 		sh->batch = BATCH_ABORTED;
@@ -439,10 +443,13 @@ static void json_string(struct fmt *f, const char *text, size_t len)
 	fmt_add(f, "\"", 1);
 }
 
-/* rowfs_row_fn of csv and json: one row straight into the reply buffer. */
-static int fmt_stream_row(void *ctx, uint32_t id, const char *name, size_t name_len)
+/* rowfs_row_fn of csv and json: one row of users straight into the reply buffer. */
+static int fmt_stream_row(void *ctx, int64_t key, const struct rowfs_value *vals, unsigned n)
 {
 	struct fmt *f = ctx;
+	uint32_t id = (uint32_t)key;
+	const char *name = n > 1 ? vals[1].p : "";
+	size_t name_len = n > 1 ? vals[1].len : 0;
 	char num[16];
 
 	snprintf(num, sizeof(num), "%" PRIu32, id);
@@ -462,10 +469,13 @@ static int fmt_stream_row(void *ctx, uint32_t id, const char *name, size_t name_
 	return f->failed;
 }
 
-/* rowfs_row_fn of box: keep the row. */
-static int fmt_keep_row(void *ctx, uint32_t id, const char *name, size_t name_len)
+/* rowfs_row_fn of box: keep the row of users. */
+static int fmt_keep_row(void *ctx, int64_t key, const struct rowfs_value *vals, unsigned n)
 {
 	struct fmt *f = ctx;
+	uint32_t id = (uint32_t)key;
+	const char *name = n > 1 ? vals[1].p : "";
+	size_t name_len = n > 1 ? vals[1].len : 0;
 
 	if (name_len > ROWFS_USERNAME_MAX)
 		name_len = ROWFS_USERNAME_MAX;
@@ -599,7 +609,8 @@ static int select_formatted(struct shell *sh, struct rowfs_err *err)
 	f.sh = sh;
 	if (sh->mode == MODE_CSV)
 		fmt_str(&f, "id,username\n");
-	rc = rowfs_scan(sh->db, 0, sh->mode == MODE_BOX ? fmt_keep_row : fmt_stream_row, &f, err);
+	rc = rowfs_scan(sh->txn, NULL, 0, sh->mode == MODE_BOX ? fmt_keep_row : fmt_stream_row, &f,
+			err);
 	if (rc == ROWFS_OK && !f.failed) {
 		if (sh->mode == MODE_JSON)
 			fmt_str(&f, f.rows ? "]\n" : "[]\n");
@@ -689,11 +700,23 @@ static int run_mode(struct shell *sh, const char *line, size_t len)
 	return -1;
 }
 
+/*
+ * A fatal error ended the batch: roll it back, unless an explicit
+ * transaction is open in it (the engine rolled that back already and left
+ * it FAILED: it goes on until `rollback`).
+ */
+static void batch_rollback(struct shell *sh)
+{
+	if (!sh->txn || rowfs_txn_state(sh->txn) != ROWFS_TXN_NONE)
+		return;
+	rowfs_txn_abort(sh->txn);
+	sh->txn = NULL;
+}
+
 /* Run one line (without its newline) in the open batch. */
 static void batch_line(struct shell *sh, const char *line, size_t len)
 {
 	struct rowfs_err err = { 0 };
-	struct rowfs_err rerr = { 0 };
 	uint64_t marks;
 	int rc;
 
@@ -706,13 +729,13 @@ static void batch_line(struct shell *sh, const char *line, size_t len)
 		sh->any_failed = 1;
 		return;
 	}
-	marks = rowfs_txn_boundaries(sh->db);
+	marks = rowfs_txn_boundaries(sh->txn);
 	if (sh->mode != MODE_LIST && is_plain_select(line, len))
 		rc = select_formatted(sh, &err);
 	else
-		rc = rowfs_exec(sh->db, line, len, stage_reply, &sh->out, &err);
+		rc = rowfs_exec(sh->txn, line, len, stage_reply, &sh->out, &err);
 	if (rc == ROWFS_OK) {
-		if (rowfs_txn_boundaries(sh->db) != marks)
+		if (rowfs_txn_boundaries(sh->txn) != marks)
 			flush_out(sh);   /* begin/commit/rollback: the lines so far are final */
 		return;
 	}
@@ -725,10 +748,26 @@ static void batch_line(struct shell *sh, const char *line, size_t len)
 		stage_line(sh, err.msg);
 		return;
 	}
-	rowfs_rollback(sh->db, &rerr);
+	batch_rollback(sh);
 	sh->out.len = 0;
 	print_error(sh, err.msg);
 	sh->batch = BATCH_ABORTED;
+}
+
+/*
+ * The end of a batch in the write transaction (rowfs.h, "Units"): commit
+ * it, unless an explicit transaction is open in it, which goes on into
+ * the next batch.
+ */
+static int batch_commit(struct shell *sh, struct rowfs_err *err)
+{
+	int rc;
+
+	if (!sh->txn || rowfs_txn_state(sh->txn) != ROWFS_TXN_NONE)
+		return ROWFS_OK;
+	rc = rowfs_txn_commit(sh->txn, err);
+	sh->txn = NULL;
+	return rc;
 }
 
 /* Commit the batch and write its replies. */
@@ -740,7 +779,7 @@ static void batch_end(struct shell *sh)
 	sh->batch = BATCH_NONE;
 	if (state == BATCH_ABORTED || state == BATCH_NONE)
 		return;
-	if (rowfs_commit(sh->db, &err) != ROWFS_OK) {
+	if (batch_commit(sh, &err) != ROWFS_OK) {
 		sh->out.len = 0;
 		print_error(sh, err.msg);
 		sh->any_failed = 1;
@@ -1122,6 +1161,7 @@ int main(int argc, char **argv)
 		status = 1;
 	}
 
+	rowfs_txn_abort(sh.txn);   /* an open explicit transaction is rolled back, as sqlite3 does */
 	if (rowfs_close(sh.db, &err) != ROWFS_OK) {
 		fprintf(stderr, "rowsh: %s\n", err.msg);
 		status = 1;

@@ -58,14 +58,14 @@ static void expect_error(struct rowfs_db *db, const char *line, int rc, int e, c
 	struct rowfs_err err;
 	int got;
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	got = tu_exec(db, line, &out, &err);
 	ck_assert_msg(got == rc, "'%s': rc %s, want %s (%s)", line, rowfs_rc_name(got),
 		      rowfs_rc_name(rc), err.msg);
 	ck_assert_msg(rowfs_errno(got) == e, "'%s': errno %d, want %d", line, rowfs_errno(got), e);
 	ck_assert_msg(strcmp(err.msg, msg) == 0, "'%s': '%s', want '%s'", line, err.msg, msg);
 	ck_assert_msg(out.len == 0, "'%s' replied '%s'", line, out.data);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	tu_buf_free(&out);
 }
 
@@ -81,19 +81,22 @@ static char *dump_text(struct rowfs_db *db)
 {
 	struct rowfs_dump_pos pos;
 	struct tu_buf whole = {0}, paused = {0};
+	struct rowfs_txn *reader;
 	struct rowfs_err err;
 	unsigned calls = 0;
 
+	ck_assert_int_eq(rowfs_txn_begin(db, ROWFS_TXN_RDONLY, &reader, &err), ROWFS_OK);
 	memset(&pos, 0, sizeof(pos));
-	ck_assert_msg(rowfs_dump_at(db, NULL, &pos, tu_buf_emit, &whole, &err) == ROWFS_OK,
+	ck_assert_msg(rowfs_dump(reader, &pos, tu_buf_emit, &whole, &err) == ROWFS_OK,
 		      "dump: %s", err.msg);
 	ck_assert_int_eq(pos.stage, ROWFS_DUMP_DONE);
 	memset(&pos, 0, sizeof(pos));
 	while (pos.stage != ROWFS_DUMP_DONE) {
-		ck_assert_msg(rowfs_dump_at(db, NULL, &pos, emit_and_pause, &paused, &err) == ROWFS_OK,
+		ck_assert_msg(rowfs_dump(reader, &pos, emit_and_pause, &paused, &err) == ROWFS_OK,
 			      "dump: %s", err.msg);
 		REQUIRE(++calls < 10000000, "the dump does not end");
 	}
+	rowfs_txn_abort(reader);
 	ck_assert_str_eq(whole.data, paused.data);
 	tu_buf_free(&paused);
 	return whole.data;
@@ -105,16 +108,16 @@ static void run_script(struct rowfs_db *db, const char *script)
 	struct rowfs_err err;
 	const char *p = script;
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	while (*p) {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		int rc = rowfs_exec(db, p, len, tu_discard, NULL, &err);
+		int rc = tu_exec_emit(db, p, len, tu_discard, NULL, &err);
 
 		REQUIRE(rc == ROWFS_OK, "'%.*s': %s", (int)len, p, err.msg);
 		p += len + (nl ? 1 : 0);
 	}
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 }
 
 #define T_SQL "create table t (id integer primary key, name text(10) not null, " \
@@ -326,15 +329,15 @@ START_TEST(test_users_walks_backwards)
 	unsigned i, q, n = 0;
 	uint32_t id = 5;
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (i = 0; i < 3000; i++) {
 		id += 1 + (uint32_t)(tu_next_random(&rng) % 5);
 		ids[n++] = id;
 		snprintf(line, sizeof(line), "insert %u n%u", id, id);
-		REQUIRE(rowfs_exec(db, line, strlen(line), tu_discard, NULL, &err) == ROWFS_OK, "%s",
+		REQUIRE(tu_exec_emit(db, line, strlen(line), tu_discard, NULL, &err) == ROWFS_OK, "%s",
 			err.msg);
 	}
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	/* a few leaves emptied in the middle, so the walk crosses internal boundaries */
 	run(db, "delete from users where id between 4000 and 4600");
 	for (i = 0, q = 0; i < n; i++)
@@ -362,9 +365,9 @@ START_TEST(test_users_walks_backwards)
 		}
 		if (emitted == 0)
 			tu_buf_emit(&want, "(no rows)\n", 10);
-		ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 		REQUIRE(tu_exec(db, line, &out, &err) == ROWFS_OK, "%s: %s", line, err.msg);
-		ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 		REQUIRE(strcmp(out.data, want.data) == 0, "%s:\n%.200s\nwant\n%.200s", line, out.data,
 			want.data);
 	}
@@ -380,11 +383,11 @@ static void run_all(struct rowfs_db *db, const char *const *lines, unsigned n)
 	struct rowfs_err err;
 	unsigned i;
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (i = 0; i < n; i++)
-		ck_assert_msg(rowfs_exec(db, lines[i], strlen(lines[i]), tu_discard, NULL, &err) ==
+		ck_assert_msg(tu_exec_emit(db, lines[i], strlen(lines[i]), tu_discard, NULL, &err) ==
 			      ROWFS_OK, "'%s': %s", lines[i], err.msg);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 }
 
 START_TEST(test_atomic_statements)
@@ -430,13 +433,13 @@ START_TEST(test_atomic_statements)
 		struct rowfs_err err;
 		struct tu_buf out = {0};
 
-		ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 		ck_assert_int_eq(tu_exec(db, "begin", &out, &err), ROWFS_OK);
 		ck_assert_int_eq(tu_exec(db, "insert into a values (7, 'n')", &out, &err), ROWFS_OK);
 		ck_assert_int_eq(tu_exec(db, "insert into a values (8, 'm'), (7, 'o')", &out, &err),
 				 ROWFS_DUPLICATE);
 		ck_assert_int_eq(tu_exec(db, "commit", &out, &err), ROWFS_OK);
-		ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 		tu_buf_free(&out);
 	}
 	tu_expect_reply(db, "select id from a", "(-1)\n(2)\n(5)\n(7)\n");
@@ -450,12 +453,12 @@ static uint64_t pages_touched(struct rowfs_db *db, const char *line, const char 
 {
 	struct rowfs_stats a, b;
 
-	rowfs_get_stats(db, &a);
+	tu_stats(db, &a);
 	if (reply)
 		tu_expect_reply(db, line, reply);
 	else
 		run(db, line);
-	rowfs_get_stats(db, &b);
+	tu_stats(db, &b);
 	return (b.cache_hits + b.cache_misses) - (a.cache_hits + a.cache_misses);
 }
 
@@ -468,17 +471,17 @@ START_TEST(test_key_ranges_are_ranges)
 	unsigned i;
 
 	run(db, "create table big (id integer primary key, pad text)");
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (i = 0; i < 20000; i++) {
 		snprintf(line, sizeof(line),
 			 "insert into big values (%u, 'padding padding padding padding %u')", i, i);
-		REQUIRE(rowfs_exec(db, line, strlen(line), tu_discard, NULL, &err) == ROWFS_OK,
+		REQUIRE(tu_exec_emit(db, line, strlen(line), tu_discard, NULL, &err) == ROWFS_OK,
 			"%s", err.msg);
 		snprintf(line, sizeof(line), "insert %u u%u", i, i);
-		REQUIRE(rowfs_exec(db, line, strlen(line), tu_discard, NULL, &err) == ROWFS_OK,
+		REQUIRE(tu_exec_emit(db, line, strlen(line), tu_discard, NULL, &err) == ROWFS_OK,
 			"%s", err.msg);
 	}
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 
 	scan = pages_touched(db, "select count(*) from big where pad = 'none'", "(0)\n");
 	count_all = pages_touched(db, "select count(*) from big", "(20000)\n");
@@ -522,7 +525,7 @@ START_TEST(test_transactions_two_tables_ddl)
 	before = dump_text(db);
 
 	/* rollback takes back rows of both tables and the DDL */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	expect_in_txn(db, "begin", "Executed.\n");
 	expect_in_txn(db, "create table tmp (id integer primary key, s text)", "Executed.\n");
 	expect_in_txn(db, "insert into tmp values (1, 'a'), (2, 'b')", "Executed.\n");
@@ -531,35 +534,35 @@ START_TEST(test_transactions_two_tables_ddl)
 	expect_in_txn(db, "drop table keep", "Executed.\n");
 	expect_in_txn(db, ".tables", "tmp\nusers\n");
 	expect_in_txn(db, "select * from tmp", "(1, a)\n(2, b)\n");
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);   /* the unit; the transaction goes on */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);   /* the unit; the transaction goes on */
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	expect_in_txn(db, "select count(*) from tmp", "(2)\n");
 	expect_in_txn(db, "rollback", "Executed.\n");
 	expect_in_txn(db, ".tables", "keep\nusers\n");
 	ck_assert_int_eq(tu_exec(db, "select * from tmp", &out, &err), ROWFS_NOTFOUND);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	after = dump_text(db);
 	ck_assert_str_eq(after, before);
 	free(after);
 
 	/* an implicit unit rolled back by its caller takes its DDL back too */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	expect_in_txn(db, "create table gone (id integer primary key)", "Executed.\n");
 	expect_in_txn(db, "insert into keep values (3, 30)", "Executed.\n");
-	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_rollback(db, &err), ROWFS_OK);
 	tu_expect_reply(db, ".tables", "keep\nusers\n");
 	after = dump_text(db);
 	ck_assert_str_eq(after, before);
 	free(after);
 
 	/* commit: both tables and the DDL stay, also after a reopen */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	expect_in_txn(db, "begin transaction", "Executed.\n");
 	expect_in_txn(db, "create table tmp (id integer primary key, s text)", "Executed.\n");
 	expect_in_txn(db, "insert into tmp values (1, 'a')", "Executed.\n");
 	expect_in_txn(db, "update keep set v = 11 where id = 1", "Executed.\n");
 	expect_in_txn(db, "commit", "Executed.\n");
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	before = (free(before), dump_text(db));
 	tu_close(db);
 	db = open_db();
@@ -596,14 +599,14 @@ static int run_unit(struct rowfs_db *db, unsigned u)
 {
 	struct rowfs_err err;
 	unsigned i;
-	int rc = rowfs_begin(db, &err);
+	int rc = tu_begin(db, &err);
 
 	for (i = 0; i < 4 && crash_units[u][i] && rc == ROWFS_OK; i++)
-		rc = rowfs_exec(db, crash_units[u][i], strlen(crash_units[u][i]), tu_discard, NULL,
+		rc = tu_exec_emit(db, crash_units[u][i], strlen(crash_units[u][i]), tu_discard, NULL,
 				&err);
 	if (rc == ROWFS_OK)
-		return rowfs_commit(db, &err);
-	rowfs_rollback(db, &err);
+		return tu_commit(db, &err);
+	tu_rollback(db, &err);
 	return rc;
 }
 
@@ -633,13 +636,13 @@ START_TEST(test_recovery_after_power_cut)
 	db = open_path(tu_db_path, &fo.os, ROWFS_SYNC_FULL);
 	for (u = 0; u < CRASH_UNITS; u++)
 		ck_assert_int_eq(run_unit(db, u), ROWFS_OK);
-	rowfs_get_stats(db, &st);
+	tu_stats(db, &st);
 	ck_assert_uint_gt(st.wal_frames, 0);
 	faultos_power_cut(&fo);
 	{
 		struct rowfs_err ignored;
 
-		rowfs_close(db, &ignored);
+		tu_close_rc(db, &ignored);
 	}
 	faultos_release(&fo);
 	db = open_db();
@@ -675,7 +678,7 @@ START_TEST(test_recovery_after_power_cut)
 		{
 			struct rowfs_err ignored;
 
-			rowfs_close(db, &ignored);
+			tu_close_rc(db, &ignored);
 		}
 		faultos_release(&fo);
 		db = open_db();
@@ -721,21 +724,21 @@ START_TEST(test_dump_replays_byte_for_byte)
 
 	run_all(db, setup, sizeof(setup) / sizeof(setup[0]));
 	/* random rows with every kind of value */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (i = 0; i < 500; i++) {
 		char name[12];
 
 		tu_random_name(&rng, name, 8);
 		snprintf(line, sizeof(line), "insert into w values (%u, %.17g)", 10 + i,
 			 (double)(int64_t)tu_next_random(&rng) / 1e9);
-		REQUIRE(rowfs_exec(db, line, strlen(line), tu_discard, NULL, &err) == ROWFS_OK, "%s",
+		REQUIRE(tu_exec_emit(db, line, strlen(line), tu_discard, NULL, &err) == ROWFS_OK, "%s",
 			err.msg);
 		snprintf(line, sizeof(line), "insert into z (id, a, b) values (%u, '%s', x'%02x%02x')",
 			 100 + i, name, i & 255, (i * 7) & 255);
-		REQUIRE(rowfs_exec(db, line, strlen(line), tu_discard, NULL, &err) == ROWFS_OK, "%s",
+		REQUIRE(tu_exec_emit(db, line, strlen(line), tu_discard, NULL, &err) == ROWFS_OK, "%s",
 			err.msg);
 	}
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	run(db, "drop table empty");
 	run(db, "create table later (id integer primary key, big text)");
 	{
@@ -827,20 +830,20 @@ END_TEST
 START_TEST(test_exec_at_snapshot)
 {
 	struct rowfs_db *db = open_db();
-	struct rowfs_snapshot *snap;
+	struct rowfs_txn *snap;
 	struct tu_buf out = {0};
 	struct rowfs_err err;
 	char *dump_then;
 
 	run(db, "create table s1 (id integer primary key, v text)");
 	run(db, "insert into s1 values (1, 'old')");
-	ck_assert_int_eq(rowfs_snapshot_open(db, &snap, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_txn_begin(db, ROWFS_TXN_RDONLY, &snap, &err), ROWFS_OK);
 	{
 		struct rowfs_dump_pos pos;
 		struct tu_buf d = {0};
 
 		memset(&pos, 0, sizeof(pos));
-		ck_assert_int_eq(rowfs_dump_at(db, snap, &pos, tu_buf_emit, &d, &err), ROWFS_OK);
+		ck_assert_int_eq(rowfs_dump(snap, &pos, tu_buf_emit, &d, &err), ROWFS_OK);
 		dump_then = d.data;
 	}
 	run(db, "create table s2 (id integer primary key)");
@@ -849,44 +852,44 @@ START_TEST(test_exec_at_snapshot)
 	run(db, "drop table s1");
 	run(db, "create table s1 (id integer primary key, other real)");
 
-	ck_assert_int_eq(rowfs_exec_at(db, snap, "select * from s1", 16, tu_buf_emit, &out, &err),
+	ck_assert_int_eq(rowfs_exec(snap, "select * from s1", 16, tu_buf_emit, &out, &err),
 			 ROWFS_OK);
 	ck_assert_str_eq(out.data, "(1, old)\n");
 	out.len = 0;
-	ck_assert_int_eq(rowfs_exec_at(db, snap, ".tables", 7, tu_buf_emit, &out, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_exec(snap, ".tables", 7, tu_buf_emit, &out, &err), ROWFS_OK);
 	ck_assert_str_eq(out.data, "s1\nusers\n");
 	out.len = 0;
-	ck_assert_int_eq(rowfs_exec_at(db, snap, "select * from s2", 16, tu_buf_emit, &out, &err),
+	ck_assert_int_eq(rowfs_exec(snap, "select * from s2", 16, tu_buf_emit, &out, &err),
 			 ROWFS_NOTFOUND);
 	ck_assert_str_eq(err.msg, "Error: no such table: s2");
-	ck_assert_int_eq(rowfs_exec_at(db, NULL, "select * from s2", 16, tu_buf_emit, &out, &err),
+	ck_assert_int_eq(tu_exec_committed(db, "select * from s2", 16, tu_buf_emit, &out, &err),
 			 ROWFS_OK);
 	ck_assert_str_eq(out.data, "(no rows)\n");
 	out.len = 0;
-	ck_assert_int_eq(rowfs_exec_at(db, snap, "insert into s1 values (3, 'x')", 30, tu_buf_emit,
+	ck_assert_int_eq(rowfs_exec(snap, "insert into s1 values (3, 'x')", 30, tu_buf_emit,
 				       &out, &err), ROWFS_BUSY);
-	ck_assert_int_eq(rowfs_exec_at(db, snap, "drop table s1", 13, tu_buf_emit, &out, &err),
+	ck_assert_int_eq(rowfs_exec(snap, "drop table s1", 13, tu_buf_emit, &out, &err),
 			 ROWFS_BUSY);
 	{
 		struct rowfs_dump_pos pos;
 		struct tu_buf d = {0};
 
 		memset(&pos, 0, sizeof(pos));
-		ck_assert_int_eq(rowfs_dump_at(db, snap, &pos, tu_buf_emit, &d, &err), ROWFS_OK);
+		ck_assert_int_eq(rowfs_dump(snap, &pos, tu_buf_emit, &d, &err), ROWFS_OK);
 		ck_assert_str_eq(d.data, dump_then);
 		ck_assert_str_eq(d.data, "begin\ncreate table s1 (id integer primary key, v text)\n"
 				 "insert into s1 values (1, 'old')\ncommit\n");
 		tu_buf_free(&d);
 	}
 	/* a snapshot inside an explicit transaction that made a table: the committed catalog */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	expect_in_txn(db, "begin", "Executed.\n");
 	expect_in_txn(db, "create table s3 (id integer primary key)", "Executed.\n");
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_exec_at(db, NULL, ".tables", 7, tu_buf_emit, &out, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_exec_committed(db, ".tables", 7, tu_buf_emit, &out, &err), ROWFS_OK);
 	ck_assert_str_eq(out.data, "s1\ns2\nusers\n");
-	ck_assert_int_eq(rowfs_txn_abort(db, &err), ROWFS_OK);
-	rowfs_snapshot_close(db, snap);
+	ck_assert_int_eq(tu_txn_abort(db, &err), ROWFS_OK);
+	rowfs_txn_abort(snap);
 	tu_buf_free(&out);
 	free(dump_then);
 	tu_close(db);
@@ -1181,9 +1184,9 @@ START_TEST(test_random_against_model)
 			}
 			counts[3]++;
 		}
-		ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 		rc = tu_exec(db, sql, &out, &err);
-		ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 		REQUIRE(rc == want_rc, "step %u '%s': %s (%s), want %s", step, sql, rowfs_rc_name(rc),
 			err.msg, rowfs_rc_name(want_rc));
 		if (rc == ROWFS_DUPLICATE) {
