@@ -13,8 +13,8 @@
  *
  *   1. Header (page 0): page count >= 2, root in [1, page count), free-list
  *      head 0 or in range, free-list count < page count, version 2: the
- *      catalog root 0 (a new file, before its first read-write open) or in
- *      range, and the page count no larger than DBFILE plus what its WAL
+ *      catalog root 0 (no table was ever created) or in range, and the
+ *      page count no larger than DBFILE plus what its WAL
  *      could have added (every 24 bytes of log can grow a tree by at most
  *      TABLE_MAX_DEPTH + 3 pages: splits, a new root, an overflow page).  A
  *      larger count is reported and the check goes on with that bound, so

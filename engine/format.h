@@ -12,9 +12,10 @@
  *               tables (table.h: table leaf, table internal, overflow)
  *
  * Two format versions (rowfs(5)): 1 holds users only; 2 adds the catalog
- * (catalog.h) and tables.  A new file is version 2; a version-1 file is
- * upgraded in place at its first read-write open (db.c), read-only
- * readers take either as it is.
+ * (catalog.h) and tables.  A new file is version 2 (catalog root 0 until
+ * the first create table); a version-1 file is upgraded in place at its
+ * first read-write open (db.c: the header alone), read-only readers take
+ * either as it is.
  *
  * File header (page 0), version 1 (version 2 below):
  *   offset size  meaning

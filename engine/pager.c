@@ -691,7 +691,7 @@ static int scan_collect(void *ctx, uint32_t type, uint64_t seq, const uint8_t *p
 static void format_new(struct pager *pager)
 {
 	pager->hdr.version = DB_FORMAT_VERSION_2;
-	pager->hdr.catalog_root = 0;   /* made by rowfs_open (table.h) and checkpointed at once */
+	pager->hdr.catalog_root = 0;   /* made by the first create table (catalog.c) */
 	pager->hdr.root = 1;
 	pager->hdr.page_count = 2;
 	pager->hdr.free_head = pager->hdr.free_count = 0;

@@ -104,15 +104,16 @@ uint32_t pager_root(const struct pager *pager);
 void pager_set_root(struct pager *pager, uint32_t pgno);
 /*
  * pager_catalog_root - root page of the catalog tree (catalog.h); 0 in a
- * version-1 file and in a new version-2 file before rowfs_open made it.
+ * version-1 file and in a version-2 file before its first create table.
  */
 uint32_t pager_catalog_root(const struct pager *pager);
 void pager_set_catalog_root(struct pager *pager, uint32_t pgno);
 /*
  * pager_format_version - 1 or 2 (format.h): the layout page 0 is written
  * in.  A new database is version 2.  pager_set_format_version(pager, 2)
- * is the upgrade of a version-1 file (db.c: with the catalog root set in
- * the same transaction, made durable by one checkpoint).
+ * is the upgrade of a version-1 file (db.c: the header alone, made durable
+ * by one checkpoint; or catalog.c, with the catalog root its first create
+ * table makes).
  */
 uint32_t pager_format_version(const struct pager *pager);
 void pager_set_format_version(struct pager *pager, uint32_t version);

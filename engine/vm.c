@@ -1079,6 +1079,15 @@ int vm_apply_records(struct pager *pager, struct catalog *cat, const uint8_t *re
 					     why);
 		if (logrec_is_v2(rec.op)) {
 			rc = apply_table_record(pager, cat, &rec, off, err);
+			/* a logged create that does not parse or check: the log, not a statement, is wrong */
+			if (rc && !rowfs_rc_is_fatal(rc) && rec.op == LOG_OP_CREATE_TABLE) {
+				char cause[sizeof(err->msg)];
+
+				memcpy(cause, err->msg, sizeof(cause));
+				return rowfs_err_set(err, ROWFS_CORRUPT, 0,
+						     "WAL corrupt: the create table record at byte %zu: %.80s",
+						     off, cause);
+			}
 			if (rc && (rec.op == LOG_OP_CREATE_TABLE || rec.op == LOG_OP_DROP_TABLE))
 				return rc;   /* the catalog would differ from the original run's */
 		} else {

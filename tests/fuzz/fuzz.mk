@@ -17,7 +17,7 @@
 # check` replays every file there (tests/fuzz/replay.c).
 
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := fuzz_statement fuzz_dbfile fuzz_ctl fuzz_names fuzz_record
+FUZZ_TARGETS := fuzz_statement fuzz_dbfile fuzz_ctl fuzz_names fuzz_record fuzz_tables
 S := $(top_srcdir)
 F := tests/fuzz
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -34,6 +34,7 @@ OPTS_fuzz_dbfile := -max_len=65536
 OPTS_fuzz_ctl := -max_len=65536
 OPTS_fuzz_names := -max_len=256
 OPTS_fuzz_record := -max_len=4096
+OPTS_fuzz_tables := -max_len=256
 FUZZ_OPTS := -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 
 ENGINE_SRCS := $(wildcard $(S)/engine/*.c)
@@ -86,7 +87,7 @@ $(F)/obj/%.o: $(S)/tests/fuzz/%.c $(S)/tests/fuzz/fuzz_util.h config.h $(S)/test
 $(F)/obj:
 	$(Q)mkdir -p $@
 
-$(F)/fuzz_statement $(F)/fuzz_dbfile $(F)/fuzz_record: $(F)/%: $(F)/obj/%.o $(UTIL_OBJ) $(ENGINE_OBJS)
+$(F)/fuzz_statement $(F)/fuzz_dbfile $(F)/fuzz_record $(F)/fuzz_tables: $(F)/%: $(F)/obj/%.o $(UTIL_OBJ) $(ENGINE_OBJS)
 	$(say) "  CC       $@"
 	$(Q)$(CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^
 
@@ -112,7 +113,8 @@ run: build
 				fuzz_dbfile) echo '$(OPTS_fuzz_dbfile)';; \
 				fuzz_ctl) echo '$(OPTS_fuzz_ctl)';; \
 				fuzz_names) echo '$(OPTS_fuzz_names)';; \
-				fuzz_record) echo '$(OPTS_fuzz_record)';; esac) \
+				fuzz_record) echo '$(OPTS_fuzz_record)';; \
+				fuzz_tables) echo '$(OPTS_fuzz_tables)';; esac) \
 			-artifact_prefix=$(F)/artifacts/$$t- \
 			$(F)/work/$$t $(S)/tests/fuzz/corpus/$$t >$(F)/$$t.log 2>&1; then \
 			tail -n 80 $(F)/$$t.log; \

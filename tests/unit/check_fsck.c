@@ -1169,6 +1169,42 @@ START_TEST(test_overflow_bad_page)
 }
 END_TEST
 
+START_TEST(test_overflow_out_of_range)
+{
+	const char *path = tu_path("tables.db");
+	struct cell_at big;
+	uint32_t chain[3];
+	char want[160];
+
+	build_tables(path);
+	big_chain(path, chain, &big);
+	tu_pwrite_at(path, big.record + big.tc.local_len, (uint8_t[]){ 0x60, 0xea, 0, 0 }, 4);
+	snprintf(want, sizeof(want), "Page %u: cell %u (key %d): overflow page 60000 out of range",
+		 big.leaf, big.cell, BIG_KEY);
+	expect_problem(path, want);
+	expect_problem(path, "never used");   /* the chain: nothing leads to it now */
+	(void)chain;
+}
+END_TEST
+
+START_TEST(test_table_child_out_of_range)
+{
+	const char *path = tu_path("tables.db");
+	uint8_t page[PAGE_SIZE];
+	uint32_t root;
+	char want[128];
+
+	build_tables(path);
+	root = table_root(path, "t", NULL);
+	read_page(path, root, page);
+	put_u32(page + TABLE_INTERNAL_RIGHT_OFFSET, 60000);
+	write_page(path, root, page);
+	snprintf(want, sizeof(want), "Page %u: child %u points to page 60000, out of range", root,
+		 table_page_count(page));
+	expect_problem(path, want);
+}
+END_TEST
+
 START_TEST(test_record_does_not_decode)
 {
 	const char *path = tu_path("tables.db");
@@ -1284,6 +1320,19 @@ START_TEST(test_record_too_long)
 	find_cell(path, table_root(path, "t", NULL), 123, &c);
 	snprintf(want, sizeof(want), "Page %u: cell %u (key 123): t.s holds 4 bytes, more than 3",
 		 c.leaf, c.cell);
+	expect_problem(path, want);
+}
+END_TEST
+
+START_TEST(test_catalog_type_not_table)
+{
+	const char *path = tu_path("tables.db");
+	char want[128];
+
+	build_tables(path);
+	catalog_edit(path, "u", "table", "tabla");
+	snprintf(want, sizeof(want), "Catalog row 2 (page %u): type is not 'table'",
+		 header_u32(path, HDR_CATALOG_ROOT_OFFSET));
 	expect_problem(path, want);
 }
 END_TEST
@@ -1553,6 +1602,9 @@ static Suite *fsck_suite(void)
 	tcase_add_test(tc, test_overflow_cycle);
 	tcase_add_test(tc, test_overflow_short_page);
 	tcase_add_test(tc, test_overflow_bad_page);
+	tcase_add_test(tc, test_overflow_out_of_range);
+	tcase_add_test(tc, test_table_child_out_of_range);
+	tcase_add_test(tc, test_catalog_type_not_table);
 	tcase_add_test(tc, test_record_does_not_decode);
 	tcase_add_test(tc, test_record_wrong_type);
 	tcase_add_test(tc, test_record_null_in_not_null);
