@@ -806,13 +806,56 @@ static int txn_catalog(struct rowfs_txn *txn, struct catalog **out, struct rowfs
 	return ROWFS_OK;
 }
 
+/* Where a statement's replies go: text, and select results to a sink or as text. */
+struct reply {
+	rowfs_emit_fn emit;              /* reply text */
+	void *ctx;                       /* its argument */
+	const struct rowfs_sink *sink;   /* typed select results, or NULL */
+};
+
+/*
+ * A select's column names to the sink, before its rows (rowfs.h, "Typed
+ * results"); nothing for a program that is no select.
+ */
+static int result_columns(const struct program *prog, const struct rowfs_sink *sink,
+			  struct rowfs_err *err)
+{
+	static const char *const seed[] = {"id", "username"}, *const count[] = {"count(*)"};
+	const char *names[RECORD_MAX_COLUMNS];
+	const char *const *list = NULL;
+	unsigned i, n = 0;
+
+	for (i = 0; i < prog->count && !list; i++) {
+		switch (prog->ops[i].code) {
+		case OP_RESULT_ROW:
+			list = seed;
+			n = 2;
+			break;
+		case OP_RESULT_COUNT:
+			list = count;
+			n = 1;
+			break;
+		case OP_RESULT:
+			for (n = 0; n < prog->plan->column_count && n < RECORD_MAX_COLUMNS; n++)
+				names[n] = prog->table->columns[prog->plan->columns[n]].name;
+			list = names;
+			break;
+		default:
+			break;
+		}
+	}
+	if (list && sink->columns(sink->ctx, list, n))
+		return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
+	return ROWFS_OK;
+}
+
 /*
  * Run a compiled program against cat; reads see the current view.  The
  * feed lines of a failed statement are dropped (a statement error changed
  * nothing; after an I/O error the transaction goes).
  */
 static int run_program(struct rowfs_db *db, struct catalog *cat, const struct program *prog,
-		       rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
+		       const struct reply *reply, struct rowfs_err *err)
 {
 	size_t feed_len = db->feed.len;
 	struct vm_env env;
@@ -824,7 +867,10 @@ static int run_program(struct rowfs_db *db, struct catalog *cat, const struct pr
 	env.feed = db->change_fn ? &db->feed : NULL;
 	env.render_stats = render_stats_cb;
 	env.stats_ctx = db;
-	rc = vm_run(&env, prog, emit, ctx, err);
+	env.sink = reply->sink;
+	rc = reply->sink ? result_columns(prog, reply->sink, err) : ROWFS_OK;
+	if (rc == ROWFS_OK)
+		rc = vm_run(&env, prog, reply->emit, reply->ctx, err);
 	if (env.catalog_changed)
 		db->ddl_in_txn = 1;
 	if (rc != ROWFS_OK && rc != ROWFS_EXIT)
@@ -874,21 +920,20 @@ static int parse_counted(struct rowfs_db *db, const char *line, size_t len,
 
 /* Compile stmt against cat and run it; frees what compiling allocated. */
 static int compile_and_run(struct rowfs_db *db, struct catalog *cat, const struct statement *stmt,
-			   rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
+			   const struct reply *reply, struct rowfs_err *err)
 {
 	struct program prog;
 	int rc = compile_sql(stmt, cat, &prog, err);
 
 	if (rc == ROWFS_OK)
-		rc = run_program(db, cat, &prog, emit, ctx, err);
+		rc = run_program(db, cat, &prog, reply, err);
 	compile_release(&prog);
 	return rc;
 }
 
 /* A statement of the write transaction txn (stmt is the caller's: statement_free after). */
 static int exec_write(struct rowfs_txn *txn, const char *line, size_t len,
-		      struct statement *stmt, rowfs_emit_fn emit, void *ctx,
-		      struct rowfs_err *err)
+		      struct statement *stmt, const struct reply *reply, struct rowfs_err *err)
 {
 	struct rowfs_db *db = txn->db;
 	int rc;
@@ -917,7 +962,7 @@ static int exec_write(struct rowfs_txn *txn, const char *line, size_t len,
 					   "end it with rollback");
 			break;
 		}
-		rc = compile_and_run(db, db->catalog, stmt, emit, ctx, err);
+		rc = compile_and_run(db, db->catalog, stmt, reply, err);
 		if (rowfs_rc_is_fatal(rc) && txn->state == TXN_OPEN) {
 			struct rowfs_err ignored;
 
@@ -929,15 +974,14 @@ static int exec_write(struct rowfs_txn *txn, const char *line, size_t len,
 	}
 	if (rc == ROWFS_OK) {
 		txn->boundaries++;
-		rc = emit_executed(emit, ctx, err);
+		rc = emit_executed(reply->emit, reply->ctx, err);
 	}
 	return statement_failed(db, rc, err);
 }
 
 /* A statement of the read transaction txn: reads only, of its state and its catalog. */
 static int exec_read(struct rowfs_txn *txn, const char *line, size_t len,
-		     struct statement *stmt, rowfs_emit_fn emit, void *ctx,
-		     struct rowfs_err *err)
+		     struct statement *stmt, const struct reply *reply, struct rowfs_err *err)
 {
 	struct rowfs_db *db = txn->db;
 	struct program prog;
@@ -960,22 +1004,30 @@ static int exec_read(struct rowfs_txn *txn, const char *line, size_t len,
 		if (program_writes(&prog))
 			rc = busy(err);
 		else
-			rc = run_program(db, cat, &prog, emit, ctx, err);
+			rc = run_program(db, cat, &prog, reply, err);
 		compile_release(&prog);
 	}
 	txn_leave(txn);
 	return statement_failed(db, rc, err);
 }
 
-int rowfs_exec(struct rowfs_txn *txn, const char *line, size_t len, rowfs_emit_fn emit,
-	       void *ctx, struct rowfs_err *err)
+int rowfs_exec_sink(struct rowfs_txn *txn, const char *line, size_t len,
+		    const struct rowfs_sink *sink, rowfs_emit_fn emit, void *ctx,
+		    struct rowfs_err *err)
 {
+	struct reply reply = {emit, ctx, sink};
 	struct statement stmt;
-	int rc = txn->rdonly ? exec_read(txn, line, len, &stmt, emit, ctx, err)
-			     : exec_write(txn, line, len, &stmt, emit, ctx, err);
+	int rc = txn->rdonly ? exec_read(txn, line, len, &stmt, &reply, err)
+			     : exec_write(txn, line, len, &stmt, &reply, err);
 
 	statement_free(&stmt);
 	return rc;
+}
+
+int rowfs_exec(struct rowfs_txn *txn, const char *line, size_t len, rowfs_emit_fn emit,
+	       void *ctx, struct rowfs_err *err)
+{
+	return rowfs_exec_sink(txn, line, len, NULL, emit, ctx, err);
 }
 
 int rowfs_checkpoint(struct rowfs_db *db, struct rowfs_err *err)
@@ -1010,20 +1062,6 @@ static int find_table(struct rowfs_txn *txn, const char *name,
 	return ROWFS_OK;
 }
 
-/* Copy n values into their public form (bytes still borrowed). */
-static void public_values(const struct value *vals, unsigned n, struct rowfs_value *out)
-{
-	unsigned i;
-
-	for (i = 0; i < n; i++) {
-		out[i].type = (int)vals[i].type;
-		out[i].i = vals[i].i;
-		out[i].r = vals[i].r;
-		out[i].p = vals[i].p;
-		out[i].len = vals[i].len;
-	}
-}
-
 /* The rows of t from key start on, to fn until it returns non-zero. */
 static int scan_table(struct rowfs_db *db, const struct table_schema *t, int64_t start,
 		      rowfs_row_fn fn, void *ctx, struct rowfs_err *err)
@@ -1043,7 +1081,7 @@ static int scan_table(struct rowfs_db *db, const struct table_schema *t, int64_t
 		rc = access_values(&a, err);
 		if (rc)
 			break;
-		public_values(a.vals, t->column_count, vals);
+		value_export(a.vals, t->column_count, vals);
 		if (fn(ctx, a.key, vals, t->column_count))
 			break;
 		rc = access_next(&a, err);
@@ -1110,7 +1148,7 @@ int rowfs_get(struct rowfs_txn *txn, const char *table, int64_t key, rowfs_row_f
 		access_init(&a, txn->db->pager, t);
 		rc = access_get(&a, key, found, err);
 		if (rc == ROWFS_OK && *found) {
-			public_values(a.vals, t->column_count, vals);
+			value_export(a.vals, t->column_count, vals);
 			fn(ctx, key, vals, t->column_count);
 		}
 		access_release(&a);

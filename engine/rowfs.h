@@ -348,6 +348,36 @@ int rowfs_exec(struct rowfs_txn *txn, const char *line, size_t len, rowfs_emit_f
 	       void *ctx, struct rowfs_err *err);
 
 /*
+ * Typed results.  A caller that renders select results itself (rowsh's
+ * .mode csv|json|box) gives rowfs_exec_sink a sink: a select (of any
+ * table, the seed `select` and `count(*)` too) then calls columns once
+ * with its column names, then row once per result row, instead of
+ * emitting "(v1, v2)" lines, "(no rows)" or "(empty table)"; limit and
+ * offset apply as to the text.  Column names: the table's (lower case),
+ * in the select's order; "id", "username" for the seed `select`;
+ * "count(*)" for a count, whose one row is an integer (no row when an
+ * offset or `limit 0` leaves none).  Every other statement's reply
+ * (Executed., .tables, ...) still goes to emit.  A callback returns 0 to
+ * go on, non-zero to stop: the statement fails with ROWFS_NOMEM.  Values
+ * are valid during the call only.
+ */
+struct rowfs_sink {
+	/* the result's n column names, NUL-terminated, before its first row */
+	int (*columns)(void *ctx, const char *const *names, unsigned n);
+	/* one result row: vals[0..n), n the number of columns */
+	int (*row)(void *ctx, const struct rowfs_value *vals, unsigned n);
+	void *ctx;   /* the callbacks' first argument */
+};
+
+/*
+ * rowfs_exec_sink - rowfs_exec, with select results to sink (NULL: as
+ * text to emit, which is rowfs_exec).  Same returns as rowfs_exec.
+ */
+int rowfs_exec_sink(struct rowfs_txn *txn, const char *line, size_t len,
+		    const struct rowfs_sink *sink, rowfs_emit_fn emit, void *ctx,
+		    struct rowfs_err *err);
+
+/*
  * rowfs_checkpoint - copy every committed change into DBFILE, reset the
  * WAL.  Returns ROWFS_OK, ROWFS_ERROR (the write transaction holds
  * uncommitted changes), ROWFS_READONLY, ROWFS_IOERR, ROWFS_FULL.
