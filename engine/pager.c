@@ -1175,11 +1175,6 @@ int pager_rollback(struct pager *pager, struct rowfs_err *err)
 	return ROWFS_OK;
 }
 
-struct rowfs_snapshot *pager_txn_base(const struct pager *pager)
-{
-	return pager->txn_base;
-}
-
 int pager_log(struct pager *pager, const void *record, size_t len, struct rowfs_err *err)
 {
 	if (pager->txn_len + len > pager->txn_cap) {
