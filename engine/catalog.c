@@ -81,8 +81,7 @@ const char *catalog_type_name(enum value_type type)
 	}
 }
 
-/* The name of a column type, as in `create table`. */
-static const char *column_type_name(enum column_type type)
+const char *catalog_column_type_name(enum column_type type)
 {
 	switch (type) {
 	case COLUMN_INTEGER:
@@ -139,9 +138,8 @@ static int check_users_value(unsigned col, const struct value *v, struct rowfs_e
 	return ROWFS_OK;
 }
 
-/* Check v for column c of table tname (not users); is_key: the integer primary key. */
-static int check_column_value(const char *tname, const struct column *c, int is_key,
-			      struct value *v, struct rowfs_err *err)
+int catalog_column_check(const char *tname, const struct column *c, int is_key,
+			 struct value *v, struct rowfs_err *err)
 {
 	if (v->type == VALUE_NULL) {
 		if (c->not_null && !is_key)
@@ -172,7 +170,7 @@ static int check_column_value(const char *tname, const struct column *c, int is_
 		return ROWFS_OK;
 	}
 	return rowfs_err_set(err, ROWFS_SCHEMA, 0, "Error: %s.%s expects %s, got %s", tname, c->name,
-			     column_type_name(c->type), catalog_type_name(v->type));
+			     catalog_column_type_name(c->type), catalog_type_name(v->type));
 }
 
 int catalog_check_value(const struct table_schema *t, unsigned col, struct value *v,
@@ -180,7 +178,7 @@ int catalog_check_value(const struct table_schema *t, unsigned col, struct value
 {
 	if (t->is_users)
 		return check_users_value(col, v, err);
-	return check_column_value(t->name, &t->columns[col], col == t->key_column, v, err);
+	return catalog_column_check(t->name, &t->columns[col], col == t->key_column, v, err);
 }
 
 /* ---- schemas ------------------------------------------------------------ */
@@ -253,7 +251,7 @@ static int column_from_def(const char *tname, const struct column_def *d, struct
 		if (c->max_len > VALUE_MAX_LEN)
 			return rowfs_err_set(err, ROWFS_SCHEMA, 0,
 					     "Error: %s.%s: %s(%u) is longer than the longest value (%u)",
-					     tname, c->name, column_type_name(d->type), c->max_len,
+					     tname, c->name, catalog_column_type_name(d->type), c->max_len,
 					     VALUE_MAX_LEN);
 	}
 	if (d->primary_key && d->type != COLUMN_INTEGER)
@@ -265,7 +263,7 @@ static int column_from_def(const char *tname, const struct column_def *d, struct
 	if (!d->has_default)
 		return ROWFS_OK;
 	c->def = d->def.v;
-	rc = check_column_value(tname, c, d->primary_key, &c->def, err);
+	rc = catalog_column_check(tname, c, d->primary_key, &c->def, err);
 	if (rc) {
 		memset(&c->def, 0, sizeof(c->def));
 		return rc;
@@ -293,7 +291,7 @@ static int normalize(struct table_schema *schema, struct rowfs_err *err)
 	for (i = 0; i < schema->column_count && !bad; i++) {
 		const struct column *c = &schema->columns[i];
 
-		bad |= sbuf_printf(&out, "%s%s %s", i ? ", " : "", c->name, column_type_name(c->type));
+		bad |= sbuf_printf(&out, "%s%s %s", i ? ", " : "", c->name, catalog_column_type_name(c->type));
 		if ((c->type == COLUMN_TEXT || c->type == COLUMN_BLOB) && c->max_len != VALUE_MAX_LEN)
 			bad |= sbuf_printf(&out, "(%u)", c->max_len);
 		if (i == schema->key_column)
@@ -596,11 +594,6 @@ const struct table_schema *catalog_at(const struct catalog *cat, unsigned i)
 	return i < cat->count ? cat->by_name[i] : NULL;
 }
 
-const struct table_schema *catalog_users(const struct catalog *cat)
-{
-	return cat->by_id[0];
-}
-
 /* ---- catalog rows --------------------------------------------------------- */
 
 static int corrupt_row(int64_t key, const char *what, struct rowfs_err *err)
@@ -646,6 +639,20 @@ static int load_row(int64_t key, const uint8_t *rec, size_t len, struct table_sc
 	return ROWFS_OK;
 }
 
+/* Add a loaded row's table to cat (freed on failure): a name or root already taken is damage. */
+static int take_row(struct catalog *cat, struct table_schema *t, struct rowfs_err *err)
+{
+	int rc;
+
+	if (catalog_find(cat, t->name, strlen(t->name)) || catalog_find_root(cat, t->root))
+		rc = corrupt_row(t->id, "its name or root is another table's", err);
+	else
+		rc = add_table(cat, t, err);
+	if (rc)
+		schema_free(t);
+	return rc;
+}
+
 /* Read every row of the catalog tree at root into cat. */
 static int load_rows(struct pager *pager, uint32_t root, struct catalog *cat,
 		     struct rowfs_err *err)
@@ -656,22 +663,15 @@ static int load_rows(struct pager *pager, uint32_t root, struct catalog *cat,
 	table_cursor_init(&cur, pager, root);
 	rc = table_cursor_seek_ge(&cur, INT64_MIN, err);
 	while (rc == ROWFS_OK && !cur.eof) {
-		struct table_schema *t;
+		struct table_schema *t = NULL;
 		const uint8_t *rec;
 		size_t len;
 
 		rc = table_cursor_record(&cur, &rec, &len, err);
 		if (rc == ROWFS_OK)
 			rc = load_row(cur.key, rec, len, &t, err);
-		if (rc == ROWFS_OK && (catalog_find(cat, t->name, strlen(t->name)) ||
-				       catalog_find_root(cat, t->root))) {
-			rc = corrupt_row(t->id, "its name or root is another table's", err);
-			schema_free(t);
-		} else if (rc == ROWFS_OK) {
-			rc = add_table(cat, t, err);
-			if (rc)
-				schema_free(t);
-		}
+		if (rc == ROWFS_OK)
+			rc = take_row(cat, t, err);
 		if (rc == ROWFS_OK)
 			rc = table_cursor_advance(&cur, err);
 	}

@@ -59,12 +59,6 @@ struct table_schema {
 struct catalog;
 
 /*
- * catalog_users - the built-in users table (the entry catalog_find
- * returns for "users").
- */
-const struct table_schema *catalog_users(const struct catalog *cat);
-
-/*
  * catalog_load - read the catalog tree at root (through the pager's current
  * view) into a new struct catalog, users first added.  root 0 (a version-1
  * file): users only.  Returns ROWFS_OK, ROWFS_CORRUPT (a row that does not
@@ -115,6 +109,19 @@ int catalog_check_value(const struct table_schema *t, unsigned col, struct value
 
 /* catalog_type_name - "integer", "real", "text", "blob" (or "null") of a value type. */
 const char *catalog_type_name(enum value_type type);
+
+/* catalog_column_type_name - "integer", "real", "text", "blob": a column type as `create table` spells it. */
+const char *catalog_column_type_name(enum column_type type);
+
+/*
+ * catalog_column_check - the rule catalog_check_value applies to a column
+ * c of a table named tname other than users (is_key: c is its integer
+ * primary key, which may be NULL here), with the same texts and
+ * conversion.  check.c and salvage.c judge stored rows by it, so a row
+ * is valid on disk exactly when an insert would take it.
+ */
+int catalog_column_check(const char *tname, const struct column *c, int is_key,
+			 struct value *v, struct rowfs_err *err);
 
 /*
  * catalog_schema_from_create - check a parsed `create table` (names,

@@ -422,39 +422,6 @@ static const char *reason(const char *why)
 	return p ? p + 2 : why;
 }
 
-/* The name of a value type, for messages. */
-static const char *type_name(enum value_type t)
-{
-	switch (t) {
-	case VALUE_NULL:
-		return "NULL";
-	case VALUE_INTEGER:
-		return "integer";
-	case VALUE_REAL:
-		return "real";
-	case VALUE_TEXT:
-		return "text";
-	case VALUE_BLOB:
-		return "blob";
-	}
-	return "?";
-}
-
-/* The name of a column type, for messages. */
-static const char *column_type_name(enum column_type t)
-{
-	switch (t) {
-	case COLUMN_INTEGER:
-		return "integer";
-	case COLUMN_REAL:
-		return "real";
-	case COLUMN_TEXT:
-		return "text";
-	case COLUMN_BLOB:
-		return "blob";
-	}
-	return "?";
-}
 
 /* Stop the check for lack of memory. */
 static void out_of_memory(struct checker *c)
@@ -526,23 +493,7 @@ static int read_overflow(struct checker *c, uint32_t leaf, unsigned cell,
 	return 1;
 }
 
-/* 1 if value v may be stored in column col (3g; the key column is the caller's). */
-static int value_fits_type(const struct value *v, const struct column *col)
-{
-	switch (col->type) {
-	case COLUMN_INTEGER:
-		return v->type == VALUE_INTEGER;
-	case COLUMN_REAL:
-		return v->type == VALUE_REAL || v->type == VALUE_INTEGER;
-	case COLUMN_TEXT:
-		return v->type == VALUE_TEXT;
-	case COLUMN_BLOB:
-		return v->type == VALUE_BLOB;
-	}
-	return 0;
-}
-
-/* A row of a table against its schema (3g). */
+/* A row of a table against its schema (3g): the rule an insert applies (catalog.h). */
 static void check_table_row(struct checker *c, const struct tree_walk *w, uint32_t pgno,
 			    unsigned cell, int64_t key, const uint8_t *rec, size_t len)
 {
@@ -557,32 +508,16 @@ static void check_table_row(struct checker *c, const struct tree_walk *w, uint32
 		return;
 	}
 	for (i = 0; i < s->column_count && !stopped(c); i++) {
-		const struct column *col = &s->columns[i];
-		const struct value *v = &vals[i];
+		struct value v = vals[i];
 
-		if (i == s->key_column) {
-			if (v->type != VALUE_NULL)
-				report(c, "Page %" PRIu32 ": cell %u (key %" PRId64 "): %s.%s is the key "
-				       "but its record holds %s (expected NULL)", pgno, cell, key,
-				       s->name, col->name, type_name(v->type));
-			continue;
-		}
-		if (v->type == VALUE_NULL) {
-			if (col->not_null)
-				report(c, "Page %" PRIu32 ": cell %u (key %" PRId64 "): %s.%s is NULL "
-				       "but declared not null", pgno, cell, key, s->name, col->name);
-			continue;
-		}
-		if (!value_fits_type(v, col)) {
-			report(c, "Page %" PRIu32 ": cell %u (key %" PRId64 "): %s.%s holds %s, "
-			       "declared %s", pgno, cell, key, s->name, col->name,
-			       type_name(v->type), column_type_name(col->type));
-			continue;
-		}
-		if ((v->type == VALUE_TEXT || v->type == VALUE_BLOB) && v->len > col->max_len)
-			report(c, "Page %" PRIu32 ": cell %u (key %" PRId64 "): %s.%s holds %zu "
-			       "bytes, more than %" PRIu32, pgno, cell, key, s->name, col->name,
-			       v->len, col->max_len);
+		if (i == s->key_column && v.type != VALUE_NULL)
+			report(c, "Page %" PRIu32 ": cell %u (key %" PRId64 "): %s.%s is the key "
+			       "but its record holds %s (expected NULL)", pgno, cell, key,
+			       s->name, s->columns[i].name, catalog_type_name(v.type));
+		else if (catalog_column_check(s->name, &s->columns[i], i == s->key_column, &v,
+					      &rerr) != ROWFS_OK)
+			report(c, "Page %" PRIu32 ": cell %u (key %" PRId64 "): %s", pgno, cell, key,
+			       rerr.msg + (strncmp(rerr.msg, "Error: ", 7) == 0 ? 7 : 0));
 	}
 }
 
@@ -635,7 +570,7 @@ static void check_catalog_row(struct checker *c, uint32_t pgno, int64_t key, con
 	}
 	if (v[4].type != VALUE_TEXT) {
 		report(c, "Catalog row %" PRId64 " (table %.*s): sql is %s, not text", key,
-		       (int)v[1].len, (const char *)v[1].p, type_name(v[4].type));
+		       (int)v[1].len, (const char *)v[1].p, catalog_type_name(v[4].type));
 		return;
 	}
 	if (v[1].len == 5 && memcmp(v[1].p, "users", 5) == 0) {

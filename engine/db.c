@@ -1011,6 +1011,11 @@ static int exec_read(struct rowfs_txn *txn, const char *line, size_t len,
 	return statement_failed(db, rc, err);
 }
 
+int rowfs_complete(const char *line, size_t len)
+{
+	return !parse_wants_more(line, len);
+}
+
 int rowfs_exec_sink(struct rowfs_txn *txn, const char *line, size_t len,
 		    const struct rowfs_sink *sink, rowfs_emit_fn emit, void *ctx,
 		    struct rowfs_err *err)
@@ -1055,7 +1060,9 @@ static int find_table(struct rowfs_txn *txn, const char *name,
 	*out = NULL;
 	if (rc)
 		return rc;
-	*out = name ? catalog_find(cat, name, strlen(name)) : catalog_users(cat);
+	if (!name)
+		name = "users";
+	*out = catalog_find(cat, name, strlen(name));
 	if (!*out)
 		return rowfs_err_set(err, ROWFS_NOTFOUND, ENOENT, "Error: no such table: %.64s",
 				     name);
@@ -1327,8 +1334,11 @@ static int dump_row_line(struct dump *d, const struct access *a, struct rowfs_er
 
 	d->line.len = 0;
 	if (t->is_users) {
-		bad = sbuf_printf(&d->line, "insert %lld ", (long long)a->key);
-		bad |= sbuf_append(&d->line, a->vals[1].p, a->vals[1].len);
+		char text[ROW_INSERT_MAX];
+
+		bad = sbuf_append(&d->line, text,
+				  row_format_insert(text, (uint32_t)a->key, (const char *)a->vals[1].p,
+						    a->vals[1].len));
 	} else {
 		bad = sbuf_printf(&d->line, "insert into %s values (", t->name);
 		for (i = 0; i < t->column_count && !bad; i++) {

@@ -17,9 +17,11 @@
  *   5. dispatch (below): a seed form or an SQL form;
  *   6. seed forms: bad byte anywhere in the statement "Token error: ..."
  *      (tok_line), then the seed grammar; SQL forms: the first lexical
- *      error anywhere in the statement (tok_sql_check: token errors,
- *      literals, numbers, names too long), then the SQL grammar, token by
- *      token from the left.
+ *      error anywhere in the statement (token errors, literals, numbers,
+ *      names too long), then the SQL grammar, token by token from the
+ *      left.  One pass does both: the grammar lexes token by token, and
+ *      only when it fails is the rest of the statement lexed for an
+ *      earlier-ranking lexical error (tok_sql_check).
  *
  * ---- Dispatch ----
  *
@@ -37,8 +39,11 @@
  * and a seed form otherwise (".tables" and ".schema" are seed words with
  * SQL rules for .schema's argument).  So `insert 1 into`, `update 1 set`,
  * `delete 5`, `select`, `select x`, `drop 1`, `drop table` and `create`
- * read as in Part 1.  A comment or a dropped ';' can never make a line SQL: the word
- * after which it starts is '-' or ';'.
+ * read as in Part 1.  The rule reads the statement, without its comment
+ * and final ';' (`select * -- x`, `select *;` are SQL, `select -- *` is
+ * not).  Part 1 replies that change are only those of lines that the
+ * rule makes SQL: `select *`, `insert into t`, `update t set`, ... (a
+ * token error or "Expected INTEGER" before).
  *
  * ---- Seed grammar (Part 1, unchanged) ----
  *
@@ -96,7 +101,7 @@
  *        TOKEN from tok_sql_name(): EOF INTEGER REAL TEXT BLOB NAME, a
  *        keyword in upper case (FROM), a punctuation in quotes ('(');
  *        WHAT is one of: table name | column name | column type |
- *        literal | INTEGER | '(' | ')' | '*' | '=' | FROM | TABLE | NOT |
+ *        literal | INTEGER | '(' | ')' | '*' | '=' | FROM | NOT |
  *        EXISTS | KEY | NULL | BY | SET | VALUES | AND | end of line |
  *        '(' or VALUES | ',' or ')' | ',' or FROM | ',' or end of line |
  *        '*', COUNT or column name | NOT or NULL |
@@ -118,10 +123,11 @@
  *
  * Memory: seed statements point into the caller's line and allocate
  * nothing (the hot path of `insert ID NAME`).  An SQL statement gets a
- * parse_arena: one byte buffer of the statement's length (+16) for names
- * (lower-cased, NUL-terminated) and decoded literals (each is no longer
- * than its source, so they always fit), and one malloc'd array per list
- * (columns, names, values, predicates, assignments), grown by doubling.
+ * parse_arena: one block holding the arena and a byte buffer of the
+ * statement's length (+16) for names (lower-cased, NUL-terminated) and
+ * decoded literals (each is no longer than its source, so they always
+ * fit), and one malloc'd array per list (columns, names, values,
+ * predicates, assignments), 8 elements first, grown by doubling.
  * statement_free() releases it; parse_line releases it itself on error.
  */
 #include <config.h>
@@ -143,30 +149,33 @@ _Static_assert(STMT_EMPTY == 0, "parse_line zero-fills the statement");
 enum arena_slot { SLOT_COLUMNS, SLOT_NAMES, SLOT_VALUES, SLOT_PREDS, SLOT_SETS, SLOT_COUNT };
 
 struct parse_arena {
-	char *bytes;                /* names and literal bytes, bump-allocated */
+	char *bytes;                /* names and literal bytes, bump-allocated (after the struct) */
 	size_t used;                /* bytes handed out */
 	size_t cap;                 /* bytes allocated */
 	void *arrays[SLOT_COUNT];   /* the lists, malloc'd, grown by doubling */
 	size_t room[SLOT_COUNT];    /* elements allocated per slot */
 };
 
+/* Elements of a list's first array: an insert's row of up to 8 values takes one. */
+#define ARENA_FIRST_ROOM 8u
+
 static int out_of_memory(struct rowfs_err *err)
 {
 	return rowfs_err_set(err, ROWFS_NOMEM, 0, "Error: out of memory");
 }
 
-/* A new arena with cap bytes for names and literals. */
+/* A new arena with cap bytes for names and literals: one block, the bytes after the struct. */
 static struct parse_arena *arena_new(size_t cap)
 {
-	struct parse_arena *a = calloc(1, sizeof(*a));
+	struct parse_arena *a;
 
+	if (cap > SIZE_MAX - sizeof(*a))
+		return NULL;
+	a = malloc(sizeof(*a) + cap);
 	if (!a)
 		return NULL;
-	a->bytes = malloc(cap);
-	if (!a->bytes) {
-		free(a);
-		return NULL;
-	}
+	memset(a, 0, sizeof(*a));
+	a->bytes = (char *)(a + 1);
 	a->cap = cap;
 	return a;
 }
@@ -191,7 +200,7 @@ static void *arena_grow(struct parse_arena *a, enum arena_slot slot, size_t elem
 
 	if (count <= room)
 		return a->arrays[slot];
-	room = room ? room * 2 : 4;
+	room = room ? room * 2 : ARENA_FIRST_ROOM;
 	while (room < count)
 		room *= 2;
 	p = realloc(a->arrays[slot], room * elem);
@@ -211,7 +220,6 @@ void statement_free(struct statement *stmt)
 		return;
 	for (i = 0; i < SLOT_COUNT; i++)
 		free(a->arrays[i]);
-	free(a->bytes);
 	free(a);
 	stmt->arena = NULL;
 	stmt->columns = NULL;
@@ -1103,18 +1111,10 @@ static int parse_delete_from(struct sql *s)
 	return rc == ROWFS_OK ? expect_end(s, "AND or end of line") : rc;
 }
 
-/*
- * Set up s over line[start..end) for out: the lexical check of the whole
- * statement first, then the arena and the first token.
- */
+/* Set up s over line[start..end) for out: the arena and the first token. */
 static int sql_begin(struct sql *s, const char *line, size_t start, size_t end,
 		     struct statement *out, struct rowfs_err *err)
 {
-	int rc;
-
-	rc = tok_sql_check(line, start, end, err);
-	if (rc != ROWFS_OK)
-		return rc;
 	out->arena = arena_new(end - start + 16u);
 	if (!out->arena)
 		return out_of_memory(err);
@@ -1125,32 +1125,63 @@ static int sql_begin(struct sql *s, const char *line, size_t start, size_t end,
 	return advance(s);
 }
 
+/*
+ * The result of parsing line[start..end) as s did, rc: a lexical error
+ * anywhere in the statement wins over any other (the essay of
+ * tokenizer.c), so when the parse failed (or, never expected, stopped
+ * before the end) the whole statement is lexed once more for one.  A parse
+ * that reached the end lexed every token already.
+ */
+static int lexical_first(const struct sql *s, const char *line, size_t start, size_t end,
+			 int rc, struct rowfs_err *err)
+{
+	struct rowfs_err lex;
+
+	if (rc == ROWFS_OK && s->tok.type == SQL_EOF)
+		return ROWFS_OK;
+	if (tok_sql_check(line, start, end, &lex) != ROWFS_OK) {
+		*err = lex;
+		return lex.rc;
+	}
+	return rc;
+}
+
+/* An SQL form: the statement at line[0..end), its verb dispatched. */
+static int parse_sql_verb(struct sql *s, const char *line, size_t end, struct statement *out,
+			  struct rowfs_err *err)
+{
+	int rc = sql_begin(s, line, 0, end, out, err);
+
+	if (rc != ROWFS_OK)
+		return rc;
+	switch (s->tok.keyword) {
+	case KW_CREATE:
+		return parse_create(s);
+	case KW_DROP:
+		return parse_drop(s);
+	case KW_INSERT:
+		return parse_insert_into(s);
+	case KW_SELECT:
+		return parse_select_from(s);
+	case KW_UPDATE:
+		return parse_update_set(s);
+	case KW_DELETE:
+		return parse_delete_from(s);
+	default:
+		return rowfs_err_set(err, ROWFS_ERROR, 0, "parse: dispatch chose SQL for %s",
+				     tok_keyword_text(s->tok.keyword));
+	}
+}
+
 /* An SQL form: line[0..end) is the statement. */
 static int parse_sql(const char *line, size_t end, struct statement *out, struct rowfs_err *err)
 {
 	struct sql s;
 	int rc;
 
-	rc = sql_begin(&s, line, 0, end, out, err);
-	if (rc != ROWFS_OK)
-		return rc;
-	switch (s.tok.keyword) {
-	case KW_CREATE:
-		return parse_create(&s);
-	case KW_DROP:
-		return parse_drop(&s);
-	case KW_INSERT:
-		return parse_insert_into(&s);
-	case KW_SELECT:
-		return parse_select_from(&s);
-	case KW_UPDATE:
-		return parse_update_set(&s);
-	case KW_DELETE:
-		return parse_delete_from(&s);
-	default:
-		return rowfs_err_set(err, ROWFS_ERROR, 0, "parse: dispatch chose SQL for %s",
-				     tok_keyword_text(s.tok.keyword));
-	}
+	memset(&s, 0, sizeof(s));
+	rc = parse_sql_verb(&s, line, end, out, err);
+	return lexical_first(&s, line, 0, end, rc, err);
 }
 
 /* .schema's argument: [T] EOF in line[start..end). */
@@ -1160,25 +1191,29 @@ static int parse_schema(const char *line, size_t start, size_t end, struct state
 	struct sql s;
 	int rc;
 
+	memset(&s, 0, sizeof(s));
 	out->type = STMT_SCHEMA;
 	rc = sql_begin(&s, line, start, end, out, err);
-	if (rc != ROWFS_OK || at_eof(&s))
-		return rc;
-	rc = parse_ident(&s, "table name", &out->table);
-	return rc == ROWFS_OK ? expect_end(&s, "end of line") : rc;
+	if (rc == ROWFS_OK && !at_eof(&s)) {
+		rc = parse_ident(&s, "table name", &out->table);
+		if (rc == ROWFS_OK)
+			rc = expect_end(&s, "end of line");
+	}
+	return lexical_first(&s, line, start, end, rc, err);
 }
 
 /* ---- the entry point ------------------------------------------------------------ */
 
 /*
- * Parse line[0..len) (no '\r', not too long, no NUL).  The seed lexer runs
- * first, since the seed forms are the hot path; it also finds the
- * statement's end.  A line it accepts is SQL only if its first two tokens
- * are words (every SQL form but `select *`, which the seed lexer refuses,
- * has a word second); a line it refuses may still be SQL (quotes,
- * parentheses, commas): then the end is found with literals followed, and
- * the dispatch rule decides, else the seed lexer's error stands.  Both
- * ways give the statement end and the token error of the essay's order.
+ * Parse line[0..len) (no '\r', not too long, no NUL).  The dispatch rule
+ * goes first: it reads the first words only, and a comment or a dropped
+ * ';' cannot change its verdict (a comment starts after a blank, so it
+ * never cuts a word short, and the word it starts, '-' or ';', makes no
+ * SQL form), so it may look at the whole line.  An SQL form is lexed by
+ * the SQL lexer alone, to the end found with literals followed (the seed
+ * lexer would only refuse its quotes and parentheses, or accept it: its
+ * verdict does not count for SQL).  Any other line goes to the seed lexer,
+ * which also finds the statement's end; its token error stands.
  */
 static int parse_statement(const char *line, size_t len, struct statement *out,
 			   struct rowfs_err *err)
@@ -1187,16 +1222,11 @@ static int parse_statement(const char *line, size_t len, struct statement *out,
 	size_t count, end;
 	int rc;
 
+	if (len > 0 && is_sql_form(line, len))   /* (line may be NULL when len is 0) */
+		return parse_sql(line, tok_statement_end(line, len), out, err);
 	rc = tok_statement(line, len, tokens, TOK_MAX, &count, &end, err);
-	if (rc == ROWFS_OK) {
-		if (count >= 2 && tokens[0].type == TOK_WORD && tokens[1].type == TOK_WORD &&
-		    is_sql_form(line, end))
-			return parse_sql(line, end, out, err);
+	if (rc == ROWFS_OK)
 		return parse_seed(line, end, tokens, count, out, err);
-	}
-	end = tok_statement_end(line, len);
-	if (is_sql_form(line, end))
-		return parse_sql(line, end, out, err);
 	return rc;
 }
 
@@ -1217,4 +1247,24 @@ int parse_line(const char *line, size_t len, struct statement *out, struct rowfs
 		memset(out, 0, sizeof(*out));
 	}
 	return rc;
+}
+
+int parse_wants_more(const char *line, size_t len)
+{
+	struct statement st;
+	struct rowfs_err err = {0};
+	size_t end;
+	int rc;
+
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (len > MAX_LINE_SIZE || (len > 0 && memchr(line, '\0', len)))
+		return 0;
+	end = tok_statement_end(line, len);
+	if (!is_sql_form(line, end))
+		return 0;
+	memset(&st, 0, sizeof(st));
+	rc = parse_sql(line, end, &st, &err);
+	statement_free(&st);
+	return rc != ROWFS_OK && strstr(err.msg, "got EOF at position ") != NULL;
 }

@@ -159,7 +159,7 @@ struct statement {
 	uint32_t id;           /* STMT_INSERT/DELETE/UPDATE: the key */
 	const char *name;      /* STMT_INSERT/UPDATE: username bytes (points into the line) */
 	size_t name_len;       /* STMT_INSERT/UPDATE: may exceed USERNAME_SIZE: the compiler checks */
-	const char *meta;      /* STMT_META/TABLES/SCHEMA: the word including the dot (points into the line) */
+	const char *meta;      /* STMT_META/TABLES/SCHEMA: the word with its dot (points into the line) */
 	size_t meta_len;       /* STMT_META/TABLES/SCHEMA: its length */
 	/* Part 2: everything below lives in the arena; statement_free releases it. */
 	struct ident table;            /* the table (STMT_SCHEMA: len 0 when absent) */
@@ -203,5 +203,17 @@ int parse_line(const char *line, size_t len, struct statement *out, struct rowfs
  * every statement parse_line filled, successful or not, and idempotent.
  */
 void statement_free(struct statement *stmt);
+
+/*
+ * parse_wants_more - 1 if line[0..len) (no newline; a final '\r' is
+ * dropped) reads as an SQL form (the dispatch rule of parser.c) whose
+ * parse stops at the statement's end for want of a token ("... got EOF at
+ * position N"): more text could complete it, as in "create table t (" or
+ * "select *".  0 for every other line: complete, wrong before its end,
+ * a seed form, a meta-command, blank, too long, with a NUL.  Allocates
+ * nothing that outlives the call.  rowfs_complete() (rowsh's statements
+ * over several lines) is built on it.
+ */
+int parse_wants_more(const char *line, size_t len);
 
 #endif /* ROWFS_ENGINE_PARSER_H */

@@ -11,6 +11,8 @@
 #include <config.h>
 #include "row.h"
 
+#include <stdio.h>
+
 /*
  * 1 for the ASCII bytes that may appear in a word (letters, digits, '_',
  * '.', '-'), 0 for every other byte value.  A scan checks every byte of
@@ -114,4 +116,22 @@ int row_decode(const uint8_t *src, struct row *row)
 	memcpy(row->username, src + USERNAME_OFFSET, len);
 	row->username[len] = '\0';
 	return ROWFS_OK;
+}
+
+size_t row_format_insert(char *dst, uint32_t id, const char *name, size_t len)
+{
+	int comment = len >= 2 && name[0] == '-' && name[1] == '-';
+	int n;
+
+	if (len > USERNAME_SIZE)
+		len = USERNAME_SIZE;
+	n = snprintf(dst, ROW_INSERT_MAX, comment ? "insert into users values (%u, '" : "insert %u ",
+		     id);
+	memcpy(dst + n, name, len);
+	n += (int)len;
+	if (comment) {
+		memcpy(dst + n, "')", 2);
+		n += 2;
+	}
+	return (size_t)n;
 }

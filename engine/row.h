@@ -56,6 +56,16 @@ size_t row_name_char_len(const uint8_t *p, size_t n);
 /* row_name_check - offset of the first byte of name[0..len) that is not a name character, or len. */
 size_t row_name_check(const uint8_t *name, size_t len);
 
+/*
+ * row_format_insert - the dump line of a users row, without its newline,
+ * into dst (room for ROW_INSERT_MAX bytes); returns its length.  The seed
+ * form `insert ID NAME`, except for a name starting with "--", which Part
+ * 2 would read as a comment: that one is written `insert into users
+ * values (ID, 'NAME')` (a name holds no quote).
+ */
+#define ROW_INSERT_MAX (48u + USERNAME_SIZE)
+size_t row_format_insert(char *dst, uint32_t id, const char *name, size_t len);
+
 /* row_name_len - length of the username stored in ROW_SIZE bytes at src. */
 size_t row_name_len(const uint8_t *src);
 

@@ -348,6 +348,20 @@ int rowfs_exec(struct rowfs_txn *txn, const char *line, size_t len, rowfs_emit_f
 	       void *ctx, struct rowfs_err *err);
 
 /*
+ * rowfs_complete - 0 if line[0..len) (no newline) is the start of an SQL
+ * statement that more text could complete: the line reads as an SQL form
+ * (create table, drop table, insert into, select ... from, update ... set,
+ * delete from: parser.c's dispatch) and its parse fails at the
+ * statement's end, where the grammar needs another token ("got EOF"), as
+ * in "create table t (" or "select *".  1 for every other line: a
+ * complete statement, one with an error before its end, a seed
+ * statement, a meta-command, a blank line.  Pure: needs no database nor
+ * transaction and runs nothing.  rowsh joins the lines of a statement
+ * with it.
+ */
+int rowfs_complete(const char *line, size_t len);
+
+/*
  * Typed results.  A caller that renders select results itself (rowsh's
  * .mode csv|json|box) gives rowfs_exec_sink a sink: a select (of any
  * table, the seed `select` and `count(*)` too) then calls columns once

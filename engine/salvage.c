@@ -593,36 +593,14 @@ static int record_fits(const struct stable *t, const uint8_t *rec, size_t len,
 	if (record_decode(rec, len, vals, t->column_count, NULL) != ROWFS_OK)
 		return ROWFS_CORRUPT;
 	for (c = 0; c < t->column_count; c++) {
-		const struct scolumn *col = &t->columns[c];
-		const struct value *v = &vals[c];
+		struct column col = { .type = (enum column_type)t->columns[c].type,
+				      .not_null = t->columns[c].not_null,
+				      .max_len = t->columns[c].max_len };
+		struct value v = vals[c];
 
-		if (c == t->key_column)
-			continue;
-		if (v->type == VALUE_NULL) {
-			if (col->not_null)
-				return ROWFS_CORRUPT;
-			continue;
-		}
-		switch (col->type) {
-		case COLUMN_INTEGER:
-			if (v->type != VALUE_INTEGER)
-				return ROWFS_CORRUPT;
-			break;
-		case COLUMN_REAL:
-			if (v->type != VALUE_REAL && v->type != VALUE_INTEGER)
-				return ROWFS_CORRUPT;
-			break;
-		case COLUMN_TEXT:
-			if (v->type != VALUE_TEXT || v->len > col->max_len)
-				return ROWFS_CORRUPT;
-			break;
-		case COLUMN_BLOB:
-			if (v->type != VALUE_BLOB || v->len > col->max_len)
-				return ROWFS_CORRUPT;
-			break;
-		default:
+		/* the insert's rule (catalog.h); the messages are not needed here */
+		if (c != t->key_column && catalog_column_check(t->name, &col, 0, &v, NULL) != ROWFS_OK)
 			return ROWFS_CORRUPT;
-		}
 	}
 	return ROWFS_OK;
 }
@@ -1034,9 +1012,8 @@ static void dump_line(struct dump *d, const char *text, size_t len)
 /* Users' rows: one entry per id (the first after sorting). */
 static void dump_users(struct salvager *s, struct dump *d)
 {
-	char line[64];
-	size_t i, j;
-	int n;
+	char line[ROW_INSERT_MAX + 1];
+	size_t i, j, n;
 
 	for (i = 0; i < s->count && !d->failed && !d->nomem; i = j) {
 		const struct entry *e = &s->entries[i];
@@ -1046,10 +1023,9 @@ static void dump_users(struct salvager *s, struct dump *d)
 				s->st->superseded++;
 		if (e->deleted)
 			continue;
-		n = snprintf(line, sizeof(line), "insert %" PRIu32 " ", e->id);
-		memcpy(line + n, e->name, e->name_len);
-		line[n + e->name_len] = '\n';
-		dump_line(d, line, (size_t)n + e->name_len + 1);
+		n = row_format_insert(line, e->id, e->name, e->name_len);
+		line[n++] = '\n';
+		dump_line(d, line, n);
 		s->st->rows++;
 	}
 }

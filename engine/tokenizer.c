@@ -64,10 +64,10 @@
  * ---- The SQL lexer (tok_sql_next) ----
  *
  * Tokens and errors are listed in tokenizer.h.  The lexer reads one token
- * at a time; the parser first runs it over the whole statement
- * (tok_sql_check) so that a lexical error anywhere wins over a grammar
- * error, as a bad byte does for the seed forms, then again token by token
- * while it parses.  Literals are validated here (escapes, UTF-8, hex
+ * at a time, as the parser asks; a lexical error anywhere wins over a
+ * grammar error, as a bad byte does for the seed forms, so when the
+ * grammar fails the parser runs the lexer over the whole statement
+ * (tok_sql_check).  Literals are validated here (escapes, UTF-8, hex
  * digits, number syntax and range) and decoded by tok_literal_decode,
  * so the parser only copies bytes.  Reals are converted by strtod, which
  * reads '.' as the decimal point in the C locale (no program of rowfs
@@ -160,39 +160,59 @@ static int token_error(struct rowfs_err *err, unsigned char c, size_t pos)
 
 /* ---- where a statement ends -------------------------------------------- */
 
+/*
+ * Index of the quote that closes the literal whose opening quote is at q
+ * (escapes: E'...', where a backslash takes the next byte), or len when
+ * the line ends first.  memchr finds the quotes of a plain literal.
+ */
+static size_t literal_close(const unsigned char *p, size_t q, size_t len, int escapes)
+{
+	size_t i = q + 1;
+
+	while (i < len) {
+		if (!escapes) {
+			const unsigned char *hit = memchr(p + i, '\'', len - i);
+
+			if (!hit)
+				return len;
+			i = (size_t)(hit - p);
+		} else if (p[i] == '\\') {
+			i += 2;
+			continue;
+		} else if (p[i] != '\'') {
+			i++;
+			continue;
+		}
+		if (i + 1 < len && p[i + 1] == '\'') {
+			i += 2;   /* '' */
+			continue;
+		}
+		return i;
+	}
+	return len;
+}
+
 size_t tok_statement_end(const char *line, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)line;
 	size_t end = len, i;
-	int open = 0;   /* inside a literal: 1 '...' or x'...', 2 E'...' */
 
 	for (i = 0; i < len; i++) {
 		unsigned char c = p[i];
 
-		if (open) {
-			if (c == '\\' && open == 2) {
-				i++;
-			} else if (c == '\'') {
-				if (i + 1 < len && p[i + 1] == '\'')
-					i++;
-				else
-					open = 0;
-			}
-			continue;
-		}
 		if (c == '\'') {
-			open = i >= 1 && (p[i - 1] == 'e' || p[i - 1] == 'E') &&
-					       (i == 1 || !is_sql_word_byte(p[i - 2]))
-				       ? 2
-				       : 1;
+			int escapes = i >= 1 && (p[i - 1] == 'e' || p[i - 1] == 'E') &&
+				      (i == 1 || !is_sql_word_byte(p[i - 2]));
+
+			i = literal_close(p, i, len, escapes);
+			if (i >= len)
+				return len;   /* unterminated: the lexer reports it */
 		} else if (c == '-' && i + 1 < len && p[i + 1] == '-' &&
 			   (i == 0 || is_separator(p[i - 1]))) {
 			end = i;
 			break;
 		}
 	}
-	if (open)
-		return len;
 	i = end;
 	while (i > 0 && is_separator(p[i - 1]))
 		i--;
@@ -331,34 +351,22 @@ const char *tok_type_name(const struct token *tok)
 
 /* ---- keywords -------------------------------------------------------------- */
 
-/* Every keyword, lower case, sorted, with its length. */
-#define KW_ENTRY(text, kw) { text, sizeof(text) - 1, kw }
-static const struct {
-	const char *text;      /* lower case */
-	size_t len;            /* strlen(text) */
-	enum tok_keyword kw;   /* which one */
-} keywords[] = {
-	KW_ENTRY("and", KW_AND), KW_ENTRY("asc", KW_ASC), KW_ENTRY("between", KW_BETWEEN),
-	KW_ENTRY("blob", KW_BLOB), KW_ENTRY("by", KW_BY), KW_ENTRY("count", KW_COUNT),
-	KW_ENTRY("create", KW_CREATE), KW_ENTRY("default", KW_DEFAULT), KW_ENTRY("delete", KW_DELETE),
-	KW_ENTRY("desc", KW_DESC), KW_ENTRY("drop", KW_DROP), KW_ENTRY("exists", KW_EXISTS),
-	KW_ENTRY("from", KW_FROM), KW_ENTRY("if", KW_IF), KW_ENTRY("index", KW_INDEX),
-	KW_ENTRY("insert", KW_INSERT), KW_ENTRY("integer", KW_INTEGER), KW_ENTRY("into", KW_INTO),
-	KW_ENTRY("is", KW_IS), KW_ENTRY("key", KW_KEY), KW_ENTRY("limit", KW_LIMIT),
-	KW_ENTRY("not", KW_NOT), KW_ENTRY("null", KW_NULL), KW_ENTRY("offset", KW_OFFSET),
-	KW_ENTRY("on", KW_ON), KW_ENTRY("order", KW_ORDER), KW_ENTRY("primary", KW_PRIMARY),
-	KW_ENTRY("real", KW_REAL), KW_ENTRY("select", KW_SELECT), KW_ENTRY("set", KW_SET),
-	KW_ENTRY("table", KW_TABLE), KW_ENTRY("text", KW_TEXT), KW_ENTRY("unique", KW_UNIQUE),
-	KW_ENTRY("update", KW_UPDATE), KW_ENTRY("values", KW_VALUES), KW_ENTRY("where", KW_WHERE),
-};
-#undef KW_ENTRY
-
 #define KEYWORD_MAX_LEN 7u   /* "between", "default", "integer", "primary" */
 
+/* Return kw from tok_keyword_of if lower[0..len) is the keyword text (lower case). */
+#define KW(text, kw)                                                                    \
+	do {                                                                            \
+		if (len == sizeof(text) - 1 && memcmp(lower, text, sizeof(text) - 1) == 0) \
+			return kw;                                                      \
+	} while (0)
+
+/*
+ * Every keyword, by first letter: a switch and a few compares of known
+ * length (check_tokenizer holds it to tok_keyword_text's list).
+ */
 enum tok_keyword tok_keyword_of(const char *text, size_t len)
 {
 	char lower[KEYWORD_MAX_LEN];
-	char first;
 	size_t i;
 
 	if (len < 2 || len > KEYWORD_MAX_LEN)
@@ -368,13 +376,85 @@ enum tok_keyword tok_keyword_of(const char *text, size_t len)
 
 		lower[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 	}
-	/* the table is sorted: look only at the entries with the same first letter */
-	first = lower[0];
-	for (i = 0; i < sizeof(keywords) / sizeof(keywords[0]) && keywords[i].text[0] <= first; i++)
-		if (keywords[i].len == len && memcmp(keywords[i].text, lower, len) == 0)
-			return keywords[i].kw;
+	switch (lower[0]) {
+	case 'a':
+		KW("and", KW_AND);
+		KW("asc", KW_ASC);
+		break;
+	case 'b':
+		KW("between", KW_BETWEEN);
+		KW("blob", KW_BLOB);
+		KW("by", KW_BY);
+		break;
+	case 'c':
+		KW("count", KW_COUNT);
+		KW("create", KW_CREATE);
+		break;
+	case 'd':
+		KW("default", KW_DEFAULT);
+		KW("delete", KW_DELETE);
+		KW("desc", KW_DESC);
+		KW("drop", KW_DROP);
+		break;
+	case 'e':
+		KW("exists", KW_EXISTS);
+		break;
+	case 'f':
+		KW("from", KW_FROM);
+		break;
+	case 'i':
+		KW("if", KW_IF);
+		KW("index", KW_INDEX);
+		KW("insert", KW_INSERT);
+		KW("integer", KW_INTEGER);
+		KW("into", KW_INTO);
+		KW("is", KW_IS);
+		break;
+	case 'k':
+		KW("key", KW_KEY);
+		break;
+	case 'l':
+		KW("limit", KW_LIMIT);
+		break;
+	case 'n':
+		KW("not", KW_NOT);
+		KW("null", KW_NULL);
+		break;
+	case 'o':
+		KW("offset", KW_OFFSET);
+		KW("on", KW_ON);
+		KW("order", KW_ORDER);
+		break;
+	case 'p':
+		KW("primary", KW_PRIMARY);
+		break;
+	case 'r':
+		KW("real", KW_REAL);
+		break;
+	case 's':
+		KW("select", KW_SELECT);
+		KW("set", KW_SET);
+		break;
+	case 't':
+		KW("table", KW_TABLE);
+		KW("text", KW_TEXT);
+		break;
+	case 'u':
+		KW("unique", KW_UNIQUE);
+		KW("update", KW_UPDATE);
+		break;
+	case 'v':
+		KW("values", KW_VALUES);
+		break;
+	case 'w':
+		KW("where", KW_WHERE);
+		break;
+	default:
+		break;
+	}
 	return KW_NONE;
 }
+#undef KW
 
 const char *tok_keyword_text(enum tok_keyword kw)
 {
@@ -421,6 +501,25 @@ static int unterminated(struct rowfs_err *err, size_t pos)
 			     pos);
 }
 
+/*
+ * Length of the run of ASCII bytes other than the quote at p[j..end): the
+ * bytes of a plain literal that need no look, up to its next quote.
+ */
+static size_t ascii_run(const unsigned char *p, size_t j, size_t end)
+{
+	const unsigned char *q = memchr(p + j, '\'', end - j);
+	size_t n = q ? (size_t)(q - p) - j : end - j, k;
+	unsigned char high = 0;
+
+	for (k = 0; k < n; k++)
+		high |= p[j + k];
+	if (high < 0x80)
+		return n;
+	for (k = 0; k < n && p[j + k] < 0x80; k++)
+		;
+	return k;
+}
+
 /* '...' or E'...' starting at i (the prefix, if any, before quote q). */
 static int lex_text(const unsigned char *p, size_t end, size_t q, int escapes, struct tok_sql *tok,
 		    size_t *next, struct rowfs_err *err)
@@ -431,6 +530,12 @@ static int lex_text(const unsigned char *p, size_t end, size_t q, int escapes, s
 	for (;;) {
 		unsigned char c;
 
+		if (!escapes) {
+			size_t run = ascii_run(p, j, end);
+
+			value_len += run;
+			j += run;
+		}
 		if (j >= end)
 			return unterminated(err, tok->pos);
 		c = p[j];
@@ -572,11 +677,47 @@ static int integer_value(const unsigned char *p, size_t i, size_t j, int64_t *v)
 	return 1;
 }
 
+/*
+ * The value of a real -?D*.D* of at most 15 digits (syntax checked) into
+ * *v; 0 if it has more digits or an exponent.  Its digits as an integer
+ * m < 10^15 < 2^53 and 10^f (f <= 15) are exact doubles, so m / 10^f is
+ * one correctly rounded division: the double strtod gives (Clinger's fast
+ * path).
+ */
+static int real_fast(const unsigned char *p, size_t i, size_t j, double *v)
+{
+	static const double pow10[16] = {
+		1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+	};
+	int negative = p[i] == '-';
+	uint64_t m = 0;
+	unsigned digits = 0, frac = 0, seen_dot = 0;
+	size_t k;
+
+	for (k = i + (size_t)negative; k < j; k++) {
+		if (p[k] == '.') {
+			seen_dot = 1;
+			continue;
+		}
+		if (!is_digit(p[k]) || ++digits > 15)
+			return 0;
+		m = m * 10u + (unsigned)(p[k] - '0');
+		frac += seen_dot;
+	}
+	*v = (double)m / pow10[frac];
+	if (negative)
+		*v = -*v;
+	return 1;
+}
+
 /* The value of the real p[i..j) (syntax checked) by strtod; ROWFS_NOMEM possible. */
 static int real_value(const unsigned char *p, size_t i, size_t j, double *v, struct rowfs_err *err)
 {
 	char small[257];
 	char *copy = small;
+
+	if (real_fast(p, i, j, v))
+		return ROWFS_OK;
 
 	if (j - i >= sizeof(small)) {
 		copy = malloc(j - i + 1);
@@ -735,6 +876,10 @@ size_t tok_literal_decode(const struct tok_sql *tok, uint8_t *dst)
 		for (i = 2; i < end; i += 2)
 			dst[n++] = (uint8_t)(hex_value(p[i]) << 4 | hex_value(p[i + 1]));
 		return n;
+	}
+	if (!tok->escapes && tok->value_len == tok->len - 2) {
+		memcpy(dst, p + 1, tok->value_len);   /* no '' inside: the bytes as they are */
+		return tok->value_len;
 	}
 	for (i = tok->escapes ? 2 : 1; i < end; i++) {
 		unsigned char c = p[i];

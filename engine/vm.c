@@ -339,16 +339,14 @@ static size_t delete_log_size(const struct table_schema *t)
 	return t->is_users ? VM_RECORD_SIZE : table_log_size(0);
 }
 
-/* Insert (replace: the key exists) vals under key: change, log, feed. */
-static int put_row(struct vm_env *env, struct vm_state *st, int64_t key, const struct value *vals,
-		   int replace, struct rowfs_err *err)
+/* Store the encoded row st->stored under key (replace: the key exists): change, log, feed. */
+static int put_stored(struct vm_env *env, struct vm_state *st, int64_t key,
+		      const struct value *vals, int replace, struct rowfs_err *err)
 {
 	const struct table_schema *t = st->acc.schema;
 	const uint8_t *stored;
-	int rc = access_encode(&st->acc, key, vals, &st->stored, err);
+	int rc;
 
-	if (rc)
-		return rc;
 	stored = (const uint8_t *)st->stored.data;
 	rc = replace ? access_replace(&st->acc, key, stored, st->stored.len, err) :
 		access_insert(&st->acc, key, stored, st->stored.len, err);
@@ -361,6 +359,15 @@ static int put_row(struct vm_env *env, struct vm_state *st, int64_t key, const s
 	rc = log_table(st, env->pager, replace ? LOG_OP_TABLE_UPDATE : LOG_OP_TABLE_INSERT, t->root,
 		       key, stored, st->stored.len, err);
 	return rc ? rc : feed_table(env->feed, replace ? "update" : "insert", t, key, vals, err);
+}
+
+/* Insert (replace: the key exists) vals under key: change, log, feed. */
+static int put_row(struct vm_env *env, struct vm_state *st, int64_t key, const struct value *vals,
+		   int replace, struct rowfs_err *err)
+{
+	int rc = access_encode(&st->acc, key, vals, &st->stored, err);
+
+	return rc ? rc : put_stored(env, st, key, vals, replace, err);
 }
 
 /* Delete key: change, log, feed. */
@@ -488,13 +495,42 @@ static int check_insert_keys(struct vm_state *st, const int64_t *keys, unsigned 
 	return first < n ? duplicate(keys[first], err) : ROWFS_OK;
 }
 
+/*
+ * rc, the failure of a check that ranks after the duplicate search, when
+ * that search was left to the insert itself (late_keys): the duplicate
+ * error instead if a key is taken, as when the keys are checked first.
+ */
+static int late_duplicate(struct vm_state *st, const int64_t *keys, unsigned n, int late_keys,
+			  int rc, struct rowfs_err *err)
+{
+	struct rowfs_err dup;
+
+	if (rc != ROWFS_OK && late_keys && check_insert_keys(st, keys, n, &dup) != ROWFS_OK) {
+		*err = dup;
+		return dup.rc;
+	}
+	return rc;
+}
+
+/* Keys of an insert kept on the stack (more rows: malloc). */
+#define INSERT_STACK_KEYS 16u
+
+/*
+ * insert: the keys, the checks, then the rows.  A single row of a version-2
+ * table is not looked up first: table_insert finds its duplicate key in
+ * the one descent it makes anyway, before it changes anything, and fails
+ * with the same error (late_keys); the users table and several rows (a
+ * later row's duplicate must stop the earlier ones) are checked first.
+ */
 static int op_insert_rows(struct vm_env *env, struct vm_state *st, const struct program *prog,
 			  struct rowfs_err *err)
 {
 	const struct plan *plan = prog->plan;
 	const struct table_schema *t = prog->table;
 	unsigned n = plan->row_count, r, width = t->column_count;
-	int64_t *keys = malloc((n ? n : 1) * sizeof(*keys));
+	int late_keys = n == 1 && !t->is_users;
+	int64_t stack_keys[INSERT_STACK_KEYS];
+	int64_t *keys = n <= INSERT_STACK_KEYS ? stack_keys : malloc(n * sizeof(*keys));
 	struct value vals[RECORD_MAX_COLUMNS];
 	size_t room = 0;
 	int rc;
@@ -504,7 +540,7 @@ static int op_insert_rows(struct vm_env *env, struct vm_state *st, const struct 
 	state_open(st, env->pager, prog);
 	access_reset(&st->acc);
 	rc = assign_keys(st, plan, keys, err);
-	if (rc == ROWFS_OK)
+	if (rc == ROWFS_OK && !late_keys)
 		rc = check_insert_keys(st, keys, n, err);
 	for (r = 0; r < n && rc == ROWFS_OK; r++) {
 		memcpy(vals, plan->rows + (size_t)r * width, width * sizeof(vals[0]));
@@ -512,15 +548,20 @@ static int op_insert_rows(struct vm_env *env, struct vm_state *st, const struct 
 		room += row_log_size(t, t->is_users ? ROW_SIZE : record_size(vals, width));
 	}
 	if (rc == ROWFS_OK)
-		rc = pager_log_room(env->pager, room, err);
-	/* every check is done: from here on only I/O can fail */
+		rc = late_duplicate(st, keys, n, late_keys,
+				    pager_log_room(env->pager, room, err), err);
+	/* every check is done (late_keys: but the duplicate): from here on only I/O can fail */
 	for (r = 0; r < n && rc == ROWFS_OK; r++) {
 		memcpy(vals, plan->rows + (size_t)r * width, width * sizeof(vals[0]));
 		vals[t->key_column].type = VALUE_INTEGER;
 		vals[t->key_column].i = keys[r];
-		rc = put_row(env, st, keys[r], vals, 0, err);
+		rc = late_duplicate(st, keys, n, late_keys,
+				    access_encode(&st->acc, keys[r], vals, &st->stored, err), err);
+		if (rc == ROWFS_OK)
+			rc = put_stored(env, st, keys[r], vals, 0, err);
 	}
-	free(keys);
+	if (keys != stack_keys)
+		free(keys);
 	return rc;
 }
 

@@ -52,6 +52,26 @@
  * (rowfs_format_real).  Every other statement's reply is the engine's text
  * in every mode.  `.mode` alone prints the current mode.
  *
+ * Statements over several lines (sqlite3's habit, CONTRACT.md Part 2): a
+ * line that starts an SQL statement the engine finds unfinished
+ * (rowfs_complete() is 0: the grammar needs more where the line ends, as
+ * in "create table t (" or "select *") starts a statement that the next
+ * lines continue, until one ends with ';' (the last non-blank byte before
+ * its comment, outside a quoted literal) or input ends.  The lines are
+ * joined with one blank each, without their `--` comments and the blanks
+ * at their ends (outside literals), and the whole runs as one statement
+ * (error positions count in that joined text), in the batch of the chunk
+ * where it ends.  So a complete line never waits for another: the seed's
+ * statements, meta-commands, a statement with an error before its end, a
+ * line ending in ';' or inside a quoted literal all run as before, and so
+ * does every complete SQL statement with or without its ';'.  A literal
+ * left open at the end of a continued line goes on in the next one after
+ * a blank (E'\n' writes a line break).  The joined text is kept up to
+ * LINE_KEEP bytes; past that the rest is dropped, which the engine
+ * reports as "line too long".  At end of input an unfinished statement
+ * runs as it is.  On a terminal the prompt of a continued line is
+ * CONT_PROMPT.
+ *
  * Exit status: 0; 1 when the database cannot be opened or closed, when
  * stdout fails, or (input not a terminal) when any statement failed;
  * 2 for usage errors.
@@ -88,6 +108,7 @@
 #define PENDING_KEEP (64u * 1024u)
 
 #define PROMPT "db > "
+#define CONT_PROMPT "   ...> "
 
 /* Exit statuses. */
 #define EXIT_USAGE 2
@@ -120,12 +141,30 @@ enum out_mode {
 
 static const char *const mode_names[] = { "list", "csv", "json", "box" };
 
+/* Where the statement being joined stands: outside or inside a literal. */
+enum quote_state {
+	QUOTE_NONE = 0,    /* outside any quoted literal */
+	QUOTE_PLAIN,       /* inside '...' or x'...' ('' is a quote) */
+	QUOTE_ESCAPED      /* inside E'...' (backslash escapes, '' is a quote) */
+};
+
+/* An SQL statement joined from several lines (see the top comment). */
+struct joined {
+	char *text;              /* the lines so far, joined by blanks, without comments (malloc'd) */
+	size_t len;              /* bytes used (at most LINE_KEEP) */
+	size_t cap;              /* bytes allocated */
+	int active;              /* a statement is being joined */
+	int lost;                /* text could not grow: the statement fails */
+	enum quote_state quote;  /* lexer state at the end of text */
+};
+
 /* The shell. */
 struct shell {
 	struct rowfs_db *db;           /* the open database */
 	struct rowfs_txn *txn;         /* the write transaction of the batch (kept across
 					  batches while an explicit transaction is open) */
 	struct outbuf out;             /* staged replies */
+	struct joined join;            /* statement over several lines */
 	enum batch_state batch;        /* current batch */
 	int any_failed;                /* a statement or a batch failed */
 	int done;                      /* stop reading input */
@@ -794,6 +833,10 @@ static int run_mode(struct shell *sh, const char *line, size_t len)
 	char text[96];
 
 	len = drop_cr(line, len);
+	for (i = 0; i < len && is_blank(line[i]); i++)
+		;
+	if (i == len || line[i] != '.')
+		return 0;   /* no meta-command: spares the scans below on every statement */
 	if (len > ROWFS_LINE_MAX || memchr(line, '\0', len) != NULL)
 		return 0;   /* the engine's "line too long" / "NUL byte" */
 	n = split_words(line, len, w, 3);
@@ -841,8 +884,8 @@ static void batch_rollback(struct shell *sh)
 	sh->txn = NULL;
 }
 
-/* Run one line (without its newline) in the open batch. */
-static void batch_line(struct shell *sh, const char *line, size_t len)
+/* Run one statement (a line without its newline, or a joined one) in the open batch. */
+static void run_line(struct shell *sh, const char *line, size_t len)
 {
 	struct rowfs_err err = { 0 };
 	uint64_t marks;
@@ -895,6 +938,217 @@ static int batch_commit(struct shell *sh, struct rowfs_err *err)
 	return rc;
 }
 
+/* ---- statements over several lines ------------------------------------- */
+
+/* 1 if c may be part of a word (the byte before E of E'...' must not be). */
+static int is_word_byte(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_';
+}
+
+/* 1 if line[0..len) holds "--" anywhere (a comment may begin there). */
+static int has_dashes(const char *line, size_t len)
+{
+	const char *p = line, *end = line + len;
+
+	while ((p = memchr(p, '-', (size_t)(end - p))) != NULL && p + 1 < end) {
+		if (p[1] == '-')
+			return 1;
+		p += 2;
+	}
+	return 0;
+}
+
+/* What scan_line() found in a line. */
+struct line_scan {
+	size_t keep;             /* bytes before its comment */
+	enum quote_state quote;  /* lexer state there (in: at the line's start) */
+	int semi;                /* the last non-blank byte there is a ';' outside literals */
+	int depth;               /* '(' minus ')' outside literals */
+	int values;              /* the word `values` outside literals at depth 0 */
+	char last;               /* the last non-blank byte outside literals, or 0 */
+};
+
+/* 1 if line[i..len) starts with the word `values` (any case) after a non-word byte. */
+static int values_at(const char *line, size_t i, size_t len)
+{
+	return (i == 0 || !is_word_byte(line[i - 1])) && len - i >= 6 &&
+	       word_is(line + i, 6, "values") && (len - i == 6 || !is_word_byte(line[i + 6]));
+}
+
+/*
+ * Scan line[0..len) (no '\r' at its end) starting in state sc->quote: the
+ * length of the line without its comment ("--" at the start or after a
+ * blank, outside a literal), the state at that point, whether the
+ * statement ends there with a ';', and what is_whole_insert() needs.
+ */
+static void scan_line(const char *line, size_t len, struct line_scan *sc)
+{
+	size_t i;
+
+	sc->semi = 0;
+	sc->depth = 0;
+	sc->values = 0;
+	sc->last = 0;
+	for (i = 0; i < len; i++) {
+		char c = line[i];
+
+		if (sc->quote == QUOTE_PLAIN && c != '\'') {
+			const char *q = memchr(line + i, '\'', len - i);   /* most bytes are text */
+
+			if (!q) {
+				i = len;
+				break;
+			}
+			i = (size_t)(q - line);
+			c = '\'';
+		}
+		if (sc->quote != QUOTE_NONE) {
+			if (sc->quote == QUOTE_ESCAPED && c == '\\' && i + 1 < len)
+				i++;   /* \' and \\ stay inside */
+			else if (c == '\'' && i + 1 < len && line[i + 1] == '\'')
+				i++;   /* '' is a quote */
+			else if (c == '\'')
+				sc->quote = QUOTE_NONE;
+			continue;
+		}
+		if (c == '-' && i + 1 < len && line[i + 1] == '-' && (i == 0 || is_blank(line[i - 1])))
+			break;
+		if (is_blank(c))
+			continue;
+		sc->last = c;
+		if (c == '\'')
+			sc->quote = i > 0 && (line[i - 1] == 'E' || line[i - 1] == 'e') &&
+					    (i == 1 || !is_word_byte(line[i - 2]))
+				    ? QUOTE_ESCAPED : QUOTE_PLAIN;
+		else if (c == '(')
+			sc->depth++;
+		else if (c == ')')
+			sc->depth--;
+		else if ((c == 'v' || c == 'V') && sc->depth == 0 && values_at(line, i, len))
+			sc->values = 1;
+	}
+	sc->keep = i;
+	sc->semi = sc->last == ';' && sc->quote == QUOTE_NONE;
+}
+
+/*
+ * 1 for `insert into ... values (...)` with its parentheses closed and a
+ * ')' at its end: complete (or wrong before its end) without asking the
+ * engine, which would parse the line once more (bulk loads without ';').
+ */
+static int is_whole_insert(const char *line, size_t len, const struct line_scan *sc)
+{
+	struct word w[2];
+
+	return sc->last == ')' && sc->depth == 0 && sc->values && sc->quote == QUOTE_NONE &&
+	       split_words(line, len, w, 2) >= 2 && word_is(w[0].text, w[0].len, "insert") &&
+	       word_is(w[1].text, w[1].len, "into");
+}
+
+/* Append text to the joined statement, up to LINE_KEEP bytes in all. */
+static void join_add(struct joined *j, const char *text, size_t len)
+{
+	if (j->lost)
+		return;
+	if (len > LINE_KEEP - j->len)
+		len = LINE_KEEP - j->len;   /* the engine will say "line too long" */
+	if (len == 0)
+		return;
+	if (j->len + len > j->cap) {
+		size_t cap = j->cap ? j->cap : 256;
+		char *p;
+
+		while (cap < j->len + len)
+			cap *= 2;
+		if (cap > LINE_KEEP)
+			cap = LINE_KEEP;
+		p = realloc(j->text, cap);
+		if (!p) {
+			j->lost = 1;
+			return;
+		}
+		j->text = p;
+		j->cap = cap;
+	}
+	memcpy(j->text + j->len, text, len);
+	j->len += len;
+}
+
+/* Run the joined statement in the open batch and forget it. */
+static void join_run(struct shell *sh)
+{
+	struct joined *j = &sh->join;
+
+	if (j->lost) {
+		stage_line(sh, "Error: out of memory");
+		sh->any_failed = 1;
+	} else {
+		run_line(sh, j->text, j->len);
+	}
+	j->active = 0;
+	j->lost = 0;
+	j->len = 0;
+	j->quote = QUOTE_NONE;
+	if (j->cap > CHUNK_SIZE) {
+		free(j->text);
+		j->text = NULL;
+		j->cap = 0;
+	}
+}
+
+/*
+ * One input line (without its newline) in the open batch: it runs, starts
+ * a statement over several lines, or continues the one being joined.
+ */
+static void batch_line(struct shell *sh, const char *line, size_t len)
+{
+	struct joined *j = &sh->join;
+	size_t clean = drop_cr(line, len), keep, start;
+	struct line_scan sc;
+
+	if (sh->batch != BATCH_ACTIVE)
+		return;
+	keep = clean;
+	while (keep > 0 && is_blank(line[keep - 1]))
+		keep--;
+	if (!j->active && keep > 0 && line[keep - 1] == ';' && !has_dashes(line, keep)) {
+		run_line(sh, line, len);   /* ends with ';' (or inside a literal): runs alone */
+		return;
+	}
+	sc.quote = j->quote;
+	scan_line(line, clean, &sc);
+	keep = sc.keep;
+	if (!j->active) {
+		if (sc.semi || sc.quote != QUOTE_NONE || clean > ROWFS_LINE_MAX ||
+		    is_whole_insert(line, clean, &sc) || rowfs_complete(line, clean)) {
+			run_line(sh, line, len);
+			return;
+		}
+		while (keep > 0 && is_blank(line[keep - 1]))
+			keep--;
+		j->active = 1;
+		join_add(j, line, keep);
+		j->quote = sc.quote;
+		return;
+	}
+	start = 0;
+	if (j->quote == QUOTE_NONE)   /* blanks inside a literal are its own */
+		while (start < keep && is_blank(line[start]))
+			start++;
+	if (sc.quote == QUOTE_NONE)
+		while (keep > start && is_blank(line[keep - 1]))
+			keep--;
+	if (keep > start) {
+		join_add(j, " ", 1);
+		join_add(j, line + start, keep - start);
+	}
+	j->quote = sc.quote;
+	if (sc.semi)
+		join_run(sh);
+}
+
 /* Commit the batch and write its replies. */
 static void batch_end(struct shell *sh)
 {
@@ -913,6 +1167,17 @@ static void batch_end(struct shell *sh)
 	}
 	if (state == BATCH_EXITED)
 		sh->done = 1;
+}
+
+/* End of input: a statement still being joined runs as it is, in a batch of its own. */
+static void join_finish(struct shell *sh)
+{
+	if (!sh->join.active || sh->done || stop_requested)
+		return;
+	batch_begin(sh);
+	if (sh->batch == BATCH_ACTIVE)
+		join_run(sh);
+	batch_end(sh);
 }
 
 /* Keep the start of a line that spans chunks, at most LINE_KEEP bytes. */
@@ -1032,10 +1297,10 @@ static void run_stream(struct shell *sh)
  * Next line from the terminal, without its newline, malloc'd, its length in
  * *len; NULL at end of input.
  */
-static char *read_terminal_line(size_t *len)
+static char *read_terminal_line(const char *prompt, size_t *len)
 {
 #ifdef HAVE_LIBEDIT
-	char *line = readline(PROMPT);
+	char *line = readline(prompt);
 
 	if (!line)
 		return NULL;
@@ -1048,7 +1313,7 @@ static char *read_terminal_line(size_t *len)
 	size_t cap = 0;
 	ssize_t n;
 
-	fputs(PROMPT, stdout);
+	fputs(prompt, stdout);
 	fflush(stdout);
 	n = getline(&line, &cap, stdin);
 	if (n < 0) {
@@ -1069,7 +1334,7 @@ static void run_terminal(struct shell *sh)
 	char *line;
 
 	while (!sh->done) {
-		line = read_terminal_line(&len);
+		line = read_terminal_line(sh->join.active ? CONT_PROMPT : PROMPT, &len);
 		if (!line) {
 			putchar('\n');
 			break;
@@ -1088,7 +1353,8 @@ static void usage(FILE *f)
 		"usage: rowsh [options] DBFILE\n"
 		"\n"
 		"Run statements read from standard input, one per line, on DBFILE\n"
-		"(created if missing).  Prompts with '" PROMPT "' on a terminal.\n"
+		"(created if missing); an unfinished SQL statement goes on over the\n"
+		"next lines until a ';'.  Prompts with '" PROMPT "' on a terminal.\n"
 		"\n"
 		"options:\n"
 		"  -o sync=full|normal|off, --sync=MODE\n"
@@ -1100,7 +1366,9 @@ static void usage(FILE *f)
 		"  -V, --version         show the version and exit\n"
 		"\n"
 		"statements: insert ID USERNAME, update ID USERNAME, delete ID, select,\n"
-		".btree, .constants, .stats, .checkpoint, .exit, and rowsh's own\n"
+		"create table, drop table, insert into, select ... from, update ... set,\n"
+		"delete from, begin, commit, rollback, .tables, .schema [T], .btree,\n"
+		".constants, .stats, .checkpoint, .exit, and rowsh's own\n"
 		".mode list|csv|json|box.  See rowsh(1).\n",
 		ROWFS_DEFAULT_CACHE_PAGES);
 }
@@ -1272,9 +1540,11 @@ int main(int argc, char **argv)
 	interactive = isatty(STDIN_FILENO);
 	if (interactive) {
 		run_terminal(&sh);
+		join_finish(&sh);
 	} else {
 		catch_signals();
 		run_stream(&sh);
+		join_finish(&sh);
 		if (sh.any_failed)
 			status = 1;
 	}
@@ -1293,5 +1563,6 @@ int main(int argc, char **argv)
 	}
 	free(sh.out.data);
 	free(sh.pending);
+	free(sh.join.text);
 	return status;
 }

@@ -103,8 +103,8 @@ START_TEST(test_create_drop_reload)
 	ck_assert_ptr_eq(catalog_find_id(cat, 2), t);
 	ck_assert_int_eq(catalog_find(cat, "c", 1)->id, 3);
 	ck_assert_ptr_null(catalog_find(cat, "b", 1));
-	ck_assert_ptr_eq(catalog_find(cat, "USERS", 5), catalog_users(cat));
-	ck_assert_ptr_eq(catalog_next_by_id(cat, 0), catalog_users(cat));
+	ck_assert_ptr_eq(catalog_find(cat, "USERS", 5), catalog_find(cat, "users", 5));
+	ck_assert_ptr_eq(catalog_next_by_id(cat, 0), catalog_find(cat, "users", 5));
 	ck_assert_ptr_eq(catalog_next_by_id(cat, 1), t);
 	ck_assert_ptr_null(catalog_next_by_id(cat, 4));
 	catalog_free(cat);
@@ -323,7 +323,7 @@ START_TEST(test_check_value)
 	struct value v = {0};
 	struct rowfs_db *db = open_db();
 	struct catalog *cat = load(db);
-	const struct table_schema *users = catalog_users(cat);
+	const struct table_schema *users = catalog_find(cat, "users", 5);
 
 	check_value_schema(&t);
 	v.type = VALUE_INTEGER;

@@ -1231,7 +1231,7 @@ START_TEST(test_record_wrong_type)
 	find_cell(path, table_root(path, "t", NULL), 65, &c);   /* n = 65: one byte, 'A' */
 	ck_assert_uint_eq(byte_at(path, c.record + 2), 1);      /* 1-byte integer */
 	put_byte(path, c.record + 2, 15);                       /* text of 1 byte */
-	snprintf(want, sizeof(want), "Page %u: cell %u (key 65): t.n holds text, declared integer",
+	snprintf(want, sizeof(want), "Page %u: cell %u (key 65): t.n expects integer, got text",
 		 c.leaf, c.cell);
 	expect_problem(path, want);
 }
@@ -1247,7 +1247,7 @@ START_TEST(test_record_null_in_not_null)
 	find_cell(path, table_root(path, "t", NULL), 100, &c);  /* n = 0: serial type 8 */
 	ck_assert_uint_eq(byte_at(path, c.record + 2), 8);
 	put_byte(path, c.record + 2, 0);
-	snprintf(want, sizeof(want), "Page %u: cell %u (key 100): t.n is NULL but declared not null",
+	snprintf(want, sizeof(want), "Page %u: cell %u (key 100): t.n may not be NULL",
 		 c.leaf, c.cell);
 	expect_problem(path, want);
 }
@@ -1318,7 +1318,7 @@ START_TEST(test_record_too_long)
 	build_tables(path);
 	catalog_edit(path, "t", "text(8)", "text(3)");
 	find_cell(path, table_root(path, "t", NULL), 123, &c);
-	snprintf(want, sizeof(want), "Page %u: cell %u (key 123): t.s holds 4 bytes, more than 3",
+	snprintf(want, sizeof(want), "Page %u: cell %u (key 123): t.s too long (4 > 3)",
 		 c.leaf, c.cell);
 	expect_problem(path, want);
 }

@@ -496,6 +496,51 @@ START_TEST(test_random_lines)
 }
 END_TEST
 
+/* 1 if text (a C string) reads as an unfinished SQL statement. */
+static int wants_more(const char *text)
+{
+	char *buf = tu_memdup(text, strlen(text));   /* exact bounds for ASan */
+	int r = parse_wants_more(buf, strlen(text));
+
+	free(buf);
+	return r;
+}
+
+START_TEST(test_wants_more)
+{
+	static const char *const more[] = {
+		"create table t (", "create table t (id integer primary key,",
+		"create table t (id integer primary key, a text(5)", "create table t (a",
+		"drop table if", "insert into t", "insert into t values",
+		"insert into t values (1,", "insert into t values (1), ", "insert into t (a, b)",
+		"select *", "select * from", "select count(*) from t where",
+		"select a, b from t where a = 1 and", "select * from t where a between 1",
+		"select * from t order by", "select * from t limit 5 offset",
+		"update t set", "update t set a = 1,", "update t set a = 1 where a >",
+		"delete from", "delete from t where a is not", "select * from t where",
+		"create table t ( -- a comment, then the end", "select *\r",
+		"select * from t where a =;",
+	};
+	static const char *const done[] = {
+		"", "   ", "select", "insert 1 alice", "insert 1", "insert", "update 1",
+		"delete", "create table", "select a", "select a b", ".tables", ".schema",
+		".exit", "begin", "commit", "insert into t values (1)",
+		"create table t (id integer primary key)", "select * from t",
+		"select * from t where a = 1", "select count(*) from t limit 1",
+		"select * fromm t", "update t set a = 1",
+		"delete from t", "drop table t", "insert into t values ('abc",
+		"insert into t values (1 1", "select * from t where a = 1 and 2",
+		"insert into t values (1);", "create table t (id integer primary key);",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(more) / sizeof(more[0]); i++)
+		ck_assert_msg(wants_more(more[i]), "'%s' should want more", more[i]);
+	for (i = 0; i < sizeof(done) / sizeof(done[0]); i++)
+		ck_assert_msg(!wants_more(done[i]), "'%s' should be complete", done[i]);
+}
+END_TEST
+
 static Suite *parser_suite(void)
 {
 	Suite *s = suite_create("parser");
@@ -517,6 +562,7 @@ static Suite *parser_suite(void)
 	tcase_add_test(tc, test_delete);
 	tcase_add_test(tc, test_update);
 	tcase_add_test(tc, test_random_lines);
+	tcase_add_test(tc, test_wants_more);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -301,6 +301,25 @@ START_TEST(test_u64)
 }
 END_TEST
 
+/* A dump line parses back to the same row: "--" would start a comment (Part 2). */
+START_TEST(test_format_insert)
+{
+	char line[ROW_INSERT_MAX];
+	size_t n;
+
+	n = row_format_insert(line, 7, "alice", 5);
+	ck_assert_int_eq((int)n, 14);
+	ck_assert(memcmp(line, "insert 7 alice", n) == 0);
+	n = row_format_insert(line, 4294967295u, "a--b", 4);
+	ck_assert(memcmp(line, "insert 4294967295 a--b", n) == 0 && n == 22);
+	n = row_format_insert(line, 5, "--x", 3);
+	ck_assert(n == 35 && memcmp(line, "insert into users values (5, '--x')", n) == 0);
+	n = row_format_insert(line, 4294967295u, "--------------------------------", 32);
+	ck_assert(n <= ROW_INSERT_MAX);
+	ck_assert(memcmp(line + n - 35, "'--------------------------------')", 35) == 0);
+}
+END_TEST
+
 static Suite *row_suite(void)
 {
 	Suite *s = suite_create("row");
@@ -324,6 +343,7 @@ static Suite *row_suite(void)
 	tcase_add_test(tc, test_layout);
 	tcase_add_test(tc, test_u32);
 	tcase_add_test(tc, test_u64);
+	tcase_add_test(tc, test_format_insert);
 	suite_add_tcase(s, tc);
 	return s;
 }
