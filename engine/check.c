@@ -1097,8 +1097,8 @@ static void checker_release(struct checker *c)
 	free(c->in_tree);
 }
 
-int rowfs_check(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, uint64_t *problems,
-		struct rowfs_err *err)
+int db_check(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, uint64_t *problems,
+	     struct rowfs_err *err)
 {
 	struct key_range all = { 0, 0, 0, 0 };
 	struct checker c;

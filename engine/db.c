@@ -1,34 +1,61 @@
 /*
  * db.c - the engine façade behind rowfs.h.
  *
- * Owns: struct rowfs_db (one open database: pager, counters, transaction
- * flag), the statement pipeline tokenizer -> parser -> compiler -> VM,
- * recovery orchestration (pager_open, then replay of the WAL's logical
- * records through the VM), rollback, explicit transactions, snapshot
- * reads, the change feed, and the renderings shared by the meta-commands
- * and the mount's files.
+ * Owns: struct rowfs_db (one open database: pager, counters, catalog) and
+ * struct rowfs_txn (one transaction on it), the statement pipeline
+ * tokenizer -> parser -> compiler -> VM, recovery orchestration
+ * (pager_open, then replay of the WAL's logical records through the VM),
+ * rollback, explicit transactions, the single-writer rule, reads through
+ * snapshots, the change feed, typed rows and results, and the renderings
+ * shared by the meta-commands and the mount's files.
  *
- * Transactions.  Callers wrap each unit of input (a write() to ctl, a
- * chunk of rowsh's input) in rowfs_begin .. rowfs_commit: an implicit
- * transaction.  The statement `begin` first commits what the unit ran so
- * far, then opens an explicit transaction (a long pager transaction, whose
- * base snapshot keeps the committed state readable); from then on
- * rowfs_commit/rowfs_rollback of the units do nothing until `commit`
- * (made durable: one WAL frame, one fsync) or `rollback` (undone from the
- * base images).  A statement error inside it fails that statement only.
- * An I/O error rolls the whole transaction back and leaves it FAILED: every
- * statement but `rollback` and `commit` then fails, so a script's later
- * statements can never autocommit by accident.
+ * Transactions (as LMDB's MDB_txn).  Every read and write goes through a
+ * struct rowfs_txn:
+ *
+ *   read (ROWFS_TXN_RDONLY)  a pager snapshot of the newest committed
+ *                            state taken at begin; every call through it
+ *                            enters that view (pager_set_view) and leaves
+ *                            it.  Any number may be open.  Statements that
+ *                            write fail with ROWFS_BUSY.
+ *   write                    at most one open (db->writer): a second begin
+ *                            is ROWFS_BUSY.  Reads see the newest state,
+ *                            its own changes included.  It owns the pager
+ *                            transaction (db->in_txn) and the explicit
+ *                            transaction state below.
+ *
+ * A write transaction is normally one caller's unit (a write() to ctl, a
+ * chunk of rowsh's input): an implicit transaction, a short pager
+ * transaction committed by rowfs_txn_commit.  The statement `begin` first
+ * commits what the transaction ran so far, then opens an explicit
+ * transaction (a long pager transaction, whose pinned base snapshot keeps
+ * the committed state readable to read transactions opened meanwhile, and
+ * restores it at rollback); the caller keeps the write transaction open
+ * across its units while rowfs_txn_state() is not ROWFS_TXN_NONE, until
+ * `commit` (made durable: one WAL frame, one fsync) or `rollback` (undone
+ * from the base images); after them the rest of the unit runs implicitly
+ * again.  A statement error inside it fails that statement only.  An I/O
+ * error rolls the whole explicit transaction back and leaves it FAILED:
+ * every statement but `rollback` and `commit` then fails, so a script's
+ * later statements can never autocommit by accident.
  *
  *     NONE --begin--> OPEN --commit/rollback--> NONE
  *                      |
  *                      +--I/O error (also of commit)--> FAILED
  *                                   FAILED --commit (error)/rollback--> NONE
  *
- * Snapshots.  rowfs_*_at(db, snap, ...) read the committed state snap
- * shows (NULL: the newest committed state, i.e. without an open explicit
- * transaction's changes); the plain functions read the newest state
- * including the open transaction (what its owner sees).
+ * rowfs_txn_commit of a write transaction commits whatever is open (an
+ * OPEN explicit transaction too; a FAILED one is rolled back and reported);
+ * rowfs_txn_abort rolls everything back.  Both free it.
+ *
+ * A read transaction cannot begin while the write transaction is in the
+ * middle of an implicit unit that changed rows: the committed state is
+ * not at hand then (a short pager transaction keeps no base images), so
+ * the begin fails with ROWFS_BUSY.  Callers that serialise their units
+ * (the daemon's lock, rowsh's single thread) never meet it.
+ *
+ * Tables are named by name in the read functions (NULL is users); their
+ * rows cross the API as arrays of struct rowfs_value, in declared column
+ * order, the key column holding the key.
  */
 #include <config.h>
 #include "rowfs.h"
@@ -47,20 +74,43 @@
 #include "format.h"
 #include "pager.h"
 #include "parser.h"
+#include "record.h"
 #include "row.h"
 #include "table.h"
 #include "util.h"
 #include "vm.h"
 
+/* The public value types are record.h's, number for number. */
+_Static_assert((int)ROWFS_TYPE_NULL == VALUE_NULL && (int)ROWFS_TYPE_INTEGER == VALUE_INTEGER &&
+		       (int)ROWFS_TYPE_REAL == VALUE_REAL && (int)ROWFS_TYPE_TEXT == VALUE_TEXT &&
+		       (int)ROWFS_TYPE_BLOB == VALUE_BLOB,
+	       "enum rowfs_type and enum value_type differ");
+_Static_assert((int)COLUMN_INTEGER == VALUE_INTEGER && (int)COLUMN_REAL == VALUE_REAL &&
+		       (int)COLUMN_TEXT == VALUE_TEXT && (int)COLUMN_BLOB == VALUE_BLOB,
+	       "enum column_type and enum value_type differ");
+_Static_assert(ROWFS_COLUMNS_MAX == RECORD_MAX_COLUMNS, "ROWFS_COLUMNS_MAX");
+_Static_assert(ROWFS_NAME_MAX == NAME_MAX_LEN, "ROWFS_NAME_MAX");
+
+enum txn_state { TXN_NONE = ROWFS_TXN_NONE, TXN_OPEN = ROWFS_TXN_OPEN,
+		 TXN_FAILED = ROWFS_TXN_FAILED };
+
+/* One transaction (see the top of the file). */
+struct rowfs_txn {
+	struct rowfs_db *db;          /* the database */
+	int rdonly;                   /* a read transaction */
+	struct rowfs_snapshot *snap;  /* read: the committed state it reads */
+	int state;                    /* write: enum txn_state, the explicit transaction */
+	uint64_t boundaries;          /* write: begin/commit/rollback statements that succeeded */
+};
+
 struct rowfs_db {
 	struct pager *pager;          /* the database */
 	char *path;                   /* DBFILE */
-	int in_txn;                   /* a pager transaction is open */
-	int explicit_state;           /* enum txn_state: the explicit transaction */
+	struct rowfs_txn *writer;     /* the open write transaction, or NULL */
+	int in_txn;                   /* a pager transaction is open (only with a writer) */
 	int checkpoint_requested;     /* `.checkpoint` ran in this transaction */
 	uint64_t statements;          /* statements executed */
 	uint64_t errors;              /* statements that failed */
-	uint64_t boundaries;          /* begin/commit/rollback statements that succeeded */
 	rowfs_change_fn change_fn;    /* change feed hook, or NULL */
 	void *change_ctx;             /* its first argument */
 	struct catalog *catalog;      /* the tables of the newest state (the open transaction's) */
@@ -72,8 +122,6 @@ struct rowfs_db {
 	struct sbuf feed;             /* change-feed lines of the open transaction (no seq yet) */
 	int for_check;                /* read-only open for rowfs_check: a damaged catalog is no error */
 };
-
-enum txn_state { TXN_NONE = 0, TXN_OPEN, TXN_FAILED };
 
 struct pager *rowfs_db_pager(struct rowfs_db *db)
 {
@@ -88,6 +136,11 @@ const char *rowfs_db_path(struct rowfs_db *db)
 int rowfs_is_read_only(const struct rowfs_db *db)
 {
 	return pager_is_read_only(db->pager);
+}
+
+int rowfs_has_writer(const struct rowfs_db *db)
+{
+	return db->writer != NULL;
 }
 
 /* Context of a replay: the database and where errors go. */
@@ -270,18 +323,14 @@ out_free:
 	return rc;
 }
 
-static int rollback_txn(struct rowfs_db *db, struct rowfs_err *err);
-
 int rowfs_close(struct rowfs_db *db, struct rowfs_err *err)
 {
-	struct rowfs_err ignored;
 	int rc = ROWFS_OK;
 
 	if (!db)
 		return ROWFS_OK;
-	rowfs_txn_abort(db, &ignored);   /* an explicit transaction never commits by itself */
-	if (db->in_txn)
-		rollback_txn(db, &ignored);
+	if (db->writer)
+		rowfs_txn_abort(db->writer);   /* an open transaction never commits by itself */
 	if (!pager_is_read_only(db->pager) && !pager_in_error(db->pager))
 		rc = pager_checkpoint(db->pager, err);
 	pager_close(db->pager);
@@ -315,16 +364,64 @@ static int open_txn(struct rowfs_db *db, int long_txn, struct rowfs_err *err)
 	return ROWFS_OK;
 }
 
-int rowfs_begin(struct rowfs_db *db, struct rowfs_err *err)
+/* The statistics of the state reads see now (the caller entered the view). */
+static void fill_stats(struct rowfs_db *db, struct rowfs_stats *st)
 {
-	if (db->in_txn)
-		return ROWFS_OK;
-	return open_txn(db, 0, err);
+	struct pager_stats ps;
+	struct rowfs_err ignored;
+	uint32_t depth = 0;
+
+	pager_get_stats(db->pager, &ps);
+	memset(st, 0, sizeof(*st));
+	if (btree_depth(db->pager, &depth, &ignored) != ROWFS_OK)
+		depth = 0;
+	st->rows = pager_row_count(db->pager);
+	st->depth = depth;
+	st->pages = pager_page_count(db->pager);
+	st->free_pages = pager_free_count(db->pager);
+	st->cache_pages = ps.cache_pages;
+	st->cache_hits = ps.hits;
+	st->cache_misses = ps.misses;
+	st->commits = ps.commits;
+	st->statements = db->statements;
+	st->errors = db->errors;
+	st->wal_frames = ps.wal_frames;
+	st->wal_bytes = ps.wal_bytes;
+	st->checkpoints = ps.checkpoints;
+	st->fsyncs = ps.fsyncs;
+	pager_snapshot_stats(db->pager, &st->snapshots, &st->snapshot_pages,
+			     &st->snapshots_expired);
 }
 
+/* The stats text of `.stats` and the `stats` file, of the state reads see now. */
+static int emit_stats(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
+{
+	struct rowfs_stats st;
+	char text[800];
+	int n;
+
+	fill_stats(db, &st);
+	n = snprintf(text, sizeof(text),
+		     "rows: %llu\ndepth: %u\npages: %u\nfree_pages: %u\ncache_pages: %u\n"
+		     "cache_hits: %llu\ncache_misses: %llu\ncommits: %llu\nstatements: %llu\n"
+		     "errors: %llu\nwal_frames: %llu\nwal_bytes: %llu\ncheckpoints: %llu\n"
+		     "fsyncs: %llu\nsnapshots: %u\nsnapshot_pages: %u\nsnapshots_expired: %llu\n",
+		     (unsigned long long)st.rows, st.depth, st.pages, st.free_pages, st.cache_pages,
+		     (unsigned long long)st.cache_hits, (unsigned long long)st.cache_misses,
+		     (unsigned long long)st.commits, (unsigned long long)st.statements,
+		     (unsigned long long)st.errors, (unsigned long long)st.wal_frames,
+		     (unsigned long long)st.wal_bytes, (unsigned long long)st.checkpoints,
+		     (unsigned long long)st.fsyncs, st.snapshots, st.snapshot_pages,
+		     (unsigned long long)st.snapshots_expired);
+	if (emit(ctx, text, (size_t)n))
+		return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
+	return ROWFS_OK;
+}
+
+/* vm_env.render_stats: `.stats`, of the state the statement reads. */
 static int render_stats_cb(void *ctx, rowfs_emit_fn emit, void *emit_ctx, struct rowfs_err *err)
 {
-	return rowfs_render_stats(ctx, emit, emit_ctx, err);
+	return emit_stats(ctx, emit, emit_ctx, err);
 }
 
 void rowfs_set_change_hook(struct rowfs_db *db, rowfs_change_fn fn, void *ctx)
@@ -422,44 +519,137 @@ static int rollback_txn(struct rowfs_db *db, struct rowfs_err *err)
 	return rc;
 }
 
-int rowfs_commit(struct rowfs_db *db, struct rowfs_err *err)
+/* ---- transactions ------------------------------------------------------------ */
+
+static int busy(struct rowfs_err *err)
 {
-	if (db->explicit_state == TXN_OPEN)
-		return ROWFS_OK;   /* the unit ends, the explicit transaction goes on */
-	return commit_txn(db, err);
+	return rowfs_err_set(err, ROWFS_BUSY, EBUSY,
+			     "Error: database is busy: another handle has a transaction open");
 }
 
-int rowfs_rollback(struct rowfs_db *db, struct rowfs_err *err)
+/* Begin txn as a read transaction: a snapshot of the newest committed state. */
+static int reader_begin(struct rowfs_txn *txn, struct rowfs_err *err)
 {
-	/*
-	 * Inside an explicit transaction a unit has nothing of its own to undo:
-	 * a statement error changed nothing, and an I/O error already rolled
-	 * the transaction back (FAILED).
-	 */
-	if (db->explicit_state == TXN_OPEN)
-		return ROWFS_OK;
-	return rollback_txn(db, err);
+	struct rowfs_db *db = txn->db;
+	int rc = ensure_loaded(db, err);
+
+	if (rc)
+		return rc;
+	if (db->in_txn && db->writer && db->writer->state != TXN_OPEN &&
+	    pager_txn_dirty(db->pager))
+		return rowfs_err_set(err, ROWFS_BUSY, EBUSY,
+				     "Error: database is busy: the committed state is not readable "
+				     "in the middle of a unit that changed rows");
+	txn->rdonly = 1;
+	return pager_snapshot_open(db->pager, &txn->snap, err);
 }
 
-int rowfs_txn_state(const struct rowfs_db *db)
+/* Begin txn as the write transaction. */
+static int writer_begin(struct rowfs_txn *txn, struct rowfs_err *err)
 {
-	return db->explicit_state;
+	struct rowfs_db *db = txn->db;
+	int rc;
+
+	if (db->writer)
+		return busy(err);
+	rc = open_txn(db, 0, err);
+	if (rc)
+		return rc;
+	db->writer = txn;
+	return ROWFS_OK;
 }
 
-uint64_t rowfs_txn_boundaries(const struct rowfs_db *db)
+int rowfs_txn_begin(struct rowfs_db *db, unsigned flags, struct rowfs_txn **out,
+		    struct rowfs_err *err)
 {
-	return db->boundaries;
+	struct rowfs_txn *txn;
+	int rc;
+
+	*out = NULL;
+	if (flags & ~ROWFS_TXN_RDONLY)
+		return rowfs_err_set(err, ROWFS_ERROR, EINVAL, "unknown transaction flags 0x%x",
+				     flags);
+	txn = calloc(1, sizeof(*txn));
+	if (!txn)
+		return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
+	txn->db = db;
+	rc = (flags & ROWFS_TXN_RDONLY) ? reader_begin(txn, err) : writer_begin(txn, err);
+	if (rc) {
+		free(txn);
+		return rc;
+	}
+	*out = txn;
+	return ROWFS_OK;
 }
 
-int rowfs_txn_abort(struct rowfs_db *db, struct rowfs_err *err)
+/* End and free txn (its pager state already settled). */
+static void txn_free(struct rowfs_txn *txn)
+{
+	struct rowfs_db *db = txn->db;
+
+	if (txn->rdonly)
+		pager_snapshot_close(db->pager, txn->snap);
+	else if (db->writer == txn)
+		db->writer = NULL;
+	free(txn);
+}
+
+int rowfs_txn_commit(struct rowfs_txn *txn, struct rowfs_err *err)
 {
 	int rc = ROWFS_OK;
 
-	if (db->explicit_state == TXN_OPEN)
-		rc = rollback_txn(db, err);
-	db->explicit_state = TXN_NONE;
+	if (!txn)
+		return ROWFS_OK;
+	if (!txn->rdonly) {
+		struct rowfs_db *db = txn->db;
+
+		if (txn->state == TXN_FAILED) {
+			struct rowfs_err ignored;
+
+			rollback_txn(db, &ignored);
+			rc = rowfs_err_set(err, ROWFS_IOERR, EIO,
+					   "Error: I/O error: the transaction was rolled back after "
+					   "an earlier error");
+		} else {
+			rc = commit_txn(db, err);
+		}
+	}
+	txn_free(txn);
 	return rc;
 }
+
+void rowfs_txn_abort(struct rowfs_txn *txn)
+{
+	struct rowfs_err ignored;
+
+	if (!txn)
+		return;
+	if (!txn->rdonly)
+		rollback_txn(txn->db, &ignored);
+	txn_free(txn);
+}
+
+int rowfs_txn_state(const struct rowfs_txn *txn)
+{
+	return txn->rdonly ? TXN_NONE : txn->state;
+}
+
+uint64_t rowfs_txn_boundaries(const struct rowfs_txn *txn)
+{
+	return txn->boundaries;
+}
+
+int rowfs_txn_rdonly(const struct rowfs_txn *txn)
+{
+	return txn->rdonly;
+}
+
+uint64_t rowfs_txn_seq(const struct rowfs_txn *txn)
+{
+	return txn->rdonly ? pager_snapshot_seq(txn->snap) : pager_last_seq(txn->db->pager);
+}
+
+/* ---- statements ---------------------------------------------------------------- */
 
 static int emit_executed(rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
 {
@@ -474,36 +664,38 @@ static void reopen(struct rowfs_db *db)
 	struct rowfs_err ignored;
 
 	if (!db->in_txn)
-		open_txn(db, 0, &ignored);   /* failing: the next statement reports the error state */
+		open_txn(db, 0, &ignored);   /* failing: the next statement tries again */
 }
 
-/* `begin`: commit what the unit ran so far, open an explicit transaction. */
-static int stmt_begin(struct rowfs_db *db, struct rowfs_err *err)
+/* `begin`: commit what the transaction ran so far, open an explicit transaction. */
+static int stmt_begin(struct rowfs_txn *txn, struct rowfs_err *err)
 {
+	struct rowfs_db *db = txn->db;
 	int rc;
 
-	if (db->explicit_state != TXN_NONE)
+	if (txn->state != TXN_NONE)
 		return rowfs_err_set(err, ROWFS_TXN, 0,
 				     "Error: cannot start a transaction within a transaction");
 	rc = commit_txn(db, err);
 	if (rc == ROWFS_OK)
 		rc = open_txn(db, 1, err);
 	if (rc == ROWFS_OK)
-		db->explicit_state = TXN_OPEN;
+		txn->state = TXN_OPEN;
 	reopen(db);
 	return rc;
 }
 
 /* `commit`: make the explicit transaction durable; the unit goes on implicitly. */
-static int stmt_commit(struct rowfs_db *db, struct rowfs_err *err)
+static int stmt_commit(struct rowfs_txn *txn, struct rowfs_err *err)
 {
-	int state = db->explicit_state;
+	struct rowfs_db *db = txn->db;
+	int state = txn->state;
 	int rc;
 
 	if (state == TXN_NONE)
 		return rowfs_err_set(err, ROWFS_TXN, 0,
 				     "Error: cannot commit - no transaction is active");
-	db->explicit_state = TXN_NONE;
+	txn->state = TXN_NONE;
 	if (state == TXN_FAILED) {
 		struct rowfs_err ignored;
 
@@ -522,21 +714,22 @@ static int stmt_commit(struct rowfs_db *db, struct rowfs_err *err)
 		 * commit on their own.
 		 */
 		if (rowfs_rc_is_fatal(rc) && pager_last_seq(db->pager) == seq)
-			db->explicit_state = TXN_FAILED;
+			txn->state = TXN_FAILED;
 	}
 	reopen(db);
 	return rc;
 }
 
 /* `rollback`: discard the explicit transaction; the unit goes on implicitly. */
-static int stmt_rollback(struct rowfs_db *db, struct rowfs_err *err)
+static int stmt_rollback(struct rowfs_txn *txn, struct rowfs_err *err)
 {
+	struct rowfs_db *db = txn->db;
 	int rc;
 
-	if (db->explicit_state == TXN_NONE)
+	if (txn->state == TXN_NONE)
 		return rowfs_err_set(err, ROWFS_TXN, 0,
 				     "Error: cannot rollback - no transaction is active");
-	db->explicit_state = TXN_NONE;
+	txn->state = TXN_NONE;
 	rc = rollback_txn(db, err);
 	reopen(db);
 	return rc;
@@ -553,53 +746,109 @@ static int program_writes(const struct program *prog)
 	return 0;
 }
 
-static int busy(struct rowfs_err *err)
+/* Make reads see what txn sees: its snapshot (read), the newest state (write). */
+static int txn_enter(struct rowfs_txn *txn, struct rowfs_err *err)
 {
-	return rowfs_err_set(err, ROWFS_BUSY, EBUSY,
-			     "Error: database is busy: another handle has a transaction open");
-}
-
-/* Make reads see snap (NULL: the newest committed state). */
-static int view_enter(struct rowfs_db *db, struct rowfs_snapshot *snap, struct rowfs_err *err)
-{
+	struct rowfs_db *db = txn->db;
 	int rc = ensure_loaded(db, err);
 
-	if (rc)
+	if (rc || !txn->rdonly)
 		return rc;
-	if (!snap && db->in_txn && db->explicit_state != TXN_OPEN && pager_txn_dirty(db->pager))
-		return rowfs_err_set(err, ROWFS_BUSY, EBUSY,
-				     "the committed state is not readable in the middle of a unit "
-				     "that changed rows");
-	if (!snap)
-		snap = pager_txn_base(db->pager);
-	return pager_set_view(db->pager, snap, err);
+	return pager_set_view(db->pager, txn->snap, err);
 }
 
-static void view_leave(struct rowfs_db *db)
+/* Undo txn_enter. */
+static void txn_leave(struct rowfs_txn *txn)
 {
 	struct rowfs_err ignored;
 
-	pager_set_view(db->pager, NULL, &ignored);
+	if (txn->rdonly)
+		pager_set_view(txn->db->pager, NULL, &ignored);
 }
 
-int rowfs_snapshot_open(struct rowfs_db *db, struct rowfs_snapshot **out, struct rowfs_err *err)
+/* Sequence of the committed state a read transaction shows. */
+static uint64_t view_seq(const struct rowfs_txn *txn)
 {
-	int rc = ensure_loaded(db, err);
+	return pager_snapshot_seq(txn->snap);
+}
 
-	*out = NULL;
+/*
+ * The catalog of what txn reads (entered): the live catalog for a write
+ * transaction, and for a read one when no create or drop happened since
+ * its state; else one loaded through the view (kept for the next reader
+ * of the same state).
+ */
+static int txn_catalog(struct rowfs_txn *txn, struct catalog **out, struct rowfs_err *err)
+{
+	struct rowfs_db *db = txn->db;
+	struct catalog *cat;
+	uint64_t seq;
+	int rc;
+
+	if (!txn->rdonly) {
+		*out = db->catalog;
+		return ROWFS_OK;
+	}
+	seq = view_seq(txn);
+	if (!db->ddl_in_txn && seq >= db->ddl_seq) {
+		*out = db->catalog;
+		return ROWFS_OK;
+	}
+	if (db->view_catalog && db->view_catalog_seq == seq) {
+		*out = db->view_catalog;
+		return ROWFS_OK;
+	}
+	rc = catalog_load(db->pager, pager_catalog_root(db->pager), &cat, err);
 	if (rc)
 		return rc;
-	return pager_snapshot_open(db->pager, out, err);
+	catalog_free(db->view_catalog);
+	db->view_catalog = cat;
+	db->view_catalog_seq = seq;
+	*out = cat;
+	return ROWFS_OK;
 }
 
-void rowfs_snapshot_close(struct rowfs_db *db, struct rowfs_snapshot *snap)
-{
-	pager_snapshot_close(db->pager, snap);
-}
+/* Where a statement's replies go: text, and select results to a sink or as text. */
+struct reply {
+	rowfs_emit_fn emit;              /* reply text */
+	void *ctx;                       /* its argument */
+	const struct rowfs_sink *sink;   /* typed select results, or NULL */
+};
 
-uint64_t rowfs_snapshot_seq(const struct rowfs_snapshot *snap)
+/*
+ * A select's column names to the sink, before its rows (rowfs.h, "Typed
+ * results"); nothing for a program that is no select.
+ */
+static int result_columns(const struct program *prog, const struct rowfs_sink *sink,
+			  struct rowfs_err *err)
 {
-	return pager_snapshot_seq(snap);
+	static const char *const seed[] = {"id", "username"}, *const count[] = {"count(*)"};
+	const char *names[RECORD_MAX_COLUMNS];
+	const char *const *list = NULL;
+	unsigned i, n = 0;
+
+	for (i = 0; i < prog->count && !list; i++) {
+		switch (prog->ops[i].code) {
+		case OP_RESULT_ROW:
+			list = seed;
+			n = 2;
+			break;
+		case OP_RESULT_COUNT:
+			list = count;
+			n = 1;
+			break;
+		case OP_RESULT:
+			for (n = 0; n < prog->plan->column_count && n < RECORD_MAX_COLUMNS; n++)
+				names[n] = prog->table->columns[prog->plan->columns[n]].name;
+			list = names;
+			break;
+		default:
+			break;
+		}
+	}
+	if (list && sink->columns(sink->ctx, list, n))
+		return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
+	return ROWFS_OK;
 }
 
 /*
@@ -608,7 +857,7 @@ uint64_t rowfs_snapshot_seq(const struct rowfs_snapshot *snap)
  * nothing; after an I/O error the transaction goes).
  */
 static int run_program(struct rowfs_db *db, struct catalog *cat, const struct program *prog,
-		       rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
+		       const struct reply *reply, struct rowfs_err *err)
 {
 	size_t feed_len = db->feed.len;
 	struct vm_env env;
@@ -620,7 +869,10 @@ static int run_program(struct rowfs_db *db, struct catalog *cat, const struct pr
 	env.feed = db->change_fn ? &db->feed : NULL;
 	env.render_stats = render_stats_cb;
 	env.stats_ctx = db;
-	rc = vm_run(&env, prog, emit, ctx, err);
+	env.sink = reply->sink;
+	rc = reply->sink ? result_columns(prog, reply->sink, err) : ROWFS_OK;
+	if (rc == ROWFS_OK)
+		rc = vm_run(&env, prog, reply->emit, reply->ctx, err);
 	if (env.catalog_changed)
 		db->ddl_in_txn = 1;
 	if (rc != ROWFS_OK && rc != ROWFS_EXIT)
@@ -670,107 +922,70 @@ static int parse_counted(struct rowfs_db *db, const char *line, size_t len,
 
 /* Compile stmt against cat and run it; frees what compiling allocated. */
 static int compile_and_run(struct rowfs_db *db, struct catalog *cat, const struct statement *stmt,
-			   rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
+			   const struct reply *reply, struct rowfs_err *err)
 {
 	struct program prog;
 	int rc = compile_sql(stmt, cat, &prog, err);
 
 	if (rc == ROWFS_OK)
-		rc = run_program(db, cat, &prog, emit, ctx, err);
+		rc = run_program(db, cat, &prog, reply, err);
 	compile_release(&prog);
 	return rc;
 }
 
-/* rowfs_exec with the statement's storage from the caller (statement_free after). */
-static int exec_line(struct rowfs_db *db, const char *line, size_t len, struct statement *stmt,
-		     rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
+/* A statement of the write transaction txn (stmt is the caller's: statement_free after). */
+static int exec_write(struct rowfs_txn *txn, const char *line, size_t len,
+		      struct statement *stmt, const struct reply *reply, struct rowfs_err *err)
 {
+	struct rowfs_db *db = txn->db;
 	int rc;
 
 	if (parse_counted(db, line, len, stmt, &rc, err))
 		return ROWFS_OK;
-	if (rc == ROWFS_OK && !db->in_txn && db->explicit_state != TXN_FAILED)
-		rc = rowfs_err_set(err, ROWFS_ERROR, 0, "statement outside a transaction");
+	/* a pager transaction that could not be reopened after `commit` (error state): retry */
+	if (rc == ROWFS_OK && !db->in_txn && txn->state != TXN_FAILED)
+		rc = open_txn(db, 0, err);
 	if (rc)
 		return statement_failed(db, rc, err);
 	switch (stmt->type) {
 	case STMT_BEGIN:
-		rc = stmt_begin(db, err);
+		rc = stmt_begin(txn, err);
 		break;
 	case STMT_COMMIT:
-		rc = stmt_commit(db, err);
+		rc = stmt_commit(txn, err);
 		break;
 	case STMT_ROLLBACK:
-		rc = stmt_rollback(db, err);
+		rc = stmt_rollback(txn, err);
 		break;
 	default:
-		if (db->explicit_state == TXN_FAILED) {
+		if (txn->state == TXN_FAILED) {
 			rc = rowfs_err_set(err, ROWFS_TXN, 0,
 					   "Error: the transaction was rolled back after an error; "
 					   "end it with rollback");
 			break;
 		}
-		rc = compile_and_run(db, db->catalog, stmt, emit, ctx, err);
-		if (rowfs_rc_is_fatal(rc) && db->explicit_state == TXN_OPEN) {
+		rc = compile_and_run(db, db->catalog, stmt, reply, err);
+		if (rowfs_rc_is_fatal(rc) && txn->state == TXN_OPEN) {
 			struct rowfs_err ignored;
 
 			/* pages may be half changed: the whole transaction goes */
 			rollback_txn(db, &ignored);
-			db->explicit_state = TXN_FAILED;
+			txn->state = TXN_FAILED;
 		}
 		return statement_failed(db, rc, err);
 	}
 	if (rc == ROWFS_OK) {
-		db->boundaries++;
-		rc = emit_executed(emit, ctx, err);
+		txn->boundaries++;
+		rc = emit_executed(reply->emit, reply->ctx, err);
 	}
 	return statement_failed(db, rc, err);
 }
 
-/* Sequence of the committed state reads see through the current view (snap or NULL). */
-static uint64_t view_seq(struct rowfs_db *db, struct rowfs_snapshot *snap)
+/* A statement of the read transaction txn: reads only, of its state and its catalog. */
+static int exec_read(struct rowfs_txn *txn, const char *line, size_t len,
+		     struct statement *stmt, const struct reply *reply, struct rowfs_err *err)
 {
-	if (!snap)
-		snap = pager_txn_base(db->pager);
-	return snap ? pager_snapshot_seq(snap) : pager_last_seq(db->pager);
-}
-
-/*
- * The catalog of the committed state snap shows (NULL: the newest), the
- * view entered: the live catalog when no create or drop happened since,
- * else one loaded through the view (kept for the next reader of the same
- * state).
- */
-static int catalog_for_view(struct rowfs_db *db, struct rowfs_snapshot *snap,
-			    struct catalog **out, struct rowfs_err *err)
-{
-	uint64_t seq = view_seq(db, snap);
-	struct catalog *cat;
-	int rc;
-
-	if (!db->ddl_in_txn && seq >= db->ddl_seq) {
-		*out = db->catalog;
-		return ROWFS_OK;
-	}
-	if (db->view_catalog && db->view_catalog_seq == seq) {
-		*out = db->view_catalog;
-		return ROWFS_OK;
-	}
-	rc = catalog_load(db->pager, pager_catalog_root(db->pager), &cat, err);
-	if (rc)
-		return rc;
-	catalog_free(db->view_catalog);
-	db->view_catalog = cat;
-	db->view_catalog_seq = seq;
-	*out = cat;
-	return ROWFS_OK;
-}
-
-/* rowfs_exec_at with the statement's storage from the caller (statement_free after). */
-static int exec_line_at(struct rowfs_db *db, struct rowfs_snapshot *snap, const char *line,
-			size_t len, struct statement *stmt, rowfs_emit_fn emit, void *ctx,
-			struct rowfs_err *err)
-{
+	struct rowfs_db *db = txn->db;
 	struct program prog;
 	struct catalog *cat;
 	int rc;
@@ -781,20 +996,20 @@ static int exec_line_at(struct rowfs_db *db, struct rowfs_snapshot *snap, const 
 			       stmt->type == STMT_ROLLBACK))
 		rc = busy(err);
 	if (rc == ROWFS_OK)
-		rc = view_enter(db, snap, err);
+		rc = txn_enter(txn, err);
 	if (rc)
 		return statement_failed(db, rc, err);
-	rc = catalog_for_view(db, snap, &cat, err);
+	rc = txn_catalog(txn, &cat, err);
 	if (rc == ROWFS_OK)
 		rc = compile_sql(stmt, cat, &prog, err);
 	if (rc == ROWFS_OK) {
 		if (program_writes(&prog))
 			rc = busy(err);
 		else
-			rc = run_program(db, cat, &prog, emit, ctx, err);
+			rc = run_program(db, cat, &prog, reply, err);
 		compile_release(&prog);
 	}
-	view_leave(db);
+	txn_leave(txn);
 	return statement_failed(db, rc, err);
 }
 
@@ -803,24 +1018,23 @@ int rowfs_complete(const char *line, size_t len)
 	return !parse_wants_more(line, len);
 }
 
-int rowfs_exec(struct rowfs_db *db, const char *line, size_t len, rowfs_emit_fn emit, void *ctx,
-	       struct rowfs_err *err)
+int rowfs_exec_sink(struct rowfs_txn *txn, const char *line, size_t len,
+		    const struct rowfs_sink *sink, rowfs_emit_fn emit, void *ctx,
+		    struct rowfs_err *err)
 {
+	struct reply reply = {emit, ctx, sink};
 	struct statement stmt;
-	int rc = exec_line(db, line, len, &stmt, emit, ctx, err);
+	int rc = txn->rdonly ? exec_read(txn, line, len, &stmt, &reply, err)
+			     : exec_write(txn, line, len, &stmt, &reply, err);
 
 	statement_free(&stmt);
 	return rc;
 }
 
-int rowfs_exec_at(struct rowfs_db *db, struct rowfs_snapshot *snap, const char *line, size_t len,
-		  rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
+int rowfs_exec(struct rowfs_txn *txn, const char *line, size_t len, rowfs_emit_fn emit,
+	       void *ctx, struct rowfs_err *err)
 {
-	struct statement stmt;
-	int rc = exec_line_at(db, snap, line, len, &stmt, emit, ctx, err);
-
-	statement_free(&stmt);
-	return rc;
+	return rowfs_exec_sink(txn, line, len, NULL, emit, ctx, err);
 }
 
 int rowfs_checkpoint(struct rowfs_db *db, struct rowfs_err *err)
@@ -836,165 +1050,253 @@ int rowfs_checkpoint(struct rowfs_db *db, struct rowfs_err *err)
 	return pager_checkpoint(db->pager, err);
 }
 
-int rowfs_scan(struct rowfs_db *db, uint64_t start, rowfs_row_fn fn, void *ctx,
-	       struct rowfs_err *err)
-{
-	struct cursor cur;
-	int rc = ensure_loaded(db, err);
+/* ---- reads --------------------------------------------------------------------- */
 
+/* The table named name (NULL: users) in what txn reads (entered). */
+static int find_table(struct rowfs_txn *txn, const char *name,
+		      const struct table_schema **out, struct rowfs_err *err)
+{
+	struct catalog *cat;
+	int rc = txn_catalog(txn, &cat, err);
+
+	*out = NULL;
 	if (rc)
 		return rc;
-	rc = cursor_seek(db->pager, start, &cur, err);
+	if (!name)
+		name = "users";
+	*out = catalog_find(cat, name, strlen(name));
+	if (!*out)
+		return rowfs_err_set(err, ROWFS_NOTFOUND, ENOENT, "Error: no such table: %.64s",
+				     name);
+	return ROWFS_OK;
+}
 
-	while (rc == ROWFS_OK && !cursor_eof(&cur)) {
-		struct row row;
+/* The rows of t from key start on, to fn until it returns non-zero. */
+static int scan_table(struct rowfs_db *db, const struct table_schema *t, int64_t start,
+		      rowfs_row_fn fn, void *ctx, struct rowfs_err *err)
+{
+	struct rowfs_value vals[RECORD_MAX_COLUMNS];
+	struct access a;
+	int rc;
 
+	access_init(&a, db->pager, t);
+	rc = access_seek_ge(&a, start, err);
+	while (rc == ROWFS_OK && !a.eof) {
 		/*
 		 * A damaged row (its id not its key, or a name with bytes no
 		 * statement can store, a newline say) would break the key order
 		 * or the one-line-per-row output: it is corruption, reported.
 		 */
-		rc = cursor_row(&cur, &row, err);
+		rc = access_values(&a, err);
 		if (rc)
 			break;
-		if (fn(ctx, row.id, row.username, row.username_len))
+		value_export(a.vals, t->column_count, vals);
+		if (fn(ctx, a.key, vals, t->column_count))
 			break;
-		rc = cursor_advance(&cur, err);
+		rc = access_next(&a, err);
 	}
-	cursor_release(&cur);
-	if (rc)
-		prefix_io_error(rc, err);
+	access_release(&a);
 	return rc;
 }
 
-int rowfs_get(struct rowfs_db *db, uint32_t id, int *found, char *name, size_t *name_len,
-	      struct rowfs_err *err)
+int rowfs_scan(struct rowfs_txn *txn, const char *table, int64_t start, rowfs_row_fn fn,
+	       void *ctx, struct rowfs_err *err)
+{
+	const struct table_schema *t;
+	int rc = txn_enter(txn, err);
+
+	if (rc)
+		return rc;
+	rc = find_table(txn, table, &t, err);
+	if (rc == ROWFS_OK)
+		rc = scan_table(txn->db, t, start, fn, ctx, err);
+	txn_leave(txn);
+	prefix_io_error(rc, err);
+	return rc;
+}
+
+/* users' row by key, as Part 1 read it: the stored name, without decoding checks. */
+static int get_users_row(struct rowfs_db *db, int64_t key, rowfs_row_fn fn, void *ctx,
+			 int *found, struct rowfs_err *err)
 {
 	uint8_t value[ROW_SIZE];
+	struct rowfs_value vals[2];
+	int rc;
+
+	if (key < 0 || key > (int64_t)UINT32_MAX)
+		return ROWFS_OK;
+	rc = btree_get(db->pager, (uint32_t)key, found, value, err);
+	if (rc || !*found)
+		return rc;
+	memset(vals, 0, sizeof(vals));
+	vals[0].type = ROWFS_TYPE_INTEGER;
+	vals[0].i = key;
+	vals[1].type = ROWFS_TYPE_TEXT;
+	vals[1].p = value + USERNAME_OFFSET;
+	vals[1].len = row_name_len(value);
+	fn(ctx, key, vals, 2);
+	return ROWFS_OK;
+}
+
+int rowfs_get(struct rowfs_txn *txn, const char *table, int64_t key, rowfs_row_fn fn,
+	      void *ctx, int *found, struct rowfs_err *err)
+{
+	struct rowfs_value vals[RECORD_MAX_COLUMNS];
+	const struct table_schema *t;
+	struct access a;
 	int rc;
 
 	*found = 0;
-	*name_len = 0;
-	rc = ensure_loaded(db, err);
+	rc = txn_enter(txn, err);
 	if (rc)
 		return rc;
-	rc = btree_get(db->pager, id, found, value, err);
-	if (rc == ROWFS_OK && *found) {
-		*name_len = row_name_len(value);
-		memcpy(name, value + USERNAME_OFFSET, *name_len);
+	rc = find_table(txn, table, &t, err);
+	if (rc == ROWFS_OK && t->is_users) {
+		rc = get_users_row(txn->db, key, fn, ctx, found, err);
+	} else if (rc == ROWFS_OK) {
+		access_init(&a, txn->db->pager, t);
+		rc = access_get(&a, key, found, err);
+		if (rc == ROWFS_OK && *found) {
+			value_export(a.vals, t->column_count, vals);
+			fn(ctx, key, vals, t->column_count);
+		}
+		access_release(&a);
 	}
+	txn_leave(txn);
+	prefix_io_error(rc, err);
 	return rc;
 }
 
-int rowfs_last_start(struct rowfs_db *db, uint64_t count, uint64_t *start, struct rowfs_err *err)
+/* The count-th key from the end of t (or its first key), walking back row by row. */
+static int last_start_walk(struct rowfs_db *db, const struct table_schema *t, uint64_t count,
+			   int64_t *start, int *found, struct rowfs_err *err)
 {
-	int rc = ensure_loaded(db, err);
-
-	*start = (uint64_t)UINT32_MAX + 1;
-	return rc ? rc : btree_last_start(db->pager, count, start, err);
-}
-
-int rowfs_render_btree(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
-{
-	int rc = ensure_loaded(db, err);
-
-	return rc ? rc : btree_render(db->pager, emit, ctx, err);
-}
-
-int rowfs_scan_at(struct rowfs_db *db, struct rowfs_snapshot *snap, uint64_t start,
-		  rowfs_row_fn fn, void *ctx, struct rowfs_err *err)
-{
-	int rc = view_enter(db, snap, err);
-
-	if (rc)
-		return rc;
-	rc = rowfs_scan(db, start, fn, ctx, err);
-	view_leave(db);
-	return rc;
-}
-
-int rowfs_get_at(struct rowfs_db *db, struct rowfs_snapshot *snap, uint32_t id, int *found,
-		 char *name, size_t *name_len, struct rowfs_err *err)
-{
+	struct access a;
+	uint64_t n;
 	int rc;
 
+	access_init(&a, db->pager, t);
+	rc = access_seek_le(&a, INT64_MAX, err);
+	for (n = 1; rc == ROWFS_OK && !a.eof; n++) {
+		*start = a.key;
+		*found = 1;
+		if (n == count)
+			break;
+		rc = access_prev(&a, err);
+	}
+	access_release(&a);
+	return rc;
+}
+
+int rowfs_last_start(struct rowfs_txn *txn, const char *table, uint64_t count, int64_t *start,
+		     int *found, struct rowfs_err *err)
+{
+	const struct table_schema *t;
+	uint64_t key = 0;
+	int rc;
+
+	*start = 0;
 	*found = 0;
-	*name_len = 0;
-	rc = view_enter(db, snap, err);
+	if (count == 0)
+		return ROWFS_OK;
+	rc = txn_enter(txn, err);
 	if (rc)
 		return rc;
-	rc = rowfs_get(db, id, found, name, name_len, err);
-	view_leave(db);
+	rc = find_table(txn, table, &t, err);
+	if (rc == ROWFS_OK && t->is_users) {
+		/* reads about count/102 leaves */
+		rc = btree_last_start(txn->db->pager, count, &key, err);
+		if (rc == ROWFS_OK && key <= UINT32_MAX) {
+			*start = (int64_t)key;
+			*found = 1;
+		}
+	} else if (rc == ROWFS_OK) {
+		rc = last_start_walk(txn->db, t, count, start, found, err);
+	}
+	txn_leave(txn);
+	prefix_io_error(rc, err);
 	return rc;
 }
 
-int rowfs_last_start_at(struct rowfs_db *db, struct rowfs_snapshot *snap, uint64_t count,
-			uint64_t *start, struct rowfs_err *err)
+int rowfs_table_info(struct rowfs_txn *txn, const char *table, struct rowfs_table_info *info,
+		     struct rowfs_err *err)
 {
+	const struct table_schema *t;
+	unsigned i;
 	int rc;
 
-	*start = (uint64_t)UINT32_MAX + 1;
-	rc = view_enter(db, snap, err);
+	memset(info, 0, sizeof(*info));
+	rc = txn_enter(txn, err);
 	if (rc)
 		return rc;
-	rc = rowfs_last_start(db, count, start, err);
-	view_leave(db);
+	rc = find_table(txn, table, &t, err);
+	if (rc == ROWFS_OK) {
+		memcpy(info->name, t->name, sizeof(info->name));
+		info->column_count = t->column_count;
+		info->key_column = t->key_column;
+		for (i = 0; i < t->column_count; i++) {
+			struct rowfs_column_info *c = &info->columns[i];
+
+			memcpy(c->name, t->columns[i].name, sizeof(c->name));
+			c->type = (int)t->columns[i].type;
+			c->max_len = t->columns[i].max_len;
+			c->not_null = t->columns[i].not_null || i == t->key_column;
+			c->is_key = i == t->key_column;
+		}
+	}
+	txn_leave(txn);
+	prefix_io_error(rc, err);
 	return rc;
 }
 
-typedef int (*render_fn)(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx,
-			 struct rowfs_err *err);
-
-/* Run a rendering with reads through snap. */
-static int render_at(struct rowfs_db *db, struct rowfs_snapshot *snap, render_fn render,
-		     rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
-{
-	int rc = view_enter(db, snap, err);
-
-	if (rc)
-		return rc;
-	rc = render(db, emit, ctx, err);
-	view_leave(db);
-	return rc;
-}
-
-int rowfs_render_btree_at(struct rowfs_db *db, struct rowfs_snapshot *snap, rowfs_emit_fn emit,
-			  void *ctx, struct rowfs_err *err)
-{
-	return render_at(db, snap, rowfs_render_btree, emit, ctx, err);
-}
-
-int rowfs_render_stats_at(struct rowfs_db *db, struct rowfs_snapshot *snap, rowfs_emit_fn emit,
-			  void *ctx, struct rowfs_err *err)
-{
-	return render_at(db, snap, rowfs_render_stats, emit, ctx, err);
-}
-
-int rowfs_check_at(struct rowfs_db *db, struct rowfs_snapshot *snap, rowfs_emit_fn emit,
-		   void *ctx, uint64_t *problems, struct rowfs_err *err)
-{
-	int rc = view_enter(db, snap, err);
-
-	*problems = 0;
-	if (rc)
-		return rc;
-	rc = rowfs_check(db, emit, ctx, problems, err);
-	view_leave(db);
-	return rc;
-}
-
-int rowfs_get_stats_at(struct rowfs_db *db, struct rowfs_snapshot *snap, struct rowfs_stats *st,
+int rowfs_render_btree(struct rowfs_txn *txn, rowfs_emit_fn emit, void *ctx,
 		       struct rowfs_err *err)
 {
-	int rc = view_enter(db, snap, err);
+	int rc = txn_enter(txn, err);
+
+	if (rc)
+		return rc;
+	rc = btree_render(txn->db->pager, emit, ctx, err);
+	txn_leave(txn);
+	return rc;
+}
+
+int rowfs_render_stats(struct rowfs_txn *txn, rowfs_emit_fn emit, void *ctx,
+		       struct rowfs_err *err)
+{
+	int rc = txn_enter(txn, err);
+
+	if (rc)
+		return rc;
+	rc = emit_stats(txn->db, emit, ctx, err);
+	txn_leave(txn);
+	return rc;
+}
+
+int rowfs_get_stats(struct rowfs_txn *txn, struct rowfs_stats *st, struct rowfs_err *err)
+{
+	int rc = txn_enter(txn, err);
 
 	if (rc) {
 		memset(st, 0, sizeof(*st));
 		return rc;
 	}
-	rowfs_get_stats(db, st);
-	view_leave(db);
+	fill_stats(txn->db, st);
+	txn_leave(txn);
 	return ROWFS_OK;
+}
+
+int rowfs_check(struct rowfs_txn *txn, rowfs_emit_fn emit, void *ctx, uint64_t *problems,
+		struct rowfs_err *err)
+{
+	int rc = txn_enter(txn, err);
+
+	*problems = 0;
+	if (rc)
+		return rc;
+	rc = db_check(txn->db, emit, ctx, problems, err);
+	txn_leave(txn);
+	return rc;
 }
 
 int rowfs_render_constants(rowfs_emit_fn emit, void *ctx)
@@ -1002,61 +1304,14 @@ int rowfs_render_constants(rowfs_emit_fn emit, void *ctx)
 	return vm_render_constants(emit, ctx) ? ROWFS_NOMEM : ROWFS_OK;
 }
 
-void rowfs_get_stats(struct rowfs_db *db, struct rowfs_stats *st)
+size_t rowfs_format_real(double r, char *buf)
 {
-	struct pager_stats ps;
-	struct rowfs_err ignored;
-	uint32_t depth = 0;
-
-	pager_get_stats(db->pager, &ps);
-	memset(st, 0, sizeof(*st));
-	if (btree_depth(db->pager, &depth, &ignored) != ROWFS_OK)
-		depth = 0;
-	st->rows = pager_row_count(db->pager);
-	st->depth = depth;
-	st->pages = pager_page_count(db->pager);
-	st->free_pages = pager_free_count(db->pager);
-	st->cache_pages = ps.cache_pages;
-	st->cache_hits = ps.hits;
-	st->cache_misses = ps.misses;
-	st->commits = ps.commits;
-	st->statements = db->statements;
-	st->errors = db->errors;
-	st->wal_frames = ps.wal_frames;
-	st->wal_bytes = ps.wal_bytes;
-	st->checkpoints = ps.checkpoints;
-	st->fsyncs = ps.fsyncs;
-	pager_snapshot_stats(db->pager, &st->snapshots, &st->snapshot_pages,
-			     &st->snapshots_expired);
-}
-
-int rowfs_render_stats(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
-{
-	struct rowfs_stats st;
-	char text[800];
-	int n;
-
-	rowfs_get_stats(db, &st);
-	n = snprintf(text, sizeof(text),
-		     "rows: %llu\ndepth: %u\npages: %u\nfree_pages: %u\ncache_pages: %u\n"
-		     "cache_hits: %llu\ncache_misses: %llu\ncommits: %llu\nstatements: %llu\n"
-		     "errors: %llu\nwal_frames: %llu\nwal_bytes: %llu\ncheckpoints: %llu\n"
-		     "fsyncs: %llu\nsnapshots: %u\nsnapshot_pages: %u\nsnapshots_expired: %llu\n",
-		     (unsigned long long)st.rows, st.depth, st.pages, st.free_pages, st.cache_pages,
-		     (unsigned long long)st.cache_hits, (unsigned long long)st.cache_misses,
-		     (unsigned long long)st.commits, (unsigned long long)st.statements,
-		     (unsigned long long)st.errors, (unsigned long long)st.wal_frames,
-		     (unsigned long long)st.wal_bytes, (unsigned long long)st.checkpoints,
-		     (unsigned long long)st.fsyncs, st.snapshots, st.snapshot_pages,
-		     (unsigned long long)st.snapshots_expired);
-	if (emit(ctx, text, (size_t)n))
-		return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
-	return ROWFS_OK;
+	return value_format_real(r, buf);
 }
 
 /* ---- dump ------------------------------------------------------------------ */
 
-/* State of one rowfs_dump_at call. */
+/* State of one rowfs_dump call. */
 struct dump {
 	struct rowfs_dump_pos *pos;   /* where the dump is */
 	rowfs_emit_fn emit;           /* the caller's sink */
@@ -1182,8 +1437,8 @@ static int dump_step(struct rowfs_db *db, struct catalog *cat, struct dump *d,
 	}
 }
 
-int rowfs_dump_at(struct rowfs_db *db, struct rowfs_snapshot *snap, struct rowfs_dump_pos *pos,
-		  rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
+int rowfs_dump(struct rowfs_txn *txn, struct rowfs_dump_pos *pos, rowfs_emit_fn emit, void *ctx,
+	       struct rowfs_err *err)
 {
 	struct dump d = {pos, emit, ctx, 0, {0}};
 	struct catalog *cat;
@@ -1191,13 +1446,13 @@ int rowfs_dump_at(struct rowfs_db *db, struct rowfs_snapshot *snap, struct rowfs
 
 	if (pos->stage >= ROWFS_DUMP_DONE)
 		return ROWFS_OK;
-	rc = view_enter(db, snap, err);
+	rc = txn_enter(txn, err);
 	if (rc)
 		return rc;
-	rc = catalog_for_view(db, snap, &cat, err);
+	rc = txn_catalog(txn, &cat, err);
 	while (rc == ROWFS_OK && !d.paused && pos->stage < ROWFS_DUMP_DONE)
-		rc = dump_step(db, cat, &d, err);
-	view_leave(db);
+		rc = dump_step(txn->db, cat, &d, err);
+	txn_leave(txn);
 	sbuf_release(&d.line);
 	if (rc)
 		prefix_io_error(rc, err);

@@ -1255,11 +1255,6 @@ int pager_rollback(struct pager *pager, struct rowfs_err *err)
 	return ROWFS_OK;
 }
 
-struct rowfs_snapshot *pager_txn_base(const struct pager *pager)
-{
-	return pager->txn_base;
-}
-
 /* Write the log buffer as a TXN_PART frame of the open transaction. */
 static int write_part(struct pager *pager, struct rowfs_err *err)
 {

@@ -22,6 +22,7 @@
 
 struct pager;
 struct page;
+struct rowfs_snapshot;  /* one committed state kept readable (pager.c) */
 
 /* Largest record pager_log() takes: records never straddle WAL frames (wal.h WAL_MAX_PAYLOAD). */
 #define PAGER_RECORD_MAX (128u << 20)
@@ -151,8 +152,6 @@ int pager_begin(struct pager *pager, int long_txn, struct rowfs_err *err);
  */
 int pager_rollback(struct pager *pager, struct rowfs_err *err);
 
-/* The base snapshot of the open long transaction (its committed state), or NULL. */
-struct rowfs_snapshot *pager_txn_base(const struct pager *pager);
 
 /*
  * Snapshots (see pager.c).  pager_snapshot_open - a snapshot of the newest

@@ -371,6 +371,19 @@ size_t value_format_real(double r, char *buf)
 	return (size_t)len;
 }
 
+void value_export(const struct value *vals, unsigned n, struct rowfs_value *out)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		out[i].type = (int)vals[i].type;
+		out[i].i = vals[i].i;
+		out[i].r = vals[i].r;
+		out[i].p = vals[i].p;
+		out[i].len = vals[i].len;
+	}
+}
+
 /* Append x'..' (lower-case hex) of p[0..len). */
 static int append_hex(struct sbuf *out, const uint8_t *p, size_t len)
 {

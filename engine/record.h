@@ -99,6 +99,13 @@ int value_append_reply(struct sbuf *out, const struct value *v);
 int value_append_literal(struct sbuf *out, const struct value *v);
 
 /*
+ * value_export - vals[0..n) in their public form (rowfs.h's struct
+ * rowfs_value: the same types, number for number); text and blob bytes
+ * stay borrowed.
+ */
+void value_export(const struct value *vals, unsigned n, struct rowfs_value *out);
+
+/*
  * value_format_real - r (finite) in the fewest significant digits N
  * (1..17) that strtod reads back as the same double, written as Python's
  * repr writes it: positional when the decimal exponent X of the first

@@ -4,7 +4,8 @@
  * This is the only engine header that fs/ and src/ may include.  A
  * `struct rowfs_db` is one open database (file + WAL), owned by one process
  * (an flock on DBFILE).  It is not thread-safe: callers serialise every call
- * on one handle (the FUSE layer holds one mutex around them).
+ * on one handle and on its transactions (the FUSE layer holds one mutex
+ * around them).
  *
  * Error convention: every fallible function returns an enum rowfs_rc and
  * fills a caller-supplied struct rowfs_err with the code, the saved errno of
@@ -12,15 +13,25 @@
  * detected.  Messages of statement errors are exactly the contract's texts
  * ("Error: duplicate key 42.", "Parse error: ..."); callers print msg and
  * never build their own text.  rowfs_errno() maps a code to the errno the
- * filesystem returns.
+ * filesystem returns.  Each function below lists the codes it returns; a
+ * function that reads pages may also return ROWFS_IOERR (a read failed, or
+ * recovery after an earlier failure did), ROWFS_CORRUPT and ROWFS_NOMEM,
+ * and through a read transaction ROWFS_STALE: "I/O and read errors" below.
  *
- * Transactions: rowfs_begin() opens one, rowfs_exec() runs statements in it,
- * rowfs_commit() makes them durable (one WAL frame and, with sync=full, one
- * fsync), rowfs_rollback() discards them.  A statement that fails with a
- * statement error (token/parse/duplicate/too long/read-only) changes nothing,
+ * Transactions, as LMDB's MDB_txn: every read and every statement goes
+ * through a struct rowfs_txn (rowfs_txn_begin).  A read transaction
+ * (ROWFS_TXN_RDONLY) is a snapshot of the newest committed state; any
+ * number may be open, and they never block the writer nor see its changes.
+ * The write transaction is unique: the engine, not its callers, owns the
+ * single-writer rule (a second rowfs_txn_begin without ROWFS_TXN_RDONLY
+ * fails with ROWFS_BUSY); it reads its own changes.  rowfs_txn_commit
+ * makes them durable (one WAL frame and, with sync=full, one fsync),
+ * rowfs_txn_abort discards them.  A statement that fails with a statement
+ * error (token/parse/duplicate/too long/read-only/schema) changes nothing,
  * so the transaction may go on; after an error rowfs_rc_is_fatal() names
  * (ROWFS_IOERR, ROWFS_NOMEM, ROWFS_CORRUPT, ROWFS_FULL, ROWFS_ERROR) the
- * caller must roll back.
+ * caller must abort it (inside an explicit transaction the engine has
+ * already rolled that back: see "Units" at rowfs_txn_begin).
  */
 #ifndef ROWFS_ENGINE_ROWFS_H
 #define ROWFS_ENGINE_ROWFS_H
@@ -100,11 +111,12 @@ struct rowfs_config {
 #define ROWFS_DEFAULT_TXN_LOG_MAX (4ull << 30)   /* 4 GiB */
 
 struct rowfs_db;
+struct rowfs_txn;
 
 /* Engine statistics, as printed by `.stats` and the `stats` file. */
 struct rowfs_stats {
-	uint64_t rows;
-	uint32_t depth;
+	uint64_t rows;           /* rows of users */
+	uint32_t depth;          /* levels of users' tree */
 	uint32_t pages;          /* page count of the database, page 0 included */
 	uint32_t free_pages;
 	uint32_t cache_pages;    /* configured cache size */
@@ -117,9 +129,11 @@ struct rowfs_stats {
 	uint64_t wal_bytes;      /* size of the WAL now */
 	uint64_t checkpoints;    /* checkpoints since open */
 	uint64_t fsyncs;         /* fsync calls since open */
-	uint32_t snapshots;      /* open snapshots (readers, a transaction's base) */
+	uint32_t snapshots;      /* open snapshots: read transactions (the one reading these
+				    statistics included) and an explicit transaction's base */
 	uint32_t snapshot_pages; /* old page images kept for them */
-	uint64_t snapshots_expired; /* snapshots expired since open (their readers got ESTALE) */
+	uint64_t snapshots_expired; /* read transactions expired since open (their reads got
+				       ROWFS_STALE, ESTALE) */
 };
 
 /*
@@ -128,46 +142,216 @@ struct rowfs_stats {
  */
 typedef int (*rowfs_emit_fn)(void *ctx, const char *text, size_t len);
 
+/* ---- typed values --------------------------------------------------------- */
+
+/* Type of a value; also the declared type of a column (never NULL then). */
+enum rowfs_type {
+	ROWFS_TYPE_NULL = 0,
+	ROWFS_TYPE_INTEGER,   /* signed 64-bit */
+	ROWFS_TYPE_REAL,      /* finite IEEE double */
+	ROWFS_TYPE_TEXT,      /* valid UTF-8 without NUL */
+	ROWFS_TYPE_BLOB       /* any bytes */
+};
+
 /*
- * Row callback for rowfs_scan(): one row, username not NUL-terminated.
- * Returns 0 to go on, non-zero to stop the scan (not an error).
+ * One value.  The bytes of a text or blob are borrowed: valid during the
+ * callback that receives them, never NUL-terminated.
  */
-typedef int (*rowfs_row_fn)(void *ctx, uint32_t id, const char *name, size_t name_len);
+struct rowfs_value {
+	int type;            /* enum rowfs_type: which field below is meaningful */
+	int64_t i;           /* ROWFS_TYPE_INTEGER */
+	double r;            /* ROWFS_TYPE_REAL */
+	const void *p;       /* ROWFS_TYPE_TEXT, ROWFS_TYPE_BLOB: the bytes */
+	size_t len;          /* ROWFS_TYPE_TEXT, ROWFS_TYPE_BLOB: their count */
+};
+
+#define ROWFS_COLUMNS_MAX 64u   /* most columns of a table (and of a result row) */
+#define ROWFS_NAME_MAX 64u      /* longest table or column name, bytes */
+
+/*
+ * Row callback of rowfs_scan() and rowfs_get(): one row of a table, key
+ * its key, vals[0..n) every column in declared order (the key column
+ * holds the key as an integer).  Returns 0 to go on, non-zero to stop the
+ * scan (not an error).
+ */
+typedef int (*rowfs_row_fn)(void *ctx, int64_t key, const struct rowfs_value *vals,
+			    unsigned n);
+
+/*
+ * rowfs_format_real - r (finite) as every rendering writes a real: the
+ * fewest significant digits that read back as the same double, as
+ * Python's repr ("0.1", "2.5", "3.0", "1e+100", "-0.0").  buf holds 32
+ * bytes; the text is NUL-terminated; returns its length.
+ */
+size_t rowfs_format_real(double r, char *buf);
+
+/* One column of a table (rowfs_table_info). */
+struct rowfs_column_info {
+	char name[ROWFS_NAME_MAX + 1];  /* lower case, NUL-terminated */
+	int type;                       /* declared type: enum rowfs_type, never NULL */
+	uint32_t max_len;               /* text, blob: most bytes; 0 for numbers */
+	int not_null;                   /* `not null`, or the key column */
+	int is_key;                     /* the integer primary key: the row's key */
+};
+
+/* A table's name and columns (rowfs_table_info). */
+struct rowfs_table_info {
+	char name[ROWFS_NAME_MAX + 1];  /* lower case, NUL-terminated */
+	unsigned column_count;          /* 1..ROWFS_COLUMNS_MAX */
+	unsigned key_column;            /* index of the key column */
+	struct rowfs_column_info columns[ROWFS_COLUMNS_MAX]; /* [0..column_count): declared order */
+};
+
+/* ---- opening ---------------------------------------------------------------- */
 
 /*
  * rowfs_open - open (creating if missing) the database at cfg->path.
  * Takes the lock, reads the header, recovers from the WAL.
  * Returns ROWFS_OK and *out, or ROWFS_LOCKED ("database is locked"),
  * ROWFS_NOTADB ("not a rowfs database: ..."), ROWFS_IOERR, ROWFS_CORRUPT,
- * ROWFS_NOMEM; *out is NULL on failure.
+ * ROWFS_NOMEM, ROWFS_ERROR (no path); *out is NULL on failure.
  */
 int rowfs_open(const struct rowfs_config *cfg, struct rowfs_db **out, struct rowfs_err *err);
 
 /*
- * rowfs_close - roll back an open transaction, checkpoint (unless read-only
- * or in the error state), release the lock and free the handle.  The handle
- * is freed whatever the result; returns the first error met.
+ * rowfs_close - abort the write transaction if one is open (its handle is
+ * freed: do not use it after), checkpoint (unless read-only or in the
+ * error state), release the lock and free the handle.  End every read
+ * transaction first.  The handle is freed whatever the result.
+ * Returns ROWFS_OK, or the checkpoint's ROWFS_IOERR, ROWFS_FULL.
  */
 int rowfs_close(struct rowfs_db *db, struct rowfs_err *err);
 
-/*
- * rowfs_begin - start a transaction.  If the engine is in the error state
- * after an I/O failure it first tries to recover from disk.
- * Returns ROWFS_OK, or ROWFS_IOERR if recovery failed.
- */
-int rowfs_begin(struct rowfs_db *db, struct rowfs_err *err);
+/* rowfs_is_read_only - 1 if opened read-only. */
+int rowfs_is_read_only(const struct rowfs_db *db);
+
+/* ---- transactions ------------------------------------------------------------ */
+
+#define ROWFS_TXN_RDONLY 0x1u   /* rowfs_txn_begin: a read transaction */
 
 /*
- * rowfs_exec - run one statement line (no newline; a trailing '\r' is
- * dropped; len may be up to any size: longer than MAX_LINE_SIZE is the
+ * rowfs_txn_begin - start a transaction on db; *out is its handle.
+ *
+ * flags ROWFS_TXN_RDONLY: a read transaction, which is a snapshot of the
+ * newest committed state (without the changes of the write transaction,
+ * committed or not after it began).  Any number may be open.  Every read
+ * through it sees that one state for its whole life, whatever is
+ * committed meanwhile: old page images are kept in memory for it, bounded
+ * by rowfs_config.snapshot_pages; past the bound the oldest read
+ * transactions expire and every later read through them fails with
+ * ROWFS_STALE ("snapshot too old: ...").  Statements that write, DDL and
+ * transaction control (begin, commit, rollback, .checkpoint) fail in it
+ * with ROWFS_BUSY ("Error: database is busy: another handle has a
+ * transaction open"); tables created after its state are "no such table".
+ *
+ * flags 0: the write transaction.  At most one is open in the engine.  Its
+ * reads see its own changes.  If the engine is in the error state after an
+ * I/O failure, it first recovers from disk.
+ *
+ * Units.  A caller that runs its input in units (ctl: one write(); rowsh:
+ * one chunk of input) takes the write transaction at a unit's first
+ * statement and ends it at the unit's end: rowfs_txn_commit, or
+ * rowfs_txn_abort after a fatal error (rowfs_rc_is_fatal).  The statement
+ * `begin` makes it explicit: it first commits what the transaction ran so
+ * far, then every statement up to `commit` or `rollback` is one
+ * transaction, which may span the caller's units: while
+ * rowfs_txn_state(txn) != ROWFS_TXN_NONE the caller keeps txn open at the
+ * end of its unit instead of ending it (a statement error changed
+ * nothing; a fatal one already rolled the explicit transaction back and
+ * left it ROWFS_TXN_FAILED).  `commit` and `rollback` end the explicit
+ * transaction, and the rest of the unit runs on in txn.
+ * rowfs_txn_boundaries() tells which statements were such boundaries.
+ *
+ * Returns ROWFS_OK, or
+ *   ROWFS_BUSY   write: another write transaction is open ("Error: database
+ *                is busy: another handle has a transaction open");
+ *                read: the write transaction is in the middle of a unit
+ *                that changed rows outside an explicit transaction, where
+ *                the committed state is not at hand ("Error: database is
+ *                busy: the committed state is not readable ...")
+ *   ROWFS_IOERR  recovery after an earlier failure failed ("Error: I/O
+ *                error: recovery failed: ...")
+ *   ROWFS_NOMEM
+ *   ROWFS_ERROR  unknown flags
+ * *out is NULL on failure.
+ */
+int rowfs_txn_begin(struct rowfs_db *db, unsigned flags, struct rowfs_txn **out,
+		    struct rowfs_err *err);
+
+/*
+ * rowfs_txn_commit - end txn, making the write transaction's changes
+ * durable (one WAL frame, one fsync with sync=full; no I/O if it changed
+ * nothing) and feeding the change hook.  An explicit transaction open in
+ * it is committed too; a FAILED one is rolled back and reported.  txn is
+ * freed whatever the result; NULL is fine.
+ * Returns ROWFS_OK; ROWFS_IOERR, ROWFS_FULL (the commit failed: rolled
+ * back, the engine in the error state until the next write transaction
+ * recovers; or the explicit transaction had FAILED: "Error: I/O error: the
+ * transaction was rolled back after an earlier error").  A read
+ * transaction: ROWFS_OK.
+ */
+int rowfs_txn_commit(struct rowfs_txn *txn, struct rowfs_err *err);
+
+/*
+ * rowfs_txn_abort - end txn, discarding every change of the write
+ * transaction (an explicit transaction's too), and free it; NULL is fine.
+ * A read transaction just ends.
+ */
+void rowfs_txn_abort(struct rowfs_txn *txn);
+
+/*
+ * rowfs_txn_state - the explicit transaction in the write transaction txn:
+ * ROWFS_TXN_NONE, ROWFS_TXN_OPEN (`begin` ran), ROWFS_TXN_FAILED (an I/O
+ * error rolled it back: statements fail until `rollback` or `commit`).
+ * NONE for a read transaction.
+ */
+#define ROWFS_TXN_NONE 0
+#define ROWFS_TXN_OPEN 1
+#define ROWFS_TXN_FAILED 2
+int rowfs_txn_state(const struct rowfs_txn *txn);
+
+/*
+ * rowfs_txn_boundaries - how many `begin`, `commit` and `rollback`
+ * statements have succeeded in txn.  When a statement moves it, every
+ * statement of the unit up to and including it is final (committed, or
+ * ended), even if the rest of the unit is rolled back.
+ */
+uint64_t rowfs_txn_boundaries(const struct rowfs_txn *txn);
+
+/* rowfs_txn_rdonly - 1 if txn is a read transaction. */
+int rowfs_txn_rdonly(const struct rowfs_txn *txn);
+
+/*
+ * rowfs_txn_seq - the sequence number of the committed state a read
+ * transaction reads; of the last commit for the write transaction.
+ */
+uint64_t rowfs_txn_seq(const struct rowfs_txn *txn);
+
+/*
+ * rowfs_has_writer - 1 if a write transaction is open (a caller's policy,
+ * such as the daemon's short wait for a closing ctl handle, asks it).
+ */
+int rowfs_has_writer(const struct rowfs_db *db);
+
+/* ---- statements --------------------------------------------------------------- */
+
+/*
+ * rowfs_exec - run one statement line in txn (no newline; a trailing '\r'
+ * is dropped; len may be up to any size: longer than ROWFS_LINE_MAX is the
  * "line too long" error).  Reply text goes to emit ("Executed.\n", select
  * rows, ...); on failure nothing is emitted and err->msg holds the text.
- * Blank lines return ROWFS_OK and emit nothing.  Runs inside the current
- * transaction (rowfs_begin must have been called).
- * Returns ROWFS_OK, ROWFS_EXIT for `.exit`, or an error code.
+ * Blank lines return ROWFS_OK and emit nothing.  In a read transaction
+ * only reads run (see rowfs_txn_begin).
+ * Returns ROWFS_OK, ROWFS_EXIT for `.exit`, or the statement's error:
+ * ROWFS_TOKEN, ROWFS_SYNTAX, ROWFS_RANGE, ROWFS_TOOLONG, ROWFS_DUPLICATE,
+ * ROWFS_NOTFOUND, ROWFS_META, ROWFS_READONLY, ROWFS_SCHEMA, ROWFS_PERM,
+ * ROWFS_TOOBIG, ROWFS_TXN (transaction control in the wrong state, or any
+ * statement of a FAILED transaction), ROWFS_BUSY (a write in a read
+ * transaction), ROWFS_STALE, ROWFS_NOMEM (also when emit returns
+ * non-zero), and the fatal I/O and read errors.
  */
-int rowfs_exec(struct rowfs_db *db, const char *line, size_t len,
-	       rowfs_emit_fn emit, void *ctx, struct rowfs_err *err);
+int rowfs_exec(struct rowfs_txn *txn, const char *line, size_t len, rowfs_emit_fn emit,
+	       void *ctx, struct rowfs_err *err);
 
 /*
  * rowfs_complete - 0 if line[0..len) (no newline) is the start of an SQL
@@ -177,64 +361,113 @@ int rowfs_exec(struct rowfs_db *db, const char *line, size_t len,
  * statement's end, where the grammar needs another token ("got EOF"), as
  * in "create table t (" or "select *".  1 for every other line: a
  * complete statement, one with an error before its end, a seed
- * statement, a meta-command, a blank line.  Pure: needs no database and
- * runs nothing.  rowsh joins the lines of a statement with it.
+ * statement, a meta-command, a blank line.  Pure: needs no database nor
+ * transaction and runs nothing.  rowsh joins the lines of a statement
+ * with it.
  */
 int rowfs_complete(const char *line, size_t len);
 
 /*
- * rowfs_commit - make the transaction durable.  No-op (no fsync) if it
- * changed nothing.  On failure the transaction is rolled back and the engine
- * is in the error state.  Returns ROWFS_OK, ROWFS_IOERR, ROWFS_FULL.
+ * Typed results.  A caller that renders select results itself (rowsh's
+ * .mode csv|json|box) gives rowfs_exec_sink a sink: a select (of any
+ * table, the seed `select` and `count(*)` too) then calls columns once
+ * with its column names, then row once per result row, instead of
+ * emitting "(v1, v2)" lines, "(no rows)" or "(empty table)"; limit and
+ * offset apply as to the text.  Column names: the table's (lower case),
+ * in the select's order; "id", "username" for the seed `select`;
+ * "count(*)" for a count, whose one row is an integer (no row when an
+ * offset or `limit 0` leaves none).  Every other statement's reply
+ * (Executed., .tables, ...) still goes to emit.  A callback returns 0 to
+ * go on, non-zero to stop: the statement fails with ROWFS_NOMEM.  Values
+ * are valid during the call only.
  */
-int rowfs_commit(struct rowfs_db *db, struct rowfs_err *err);
+struct rowfs_sink {
+	/* the result's n column names, NUL-terminated, before its first row */
+	int (*columns)(void *ctx, const char *const *names, unsigned n);
+	/* one result row: vals[0..n), n the number of columns */
+	int (*row)(void *ctx, const struct rowfs_value *vals, unsigned n);
+	void *ctx;   /* the callbacks' first argument */
+};
 
-/* rowfs_rollback - discard the transaction's changes. */
-int rowfs_rollback(struct rowfs_db *db, struct rowfs_err *err);
+/*
+ * rowfs_exec_sink - rowfs_exec, with select results to sink (NULL: as
+ * text to emit, which is rowfs_exec).  Same returns as rowfs_exec.
+ */
+int rowfs_exec_sink(struct rowfs_txn *txn, const char *line, size_t len,
+		    const struct rowfs_sink *sink, rowfs_emit_fn emit, void *ctx,
+		    struct rowfs_err *err);
 
-/* rowfs_checkpoint - copy every committed change into DBFILE, reset the WAL. */
+/*
+ * rowfs_checkpoint - copy every committed change into DBFILE, reset the
+ * WAL.  Returns ROWFS_OK, ROWFS_ERROR (the write transaction holds
+ * uncommitted changes), ROWFS_READONLY, ROWFS_IOERR, ROWFS_FULL.
+ */
 int rowfs_checkpoint(struct rowfs_db *db, struct rowfs_err *err);
 
-/*
- * rowfs_scan - call fn for every row with id >= start, in key order, until
- * fn returns non-zero or the rows end.  start may be 2^32 (no rows).
- * Returns ROWFS_OK or an I/O / corruption error.
- */
-int rowfs_scan(struct rowfs_db *db, uint64_t start, rowfs_row_fn fn, void *ctx,
-	       struct rowfs_err *err);
+/* ---- reads -------------------------------------------------------------------- */
 
 /*
- * rowfs_get - point lookup: *found = 1 and the username copied into
- * name[0..*name_len) (name must hold 32 bytes) if id is in the table.
- * Returns ROWFS_OK or an I/O / corruption error.
+ * The read functions take the transaction whose state they read: a read
+ * transaction's snapshot, or the write transaction's newest state.  A
+ * table is named by name (ASCII case-insensitive); NULL is users.  Unless
+ * said otherwise each returns ROWFS_OK, ROWFS_NOTFOUND ("Error: no such
+ * table: T"), or an I/O or read error (ROWFS_IOERR, ROWFS_CORRUPT,
+ * ROWFS_NOMEM, ROWFS_STALE).
  */
-int rowfs_get(struct rowfs_db *db, uint32_t id, int *found, char *name, size_t *name_len,
-	      struct rowfs_err *err);
 
 /*
- * rowfs_last_start - the key of the count-th row from the end (the first
- * row of `last/COUNT`), or of the first row when the table has fewer rows.
- * *start = 2^32 when the table is empty or count is 0.  Reads about
- * count/102 leaves.  Returns ROWFS_OK or an I/O / corruption error.
+ * rowfs_scan - call fn for every row of table with key >= start, in key
+ * order, until fn returns non-zero or the rows end.  A row that does not
+ * decode is ROWFS_CORRUPT (the rows before it were delivered).
  */
-int rowfs_last_start(struct rowfs_db *db, uint64_t count, uint64_t *start, struct rowfs_err *err);
+int rowfs_scan(struct rowfs_txn *txn, const char *table, int64_t start, rowfs_row_fn fn,
+	       void *ctx, struct rowfs_err *err);
 
-/* Renderings shared by the meta-commands and the files in the mount. */
-int rowfs_render_btree(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, struct rowfs_err *err);
+/*
+ * rowfs_get - point lookup: if table holds key, *found = 1 and fn is
+ * called once with the row (its return value is ignored); else *found = 0.
+ */
+int rowfs_get(struct rowfs_txn *txn, const char *table, int64_t key, rowfs_row_fn fn,
+	      void *ctx, int *found, struct rowfs_err *err);
+
+/*
+ * rowfs_last_start - *start = the key of the count-th row from the end
+ * (the first row of `last/COUNT`), or of the first row when the table has
+ * fewer rows; *found = 0 when the table is empty or count is 0.  users
+ * reads about count/102 leaves; other tables walk back count rows.
+ */
+int rowfs_last_start(struct rowfs_txn *txn, const char *table, uint64_t count, int64_t *start,
+		     int *found, struct rowfs_err *err);
+
+/* rowfs_table_info - the name and columns of table, into *info. */
+int rowfs_table_info(struct rowfs_txn *txn, const char *table, struct rowfs_table_info *info,
+		     struct rowfs_err *err);
+
+/*
+ * Renderings shared by the meta-commands and the files in the mount, of
+ * what txn reads: rowfs_render_btree (users' tree, `.btree`),
+ * rowfs_render_stats (`.stats`), rowfs_get_stats (the same numbers;
+ * *st is zeroed on failure).  rowfs_render_constants needs no database.
+ * Returns ROWFS_OK, ROWFS_NOMEM (also when emit returns non-zero), I/O
+ * and read errors.
+ */
+int rowfs_render_btree(struct rowfs_txn *txn, rowfs_emit_fn emit, void *ctx,
+		       struct rowfs_err *err);
 int rowfs_render_constants(rowfs_emit_fn emit, void *ctx);
-int rowfs_render_stats(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, struct rowfs_err *err);
-void rowfs_get_stats(struct rowfs_db *db, struct rowfs_stats *st);
-
-/* 1 if opened read-only. */
-int rowfs_is_read_only(const struct rowfs_db *db);
+int rowfs_render_stats(struct rowfs_txn *txn, rowfs_emit_fn emit, void *ctx,
+		       struct rowfs_err *err);
+int rowfs_get_stats(struct rowfs_txn *txn, struct rowfs_stats *st, struct rowfs_err *err);
 
 /*
- * rowfs_check - integrity check (engine/check.c): header, every B-tree
- * invariant, page accounting, WAL.  Each problem found is emitted as one
- * line.  *problems receives the count.  Returns ROWFS_OK when the check ran
- * (whether or not it found problems), else an operational error.
+ * rowfs_check - integrity check (engine/check.c) of what txn reads:
+ * header, every B-tree invariant of every table, catalog, page
+ * accounting, WAL.  Each problem found is emitted as one line.
+ * *problems receives the count.  Returns ROWFS_OK when the check ran
+ * (whether or not it found problems), else an operational error
+ * (ROWFS_NOMEM "cannot write the report" when emit fails, ROWFS_IOERR,
+ * ROWFS_STALE).
  */
-int rowfs_check(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, uint64_t *problems,
+int rowfs_check(struct rowfs_txn *txn, rowfs_emit_fn emit, void *ctx, uint64_t *problems,
 		struct rowfs_err *err);
 
 /* What rowfs_salvage() read and wrote. */
@@ -278,73 +511,8 @@ int rowfs_salvage(const char *path, const struct os *os, rowfs_emit_fn emit, voi
 		  struct rowfs_salvage_stats *st, struct rowfs_err *err);
 
 /*
- * Explicit transactions (the statements begin, commit, rollback; see db.c).
- * rowfs_txn_state: 0 none, 1 open, 2 failed (an I/O error rolled it back;
- * statements fail until `rollback` or `commit`).  rowfs_txn_abort: roll an
- * open explicit transaction back and end it (a ctl handle closed without
- * commit, rowsh at end of input); no-op without one.
- */
-#define ROWFS_TXN_NONE 0
-#define ROWFS_TXN_OPEN 1
-#define ROWFS_TXN_FAILED 2
-int rowfs_txn_state(const struct rowfs_db *db);
-/*
- * rowfs_txn_boundaries - how many `begin`, `commit` and `rollback`
- * statements have succeeded since open.  When a statement moves it, every
- * statement of the unit up to and including it is final (committed, or
- * ended), even if the rest of the unit is rolled back.
- */
-uint64_t rowfs_txn_boundaries(const struct rowfs_db *db);
-int rowfs_txn_abort(struct rowfs_db *db, struct rowfs_err *err);
-
-/*
- * Snapshots: one committed state, readable for as long as the snapshot is
- * open while writers go on (old page images are kept in memory for it).
- * rowfs_snapshot_open takes one of the newest committed state (without an
- * open explicit transaction's changes).  The version store is bounded by
- * rowfs_config.snapshot_pages: past it the oldest snapshots expire and
- * reads through them fail with ROWFS_STALE ("snapshot too old").
- * Between rowfs_begin and rowfs_commit of a unit that changed rows (outside
- * an explicit transaction) the committed state is not at hand: opening a
- * snapshot or reading at snap NULL then fails with ROWFS_BUSY.  (The
- * daemon never does that: its units and its readers take the same lock.)
- *
- * Close every snapshot before rowfs_close (the handle frees the store).
- *
- * The rowfs_*_at functions read through snap; snap NULL means the newest
- * committed state.  The plain functions read the newest state including
- * the open transaction's changes (what the transaction's owner sees).
- * rowfs_exec_at runs a read-only statement (select, select ... from,
- * .tables, .schema, .btree, .stats, .constants) with the catalog of that
- * state (a table created after it is "no such table"); writes, DDL and
- * transaction control fail with ROWFS_BUSY
- * ("Error: database is busy: ...") - it is how a second handle runs
- * statements while another holds an explicit transaction.
- */
-struct rowfs_snapshot;
-int rowfs_snapshot_open(struct rowfs_db *db, struct rowfs_snapshot **out, struct rowfs_err *err);
-void rowfs_snapshot_close(struct rowfs_db *db, struct rowfs_snapshot *snap);
-uint64_t rowfs_snapshot_seq(const struct rowfs_snapshot *snap);
-int rowfs_exec_at(struct rowfs_db *db, struct rowfs_snapshot *snap, const char *line, size_t len,
-		  rowfs_emit_fn emit, void *ctx, struct rowfs_err *err);
-int rowfs_scan_at(struct rowfs_db *db, struct rowfs_snapshot *snap, uint64_t start,
-		  rowfs_row_fn fn, void *ctx, struct rowfs_err *err);
-int rowfs_get_at(struct rowfs_db *db, struct rowfs_snapshot *snap, uint32_t id, int *found,
-		 char *name, size_t *name_len, struct rowfs_err *err);
-int rowfs_last_start_at(struct rowfs_db *db, struct rowfs_snapshot *snap, uint64_t count,
-			uint64_t *start, struct rowfs_err *err);
-int rowfs_render_btree_at(struct rowfs_db *db, struct rowfs_snapshot *snap, rowfs_emit_fn emit,
-			  void *ctx, struct rowfs_err *err);
-int rowfs_render_stats_at(struct rowfs_db *db, struct rowfs_snapshot *snap, rowfs_emit_fn emit,
-			  void *ctx, struct rowfs_err *err);
-int rowfs_check_at(struct rowfs_db *db, struct rowfs_snapshot *snap, rowfs_emit_fn emit,
-		   void *ctx, uint64_t *problems, struct rowfs_err *err);
-int rowfs_get_stats_at(struct rowfs_db *db, struct rowfs_snapshot *snap, struct rowfs_stats *st,
-		       struct rowfs_err *err);
-
-/*
- * Dump: a script that rebuilds the whole database, of the committed state
- * snap shows (NULL: the newest), streamed:
+ * rowfs_dump - a script that rebuilds the whole database, of what txn
+ * reads (a read transaction: one committed state), streamed:
  *     begin
  *     insert ID NAME                               every users row, key order
  *     create table T (...)                          each other table, catalog
@@ -357,10 +525,10 @@ int rowfs_get_stats_at(struct rowfs_db *db, struct rowfs_snapshot *snap, struct 
  * dump is byte for byte this one.
  * emit gets one whole line a call.  When it returns non-zero the dump
  * pauses after that line (the line counts as taken): *pos says where to
- * go on, and a later call with the same pos and snapshot continues.  A
+ * go on, and a later call with the same pos and transaction continues.  A
  * zeroed pos starts at the beginning; pos->stage is ROWFS_DUMP_DONE after
- * "commit".  Returns ROWFS_OK (done or paused), ROWFS_STALE, ROWFS_BUSY,
- * I/O and corruption errors.
+ * "commit".  Returns ROWFS_OK (done or paused), ROWFS_NOMEM, I/O and read
+ * errors.
  */
 enum rowfs_dump_stage {
 	ROWFS_DUMP_BEGIN = 0,      /* "begin" is next */
@@ -374,8 +542,8 @@ struct rowfs_dump_pos {
 	int64_t table;             /* catalog id of the table (0: users) */
 	int64_t key;               /* ROWFS_DUMP_ROWS: the next key */
 };
-int rowfs_dump_at(struct rowfs_db *db, struct rowfs_snapshot *snap, struct rowfs_dump_pos *pos,
-		  rowfs_emit_fn emit, void *ctx, struct rowfs_err *err);
+int rowfs_dump(struct rowfs_txn *txn, struct rowfs_dump_pos *pos, rowfs_emit_fn emit, void *ctx,
+	       struct rowfs_err *err);
 
 /*
  * Change feed.  After every commit (never during recovery) the engine calls

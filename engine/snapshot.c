@@ -60,6 +60,7 @@ struct snapshot_store {
 	struct page **vhash;      /* pgno -> versions, newest first */
 	uint32_t vhash_size;      /* power of two (0 until the first version) */
 	uint32_t versions;        /* page images kept */
+	uint64_t max_tag;         /* the largest tag a version was kept with (only grows) */
 	uint64_t expired;         /* snapshots expired since the store was made */
 };
 
@@ -278,7 +279,12 @@ void snapshot_remove(struct snapshot_store *store, struct snapshot *s)
 	/* the set of live sequences decides what is kept: unchanged if another has s->seq */
 	for (o = store->head; o && !shared; o = o->next)
 		shared = o->seq == s->seq;
-	if (!shared && store->versions)
+	/*
+	 * A snapshot newer than every version's tag read none of them (version
+	 * v is read at or below v->tag): dropping it frees nothing, and the
+	 * short readers at the newest state (a lookup, a rendering) cost no pass.
+	 */
+	if (!shared && store->versions && s->seq <= store->max_tag)
 		versions_gc(store);
 }
 
@@ -324,6 +330,8 @@ int snapshot_keep(struct snapshot_store *store, const struct page *page, uint64_
 	v->owner = store->owner;
 	v->version = 1;
 	v->tag = tag;
+	if (tag > store->max_tag)
+		store->max_tag = tag;
 	if (store->versions >= store->vhash_size)
 		vhash_grow(store);
 	if (head) {

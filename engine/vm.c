@@ -40,9 +40,18 @@ static int emit_text(rowfs_emit_fn emit, void *ctx, const char *text, size_t len
 	return ROWFS_OK;
 }
 
-/* "(id, name)\n" for the row under the cursor. */
-static int result_row(const struct cursor *cur, rowfs_emit_fn emit, void *ctx,
-		      struct rowfs_err *err)
+/* Hand a typed result row to the sink; its refusal is ROWFS_NOMEM. */
+static int sink_row(const struct rowfs_sink *sink, const struct rowfs_value *vals, unsigned n,
+		    struct rowfs_err *err)
+{
+	if (sink->row(sink->ctx, vals, n))
+		return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
+	return ROWFS_OK;
+}
+
+/* "(id, name)\n" for the row under the cursor (a typed row with a sink). */
+static int result_row(const struct cursor *cur, const struct rowfs_sink *sink, rowfs_emit_fn emit,
+		      void *ctx, struct rowfs_err *err)
 {
 	char line[16 + USERNAME_SIZE + 8];
 	struct row row;
@@ -50,6 +59,17 @@ static int result_row(const struct cursor *cur, rowfs_emit_fn emit, void *ctx,
 
 	if (rc)
 		return rc;
+	if (sink) {
+		struct rowfs_value vals[2];
+
+		memset(vals, 0, sizeof(vals));
+		vals[0].type = ROWFS_TYPE_INTEGER;
+		vals[0].i = row.id;
+		vals[1].type = ROWFS_TYPE_TEXT;
+		vals[1].p = row.username;
+		vals[1].len = row.username_len;
+		return sink_row(sink, vals, 2, err);
+	}
 	n = snprintf(line, sizeof(line), "(%u, ", row.id);
 	memcpy(line + n, row.username, row.username_len);
 	memcpy(line + n + row.username_len, ")\n", 2);
@@ -778,9 +798,23 @@ static int op_filter(struct vm_state *st, const struct program *prog, int *match
 	return ROWFS_OK;
 }
 
+/* OP_RESULT with a sink: the row's plan->columns as typed values. */
+static int op_result_typed(struct vm_state *st, const struct program *prog,
+			   const struct rowfs_sink *sink, struct rowfs_err *err)
+{
+	const struct plan *plan = prog->plan;
+	struct rowfs_value vals[RECORD_MAX_COLUMNS];
+	unsigned i;
+
+	for (i = 0; i < plan->column_count && i < RECORD_MAX_COLUMNS; i++)
+		value_export(&st->acc.vals[plan->columns[i]], 1, &vals[i]);
+	return sink_row(sink, vals, i, err);
+}
+
 /* OP_RESULT: *done = 1 once limit rows are out. */
-static int op_result(struct vm_state *st, const struct program *prog, rowfs_emit_fn emit,
-		     void *ctx, int *done, struct rowfs_err *err)
+static int op_result(struct vm_state *st, const struct program *prog,
+		     const struct rowfs_sink *sink, rowfs_emit_fn emit, void *ctx, int *done,
+		     struct rowfs_err *err)
 {
 	const struct plan *plan = prog->plan;
 	unsigned i;
@@ -796,6 +830,11 @@ static int op_result(struct vm_state *st, const struct program *prog, rowfs_emit
 	rc = row_values(st, err);
 	if (rc)
 		return rc;
+	if (sink) {
+		st->emitted++;
+		*done = st->emitted >= plan->limit;
+		return op_result_typed(st, prog, sink, err);
+	}
 	st->line.len = 0;
 	bad = sbuf_append(&st->line, "(", 1);
 	for (i = 0; i < plan->column_count && !bad; i++) {
@@ -811,13 +850,24 @@ static int op_result(struct vm_state *st, const struct program *prog, rowfs_emit
 	return emit_text(emit, ctx, st->line.data, st->line.len, err);
 }
 
-static int op_result_count(struct vm_state *st, const struct program *prog, rowfs_emit_fn emit,
-			   void *ctx, struct rowfs_err *err)
+static int op_result_count(struct vm_state *st, const struct program *prog,
+			   const struct rowfs_sink *sink, rowfs_emit_fn emit, void *ctx,
+			   struct rowfs_err *err)
 {
 	const struct plan *plan = prog->plan;
 	char text[32];
 	int n;
 
+	if (sink && (plan->offset > 0 || plan->limit == 0))
+		return ROWFS_OK;   /* no row */
+	if (sink) {
+		struct rowfs_value count;
+
+		memset(&count, 0, sizeof(count));
+		count.type = ROWFS_TYPE_INTEGER;
+		count.i = (int64_t)st->count;
+		return sink_row(sink, &count, 1, err);
+	}
 	if (plan->offset > 0 || plan->limit == 0)
 		return emit_text(emit, ctx, "(no rows)\n", 10, err);
 	n = snprintf(text, sizeof(text), "(%llu)\n", (unsigned long long)st->count);
@@ -906,7 +956,7 @@ static int run_part2(struct vm_env *env, struct vm_state *st, const struct progr
 			*pc = op->p2;
 		return rc;
 	case OP_RESULT:
-		rc = op_result(st, prog, emit, ctx, &flag, err);
+		rc = op_result(st, prog, env->sink, emit, ctx, &flag, err);
 		if (rc == ROWFS_OK && flag)
 			*pc = op->p2;
 		return rc;
@@ -921,9 +971,11 @@ static int run_part2(struct vm_env *env, struct vm_state *st, const struct progr
 			*pc = op->p2;
 		return rc;
 	case OP_NO_ROWS:
-		return st->emitted ? ROWFS_OK : emit_text(emit, ctx, "(no rows)\n", 10, err);
+		if (env->sink || st->emitted)
+			return ROWFS_OK;
+		return emit_text(emit, ctx, "(no rows)\n", 10, err);
 	case OP_RESULT_COUNT:
-		return op_result_count(st, prog, emit, ctx, err);
+		return op_result_count(st, prog, env->sink, emit, ctx, err);
 	case OP_UPDATE_ROWS:
 		return op_update_rows(env, st, prog, err);
 	case OP_DELETE_ROWS:
@@ -994,11 +1046,12 @@ int vm_run(struct vm_env *env, const struct program *prog, rowfs_emit_fn emit, v
 				cursor_release(&cur);
 			rc = cursor_start(pager, &cur, err);
 			have_cursor = 1;
+			/* empty: "(empty table)" at p2, or no row at all for a sink */
 			if (rc == ROWFS_OK && cursor_eof(&cur))
-				pc = op->p2;
+				pc = env->sink ? prog->count : op->p2;
 			break;
 		case OP_RESULT_ROW:
-			rc = result_row(&cur, emit, ctx, err);
+			rc = result_row(&cur, env->sink, emit, ctx, err);
 			break;
 		case OP_NEXT:
 			rc = cursor_advance(&cur, err);

@@ -54,6 +54,11 @@ struct vm_env {
 	int (*render_stats)(void *ctx, rowfs_emit_fn emit, void *emit_ctx, struct rowfs_err *err);
 	void *stats_ctx;              /* first argument of render_stats */
 	int checkpoint_requested;     /* set by OP_CHECKPOINT; the caller checkpoints after commit */
+	const struct rowfs_sink *sink; /* typed results (rowfs.h), or NULL: select rows as text.
+					  With it, OP_RESULT_ROW, OP_RESULT and OP_RESULT_COUNT
+					  give rows to sink->row, OP_NO_ROWS emits nothing, and an
+					  empty OP_REWIND ends the program (no "(empty table)");
+					  the caller gives sink->columns the names first */
 };
 
 /*

@@ -4,9 +4,11 @@
  * that insert, update or delete it.
  *
  * Changes go through rowfs_exec() with a statement built here
- * (`insert ID NAME`, `update ID NAME`, `delete ID`), each in a transaction
- * of its own: the same lexer, the same errors and the same durability as
- * the same line written to ctl.  The statement is built by copying the
+ * (`insert ID NAME`, `update ID NAME`, `delete ID`), each in a write
+ * transaction of its own (the lookup that picks insert or update too):
+ * the same lexer, the same errors and the same durability as the same
+ * line written to ctl.  Lookups read the newest committed state through a
+ * read transaction.  The statement is built by copying the
  * name's bytes, never by formatting them, and a name holding a space or a
  * tab is refused first, so the name written is the name stored, byte for
  * byte, or the write fails.
@@ -26,21 +28,40 @@ static int discard(void *ctx, const char *text, size_t len)
 	return 0;
 }
 
-/* Run one statement line in a transaction of its own; 0 or -errno. */
-static int run_statement(struct rowfs_db *db, const char *line, size_t len, struct rowfs_err *err)
+/*
+ * Run one statement line in the write transaction txn and end it:
+ * committed, or aborted when the statement fails.  0 or -errno.
+ */
+static int run_statement(struct rowfs_txn *txn, const char *line, size_t len,
+			 struct rowfs_err *err)
 {
-	struct rowfs_err ignored;
-	int rc = rowfs_begin(db, err);
+	int rc = rowfs_exec(txn, line, len, discard, NULL, err);
 
-	if (rc != ROWFS_OK)
-		return -rowfs_fail_errno(rc);
-	rc = rowfs_exec(db, line, len, discard, NULL, err);
 	if (rc != ROWFS_OK) {
-		rowfs_rollback(db, &ignored);
+		rowfs_txn_abort(txn);
 		return -rowfs_fail_errno(rc);
 	}
-	rc = rowfs_commit(db, err);   /* rolls back itself on failure */
+	rc = rowfs_txn_commit(txn, err);   /* rolls back itself on failure */
 	return rc == ROWFS_OK ? 0 : -rowfs_fail_errno(rc);
+}
+
+/* Where a lookup copies the name. */
+struct found_name {
+	char *name;      /* room for RENDER_NAME_MAX bytes */
+	size_t len;      /* its length */
+};
+
+/* rowfs_row_fn: copy users' name. */
+static int copy_name(void *ctx, int64_t key, const struct rowfs_value *vals, unsigned n)
+{
+	struct found_name *f = ctx;
+
+	(void)key;
+	f->len = n > 1 ? vals[1].len : 0;
+	if (f->len > RENDER_NAME_MAX)
+		f->len = RENDER_NAME_MAX;
+	memcpy(f->name, vals[1].p, f->len);
+	return 0;
 }
 
 /* Write "VERB ID " at dst; returns its length (at most 7 + 10 + 1). */
@@ -58,20 +79,22 @@ static size_t statement_head(char *dst, const char *verb, uint32_t id)
 int byid_lookup(struct rowfs_db *db, uint32_t id, int *found, char *text, size_t *len,
 		struct rowfs_err *err)
 {
-	char name[RENDER_NAME_MAX];
-	size_t name_len = 0;
-	int rc = rowfs_get_at(db, NULL, id, found, name, &name_len, err);   /* committed state */
+	struct found_name f = {text, 0};
+	struct rowfs_txn *txn;
+	int rc = rowfs_txn_begin(db, ROWFS_TXN_RDONLY, &txn, err);   /* committed state */
 
 	*len = 0;
+	*found = 0;
+	if (rc != ROWFS_OK)
+		return -rowfs_fail_errno(rc);
+	rc = rowfs_get(txn, NULL, id, copy_name, &f, found, err);
+	rowfs_txn_abort(txn);
 	if (rc != ROWFS_OK)
 		return -rowfs_fail_errno(rc);
 	if (!*found)
 		return 0;
-	if (name_len > RENDER_NAME_MAX)
-		name_len = RENDER_NAME_MAX;
-	memcpy(text, name, name_len);
-	text[name_len] = '\n';
-	*len = name_len + 1;
+	text[f.len] = '\n';
+	*len = f.len + 1;
 	return 0;
 }
 
@@ -80,7 +103,8 @@ int byid_upsert(struct rowfs_db *db, uint32_t id, const char *name, size_t len,
 {
 	char stmt[32 + BYID_LINE_MAX];
 	char old[RENDER_NAME_MAX];
-	size_t old_len;
+	struct found_name f = {old, 0};
+	struct rowfs_txn *txn;
 	size_t n;
 	int found = 0;
 	int rc;
@@ -94,20 +118,29 @@ int byid_upsert(struct rowfs_db *db, uint32_t id, const char *name, size_t len,
 		rowfs_err_set(err, ROWFS_TOKEN, 0, "a username holds no space or tab");
 		return -EINVAL;
 	}
-	rc = rowfs_get(db, id, &found, old, &old_len, err);
+	rc = rowfs_txn_begin(db, 0, &txn, err);
 	if (rc != ROWFS_OK)
 		return -rowfs_fail_errno(rc);
+	rc = rowfs_get(txn, NULL, id, copy_name, &f, &found, err);
+	if (rc != ROWFS_OK) {
+		rowfs_txn_abort(txn);
+		return -rowfs_fail_errno(rc);
+	}
 	n = statement_head(stmt, found ? "update" : "insert", id);
 	memcpy(stmt + n, name, len);
-	return run_statement(db, stmt, n + len, err);
+	return run_statement(txn, stmt, n + len, err);
 }
 
 int byid_delete(struct rowfs_db *db, uint32_t id, struct rowfs_err *err)
 {
 	char stmt[32];
 	size_t n = statement_head(stmt, "delete", id);
+	struct rowfs_txn *txn;
+	int rc = rowfs_txn_begin(db, 0, &txn, err);
 
-	return run_statement(db, stmt, n - 1, err);   /* without the trailing space */
+	if (rc != ROWFS_OK)
+		return -rowfs_fail_errno(rc);
+	return run_statement(txn, stmt, n - 1, err);   /* without the trailing space */
 }
 
 void byid_writer_init(struct byid_writer *w, uint32_t id, int created)

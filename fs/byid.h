@@ -4,9 +4,11 @@
  *
  * Module byid owns the per-handle state of a row file opened for writing
  * (struct byid_writer: the name line being written) and the three things
- * done to one row: look it up, insert-or-update it, delete it.  It does not
- * know libfuse.  Callers hold the engine mutex around every call that
- * takes a struct rowfs_db.
+ * done to one row: look it up (in a read transaction of its own: the
+ * newest committed state), insert-or-update it, delete it (each in the
+ * write transaction, which fails with EBUSY while another handle holds
+ * it).  It does not know libfuse.  Callers hold the engine mutex around
+ * every call that takes a struct rowfs_db.
  *
  * Writing (see rowfs(1)): what one open file writes is one line, the new
  * username.  It is applied (insert if the row is absent, update if it is
@@ -55,7 +57,8 @@ void byid_writer_init(struct byid_writer *w, uint32_t id, int created);
  * byid_write - take buf[0..size) for the writer's line; apply the line if
  * buf completes it.  Returns size, or -errno with err set and the row
  * unchanged: EINVAL (bad name, too long, a second line, a write after the
- * line was applied), EROFS, EIO, ENOSPC, ENOMEM.  After a failure the
+ * line was applied), EBUSY (another handle holds the write transaction),
+ * EROFS, EIO, ENOSPC, ENOMEM.  After a failure the
  * writer is empty again (the caller may write a new line).
  */
 ssize_t byid_write(struct byid_writer *w, struct rowfs_db *db, const char *buf, size_t size,
@@ -73,9 +76,10 @@ int byid_flush(struct byid_writer *w, struct rowfs_db *db, struct rowfs_err *err
 int byid_pending(const struct byid_writer *w);
 
 /*
- * byid_lookup - the text of row id (username and '\n') into text (room
- * for BYID_TEXT_MAX bytes) and its length into *len; *found = 0 and
- * *len = 0 when the row is absent.  One point lookup.
+ * byid_lookup - the text of row id (username and '\n') in the newest
+ * committed state into text (room for BYID_TEXT_MAX bytes) and its length
+ * into *len; *found = 0 and *len = 0 when the row is absent.  One point
+ * lookup in a read transaction of its own.
  * Returns 0 or -errno (EIO) with err set.
  */
 int byid_lookup(struct rowfs_db *db, uint32_t id, int *found, char *text, size_t *len,
@@ -84,14 +88,14 @@ int byid_lookup(struct rowfs_db *db, uint32_t id, int *found, char *text, size_t
 /*
  * byid_upsert - set the username of row id to name[0..len) (no newline;
  * a trailing '\r' is dropped), inserting the row if it is absent, in one
- * transaction.  Returns 0 or -errno as byid_write.
+ * write transaction.  Returns 0 or -errno as byid_write.
  */
 int byid_upsert(struct rowfs_db *db, uint32_t id, const char *name, size_t len,
 		struct rowfs_err *err);
 
 /*
- * byid_delete - delete row id in one transaction.
- * Returns 0 or -errno: ENOENT (no such row), EROFS, EIO, ENOSPC.
+ * byid_delete - delete row id in one write transaction.
+ * Returns 0 or -errno: ENOENT (no such row), EBUSY, EROFS, EIO, ENOSPC.
  */
 int byid_delete(struct rowfs_db *db, uint32_t id, struct rowfs_err *err);
 

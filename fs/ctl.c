@@ -12,7 +12,11 @@
  *     rowfs_exec(), which drops it (dropping it here as well would turn
  *     "x\r\r\n" into "x").
  *   - All complete lines of one write run in one transaction: begin once,
- *     exec per line, commit once (one fsync with sync=full).
+ *     exec per line, commit once (one fsync with sync=full).  The engine's
+ *     executor (struct ctl_session) maps this unit onto rowfs.h's
+ *     transactions: a unit takes the write transaction (a read one when
+ *     another handle holds it) and ends it, unless `begin` left an
+ *     explicit transaction open in it, which the handle then keeps.
  *   - Replies are staged in c->staging while the lines run and move to
  *     c->replies only once the commit succeeded: a reader never sees the
  *     reply of a statement that did not become durable.
@@ -220,40 +224,89 @@ size_t ctl_queue_pop(struct ctl_queue *q, char *buf, size_t size)
 	return done;
 }
 
+/* executor begin: the write transaction, else (another handle holds it) a read one. */
 static int db_begin(void *ctx, struct rowfs_err *err)
 {
-	return rowfs_begin(ctx, err);
+	struct ctl_session *s = ctx;
+	int rc;
+
+	if (s->txn)
+		return ROWFS_OK;   /* the explicit transaction this handle keeps */
+	rc = rowfs_txn_begin(s->db, 0, &s->txn, err);
+	if (rc == ROWFS_BUSY)
+		rc = rowfs_txn_begin(s->db, ROWFS_TXN_RDONLY, &s->txn, err);
+	return rc;
 }
 
 static int db_exec(void *ctx, const char *line, size_t len, rowfs_emit_fn emit, void *emit_ctx,
 		   struct rowfs_err *err)
 {
-	return rowfs_exec(ctx, line, len, emit, emit_ctx, err);
+	struct ctl_session *s = ctx;
+
+	return rowfs_exec(s->txn, line, len, emit, emit_ctx, err);
+}
+
+/* Does s keep its transaction past the unit (an explicit transaction is open in it)? */
+static int keeps_txn(const struct ctl_session *s)
+{
+	return rowfs_txn_state(s->txn) != ROWFS_TXN_NONE;
 }
 
 static int db_commit(void *ctx, struct rowfs_err *err)
 {
-	return rowfs_commit(ctx, err);
+	struct ctl_session *s = ctx;
+	int rc;
+
+	if (!s->txn || keeps_txn(s))
+		return ROWFS_OK;   /* the unit ends, the explicit transaction goes on */
+	rc = rowfs_txn_commit(s->txn, err);
+	s->txn = NULL;
+	return rc;
 }
 
 static int db_rollback(void *ctx, struct rowfs_err *err)
 {
-	return rowfs_rollback(ctx, err);
+	struct ctl_session *s = ctx;
+
+	(void)err;
+	/*
+	 * Inside an explicit transaction a unit has nothing of its own to undo:
+	 * a statement error changed nothing, and a fatal error already rolled
+	 * the transaction back (FAILED).
+	 */
+	if (!s->txn || keeps_txn(s))
+		return ROWFS_OK;
+	rowfs_txn_abort(s->txn);
+	s->txn = NULL;
+	return ROWFS_OK;
 }
 
 static uint64_t db_boundaries(void *ctx)
 {
-	return rowfs_txn_boundaries(ctx);
+	struct ctl_session *s = ctx;
+
+	return s->txn ? rowfs_txn_boundaries(s->txn) : 0;
 }
 
-void ctl_executor_init_db(struct ctl_executor *ex, struct rowfs_db *db)
+void ctl_executor_init_db(struct ctl_executor *ex, struct ctl_session *s)
 {
 	ex->boundaries = db_boundaries;
 	ex->begin = db_begin;
 	ex->exec = db_exec;
 	ex->commit = db_commit;
 	ex->rollback = db_rollback;
-	ex->ctx = db;
+	ex->ctx = s;
+}
+
+int ctl_session_holds_writer(const struct ctl_session *s)
+{
+	return s->txn && !rowfs_txn_rdonly(s->txn);
+}
+
+void ctl_session_end(struct ctl_session *s)
+{
+	rowfs_txn_abort(s->txn);
+	s->txn = NULL;
 }
 
 struct ctl *ctl_new(void)
@@ -415,7 +468,7 @@ static ssize_t finish(struct batch *b, size_t n)
 	b->began = 0;
 	rc = b->ex->commit(b->ex->ctx, &b->err);
 	if (rc != ROWFS_OK) {
-		/* rowfs_commit rolled back already */
+		/* a failed commit rolled back already */
 		ctl_queue_clear(&c->staging);
 		queue_error(c, rc, &b->err);
 		forget_pending(c);

@@ -94,16 +94,17 @@ void ctl_queue_clear(struct ctl_queue *q);
 size_t ctl_queue_pending(const struct ctl_queue *q);
 
 /*
- * What runs the statements.  The functions have the contracts of
- * rowfs_begin, rowfs_exec, rowfs_commit and rowfs_rollback; ctx is passed
- * as their first argument.
+ * What runs the statements of one write (a unit): begin at its first
+ * line, exec per line, commit or rollback at its end; ctx is passed as
+ * their first argument.  The engine's executor (ctl_executor_init_db)
+ * maps them onto rowfs.h's transactions ("Units" there).
  */
 struct ctl_executor {
-	int (*begin)(void *ctx, struct rowfs_err *err);      /* open a transaction */
+	int (*begin)(void *ctx, struct rowfs_err *err);      /* the unit's first line comes */
 	int (*exec)(void *ctx, const char *line, size_t len, /* one line, no '\n' */
 		    rowfs_emit_fn emit, void *emit_ctx, struct rowfs_err *err);
-	int (*commit)(void *ctx, struct rowfs_err *err);     /* make it durable */
-	int (*rollback)(void *ctx, struct rowfs_err *err);   /* discard it */
+	int (*commit)(void *ctx, struct rowfs_err *err);     /* the unit succeeded: make it durable */
+	int (*rollback)(void *ctx, struct rowfs_err *err);   /* the unit failed: discard it */
 	/*
 	 * Count of transaction boundaries so far (rowfs_txn_boundaries):
 	 * when a line moves it, every line up to that one is final (committed
@@ -111,11 +112,38 @@ struct ctl_executor {
 	 * the rest of the write.  NULL: lines are never final before commit.
 	 */
 	uint64_t (*boundaries)(void *ctx);
-	void *ctx;                                           /* the database */
+	void *ctx;                                           /* e.g. a struct ctl_session */
 };
 
-/* ctl_executor_init_db - an executor that runs statements on db. */
-void ctl_executor_init_db(struct ctl_executor *ex, struct rowfs_db *db);
+/*
+ * The engine side of one ctl handle: the transaction its unit runs in.
+ * At a unit's first line the handle takes the write transaction; when
+ * another handle holds it (its explicit transaction is open), the unit
+ * runs in a read transaction instead, where reads see the committed state
+ * and writes, DDL and `begin` fail with EBUSY ("Error: database is busy:
+ * another handle has a transaction open").  At the unit's end a read
+ * transaction ends; the write transaction is committed (rolled back after
+ * a failure), unless a `begin` left an explicit transaction open in it:
+ * then the handle keeps it for its next writes, until `commit` or
+ * `rollback`, or until ctl_session_end at release (which rolls it back).
+ */
+struct ctl_session {
+	struct rowfs_db *db;      /* the database */
+	struct rowfs_txn *txn;    /* the unit's transaction, or the write transaction kept
+				     between units; NULL between units */
+};
+
+/* ctl_executor_init_db - an executor that runs statements of session s on its database. */
+void ctl_executor_init_db(struct ctl_executor *ex, struct ctl_session *s);
+
+/* ctl_session_holds_writer - 1 if s holds the write transaction. */
+int ctl_session_holds_writer(const struct ctl_session *s);
+
+/*
+ * ctl_session_end - end whatever transaction s still holds (an explicit
+ * transaction that was never committed is rolled back).
+ */
+void ctl_session_end(struct ctl_session *s);
 
 /* Per open handle of `ctl`. */
 struct ctl {

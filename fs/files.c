@@ -4,7 +4,7 @@
  * `constants` and `stats`.
  *
  * A stream is a key range [start, end], a row limit and a line format
- * (fs/render.c).  Each read calls rowfs_scan() from the handle's next key
+ * (fs/render.c).  Each read calls rowfs_scan() of users from the handle's next key
  * and formats lines straight into the reader's buffer (no printf and no
  * allocation per row) until it is full, the range ends or the limit is
  * reached, then remembers next_key = last id + 1.  Seeking by key on every
@@ -24,14 +24,15 @@
  * is rendered the same way: the fsck invariants run on the newest
  * committed state at open, then `ok` or one line per finding.
  *
- * Snapshots: a stream reads through the snapshot its handle opened, so
- * one open file shows one committed state however long it is read; the
- * texts are rendered from the newest committed state (never from an open
- * transaction's changes).
+ * Transactions: a stream reads through the read transaction its handle
+ * opened, so one open file shows one committed state however long it is
+ * read; the texts are rendered through a read transaction begun at open,
+ * so from the newest committed state (never from an open transaction's
+ * changes).
  *
- * `dump` is the engine's (rowfs_dump_at: `begin`, users' rows as `insert
+ * `dump` is the engine's (rowfs_dump: `begin`, users' rows as `insert
  * ID NAME`, each other table's create statement and rows, `commit`),
- * through the handle's snapshot: each read resumes the dump where the
+ * through the handle's transaction: each read resumes the dump where the
  * last one paused (a position in the catalog and a key, kept in the
  * stream), a line the buffer cuts waits in a growable spill (a row of a
  * table may be megabytes long).
@@ -58,11 +59,11 @@ static void rewind_rows(struct files_rows *r)
 }
 
 void files_rows_init(struct files_rows *r, enum render_format format, uint64_t start,
-		     uint64_t end, uint64_t limit, struct rowfs_snapshot *snap)
+		     uint64_t end, uint64_t limit, struct rowfs_txn *txn)
 {
 	r->spill = NULL;
 	r->spill_cap = 0;
-	r->snap = snap;
+	r->txn = txn;
 	r->format = format;
 	r->start = start;
 	r->end = end;
@@ -85,15 +86,18 @@ struct fill {
 	int failed;            /* dump: the spill could not grow */
 };
 
-/* rowfs_scan callback: format one row into the buffer, or cut it into carry. */
-static int fill_row(void *ctx, uint32_t id, const char *name, size_t name_len)
+/* rowfs_scan callback: format one users row into the buffer, or cut it into carry. */
+static int fill_row(void *ctx, int64_t key, const struct rowfs_value *vals, unsigned n)
 {
 	struct fill *f = ctx;
 	struct files_rows *r = f->r;
 	size_t room = f->size - f->used;
+	uint32_t id = (uint32_t)key;
+	const char *name = n > 1 ? vals[1].p : "";
+	size_t name_len = n > 1 ? vals[1].len : 0;
 	size_t len;
 
-	if (id > r->end)
+	if (key < 0 || (uint64_t)key > r->end)
 		return 1;   /* past the range: nothing taken */
 	r->next_key = (uint64_t)id + 1;
 	r->count++;
@@ -114,17 +118,15 @@ static int fill_row(void *ctx, uint32_t id, const char *name, size_t name_len)
 	return 1;
 }
 
-static ssize_t fill_dump(struct files_rows *r, struct rowfs_db *db, char *buf, size_t size,
-			 struct rowfs_err *err);
+static ssize_t fill_dump(struct files_rows *r, char *buf, size_t size, struct rowfs_err *err);
 
 /* Fill buf with the next bytes of the stream; returns bytes or -errno. */
-static ssize_t fill(struct files_rows *r, struct rowfs_db *db, char *buf, size_t size,
-		    struct rowfs_err *err)
+static ssize_t fill(struct files_rows *r, char *buf, size_t size, struct rowfs_err *err)
 {
 	struct fill f = {.r = r, .dst = buf, .size = size, .used = 0};
 
 	if (r->format == RENDER_DUMP)
-		return fill_dump(r, db, buf, size, err);
+		return fill_dump(r, buf, size, err);
 
 	if (r->carry_off < r->carry_len) {
 		size_t n = r->carry_len - r->carry_off;
@@ -138,7 +140,7 @@ static ssize_t fill(struct files_rows *r, struct rowfs_db *db, char *buf, size_t
 	if (r->carry_off == r->carry_len)
 		r->carry_off = r->carry_len = 0;
 	if (f.used < size && rows_left(r)) {
-		int rc = rowfs_scan_at(db, r->snap, r->next_key, fill_row, &f, err);
+		int rc = rowfs_scan(r->txn, NULL, (int64_t)r->next_key, fill_row, &f, err);
 
 		/*
 		 * Damage met after some rows: serve those; the next read resumes
@@ -176,7 +178,7 @@ void files_rows_release(struct files_rows *r)
 	r->spill_cap = r->spill_len = r->spill_off = 0;
 }
 
-/* rowfs_dump_at callback: one line into the reader's buffer, its rest into the spill. */
+/* rowfs_dump callback: one line into the reader's buffer, its rest into the spill. */
 static int fill_dump_line(void *ctx, const char *text, size_t len)
 {
 	struct fill *f = ctx;
@@ -207,8 +209,7 @@ static int fill_dump_line(void *ctx, const char *text, size_t len)
 }
 
 /* fill() of `dump`: the spill first, then the engine's dump from where it paused. */
-static ssize_t fill_dump(struct files_rows *r, struct rowfs_db *db, char *buf, size_t size,
-			 struct rowfs_err *err)
+static ssize_t fill_dump(struct files_rows *r, char *buf, size_t size, struct rowfs_err *err)
 {
 	struct fill f = {.r = r, .dst = buf, .size = size, .used = 0};
 	int rc;
@@ -224,7 +225,7 @@ static ssize_t fill_dump(struct files_rows *r, struct rowfs_db *db, char *buf, s
 	}
 	if (f.used < size && r->dump.stage != ROWFS_DUMP_DONE) {
 		r->spill_len = r->spill_off = 0;
-		rc = rowfs_dump_at(db, r->snap, &r->dump, fill_dump_line, &f, err);
+		rc = rowfs_dump(r->txn, &r->dump, fill_dump_line, &f, err);
 		if (f.failed) {
 			/* a line was lost: the next read starts over and skips to its offset */
 			rewind_rows(r);
@@ -241,8 +242,8 @@ static ssize_t fill_dump(struct files_rows *r, struct rowfs_db *db, char *buf, s
 	return (ssize_t)f.used;
 }
 
-ssize_t files_rows_read(struct files_rows *r, struct rowfs_db *db, char *buf, size_t size,
-			uint64_t off, struct rowfs_err *err)
+ssize_t files_rows_read(struct files_rows *r, char *buf, size_t size, uint64_t off,
+			struct rowfs_err *err)
 {
 	if (size == 0)
 		return 0;
@@ -254,13 +255,13 @@ ssize_t files_rows_read(struct files_rows *r, struct rowfs_db *db, char *buf, si
 		while (r->pos < off) {
 			uint64_t gap = off - r->pos;
 			size_t n = gap < sizeof(scratch) ? (size_t)gap : sizeof(scratch);
-			ssize_t got = fill(r, db, scratch, n, err);
+			ssize_t got = fill(r, scratch, n, err);
 
 			if (got <= 0)
 				return got;
 		}
 	}
-	return fill(r, db, buf, size, err);
+	return fill(r, buf, size, err);
 }
 
 /* Engine emit callback: append text to a struct files_text. */
@@ -285,7 +286,7 @@ static int text_emit(void *ctx, const char *text, size_t len)
 	return 0;
 }
 
-int files_text_render(struct files_text *t, enum files_text_kind kind, struct rowfs_db *db,
+int files_text_render(struct files_text *t, enum files_text_kind kind, struct rowfs_txn *txn,
 		      struct rowfs_err *err)
 {
 	uint64_t problems = 0;
@@ -295,7 +296,7 @@ int files_text_render(struct files_text *t, enum files_text_kind kind, struct ro
 	t->len = t->cap = 0;
 	switch (kind) {
 	case FILES_TEXT_BTREE:
-		rc = rowfs_render_btree_at(db, NULL, text_emit, t, err);
+		rc = rowfs_render_btree(txn, text_emit, t, err);
 		break;
 	case FILES_TEXT_CONSTANTS:
 		rc = rowfs_render_constants(text_emit, t);
@@ -303,10 +304,10 @@ int files_text_render(struct files_text *t, enum files_text_kind kind, struct ro
 			rowfs_err_set(err, rc, 0, "rendering constants failed");
 		break;
 	case FILES_TEXT_STATS:
-		rc = rowfs_render_stats_at(db, NULL, text_emit, t, err);
+		rc = rowfs_render_stats(txn, text_emit, t, err);
 		break;
 	case FILES_TEXT_CHECK:
-		rc = rowfs_check_at(db, NULL, text_emit, t, &problems, err);
+		rc = rowfs_check(txn, text_emit, t, &problems, err);
 		if (rc == ROWFS_OK && problems == 0 && text_emit(t, "ok\n", 3))
 			rc = rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
 		break;

@@ -6,8 +6,10 @@
  * `last/N`, a key cursor that re-seeks on every read; and `dump`, the
  * engine's dump of every table resumed from its position) and of `btree`,
  * `constants` and `stats` (struct files_text: the text rendered once at
- * open).  It does not know libfuse.  Callers hold the engine mutex around
- * every call that takes a struct rowfs_db.
+ * open).  It does not know libfuse.  Every read goes through a read
+ * transaction of the engine that the caller opened for the handle (and
+ * ends at release).  Callers hold the engine mutex around every call that
+ * reads.
  */
 #ifndef ROWFS_FS_FILES_H
 #define ROWFS_FS_FILES_H
@@ -32,8 +34,8 @@ struct files_rows {
 	size_t carry_len;                /* bytes in carry */
 	size_t carry_off;                /* bytes of carry already returned */
 	int footer_done;                 /* the format's last line was produced */
-	struct rowfs_snapshot *snap;     /* the state read (the caller opens and closes it) */
-	struct rowfs_dump_pos dump;      /* RENDER_DUMP: where rowfs_dump_at goes on */
+	struct rowfs_txn *txn;           /* the read transaction read through (the caller's) */
+	struct rowfs_dump_pos dump;      /* RENDER_DUMP: where rowfs_dump goes on */
 	char *spill;                     /* RENDER_DUMP: rest of a line cut by the reader's buffer
 					    (dump lines have no fixed bound), malloc'd */
 	size_t spill_len;                /* bytes in spill */
@@ -44,14 +46,14 @@ struct files_rows {
 /*
  * files_rows_init - start a stream of the rows with start <= id <= end,
  * at most limit of them, in format (a CSV stream begins with its header).
- * files_rows_init(r, RENDER_TSV, 0, UINT32_MAX, UINT64_MAX, snap) is `rows`.
- * Every read sees the committed state of snap (the caller's snapshot,
- * opened for the handle's whole life; NULL: the newest committed state).
+ * files_rows_init(r, RENDER_TSV, 0, UINT32_MAX, UINT64_MAX, txn) is `rows`.
+ * Every read sees the committed state of txn (the caller's read
+ * transaction, open for the handle's whole life).
  */
 void files_rows_init(struct files_rows *r, enum render_format format, uint64_t start,
-		     uint64_t end, uint64_t limit, struct rowfs_snapshot *snap);
+		     uint64_t end, uint64_t limit, struct rowfs_txn *txn);
 
-/* files_rows_release - free what a stream holds (the snapshot is the caller's). */
+/* files_rows_release - free what a stream holds (the transaction is the caller's). */
 void files_rows_release(struct files_rows *r);
 
 /*
@@ -63,15 +65,15 @@ void files_rows_release(struct files_rows *r);
  * any other offset restarts and skips bytes up to it.
  * Returns the byte count (0 at the end) or -errno (EIO) with err set.
  */
-ssize_t files_rows_read(struct files_rows *r, struct rowfs_db *db, char *buf, size_t size,
-			uint64_t off, struct rowfs_err *err);
+ssize_t files_rows_read(struct files_rows *r, char *buf, size_t size, uint64_t off,
+			struct rowfs_err *err);
 
 /* Which text a struct files_text holds. */
 enum files_text_kind {
 	FILES_TEXT_BTREE,      /* rowfs_render_btree */
 	FILES_TEXT_CONSTANTS,  /* rowfs_render_constants */
 	FILES_TEXT_STATS,      /* rowfs_render_stats */
-	FILES_TEXT_CHECK       /* rowfs_check_at: `ok` or the findings */
+	FILES_TEXT_CHECK       /* rowfs_check: `ok` or the findings */
 };
 
 /* A text rendered once, served by offset. */
@@ -83,10 +85,11 @@ struct files_text {
 
 /*
  * files_text_render - render the text of kind into t (which must be zeroed
- * or released), from the newest committed state.  Returns 0, or -errno
- * (ENOMEM, EIO) with err set; t holds nothing on failure.
+ * or released), of the state txn reads (the daemon: a read transaction
+ * begun for the open, so the newest committed state).  Returns 0, or
+ * -errno (ENOMEM, EIO, ESTALE) with err set; t holds nothing on failure.
  */
-int files_text_render(struct files_text *t, enum files_text_kind kind, struct rowfs_db *db,
+int files_text_render(struct files_text *t, enum files_text_kind kind, struct rowfs_txn *txn,
 		      struct rowfs_err *err);
 
 /* files_text_read - copy up to size bytes from offset off; 0 past the end. */

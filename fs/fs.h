@@ -10,9 +10,10 @@
  * Concurrency: libfuse calls the operations from several threads.  One
  * mutex in struct fs is held around every engine call and every use of a
  * handle's state, so each write() to ctl (one transaction) is atomic to
- * every reader.  Readers of the streamed files each hold an engine
- * snapshot, so they see one committed state for their whole life; one
- * ctl handle at a time may hold an explicit transaction (txn_owner).
+ * every reader.  Readers of the streamed files each hold an engine read
+ * transaction, so they see one committed state for their whole life; one
+ * ctl handle at a time may hold the write transaction between its writes
+ * (an explicit transaction: the engine refuses a second writer).
  *
  * Threads: a read of `changes` with nothing to return blocks, and holds
  * one libfuse worker thread while it waits (not the mutex).  The daemon
@@ -49,9 +50,9 @@ struct fs {
 	gid_t gid;              /* group shown for every file */
 	time_t mount_time;      /* timestamps shown for every file */
 	struct fs_handle *handles; /* open files (fi->fh), under lock */
-	struct fs_handle *txn_owner; /* the ctl handle whose explicit transaction is open */
-	int owner_flushed;      /* the owner saw a flush since its last write: maybe closing */
-	struct timespec owner_flush_time; /* when (CLOCK_MONOTONIC) */
+	int writer_flushed;     /* the ctl handle holding the write transaction saw a flush
+				   since its last write: maybe closing (fs/fuse_ops.c) */
+	struct timespec writer_flush_time; /* when (CLOCK_MONOTONIC) */
 	struct changes *changes;   /* history of the change feed (fs/changes.c), under lock */
 	int single_thread;         /* the loop runs one thread: reads never block */
 };

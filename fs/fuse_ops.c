@@ -52,27 +52,33 @@
  * a handle's state (libfuse runs callbacks on several threads, and one
  * handle may see concurrent reads).
  *
- * Snapshots: every open of a streamed file (rows, rows.csv, rows.ndjson,
- * dump, range/, first/, last/) and of the directory by-id/ takes an
- * engine snapshot, released at release: the handle reads one committed
- * state for its whole life, and never blocks a writer.  btree, stats and
- * check are rendered at open from the newest committed state.
+ * Read transactions: every open of a streamed file (rows, rows.csv,
+ * rows.ndjson, dump, range/, first/, last/) and of the directory by-id/
+ * begins an engine read transaction, ended at release: the handle reads
+ * one committed state for its whole life, and never blocks a writer.
+ * btree, stats and check are rendered at open through a read transaction
+ * of their own (the newest committed state); so are a row file's text,
+ * its size and statfs's numbers.
  *
- * Transactions: a `begin` written to a ctl handle makes it fs->txn_owner
- * until `commit`/`rollback`, or until the handle is released (the last
- * close of the open file: a flush, as when a child that inherited the fd
- * exits, does not end it), which rolls back.  Meanwhile the statements of
- * every other ctl handle run read-only on the committed state
- * (rowfs_exec_at): their writes and `begin` fail at once with EBUSY
- * ("Error: database is busy: ..."), and so do writes and rm in by-id/.
- * Nothing waits inside the daemon: the kernel serialises writes to ctl,
- * so a parked write would hold up the owner's own `commit`.  The one
- * exception is short and bounded: the kernel sends RELEASE after close()
- * has returned, so a script that closes the owning fd and writes at once
+ * Write transactions: the engine owns the single-writer rule.  Each write
+ * to ctl is a unit in the write transaction (fs/ctl.c's struct
+ * ctl_session); a `begin` leaves an explicit transaction open in it, and
+ * the handle keeps it until `commit`/`rollback`, or until the handle is
+ * released (the last close of the open file: a flush, as when a child
+ * that inherited the fd exits, does not end it), which rolls back.
+ * Meanwhile the units of every other ctl handle run in read transactions
+ * on the committed state: their writes and `begin` fail at once with
+ * EBUSY ("Error: database is busy: ..."); so do writes and rm in by-id/,
+ * whose write transaction cannot begin.  Nothing waits inside the
+ * daemon: the kernel serialises writes to ctl, so a parked write would
+ * hold up the holder's own `commit`.  The one exception is short and
+ * bounded, a policy of this file: the kernel sends RELEASE after close()
+ * has returned, so a script that closes the holding fd and writes at once
  * could see EBUSY from a transaction that is about to be rolled back.
- * When the owner has seen a FLUSH since its last write (a close, or a
- * child that shared the fd exiting), a competing write waits up to
- * OWNER_CLOSE_WAIT_MS for the release before it fails with EBUSY.
+ * When the holder has seen a FLUSH since its last write (a close, or a
+ * child that shared the fd exiting), a competing write waits, while the
+ * engine says a writer is open (rowfs_has_writer), up to
+ * WRITER_CLOSE_WAIT_MS for the release before it fails with EBUSY.
  *
  * Handles: every open file is a struct fs_handle on the list fs->handles,
  * so that the ones the kernel never releases (the session ended while a
@@ -109,8 +115,8 @@
 #include "path.h"
 #include "render.h"
 
-/* How long a competing write waits for an owner that may be closing (see the top). */
-#define OWNER_CLOSE_WAIT_MS 50
+/* How long a competing write waits for a writer that may be closing (see the top). */
+#define WRITER_CLOSE_WAIT_MS 50
 
 /* Preferred I/O size shown in st_blksize: stdio then writes 128 KiB at once. */
 #define FS_BLKSIZE (128 * 1024)
@@ -152,7 +158,8 @@ struct fs_handle {
 		struct row_handle row;     /* HANDLE_ROW */
 		struct changes_reader changes; /* HANDLE_CHANGES */
 	} u;
-	struct rowfs_snapshot *snap;   /* HANDLE_STREAM, HANDLE_DIR: the state it reads */
+	struct ctl_session session;    /* HANDLE_CTL: the transaction of its unit, or kept */
+	struct rowfs_txn *reader;      /* HANDLE_STREAM, HANDLE_DIR: the read transaction */
 };
 
 static struct fs *get_fs(void)
@@ -214,7 +221,7 @@ int fs_init(struct fs *fs, struct rowfs_db *db)
 	fs->gid = getgid();
 	fs->mount_time = time(NULL);
 	fs->handles = NULL;
-	fs->txn_owner = NULL;
+	fs->writer_flushed = 0;
 	fs->single_thread = 0;
 	fs->changes = changes_new(db, notify_poll, drop_poll, FS_MAX_THREADS - FS_SPARE_THREADS);
 	if (!fs->changes)
@@ -239,10 +246,11 @@ void fs_set_threads(struct fs *fs, unsigned max_threads)
 /* Free h and what it owns.  h must be unlinked.  Under lock. */
 static void free_handle(struct fs *fs, struct fs_handle *h)
 {
-	if (h->snap)
-		rowfs_snapshot_close(fs->db, h->snap);
+	(void)fs;
+	rowfs_txn_abort(h->reader);
 	switch (h->kind) {
 	case HANDLE_CTL:
+		ctl_session_end(&h->session);   /* an explicit transaction never commits by itself */
 		ctl_free(h->u.ctl);
 		break;
 	case HANDLE_TEXT:
@@ -287,7 +295,6 @@ void fs_release(struct fs *fs)
 		unlink_handle(fs, h);
 		free_handle(fs, h);
 	}
-	fs->txn_owner = NULL;
 	changes_free(fs->changes);
 	pthread_mutex_destroy(&fs->lock);
 }
@@ -395,25 +402,30 @@ struct list_fill {
 	struct stat st;            /* d_type DT_REG */
 };
 
-/* rowfs_scan callback: one row as one directory entry. */
-static int list_row(void *ctx, uint32_t id, const char *name, size_t name_len)
+/* rowfs_scan callback: one row of users as one directory entry. */
+static int list_row(void *ctx, int64_t key, const struct rowfs_value *vals, unsigned n)
 {
 	struct list_fill *l = ctx;
 	char text[RENDER_U32_MAX + 1];
 
-	(void)name;
-	(void)name_len;
-	text[render_u32(text, id)] = '\0';
-	return l->filler(l->buf, text, &l->st, BYID_OFFSET(id), 0);
+	(void)vals;
+	(void)n;
+	text[render_u32(text, (uint32_t)key)] = '\0';
+	return l->filler(l->buf, text, &l->st, BYID_OFFSET(key), 0);
 }
 
-/* Entries of by-id/ from offset on (see the top of the file). */
-static int list_byid(struct fs *fs, struct rowfs_snapshot *snap, void *buf,
+/*
+ * Entries of by-id/ from offset on (see the top of the file), read
+ * through reader (the directory handle's), or a read transaction of
+ * their own when there is none.
+ */
+static int list_byid(struct fs *fs, struct rowfs_txn *reader, void *buf,
 		     fuse_fill_dir_t filler, off_t offset)
 {
 	struct list_fill l = {.buf = buf, .filler = filler};
+	struct rowfs_txn *own = NULL;
 	struct rowfs_err err;
-	int rc;
+	int rc = ROWFS_OK;
 
 	l.st.st_mode = S_IFDIR;
 	if (offset < 1 && filler(buf, ".", &l.st, 1, 0))
@@ -426,7 +438,12 @@ static int list_byid(struct fs *fs, struct rowfs_snapshot *snap, void *buf,
 		return 0;
 	l.st.st_mode = S_IFREG;
 	pthread_mutex_lock(&fs->lock);
-	rc = rowfs_scan_at(fs->db, snap, (uint64_t)offset - 2, list_row, &l, &err);
+	if (!reader)
+		rc = rowfs_txn_begin(fs->db, ROWFS_TXN_RDONLY, &own, &err);
+	if (rc == ROWFS_OK)
+		rc = rowfs_scan(reader ? reader : own, NULL, (int64_t)offset - 2, list_row, &l,
+				&err);
+	rowfs_txn_abort(own);
 	pthread_mutex_unlock(&fs->lock);
 	return rc == ROWFS_OK ? 0 : -rowfs_fail_errno(rc);
 }
@@ -452,7 +469,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 	if (!path_is_dir(p.kind))
 		return -ENOTDIR;
 	if (p.kind == PATH_BYID_DIR)
-		return list_byid(get_fs(), fi && fi->fh ? get_handle(fi)->snap : NULL, buf, filler,
+		return list_byid(get_fs(), fi && fi->fh ? get_handle(fi)->reader : NULL, buf, filler,
 				 offset);
 	memset(&st, 0, sizeof(st));
 	st.st_mode = S_IFDIR;
@@ -470,40 +487,64 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 /* Set up a stream handle for p (rows, renderings, ranges).  Under lock. */
 static int open_stream(struct fs *fs, struct fs_handle *h, const struct path *p)
 {
+	struct rowfs_txn *txn;
 	struct rowfs_err err;
-	uint64_t start;
-	int rc;
+	int64_t start;
+	int rc, found;
 
-	rc = rowfs_snapshot_open(fs->db, &h->snap, &err);
+	rc = rowfs_txn_begin(fs->db, ROWFS_TXN_RDONLY, &h->reader, &err);
 	if (rc != ROWFS_OK)
 		return -rowfs_fail_errno(rc);
+	txn = h->reader;
 	switch (p->kind) {
 	case PATH_ROWS_CSV:
-		files_rows_init(&h->u.rows, RENDER_CSV, 0, UINT32_MAX, UINT64_MAX, h->snap);
+		files_rows_init(&h->u.rows, RENDER_CSV, 0, UINT32_MAX, UINT64_MAX, txn);
 		return 0;
 	case PATH_ROWS_NDJSON:
-		files_rows_init(&h->u.rows, RENDER_NDJSON, 0, UINT32_MAX, UINT64_MAX, h->snap);
+		files_rows_init(&h->u.rows, RENDER_NDJSON, 0, UINT32_MAX, UINT64_MAX, txn);
 		return 0;
 	case PATH_DUMP:
-		files_rows_init(&h->u.rows, RENDER_DUMP, 0, UINT32_MAX, UINT64_MAX, h->snap);
+		files_rows_init(&h->u.rows, RENDER_DUMP, 0, UINT32_MAX, UINT64_MAX, txn);
 		return 0;
 	case PATH_RANGE:
-		files_rows_init(&h->u.rows, RENDER_TSV, p->start, p->end, UINT64_MAX, h->snap);
+		files_rows_init(&h->u.rows, RENDER_TSV, p->start, p->end, UINT64_MAX, txn);
 		return 0;
 	case PATH_FIRST:
-		files_rows_init(&h->u.rows, RENDER_TSV, 0, UINT32_MAX, p->count, h->snap);
+		files_rows_init(&h->u.rows, RENDER_TSV, 0, UINT32_MAX, p->count, txn);
 		return 0;
 	case PATH_LAST:
 		/* the start is found once, at open: one open file, one window */
-		rc = rowfs_last_start_at(fs->db, h->snap, p->count, &start, &err);
+		rc = rowfs_last_start(txn, NULL, p->count, &start, &found, &err);
 		if (rc != ROWFS_OK)
 			return -rowfs_fail_errno(rc);
-		files_rows_init(&h->u.rows, RENDER_TSV, start, UINT32_MAX, p->count, h->snap);
+		files_rows_init(&h->u.rows, RENDER_TSV,
+				found ? (uint64_t)start : (uint64_t)UINT32_MAX + 1, UINT32_MAX,
+				p->count, txn);
 		return 0;
 	default:
-		files_rows_init(&h->u.rows, RENDER_TSV, 0, UINT32_MAX, UINT64_MAX, h->snap);
+		files_rows_init(&h->u.rows, RENDER_TSV, 0, UINT32_MAX, UINT64_MAX, txn);
 		return 0;
 	}
+}
+
+/*
+ * Render the text of a btree, constants, stats or check handle, through a
+ * read transaction of its own.  Under lock.
+ */
+static int open_text(struct fs *fs, struct fs_handle *h, const struct path *p)
+{
+	enum files_text_kind kind = p->kind == PATH_BTREE ? FILES_TEXT_BTREE :
+				    p->kind == PATH_STATS ? FILES_TEXT_STATS :
+				    p->kind == PATH_CHECK ? FILES_TEXT_CHECK : FILES_TEXT_CONSTANTS;
+	struct rowfs_txn *txn;
+	struct rowfs_err err;
+	int rc = rowfs_txn_begin(fs->db, ROWFS_TXN_RDONLY, &txn, &err);
+
+	if (rc != ROWFS_OK)
+		return -rowfs_fail_errno(rc);
+	rc = files_text_render(&h->u.text, kind, txn, &err);
+	rowfs_txn_abort(txn);
+	return rc;
 }
 
 /*
@@ -536,7 +577,6 @@ static int open_row(struct fs *fs, struct fs_handle *h, const struct path *p, in
 static int open_handle(struct fs *fs, const struct path *p, struct fuse_file_info *fi,
 		       int created)
 {
-	struct rowfs_err err;
 	struct fs_handle *h;
 	int rc = 0;
 
@@ -548,6 +588,7 @@ static int open_handle(struct fs *fs, const struct path *p, struct fuse_file_inf
 	switch (p->kind) {
 	case PATH_CTL:
 		h->kind = HANDLE_CTL;
+		h->session.db = fs->db;
 		h->u.ctl = ctl_new();
 		if (!h->u.ctl)
 			rc = -ENOMEM;
@@ -557,11 +598,7 @@ static int open_handle(struct fs *fs, const struct path *p, struct fuse_file_inf
 	case PATH_STATS:
 	case PATH_CHECK:
 		h->kind = HANDLE_TEXT;
-		rc = files_text_render(&h->u.text,
-				       p->kind == PATH_BTREE ? FILES_TEXT_BTREE :
-				       p->kind == PATH_STATS ? FILES_TEXT_STATS :
-				       p->kind == PATH_CHECK ? FILES_TEXT_CHECK : FILES_TEXT_CONSTANTS,
-				       fs->db, &err);
+		rc = open_text(fs, h, p);
 		break;
 	case PATH_ROW:
 		h->kind = HANDLE_ROW;
@@ -589,14 +626,13 @@ static int open_handle(struct fs *fs, const struct path *p, struct fuse_file_inf
 
 out_free_handle:
 	pthread_mutex_lock(&fs->lock);
-	if (h->snap)
-		rowfs_snapshot_close(fs->db, h->snap);
+	rowfs_txn_abort(h->reader);
 	pthread_mutex_unlock(&fs->lock);
 	free(h);
 	return rc;
 }
 
-/* opendir: by-id/ gets a handle with a snapshot, so one listing shows one state. */
+/* opendir: by-id/ gets a handle with a read transaction, so one listing shows one state. */
 static int op_opendir(const char *path, struct fuse_file_info *fi)
 {
 	struct fs *fs = get_fs();
@@ -618,7 +654,7 @@ static int op_opendir(const char *path, struct fuse_file_info *fi)
 	h->kind = HANDLE_DIR;
 	h->path = p;
 	pthread_mutex_lock(&fs->lock);
-	rc = rowfs_snapshot_open(fs->db, &h->snap, &err);
+	rc = rowfs_txn_begin(fs->db, ROWFS_TXN_RDONLY, &h->reader, &err);
 	if (rc == ROWFS_OK)
 		link_handle(fs, h);
 	pthread_mutex_unlock(&fs->lock);
@@ -680,72 +716,42 @@ static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	return open_handle(fs, &p, fi, 1);
 }
 
-/* Executor of a handle that is not the transaction's owner: read-only, committed state. */
-static int guest_begin(void *ctx, struct rowfs_err *err)
+/* Does h hold the write transaction (an explicit transaction it keeps)?  Under lock. */
+static int holds_writer(const struct fs_handle *h)
 {
-	(void)ctx;
-	(void)err;
-	return ROWFS_OK;
+	return h && h->kind == HANDLE_CTL && ctl_session_holds_writer(&h->session);
 }
 
-static int guest_exec(void *ctx, const char *line, size_t len, rowfs_emit_fn emit,
-		      void *emit_ctx, struct rowfs_err *err)
+/* After h ran a unit: a holder that writes is not closing.  Under lock. */
+static void note_unit(struct fs *fs, const struct fs_handle *h)
 {
-	return rowfs_exec_at(ctx, NULL, line, len, emit, emit_ctx, err);
+	if (holds_writer(h))
+		fs->writer_flushed = 0;
 }
 
-/* What runs h's statements: the engine, or read-only while another handle owns a transaction. */
-static void ctl_executor_for(struct fs *fs, const struct fs_handle *h, struct ctl_executor *ex)
-{
-	ctl_executor_init_db(ex, fs->db);
-	if (fs->txn_owner && fs->txn_owner != h) {
-		ex->begin = guest_begin;
-		ex->exec = guest_exec;
-		ex->commit = guest_begin;
-		ex->rollback = guest_begin;
-	}
-}
-
-/* After h ran statements: does it own the explicit transaction now?  Under lock. */
-static void track_owner(struct fs *fs, struct fs_handle *h)
-{
-	if (rowfs_txn_state(fs->db) != ROWFS_TXN_NONE) {
-		if (!fs->txn_owner)
-			fs->txn_owner = h;
-	} else if (fs->txn_owner == h) {
-		fs->txn_owner = NULL;
-	}
-	if (fs->txn_owner == h)
-		fs->owner_flushed = 0;
-}
-
-/*
- * Before h competes with another handle's transaction: if the owner may
- * be closing, give its RELEASE a moment to arrive.  Under lock (dropped
- * while sleeping).
- */
-/* Milliseconds since the owner's last flush (CLOCK_MONOTONIC). */
-static long since_owner_flush_ms(const struct fs *fs)
+/* Milliseconds since the holder's last flush (CLOCK_MONOTONIC). */
+static long since_writer_flush_ms(const struct fs *fs)
 {
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long)(now.tv_sec - fs->owner_flush_time.tv_sec) * 1000 +
-	       (now.tv_nsec - fs->owner_flush_time.tv_nsec) / 1000000;
+	return (long)(now.tv_sec - fs->writer_flush_time.tv_sec) * 1000 +
+	       (now.tv_nsec - fs->writer_flush_time.tv_nsec) / 1000000;
 }
 
 /*
- * Before h competes with another handle's transaction: if the owner was
- * flushed less than OWNER_CLOSE_WAIT_MS ago it may be closing; give its
- * RELEASE until then to arrive.  (A flush longer ago was a child that
- * shared the fd exiting: no wait.)  Under lock, dropped while sleeping.
+ * Before h competes with another handle's write transaction: if its
+ * holder was flushed less than WRITER_CLOSE_WAIT_MS ago it may be
+ * closing; give its RELEASE until then to arrive.  (A flush longer ago
+ * was a child that shared the fd exiting: no wait.)  Under lock, dropped
+ * while sleeping.
  */
-static void wait_for_closing_owner(struct fs *fs, const struct fs_handle *h)
+static void wait_for_closing_writer(struct fs *fs, const struct fs_handle *h)
 {
 	const struct timespec ms = {0, 1000000};
 
-	while (fs->txn_owner && fs->txn_owner != h && fs->owner_flushed &&
-	       since_owner_flush_ms(fs) < OWNER_CLOSE_WAIT_MS) {
+	while (rowfs_has_writer(fs->db) && !holds_writer(h) && fs->writer_flushed &&
+	       since_writer_flush_ms(fs) < WRITER_CLOSE_WAIT_MS) {
 		pthread_mutex_unlock(&fs->lock);
 		nanosleep(&ms, NULL);
 		pthread_mutex_lock(&fs->lock);
@@ -806,7 +812,7 @@ static int op_read(const char *path, char *buf, size_t size, off_t offset,
 		n = (ssize_t)ctl_read(h->u.ctl, buf, size);
 		break;
 	case HANDLE_STREAM:
-		n = files_rows_read(&h->u.rows, fs->db, buf, size, (uint64_t)offset, &err);
+		n = files_rows_read(&h->u.rows, buf, size, (uint64_t)offset, &err);
 		break;
 	case HANDLE_ROW:
 		n = 0;
@@ -838,18 +844,20 @@ static int op_write(const char *path, const char *buf, size_t size, off_t offset
 	(void)offset;   /* ctl and row files are streams: offsets mean nothing */
 	if (h->kind == HANDLE_ROW && h->u.row.writing) {
 		pthread_mutex_lock(&fs->lock);
-		wait_for_closing_owner(fs, h);
-		n = fs->txn_owner ? -EBUSY : byid_write(&h->u.row.writer, fs->db, buf, size, &err);
+		wait_for_closing_writer(fs, h);
+		/* refused before the line is taken: a partial line is never kept for later */
+		n = rowfs_has_writer(fs->db) ? -EBUSY :
+		    byid_write(&h->u.row.writer, fs->db, buf, size, &err);
 		pthread_mutex_unlock(&fs->lock);
 		return (int)n;
 	}
 	if (h->kind != HANDLE_CTL)
 		return -EBADF;
 	pthread_mutex_lock(&fs->lock);
-	wait_for_closing_owner(fs, h);
-	ctl_executor_for(fs, h, &ex);
+	wait_for_closing_writer(fs, h);
+	ctl_executor_init_db(&ex, &h->session);
 	n = ctl_write(h->u.ctl, &ex, buf, size);
-	track_owner(fs, h);
+	note_unit(fs, h);
 	pthread_mutex_unlock(&fs->lock);
 	return (int)n;
 }
@@ -863,13 +871,13 @@ static int flush_handle(struct fs *fs, struct fs_handle *h)
 
 	if (h->kind == HANDLE_CTL) {
 		pthread_mutex_lock(&fs->lock);
-		ctl_executor_for(fs, h, &ex);
+		ctl_executor_init_db(&ex, &h->session);
 		rc = ctl_flush(h->u.ctl, &ex);
-		track_owner(fs, h);
+		note_unit(fs, h);
 		pthread_mutex_unlock(&fs->lock);
 	} else if (h->kind == HANDLE_ROW && h->u.row.writing) {
 		pthread_mutex_lock(&fs->lock);
-		rc = fs->txn_owner && !h->u.row.writer.done &&
+		rc = rowfs_has_writer(fs->db) && !h->u.row.writer.done &&
 		     (h->u.row.writer.len > 0 || h->u.row.writer.overlong) ? -EBUSY :
 		     byid_flush(&h->u.row.writer, fs->db, &err);
 		pthread_mutex_unlock(&fs->lock);
@@ -886,10 +894,10 @@ static int op_flush(const char *path, struct fuse_file_info *fi)
 	(void)path;
 	rc = flush_handle(fs, h);
 	pthread_mutex_lock(&fs->lock);
-	if (fs->txn_owner == h) {
+	if (holds_writer(h)) {
 		/* a close, or a child sharing the fd exiting */
-		fs->owner_flushed = 1;
-		clock_gettime(CLOCK_MONOTONIC, &fs->owner_flush_time);
+		fs->writer_flushed = 1;
+		clock_gettime(CLOCK_MONOTONIC, &fs->writer_flush_time);
 	}
 	pthread_mutex_unlock(&fs->lock);
 	return rc;
@@ -903,13 +911,7 @@ static int op_release(const char *path, struct fuse_file_info *fi)
 	(void)path;
 	flush_handle(fs, h);   /* only if no flush came; nobody to tell */
 	pthread_mutex_lock(&fs->lock);
-	if (fs->txn_owner == h) {
-		struct rowfs_err err;
-
-		/* the last close of the open file without commit: roll back */
-		rowfs_txn_abort(fs->db, &err);
-		fs->txn_owner = NULL;
-	}
+	/* the last close of the open file without commit: free_handle rolls back */
 	unlink_handle(fs, h);
 	free_handle(fs, h);
 	pthread_mutex_unlock(&fs->lock);
@@ -997,8 +999,8 @@ static int op_unlink(const char *path)
 	if (fs->read_only)
 		return -EROFS;
 	pthread_mutex_lock(&fs->lock);
-	wait_for_closing_owner(fs, NULL);
-	rc = fs->txn_owner ? -EBUSY : byid_delete(fs->db, p.id, &err);
+	wait_for_closing_writer(fs, NULL);
+	rc = byid_delete(fs->db, p.id, &err);   /* EBUSY while another handle holds the writer */
 	pthread_mutex_unlock(&fs->lock);
 	return rc;
 }
@@ -1066,12 +1068,17 @@ static int op_statfs(const char *path, struct statvfs *sv)
 {
 	struct fs *fs = get_fs();
 	struct rowfs_stats st;
+	struct rowfs_txn *txn;
 	struct rowfs_err err;
 	int rc;
 
 	(void)path;
 	pthread_mutex_lock(&fs->lock);
-	rc = rowfs_get_stats_at(fs->db, NULL, &st, &err);   /* the committed state */
+	rc = rowfs_txn_begin(fs->db, ROWFS_TXN_RDONLY, &txn, &err);   /* the committed state */
+	if (rc == ROWFS_OK) {
+		rc = rowfs_get_stats(txn, &st, &err);
+		rowfs_txn_abort(txn);
+	}
 	pthread_mutex_unlock(&fs->lock);
 	if (rc != ROWFS_OK)
 		return -rowfs_fail_errno(rc);

@@ -105,11 +105,12 @@ static int usage_error(const char *what, const char *arg)
 }
 
 /* Print the statistics behind the summary (-v). */
-static void print_stats(struct rowfs_db *db, const char *path)
+static void print_stats(struct rowfs_txn *txn, const char *path)
 {
 	struct rowfs_stats st;
+	struct rowfs_err err;
 
-	rowfs_get_stats(db, &st);
+	rowfs_get_stats(txn, &st, &err);   /* zeroed if it fails; the check reports why */
 	printf("%s: %" PRIu64 " rows, depth %" PRIu32 ", %" PRIu32 " pages, %" PRIu32
 	       " free pages\n", path, st.rows, st.depth, st.pages, st.free_pages);
 	printf("%s: WAL: %" PRIu64 " frames, %" PRIu64 " bytes\n", path, st.wal_frames,
@@ -155,6 +156,7 @@ static int fsck_file(const char *path, int verbose)
 	struct rowfs_err err = { 0 };
 	struct rowfs_stats st;
 	struct rowfs_db *db;
+	struct rowfs_txn *txn;
 	uint64_t problems = 0;
 	struct stat db_sb, wal_sb;
 	int rc, status;
@@ -177,9 +179,16 @@ static int fsck_file(const char *path, int verbose)
 		return EXIT_OPERATIONAL;
 	}
 
+	/* one read transaction: the check and the numbers read one state */
+	rc = rowfs_txn_begin(db, ROWFS_TXN_RDONLY, &txn, &err);
+	if (rc != ROWFS_OK) {
+		fprintf(stderr, "fsck.rowfs: %s: %s\n", path, err.msg);
+		rowfs_close(db, &err);
+		return EXIT_OPERATIONAL;
+	}
 	if (verbose)
-		print_stats(db, path);
-	rc = rowfs_check(db, print_problem, &report, &problems, &err);
+		print_stats(txn, path);
+	rc = rowfs_check(txn, print_problem, &report, &problems, &err);
 	if (!report.at_line_start)
 		putchar('\n');
 	if (rc != ROWFS_OK) {
@@ -189,10 +198,11 @@ static int fsck_file(const char *path, int verbose)
 		print_summary(path, problems);
 		status = EXIT_DAMAGE;
 	} else {
-		rowfs_get_stats(db, &st);
+		rowfs_get_stats(txn, &st, &err);
 		printf("%s: clean, %" PRIu64 " rows, %" PRIu32 " pages\n", path, st.rows, st.pages);
 		status = EXIT_CLEAN;
 	}
+	rowfs_txn_abort(txn);
 
 	if (rowfs_close(db, &err) != ROWFS_OK) {
 		fprintf(stderr, "fsck.rowfs: %s: %s\n", path, err.msg);

@@ -7,7 +7,9 @@
  * statements is the engine's (rowfs.h); this file moves lines in and
  * replies out.
  *
- * Transactions:
+ * Transactions (rowfs.h, "Units": each batch is a unit of the engine's
+ * write transaction, begun at the batch's start and committed at its end,
+ * or kept for the next batch while an explicit transaction is open in it):
  *   - On a terminal every line is its own transaction.
  *   - Otherwise stdin is read in chunks of up to CHUNK_SIZE bytes, and all
  *     the lines completed by one chunk are one transaction (one WAL frame,
@@ -17,14 +19,14 @@
  *     since such a statement changes nothing.  An I/O, memory, corruption,
  *     disk-full or internal error (rowfs_rc_is_fatal) rolls the batch
  *     back: its staged replies are dropped, the error is printed, and the
- *     next chunk starts a new transaction (the engine recovers in
- *     rowfs_begin).
+ *     next chunk starts a new transaction (the engine recovers when it
+ *     begins).
  *   - `begin`, `commit` and `rollback` end what the chunk ran before them
  *     (the engine commits it, or ends the explicit transaction): the
  *     replies staged so far are final and written at once, so an I/O
  *     error later in the chunk drops only the replies after them.  An
  *     explicit transaction spans chunks; end of input and `.exit` roll an
- *     open one back (rowfs_close), as sqlite3 does.
+ *     open one back (rowfs_txn_abort), as sqlite3 does.
  *   - `.exit` commits what came before it and stops; so does end of input.
  *     A last line without a newline runs at end of input.
  *
@@ -37,15 +39,18 @@
  *
  * Output modes (`.mode list|csv|json|box`, rowsh's own meta-command; it
  * never reaches the engine): list is the engine's text, "(1, alice)".  In
- * the other modes a plain `select` line (the keyword alone, any case,
- * blanks around it) is not sent to the engine: rowsh reads the rows with
- * rowfs_scan() in the open transaction and formats them itself: csv
- * (header `id,username`, RFC 4180 quoting, LF line ends), json (an array
- * of objects, as sqlite3's json mode; `[]` for an empty table), box
- * (sqlite3's box drawing; column widths come from the data, so its rows
- * are buffered; csv and json go straight to the reply buffer).  Every
- * other statement, and `select` with anything after it, goes to the
- * engine as before.  `.mode` alone prints the current mode.
+ * the other modes every statement runs through rowfs_exec_sink(), so a
+ * select of any table comes typed (column names, then rows of struct
+ * rowfs_value) and is formatted here: csv (a header of the column names,
+ * RFC 4180 quoting, LF line ends; NULL an empty unquoted field, an empty
+ * text "", a blob \x + hex), json (an array of objects keyed by column
+ * name, as sqlite3's json mode, `[]` without rows; NULL null, numbers as
+ * numbers, a blob the string "\\x" + hex as rows.ndjson writes it), box
+ * (sqlite3's box drawing, values as list mode prints them: NULL, x'..';
+ * column widths come from the data, so its cells are kept; csv and json go
+ * straight to the reply buffer).  Reals print as the engine prints them
+ * (rowfs_format_real).  Every other statement's reply is the engine's text
+ * in every mode.  `.mode` alone prints the current mode.
  *
  * Statements over several lines (sqlite3's habit, CONTRACT.md Part 2): a
  * line that starts an SQL statement the engine finds unfinished
@@ -156,6 +161,8 @@ struct joined {
 /* The shell. */
 struct shell {
 	struct rowfs_db *db;           /* the open database */
+	struct rowfs_txn *txn;         /* the write transaction of the batch (kept across
+					  batches while an explicit transaction is open) */
 	struct outbuf out;             /* staged replies */
 	struct joined join;            /* statement over several lines */
 	enum batch_state batch;        /* current batch */
@@ -247,7 +254,7 @@ static void batch_begin(struct shell *sh)
 	struct rowfs_err err = { 0 };
 
 	sh->out.len = 0;
-	if (rowfs_begin(sh->db, &err) != ROWFS_OK) {
+	if (!sh->txn && rowfs_txn_begin(sh->db, 0, &sh->txn, &err) != ROWFS_OK) {
 		print_error(sh, err.msg);
 		sh->any_failed = 1;
 		sh->batch = BATCH_ABORTED;
@@ -322,16 +329,6 @@ static size_t drop_cr(const char *line, size_t len)
 	return len > 0 && line[len - 1] == '\r' ? len - 1 : len;
 }
 
-/* 1 if the line is the plain `select` statement. */
-static int is_plain_select(const char *line, size_t len)
-{
-	struct word w[1];
-
-	len = drop_cr(line, len);
-	return len <= ROWFS_LINE_MAX && split_words(line, len, w, 1) == 1 &&
-	       word_is(w[0].text, w[0].len, "select");
-}
-
 /* Terminal columns of code point c: 0 for combining marks, 2 for wide (East Asian) ones. */
 static int char_width(uint32_t c)
 {
@@ -394,16 +391,23 @@ static size_t text_width(const char *text, size_t len)
 #define BOX_BT "\xe2\x94\xb4"   /* U+2534 ┴ */
 #define BOX_X  "\xe2\x94\xbc"   /* U+253C ┼ */
 
-/* Context of a scan that formats rows. */
+/*
+ * A select's result being rendered in csv, json or box: the context of
+ * the struct rowfs_sink that rowfs_exec_sink fills (see the top of the
+ * file for each mode's rendering).
+ */
 struct fmt {
 	struct shell *sh;      /* where the text goes (sh->out) */
+	int started;           /* the columns came: a select's result is under way */
+	unsigned ncols;        /* its columns */
+	char **names;          /* their names (copies), ncols of them */
 	uint64_t rows;         /* rows seen */
 	int failed;            /* staging ran out of memory */
-	/* box mode: the rows, kept until the widths are known */
-	uint32_t *ids;
-	char (*names)[ROWFS_USERNAME_MAX + 1];
-	uint8_t *name_lens;
-	size_t cap;
+	/* box mode: every cell's text, kept until the column widths are known */
+	struct outbuf cells;   /* the cells' texts back to back, row by row */
+	size_t *cell_end;      /* end offset in cells of each cell */
+	size_t cell_count;     /* cells kept */
+	size_t cell_cap;       /* room in cell_end */
 };
 
 /* Stage text; remember a failure. */
@@ -418,11 +422,15 @@ static void fmt_str(struct fmt *f, const char *text)
 	fmt_add(f, text, strlen(text));
 }
 
-/* A field in CSV: quoted (quotes doubled) when it holds , " CR or LF (RFC 4180). */
+/*
+ * A text field in CSV: quoted (quotes doubled) when it holds , " CR or LF
+ * (RFC 4180), and when it is empty, so that it differs from NULL (an
+ * empty unquoted field).
+ */
 static void csv_field(struct fmt *f, const char *text, size_t len)
 {
 	size_t i, start = 0;
-	int quote = 0;
+	int quote = len == 0;
 
 	for (i = 0; i < len; i++)
 		if (text[i] == ',' || text[i] == '"' || text[i] == '\r' || text[i] == '\n')
@@ -478,60 +486,161 @@ static void json_string(struct fmt *f, const char *text, size_t len)
 	fmt_add(f, "\"", 1);
 }
 
-/* rowfs_row_fn of csv and json: one row straight into the reply buffer. */
-static int fmt_stream_row(void *ctx, uint32_t id, const char *name, size_t name_len)
+/* The decimal text of an integer or real value into buf (40 bytes); its length. */
+static size_t number_text(const struct rowfs_value *v, char *buf)
+{
+	if (v->type == ROWFS_TYPE_REAL)
+		return rowfs_format_real(v->r, buf);
+	return (size_t)snprintf(buf, 40, "%" PRId64, v->i);
+}
+
+/* Append prefix, then the lower-case hex of a blob's bytes, then suffix. */
+static void hex_text(struct fmt *f, const char *prefix, const struct rowfs_value *v,
+		     const char *suffix, struct outbuf *to)
+{
+	static const char hex[] = "0123456789abcdef";
+	const uint8_t *p = v->p;
+	char pair[2];
+	size_t i;
+
+	if (!f->failed && out_add(to, prefix, strlen(prefix)) != 0)
+		f->failed = 1;
+	for (i = 0; i < v->len && !f->failed; i++) {
+		pair[0] = hex[p[i] >> 4];
+		pair[1] = hex[p[i] & 15];
+		if (out_add(to, pair, 2) != 0)
+			f->failed = 1;
+	}
+	if (!f->failed && out_add(to, suffix, strlen(suffix)) != 0)
+		f->failed = 1;
+}
+
+/* One value as a CSV field: NULL empty, numbers, text per csv_field, blob \x + hex. */
+static void csv_value(struct fmt *f, const struct rowfs_value *v)
+{
+	char num[40];
+
+	switch (v->type) {
+	case ROWFS_TYPE_NULL:
+		break;
+	case ROWFS_TYPE_TEXT:
+		csv_field(f, v->p, v->len);
+		break;
+	case ROWFS_TYPE_BLOB:
+		hex_text(f, "\\x", v, "", &f->sh->out);
+		break;
+	default:
+		fmt_add(f, num, number_text(v, num));
+		break;
+	}
+}
+
+/* One value in JSON: null, numbers, text as a string, blob as the string "\x" + hex. */
+static void json_value(struct fmt *f, const struct rowfs_value *v)
+{
+	char num[40];
+
+	switch (v->type) {
+	case ROWFS_TYPE_NULL:
+		fmt_str(f, "null");
+		break;
+	case ROWFS_TYPE_TEXT:
+		json_string(f, v->p, v->len);
+		break;
+	case ROWFS_TYPE_BLOB:
+		hex_text(f, "\"\\\\x", v, "\"", &f->sh->out);
+		break;
+	default:
+		fmt_add(f, num, number_text(v, num));
+		break;
+	}
+}
+
+/* One value as a box cell, kept: as list mode prints it (NULL, numbers, text, x'..'). */
+static void box_keep(struct fmt *f, const struct rowfs_value *v)
+{
+	char num[40];
+
+	if (f->cell_count == f->cell_cap) {
+		size_t cap = f->cell_cap ? f->cell_cap * 2 : 256;
+		size_t *ends = realloc(f->cell_end, cap * sizeof(*ends));
+
+		if (!ends) {
+			f->failed = 1;
+			return;
+		}
+		f->cell_end = ends;
+		f->cell_cap = cap;
+	}
+	switch (v->type) {
+	case ROWFS_TYPE_NULL:
+		f->failed |= out_add(&f->cells, "NULL", 4) != 0;
+		break;
+	case ROWFS_TYPE_TEXT:
+		f->failed |= out_add(&f->cells, v->p, v->len) != 0;
+		break;
+	case ROWFS_TYPE_BLOB:
+		hex_text(f, "x'", v, "'", &f->cells);
+		break;
+	default:
+		f->failed |= out_add(&f->cells, num, number_text(v, num)) != 0;
+		break;
+	}
+	f->cell_end[f->cell_count++] = f->cells.len;
+}
+
+/* rowfs_sink.columns: a result begins; csv's header, the names kept. */
+static int fmt_columns(void *ctx, const char *const *names, unsigned n)
 {
 	struct fmt *f = ctx;
-	char num[16];
+	unsigned i;
 
-	snprintf(num, sizeof(num), "%" PRIu32, id);
-	if (f->sh->mode == MODE_CSV) {
-		fmt_str(f, num);
-		fmt_add(f, ",", 1);
-		csv_field(f, name, name_len);
-		fmt_add(f, "\n", 1);
-	} else {
-		fmt_str(f, f->rows == 0 ? "[{\"id\":" : ",\n{\"id\":");
-		fmt_str(f, num);
-		fmt_str(f, ",\"username\":");
-		json_string(f, name, name_len);
-		fmt_add(f, "}", 1);
+	f->names = calloc(n ? n : 1, sizeof(*f->names));
+	if (!f->names)
+		return 1;
+	f->ncols = n;
+	f->started = 1;
+	for (i = 0; i < n; i++) {
+		f->names[i] = strdup(names[i]);
+		if (!f->names[i])
+			return 1;
+		if (f->sh->mode == MODE_CSV) {
+			if (i)
+				fmt_add(f, ",", 1);
+			csv_field(f, names[i], strlen(names[i]));
+		}
 	}
-	f->rows++;
+	if (f->sh->mode == MODE_CSV)
+		fmt_add(f, "\n", 1);
 	return f->failed;
 }
 
-/* rowfs_row_fn of box: keep the row. */
-static int fmt_keep_row(void *ctx, uint32_t id, const char *name, size_t name_len)
+/* rowfs_sink.row: csv and json straight into the reply buffer, box kept. */
+static int fmt_row(void *ctx, const struct rowfs_value *vals, unsigned n)
 {
 	struct fmt *f = ctx;
+	unsigned i;
 
-	if (name_len > ROWFS_USERNAME_MAX)
-		name_len = ROWFS_USERNAME_MAX;
-	if (f->rows == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 256;
-		uint32_t *ids = realloc(f->ids, cap * sizeof(*ids));
-		char (*names)[ROWFS_USERNAME_MAX + 1];
-		uint8_t *lens;
-
-		if (ids)
-			f->ids = ids;
-		names = ids ? realloc(f->names, cap * sizeof(*names)) : NULL;
-		if (names)
-			f->names = names;
-		lens = names ? realloc(f->name_lens, cap) : NULL;
-		if (!lens) {
-			f->failed = 1;
-			return 1;
+	for (i = 0; i < n && i < f->ncols; i++) {
+		if (f->sh->mode == MODE_BOX) {
+			box_keep(f, &vals[i]);
+		} else if (f->sh->mode == MODE_CSV) {
+			if (i)
+				fmt_add(f, ",", 1);
+			csv_value(f, &vals[i]);
+		} else {
+			fmt_str(f, i ? "," : f->rows == 0 ? "[{" : ",\n{");
+			json_string(f, f->names[i], strlen(f->names[i]));
+			fmt_add(f, ":", 1);
+			json_value(f, &vals[i]);
 		}
-		f->name_lens = lens;
-		f->cap = cap;
 	}
-	f->ids[f->rows] = id;
-	memcpy(f->names[f->rows], name, name_len);
-	f->name_lens[f->rows] = (uint8_t)name_len;
+	if (f->sh->mode == MODE_CSV)
+		fmt_add(f, "\n", 1);
+	else if (f->sh->mode == MODE_JSON)
+		fmt_add(f, n ? "}" : "{}", n ? 1 : 2);
 	f->rows++;
-	return 0;
+	return f->failed;
 }
 
 /* A box rule: left, then per column width + 2 times '─', separated by mid, then right. */
@@ -541,7 +650,7 @@ static void box_rule(struct fmt *f, const char *left, const char *mid, const cha
 	size_t c, i;
 
 	fmt_str(f, left);
-	for (c = 0; c < 2; c++) {
+	for (c = 0; c < f->ncols; c++) {
 		if (c > 0)
 			fmt_str(f, mid);
 		for (i = 0; i < widths[c] + 2; i++)
@@ -591,65 +700,95 @@ static void box_cell(struct fmt *f, const char *text, size_t len, size_t width, 
 	fmt_add(f, " ", 1);
 }
 
+/* Start offset in f->cells of cell k. */
+static size_t cell_start(const struct fmt *f, size_t k)
+{
+	return k ? f->cell_end[k - 1] : 0;
+}
+
 /* The kept rows as a box, sqlite3-style: headers centered, values left-aligned. */
 static void box_render(struct fmt *f)
 {
-	size_t widths[2] = { 2, 8 };   /* "id", "username" */
-	char num[16];
-	size_t r;
+	size_t *widths = calloc(f->ncols ? f->ncols : 1, sizeof(*widths));
+	size_t k, c;
 
-	for (r = 0; r < f->rows; r++) {
-		size_t w = (size_t)snprintf(num, sizeof(num), "%" PRIu32, f->ids[r]);
-		size_t nw = text_width(f->names[r], f->name_lens[r]);
+	if (!widths) {
+		f->failed = 1;
+		return;
+	}
+	for (c = 0; c < f->ncols; c++)
+		widths[c] = text_width(f->names[c], strlen(f->names[c]));
+	for (k = 0; k < f->cell_count; k++) {
+		size_t w = text_width(f->cells.data + cell_start(f, k),
+				      f->cell_end[k] - cell_start(f, k));
 
-		if (w > widths[0])
-			widths[0] = w;
-		if (nw > widths[1])
-			widths[1] = nw;
+		if (w > widths[k % f->ncols])
+			widths[k % f->ncols] = w;
 	}
 	box_rule(f, BOX_TL, BOX_TT, BOX_TR, widths);
-	box_cell(f, "id", 2, 2, widths[0], 1);
-	box_cell(f, "username", 8, 8, widths[1], 1);
-	fmt_str(f, BOX_V "\n");
-	if (f->rows > 0)
-		box_rule(f, BOX_LT, BOX_X, BOX_RT, widths);
-	for (r = 0; r < f->rows; r++) {
-		size_t w = (size_t)snprintf(num, sizeof(num), "%" PRIu32, f->ids[r]);
+	for (c = 0; c < f->ncols; c++) {
+		size_t len = strlen(f->names[c]);
 
-		box_cell(f, num, w, w, widths[0], 0);
-		box_cell(f, f->names[r], f->name_lens[r], text_width(f->names[r], f->name_lens[r]),
-			 widths[1], 0);
-		fmt_str(f, BOX_V "\n");
+		box_cell(f, f->names[c], len, text_width(f->names[c], len), widths[c], 1);
+	}
+	fmt_str(f, BOX_V "\n");
+	if (f->cell_count > 0)
+		box_rule(f, BOX_LT, BOX_X, BOX_RT, widths);
+	for (k = 0; k < f->cell_count; k++) {
+		const char *text = f->cells.data + cell_start(f, k);
+		size_t len = f->cell_end[k] - cell_start(f, k);
+
+		box_cell(f, text, len, text_width(text, len), widths[k % f->ncols], 0);
+		if (k % f->ncols == f->ncols - 1)
+			fmt_str(f, BOX_V "\n");
 	}
 	box_rule(f, BOX_BL, BOX_BT, BOX_BR, widths);
+	free(widths);
+}
+
+/* Free what a rendering kept. */
+static void fmt_release(struct fmt *f)
+{
+	unsigned i;
+
+	for (i = 0; f->names && i < f->ncols; i++)
+		free(f->names[i]);
+	free(f->names);
+	free(f->cells.data);
+	free(f->cell_end);
 }
 
 /*
- * `select` in csv, json or box mode: the rows through rowfs_scan, formatted
- * here, staged like any reply.  Returns ROWFS_OK or the scan's error (err
- * filled; ROWFS_NOMEM when staging failed).
+ * One statement in the open batch.  In list mode the engine's text; in
+ * csv, json and box a select's result comes typed (rowfs_exec_sink) and
+ * is rendered here, staged like any reply; every other statement's reply
+ * stays the engine's text.  Returns the engine's code (err filled;
+ * ROWFS_NOMEM when staging failed).  A failed select stages nothing.
  */
-static int select_formatted(struct shell *sh, struct rowfs_err *err)
+static int exec_statement(struct shell *sh, const char *line, size_t len, struct rowfs_err *err)
 {
+	struct rowfs_sink sink = { fmt_columns, fmt_row, NULL };
+	size_t mark = sh->out.len;
 	struct fmt f;
 	int rc;
 
+	if (sh->mode == MODE_LIST)
+		return rowfs_exec(sh->txn, line, len, stage_reply, &sh->out, err);
 	memset(&f, 0, sizeof(f));
 	f.sh = sh;
-	if (sh->mode == MODE_CSV)
-		fmt_str(&f, "id,username\n");
-	rc = rowfs_scan(sh->db, 0, sh->mode == MODE_BOX ? fmt_keep_row : fmt_stream_row, &f, err);
-	if (rc == ROWFS_OK && !f.failed) {
+	sink.ctx = &f;
+	rc = rowfs_exec_sink(sh->txn, line, len, &sink, stage_reply, &sh->out, err);
+	if (rc == ROWFS_OK && f.started) {
 		if (sh->mode == MODE_JSON)
 			fmt_str(&f, f.rows ? "]\n" : "[]\n");
-		else if (sh->mode == MODE_BOX)
+		else if (sh->mode == MODE_BOX && f.ncols > 0)
 			box_render(&f);
+		if (f.failed)
+			rc = rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
 	}
-	if (rc == ROWFS_OK && f.failed)
-		rc = rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
-	free(f.ids);
-	free(f.names);
-	free(f.name_lens);
+	if (rc != ROWFS_OK && f.started)
+		sh->out.len = mark;
+	fmt_release(&f);
 	return rc;
 }
 
@@ -732,11 +871,23 @@ static int run_mode(struct shell *sh, const char *line, size_t len)
 	return -1;
 }
 
+/*
+ * A fatal error ended the batch: roll it back, unless an explicit
+ * transaction is open in it (the engine rolled that back already and left
+ * it FAILED: it goes on until `rollback`).
+ */
+static void batch_rollback(struct shell *sh)
+{
+	if (!sh->txn || rowfs_txn_state(sh->txn) != ROWFS_TXN_NONE)
+		return;
+	rowfs_txn_abort(sh->txn);
+	sh->txn = NULL;
+}
+
 /* Run one statement (a line without its newline, or a joined one) in the open batch. */
 static void run_line(struct shell *sh, const char *line, size_t len)
 {
 	struct rowfs_err err = { 0 };
-	struct rowfs_err rerr = { 0 };
 	uint64_t marks;
 	int rc;
 
@@ -749,13 +900,10 @@ static void run_line(struct shell *sh, const char *line, size_t len)
 		sh->any_failed = 1;
 		return;
 	}
-	marks = rowfs_txn_boundaries(sh->db);
-	if (sh->mode != MODE_LIST && is_plain_select(line, len))
-		rc = select_formatted(sh, &err);
-	else
-		rc = rowfs_exec(sh->db, line, len, stage_reply, &sh->out, &err);
+	marks = rowfs_txn_boundaries(sh->txn);
+	rc = exec_statement(sh, line, len, &err);
 	if (rc == ROWFS_OK) {
-		if (rowfs_txn_boundaries(sh->db) != marks)
+		if (rowfs_txn_boundaries(sh->txn) != marks)
 			flush_out(sh);   /* begin/commit/rollback: the lines so far are final */
 		return;
 	}
@@ -768,10 +916,26 @@ static void run_line(struct shell *sh, const char *line, size_t len)
 		stage_line(sh, err.msg);
 		return;
 	}
-	rowfs_rollback(sh->db, &rerr);
+	batch_rollback(sh);
 	sh->out.len = 0;
 	print_error(sh, err.msg);
 	sh->batch = BATCH_ABORTED;
+}
+
+/*
+ * The end of a batch in the write transaction (rowfs.h, "Units"): commit
+ * it, unless an explicit transaction is open in it, which goes on into
+ * the next batch.
+ */
+static int batch_commit(struct shell *sh, struct rowfs_err *err)
+{
+	int rc;
+
+	if (!sh->txn || rowfs_txn_state(sh->txn) != ROWFS_TXN_NONE)
+		return ROWFS_OK;
+	rc = rowfs_txn_commit(sh->txn, err);
+	sh->txn = NULL;
+	return rc;
 }
 
 /* ---- statements over several lines ------------------------------------- */
@@ -994,7 +1158,7 @@ static void batch_end(struct shell *sh)
 	sh->batch = BATCH_NONE;
 	if (state == BATCH_ABORTED || state == BATCH_NONE)
 		return;
-	if (rowfs_commit(sh->db, &err) != ROWFS_OK) {
+	if (batch_commit(sh, &err) != ROWFS_OK) {
 		sh->out.len = 0;
 		print_error(sh, err.msg);
 		sh->any_failed = 1;
@@ -1392,6 +1556,7 @@ int main(int argc, char **argv)
 		status = 1;
 	}
 
+	rowfs_txn_abort(sh.txn);   /* an open explicit transaction is rolled back, as sqlite3 does */
 	if (rowfs_close(sh.db, &err) != ROWFS_OK) {
 		fprintf(stderr, "rowsh: %s\n", err.msg);
 		status = 1;

@@ -3,8 +3,9 @@
 # replies, error texts, exit status, persistence after a reopen, pages
 # freed and reused, fsck.rowfs clean; and rowsh's `.mode list|csv|json|box`:
 # the exact output of each mode on a small table (UTF-8 names, box column
-# widths), empty tables, errors, that a mode changes only `select`, and
-# names from a damaged file (invalid UTF-8, a newline) in each mode.  TAP.
+# widths), empty tables, errors, that a mode changes only `select`, names
+# from a damaged file (invalid UTF-8, a newline) in each mode, and any
+# select of any table in each mode (NULL, reals, blobs, count(*)).  TAP.
 
 # shellcheck source=tests/tap.sh
 . "${top_srcdir:-.}/tests/tap.sh"
@@ -198,6 +199,77 @@ if patch_byte aaaaXbbbb 4 377 && patch_byte cYcc 1 012; then
 else
 	not_ok "damaged names in csv, json and box" "could not patch $ddb"
 fi
+# Any select of any table, typed: NULL, reals (shortest form), texts
+# needing quotes, empty texts, blobs; count(*); a result with no rows.
+tdb=$work/typed.db
+cat >"$work/in" <<'EOF'
+create table t (id integer primary key, r real, s text, b blob)
+insert into t values (-2, 0.1, 'a,b', x'00ff'), (3, 1e+100, '', null), (7, null, 'say "hi"', x'')
+EOF
+printf 'Executed.\nExecuted.\n' >"$work/exp"
+run_files "typed values: a table" "$tdb" 0
+cat >"$work/in" <<'EOF'
+.mode csv
+select * from t
+select count(*) from t
+select s, id from t where id > 100
+select b, r from t order by id desc limit 1
+EOF
+cat >"$work/exp" <<'EOF'
+id,r,s,b
+-2,0.1,"a,b",\x00ff
+3,1e+100,"",
+7,,"say ""hi""",\x
+count(*)
+3
+s,id
+b,r
+\x,
+EOF
+run_files "typed values: csv (NULL empty, empty text \"\", blob \\x + hex)" "$tdb" 0
+cat >"$work/in" <<'EOF'
+.mode json
+select * from t
+select count(*) from t
+select s from t where id > 100
+EOF
+cat >"$work/exp" <<'EOF'
+[{"id":-2,"r":0.1,"s":"a,b","b":"\\x00ff"},
+{"id":3,"r":1e+100,"s":"","b":null},
+{"id":7,"r":null,"s":"say \"hi\"","b":"\\x"}]
+[{"count(*)":3}]
+[]
+EOF
+run_files "typed values: json (null, numbers, blob as the string \\\\x + hex)" "$tdb" 0
+cat >"$work/in" <<'EOF'
+.mode box
+select * from t
+select count(*) from t where id > 100 limit 0
+EOF
+cat >"$work/exp" <<'EOF'
+┌────┬────────┬──────────┬─────────┐
+│ id │   r    │    s     │    b    │
+├────┼────────┼──────────┼─────────┤
+│ -2 │ 0.1    │ a,b      │ x'00ff' │
+│ 3  │ 1e+100 │          │ NULL    │
+│ 7  │ NULL   │ say "hi" │ x''     │
+└────┴────────┴──────────┴─────────┘
+┌──────────┐
+│ count(*) │
+└──────────┘
+EOF
+run_files "typed values: box (NULL and blobs as list prints them)" "$tdb" 0
+cat >"$work/in" <<'EOF'
+select * from t
+select count(*) from t where id > 100 limit 0
+EOF
+cat >"$work/exp" <<'EOF'
+(-2, 0.1, a,b, x'00ff')
+(3, 1e+100, , NULL)
+(7, NULL, say "hi", x'')
+(no rows)
+EOF
+run_files "typed values: list is the engine's text" "$tdb" 0
 run "a mode lasts for one run of rowsh" "$mdb" \
 	'.mode\n' 'current output mode: list\n' 0
 fsck_clean "fsck.rowfs: clean after the modes" "$mdb"

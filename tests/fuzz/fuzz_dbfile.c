@@ -144,12 +144,13 @@ struct scan {
 	uint32_t last;
 };
 
-static int scan_row(void *ctx, uint32_t id, const char *name, size_t name_len)
+static int scan_row(void *ctx, int64_t key, const struct rowfs_value *vals, unsigned n)
 {
 	struct scan *s = ctx;
+	uint32_t id = (uint32_t)key;
 
-	FUZZ_CHECK(name_len <= USERNAME_SIZE);
-	(void)name;
+	FUZZ_CHECK(n == 2 && key >= 0 && key <= (int64_t)UINT32_MAX);
+	FUZZ_CHECK(vals[1].len <= USERNAME_SIZE);
 	if (s->have_last && id <= s->last)
 		s->sorted = 0;
 	s->have_last = 1;
@@ -168,12 +169,13 @@ struct chunk {
 	unsigned max;        /* stop after this many */
 };
 
-static int chunk_row(void *ctx, uint32_t id, const char *name, size_t name_len)
+static int chunk_row(void *ctx, int64_t key, const struct rowfs_value *vals, unsigned n)
 {
 	struct chunk *c = ctx;
+	uint32_t id = (uint32_t)key;
 
-	(void)name;
-	FUZZ_CHECK(name_len <= USERNAME_SIZE);
+	FUZZ_CHECK(n == 2 && key >= 0 && key <= (int64_t)UINT32_MAX);
+	FUZZ_CHECK(vals[1].len <= USERNAME_SIZE);
 	FUZZ_CHECK(id >= c->start);
 	FUZZ_CHECK(c->rows == 0 || id > c->last);
 	c->last = id;
@@ -181,14 +183,14 @@ static int chunk_row(void *ctx, uint32_t id, const char *name, size_t name_len)
 }
 
 /* Read all rows as the mount's `rows` file does: per_call rows at a time. */
-static void chunked_scan(struct rowfs_db *db, unsigned per_call)
+static void chunked_scan(struct rowfs_txn *txn, unsigned per_call)
 {
 	struct rowfs_err err;
 	uint64_t start = 0, total = 0;
 
 	for (;;) {
 		struct chunk c = {.start = start, .max = per_call};
-		int rc = rowfs_scan(db, start, chunk_row, &c, &err);
+		int rc = rowfs_scan(txn, NULL, (int64_t)start, chunk_row, &c, &err);
 
 		if (rc != ROWFS_OK || c.rows == 0)
 			break;
@@ -207,6 +209,7 @@ static int inspect(const char *path, int read_only, unsigned per_call, uint64_t 
 	struct rowfs_stats st;
 	struct rowfs_err err;
 	struct rowfs_db *db;
+	struct rowfs_txn *txn;
 	struct scan scan = {.sorted = 1};
 	struct sink sink = {0};
 	uint64_t problems = 0;
@@ -224,23 +227,30 @@ static int inspect(const char *path, int read_only, unsigned per_call, uint64_t 
 		FUZZ_CHECK(rc == ROWFS_NOTADB || rc == ROWFS_CORRUPT || rc == ROWFS_IOERR);
 		return 0;
 	}
-	rc = rowfs_check(db, sink_emit, &sink, &problems, &err);
+	rc = rowfs_txn_begin(db, ROWFS_TXN_RDONLY, &txn, &err);
+	if (rc != ROWFS_OK) {
+		FUZZ_CHECK(rowfs_rc_is_fatal(rc));
+		rowfs_close(db, &err);
+		return 0;
+	}
+	rc = rowfs_check(txn, sink_emit, &sink, &problems, &err);
 	clean = rc == ROWFS_OK && problems == 0;
 	sink.bytes = 0;
-	rc = rowfs_scan(db, 0, scan_row, &scan, &err);
-	rowfs_get_stats(db, &st);
+	rc = rowfs_scan(txn, NULL, 0, scan_row, &scan, &err);
+	rowfs_get_stats(txn, &st, &err);
 	FUZZ_CHECK(scan.sorted);
 	if (clean) {
 		FUZZ_CHECK(rc == ROWFS_OK);
 		FUZZ_CHECK(scan.rows == st.rows);
 	}
-	chunked_scan(db, per_call);
+	chunked_scan(txn, per_call);
 	sink.bytes = 0;
-	rc = rowfs_render_btree(db, sink_emit, &sink, &err);
+	rc = rowfs_render_btree(txn, sink_emit, &sink, &err);
 	if (clean)
 		FUZZ_CHECK(rc == ROWFS_OK);
 	sink.bytes = 0;
-	rowfs_render_stats(db, sink_emit, &sink, &err);
+	rowfs_render_stats(txn, sink_emit, &sink, &err);
+	rowfs_txn_abort(txn);
 	if (rows_out)
 		*rows_out = st.rows;
 	rc = rowfs_close(db, &err);
@@ -255,10 +265,10 @@ static int reply_sink(void *ctx, const char *text, size_t len)
 }
 
 /* Run one statement; counts the rows it added (+1) or removed (-1). */
-static int run(struct rowfs_db *db, const char *line, int64_t *delta, struct rowfs_err *err)
+static int run(struct rowfs_txn *txn, const char *line, int64_t *delta, struct rowfs_err *err)
 {
 	struct sink sink = {0};
-	int rc = rowfs_exec(db, line, strlen(line), reply_sink, &sink, err);
+	int rc = rowfs_exec(txn, line, strlen(line), reply_sink, &sink, err);
 
 	if (rc == ROWFS_OK && !strncmp(line, "insert", 6))
 		(*delta)++;
@@ -284,6 +294,7 @@ static void modify(const char *path, int was_clean, uint64_t rows)
 	struct rowfs_config cfg;
 	struct rowfs_err err;
 	struct rowfs_db *db;
+	struct rowfs_txn *txn = NULL, *reader;
 	struct sink sink = {0};
 	uint64_t problems = 0;
 	int64_t delta = 0;
@@ -300,22 +311,21 @@ static void modify(const char *path, int was_clean, uint64_t rows)
 		FUZZ_CHECK(!was_clean);
 		return;
 	}
-	rc = rowfs_begin(db, &err);
+	rc = rowfs_txn_begin(db, 0, &txn, &err);
 	for (i = 0; rc == ROWFS_OK && i < sizeof(lines) / sizeof(lines[0]); i++)
-		rc = run(db, lines[i], &delta, &err);
+		rc = run(txn, lines[i], &delta, &err);
 	for (i = 1; rc == ROWFS_OK && i <= 122; i++) {
 		snprintf(line, sizeof(line), "delete %zu", i * 3);
-		rc = run(db, line, &delta, &err);
+		rc = run(txn, line, &delta, &err);
 	}
 	if (was_clean && rc != ROWFS_OK) {
 		fprintf(stderr, "fuzz_dbfile: clean file, statement failed: %s\n", err.msg);
 		abort();
 	}
-	if (rc == ROWFS_OK) {
-		rc = rowfs_commit(db, &err);
-	} else {
-		rowfs_rollback(db, &err);
-	}
+	if (rc == ROWFS_OK)
+		rc = rowfs_txn_commit(txn, &err);
+	else
+		rowfs_txn_abort(txn);
 	if (was_clean) {
 		FUZZ_CHECK(rc == ROWFS_OK);
 		rc = rowfs_checkpoint(db, &err);
@@ -323,7 +333,10 @@ static void modify(const char *path, int was_clean, uint64_t rows)
 			fprintf(stderr, "fuzz_dbfile: clean file, checkpoint failed: %s\n", err.msg);
 		FUZZ_CHECK(rc == ROWFS_OK);
 		sink.bytes = 0;
-		rc = rowfs_check(db, sink_emit, &sink, &problems, &err);
+		rc = rowfs_txn_begin(db, ROWFS_TXN_RDONLY, &reader, &err);
+		FUZZ_CHECK(rc == ROWFS_OK);
+		rc = rowfs_check(reader, sink_emit, &sink, &problems, &err);
+		rowfs_txn_abort(reader);
 		FUZZ_CHECK(rc == ROWFS_OK && problems == 0);
 	} else {
 		rowfs_checkpoint(db, &err);

@@ -2,7 +2,8 @@
  * fuzz_statement.c - libFuzzer target: arbitrary bytes as statement lines.
  *
  * Each input is split at '\n' and every line runs through rowfs_exec() in
- * one transaction (rowfs_begin, exec per line, rowfs_commit) on a database
+ * one unit of the write transaction (begun, exec per line, committed
+ * unless an explicit transaction is open in it, as ctl does) on a database
  * that lives for the whole process in a private directory under $TMPDIR
  * (sync=off, a small cache so that eviction and checkpoints happen).  The
  * database is recreated when it passes MAX_ROWS rows, so it stays small.
@@ -31,8 +32,9 @@
  *     message, an errno); a change to `users` makes the model below
  *     forget what it expected;
  *   - the last insert, update or delete of an id that committed (or sits
- *     in the explicit transaction still open: rowfs_scan() reads what its
- *     owner sees) is what rowfs_scan() finds (names byte for byte); a
+ *     in the explicit transaction still open: rowfs_scan() through the write
+ *     transaction reads what it sees) is what rowfs_scan() finds (names
+ *     byte for byte); a
  *     `rollback` forgets what the input expected so far; `select` prints
  *     one line per row.
  *
@@ -65,6 +67,7 @@
 
 static struct fuzz_dir dir;
 static struct rowfs_db *db;
+static struct rowfs_txn *txn;   /* the write transaction an explicit transaction keeps */
 static char *db_path;
 static unsigned inputs_on_db;
 
@@ -1601,6 +1604,8 @@ static void close_db(void)
 
 	if (!db)
 		return;
+	rowfs_txn_abort(txn);
+	txn = NULL;
 	rowfs_close(db, &err);
 	db = NULL;
 }
@@ -1654,15 +1659,16 @@ struct found {
 	size_t name_len;
 };
 
-static int find_row(void *ctx, uint32_t id, const char *name, size_t name_len)
+static int find_row(void *ctx, int64_t key, const struct rowfs_value *vals, unsigned n)
 {
 	struct found *f = ctx;
 
-	if (id == f->want) {
+	FUZZ_CHECK(n == 2 && vals[1].type == ROWFS_TYPE_TEXT);
+	if (key == (int64_t)f->want) {
 		f->hit = 1;
-		FUZZ_CHECK(name_len <= USERNAME_SIZE);
-		memcpy(f->name, name, name_len);
-		f->name_len = name_len;
+		FUZZ_CHECK(vals[1].len <= USERNAME_SIZE);
+		memcpy(f->name, vals[1].p, vals[1].len);
+		f->name_len = vals[1].len;
 	}
 	return 1;   /* only the first row at or after want matters */
 }
@@ -1726,7 +1732,7 @@ static void run_part2(const uint8_t *line, size_t len, enum stmt_type type, int 
 
 	memset(&err, 0, sizeof(err));
 	out->len = 0;
-	rc = rowfs_exec(db, (const char *)line, len, reply_emit, out, &err);
+	rc = rowfs_exec(txn, (const char *)line, len, reply_emit, out, &err);
 	if (rc == ROWFS_OK) {
 		FUZZ_CHECK(out->len == 0 || out->buf[out->len - 1] == '\n');
 		if (change)
@@ -1775,7 +1781,7 @@ static void run_line(const uint8_t *line, size_t len, struct reply *out,
 	statement_free(&stmt);   /* a seed statement: nothing to free */
 
 	out->len = 0;
-	rc = rowfs_exec(db, (const char *)line, len, reply_emit, out, &err);
+	rc = rowfs_exec(txn, (const char *)line, len, reply_emit, out, &err);
 	if (rc == ROWFS_OK || rc == ROWFS_EXIT) {
 		FUZZ_CHECK(prc == ROWFS_OK);
 		FUZZ_CHECK(out->len == 0 || out->buf[out->len - 1] == '\n');
@@ -1794,7 +1800,7 @@ static void run_line(const uint8_t *line, size_t len, struct reply *out,
 			}
 			break;
 		case STMT_SELECT:
-			rowfs_get_stats(db, &st);
+			FUZZ_CHECK(rowfs_get_stats(txn, &st, &err) == ROWFS_OK);
 			if (st.rows == 0)
 				FUZZ_CHECK(out->len == 14 && !memcmp(out->buf, "(empty table)\n", 14));
 			else
@@ -1881,12 +1887,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	statement_free(&stmt);
 
-	rowfs_get_stats(db, &st);
-	if (st.rows > MAX_ROWS || st.pages > MAX_PAGES || ++inputs_on_db > MAX_INPUTS)
+	if (!txn) {
+		rc = rowfs_txn_begin(db, 0, &txn, &err);
+		FUZZ_CHECK(rc == ROWFS_OK);
+	}
+	FUZZ_CHECK(rowfs_get_stats(txn, &st, &err) == ROWFS_OK);
+	if (st.rows > MAX_ROWS || st.pages > MAX_PAGES || ++inputs_on_db > MAX_INPUTS) {
 		open_db(1);
-
-	rc = rowfs_begin(db, &err);
-	FUZZ_CHECK(rc == ROWFS_OK);
+		nmodel = 0;
+		rc = rowfs_txn_begin(db, 0, &txn, &err);
+		FUZZ_CHECK(rc == ROWFS_OK);
+	}
 	while (pos < size && !fatal) {
 		const uint8_t *nl = memchr(data + pos, '\n', size - pos);
 		size_t end = nl ? (size_t)(nl - data) : size;
@@ -1895,20 +1906,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pos = end + 1;
 	}
 	if (fatal) {
-		rowfs_rollback(db, &err);
+		rowfs_txn_abort(txn);
+		txn = NULL;
 		free(out.buf);
 		abort();
 	}
-	rc = rowfs_commit(db, &err);
-	if (rc != ROWFS_OK) {
-		fprintf(stderr, "fuzz_statement: commit failed: %s\n", err.msg);
-		abort();
+	if (rowfs_txn_state(txn) == ROWFS_TXN_NONE) {
+		rc = rowfs_txn_commit(txn, &err);
+		txn = NULL;
+		if (rc != ROWFS_OK) {
+			fprintf(stderr, "fuzz_statement: commit failed: %s\n", err.msg);
+			abort();
+		}
 	}
-	/* every change that committed is there, names byte for byte */
+	/* every change that committed (or waits in the kept transaction) is there */
 	for (i = 0; i < nmodel; i++) {
 		struct found f = {.want = model[i].id};
+		struct rowfs_txn *reader = txn;
 
-		rc = rowfs_scan(db, model[i].id, find_row, &f, &err);
+		if (!reader)
+			FUZZ_CHECK(rowfs_txn_begin(db, ROWFS_TXN_RDONLY, &reader, &err) == ROWFS_OK);
+		rc = rowfs_scan(reader, NULL, model[i].id, find_row, &f, &err);
+		if (reader != txn)
+			rowfs_txn_abort(reader);
 		FUZZ_CHECK(rc == ROWFS_OK);
 		FUZZ_CHECK(f.hit == model[i].present);
 		if (!f.hit)

@@ -118,20 +118,21 @@ static int text_emit(void *ctx, const char *p, size_t len)
 static void must_run(struct rowfs_db *db, const char *text)
 {
 	struct rowfs_err err;
+	struct rowfs_txn *txn;
 	struct sink sink = {0, 0};
 	const char *line = text, *end;
 
-	FUZZ_CHECK(rowfs_begin(db, &err) == ROWFS_OK);
+	FUZZ_CHECK(rowfs_txn_begin(db, 0, &txn, &err) == ROWFS_OK);
 	for (; *line; line = *end ? end + 1 : end) {
 		end = strchr(line, '\n');
 		if (!end)
 			end = line + strlen(line);
-		if (rowfs_exec(db, line, (size_t)(end - line), sink_emit, &sink, &err) != ROWFS_OK) {
+		if (rowfs_exec(txn, line, (size_t)(end - line), sink_emit, &sink, &err) != ROWFS_OK) {
 			fprintf(stderr, "fuzz_tables: base: %.*s: %s\n", (int)(end - line), line, err.msg);
 			abort();
 		}
 	}
-	FUZZ_CHECK(rowfs_commit(db, &err) == ROWFS_OK);
+	FUZZ_CHECK(rowfs_txn_commit(txn, &err) == ROWFS_OK);
 }
 
 /* Append printf text to t. */
@@ -300,14 +301,14 @@ static void fix_wal(uint8_t *wal, size_t len)
 /* ---- the passes ---------------------------------------------------------------- */
 
 /* The tables a handle lists (.tables), one name per line, into names (NUL-separated). */
-static size_t list_tables(struct rowfs_db *db, char names[][72], size_t max)
+static size_t list_tables(struct rowfs_txn *txn, char names[][72], size_t max)
 {
 	struct text t = {NULL, 0, 0};
 	struct rowfs_err err;
 	size_t n = 0;
 	char *line, *save = NULL;
 
-	if (rowfs_exec(db, ".tables", 7, text_emit, &t, &err) != ROWFS_OK || !t.data) {
+	if (rowfs_exec(txn, ".tables", 7, text_emit, &t, &err) != ROWFS_OK || !t.data) {
 		free(t.data);
 		return 0;
 	}
@@ -320,18 +321,14 @@ static size_t list_tables(struct rowfs_db *db, char names[][72], size_t max)
 	return n;
 }
 
-/* Read every table; when clean, each read must work and count(*) must agree. */
-static void read_tables(struct rowfs_db *db, int clean)
+/* Read every table through txn; when clean, each read must work and count(*) must agree. */
+static void read_tables(struct rowfs_txn *txn, int clean)
 {
 	char names[64][72], line[160];
 	struct rowfs_err err;
 	size_t n, i;
 
-	if (rowfs_begin(db, &err) != ROWFS_OK) {
-		FUZZ_CHECK(!clean);
-		return;
-	}
-	n = list_tables(db, names, 64);
+	n = list_tables(txn, names, 64);
 	if (clean)
 		FUZZ_CHECK(n >= 2);
 	for (i = 0; i < n; i++) {
@@ -340,11 +337,11 @@ static void read_tables(struct rowfs_db *db, int clean)
 		int rc;
 
 		snprintf(line, sizeof(line), "select * from %.71s", names[i]);
-		rc = rowfs_exec(db, line, strlen(line), sink_emit, &rows, &err);
+		rc = rowfs_exec(txn, line, strlen(line), sink_emit, &rows, &err);
 		if (clean)
 			FUZZ_CHECK(rc == ROWFS_OK);
 		snprintf(line, sizeof(line), "select count(*) from %.71s", names[i]);
-		rc = rowfs_exec(db, line, strlen(line), text_emit, &c, &err);
+		rc = rowfs_exec(txn, line, strlen(line), text_emit, &c, &err);
 		if (clean) {
 			unsigned long long k = 0;
 
@@ -355,7 +352,6 @@ static void read_tables(struct rowfs_db *db, int clean)
 		}
 		free(c.data);
 	}
-	rowfs_rollback(db, &err);
 }
 
 /* Open path for checking; returns 1 if the check found nothing. */
@@ -364,6 +360,7 @@ static int inspect(const char *path)
 	struct rowfs_config cfg;
 	struct rowfs_err err;
 	struct rowfs_db *db;
+	struct rowfs_txn *txn;
 	struct sink sink = {0, 0};
 	uint64_t problems = 0;
 	int rc, clean;
@@ -381,11 +378,15 @@ static int inspect(const char *path)
 		FUZZ_CHECK(rc == ROWFS_NOTADB || rc == ROWFS_CORRUPT || rc == ROWFS_IOERR);
 		return 0;
 	}
-	rc = rowfs_check(db, sink_emit, &sink, &problems, &err);
+	/* one read transaction: the check and the reads see one state */
+	rc = rowfs_txn_begin(db, ROWFS_TXN_RDONLY, &txn, &err);
+	FUZZ_CHECK(rc == ROWFS_OK);
+	rc = rowfs_check(txn, sink_emit, &sink, &problems, &err);
 	FUZZ_CHECK(rc == ROWFS_OK);
 	FUZZ_CHECK(sink.lines == (problems < 1001 ? problems : 1001));
 	clean = problems == 0;
-	read_tables(db, clean);
+	read_tables(txn, clean);
+	rowfs_txn_abort(txn);
 	rowfs_close(db, &err);
 	return clean;
 }
@@ -397,6 +398,7 @@ static void salvage_and_replay(const char *path)
 	struct rowfs_config cfg;
 	struct rowfs_err err;
 	struct rowfs_db *db;
+	struct rowfs_txn *txn;
 	struct text dump = {NULL, 0, 0};
 	struct sink sink = {0, 0};
 	char *line, *end;
@@ -408,17 +410,17 @@ static void salvage_and_replay(const char *path)
 	cfg.path = replay_path;
 	cfg.sync = ROWFS_SYNC_OFF;
 	FUZZ_CHECK(rowfs_open(&cfg, &db, &err) == ROWFS_OK);
-	FUZZ_CHECK(rowfs_begin(db, &err) == ROWFS_OK);
+	FUZZ_CHECK(rowfs_txn_begin(db, 0, &txn, &err) == ROWFS_OK);
 	for (line = dump.data; *line; line = end + 1) {
 		end = strchr(line, '\n');
 		FUZZ_CHECK(end != NULL);
-		if (rowfs_exec(db, line, (size_t)(end - line), sink_emit, &sink, &err) != ROWFS_OK) {
+		if (rowfs_exec(txn, line, (size_t)(end - line), sink_emit, &sink, &err) != ROWFS_OK) {
 			fprintf(stderr, "fuzz_tables: the dump does not replay: %.*s: %s\n",
 				(int)(end - line > 200 ? 200 : end - line), line, err.msg);
 			abort();
 		}
 	}
-	FUZZ_CHECK(rowfs_commit(db, &err) == ROWFS_OK);
+	FUZZ_CHECK(rowfs_txn_commit(txn, &err) == ROWFS_OK);
 	FUZZ_CHECK(rowfs_close(db, &err) == ROWFS_OK);
 	free(dump.data);
 }
@@ -441,6 +443,7 @@ static void modify(const char *path, int was_clean)
 	struct rowfs_config cfg;
 	struct rowfs_err err;
 	struct rowfs_db *db;
+	struct rowfs_txn *txn = NULL, *reader;
 	struct sink sink = {0, 0};
 	uint64_t problems = 0;
 	size_t i;
@@ -455,10 +458,10 @@ static void modify(const char *path, int was_clean)
 		FUZZ_CHECK(!was_clean);
 		return;
 	}
-	rc = rowfs_begin(db, &err);
+	rc = rowfs_txn_begin(db, 0, &txn, &err);
 	for (i = 0; rc == ROWFS_OK && i < sizeof(lines) / sizeof(lines[0]); i++) {
 		sink.bytes = 0;
-		rc = rowfs_exec(db, lines[i], strlen(lines[i]), sink_emit, &sink, &err);
+		rc = rowfs_exec(txn, lines[i], strlen(lines[i]), sink_emit, &sink, &err);
 		/*
 		 * A statement error is no damage: a catalog statement edited into
 		 * another valid one (a column renamed) is a consistent file.
@@ -471,14 +474,16 @@ static void modify(const char *path, int was_clean)
 		abort();
 	}
 	if (rc == ROWFS_OK)
-		rc = rowfs_commit(db, &err);
+		rc = rowfs_txn_commit(txn, &err);
 	else
-		rowfs_rollback(db, &err);
+		rowfs_txn_abort(txn);
 	if (was_clean) {
 		FUZZ_CHECK(rc == ROWFS_OK);
 		FUZZ_CHECK(rowfs_checkpoint(db, &err) == ROWFS_OK);
 		sink.bytes = 0;
-		rc = rowfs_check(db, sink_emit, &sink, &problems, &err);
+		FUZZ_CHECK(rowfs_txn_begin(db, ROWFS_TXN_RDONLY, &reader, &err) == ROWFS_OK);
+		rc = rowfs_check(reader, sink_emit, &sink, &problems, &err);
+		rowfs_txn_abort(reader);
 		FUZZ_CHECK(rc == ROWFS_OK && problems == 0);
 	}
 	rc = rowfs_close(db, &err);

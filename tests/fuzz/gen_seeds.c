@@ -174,13 +174,14 @@ static int discard(void *ctx, const char *text, size_t len)
 static void run(struct rowfs_db *db, const char *const *lines)
 {
 	struct rowfs_err err;
+	struct rowfs_txn *txn;
 
-	if (rowfs_begin(db, &err) != ROWFS_OK)
+	if (rowfs_txn_begin(db, 0, &txn, &err) != ROWFS_OK)
 		goto fail;
 	for (; *lines; lines++)
-		if (rowfs_exec(db, *lines, strlen(*lines), discard, NULL, &err) != ROWFS_OK)
+		if (rowfs_exec(txn, *lines, strlen(*lines), discard, NULL, &err) != ROWFS_OK)
 			goto fail;
-	if (rowfs_commit(db, &err) != ROWFS_OK)
+	if (rowfs_txn_commit(txn, &err) != ROWFS_OK)
 		goto fail;
 	return;
 fail:
@@ -192,18 +193,19 @@ fail:
 static void insert_range(struct rowfs_db *db, unsigned first, unsigned step, unsigned count)
 {
 	struct rowfs_err err;
+	struct rowfs_txn *txn;
 	char line[64];
 	unsigned i;
 
-	if (rowfs_begin(db, &err) != ROWFS_OK)
+	if (rowfs_txn_begin(db, 0, &txn, &err) != ROWFS_OK)
 		goto fail;
 	for (i = 0; i < count; i++) {
 		int n = snprintf(line, sizeof(line), "insert %u user%u", first + i * step, i);
 
-		if (rowfs_exec(db, line, (size_t)n, discard, NULL, &err) != ROWFS_OK)
+		if (rowfs_exec(txn, line, (size_t)n, discard, NULL, &err) != ROWFS_OK)
 			goto fail;
 	}
-	if (rowfs_commit(db, &err) != ROWFS_OK)
+	if (rowfs_txn_commit(txn, &err) != ROWFS_OK)
 		goto fail;
 	return;
 fail:

@@ -51,12 +51,12 @@ static void insert_keys(struct rowfs_db *db, const uint32_t *keys, size_t n, siz
 		int len;
 
 		if (i % batch == 0)
-			REQUIRE(rowfs_begin(db, &err) == ROWFS_OK, "begin: %s", err.msg);
+			REQUIRE(tu_begin(db, &err) == ROWFS_OK, "begin: %s", err.msg);
 		len = snprintf(line, sizeof(line), "insert %u u%u", keys[i], keys[i]);
-		rc = rowfs_exec(db, line, (size_t)len, tu_expect_executed, NULL, &err);
+		rc = tu_exec_emit(db, line, (size_t)len, tu_expect_executed, NULL, &err);
 		REQUIRE(rc == ROWFS_OK, "'%s': %s", line, err.msg);
 		if (i % batch == batch - 1 || i == n - 1)
-			REQUIRE(rowfs_commit(db, &err) == ROWFS_OK, "commit: %s", err.msg);
+			REQUIRE(tu_commit(db, &err) == ROWFS_OK, "commit: %s", err.msg);
 	}
 }
 
@@ -78,7 +78,7 @@ static char *render(struct rowfs_db *db)
 	struct tu_buf b = {0};
 	struct rowfs_err err;
 
-	ck_assert_msg(rowfs_render_btree(db, tu_buf_emit, &b, &err) == ROWFS_OK, "render: %s",
+	ck_assert_msg(tu_render_btree(db, tu_buf_emit, &b, &err) == ROWFS_OK, "render: %s",
 		      err.msg);
 	ck_assert_ptr_nonnull(b.data);
 	return b.data;
@@ -255,7 +255,7 @@ START_TEST(test_sequential_200)
 
 	insert_range(db, 1, 200, 1000);
 	ck_assert_uint_eq(tree_depth(db), 2);
-	rowfs_get_stats(db, &st);
+	tu_stats(db, &st);
 	ck_assert_uint_eq(st.depth, 2);
 	ck_assert_uint_eq(st.rows, 200);
 	ck_assert_uint_eq(st.pages, 4);
@@ -411,12 +411,12 @@ START_TEST(test_duplicate)
 	insert_range(db, 1, 102, 1000); /* one full leaf: a split would show */
 	text1 = render(db);
 	ck_assert_int_eq(rowfs_checkpoint(db, &err), ROWFS_OK);
-	rowfs_get_stats(db, &before);
+	tu_stats(db, &before);
 
 	/* through the façade */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	memset(&err, 0, sizeof(err));
-	rc = rowfs_exec(db, "insert 42 bob", 13, tu_buf_emit, &out, &err);
+	rc = tu_exec_emit(db, "insert 42 bob", 13, tu_buf_emit, &out, &err);
 	ck_assert_int_eq(rc, ROWFS_DUPLICATE);
 	ck_assert_int_eq(err.rc, ROWFS_DUPLICATE);
 	ck_assert_str_eq(err.msg, "Error: duplicate key 42.");
@@ -433,9 +433,9 @@ START_TEST(test_duplicate)
 	pager_get_stats(pager, &pafter);
 	ck_assert_uint_eq(pafter.dirty, pbefore.dirty);
 	ck_assert(!pager_txn_dirty(pager));
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 
-	rowfs_get_stats(db, &after);
+	tu_stats(db, &after);
 	ck_assert_uint_eq(after.rows, 102);
 	ck_assert_uint_eq(after.pages, before.pages);
 	ck_assert_uint_eq(after.commits, before.commits);
@@ -444,9 +444,9 @@ START_TEST(test_duplicate)
 	free(text2);
 
 	/* the original row is untouched */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_exec(db, "select", 6, tu_buf_emit, &out, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_exec_emit(db, "select", 6, tu_buf_emit, &out, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	ck_assert_ptr_nonnull(strstr(out.data, "(42, u42)\n"));
 	ck_assert_ptr_null(strstr(out.data, "bob"));
 	ck_assert_ptr_null(strstr(out.data, "carol"));
@@ -535,17 +535,17 @@ START_TEST(test_depth3_random)
 	while (inserted < target) {
 		uint32_t i;
 
-		REQUIRE(rowfs_begin(db, &err) == ROWFS_OK, "begin: %s", err.msg);
+		REQUIRE(tu_begin(db, &err) == ROWFS_OK, "begin: %s", err.msg);
 		for (i = 0; i < chunk; i++) {
 			uint32_t key = (uint32_t)tu_next_random(&state);
 			int len = snprintf(line, sizeof(line), "insert %u r%u", key, key);
-			int rc = rowfs_exec(db, line, (size_t)len, tu_expect_executed, NULL, &err);
+			int rc = tu_exec_emit(db, line, (size_t)len, tu_expect_executed, NULL, &err);
 
 			REQUIRE(rc == ROWFS_OK || rc == ROWFS_DUPLICATE, "'%s': %s", line,
 				      err.msg);
 			inserted += rc == ROWFS_OK;
 		}
-		ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 		depth = check_tree(db);
 		if (depth != last_depth) {
 			ck_assert_uint_eq(depth, last_depth + 1);
@@ -577,7 +577,7 @@ START_TEST(test_million_sequential_pages)
 	struct stat sb;
 
 	insert_range(db, 1, rows, 100000);
-	rowfs_get_stats(db, &st);
+	tu_stats(db, &st);
 	ck_assert_uint_eq(st.cache_pages, ROWFS_DEFAULT_CACHE_PAGES);
 	ck_assert_uint_eq(st.rows, rows);
 	ck_assert_uint_eq(st.depth, 3);

@@ -47,14 +47,14 @@ static void expect_error(struct rowfs_db *db, const char *line, int rc, int e, c
 	struct rowfs_err err;
 	int got;
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	got = tu_exec(db, line, &out, &err);
 	ck_assert_msg(got == rc, "'%s': rc %s, want %s (%s)", line, rowfs_rc_name(got),
 		      rowfs_rc_name(rc), err.msg);
 	ck_assert_int_eq(rowfs_errno(got), e);
 	ck_assert_str_eq(err.msg, msg);
 	ck_assert_msg(out.len == 0, "'%s' replied '%s'", line, out.data);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	tu_buf_free(&out);
 }
 
@@ -232,13 +232,13 @@ START_TEST(test_64_columns)
 	run(db, line.data);
 	tu_close(db);
 	db = open_db();
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	ck_assert_int_eq(tu_exec(db, "select c63, c1, id from w", &out, &err), ROWFS_OK);
 	ck_assert_str_eq(out.data, "(630, 10, 7)\n");
 	rc = tu_exec(db, sql65, &out, &err);
 	ck_assert_int_eq(rowfs_errno(rc), EINVAL);
 	ck_assert_msg(rc == ROWFS_SCHEMA || rc == ROWFS_SYNTAX, "65 columns: %s", err.msg);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	tu_expect_reply(db, ".tables", "users\nw\n");
 	tu_buf_free(&line);
 	tu_buf_free(&out);
@@ -266,7 +266,7 @@ START_TEST(test_names)
 	tu_expect_reply(db, line, "(no rows)\n");
 	strcat(name, "n");
 	snprintf(line, sizeof(line), "create table %s (id integer primary key)", name);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	rc = tu_exec(db, line, &out, &err);
 	ck_assert_int_eq(rowfs_errno(rc), EINVAL);
 	ck_assert_msg(strncmp(err.msg, "Parse error:", 12) == 0 ||
@@ -276,7 +276,7 @@ START_TEST(test_names)
 	ck_assert_int_eq(rowfs_errno(rc), EINVAL);
 	rc = tu_exec(db, "create table 1t (id integer primary key)", &out, &err);
 	ck_assert_int_eq(rowfs_errno(rc), EINVAL);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	/* mixed case is the same name, shown in lower case */
 	run(db, "create table Mixed_Case_9 (ID integer primary key, Val TEXT)");
 	run(db, "insert into MIXED_case_9 (val, id) values ('v', 1)");
@@ -386,15 +386,15 @@ static void run_batch(struct rowfs_db *db, unsigned first, unsigned n, const cha
 	char line[200];
 	unsigned i;
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (i = first; i < first + n; i++) {
 		int rc;
 
 		snprintf(line, sizeof(line), fmt, i, i);
-		rc = rowfs_exec(db, line, strlen(line), tu_discard, NULL, &err);
+		rc = tu_exec_emit(db, line, strlen(line), tu_discard, NULL, &err);
 		REQUIRE(rc == ROWFS_OK, "'%s': %s", line, err.msg);
 	}
-	ck_assert_msg(rowfs_commit(db, &err) == ROWFS_OK, "commit: %s", err.msg);
+	ck_assert_msg(tu_commit(db, &err) == ROWFS_OK, "commit: %s", err.msg);
 }
 
 /* Seconds of CPU time. */
@@ -425,9 +425,9 @@ START_TEST(test_ten_thousand_tables)
 	tu_expect_reply(db, "select * from t04321", "(1, x)\n");
 	tu_expect_reply(db, "select * from T09999", "(no rows)\n");
 	/* .tables: every name once, sorted */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	ck_assert_int_eq(tu_exec(db, ".tables", &out, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	for (i = 0, p = out.data; i < TABLES; i++) {
 		snprintf(name, sizeof(name), "t%05u\n", i);
 		REQUIRE(strncmp(p, name, strlen(name)) == 0, "line %u: %.10s", i, p);

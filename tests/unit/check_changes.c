@@ -68,7 +68,7 @@ static void commit_lines(const char *lines)
 	struct tu_buf out = {0};
 	const char *p = lines;
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	while (*p) {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
@@ -76,7 +76,7 @@ static void commit_lines(const char *lines)
 		ck_assert_int_eq(tu_exec_len(db, p, len, &out, &err), ROWFS_OK);
 		p += len + (nl ? 1 : 0);
 	}
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	tu_buf_free(&out);
 }
 
@@ -134,10 +134,10 @@ START_TEST(test_failed_statement_and_select_are_not_in_the_feed)
 
 	changes_attach(feed, &r);
 	commit_lines("insert 1 a");
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	ck_assert_int_eq(tu_exec(db, "insert 1 again", &out, &err), ROWFS_DUPLICATE);
 	ck_assert_int_eq(tu_exec(db, "select", &out, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	snprintf(exp, sizeof(exp), "%llu insert 1 a\n", (unsigned long long)rowfs_last_seq(db));
 	got = read_all(&r, &off, 4096);
 	ck_assert_str_eq(got, exp);
@@ -158,12 +158,12 @@ START_TEST(test_big_commit_arrives_in_chunks_and_reads_whole)
 	unsigned i;
 
 	changes_attach(feed, &r);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (i = 0; i < 3000; i++) {
 		snprintf(line, sizeof(line), "insert %u name%u", i, i);
 		REQUIRE(tu_exec(db, line, &out, &err) == ROWFS_OK, "insert %u", i);
 	}
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	/* odd read sizes: every read still ends at a newline */
 	got = read_all(&r, &off, 1000);
 	for (i = 0, p = got; i < 3000; i++) {

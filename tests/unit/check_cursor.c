@@ -42,7 +42,7 @@ static int insert(struct rowfs_db *db, uint32_t key)
 	struct rowfs_err err;
 	char line[64];
 	int len = snprintf(line, sizeof(line), "insert %u n%u", key, key);
-	int rc = rowfs_exec(db, line, (size_t)len, tu_expect_executed, NULL, &err);
+	int rc = tu_exec_emit(db, line, (size_t)len, tu_expect_executed, NULL, &err);
 
 	REQUIRE(rc == ROWFS_OK || rc == ROWFS_DUPLICATE, "'%s': %s", line, err.msg);
 	return rc;
@@ -54,10 +54,10 @@ static void insert_keys(struct rowfs_db *db, const uint32_t *keys, size_t n)
 	struct rowfs_err err;
 	size_t i;
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (i = 0; i < n; i++)
 		REQUIRE(insert(db, keys[i]) == ROWFS_OK, "key %u", keys[i]);
-	ck_assert_msg(rowfs_commit(db, &err) == ROWFS_OK, "commit: %s", err.msg);
+	ck_assert_msg(tu_commit(db, &err) == ROWFS_OK, "commit: %s", err.msg);
 }
 
 /* Keys step, 2*step, ..., n*step. */
@@ -302,14 +302,14 @@ START_TEST(test_random_order)
 	struct cursor cur;
 
 	ck_assert_ptr_nonnull(keys);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	while (inserted < n) {
 		uint32_t key = (uint32_t)tu_next_random(&state);
 
 		if (insert(db, key) == ROWFS_OK)
 			keys[inserted++] = key;
 	}
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	qsort(keys, n, sizeof(*keys), tu_cmp_u32);
 
 	ck_assert_int_eq(cursor_start(pager, &cur, &err), ROWFS_OK);
@@ -404,7 +404,7 @@ static void damaged_chain(enum target target, uint32_t value, const char *want_m
 		next = leaves[value];
 	else
 		next = target == TARGET_ROOT ? pager_root(pager) : value;
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	set_next(db, leaves[2], next);
 
 	memset(&err, 0, sizeof(err));
@@ -415,19 +415,19 @@ static void damaged_chain(enum target target, uint32_t value, const char *want_m
 	ck_assert_uint_eq(steps, 3 * LEAF_NODE_MAX_CELLS); /* the first three leaves, once */
 
 	memset(&err, 0, sizeof(err));
-	rc = rowfs_scan(db, 0, count_row, &count, &err);
+	rc = tu_scan(db, 0, count_row, &count, &err);
 	ck_assert_msg(rc == ROWFS_CORRUPT, "scan rc %d after %u rows", rc, count);
 	ck_assert_uint_eq(count, 3 * LEAF_NODE_MAX_CELLS);
 
 	/* a seek to the last key of the damaged leaf fails the same way */
 	memset(&err, 0, sizeof(err));
 	count = 0;
-	rc = rowfs_scan(db, 3 * LEAF_NODE_MAX_CELLS, count_row, &count, &err);
+	rc = tu_scan(db, 3 * LEAF_NODE_MAX_CELLS, count_row, &count, &err);
 	ck_assert_int_eq(rc, ROWFS_CORRUPT);
 	ck_assert_uint_eq(count, 1);
 
 	/* rollback restores the chain */
-	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_rollback(db, &err), ROWFS_OK);
 	ck_assert_int_eq(bounded_walk(pager, 1000, &err, &steps), ROWFS_OK);
 	ck_assert_uint_eq(steps, 500);
 	tu_close(db);

@@ -178,7 +178,7 @@ static int compare_row(void *ctx, uint32_t id, const char *name, size_t name_len
 	return c->seen >= c->limit;
 }
 
-/* rowfs_scan(start) must return the model's next `limit` rows. */
+/* tu_scan(start) must return the model's next `limit` rows. */
 static void compare_from(struct rowfs_db *db, const struct model *m, uint64_t start,
 			 uint64_t limit, const char *what)
 {
@@ -186,7 +186,7 @@ static void compare_from(struct rowfs_db *db, const struct model *m, uint64_t st
 	struct rowfs_err err;
 	uint64_t want = 0;
 	uint32_t slot;
-	int rc = rowfs_scan(db, start, compare_row, &c, &err);
+	int rc = tu_scan(db, start, compare_row, &c, &err);
 
 	REQUIRE(rc == ROWFS_OK, "seed %llu, %s: scan: %s", (unsigned long long)seed, what, err.msg);
 	for (slot = next_present(m, slot_lower_bound(m, start)); slot != UINT32_MAX && want < limit;
@@ -202,7 +202,7 @@ static void compare_all(struct rowfs_db *db, const struct model *m, const char *
 	struct rowfs_stats st;
 
 	compare_from(db, m, 0, UINT64_MAX, what);
-	rowfs_get_stats(db, &st);
+	tu_stats(db, &st);
 	REQUIRE(st.rows == m->rows, "seed %llu, %s: stats say %llu rows, model %llu",
 		(unsigned long long)seed, what, (unsigned long long)st.rows,
 		(unsigned long long)m->rows);
@@ -312,7 +312,7 @@ static void random_statement(struct run *r)
 		/* the row count */
 		struct rowfs_stats st;
 
-		rowfs_get_stats(r->db, &st);
+		tu_stats(r->db, &st);
 		REQUIRE(st.rows == m->rows, "seed %llu op %llu: %llu rows, model %llu",
 			(unsigned long long)seed, (unsigned long long)r->ops,
 			(unsigned long long)st.rows, (unsigned long long)m->rows);
@@ -326,7 +326,7 @@ static void add_counters(struct run *r)
 {
 	struct rowfs_stats st;
 
-	rowfs_get_stats(r->db, &st);
+	tu_stats(r->db, &st);
 	r->checkpoints += st.checkpoints;
 	r->cache_misses += st.cache_misses;
 }
@@ -361,18 +361,18 @@ static void model_run(uint32_t cache_pages, int sync, uint64_t seed_offset)
 
 	for (r.ops = 1; r.ops <= ops; r.ops++) {
 		if (!in_txn) {
-			REQUIRE(rowfs_begin(r.db, &err) == ROWFS_OK, "begin: %s", err.msg);
+			REQUIRE(tu_begin(r.db, &err) == ROWFS_OK, "begin: %s", err.msg);
 			in_txn = 1;
 			batch_left = 1 + tu_next_random(&r.rng) % 500;
 		}
 		random_statement(&r);
 		if (--batch_left == 0) {
 			if (tu_next_random(&r.rng) % 20 == 0) {
-				REQUIRE(rowfs_rollback(r.db, &err) == ROWFS_OK, "rollback: %s",
+				REQUIRE(tu_rollback(r.db, &err) == ROWFS_OK, "rollback: %s",
 					err.msg);
 				model_rollback(&r.m);
 			} else {
-				REQUIRE(rowfs_commit(r.db, &err) == ROWFS_OK,
+				REQUIRE(tu_commit(r.db, &err) == ROWFS_OK,
 					"seed %llu op %llu: commit: %s", (unsigned long long)seed,
 					(unsigned long long)r.ops, err.msg);
 				model_commit(&r.m);
@@ -384,7 +384,7 @@ static void model_run(uint32_t cache_pages, int sync, uint64_t seed_offset)
 		if (r.ops % reopen_every == 0 && r.ops < ops) {
 			/* every other reopen drops an open transaction */
 			if (in_txn && (r.ops / reopen_every) % 2 == 0) {
-				REQUIRE(rowfs_commit(r.db, &err) == ROWFS_OK, "commit: %s",
+				REQUIRE(tu_commit(r.db, &err) == ROWFS_OK, "commit: %s",
 					err.msg);
 				model_commit(&r.m);
 			}
@@ -393,7 +393,7 @@ static void model_run(uint32_t cache_pages, int sync, uint64_t seed_offset)
 		}
 	}
 	if (in_txn) {
-		REQUIRE(rowfs_commit(r.db, &err) == ROWFS_OK, "commit: %s", err.msg);
+		REQUIRE(tu_commit(r.db, &err) == ROWFS_OK, "commit: %s", err.msg);
 		model_commit(&r.m);
 	}
 	compare_all(r.db, &r.m, "at the end");
@@ -444,40 +444,40 @@ START_TEST(test_rollback)
 	struct rowfs_stats st;
 	struct rowfs_err err;
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	tu_expect_reply_in_txn(db, "insert 1 first", "Executed.\n");
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	tu_expect_reply_in_txn(db, "insert 2 second", "Executed.\n");
 	tu_expect_reply_in_txn(db, "insert 3 third", "Executed.\n");
 	expect_table(db, "1=first 2=second 3=third ");
-	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_rollback(db, &err), ROWFS_OK);
 	expect_table(db, "1=first ");
-	rowfs_get_stats(db, &st);
+	tu_stats(db, &st);
 	ck_assert_uint_eq(st.rows, 1);
 
 	/* the rolled-back key is free again */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	tu_expect_reply_in_txn(db, "insert 2 again", "Executed.\n");
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	expect_table(db, "1=first 2=again ");
 
 	/* rollback of nothing, and of failed statements only */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_rollback(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	{
 		struct tu_buf out = {0};
 
 		ck_assert_int_eq(tu_exec(db, "insert 1 dup", &out, &err), ROWFS_DUPLICATE);
 		tu_buf_free(&out);
 	}
-	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_rollback(db, &err), ROWFS_OK);
 	expect_table(db, "1=first 2=again ");
 
 	/* close with an open transaction discards it */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	tu_expect_reply_in_txn(db, "insert 4 lost", "Executed.\n");
 	tu_close(db);
 	db = open_db(0, ROWFS_SYNC_FULL);
@@ -496,25 +496,25 @@ START_TEST(test_rollback_splits)
 	char line[64], *text_before;
 	int i;
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (i = 0; i < 150; i++) {
 		snprintf(line, sizeof(line), "insert %d k%d", i * 7, i);
 		tu_expect_reply_in_txn(db, line, "Executed.\n");
 	}
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
-	rowfs_get_stats(db, &before);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
+	tu_stats(db, &before);
 	text_before = tu_table_text(db);
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (i = 0; i < 3000; i++) {
 		snprintf(line, sizeof(line), "insert %d r%d", i * 7 + 3, i);
 		tu_expect_reply_in_txn(db, line, "Executed.\n");
 	}
-	rowfs_get_stats(db, &after);
+	tu_stats(db, &after);
 	ck_assert_uint_gt(after.pages, before.pages);
-	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_rollback(db, &err), ROWFS_OK);
 
-	rowfs_get_stats(db, &after);
+	tu_stats(db, &after);
 	ck_assert_uint_eq(after.rows, before.rows);
 	ck_assert_uint_eq(after.pages, before.pages);
 	ck_assert_uint_eq(after.depth, before.depth);
@@ -559,7 +559,7 @@ static void scan_probe(struct rowfs_db *db, uint64_t start, size_t stop_after,
 	memset(p, 0, sizeof(*p));
 	p->stop_after = stop_after;
 	p->names_ok = 1;
-	ck_assert_int_eq(rowfs_scan(db, start, probe_row, p, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_scan(db, start, probe_row, p, &err), ROWFS_OK);
 	ck_assert(p->names_ok);
 }
 
@@ -572,13 +572,13 @@ START_TEST(test_scan_start)
 	char line[64];
 	int i;
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (i = 1; i <= 1000; i++) {
 		snprintf(line, sizeof(line), "insert %d n%d", i * 10, i * 10);
 		tu_expect_reply_in_txn(db, line, "Executed.\n");
 	}
 	tu_expect_reply_in_txn(db, "insert 4294967295 n4294967295", "Executed.\n");
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 
 	scan_probe(db, 0, 0, &p);
 	ck_assert_uint_eq(p.count, 1001);
@@ -641,36 +641,36 @@ START_TEST(test_stats_counters)
 	struct rowfs_err err;
 	struct tu_buf out = {0};
 
-	rowfs_get_stats(db, &s0);
+	tu_stats(db, &s0);
 	ck_assert_uint_eq(s0.commits, 0);
 	ck_assert_uint_eq(s0.statements, 0);
 	ck_assert_uint_eq(s0.errors, 0);
 
 	/* an empty transaction */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
-	rowfs_get_stats(db, &s1);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
+	tu_stats(db, &s1);
 	ck_assert_uint_eq(s1.commits, s0.commits);
 	ck_assert_uint_eq(s1.fsyncs, s0.fsyncs);
 	ck_assert_uint_eq(s1.wal_bytes, s0.wal_bytes);
 
 	/* reads only */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	tu_expect_reply_in_txn(db, "select", "(empty table)\n");
 	ck_assert_int_eq(tu_exec(db, ".btree", &out, &err), ROWFS_OK);
 	ck_assert_int_eq(tu_exec(db, "", &out, &err), ROWFS_OK); /* not a statement */
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
-	rowfs_get_stats(db, &s0);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
+	tu_stats(db, &s0);
 	ck_assert_uint_eq(s0.commits, s1.commits);
 	ck_assert_uint_eq(s0.fsyncs, s1.fsyncs);
 	ck_assert_uint_eq(s0.statements, s1.statements + 2);
 	ck_assert_uint_eq(s0.errors, s1.errors);
 
 	/* one insert: one commit, one fsync (sync=full) */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	tu_expect_reply_in_txn(db, "insert 1 a", "Executed.\n");
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
-	rowfs_get_stats(db, &s1);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
+	tu_stats(db, &s1);
 	ck_assert_uint_eq(s1.commits, s0.commits + 1);
 	ck_assert_uint_eq(s1.fsyncs, s0.fsyncs + 1);
 	ck_assert_uint_eq(s1.wal_frames, s0.wal_frames + 1);
@@ -678,13 +678,13 @@ START_TEST(test_stats_counters)
 	ck_assert_uint_eq(s1.rows, 1);
 
 	/* failing statements only: no commit, no fsync, no WAL growth */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	ck_assert_int_eq(tu_exec(db, "insert 1 b", &out, &err), ROWFS_DUPLICATE);
 	ck_assert_int_eq(tu_exec(db, "insert x b", &out, &err), ROWFS_SYNTAX);
 	ck_assert_int_eq(tu_exec(db, "insert 2 a@", &out, &err), ROWFS_TOKEN);
 	ck_assert_int_eq(tu_exec(db, ".nope", &out, &err), ROWFS_META);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
-	rowfs_get_stats(db, &s0);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
+	tu_stats(db, &s0);
 	ck_assert_uint_eq(s0.commits, s1.commits);
 	ck_assert_uint_eq(s0.fsyncs, s1.fsyncs);
 	ck_assert_uint_eq(s0.wal_bytes, s1.wal_bytes);
@@ -693,12 +693,12 @@ START_TEST(test_stats_counters)
 	ck_assert_uint_eq(s0.rows, 1);
 
 	/* many inserts and a failure in one transaction: still one commit, one fsync */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	tu_expect_reply_in_txn(db, "insert 2 b", "Executed.\n");
 	ck_assert_int_eq(tu_exec(db, "insert 1 dup", &out, &err), ROWFS_DUPLICATE);
 	tu_expect_reply_in_txn(db, "insert 3 c", "Executed.\n");
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
-	rowfs_get_stats(db, &s1);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
+	tu_stats(db, &s1);
 	ck_assert_uint_eq(s1.commits, s0.commits + 1);
 	ck_assert_uint_eq(s1.fsyncs, s0.fsyncs + 1);
 	ck_assert_uint_eq(s1.errors, s0.errors + 1);
@@ -721,16 +721,16 @@ START_TEST(test_stats_sync_modes)
 
 		tu_dir_clear();
 		db = open_db(0, modes[i]);
-		rowfs_get_stats(db, &s0);
-		ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+		tu_stats(db, &s0);
+		ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 		tu_expect_reply_in_txn(db, "insert 1 a", "Executed.\n");
-		ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
-		rowfs_get_stats(db, &s1);
+		ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
+		tu_stats(db, &s1);
 		ck_assert_uint_eq(s1.commits, s0.commits + 1);
 		ck_assert_uint_eq(s1.fsyncs, s0.fsyncs);
 		/* a checkpoint syncs with normal, not with off */
 		ck_assert_int_eq(rowfs_checkpoint(db, &err), ROWFS_OK);
-		rowfs_get_stats(db, &s0);
+		tu_stats(db, &s0);
 		ck_assert_uint_eq(s0.checkpoints, s1.checkpoints + 1);
 		if (modes[i] == ROWFS_SYNC_OFF)
 			ck_assert_uint_eq(s0.fsyncs, s1.fsyncs);

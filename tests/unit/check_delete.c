@@ -90,7 +90,7 @@ static struct rowfs_stats stats_of(struct rowfs_db *db)
 {
 	struct rowfs_stats st;
 
-	rowfs_get_stats(db, &st);
+	tu_stats(db, &st);
 	return st;
 }
 
@@ -111,7 +111,7 @@ static void expect_error(struct rowfs_db *db, const char *line, int want_rc, int
 	rows_before = reply_of(db, "select");
 	tree_before = reply_of(db, ".btree");
 	before = stats_of(db);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	rc = tu_exec(db, line, &out, &err);
 	ck_assert_msg(rc == want_rc, "'%s': rc %s, want %s (%s)", line, rowfs_rc_name(rc),
 		      rowfs_rc_name(want_rc), err.msg);
@@ -119,7 +119,7 @@ static void expect_error(struct rowfs_db *db, const char *line, int want_rc, int
 	ck_assert_int_eq(rowfs_errno(rc), want_errno);
 	ck_assert_str_eq(err.msg, want_msg);
 	ck_assert_msg(out.len == 0, "'%s' emitted '%s'", line, out.data);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	after = stats_of(db);
 	ck_assert_uint_eq(after.errors, before.errors + 1);
 	ck_assert_uint_eq(after.statements, before.statements + 1);
@@ -152,15 +152,15 @@ static void run_keys(struct rowfs_db *db, const char *verb, uint32_t first, int6
 		int len, rc;
 
 		if (i % batch == 0)
-			REQUIRE(rowfs_begin(db, &err) == ROWFS_OK, "begin: %s", err.msg);
+			REQUIRE(tu_begin(db, &err) == ROWFS_OK, "begin: %s", err.msg);
 		if (strcmp(verb, "delete") == 0)
 			len = snprintf(line, sizeof(line), "delete %u", key);
 		else
 			len = snprintf(line, sizeof(line), "%s %u u%u", verb, key, key);
-		rc = rowfs_exec(db, line, (size_t)len, tu_expect_executed, NULL, &err);
+		rc = tu_exec_emit(db, line, (size_t)len, tu_expect_executed, NULL, &err);
 		REQUIRE(rc == ROWFS_OK, "'%s': %s", line, err.msg);
 		if (i % batch == batch - 1 || i == count - 1)
-			REQUIRE(rowfs_commit(db, &err) == ROWFS_OK, "commit: %s", err.msg);
+			REQUIRE(tu_commit(db, &err) == ROWFS_OK, "commit: %s", err.msg);
 	}
 }
 
@@ -519,16 +519,16 @@ START_TEST(test_collapse_from_depth3)
 		struct rowfs_err err;
 		uint32_t j;
 
-		ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 		for (j = i; j < i + 2000 && j < full; j++) {
 			char line[32];
 			int len = snprintf(line, sizeof(line), "delete %u", keys[j]);
 
-			REQUIRE(rowfs_exec(db, line, (size_t)len, tu_expect_executed, NULL, &err) ==
+			REQUIRE(tu_exec_emit(db, line, (size_t)len, tu_expect_executed, NULL, &err) ==
 					ROWFS_OK,
 				"'%s': %s", line, err.msg);
 		}
-		ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 		st = stats_of(db);
 		depth_seen |= 1u << st.depth;
 		ck_assert_uint_eq(st.pages, pages);
@@ -797,7 +797,7 @@ START_TEST(test_one_transaction)
 	char *text;
 
 	insert_range(db, 100, 399, 300);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
 		ck_assert_msg(tu_exec(db, lines[i], &out, &err) == want[i], "'%s': %s", lines[i],
 			      err.msg);
@@ -809,7 +809,7 @@ START_TEST(test_one_transaction)
 		ck_assert_int_eq(tu_exec(db, line, &out, &err), ROWFS_OK);
 	}
 	ck_assert_int_eq(tu_exec(db, "insert 150 back", &out, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	text = tu_table_text(db);
 	ck_assert(strncmp(text, "5=d 6=g 150=back 202=u202 ", 26) == 0);
 	free(text);
@@ -841,7 +841,7 @@ START_TEST(test_rollback_of_deletes)
 	tree_before = reply_of(db, ".btree");
 	before = stats_of(db);
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (key = 1; key <= 204; key++) {
 		char line[32];
 
@@ -855,7 +855,7 @@ START_TEST(test_rollback_of_deletes)
 	after = stats_of(db);
 	ck_assert_uint_eq(after.depth, 1);
 	ck_assert_uint_eq(after.free_pages, 3);
-	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_rollback(db, &err), ROWFS_OK);
 
 	after = stats_of(db);
 	ck_assert_uint_eq(after.rows, before.rows);
@@ -929,7 +929,7 @@ static void replay_workload(struct rowfs_db *db, int child)
 		_exit(3);
 	ck_assert_int_eq(rc, ROWFS_OK);
 	for (t = 0; t < sizeof(replay_txns) / sizeof(replay_txns[0]); t++) {
-		rc = rowfs_begin(db, &err);
+		rc = tu_begin(db, &err);
 		for (i = 0; replay_txns[t][i] && rc == ROWFS_OK; i++)
 			rc = tu_exec(db, replay_txns[t][i], &out, &err);
 		for (key = 103; t == 2 && key <= 204 && rc == ROWFS_OK; key++) {
@@ -940,7 +940,7 @@ static void replay_workload(struct rowfs_db *db, int child)
 				rc = tu_exec(db, line, &out, &err);
 		}
 		if (rc == ROWFS_OK)
-			rc = rowfs_commit(db, &err);
+			rc = tu_commit(db, &err);
 		if (child && rc)
 			_exit(4);
 		ck_assert_msg(rc == ROWFS_OK, "transaction %zu: %s", t, err.msg);
@@ -1027,7 +1027,7 @@ START_TEST(test_replay_after_kill)
 		close(p[0]);
 		db = open_db();
 		replay_workload(db, 1);
-		rowfs_get_stats(db, &st);
+		tu_stats(db, &st);
 		if (write(p[1], &st, sizeof(st)) != (ssize_t)sizeof(st))
 			_exit(6);
 		for (;;)
@@ -1179,13 +1179,13 @@ static void compare_all(struct rowfs_db *db, const struct model *m, const char *
 	struct rowfs_stats st;
 	struct rowfs_err err;
 
-	REQUIRE(rowfs_scan(db, 0, compare_row, &c, &err) == ROWFS_OK, "seed %llu, %s: scan: %s",
+	REQUIRE(tu_scan(db, 0, compare_row, &c, &err) == ROWFS_OK, "seed %llu, %s: scan: %s",
 		(unsigned long long)seed, what, err.msg);
 	REQUIRE(next_present(m, c.slot) == m->keys, "seed %llu, %s: row %u missing",
 		(unsigned long long)seed, what, slot_id(m, next_present(m, c.slot)));
 	REQUIRE(c.seen == m->rows, "seed %llu, %s: %llu rows, model %llu", (unsigned long long)seed,
 		what, (unsigned long long)c.seen, (unsigned long long)m->rows);
-	rowfs_get_stats(db, &st);
+	tu_stats(db, &st);
 	REQUIRE(st.rows == m->rows, "seed %llu, %s: stats say %llu rows, model %llu",
 		(unsigned long long)seed, what, (unsigned long long)st.rows,
 		(unsigned long long)m->rows);
@@ -1349,7 +1349,7 @@ static void model_probe(struct mrun *r, uint64_t count)
 	size_t len = 99;
 	int found = -1;
 
-	REQUIRE(rowfs_get(r->db, slot_id(m, slot), &found, name, &len, &err) == ROWFS_OK,
+	REQUIRE(tu_get(r->db, slot_id(m, slot), &found, name, &len, &err) == ROWFS_OK,
 		"seed %llu op %llu: get %u: %s", (unsigned long long)seed,
 		(unsigned long long)r->op, slot_id(m, slot), err.msg);
 	REQUIRE(found == m->present[slot] &&
@@ -1364,7 +1364,7 @@ static void model_probe(struct mrun *r, uint64_t count)
 			seen++;
 		}
 	}
-	REQUIRE(rowfs_last_start(r->db, count, &start, &err) == ROWFS_OK,
+	REQUIRE(tu_last_start(r->db, count, &start, &err) == ROWFS_OK,
 		"seed %llu op %llu: last_start %llu: %s", (unsigned long long)seed,
 		(unsigned long long)r->op, (unsigned long long)count, err.msg);
 	REQUIRE(start == want, "seed %llu op %llu: last_start %llu: %llu, model %llu",
@@ -1413,13 +1413,13 @@ static void model_empty_and_refill(struct mrun *r)
 			int len = snprintf(line, sizeof(line), "delete %u", slot_id(m, slots[i]));
 
 			if (i % 1000 == 0)
-				REQUIRE(rowfs_begin(r->db, &err) == ROWFS_OK, "begin: %s", err.msg);
-			REQUIRE(rowfs_exec(r->db, line, (size_t)len, tu_expect_executed, NULL, &err) ==
+				REQUIRE(tu_begin(r->db, &err) == ROWFS_OK, "begin: %s", err.msg);
+			REQUIRE(tu_exec_emit(r->db, line, (size_t)len, tu_expect_executed, NULL, &err) ==
 					ROWFS_OK,
 				"seed %llu '%s': %s", (unsigned long long)seed, line, err.msg);
 			model_set(m, slots[i], "", 0);
 			if (i % 1000 == 999 || i == n - 1) {
-				REQUIRE(rowfs_commit(r->db, &err) == ROWFS_OK, "commit: %s",
+				REQUIRE(tu_commit(r->db, &err) == ROWFS_OK, "commit: %s",
 					err.msg);
 				model_commit(m);
 			}
@@ -1442,13 +1442,13 @@ static void model_empty_and_refill(struct mrun *r)
 			len = snprintf(line, sizeof(line), "insert %u %.*s", slot_id(m, s),
 				       (int)lens[s], names[s]);
 			if (i % 1000 == 0)
-				REQUIRE(rowfs_begin(r->db, &err) == ROWFS_OK, "begin: %s", err.msg);
-			REQUIRE(rowfs_exec(r->db, line, (size_t)len, tu_expect_executed, NULL, &err) ==
+				REQUIRE(tu_begin(r->db, &err) == ROWFS_OK, "begin: %s", err.msg);
+			REQUIRE(tu_exec_emit(r->db, line, (size_t)len, tu_expect_executed, NULL, &err) ==
 					ROWFS_OK,
 				"seed %llu '%s': %s", (unsigned long long)seed, line, err.msg);
 			model_set(m, s, names[s], lens[s]);
 			if (i % 1000 == 999 || i == n - 1) {
-				REQUIRE(rowfs_commit(r->db, &err) == ROWFS_OK, "commit: %s",
+				REQUIRE(tu_commit(r->db, &err) == ROWFS_OK, "commit: %s",
 					err.msg);
 				model_commit(m);
 			}
@@ -1489,18 +1489,18 @@ static void model_run(uint64_t ops, uint32_t keys, uint32_t cache_pages, uint64_
 
 	for (r.op = 1; r.op <= ops; r.op++) {
 		if (!in_txn) {
-			REQUIRE(rowfs_begin(r.db, &err) == ROWFS_OK, "begin: %s", err.msg);
+			REQUIRE(tu_begin(r.db, &err) == ROWFS_OK, "begin: %s", err.msg);
 			in_txn = 1;
 			batch_left = 1 + tu_next_random(&r.rng) % 300;
 		}
 		model_statement(&r);
 		if (--batch_left == 0) {
 			if (tu_next_random(&r.rng) % 20 == 0) {
-				REQUIRE(rowfs_rollback(r.db, &err) == ROWFS_OK, "rollback: %s",
+				REQUIRE(tu_rollback(r.db, &err) == ROWFS_OK, "rollback: %s",
 					err.msg);
 				model_rollback(&r.m);
 			} else {
-				REQUIRE(rowfs_commit(r.db, &err) == ROWFS_OK,
+				REQUIRE(tu_commit(r.db, &err) == ROWFS_OK,
 					"seed %llu op %llu: commit: %s", (unsigned long long)seed,
 					(unsigned long long)r.op, err.msg);
 				model_commit(&r.m);
@@ -1528,7 +1528,7 @@ static void model_run(uint64_t ops, uint32_t keys, uint32_t cache_pages, uint64_
 		if (r.op % reopen_every == 0 && r.op < ops) {
 			/* every other reopen drops an open transaction */
 			if (in_txn && (r.op / reopen_every) % 2 == 0) {
-				REQUIRE(rowfs_commit(r.db, &err) == ROWFS_OK, "commit: %s",
+				REQUIRE(tu_commit(r.db, &err) == ROWFS_OK, "commit: %s",
 					err.msg);
 				model_commit(&r.m);
 			}
@@ -1537,7 +1537,7 @@ static void model_run(uint64_t ops, uint32_t keys, uint32_t cache_pages, uint64_
 		}
 	}
 	if (in_txn) {
-		REQUIRE(rowfs_commit(r.db, &err) == ROWFS_OK, "commit: %s", err.msg);
+		REQUIRE(tu_commit(r.db, &err) == ROWFS_OK, "commit: %s", err.msg);
 		model_commit(&r.m);
 	}
 	compare_all(r.db, &r.m, "at the end");

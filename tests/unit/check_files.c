@@ -1,8 +1,8 @@
 /*
  * check_files.c - unit tests of fs/files.c's `dump` stream: read through
- * the handle's snapshot in pieces of any size (1 byte, odd sizes, a line
- * longer than the buffer), it is exactly the engine's dump
- * (rowfs_dump_at) of that snapshot, whatever is written meanwhile; a
+ * the handle's read transaction in pieces of any size (1 byte, odd sizes,
+ * a line longer than the buffer), it is exactly the engine's dump
+ * (rowfs_dump) of that transaction, whatever is written meanwhile; a
  * read at offset 0 starts over and a read at another offset skips to it.
  */
 #include <config.h>
@@ -32,19 +32,19 @@ static void run(struct rowfs_db *db, const char *line)
 }
 
 /* The engine's dump of snap. */
-static char *engine_dump(struct rowfs_db *db, struct rowfs_snapshot *snap)
+static char *engine_dump(struct rowfs_txn *snap)
 {
 	struct rowfs_dump_pos pos;
 	struct tu_buf b = {0};
 	struct rowfs_err err;
 
 	memset(&pos, 0, sizeof(pos));
-	ck_assert_int_eq(rowfs_dump_at(db, snap, &pos, tu_buf_emit, &b, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_dump(snap, &pos, tu_buf_emit, &b, &err), ROWFS_OK);
 	return b.data;
 }
 
 /* The whole stream read sequentially in pieces of piece bytes. */
-static char *read_stream(struct files_rows *r, struct rowfs_db *db, size_t piece)
+static char *read_stream(struct files_rows *r, size_t piece)
 {
 	struct tu_buf b = {0};
 	struct rowfs_err err;
@@ -52,7 +52,7 @@ static char *read_stream(struct files_rows *r, struct rowfs_db *db, size_t piece
 	uint64_t off = 0;
 	ssize_t n;
 
-	while ((n = files_rows_read(r, db, buf, piece, off, &err)) > 0) {
+	while ((n = files_rows_read(r, buf, piece, off, &err)) > 0) {
 		tu_buf_emit(&b, buf, (size_t)n);
 		off += (uint64_t)n;
 	}
@@ -65,7 +65,7 @@ START_TEST(test_dump_stream)
 {
 	static const size_t pieces[] = {1, 7, 100, 4096, 65536};
 	struct rowfs_db *db = open_db();
-	struct rowfs_snapshot *snap;
+	struct rowfs_txn *snap;
 	struct files_rows r;
 	struct rowfs_err err;
 	char *want, *got, line[4000];
@@ -77,32 +77,32 @@ START_TEST(test_dump_stream)
 	snprintf(line, sizeof(line), "insert into t values (5, '%0*d', null)", 3000, 7);
 	run(db, line);
 	run(db, "create table e (id integer primary key)");
-	ck_assert_int_eq(rowfs_snapshot_open(db, &snap, &err), ROWFS_OK);
-	want = engine_dump(db, snap);
+	ck_assert_int_eq(rowfs_txn_begin(db, ROWFS_TXN_RDONLY, &snap, &err), ROWFS_OK);
+	want = engine_dump(snap);
 	ck_assert_ptr_nonnull(strstr(want, "begin\ninsert 3 three\ncreate table t "));
 	/* written after the snapshot: not in its dump */
 	run(db, "insert into t values (9, 'late', null)");
 	run(db, "drop table e");
 	for (i = 0; i < sizeof(pieces) / sizeof(pieces[0]); i++) {
 		files_rows_init(&r, RENDER_DUMP, 0, UINT32_MAX, UINT64_MAX, snap);
-		got = read_stream(&r, db, pieces[i]);
+		got = read_stream(&r, pieces[i]);
 		ck_assert_msg(strcmp(got, want) == 0, "pieces of %zu:\n%s", pieces[i], got);
 		free(got);
 		/* offset 0 starts over; another offset skips to it */
 		{
 			char buf[64];
-			ssize_t n = files_rows_read(&r, db, buf, 10, 0, &err);
+			ssize_t n = files_rows_read(&r, buf, 10, 0, &err);
 
 			ck_assert_int_eq(n, 10);
 			ck_assert_int_eq(memcmp(buf, want, 10), 0);
-			n = files_rows_read(&r, db, buf, 20, 3050, &err);
+			n = files_rows_read(&r, buf, 20, 3050, &err);
 			ck_assert_int_eq(n, 20);
 			ck_assert_int_eq(memcmp(buf, want + 3050, 20), 0);
 		}
 		files_rows_release(&r);
 	}
 	free(want);
-	rowfs_snapshot_close(db, snap);
+	rowfs_txn_abort(snap);
 	tu_close(db);
 }
 END_TEST

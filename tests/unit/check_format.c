@@ -449,7 +449,7 @@ START_TEST(test_version_1_read_only_as_it_is)
 	ck_assert_uint_eq(pager_format_version(rowfs_db_pager(db)), 1);
 	ck_assert_uint_eq(pager_catalog_root(rowfs_db_pager(db)), 0);
 	require_rows(db, &m, "version 1, read-only");
-	ck_assert_int_eq(rowfs_check(db, tu_discard, NULL, &problems, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_check(db, tu_discard, NULL, &problems, &err), ROWFS_OK);
 	ck_assert_uint_eq(problems, 0);
 	tu_close(db);
 	require_salvage(&m);
@@ -691,7 +691,7 @@ static void crash_loop(int with_wal, uint32_t free_pages, int power_loss)
 			db = open_rw(&k.os, &rc, &err);
 		}
 		if (db)
-			rowfs_close(db, &err);   /* after the crash its writes fail harmlessly */
+			tu_close_rc(db, &err);   /* after the crash its writes fail harmlessly */
 		if (power_loss) {
 			fired = fo.dead;
 			if (!fired)
@@ -749,7 +749,7 @@ START_TEST(test_upgrade_fsync_errors)
 		faultos_fail_sync_at(&fo, n, EIO, 0);
 		db = open_rw(&fo.os, &rc, &err);
 		if (db)
-			rowfs_close(db, &err);
+			tu_close_rc(db, &err);
 		else
 			ck_assert_msg(rc == ROWFS_IOERR, "open with fsync %u failing: %s", n, err.msg);
 		snprintf(when, sizeof(when), "fsync %u failed", n);

@@ -1,6 +1,6 @@
 /*
  * check_fsck.c - unit tests of the integrity check (engine/check.c,
- * rowfs_check()).
+ * tu_check()).
  *
  * Owns: clean databases of several sizes (and a crash-state copy with
  * committed transactions only in the WAL) report no problem; copies damaged
@@ -53,15 +53,15 @@ static void build(const char *path, uint32_t count, uint32_t stride)
 	int n;
 
 	ck_assert_int_eq(rowfs_open(&cfg, &db, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (i = 0; i < count; i++) {
 		id = stride ? (uint32_t)(((uint64_t)i * stride) % count) + 1 : i + 1;
 		n = snprintf(line, sizeof(line), "insert %u user_%u", id, id);
-		ck_assert_msg(rowfs_exec(db, line, (size_t)n, tu_discard, NULL, &err) == ROWFS_OK,
+		ck_assert_msg(tu_exec_emit(db, line, (size_t)n, tu_discard, NULL, &err) == ROWFS_OK,
 			      "%s: %s", line, err.msg);
 	}
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_close(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_close_rc(db, &err), ROWFS_OK);
 }
 
 /* Page pgno of path into buf (PAGE_SIZE bytes). */
@@ -132,8 +132,8 @@ static void run_check(const char *path, struct result *r)
 	snprintf(r->open_msg, sizeof(r->open_msg), "%s", err.msg);
 	if (r->open_rc != ROWFS_OK)
 		return;
-	r->check_rc = rowfs_check(db, capture, r, &r->problems, &err);
-	rowfs_close(db, &err);
+	r->check_rc = tu_check(db, capture, r, &r->problems, &err);
+	tu_close_rc(db, &err);
 }
 
 /* Check path and expect a clean report. */
@@ -237,14 +237,14 @@ START_TEST(test_clean_crash_state)
 	build(cfg.path, 150, 0);
 	ck_assert_int_eq(rowfs_open(&cfg, &db, &err), ROWFS_OK);
 	for (i = 0; i < 20; i++) {
-		ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 		n = snprintf(line, sizeof(line), "insert %d late_%d", 1000 + i, i);
-		ck_assert_int_eq(rowfs_exec(db, line, (size_t)n, tu_discard, NULL, &err), ROWFS_OK);
-		ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_exec_emit(db, line, (size_t)n, tu_discard, NULL, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	}
 	tu_copy_file(tu_path("live.db"), tu_path("crash.db"));
 	tu_copy_file(tu_path("live.db-wal"), tu_path("crash.db-wal"));
-	ck_assert_int_eq(rowfs_close(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_close_rc(db, &err), ROWFS_OK);
 
 	run_check(tu_path("crash.db"), &r);
 	ck_assert_msg(r.open_rc == ROWFS_OK, "open: %s", r.open_msg);
@@ -806,16 +806,16 @@ static void exec_lines(struct rowfs_db *db, const char *text)
 	struct rowfs_err err = { 0 };
 	const char *line = text, *end;
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (; *line; line = *end ? end + 1 : end) {
 		end = strchr(line, '\n');
 		if (!end)
 			end = line + strlen(line);
-		ck_assert_msg(rowfs_exec(db, line, (size_t)(end - line), tu_discard, NULL, &err) ==
+		ck_assert_msg(tu_exec_emit(db, line, (size_t)(end - line), tu_discard, NULL, &err) ==
 			      ROWFS_OK, "%.*s: %s", (int)(end - line > 80 ? 80 : end - line), line,
 			      err.msg);
 	}
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 }
 
 /* The statements that fill table t: keys 1..T_ROWS, n = key % 100, s = "sKEY", b = x'abcd'. */
@@ -1612,14 +1612,14 @@ START_TEST(test_random_flips_with_wal)
 	build(cfg.path, 500, 0);
 	ck_assert_int_eq(rowfs_open(&cfg, &db, &err), ROWFS_OK);
 	for (i = 0; i < 30; i++) {
-		ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 		n = snprintf(line, sizeof(line), "insert %u w_%u", 5000 + i * 7, i);
-		ck_assert_int_eq(rowfs_exec(db, line, (size_t)n, tu_discard, NULL, &err), ROWFS_OK);
-		ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_exec_emit(db, line, (size_t)n, tu_discard, NULL, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	}
 	tu_copy_file(tu_path("wlive.db"), tu_path("wsave.db"));
 	tu_copy_file(tu_path("wlive.db-wal"), tu_path("wsave.db-wal"));
-	ck_assert_int_eq(rowfs_close(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_close_rc(db, &err), ROWFS_OK);
 
 	for (i = 0; i < 60; i++) {
 		tu_copy_file(tu_path("wsave.db"), tu_path("wflip.db"));

@@ -1015,7 +1015,7 @@ END_TEST
 static void exec_ok(struct rowfs_db *db, const char *line)
 {
 	struct rowfs_err err;
-	int rc = rowfs_exec(db, line, strlen(line), tu_discard, NULL, &err);
+	int rc = tu_exec_emit(db, line, strlen(line), tu_discard, NULL, &err);
 
 	ck_assert_msg(rc == ROWFS_OK, "'%s': %s (%s)", line, rowfs_rc_name(rc), err.msg);
 }
@@ -1037,7 +1037,7 @@ static void expect_rows(struct rowfs_db *db, uint32_t n)
 	struct rowfs_err err;
 	uint32_t seen = 0;
 
-	ck_assert_int_eq(rowfs_scan(db, 0, count_row, &seen, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_scan(db, 0, count_row, &seen, &err), ROWFS_OK);
 	ck_assert_uint_eq(seen, n);
 }
 
@@ -1047,12 +1047,12 @@ static void insert_range(struct rowfs_db *db, uint32_t from, uint32_t to)
 	char line[64];
 	uint32_t id;
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (id = from; id < to; id++) {
 		snprintf(line, sizeof(line), "insert %u u%u", id, id);
 		exec_ok(db, line);
 	}
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 }
 
 /* Open the database read-only: rows 0..n-1, a clean check, the files left as they were. */
@@ -1077,13 +1077,13 @@ static void read_only_sees(uint32_t n)
 	rc = rowfs_open(&cfg, &db, &err);
 	ck_assert_msg(rc == ROWFS_OK, "read-only open: %s (%s)", rowfs_rc_name(rc), err.msg);
 	expect_rows(db, n);
-	ck_assert_int_eq(rowfs_check(db, tu_discard, NULL, &problems, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_check(db, tu_discard, NULL, &problems, &err), ROWFS_OK);
 	ck_assert_uint_eq(problems, 0);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_exec(db, "insert 999999 x", 15, tu_discard, NULL, &err), ROWFS_READONLY);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_exec_emit(db, "insert 999999 x", 15, tu_discard, NULL, &err), ROWFS_READONLY);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	ck_assert_int_eq(rowfs_checkpoint(db, &err), ROWFS_READONLY);
-	ck_assert_int_eq(rowfs_close(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_close_rc(db, &err), ROWFS_OK);
 
 	d2 = tu_try_read_file(tu_db_path, &dlen2);
 	w2 = tu_try_read_file(tu_wal_path, &wlen2);
@@ -1129,7 +1129,7 @@ START_TEST(test_read_only_sees_wal_and_changes_nothing)
 	snprintf(copy_wal, sizeof(copy_wal), "%s/copy.db-wal", tu_dir);
 	tu_copy_file(tu_db_path, copy);
 	tu_copy_file(tu_wal_path, copy_wal);
-	ck_assert_int_eq(rowfs_close(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_close_rc(db, &err), ROWFS_OK);
 
 	restore(copy, copy_wal);
 	ck_assert_int_gt(tu_file_size(tu_wal_path), WAL_HEADER_SIZE);
@@ -1148,7 +1148,7 @@ START_TEST(test_read_only_sees_wal_and_changes_nothing)
 	restore(copy, copy_wal);
 	ck_assert_int_eq(rowfs_open(&cfg, &db, &err), ROWFS_OK);
 	expect_rows(db, 300);
-	ck_assert_int_eq(rowfs_close(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_close_rc(db, &err), ROWFS_OK);
 	ck_assert_int_eq(tu_file_size(tu_wal_path), WAL_HEADER_SIZE);
 }
 END_TEST
@@ -1184,7 +1184,7 @@ START_TEST(test_read_only_redoes_checkpoint_block_in_memory)
 	free(before);
 	free(after);
 	ck_assert_int_gt(tu_file_size(tu_wal_path), 2 * PAGE_SIZE);
-	ck_assert_int_eq(rowfs_close(db, &err), ROWFS_OK);  /* error state: no checkpoint */
+	ck_assert_int_eq(tu_close_rc(db, &err), ROWFS_OK);  /* error state: no checkpoint */
 
 	read_only_sees(600);
 
@@ -1193,7 +1193,7 @@ START_TEST(test_read_only_redoes_checkpoint_block_in_memory)
 	ck_assert_int_eq(rowfs_open(&cfg, &db, &err), ROWFS_OK);
 	ck_assert_int_eq(tu_file_size(tu_wal_path), WAL_HEADER_SIZE);
 	expect_rows(db, 600);
-	ck_assert_int_eq(rowfs_close(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_close_rc(db, &err), ROWFS_OK);
 	read_only_sees(600);
 }
 END_TEST

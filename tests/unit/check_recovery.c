@@ -7,7 +7,7 @@
  * transactions of inserts with known ids and names; after any crash the
  * database must hold exactly the rows of a prefix T1..Tm of the
  * transactions (each transaction all or nothing, nothing after a missing
- * one), m at least the number of acknowledged commits, and rowfs_check()
+ * one), m at least the number of acknowledged commits, and tu_check()
  * must find no problem, both on the files as the crash left them (opened
  * read-only, as fsck.rowfs does) and after a read-write recovery.
  *
@@ -352,7 +352,7 @@ static int run_op(struct rowfs_db *db, const struct wl_op *op, struct rowfs_err 
 	else
 		snprintf(line, sizeof(line), "%s %u %s", op->kind == WL_INSERT ? "insert" : "update",
 			 op->id, name);
-	return rowfs_exec(db, line, strlen(line), tu_discard, NULL, err);
+	return tu_exec_emit(db, line, strlen(line), tu_discard, NULL, err);
 }
 
 /* Insert row id with name version 0. */
@@ -372,7 +372,7 @@ static int run_txn(struct rowfs_db *db, const struct workload *wl, uint32_t t,
 		   struct rowfs_err *err)
 {
 	uint32_t i;
-	int rc = rowfs_begin(db, err);
+	int rc = tu_begin(db, err);
 
 	failed_stage = STAGE_BEGIN;
 	if (rc)
@@ -383,12 +383,12 @@ static int run_txn(struct rowfs_db *db, const struct workload *wl, uint32_t t,
 		if (rc) {
 			struct rowfs_err ignored;
 
-			rowfs_rollback(db, &ignored);
+			tu_rollback(db, &ignored);
 			return rc;
 		}
 	}
 	failed_stage = STAGE_COMMIT;
-	return rowfs_commit(db, err);
+	return tu_commit(db, err);
 }
 
 /* txn_part_bytes of every config() (0: the default); the "parts" tests set it. */
@@ -472,7 +472,7 @@ static uint32_t expect_prefix(struct rowfs_db *db, const struct workload *wl, ui
 	if (max_m > wl->ntxn)
 		max_m = wl->ntxn;
 	memset(&s, 0, sizeof(s));
-	rc = rowfs_scan(db, 0, scan_row, &s, &err);
+	rc = tu_scan(db, 0, scan_row, &s, &err);
 	ck_assert_msg(rc == ROWFS_OK, "%s: rowfs_scan: %s (%s)", when, rowfs_rc_name(rc), err.msg);
 	for (m = min_m; m <= max_m; m++)
 		if (wl->fp[m] == s.fp && wl->rows[m] == s.rows)
@@ -496,12 +496,12 @@ static uint32_t expect_prefix(struct rowfs_db *db, const struct workload *wl, ui
 	memset(&s, 0, sizeof(s));
 	s.want = state_after(wl, m);
 	s.id_space = wl->id_space;
-	ck_assert_int_eq(rowfs_scan(db, 0, scan_row, &s, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_scan(db, 0, scan_row, &s, &err), ROWFS_OK);
 	ck_assert_msg(s.bad == 0 && s.rows == wl->rows[m],
 		      "%s: %u rows differ from transactions 0..%u (id %u)", when, s.bad, m,
 		      s.first_bad);
 	free((void *)s.want);
-	rowfs_get_stats(db, &st);
+	tu_stats(db, &st);
 	ck_assert_uint_eq(st.rows, wl->rows[m]);
 	tu_require_clean(db, when);
 	return m;
@@ -672,7 +672,7 @@ struct tally {
 	unsigned long long rows_verified;   /* acknowledged rows found after crashes */
 	unsigned long long rows_lost;       /* acknowledged rows missing (the oracle fails first) */
 	uint32_t max_free_pages;            /* most free-list pages seen after a commit */
-	unsigned long commit_failures;      /* injected faults reported by rowfs_commit itself */
+	unsigned long commit_failures;      /* injected faults reported by the commit itself */
 };
 
 static void tally_print(const char *what, const struct tally *t)
@@ -709,7 +709,7 @@ static void powerloss_trial(const struct workload *wl, struct rowfs_config cfg,
 				break;
 			acked = t + 1;
 			/* sync=normal: durable once a checkpoint (here, the commit's) completed */
-			rowfs_get_stats(db, &st);
+			tu_stats(db, &st);
 			if (cfg.sync == ROWFS_SYNC_FULL || st.checkpoints > checkpoints)
 				durable = acked;
 			checkpoints = st.checkpoints;
@@ -721,7 +721,7 @@ static void powerloss_trial(const struct workload *wl, struct rowfs_config cfg,
 	}
 	/* The close's checkpoint may be cut too; after a cut its writes fail harmlessly. */
 	if (db)
-		rowfs_close(db, &err);
+		tu_close_rc(db, &err);
 	if (counts)
 		*counts = cut;
 	if (!cut.cut)
@@ -909,7 +909,7 @@ START_TEST(test_wal_cut_inside_checkpoint_block)
 	hf.armed = 1;
 	ck_assert_int_eq(rowfs_checkpoint(db, &err), ROWFS_IOERR);
 	save_files("base");
-	rowfs_close(db, &err);
+	tu_close_rc(db, &err);
 
 	nframes = wal_frames(tu_wal_path, offs, types, 256);
 	for (i = 0; i < nframes && types[i] == WAL_FRAME_TXN; i++)
@@ -1074,7 +1074,7 @@ START_TEST(test_power_cut_during_recovery)
 		ck_assert_int_eq(counts.cut, rounds[r].mode != CUT_NONE);
 		if (!counts.cut)
 			faultos_power_cut(&fo);
-		rowfs_close(db, &err);
+		tu_close_rc(db, &err);
 		faultos_release(&fo);
 		ck_assert_uint_eq(acked, rounds[r].acked);
 		save_files("crashed");
@@ -1094,7 +1094,7 @@ START_TEST(test_power_cut_during_recovery)
 		rec_ops = rec.ops;
 		rec_syncs = rec.syncs;
 		faultos_power_cut(&fo);
-		rowfs_close(db, &err);
+		tu_close_rc(db, &err);
 		faultos_release(&fo);
 		ck_assert_uint_gt(rec_ops, 2);
 		for (j = 1; j <= rec_ops + rec_syncs; j++) {
@@ -1107,7 +1107,7 @@ START_TEST(test_power_cut_during_recovery)
 			if (rowfs_open(&cfg, &db, &err) == ROWFS_OK) {
 				if (!rec.cut)
 					faultos_power_cut(&fo);
-				rowfs_close(db, &err);
+				tu_close_rc(db, &err);
 			}
 			faultos_release(&fo);
 			snprintf(when, sizeof(when), "crash %u, cut at recovery call %llu", r,
@@ -1302,10 +1302,10 @@ START_TEST(test_reads_after_failed_recovery)
 	faultos_init(&fo);
 	cfg = config(&fo.os, 32, 1ull << 40);
 	db = tu_open(&cfg);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	ck_assert_int_eq(tu_exec(db, "insert 1 a", &out, &err), ROWFS_OK);
 	ck_assert_int_eq(tu_exec(db, "insert 2 b", &out, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 
 	/*
 	 * The commit's fsync fails; the recovery right after it fails at its
@@ -1314,30 +1314,30 @@ START_TEST(test_reads_after_failed_recovery)
 	 */
 	faultos_fail_sync_at(&fo, 1, EIO, 0);
 	faultos_fail_read_at(&fo, 1, EIO, 0);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	ck_assert_int_eq(tu_exec(db, "insert 3 c", &out, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_IOERR);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_IOERR);
 	faultos_disarm(&fo);
 	memset(&seen, 0, sizeof(seen));
-	ck_assert_int_eq(rowfs_scan(db, 0, collect_id, &seen, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_scan(db, 0, collect_id, &seen, &err), ROWFS_OK);
 	ck_assert_uint_eq(seen.count, 2);
 
 	/* Same, with reads failing for good: a read fails, then recovers. */
 	faultos_fail_sync_at(&fo, 1, EIO, 1);
 	faultos_fail_read_at(&fo, 1, EIO, 1);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	ck_assert_int_eq(tu_exec(db, "insert 4 d", &out, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_IOERR);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_IOERR);
 
 	memset(&seen, 0, sizeof(seen));
-	rc = rowfs_scan(db, 0, collect_id, &seen, &err);
+	rc = tu_scan(db, 0, collect_id, &seen, &err);
 	ck_assert_int_eq(rc, ROWFS_IOERR);
 	ck_assert_uint_eq(seen.count, 0);
 	ck_assert_msg(strncmp(err.msg, "Error: I/O error: ", 18) == 0, "'%s'", err.msg);
 
 	faultos_disarm(&fo);
 	memset(&seen, 0, sizeof(seen));
-	ck_assert_int_eq(rowfs_scan(db, 0, collect_id, &seen, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_scan(db, 0, collect_id, &seen, &err), ROWFS_OK);
 	ck_assert_uint_eq(seen.count, 2);
 	ck_assert_uint_eq(seen.ids[0], 1);
 	ck_assert_uint_eq(seen.ids[1], 2);
@@ -1386,7 +1386,7 @@ START_TEST(test_error_messages)
 	ck_assert_int_eq(run_txn(db, &wl, 1, &err), ROWFS_OK);
 	faultos_fail_write_at(&fo, 1, EIO, 1);
 	ck_assert_int_eq(run_txn(db, &wl, 2, &err), ROWFS_IOERR);
-	rc = rowfs_begin(db, &err);
+	rc = tu_begin(db, &err);
 	ck_assert_int_eq(rc, ROWFS_IOERR);
 	ck_assert_int_eq(err.sys_errno, EIO);
 	snprintf(want, sizeof(want), "Error: I/O error: recovery failed: ");
@@ -1396,7 +1396,7 @@ START_TEST(test_error_messages)
 	snprintf(want, sizeof(want), "pwrite '%s", tu_db_path);
 	ck_assert_msg(strstr(err.msg, want) != NULL && strstr(err.msg, strerror(EIO)) != NULL,
 		      "message does not name the failed call: '%s'", err.msg);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_IOERR);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_IOERR);
 
 	faultos_disarm(&fo);
 	ck_assert_int_eq(run_txn(db, &wl, 2, &err), ROWFS_OK);
@@ -1428,7 +1428,7 @@ START_TEST(test_close_while_the_disk_fails)
 		for (t = 0; t < wl.ntxn; t++)
 			ck_assert_int_eq(run_txn(db, &wl, t, &err), ROWFS_OK);
 		faultos_fail_write_at(&fo, 1, errnums[e], 1);
-		rc = rowfs_close(db, &err);
+		rc = tu_close_rc(db, &err);
 		ck_assert_msg(rc == ROWFS_IOERR || rc == ROWFS_FULL, "close: %s (%s)",
 			      rowfs_rc_name(rc), err.msg);
 		ck_assert_int_eq(err.sys_errno, errnums[e]);
@@ -1456,7 +1456,7 @@ START_TEST(test_failed_commit_stays_failed)
 	 *
 	 * wal.c's fail() cuts the frame "best effort"; when the ftruncate
 	 * fails the valid frame stays.  The pager remembers the WAL's good end
-	 * at the failed commit, and the recovery that rowfs_commit runs right
+	 * at the failed commit, and the recovery that rowfs_txn_commit runs right
 	 * away scans only up to it and cuts the file there (regression: it
 	 * used to replay the frame, applying a transaction reported as failed).
 	 */
@@ -1505,7 +1505,7 @@ START_TEST(test_torn_wal_tail_is_ignored)
 	faultos_tear_write_at(&fo, 1, FAULTOS_TEAR_SILENT);
 	ck_assert_int_eq(run_txn(db, &wl, 6, &err), ROWFS_OK);  /* the disk lied */
 	faultos_power_cut(&fo);
-	rowfs_close(db, &err);
+	tu_close_rc(db, &err);
 	faultos_release(&fo);
 	ck_assert_uint_eq(verify_crashed(&wl, 6, 6, "torn tail"), 6);
 
@@ -1541,7 +1541,7 @@ END_TEST
 /*
  * The child: open (recovering what the last kill left), then run
  * transactions first, first+1, ... of wl, writing each one's number to fd
- * once rowfs_commit returned.  Never returns.
+ * once rowfs_txn_commit returned.  Never returns.
  */
 static void kill_child(int fd, const struct workload *wl, uint32_t first, int sync)
 {
@@ -1682,7 +1682,7 @@ static struct first_row rows_from(struct rowfs_db *db, uint32_t from)
 	struct first_row f = { 0, 0, 0 };
 	struct rowfs_err err;
 
-	ck_assert_int_eq(rowfs_scan(db, from, first_row_cb, &f, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_scan(db, from, first_row_cb, &f, &err), ROWFS_OK);
 	return f;
 }
 
@@ -1711,30 +1711,30 @@ START_TEST(test_failed_statement_rolls_back)
 	db = tu_open(&cfg);
 	for (i = 0; i < rows; i++) {
 		if (i % 8192 == 0)
-			ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+			ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 		rc = insert_row(db, 2 * i, &err);
 		ck_assert_msg(rc == ROWFS_OK, "insert %u: %s", 2 * i, err.msg);
 		if (i % 8192 == 8191 || i == rows - 1)
-			ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+			ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	}
 	tu_close(db);
 	db = tu_open(&cfg);
-	rowfs_get_stats(db, &st);
+	tu_stats(db, &st);
 	ck_assert_uint_eq(st.depth, 2);
 	ck_assert_uint_eq(st.pages, 513);
 
 	for (n = 1; trials < 45; n += n < 8 ? 1 : 13) {
 		/* A committed row that is not checkpointed: in the WAL and the cache only. */
-		ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 		ck_assert_int_eq(insert_row(db, x, &err), ROWFS_OK);
-		ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 		x += 2;
 		committed++;
-		rowfs_get_stats(db, &st);
+		tu_stats(db, &st);
 		ck_assert_uint_gt(st.wal_frames, 0);
 
 		/* The insert that splits a leaf and the root; its nth page read fails. */
-		ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 		faultos_fail_read_at(&fo, n, EIO, 0);
 		rc = insert_row(db, mid, &err);
 		faultos_disarm(&fo);
@@ -1746,10 +1746,10 @@ START_TEST(test_failed_statement_rolls_back)
 		ck_assert_msg(strncmp(err.msg, "Error: I/O error: pread '", 25) == 0, "'%s'", err.msg);
 		if (pager_txn_dirty(rowfs_db_pager(db)))
 			torn++;
-		ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_rollback(db, &err), ROWFS_OK);
 
 		/* No trace of the insert; every committed row still there. */
-		rowfs_get_stats(db, &st);
+		tu_stats(db, &st);
 		ck_assert_uint_eq(st.rows, rows + committed);
 		ck_assert_uint_eq(st.depth, 2);
 		ck_assert_uint_eq(st.pages, 513);
@@ -1762,8 +1762,8 @@ START_TEST(test_failed_statement_rolls_back)
 	ck_assert_msg(rc == ROWFS_OK, "the insert still fails after %u reads", n);
 	ck_assert_uint_ge(trials, 20);
 	ck_assert_msg(torn >= 10, "only %u failures came after the insert changed pages", torn);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
-	rowfs_get_stats(db, &st);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
+	tu_stats(db, &st);
 	ck_assert_uint_eq(st.rows, rows + committed + 1);
 	ck_assert_uint_eq(st.depth, 3);
 	total = rows + committed + 1;
@@ -1774,25 +1774,25 @@ START_TEST(test_failed_statement_rolls_back)
 	 * parent.  Leaf 300 of the load holds keys 2 * (30600 + j), j < 102.
 	 */
 	key = 2 * (300 * 102);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (i = 1; i < 102; i++) {
 		char line[32];
 
 		snprintf(line, sizeof(line), "delete %u", key + 2 * i);
-		ck_assert_int_eq(rowfs_exec(db, line, strlen(line), tu_discard, NULL, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_exec_emit(db, line, strlen(line), tu_discard, NULL, &err), ROWFS_OK);
 	}
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	total -= 101;
 	free_before = 0;
 	for (n = 1, trials = torn = 0; n < 100; n++) {
 		char line[32];
 
 		snprintf(line, sizeof(line), "delete %u", key);
-		rowfs_get_stats(db, &st);
+		tu_stats(db, &st);
 		free_before = st.free_pages;
-		ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 		faultos_fail_read_at(&fo, n, EIO, 0);
-		rc = rowfs_exec(db, line, strlen(line), tu_discard, NULL, &err);
+		rc = tu_exec_emit(db, line, strlen(line), tu_discard, NULL, &err);
 		faultos_disarm(&fo);
 		if (rc == ROWFS_OK)
 			break;
@@ -1800,8 +1800,8 @@ START_TEST(test_failed_statement_rolls_back)
 		ck_assert_msg(rc == ROWFS_IOERR, "read %u: %s (%s)", n, rowfs_rc_name(rc), err.msg);
 		if (pager_txn_dirty(rowfs_db_pager(db)))
 			torn++;
-		ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
-		rowfs_get_stats(db, &st);
+		ck_assert_int_eq(tu_rollback(db, &err), ROWFS_OK);
+		tu_stats(db, &st);
 		ck_assert_uint_eq(st.rows, total);
 		f = rows_from(db, key);
 		ck_assert_uint_eq(f.id, key);
@@ -1810,8 +1810,8 @@ START_TEST(test_failed_statement_rolls_back)
 	ck_assert_msg(rc == ROWFS_OK, "the delete still fails after %u reads", n);
 	ck_assert_msg(torn >= 1, "no failure came after the delete changed pages (%u tried)",
 		      trials);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
-	rowfs_get_stats(db, &st);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
+	tu_stats(db, &st);
 	ck_assert_uint_eq(st.rows, total - 1);
 	ck_assert_uint_gt(st.free_pages, free_before);  /* the emptied leaf */
 	total--;

@@ -111,14 +111,14 @@ static void build(const char *path, uint32_t count, uint32_t stride)
 	int n;
 
 	db = tu_open(&cfg);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (i = 0; i < count; i++) {
 		id = stride ? (uint32_t)(((uint64_t)i * stride) % count) + 1 : i + 1;
 		n = snprintf(line, sizeof(line), "insert %u user_%u", id, id);
-		REQUIRE(rowfs_exec(db, line, (size_t)n, tu_discard, NULL, &err) == ROWFS_OK,
+		REQUIRE(tu_exec_emit(db, line, (size_t)n, tu_discard, NULL, &err) == ROWFS_OK,
 			"%s: %s", line, err.msg);
 	}
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	tu_close(db);
 }
 
@@ -128,10 +128,10 @@ static void run_each(struct rowfs_db *db, const char *const *lines)
 	struct rowfs_err err = { 0 };
 
 	for (; *lines; lines++) {
-		ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-		REQUIRE(rowfs_exec(db, *lines, strlen(*lines), tu_discard, NULL, &err) == ROWFS_OK,
+		ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
+		REQUIRE(tu_exec_emit(db, *lines, strlen(*lines), tu_discard, NULL, &err) == ROWFS_OK,
 			"%s: %s", *lines, err.msg);
-		ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	}
 }
 
@@ -287,15 +287,15 @@ START_TEST(test_clean)
 	/* The insert lines replay into the same table. */
 	ck_assert_int_eq(rowfs_salvage(path, NULL, tu_buf_emit, &out, &st, &err), ROWFS_OK);
 	db = tu_open(&cfg);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (line = out.data; *line; line = next) {
 		next = strchr(line, '\n') + 1;
 		if (strncmp(line, "insert ", 7) != 0)
 			continue;  /* begin, commit: this test runs its own transaction */
-		REQUIRE(rowfs_exec(db, line, (size_t)(next - 1 - line), tu_discard, NULL, &err) ==
+		REQUIRE(tu_exec_emit(db, line, (size_t)(next - 1 - line), tu_discard, NULL, &err) ==
 			ROWFS_OK, "%.*s: %s", (int)(next - 1 - line), line, err.msg);
 	}
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	orig = tu_open(&ocfg);
 	a = tu_table_text(db);
 	b = tu_table_text(orig);
@@ -636,10 +636,10 @@ START_TEST(test_wal_damaged)
 	build(cfg.path, 300, 0);
 	db = tu_open(&cfg);
 	for (i = 0; i < 20; i++) {
-		ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 		n = snprintf(line, sizeof(line), "insert %u late_%u", 1000 + i, i);
-		ck_assert_int_eq(rowfs_exec(db, line, (size_t)n, tu_discard, NULL, &err), ROWFS_OK);
-		ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_exec_emit(db, line, (size_t)n, tu_discard, NULL, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	}
 	tu_copy_file(tu_path("wlive.db"), path);
 	tu_copy_file(tu_path("wlive.db-wal"), wal);
@@ -924,15 +924,15 @@ static void exec_text(struct rowfs_db *db, const char *text)
 	struct rowfs_err err = { 0 };
 	const char *line = text, *end;
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (; *line; line = *end ? end + 1 : end) {
 		end = strchr(line, '\n');
 		if (!end)
 			end = line + strlen(line);
-		REQUIRE(rowfs_exec(db, line, (size_t)(end - line), tu_discard, NULL, &err) == ROWFS_OK,
+		REQUIRE(tu_exec_emit(db, line, (size_t)(end - line), tu_discard, NULL, &err) == ROWFS_OK,
 			"%.*s: %s", (int)(end - line > 80 ? 80 : end - line), line, err.msg);
 	}
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 }
 
 /* A blob literal of len bytes (seeded), malloc'd: x'..'. */
@@ -1006,7 +1006,10 @@ static char *state_of(const char *path)
 	for (i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
 		tu_buf_emit(&all, queries[i], strlen(queries[i]));
 		tu_buf_emit(&all, ":\n", 2);
-		if (tu_exec(db, queries[i], &one, &err) == ROWFS_OK)
+		one.len = 0;
+		/* a reader: the statements run in a read transaction */
+		if (tu_exec_committed(db, queries[i], strlen(queries[i]), tu_buf_emit, &one,
+				      &err) == ROWFS_OK)
 			tu_buf_emit(&all, one.data ? one.data : "", one.len);
 		else
 			tu_buf_emit(&all, err.msg, strlen(err.msg));

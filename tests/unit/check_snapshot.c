@@ -6,16 +6,16 @@
  *     name or absent; the committed state, the open transaction's state,
  *     and a history of committed states by sequence number, kept while a
  *     snapshot shows them) against the engine through rowfs.h only.  Tens
- *     of thousands of random steps: implicit units (rowfs_begin, some
- *     statements, rowfs_commit or rowfs_rollback), explicit transactions
- *     through the statements begin/commit/rollback (with statement errors
- *     inside them), bulk units that grow the tree to three levels and
- *     shrink it back to one (page frees, root collapse, free-list reuse),
- *     snapshots opened, read (rowfs_scan_at, rowfs_get_at,
- *     rowfs_last_start_at, rowfs_exec_at, rowfs_check_at) and closed at
- *     random moments, also while an explicit transaction is open;
- *     rowfs_exec_at(NULL) as a second handle would run it (committed rows
- *     only, writes fail with ROWFS_BUSY); `.checkpoint`, rowfs_checkpoint
+ *     of thousands of random steps: implicit units in the write
+ *     transaction (tu_begin, some statements, tu_commit or tu_rollback),
+ *     explicit transactions through the statements begin/commit/rollback
+ *     (with statement errors inside them), bulk units that grow the tree to
+ *     three levels and shrink it back to one (page frees, root collapse,
+ *     free-list reuse), read transactions begun, read (rowfs_scan,
+ *     rowfs_get, rowfs_last_start, rowfs_exec, rowfs_check) and ended at
+ *     random moments, also while an explicit transaction is open; a second
+ *     handle's statements in a read transaction of their own (writes fail
+ *     with ROWFS_BUSY); `.checkpoint`, rowfs_checkpoint
  *     and reopens; the change feed compared with the model's commits; a
  *     16-page cache so that eviction and checkpoints happen all the time;
  *   - expiry: with a tiny version store an old snapshot expires (ROWFS_STALE,
@@ -222,7 +222,7 @@ static uint32_t frozen_lower_bound(const struct frozen *f, uint64_t key)
 /* ---- the run -------------------------------------------------------------- */
 
 struct snap {
-	struct rowfs_snapshot *snap;   /* NULL: slot free */
+	struct rowfs_txn *snap;   /* NULL: slot free */
 	struct frozen *state;          /* what it must show */
 };
 
@@ -398,7 +398,7 @@ static uint64_t expected_count(const struct compare *c, uint64_t start)
 }
 
 /* Scan from start through snap (owner view if own) and compare with f or t. */
-static void compare_scan(struct run *r, struct rowfs_snapshot *snap, int own,
+static void compare_scan(struct run *r, struct rowfs_txn *snap, int own,
 			 const struct frozen *f, const struct table *t, uint64_t start,
 			 uint64_t limit, const char *what)
 {
@@ -408,9 +408,9 @@ static void compare_scan(struct run *r, struct rowfs_snapshot *snap, int own,
 
 	c.next = f ? frozen_lower_bound(f, start) : table_next(t, start);
 	if (own)
-		rc = rowfs_scan(r->db, start, compare_row, &c, &err);
+		rc = tu_scan(r->db, start, compare_row, &c, &err);
 	else
-		rc = rowfs_scan_at(r->db, snap, start, compare_row, &c, &err);
+		rc = tu_scan_txn(snap, start, compare_row, &c, &err);
 	REQUIRE(rc == ROWFS_OK, "seed %llu step %llu, %s: scan: %s", (unsigned long long)seed,
 		(unsigned long long)r->step, what, err.msg);
 	c.next = f ? frozen_lower_bound(f, start) : table_next(t, start);
@@ -440,8 +440,8 @@ static void select_text(const struct frozen *f, struct tu_buf *b)
 
 static struct tu_buf select_want;
 
-/* rowfs_exec_at(snap, "select") prints f exactly. */
-static void compare_select(struct run *r, struct rowfs_snapshot *snap, const struct frozen *f,
+/* rowfs_exec("select") prints f exactly. */
+static void compare_select(struct run *r, struct rowfs_txn *snap, const struct frozen *f,
 			   const char *what)
 {
 	struct rowfs_err err;
@@ -449,7 +449,7 @@ static void compare_select(struct run *r, struct rowfs_snapshot *snap, const str
 
 	select_text(f, &select_want);
 	r->out.len = 0;
-	rc = rowfs_exec_at(r->db, snap, "select", 6, tu_buf_emit, &r->out, &err);
+	rc = rowfs_exec(snap, "select", 6, tu_buf_emit, &r->out, &err);
 	REQUIRE(rc == ROWFS_OK, "seed %llu step %llu, %s: select: %s", (unsigned long long)seed,
 		(unsigned long long)r->step, what, err.msg);
 	REQUIRE(r->out.len == select_want.len &&
@@ -460,7 +460,7 @@ static void compare_select(struct run *r, struct rowfs_snapshot *snap, const str
 }
 
 /* One random read through snap, compared with f. */
-static void read_snapshot(struct run *r, struct rowfs_snapshot *snap, const struct frozen *f,
+static void read_snapshot(struct run *r, struct rowfs_txn *snap, const struct frozen *f,
 			  const char *what)
 {
 	struct rowfs_err err;
@@ -489,7 +489,7 @@ static void read_snapshot(struct run *r, struct rowfs_snapshot *snap, const stru
 			if (f->rows && rnd(r, 2))
 				id = f->ids[rnd(r, f->rows)];
 			k = frozen_lower_bound(f, id);
-			rc = rowfs_get_at(r->db, snap, id, &found, name, &len, &err);
+			rc = tu_get_txn(snap, id, &found, name, &len, &err);
 			REQUIRE(rc == ROWFS_OK, "seed %llu step %llu, %s: get %u: %s",
 				(unsigned long long)seed, (unsigned long long)r->step, what, id,
 				err.msg);
@@ -507,7 +507,7 @@ static void read_snapshot(struct run *r, struct rowfs_snapshot *snap, const stru
 		/* last/COUNT */
 		uint64_t count = rnd(r, 4) == 0 ? rnd(r, 3) : rnd(r, (uint64_t)f->rows + 200);
 
-		rc = rowfs_last_start_at(r->db, snap, count, &start, &err);
+		rc = tu_last_start_txn(snap, count, &start, &err);
 		REQUIRE(rc == ROWFS_OK, "seed %llu step %llu, %s: last_start: %s",
 			(unsigned long long)seed, (unsigned long long)r->step, what, err.msg);
 		if (count == 0 || f->rows == 0)
@@ -527,7 +527,7 @@ static void read_snapshot(struct run *r, struct rowfs_snapshot *snap, const stru
 
 		r->checks++;
 		r->out.len = 0;
-		rc = rowfs_check_at(r->db, snap, tu_buf_emit, &r->out, &problems, &err);
+		rc = rowfs_check(snap, tu_buf_emit, &r->out, &problems, &err);
 		REQUIRE(rc == ROWFS_OK && problems == 0,
 			"seed %llu step %llu, %s: check_at: rc %d '%s', %llu problems:\n%.*s",
 			(unsigned long long)seed, (unsigned long long)r->step, what, rc, err.msg,
@@ -549,12 +549,12 @@ static void snap_open(struct run *r)
 			s = &r->snaps[i];
 	if (!s)
 		return;
-	rc = rowfs_snapshot_open(r->db, &s->snap, &err);
+	rc = rowfs_txn_begin(r->db, ROWFS_TXN_RDONLY, &s->snap, &err);
 	REQUIRE(rc == ROWFS_OK, "seed %llu step %llu: snapshot_open: %s",
 		(unsigned long long)seed, (unsigned long long)r->step, err.msg);
-	REQUIRE(rowfs_snapshot_seq(s->snap) == r->m->seq,
+	REQUIRE(rowfs_txn_seq(s->snap) == r->m->seq,
 		"seed %llu step %llu: snapshot seq %llu, model %llu", (unsigned long long)seed,
-		(unsigned long long)r->step, (unsigned long long)rowfs_snapshot_seq(s->snap),
+		(unsigned long long)r->step, (unsigned long long)rowfs_txn_seq(s->snap),
 		(unsigned long long)r->m->seq);
 	s->state = model_freeze(r->m);
 	r->snapshots_opened++;
@@ -565,7 +565,7 @@ static void snap_open(struct run *r)
 
 static void snap_close(struct run *r, struct snap *s)
 {
-	rowfs_snapshot_close(r->db, s->snap);
+	rowfs_txn_abort(s->snap);
 	model_unfreeze(r->m, s->state);
 	s->snap = NULL;
 	s->state = NULL;
@@ -587,34 +587,44 @@ static void snap_close_all(struct run *r)
 			snap_close(r, &r->snaps[i]);
 }
 
-/* The committed state as a second handle sees it: exec_at(NULL) reads, writes are busy. */
+/*
+ * The committed state as a second handle sees it: its statements run in a
+ * read transaction (as the daemon runs another ctl handle's), which reads
+ * and refuses writes with ROWFS_BUSY.
+ */
 static void second_handle(struct run *r)
 {
 	static const char *const writes[] = {
 		"insert 1 x", "update 2 y", "delete 3", ".checkpoint", "begin", "commit", "rollback",
 	};
 	struct rowfs_err err;
+	struct rowfs_txn *reader;
 	struct frozen *f;
 	const char *line;
 	int rc;
 
+	rc = rowfs_txn_begin(r->db, ROWFS_TXN_RDONLY, &reader, &err);
+	REQUIRE(rc == ROWFS_OK, "seed %llu step %llu: second handle's read transaction: %s",
+		(unsigned long long)seed, (unsigned long long)r->step, err.msg);
 	if (rnd(r, 3) == 0) {
 		line = writes[rnd(r, sizeof(writes) / sizeof(writes[0]))];
 		r->out.len = 0;
-		rc = rowfs_exec_at(r->db, NULL, line, strlen(line), tu_buf_emit, &r->out, &err);
+		rc = rowfs_exec(reader, line, strlen(line), tu_buf_emit, &r->out, &err);
 		REQUIRE(rc == ROWFS_BUSY && r->out.len == 0 &&
 				strncmp(err.msg, "Error: database is busy: ", 25) == 0 &&
 				rowfs_errno(rc) == EBUSY,
 			"seed %llu step %llu: exec_at '%s': rc %d '%s'", (unsigned long long)seed,
 			(unsigned long long)r->step, line, rc, err.msg);
+		rowfs_txn_abort(reader);
 		return;
 	}
 	f = model_freeze(r->m);
 	if (rnd(r, 2))
-		compare_select(r, NULL, f, "second handle");
+		compare_select(r, reader, f, "second handle");
 	else
-		read_snapshot(r, NULL, f, "second handle");
+		read_snapshot(r, reader, f, "second handle");
 	model_unfreeze(r->m, f);
+	rowfs_txn_abort(reader);
 }
 
 /* A random action on snapshots; allowed between units and inside an explicit transaction. */
@@ -812,7 +822,7 @@ static void bulk_unit(struct run *r, int grow)
 	}
 
 	r->bulk_units++;
-	ck_assert_int_eq(rowfs_begin(r->db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(r->db, &err), ROWFS_OK);
 	if (explicit_txn)
 		stmt_begin(r);
 	for (id = from; id < from + count && id < IDS; id++) {
@@ -825,7 +835,7 @@ static void bulk_unit(struct run *r, int grow)
 	}
 	if (explicit_txn)
 		stmt_end(r, rnd(r, 4) != 0);
-	ck_assert_int_eq(rowfs_commit(r->db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(r->db, &err), ROWFS_OK);
 	if (!m->explicit_open)
 		model_commit_feed(r);
 }
@@ -836,7 +846,7 @@ static void track_depth(struct run *r)
 {
 	struct rowfs_stats st;
 
-	rowfs_get_stats(r->db, &st);
+	tu_stats(r->db, &st);
 	REQUIRE(st.rows == r->m->current.rows, "seed %llu step %llu: %llu rows, model %u",
 		(unsigned long long)seed, (unsigned long long)r->step,
 		(unsigned long long)st.rows, r->m->current.rows);
@@ -858,7 +868,7 @@ static void reopen(struct run *r)
 	}
 	tu_close(r->db);
 	r->db = open_db(r);
-	REQUIRE(rowfs_txn_state(r->db) == ROWFS_TXN_NONE, "reopened with a transaction");
+	REQUIRE(tu_txn_state(r->db) == ROWFS_TXN_NONE, "reopened with a transaction");
 	REQUIRE(rowfs_last_seq(r->db) == r->m->seq, "seed %llu step %llu: reopened at seq %llu, "
 		"model %llu", (unsigned long long)seed, (unsigned long long)r->step,
 		(unsigned long long)rowfs_last_seq(r->db), (unsigned long long)r->m->seq);
@@ -875,15 +885,15 @@ static void unit(struct run *r, int grow)
 	int n = 1 + (int)rnd(r, 8), i, rc;
 
 	r->units++;
-	ck_assert_int_eq(rowfs_begin(r->db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(r->db, &err), ROWFS_OK);
 	for (i = 0; i < n; i++)
 		random_statement(r, grow);
 	if (rnd(r, 6) == 0) {
-		ck_assert_int_eq(rowfs_rollback(r->db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_rollback(r->db, &err), ROWFS_OK);
 		if (!m->explicit_open)
 			model_rollback(m);
 	} else {
-		rc = rowfs_commit(r->db, &err);
+		rc = tu_commit(r->db, &err);
 		REQUIRE(rc == ROWFS_OK, "seed %llu step %llu: commit: %s", (unsigned long long)seed,
 			(unsigned long long)r->step, err.msg);
 		if (!m->explicit_open)
@@ -901,9 +911,9 @@ static void between_units(struct run *r)
 	REQUIRE(rowfs_last_seq(r->db) == m->seq, "seed %llu step %llu: last_seq %llu, model %llu",
 		(unsigned long long)seed, (unsigned long long)r->step,
 		(unsigned long long)rowfs_last_seq(r->db), (unsigned long long)m->seq);
-	REQUIRE(rowfs_txn_state(r->db) == (m->explicit_open ? ROWFS_TXN_OPEN : ROWFS_TXN_NONE),
+	REQUIRE(tu_txn_state(r->db) == (m->explicit_open ? ROWFS_TXN_OPEN : ROWFS_TXN_NONE),
 		"seed %llu step %llu: txn state %d", (unsigned long long)seed,
-		(unsigned long long)r->step, rowfs_txn_state(r->db));
+		(unsigned long long)r->step, tu_txn_state(r->db));
 	feed_compare(r, &feed_expected);
 	feed_expected.len = 0;
 	if (kind < 300) {
@@ -1006,20 +1016,20 @@ static void run_unit(struct rowfs_db *db, const char *fmt, uint32_t from, uint32
 	char line[96];
 	uint32_t id;
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (id = from; id < to; id++) {
 		snprintf(line, sizeof(line), fmt, id, id % 97);
-		REQUIRE(rowfs_exec(db, line, strlen(line), tu_expect_executed, NULL, &err) ==
+		REQUIRE(tu_exec_emit(db, line, strlen(line), tu_expect_executed, NULL, &err) ==
 				ROWFS_OK, "'%s': %s", line, err.msg);
 	}
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 }
 
 /* A statement in the open unit must succeed. */
 static void exec_ok(struct rowfs_db *db, const char *line)
 {
 	struct rowfs_err err;
-	int rc = rowfs_exec(db, line, strlen(line), tu_expect_executed, NULL, &err);
+	int rc = tu_exec_emit(db, line, strlen(line), tu_expect_executed, NULL, &err);
 
 	ck_assert_msg(rc == ROWFS_OK, "'%s': rc %d '%s'", line, rc, err.msg);
 }
@@ -1033,8 +1043,22 @@ static int text_row(void *ctx, uint32_t id, const char *name, size_t len)
 	return tu_buf_emit(ctx, line, (size_t)n);
 }
 
+/*
+ * The statistics read through the write transaction, which takes no
+ * snapshot: st->snapshots counts the readers alone.
+ */
+static void writer_stats(struct rowfs_db *db, struct rowfs_stats *st)
+{
+	struct rowfs_txn *writer;
+	struct rowfs_err err;
+
+	ck_assert_int_eq(rowfs_txn_begin(db, 0, &writer, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_get_stats(writer, st, &err), ROWFS_OK);
+	rowfs_txn_abort(writer);
+}
+
 /* Every read through snap fails with ROWFS_STALE. */
-static void expect_stale(struct rowfs_db *db, struct rowfs_snapshot *snap)
+static void expect_stale(struct rowfs_txn *snap)
 {
 	struct tu_buf out = { 0 };
 	struct rowfs_err err;
@@ -1043,40 +1067,47 @@ static void expect_stale(struct rowfs_db *db, struct rowfs_snapshot *snap)
 	size_t len;
 	int found;
 
-	ck_assert_int_eq(rowfs_get_at(db, snap, 1, &found, name, &len, &err), ROWFS_STALE);
+	ck_assert_int_eq(tu_get_txn(snap, 1, &found, name, &len, &err), ROWFS_STALE);
 	ck_assert_int_eq(err.rc, ROWFS_STALE);
 	ck_assert_int_eq(err.sys_errno, ESTALE);
 	ck_assert_int_eq(rowfs_errno(ROWFS_STALE), ESTALE);
 	ck_assert_msg(strstr(err.msg, "snapshot too old") != NULL, "message '%s'", err.msg);
-	ck_assert_int_eq(rowfs_scan_at(db, snap, 0, text_row, &out, &err), ROWFS_STALE);
-	ck_assert_int_eq(rowfs_last_start_at(db, snap, 5, &start, &err), ROWFS_STALE);
-	ck_assert_int_eq(rowfs_exec_at(db, snap, "select", 6, tu_buf_emit, &out, &err),
+	ck_assert_int_eq(tu_scan_txn(snap, 0, text_row, &out, &err), ROWFS_STALE);
+	ck_assert_int_eq(tu_last_start_txn(snap, 5, &start, &err), ROWFS_STALE);
+	ck_assert_int_eq(rowfs_exec(snap, "select", 6, tu_buf_emit, &out, &err),
 			 ROWFS_STALE);
-	ck_assert_int_eq(rowfs_check_at(db, snap, tu_buf_emit, &out, &problems, &err),
+	ck_assert_int_eq(rowfs_check(snap, tu_buf_emit, &out, &problems, &err),
 			 ROWFS_STALE);
-	ck_assert_int_eq(rowfs_render_btree_at(db, snap, tu_buf_emit, &out, &err), ROWFS_STALE);
+	ck_assert_int_eq(rowfs_render_btree(snap, tu_buf_emit, &out, &err), ROWFS_STALE);
 	ck_assert_uint_eq(out.len, 0);
 	tu_buf_free(&out);
 }
 
 /* The table through snap as "id=name " pairs, malloc'd (the caller frees). */
-static char *snap_text(struct rowfs_db *db, struct rowfs_snapshot *snap)
+static char *snap_text(struct rowfs_txn *snap)
 {
 	struct tu_buf b = { 0 };
 	struct rowfs_err err;
 
-	ck_assert_int_eq(rowfs_scan_at(db, snap, 0, text_row, &b, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_scan_txn(snap, 0, text_row, &b, &err), ROWFS_OK);
 	tu_buf_emit(&b, "", 0);
 	return b.data ? b.data : calloc(1, 1);
 }
 
-/* rowfs_exec_at(db, snap, "select") into out, which must succeed. */
-static void select_of(struct rowfs_db *db, struct rowfs_snapshot *snap, struct tu_buf *out)
+/*
+ * "select" through snap into out, which must succeed; snap NULL: in a read
+ * transaction of its own, as a second handle runs it.
+ */
+static void select_of(struct rowfs_db *db, struct rowfs_txn *snap, struct tu_buf *out)
 {
 	struct rowfs_err err;
 
 	out->len = 0;
-	ck_assert_int_eq(rowfs_exec_at(db, snap, "select", 6, tu_buf_emit, out, &err), ROWFS_OK);
+	if (snap)
+		ck_assert_int_eq(rowfs_exec(snap, "select", 6, tu_buf_emit, out, &err), ROWFS_OK);
+	else
+		ck_assert_int_eq(tu_exec_committed(db, "select", 6, tu_buf_emit, out, &err),
+				 ROWFS_OK);
 }
 
 START_TEST(test_expiry)
@@ -1084,25 +1115,25 @@ START_TEST(test_expiry)
 	struct rowfs_db *db = open_tiny_store();
 	struct tu_buf out = { 0 }, want = { 0 };
 	struct rowfs_stats st;
-	struct rowfs_snapshot *old, *newer, *same;
+	struct rowfs_txn *old, *newer, *same;
 	struct rowfs_err err;
 	char *committed, *text;
 
 	/* 3,000 rows: some 40 leaves */
 	run_unit(db, "insert %u name%u", 0, 3000);
 	committed = tu_table_text(db);
-	ck_assert_int_eq(rowfs_snapshot_open(db, &old, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_txn_begin(db, ROWFS_TXN_RDONLY, &old, &err), ROWFS_OK);
 
 	/* one page changed: the old snapshot keeps one image and stays readable */
 	run_unit(db, "update %u x%u", 10, 11);
-	text = snap_text(db, old);
+	text = snap_text(old);
 	ck_assert_str_eq(text, committed);
 	free(text);
 
 	/* every leaf changed: far more than 8 images, the old snapshot expires */
 	run_unit(db, "update %u y%u", 0, 3000);
-	expect_stale(db, old);
-	rowfs_get_stats(db, &st);
+	expect_stale(old);
+	writer_stats(db, &st);
 	ck_assert_uint_eq(st.snapshots_expired, 1);
 	ck_assert_uint_eq(st.snapshots, 0);
 	ck_assert_uint_le(st.snapshot_pages, 8);
@@ -1110,16 +1141,16 @@ START_TEST(test_expiry)
 	/* a newer snapshot changed by little is fine, and stays so */
 	free(committed);
 	committed = tu_table_text(db);
-	ck_assert_int_eq(rowfs_snapshot_open(db, &newer, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_txn_begin(db, ROWFS_TXN_RDONLY, &newer, &err), ROWFS_OK);
 	run_unit(db, "update %u z%u", 100, 103);
-	text = snap_text(db, newer);
+	text = snap_text(newer);
 	ck_assert_str_eq(text, committed);
 	free(text);
-	rowfs_snapshot_close(db, old);   /* expired: closing is fine */
-	text = snap_text(db, newer);
+	rowfs_txn_abort(old);   /* expired: closing is fine */
+	text = snap_text(newer);
 	ck_assert_str_eq(text, committed);
 	free(text);
-	rowfs_snapshot_close(db, newer);
+	rowfs_txn_abort(newer);
 
 	/*
 	 * An explicit transaction changing every leaf: its base keeps far more
@@ -1129,15 +1160,15 @@ START_TEST(test_expiry)
 	 */
 	free(committed);
 	committed = tu_table_text(db);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	exec_ok(db, "begin");
 	exec_ok(db, "update 1 inside");
-	ck_assert_int_eq(rowfs_snapshot_open(db, &same, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_txn_begin(db, ROWFS_TXN_RDONLY, &same, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	run_unit(db, "update %u w%u", 0, 3000);
 	run_unit(db, "insert %u v%u", 3000, 6000);
-	ck_assert_int_eq(rowfs_txn_state(db), ROWFS_TXN_OPEN);
-	text = snap_text(db, same);
+	ck_assert_int_eq(tu_txn_state(db), ROWFS_TXN_OPEN);
+	text = snap_text(same);
 	ck_assert_str_eq(text, committed);
 	free(text);
 	/* a second handle's select shows what the snapshot shows */
@@ -1149,16 +1180,16 @@ START_TEST(test_expiry)
 	ck_assert_ptr_null(strstr(out.data, "inside"));
 	tu_buf_free(&out);
 	tu_buf_free(&want);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	exec_ok(db, "rollback");
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	text = tu_table_text(db);
 	ck_assert_str_eq(text, committed);
 	free(text);
-	text = snap_text(db, same);
+	text = snap_text(same);
 	ck_assert_str_eq(text, committed);
 	free(text);
-	rowfs_snapshot_close(db, same);
+	rowfs_txn_abort(same);
 	tu_require_clean(db, "after the rollback");
 	free(committed);
 	tu_close(db);
@@ -1178,7 +1209,7 @@ START_TEST(test_many_readers_close_fast)
 	enum { READERS = 3000 };
 	struct rowfs_config cfg = { .path = tu_db_path, .sync = ROWFS_SYNC_OFF };
 	struct rowfs_db *db = tu_open(&cfg);
-	struct rowfs_snapshot **snaps = calloc(READERS, sizeof(*snaps));
+	struct rowfs_txn **snaps = calloc(READERS, sizeof(*snaps));
 	struct rowfs_stats st;
 	struct rowfs_err err;
 	struct timespec t0, t1;
@@ -1189,23 +1220,23 @@ START_TEST(test_many_readers_close_fast)
 	ck_assert_ptr_nonnull(snaps);
 	run_unit(db, "insert %u n%u", 0, 50);
 	for (i = 0; i < READERS; i++) {
-		ck_assert_int_eq(rowfs_snapshot_open(db, &snaps[i], &err), ROWFS_OK);
+		ck_assert_int_eq(rowfs_txn_begin(db, ROWFS_TXN_RDONLY, &snaps[i], &err), ROWFS_OK);
 		run_unit(db, "update %u u%u", i % 50, i % 50 + 1);
 	}
-	rowfs_get_stats(db, &st);
+	writer_stats(db, &st);
 	ck_assert_uint_eq(st.snapshots, READERS);
 	ck_assert_uint_ge(st.snapshot_pages, READERS);
-	text = snap_text(db, snaps[0]);
+	text = snap_text(snaps[0]);
 	ck_assert_ptr_nonnull(strstr(text, " 1=n1 "));
 	free(text);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < READERS; i++)
-		rowfs_snapshot_close(db, snaps[i]);
+		rowfs_txn_abort(snaps[i]);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	ck_assert_msg(seconds < 5.0, "closing %d snapshots took %.1f s", READERS, seconds);
-	rowfs_get_stats(db, &st);
+	writer_stats(db, &st);
 	ck_assert_uint_eq(st.snapshots, 0);
 	ck_assert_uint_eq(st.snapshot_pages, 0);
 	free(snaps);

@@ -6,9 +6,12 @@
  * key conditions read as B-tree ranges (pages touched, not a scan),
  * transactions over two tables with DDL and rollback, recovery after a
  * power cut (the WAL replayed into the same tables), the dump replayed
- * into a new database giving the same dump, the change feed, reads at a
- * snapshot with the catalog of that snapshot, and a randomized run
- * against a model of a table (and of users).
+ * into a new database giving the same dump, the change feed, reads in a
+ * read transaction with the catalog of its state, typed rows (rowfs_scan,
+ * rowfs_get, rowfs_last_start, rowfs_table_info of any table) and typed
+ * select results (rowfs_exec_sink), the single writer, and a randomized
+ * run against a model of a table (and of users), every select of it also
+ * typed and compared with its text.
  */
 #include <config.h>
 
@@ -58,14 +61,14 @@ static void expect_error(struct rowfs_db *db, const char *line, int rc, int e, c
 	struct rowfs_err err;
 	int got;
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	got = tu_exec(db, line, &out, &err);
 	ck_assert_msg(got == rc, "'%s': rc %s, want %s (%s)", line, rowfs_rc_name(got),
 		      rowfs_rc_name(rc), err.msg);
 	ck_assert_msg(rowfs_errno(got) == e, "'%s': errno %d, want %d", line, rowfs_errno(got), e);
 	ck_assert_msg(strcmp(err.msg, msg) == 0, "'%s': '%s', want '%s'", line, err.msg, msg);
 	ck_assert_msg(out.len == 0, "'%s' replied '%s'", line, out.data);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	tu_buf_free(&out);
 }
 
@@ -81,19 +84,22 @@ static char *dump_text(struct rowfs_db *db)
 {
 	struct rowfs_dump_pos pos;
 	struct tu_buf whole = {0}, paused = {0};
+	struct rowfs_txn *reader;
 	struct rowfs_err err;
 	unsigned calls = 0;
 
+	ck_assert_int_eq(rowfs_txn_begin(db, ROWFS_TXN_RDONLY, &reader, &err), ROWFS_OK);
 	memset(&pos, 0, sizeof(pos));
-	ck_assert_msg(rowfs_dump_at(db, NULL, &pos, tu_buf_emit, &whole, &err) == ROWFS_OK,
+	ck_assert_msg(rowfs_dump(reader, &pos, tu_buf_emit, &whole, &err) == ROWFS_OK,
 		      "dump: %s", err.msg);
 	ck_assert_int_eq(pos.stage, ROWFS_DUMP_DONE);
 	memset(&pos, 0, sizeof(pos));
 	while (pos.stage != ROWFS_DUMP_DONE) {
-		ck_assert_msg(rowfs_dump_at(db, NULL, &pos, emit_and_pause, &paused, &err) == ROWFS_OK,
+		ck_assert_msg(rowfs_dump(reader, &pos, emit_and_pause, &paused, &err) == ROWFS_OK,
 			      "dump: %s", err.msg);
 		REQUIRE(++calls < 10000000, "the dump does not end");
 	}
+	rowfs_txn_abort(reader);
 	ck_assert_str_eq(whole.data, paused.data);
 	tu_buf_free(&paused);
 	return whole.data;
@@ -105,16 +111,16 @@ static void run_script(struct rowfs_db *db, const char *script)
 	struct rowfs_err err;
 	const char *p = script;
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	while (*p) {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		int rc = rowfs_exec(db, p, len, tu_discard, NULL, &err);
+		int rc = tu_exec_emit(db, p, len, tu_discard, NULL, &err);
 
 		REQUIRE(rc == ROWFS_OK, "'%.*s': %s", (int)len, p, err.msg);
 		p += len + (nl ? 1 : 0);
 	}
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 }
 
 #define T_SQL "create table t (id integer primary key, name text(10) not null, " \
@@ -326,15 +332,15 @@ START_TEST(test_users_walks_backwards)
 	unsigned i, q, n = 0;
 	uint32_t id = 5;
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (i = 0; i < 3000; i++) {
 		id += 1 + (uint32_t)(tu_next_random(&rng) % 5);
 		ids[n++] = id;
 		snprintf(line, sizeof(line), "insert %u n%u", id, id);
-		REQUIRE(rowfs_exec(db, line, strlen(line), tu_discard, NULL, &err) == ROWFS_OK, "%s",
+		REQUIRE(tu_exec_emit(db, line, strlen(line), tu_discard, NULL, &err) == ROWFS_OK, "%s",
 			err.msg);
 	}
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	/* a few leaves emptied in the middle, so the walk crosses internal boundaries */
 	run(db, "delete from users where id between 4000 and 4600");
 	for (i = 0, q = 0; i < n; i++)
@@ -362,9 +368,9 @@ START_TEST(test_users_walks_backwards)
 		}
 		if (emitted == 0)
 			tu_buf_emit(&want, "(no rows)\n", 10);
-		ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 		REQUIRE(tu_exec(db, line, &out, &err) == ROWFS_OK, "%s: %s", line, err.msg);
-		ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 		REQUIRE(strcmp(out.data, want.data) == 0, "%s:\n%.200s\nwant\n%.200s", line, out.data,
 			want.data);
 	}
@@ -380,11 +386,11 @@ static void run_all(struct rowfs_db *db, const char *const *lines, unsigned n)
 	struct rowfs_err err;
 	unsigned i;
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (i = 0; i < n; i++)
-		ck_assert_msg(rowfs_exec(db, lines[i], strlen(lines[i]), tu_discard, NULL, &err) ==
+		ck_assert_msg(tu_exec_emit(db, lines[i], strlen(lines[i]), tu_discard, NULL, &err) ==
 			      ROWFS_OK, "'%s': %s", lines[i], err.msg);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 }
 
 START_TEST(test_atomic_statements)
@@ -430,13 +436,13 @@ START_TEST(test_atomic_statements)
 		struct rowfs_err err;
 		struct tu_buf out = {0};
 
-		ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 		ck_assert_int_eq(tu_exec(db, "begin", &out, &err), ROWFS_OK);
 		ck_assert_int_eq(tu_exec(db, "insert into a values (7, 'n')", &out, &err), ROWFS_OK);
 		ck_assert_int_eq(tu_exec(db, "insert into a values (8, 'm'), (7, 'o')", &out, &err),
 				 ROWFS_DUPLICATE);
 		ck_assert_int_eq(tu_exec(db, "commit", &out, &err), ROWFS_OK);
-		ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 		tu_buf_free(&out);
 	}
 	tu_expect_reply(db, "select id from a", "(-1)\n(2)\n(5)\n(7)\n");
@@ -450,12 +456,12 @@ static uint64_t pages_touched(struct rowfs_db *db, const char *line, const char 
 {
 	struct rowfs_stats a, b;
 
-	rowfs_get_stats(db, &a);
+	tu_stats(db, &a);
 	if (reply)
 		tu_expect_reply(db, line, reply);
 	else
 		run(db, line);
-	rowfs_get_stats(db, &b);
+	tu_stats(db, &b);
 	return (b.cache_hits + b.cache_misses) - (a.cache_hits + a.cache_misses);
 }
 
@@ -468,17 +474,17 @@ START_TEST(test_key_ranges_are_ranges)
 	unsigned i;
 
 	run(db, "create table big (id integer primary key, pad text)");
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (i = 0; i < 20000; i++) {
 		snprintf(line, sizeof(line),
 			 "insert into big values (%u, 'padding padding padding padding %u')", i, i);
-		REQUIRE(rowfs_exec(db, line, strlen(line), tu_discard, NULL, &err) == ROWFS_OK,
+		REQUIRE(tu_exec_emit(db, line, strlen(line), tu_discard, NULL, &err) == ROWFS_OK,
 			"%s", err.msg);
 		snprintf(line, sizeof(line), "insert %u u%u", i, i);
-		REQUIRE(rowfs_exec(db, line, strlen(line), tu_discard, NULL, &err) == ROWFS_OK,
+		REQUIRE(tu_exec_emit(db, line, strlen(line), tu_discard, NULL, &err) == ROWFS_OK,
 			"%s", err.msg);
 	}
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 
 	scan = pages_touched(db, "select count(*) from big where pad = 'none'", "(0)\n");
 	count_all = pages_touched(db, "select count(*) from big", "(20000)\n");
@@ -522,7 +528,7 @@ START_TEST(test_transactions_two_tables_ddl)
 	before = dump_text(db);
 
 	/* rollback takes back rows of both tables and the DDL */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	expect_in_txn(db, "begin", "Executed.\n");
 	expect_in_txn(db, "create table tmp (id integer primary key, s text)", "Executed.\n");
 	expect_in_txn(db, "insert into tmp values (1, 'a'), (2, 'b')", "Executed.\n");
@@ -531,35 +537,35 @@ START_TEST(test_transactions_two_tables_ddl)
 	expect_in_txn(db, "drop table keep", "Executed.\n");
 	expect_in_txn(db, ".tables", "tmp\nusers\n");
 	expect_in_txn(db, "select * from tmp", "(1, a)\n(2, b)\n");
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);   /* the unit; the transaction goes on */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);   /* the unit; the transaction goes on */
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	expect_in_txn(db, "select count(*) from tmp", "(2)\n");
 	expect_in_txn(db, "rollback", "Executed.\n");
 	expect_in_txn(db, ".tables", "keep\nusers\n");
 	ck_assert_int_eq(tu_exec(db, "select * from tmp", &out, &err), ROWFS_NOTFOUND);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	after = dump_text(db);
 	ck_assert_str_eq(after, before);
 	free(after);
 
 	/* an implicit unit rolled back by its caller takes its DDL back too */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	expect_in_txn(db, "create table gone (id integer primary key)", "Executed.\n");
 	expect_in_txn(db, "insert into keep values (3, 30)", "Executed.\n");
-	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_rollback(db, &err), ROWFS_OK);
 	tu_expect_reply(db, ".tables", "keep\nusers\n");
 	after = dump_text(db);
 	ck_assert_str_eq(after, before);
 	free(after);
 
 	/* commit: both tables and the DDL stay, also after a reopen */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	expect_in_txn(db, "begin transaction", "Executed.\n");
 	expect_in_txn(db, "create table tmp (id integer primary key, s text)", "Executed.\n");
 	expect_in_txn(db, "insert into tmp values (1, 'a')", "Executed.\n");
 	expect_in_txn(db, "update keep set v = 11 where id = 1", "Executed.\n");
 	expect_in_txn(db, "commit", "Executed.\n");
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	before = (free(before), dump_text(db));
 	tu_close(db);
 	db = open_db();
@@ -596,14 +602,14 @@ static int run_unit(struct rowfs_db *db, unsigned u)
 {
 	struct rowfs_err err;
 	unsigned i;
-	int rc = rowfs_begin(db, &err);
+	int rc = tu_begin(db, &err);
 
 	for (i = 0; i < 4 && crash_units[u][i] && rc == ROWFS_OK; i++)
-		rc = rowfs_exec(db, crash_units[u][i], strlen(crash_units[u][i]), tu_discard, NULL,
+		rc = tu_exec_emit(db, crash_units[u][i], strlen(crash_units[u][i]), tu_discard, NULL,
 				&err);
 	if (rc == ROWFS_OK)
-		return rowfs_commit(db, &err);
-	rowfs_rollback(db, &err);
+		return tu_commit(db, &err);
+	tu_rollback(db, &err);
 	return rc;
 }
 
@@ -633,13 +639,13 @@ START_TEST(test_recovery_after_power_cut)
 	db = open_path(tu_db_path, &fo.os, ROWFS_SYNC_FULL);
 	for (u = 0; u < CRASH_UNITS; u++)
 		ck_assert_int_eq(run_unit(db, u), ROWFS_OK);
-	rowfs_get_stats(db, &st);
+	tu_stats(db, &st);
 	ck_assert_uint_gt(st.wal_frames, 0);
 	faultos_power_cut(&fo);
 	{
 		struct rowfs_err ignored;
 
-		rowfs_close(db, &ignored);
+		tu_close_rc(db, &ignored);
 	}
 	faultos_release(&fo);
 	db = open_db();
@@ -675,7 +681,7 @@ START_TEST(test_recovery_after_power_cut)
 		{
 			struct rowfs_err ignored;
 
-			rowfs_close(db, &ignored);
+			tu_close_rc(db, &ignored);
 		}
 		faultos_release(&fo);
 		db = open_db();
@@ -721,21 +727,21 @@ START_TEST(test_dump_replays_byte_for_byte)
 
 	run_all(db, setup, sizeof(setup) / sizeof(setup[0]));
 	/* random rows with every kind of value */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (i = 0; i < 500; i++) {
 		char name[12];
 
 		tu_random_name(&rng, name, 8);
 		snprintf(line, sizeof(line), "insert into w values (%u, %.17g)", 10 + i,
 			 (double)(int64_t)tu_next_random(&rng) / 1e9);
-		REQUIRE(rowfs_exec(db, line, strlen(line), tu_discard, NULL, &err) == ROWFS_OK, "%s",
+		REQUIRE(tu_exec_emit(db, line, strlen(line), tu_discard, NULL, &err) == ROWFS_OK, "%s",
 			err.msg);
 		snprintf(line, sizeof(line), "insert into z (id, a, b) values (%u, '%s', x'%02x%02x')",
 			 100 + i, name, i & 255, (i * 7) & 255);
-		REQUIRE(rowfs_exec(db, line, strlen(line), tu_discard, NULL, &err) == ROWFS_OK, "%s",
+		REQUIRE(tu_exec_emit(db, line, strlen(line), tu_discard, NULL, &err) == ROWFS_OK, "%s",
 			err.msg);
 	}
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	run(db, "drop table empty");
 	run(db, "create table later (id integer primary key, big text)");
 	{
@@ -827,20 +833,20 @@ END_TEST
 START_TEST(test_exec_at_snapshot)
 {
 	struct rowfs_db *db = open_db();
-	struct rowfs_snapshot *snap;
+	struct rowfs_txn *snap;
 	struct tu_buf out = {0};
 	struct rowfs_err err;
 	char *dump_then;
 
 	run(db, "create table s1 (id integer primary key, v text)");
 	run(db, "insert into s1 values (1, 'old')");
-	ck_assert_int_eq(rowfs_snapshot_open(db, &snap, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_txn_begin(db, ROWFS_TXN_RDONLY, &snap, &err), ROWFS_OK);
 	{
 		struct rowfs_dump_pos pos;
 		struct tu_buf d = {0};
 
 		memset(&pos, 0, sizeof(pos));
-		ck_assert_int_eq(rowfs_dump_at(db, snap, &pos, tu_buf_emit, &d, &err), ROWFS_OK);
+		ck_assert_int_eq(rowfs_dump(snap, &pos, tu_buf_emit, &d, &err), ROWFS_OK);
 		dump_then = d.data;
 	}
 	run(db, "create table s2 (id integer primary key)");
@@ -849,46 +855,352 @@ START_TEST(test_exec_at_snapshot)
 	run(db, "drop table s1");
 	run(db, "create table s1 (id integer primary key, other real)");
 
-	ck_assert_int_eq(rowfs_exec_at(db, snap, "select * from s1", 16, tu_buf_emit, &out, &err),
+	ck_assert_int_eq(rowfs_exec(snap, "select * from s1", 16, tu_buf_emit, &out, &err),
 			 ROWFS_OK);
 	ck_assert_str_eq(out.data, "(1, old)\n");
 	out.len = 0;
-	ck_assert_int_eq(rowfs_exec_at(db, snap, ".tables", 7, tu_buf_emit, &out, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_exec(snap, ".tables", 7, tu_buf_emit, &out, &err), ROWFS_OK);
 	ck_assert_str_eq(out.data, "s1\nusers\n");
 	out.len = 0;
-	ck_assert_int_eq(rowfs_exec_at(db, snap, "select * from s2", 16, tu_buf_emit, &out, &err),
+	ck_assert_int_eq(rowfs_exec(snap, "select * from s2", 16, tu_buf_emit, &out, &err),
 			 ROWFS_NOTFOUND);
 	ck_assert_str_eq(err.msg, "Error: no such table: s2");
-	ck_assert_int_eq(rowfs_exec_at(db, NULL, "select * from s2", 16, tu_buf_emit, &out, &err),
+	ck_assert_int_eq(tu_exec_committed(db, "select * from s2", 16, tu_buf_emit, &out, &err),
 			 ROWFS_OK);
 	ck_assert_str_eq(out.data, "(no rows)\n");
 	out.len = 0;
-	ck_assert_int_eq(rowfs_exec_at(db, snap, "insert into s1 values (3, 'x')", 30, tu_buf_emit,
+	ck_assert_int_eq(rowfs_exec(snap, "insert into s1 values (3, 'x')", 30, tu_buf_emit,
 				       &out, &err), ROWFS_BUSY);
-	ck_assert_int_eq(rowfs_exec_at(db, snap, "drop table s1", 13, tu_buf_emit, &out, &err),
+	ck_assert_int_eq(rowfs_exec(snap, "drop table s1", 13, tu_buf_emit, &out, &err),
 			 ROWFS_BUSY);
 	{
 		struct rowfs_dump_pos pos;
 		struct tu_buf d = {0};
 
 		memset(&pos, 0, sizeof(pos));
-		ck_assert_int_eq(rowfs_dump_at(db, snap, &pos, tu_buf_emit, &d, &err), ROWFS_OK);
+		ck_assert_int_eq(rowfs_dump(snap, &pos, tu_buf_emit, &d, &err), ROWFS_OK);
 		ck_assert_str_eq(d.data, dump_then);
 		ck_assert_str_eq(d.data, "begin\ncreate table s1 (id integer primary key, v text)\n"
 				 "insert into s1 values (1, 'old')\ncommit\n");
 		tu_buf_free(&d);
 	}
 	/* a snapshot inside an explicit transaction that made a table: the committed catalog */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	expect_in_txn(db, "begin", "Executed.\n");
 	expect_in_txn(db, "create table s3 (id integer primary key)", "Executed.\n");
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_exec_at(db, NULL, ".tables", 7, tu_buf_emit, &out, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_exec_committed(db, ".tables", 7, tu_buf_emit, &out, &err), ROWFS_OK);
 	ck_assert_str_eq(out.data, "s1\ns2\nusers\n");
-	ck_assert_int_eq(rowfs_txn_abort(db, &err), ROWFS_OK);
-	rowfs_snapshot_close(db, snap);
+	ck_assert_int_eq(tu_txn_abort(db, &err), ROWFS_OK);
+	rowfs_txn_abort(snap);
 	tu_buf_free(&out);
 	free(dump_then);
+	tu_close(db);
+}
+END_TEST
+
+/* ---- typed rows and results ------------------------------------------------ */
+
+/* A value as a select's reply prints it: NULL, integer, real, raw text, x'..' blob. */
+static void typed_text(struct tu_buf *b, const struct rowfs_value *v)
+{
+	static const char hex[] = "0123456789abcdef";
+	char num[40];
+	size_t i;
+
+	switch (v->type) {
+	case ROWFS_TYPE_NULL:
+		tu_buf_emit(b, "NULL", 4);
+		break;
+	case ROWFS_TYPE_INTEGER:
+		tu_buf_emit(b, num, (size_t)snprintf(num, sizeof(num), "%lld", (long long)v->i));
+		break;
+	case ROWFS_TYPE_REAL:
+		tu_buf_emit(b, num, rowfs_format_real(v->r, num));
+		break;
+	case ROWFS_TYPE_TEXT:
+		tu_buf_emit(b, v->p, v->len);
+		break;
+	case ROWFS_TYPE_BLOB:
+		tu_buf_emit(b, "x'", 2);
+		for (i = 0; i < v->len; i++) {
+			char two[2] = {hex[((const uint8_t *)v->p)[i] >> 4],
+				       hex[((const uint8_t *)v->p)[i] & 15]};
+
+			tu_buf_emit(b, two, 2);
+		}
+		tu_buf_emit(b, "'", 1);
+		break;
+	default:
+		ck_abort_msg("value of type %d", v->type);
+	}
+}
+
+/* What a sink received: "[c1,c2]" for the columns, then "(v1, v2)\n" per row. */
+struct typed {
+	struct tu_buf text;    /* columns and rows, in order */
+	unsigned columns;      /* columns calls */
+	unsigned width;        /* n of the columns call */
+	unsigned rows;         /* row calls */
+	unsigned refuse_at;    /* refuse the row call with this number (1-based; 0: never) */
+};
+
+static int typed_columns(void *ctx, const char *const *names, unsigned n)
+{
+	struct typed *t = ctx;
+	unsigned i;
+
+	t->columns++;
+	t->width = n;
+	tu_buf_emit(&t->text, "[", 1);
+	for (i = 0; i < n; i++) {
+		if (i)
+			tu_buf_emit(&t->text, ",", 1);
+		tu_buf_emit(&t->text, names[i], strlen(names[i]));
+	}
+	tu_buf_emit(&t->text, "]", 1);
+	return 0;
+}
+
+static int typed_row(void *ctx, const struct rowfs_value *vals, unsigned n)
+{
+	struct typed *t = ctx;
+	unsigned i;
+
+	ck_assert_uint_eq(t->columns, 1);
+	ck_assert_uint_eq(n, t->width);
+	if (++t->rows == t->refuse_at)
+		return 1;
+	tu_buf_emit(&t->text, "(", 1);
+	for (i = 0; i < n; i++) {
+		if (i)
+			tu_buf_emit(&t->text, ", ", 2);
+		typed_text(&t->text, &vals[i]);
+	}
+	tu_buf_emit(&t->text, ")\n", 2);
+	return 0;
+}
+
+/*
+ * line through rowfs_exec_sink in the held unit: its text replies into
+ * out, its typed result as typed_row text into t (both emptied first).
+ */
+static int exec_typed(struct rowfs_db *db, const char *line, struct typed *t, struct tu_buf *out,
+		      struct rowfs_err *err)
+{
+	struct rowfs_sink sink = {typed_columns, typed_row, t};
+
+	t->text.len = 0;
+	t->columns = t->rows = 0;
+	out->len = 0;
+	tu_buf_emit(&t->text, "", 0);
+	tu_buf_emit(out, "", 0);
+	return rowfs_exec_sink(tu_txn(db), line, strlen(line), &sink, tu_buf_emit, out, err);
+}
+
+/* line in a unit of its own: the typed result must be want, and no text but text_want. */
+static void expect_typed(struct rowfs_db *db, const char *line, const char *want,
+			 const char *text_want)
+{
+	struct typed t = {0};
+	struct tu_buf out = {0};
+	struct rowfs_err err;
+	int rc;
+
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
+	rc = exec_typed(db, line, &t, &out, &err);
+	ck_assert_msg(rc == ROWFS_OK, "'%s': %s (%s)", line, rowfs_rc_name(rc), err.msg);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
+	ck_assert_msg(strcmp(t.text.data, want) == 0, "'%s': typed '%s', want '%s'", line,
+		      t.text.data, want);
+	ck_assert_msg(strcmp(out.data, text_want) == 0, "'%s': text '%s', want '%s'", line,
+		      out.data, text_want);
+	tu_buf_free(&t.text);
+	tu_buf_free(&out);
+}
+
+/* rowfs_row_fn: "key:" then the row's values as typed_text, " | " between, and ";". */
+static int scan_text(void *ctx, int64_t key, const struct rowfs_value *vals, unsigned n)
+{
+	struct tu_buf *b = ctx;
+	char head[32];
+	unsigned i;
+
+	tu_buf_emit(b, head, (size_t)snprintf(head, sizeof(head), "%lld:", (long long)key));
+	for (i = 0; i < n; i++) {
+		if (i)
+			tu_buf_emit(b, " | ", 3);
+		typed_text(b, &vals[i]);
+	}
+	tu_buf_emit(b, ";", 1);
+	return 0;
+}
+
+/* rowfs_row_fn: stop after the first row. */
+static int scan_first(void *ctx, int64_t key, const struct rowfs_value *vals, unsigned n)
+{
+	scan_text(ctx, key, vals, n);
+	return 1;
+}
+
+START_TEST(test_typed_results)
+{
+	struct rowfs_db *db = open_db();
+	struct typed t = {0};
+	struct tu_buf out = {0};
+	struct rowfs_err err;
+	int rc;
+
+	/* the seed select and users through the sink */
+	expect_typed(db, "select", "[id,username]", "");
+	run(db, "insert 7 alice");
+	run(db, "insert 3 bob");
+	expect_typed(db, "select", "[id,username](3, bob)\n(7, alice)\n", "");
+	expect_typed(db, "SELECT * FROM users WHERE id > 3", "[id,username](7, alice)\n", "");
+	expect_typed(db, "select username from users order by id desc",
+		     "[username](alice)\n(bob)\n", "");
+	/* every type, NULL, reals in their shortest form, blobs */
+	run(db, "create table t (id integer primary key, r real, s text, b blob, n integer)");
+	run(db, "insert into t values (-5, 0.1, 'a''b', x'00ff', null), "
+		"(2, 1e+100, E'x\\ty', x'', 42), (9, 3, '', null, -9223372036854775808)");
+	expect_typed(db, "select * from t",
+		     "[id,r,s,b,n](-5, 0.1, a'b, x'00ff', NULL)\n(2, 1e+100, x\ty, x'', 42)\n"
+		     "(9, 3.0, , NULL, -9223372036854775808)\n", "");
+	expect_typed(db, "select b, id from t where id between 0 and 9 limit 1 offset 1",
+		     "[b,id](NULL, 9)\n", "");
+	expect_typed(db, "select * from t where id > 100", "[id,r,s,b,n]", "");
+	expect_typed(db, "select count(*) from t", "[count(*)](3)\n", "");
+	expect_typed(db, "select count(*) from t limit 1 offset 1", "[count(*)]", "");
+	expect_typed(db, "select count(*) from t where n is null", "[count(*)](1)\n", "");
+	/* the rest is text, as rowfs_exec replies it */
+	expect_typed(db, "insert into t values (10, null, null, null, null)", "", "Executed.\n");
+	expect_typed(db, ".tables", "", "t\nusers\n");
+	expect_typed(db, "begin", "", "Executed.\n");
+	ck_assert_int_eq(tu_txn_state(db), ROWFS_TXN_OPEN);
+	expect_typed(db, "select id from t where id >= 9", "[id](9)\n(10)\n", "");
+	expect_typed(db, "rollback", "", "Executed.\n");
+	/* a sink that refuses a row: ROWFS_NOMEM, as a refusing emit */
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
+	t.refuse_at = 2;
+	rc = exec_typed(db, "select * from t", &t, &out, &err);
+	ck_assert_int_eq(rc, ROWFS_NOMEM);
+	ck_assert_int_eq(tu_rollback(db, &err), ROWFS_OK);
+	/* a read transaction: typed reads of its state, writes refused */
+	{
+		struct rowfs_sink sink = {typed_columns, typed_row, &t};
+		struct rowfs_txn *reader;
+
+		ck_assert_int_eq(rowfs_txn_begin(db, ROWFS_TXN_RDONLY, &reader, &err), ROWFS_OK);
+		run(db, "delete from t where id = 2");
+		t.refuse_at = 0;
+		t.text.len = 0;
+		t.columns = t.rows = 0;
+		ck_assert_int_eq(rowfs_exec_sink(reader, "select id, r from t", 19, &sink,
+						 tu_buf_emit, &out, &err), ROWFS_OK);
+		tu_buf_emit(&t.text, "", 1);
+		ck_assert_str_eq(t.text.data, "[id,r](-5, 0.1)\n(2, 1e+100)\n(9, 3.0)\n(10, NULL)\n");
+		ck_assert_int_eq(rowfs_exec_sink(reader, "delete from t", 13, &sink, tu_buf_emit,
+						 &out, &err), ROWFS_BUSY);
+		ck_assert_str_eq(err.msg,
+				 "Error: database is busy: another handle has a transaction open");
+		rowfs_txn_abort(reader);
+	}
+	tu_buf_free(&t.text);
+	tu_buf_free(&out);
+	tu_close(db);
+}
+END_TEST
+
+START_TEST(test_typed_reads)
+{
+	struct rowfs_db *db = open_db();
+	struct rowfs_table_info info;
+	struct rowfs_txn *reader, *writer, *second;
+	struct tu_buf b = {0};
+	struct rowfs_err err;
+	int64_t start;
+	int found;
+
+	run(db, "create table t (id integer primary key, r real not null, s text(5) default 'x', "
+		"b blob)");
+	run(db, "insert into t values (-3, 1.5, 'neg', x'01'), (0, 2, null, null), "
+		"(9223372036854775807, -0.0, 'max', x'')");
+	run(db, "insert 5 five");
+	ck_assert_int_eq(rowfs_txn_begin(db, ROWFS_TXN_RDONLY, &reader, &err), ROWFS_OK);
+
+	/* columns */
+	ck_assert_int_eq(rowfs_table_info(reader, "T", &info, &err), ROWFS_OK);
+	ck_assert_str_eq(info.name, "t");
+	ck_assert_uint_eq(info.column_count, 4);
+	ck_assert_uint_eq(info.key_column, 0);
+	ck_assert_str_eq(info.columns[1].name, "r");
+	ck_assert_int_eq(info.columns[1].type, ROWFS_TYPE_REAL);
+	ck_assert_int_eq(info.columns[1].not_null, 1);
+	ck_assert_int_eq(info.columns[2].type, ROWFS_TYPE_TEXT);
+	ck_assert_uint_eq(info.columns[2].max_len, 5);
+	ck_assert_int_eq(info.columns[2].not_null, 0);
+	ck_assert_int_eq(info.columns[3].type, ROWFS_TYPE_BLOB);
+	ck_assert_int_eq(info.columns[0].is_key, 1);
+	ck_assert_int_eq(info.columns[0].not_null, 1);
+	ck_assert_int_eq(rowfs_table_info(reader, NULL, &info, &err), ROWFS_OK);
+	ck_assert_str_eq(info.name, "users");
+	ck_assert_str_eq(info.columns[1].name, "username");
+	ck_assert_uint_eq(info.columns[1].max_len, ROWFS_USERNAME_MAX);
+
+	/* scans: every row from a key on, typed; a stop; no such table */
+	ck_assert_int_eq(rowfs_scan(reader, "t", INT64_MIN, scan_text, &b, &err), ROWFS_OK);
+	tu_buf_emit(&b, "", 1);
+	ck_assert_str_eq(b.data, "-3:-3 | 1.5 | neg | x'01';0:0 | 2.0 | NULL | NULL;"
+			 "9223372036854775807:9223372036854775807 | -0.0 | max | x'';");
+	b.len = 0;
+	ck_assert_int_eq(rowfs_scan(reader, "t", -2, scan_first, &b, &err), ROWFS_OK);
+	tu_buf_emit(&b, "", 1);
+	ck_assert_str_eq(b.data, "0:0 | 2.0 | NULL | NULL;");
+	b.len = 0;
+	ck_assert_int_eq(rowfs_scan(reader, "users", 0, scan_text, &b, &err), ROWFS_OK);
+	tu_buf_emit(&b, "", 1);
+	ck_assert_str_eq(b.data, "5:5 | five;");
+	ck_assert_int_eq(rowfs_scan(reader, "nope", 0, scan_text, &b, &err), ROWFS_NOTFOUND);
+	ck_assert_str_eq(err.msg, "Error: no such table: nope");
+
+	/* point reads and last/N starts */
+	b.len = 0;
+	ck_assert_int_eq(rowfs_get(reader, "t", -3, scan_text, &b, &found, &err), ROWFS_OK);
+	ck_assert_int_eq(found, 1);
+	ck_assert_int_eq(rowfs_get(reader, "t", 1, scan_text, &b, &found, &err), ROWFS_OK);
+	ck_assert_int_eq(found, 0);
+	ck_assert_int_eq(rowfs_get(reader, NULL, 5, scan_text, &b, &found, &err), ROWFS_OK);
+	ck_assert_int_eq(found, 1);
+	ck_assert_int_eq(rowfs_get(reader, NULL, -1, scan_text, &b, &found, &err), ROWFS_OK);
+	ck_assert_int_eq(found, 0);
+	tu_buf_emit(&b, "", 1);
+	ck_assert_str_eq(b.data, "-3:-3 | 1.5 | neg | x'01';5:5 | five;");
+	ck_assert_int_eq(rowfs_last_start(reader, "t", 2, &start, &found, &err), ROWFS_OK);
+	ck_assert_int_eq(found, 1);
+	ck_assert_int_eq(start, 0);
+	ck_assert_int_eq(rowfs_last_start(reader, "t", 50, &start, &found, &err), ROWFS_OK);
+	ck_assert_int_eq(start, -3);
+	ck_assert_int_eq(rowfs_last_start(reader, "t", 0, &start, &found, &err), ROWFS_OK);
+	ck_assert_int_eq(found, 0);
+
+	/* the reader keeps its state; the writer sees its own changes; one writer at a time */
+	ck_assert_int_eq(rowfs_txn_begin(db, 0, &writer, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_has_writer(db), 1);
+	ck_assert_int_eq(rowfs_txn_begin(db, 0, &second, &err), ROWFS_BUSY);
+	ck_assert_ptr_null(second);
+	ck_assert_str_eq(err.msg, "Error: database is busy: another handle has a transaction open");
+	ck_assert_int_eq(rowfs_exec(writer, "delete from t where id < 0", 26, tu_discard, NULL,
+				    &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_get(writer, "t", -3, scan_text, &b, &found, &err), ROWFS_OK);
+	ck_assert_int_eq(found, 0);
+	ck_assert_int_eq(rowfs_txn_begin(db, ROWFS_TXN_RDONLY, &second, &err), ROWFS_BUSY);
+	ck_assert_int_eq(rowfs_txn_commit(writer, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_has_writer(db), 0);
+	ck_assert_int_eq(rowfs_get(reader, "t", -3, scan_text, &b, &found, &err), ROWFS_OK);
+	ck_assert_int_eq(found, 1);
+	ck_assert_uint_lt(rowfs_txn_seq(reader), rowfs_last_seq(db));
+	rowfs_txn_abort(reader);
+	tu_buf_free(&b);
 	tu_close(db);
 }
 END_TEST
@@ -1052,6 +1364,7 @@ START_TEST(test_random_against_model)
 	struct rowfs_db *db = open_db();
 	uint64_t rng = tu_seed("ROWFS_SEED", 20261207);
 	struct tu_buf out = {0}, want = {0};
+	struct typed typed = {0};
 	struct mpred preds[2];
 	struct rowfs_err err;
 	char sql[512], v[48], s[24];
@@ -1181,9 +1494,27 @@ START_TEST(test_random_against_model)
 			}
 			counts[3]++;
 		}
-		ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 		rc = tu_exec(db, sql, &out, &err);
-		ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+		if (kind >= 6 && rc == ROWFS_OK) {
+			/* the same select, typed: the same rows, "(no rows)" when none */
+			struct tu_buf text = {0};
+			const char *cols = strstr(sql, "count(*)") ? "[count(*)]" : "[id,v,s]";
+
+			REQUIRE(exec_typed(db, sql, &typed, &text, &err) == ROWFS_OK,
+				"step %u '%s' typed: %s", step, sql, err.msg);
+			REQUIRE(text.len == 0, "step %u '%s' typed: text '%s'", step, sql, text.data);
+			tu_buf_free(&text);
+			REQUIRE(strncmp(typed.text.data, cols, strlen(cols)) == 0,
+				"step %u '%s': columns %s", step, sql, typed.text.data);
+			if (typed.rows == 0)
+				tu_buf_emit(&typed.text, "(no rows)\n", 10);
+			tu_buf_emit(&typed.text, "", 1);
+			REQUIRE(strcmp(typed.text.data + strlen(cols), out.data ? out.data : "") == 0,
+				"step %u '%s': typed\n%s\ntext\n%s", step, sql, typed.text.data,
+				out.data);
+		}
+		ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 		REQUIRE(rc == want_rc, "step %u '%s': %s (%s), want %s", step, sql, rowfs_rc_name(rc),
 			err.msg, rowfs_rc_name(want_rc));
 		if (rc == ROWFS_DUPLICATE) {
@@ -1207,6 +1538,7 @@ START_TEST(test_random_against_model)
 		"%u duplicates\n", counts[0], counts[1], counts[2], counts[3], counts[4]);
 	tu_buf_free(&out);
 	tu_buf_free(&want);
+	tu_buf_free(&typed.text);
 	tu_close(db);
 }
 END_TEST
@@ -1230,6 +1562,8 @@ static Suite *sql_exec_suite(void)
 	tcase_add_test(tc, test_dump_replays_byte_for_byte);
 	tcase_add_test(tc, test_change_feed);
 	tcase_add_test(tc, test_exec_at_snapshot);
+	tcase_add_test(tc, test_typed_results);
+	tcase_add_test(tc, test_typed_reads);
 	tcase_add_test(tc, test_random_against_model);
 	suite_add_tcase(s, tc);
 	return s;

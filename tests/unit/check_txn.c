@@ -46,7 +46,7 @@ static struct rowfs_db *open_db(uint32_t cache_pages, const struct os *os)
 static void exec_ok(struct rowfs_db *db, const char *line)
 {
 	struct rowfs_err err;
-	int rc = rowfs_exec(db, line, strlen(line), tu_expect_executed, NULL, &err);
+	int rc = tu_exec_emit(db, line, strlen(line), tu_expect_executed, NULL, &err);
 
 	ck_assert_msg(rc == ROWFS_OK, "'%s': rc %d '%s'", line, rc, err.msg);
 }
@@ -71,13 +71,13 @@ static void unit_range(struct rowfs_db *db, const char *fmt, uint32_t from, uint
 	char line[96];
 	uint32_t id;
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (id = from; id < to; id += step) {
 		snprintf(line, sizeof(line), fmt, id, id);
-		REQUIRE(rowfs_exec(db, line, strlen(line), tu_expect_executed, NULL, &err) ==
+		REQUIRE(tu_exec_emit(db, line, strlen(line), tu_expect_executed, NULL, &err) ==
 				ROWFS_OK, "'%s': %s", line, err.msg);
 	}
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 }
 
 /* One unit of a single statement that must succeed. */
@@ -85,9 +85,9 @@ static void unit_one(struct rowfs_db *db, const char *line)
 {
 	struct rowfs_err err;
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	exec_ok(db, line);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 }
 
 /* Scan the whole table, and report the cache misses it cost. */
@@ -96,10 +96,10 @@ static uint64_t misses_of_scan(struct rowfs_db *db)
 	struct rowfs_stats before, after;
 	char *text;
 
-	rowfs_get_stats(db, &before);
+	tu_stats(db, &before);
 	text = tu_table_text(db);
 	free(text);
-	rowfs_get_stats(db, &after);
+	tu_stats(db, &after);
 	return after.cache_misses - before.cache_misses;
 }
 
@@ -120,8 +120,8 @@ START_TEST(test_statements)
 	struct rowfs_err err;
 	char *text;
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_txn_state(db), ROWFS_TXN_NONE);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_txn_state(db), ROWFS_TXN_NONE);
 	exec_fails(db, "commit", ROWFS_TXN, "Error: cannot commit - no transaction is active");
 	exec_fails(db, "END", ROWFS_TXN, "Error: cannot commit - no transaction is active");
 	exec_fails(db, "rollback", ROWFS_TXN, "Error: cannot rollback - no transaction is active");
@@ -131,10 +131,10 @@ START_TEST(test_statements)
 		   "Parse error: Expected end of line, got STRING at position 6");
 	exec_fails(db, "begin transaction now", ROWFS_SYNTAX,
 		   "Parse error: Expected end of line, got STRING at position 18");
-	ck_assert_int_eq(rowfs_txn_state(db), ROWFS_TXN_NONE);
+	ck_assert_int_eq(tu_txn_state(db), ROWFS_TXN_NONE);
 
 	exec_ok(db, "begin transaction");
-	ck_assert_int_eq(rowfs_txn_state(db), ROWFS_TXN_OPEN);
+	ck_assert_int_eq(tu_txn_state(db), ROWFS_TXN_OPEN);
 	exec_fails(db, "begin", ROWFS_TXN, "Error: cannot start a transaction within a transaction");
 	exec_fails(db, "BEGIN TRANSACTION", ROWFS_TXN,
 		   "Error: cannot start a transaction within a transaction");
@@ -142,20 +142,20 @@ START_TEST(test_statements)
 	exec_fails(db, "insert 1 again", ROWFS_DUPLICATE, "Error: duplicate key 1.");
 	exec_fails(db, "commit x", ROWFS_SYNTAX,
 		   "Parse error: Expected end of line, got STRING at position 7");
-	ck_assert_int_eq(rowfs_txn_state(db), ROWFS_TXN_OPEN);
+	ck_assert_int_eq(tu_txn_state(db), ROWFS_TXN_OPEN);
 	exec_ok(db, "END");
-	ck_assert_int_eq(rowfs_txn_state(db), ROWFS_TXN_NONE);
+	ck_assert_int_eq(tu_txn_state(db), ROWFS_TXN_NONE);
 
 	exec_ok(db, "BEGIN");
 	exec_ok(db, "insert 2 two");
 	exec_ok(db, "Rollback Transaction");
-	ck_assert_int_eq(rowfs_txn_state(db), ROWFS_TXN_NONE);
+	ck_assert_int_eq(tu_txn_state(db), ROWFS_TXN_NONE);
 	exec_ok(db, "Begin Transaction");
 	exec_ok(db, "insert 3 three");
 	exec_ok(db, "commit transaction");
 	exec_ok(db, "begin");
 	exec_ok(db, "end transaction");
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	text = tu_table_text(db);
 	ck_assert_str_eq(text, "1=one 3=three ");
 	free(text);
@@ -168,7 +168,7 @@ END_TEST
 START_TEST(test_long_rollback)
 {
 	struct rowfs_db *db = open_db(0, NULL);
-	struct rowfs_snapshot *snap;
+	struct rowfs_txn *snap;
 	struct rowfs_stats before, after;
 	struct rowfs_err err;
 	char *committed, *text, line[64];
@@ -178,38 +178,38 @@ START_TEST(test_long_rollback)
 	unit_range(db, "insert %u c%u", 0, 9000, 3);
 	ck_assert_int_eq(rowfs_checkpoint(db, &err), ROWFS_OK);   /* an empty WAL */
 	committed = tu_table_text(db);
-	rowfs_get_stats(db, &before);
+	tu_stats(db, &before);
 	ck_assert_uint_ge(before.depth, 2);
 	ck_assert_uint_eq(misses_of_scan(db), 0);    /* the whole tree is cached */
 
 	/* thousands of statements over several units: splits, new pages, freed pages */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	exec_ok(db, "begin");
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_snapshot_open(db, &snap, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_txn_begin(db, ROWFS_TXN_RDONLY, &snap, &err), ROWFS_OK);
 	unit_range(db, "insert %u n%u", 1, 9000, 3);             /* every leaf splits */
 	unit_range(db, "insert %u m%u", 20000, 26000, 1);        /* new pages at the end */
 	unit_range(db, "delete %u", 0, 4500, 3);                 /* leaves emptied and freed */
 	unit_range(db, "delete %u", 1, 4500, 3);
 	unit_range(db, "update %u u%u", 6000, 9000, 3);
-	rowfs_get_stats(db, &after);
+	tu_stats(db, &after);
 	ck_assert_uint_gt(after.pages, before.pages);
 	ck_assert_uint_gt(after.free_pages, before.free_pages);
-	ck_assert_int_eq(rowfs_txn_state(db), ROWFS_TXN_OPEN);
+	ck_assert_int_eq(tu_txn_state(db), ROWFS_TXN_OPEN);
 	/* the owner's tree is consistent too: its new pages are the open transaction's */
 	tu_require_clean(db, "inside the transaction");
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	exec_ok(db, "rollback");
-	ck_assert_int_eq(rowfs_txn_state(db), ROWFS_TXN_NONE);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_txn_state(db), ROWFS_TXN_NONE);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 
 	/* exactly the committed state, from the base images: nothing was re-read */
 	ck_assert_uint_eq(misses_of_scan(db), 0);
 	text = tu_table_text(db);
 	ck_assert_str_eq(text, committed);
 	free(text);
-	rowfs_get_stats(db, &after);
+	tu_stats(db, &after);
 	ck_assert_uint_eq(after.pages, before.pages);
 	ck_assert_uint_eq(after.free_pages, before.free_pages);
 	ck_assert_uint_eq(after.rows, before.rows);
@@ -221,12 +221,12 @@ START_TEST(test_long_rollback)
 		struct tu_buf out = { 0 };
 		uint64_t problems;
 
-		ck_assert_int_eq(rowfs_check_at(db, snap, tu_buf_emit, &out, &problems, &err),
+		ck_assert_int_eq(rowfs_check(snap, tu_buf_emit, &out, &problems, &err),
 				 ROWFS_OK);
 		ck_assert_msg(problems == 0, "check_at: %s", out.data);
 		tu_buf_free(&out);
 	}
-	rowfs_snapshot_close(db, snap);
+	rowfs_txn_abort(snap);
 
 	/* still writable, and the pages it had allocated are allocated again */
 	unit_range(db, "insert %u w%u", 1, 3000, 3);
@@ -254,7 +254,7 @@ START_TEST(test_rollback_of_nothing_and_abort)
 
 	unit_range(db, "insert %u a%u", 0, 500, 1);
 	/* a transaction that did nothing, or only failed statements */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	exec_ok(db, "begin");
 	exec_ok(db, "rollback");
 	exec_ok(db, "begin");
@@ -263,19 +263,19 @@ START_TEST(test_rollback_of_nothing_and_abort)
 	exec_ok(db, "rollback");
 	exec_ok(db, "begin");
 	exec_ok(db, "commit");
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	ck_assert_uint_eq(rowfs_last_seq(db), 1);
 
 	/* rowfs_txn_abort: rolls back and ends it; without one it does nothing */
-	ck_assert_int_eq(rowfs_txn_abort(db, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_txn_abort(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	exec_ok(db, "begin");
 	exec_ok(db, "insert 1000 gone");
 	exec_ok(db, "delete 3");
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	unit_range(db, "insert %u g%u", 2000, 4000, 1);
-	ck_assert_int_eq(rowfs_txn_abort(db, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_txn_state(db), ROWFS_TXN_NONE);
+	ck_assert_int_eq(tu_txn_abort(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_txn_state(db), ROWFS_TXN_NONE);
 	ck_assert_uint_eq(rowfs_last_seq(db), 1);
 	text = tu_table_text(db);
 	ck_assert_ptr_nonnull(strstr(text, " 3=a3 "));
@@ -286,14 +286,14 @@ START_TEST(test_rollback_of_nothing_and_abort)
 	unit_one(db, "insert 1000 kept");
 
 	/* rowfs_close with an open explicit transaction rolls it back */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	exec_ok(db, "begin");
 	exec_ok(db, "delete 1000");
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	unit_range(db, "insert %u h%u", 5000, 8000, 1);
 	tu_close(db);
 	db = open_db(0, NULL);
-	ck_assert_int_eq(rowfs_txn_state(db), ROWFS_TXN_NONE);
+	ck_assert_int_eq(tu_txn_state(db), ROWFS_TXN_NONE);
 	ck_assert_uint_eq(rowfs_last_seq(db), 2);
 	text = tu_table_text(db);
 	ck_assert_ptr_nonnull(strstr(text, " 1000=kept "));
@@ -308,31 +308,32 @@ END_TEST
 START_TEST(test_no_snapshot_inside_a_dirty_unit)
 {
 	struct rowfs_db *db = open_db(0, NULL);
-	struct rowfs_snapshot *snap = NULL;
+	struct rowfs_txn *snap = NULL, *reader = NULL;
 	struct rowfs_err err;
 	int found = 0;
 	char name[ROWFS_USERNAME_MAX];
 	size_t len = 0;
 
 	unit_range(db, "insert %u a%u", 0, 10, 1);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	exec_ok(db, "insert 20 uncommitted");
-	ck_assert_int_eq(rowfs_snapshot_open(db, &snap, &err), ROWFS_BUSY);
+	ck_assert_int_eq(rowfs_txn_begin(db, ROWFS_TXN_RDONLY, &snap, &err), ROWFS_BUSY);
 	ck_assert_ptr_null(snap);
-	ck_assert_int_eq(rowfs_get_at(db, NULL, 20, &found, name, &len, &err), ROWFS_BUSY);
-	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_rollback(db, &err), ROWFS_OK);
 	/* a clean unit, and an explicit transaction, are fine */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_snapshot_open(db, &snap, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_txn_begin(db, ROWFS_TXN_RDONLY, &snap, &err), ROWFS_OK);
 	exec_ok(db, "begin");
 	exec_ok(db, "insert 21 pending");
-	ck_assert_int_eq(rowfs_get_at(db, NULL, 21, &found, name, &len, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_txn_begin(db, ROWFS_TXN_RDONLY, &reader, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_get_txn(reader, 21, &found, name, &len, &err), ROWFS_OK);
 	ck_assert_int_eq(found, 0);
-	ck_assert_int_eq(rowfs_get_at(db, snap, 5, &found, name, &len, &err), ROWFS_OK);
+	rowfs_txn_abort(reader);
+	ck_assert_int_eq(tu_get_txn(snap, 5, &found, name, &len, &err), ROWFS_OK);
 	ck_assert_int_eq(found, 1);
 	exec_ok(db, "rollback");
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
-	rowfs_snapshot_close(db, snap);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
+	rowfs_txn_abort(snap);
 	tu_close(db);
 }
 END_TEST
@@ -343,21 +344,21 @@ START_TEST(test_boundaries)
 	struct rowfs_db *db = open_db(0, NULL);
 	struct rowfs_err err;
 
-	ck_assert_uint_eq(rowfs_txn_boundaries(db), 0);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_uint_eq(tu_txn_boundaries(db), 0);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	exec_ok(db, "insert 1 a");
-	ck_assert_uint_eq(rowfs_txn_boundaries(db), 0);
+	ck_assert_uint_eq(tu_txn_boundaries(db), 0);
 	exec_ok(db, "begin");
-	ck_assert_uint_eq(rowfs_txn_boundaries(db), 1);
+	ck_assert_uint_eq(tu_txn_boundaries(db), 1);
 	exec_fails(db, "begin", ROWFS_TXN, "Error: cannot start a transaction within a transaction");
 	exec_fails(db, "insert 1 b", ROWFS_DUPLICATE, "Error: duplicate key 1.");
-	ck_assert_uint_eq(rowfs_txn_boundaries(db), 1);
+	ck_assert_uint_eq(tu_txn_boundaries(db), 1);
 	exec_ok(db, "commit");
 	exec_fails(db, "commit", ROWFS_TXN, "Error: cannot commit - no transaction is active");
 	exec_ok(db, "begin");
 	exec_ok(db, "rollback");
-	ck_assert_uint_eq(rowfs_txn_boundaries(db), 4);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_uint_eq(tu_txn_boundaries(db), 4);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	tu_close(db);
 }
 END_TEST
@@ -369,15 +370,15 @@ START_TEST(test_rollback_after_checkpoint)
 	struct rowfs_err err;
 
 	unit_range(db, "insert %u a%u", 0, 300, 1);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	exec_ok(db, "begin");
 	exec_ok(db, ".checkpoint");
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	ck_assert_int_eq(rowfs_checkpoint(db, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	exec_ok(db, "insert 1000 x");
 	exec_ok(db, "rollback");
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	unit_one(db, "insert 1001 y");
 	ck_assert_int_eq(rowfs_checkpoint(db, &err), ROWFS_OK);
 	tu_require_clean(db, "after the rollback");
@@ -399,9 +400,9 @@ static void big_transaction(struct rowfs_db *db)
 {
 	struct rowfs_err err;
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	exec_ok(db, "begin");
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	unit_range(db, "insert %u t%u", 1, 2 * BASE_ROWS, 2);
 	unit_range(db, "insert %u t%u", 10000, 10000 + TXN_ROWS - BASE_ROWS, 1);
 	unit_range(db, "delete %u", 0, 1000, 2);
@@ -470,10 +471,10 @@ static int cut_trial(unsigned n, int powerloss)
 	db = open_db(16, &fo.os);
 	big_transaction(db);
 	faultos_power_cut_at(&fo, n);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-	rc = rowfs_exec(db, "commit", 6, tu_discard, NULL, &err);
-	rowfs_commit(db, &err);
-	rowfs_close(db, &err);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
+	rc = tu_exec_emit(db, "commit", 6, tu_discard, NULL, &err);
+	tu_commit(db, &err);
+	tu_close_rc(db, &err);
 	faultos_release(&fo);
 	snprintf(when, sizeof(when), "%s before I/O %u of the commit",
 		 powerloss ? "power cut" : "crash", n);
@@ -500,9 +501,9 @@ START_TEST(test_commit_cut_at_every_io)
 	db = open_db(16, &fo.os);
 	big_transaction(db);
 	ios = fo.pwrites + fo.fsyncs + fo.ftruncates;
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	exec_ok(db, "commit");
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	ios = fo.pwrites + fo.fsyncs + fo.ftruncates - ios;
 	free(all_text);
 	all_text = tu_table_text(db);
@@ -540,7 +541,7 @@ START_TEST(test_io_error_fails_the_transaction)
 {
 	struct faultos fo;
 	struct rowfs_db *db;
-	struct rowfs_snapshot *snap;
+	struct rowfs_txn *snap;
 	struct rowfs_err err;
 	struct tu_buf out = { 0 };
 	char *text, line[64];
@@ -553,29 +554,29 @@ START_TEST(test_io_error_fails_the_transaction)
 		restore_base();
 		faultos_init(&fo);
 		db = open_db(16, &fo.os);
-		ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 		exec_ok(db, "begin");
-		ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
-		ck_assert_int_eq(rowfs_snapshot_open(db, &snap, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
+		ck_assert_int_eq(rowfs_txn_begin(db, ROWFS_TXN_RDONLY, &snap, &err), ROWFS_OK);
 		faultos_fail_read_at(&fo, n, EIO, 0);
 		rc = ROWFS_OK;
 		failed_at = 0;
 		for (id = 1; id < 4000 && rc == ROWFS_OK; id += 2) {
 			/* units of 10 statements, as ctl writes would be */
 			if (id % 20 == 1)
-				ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+				ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 			snprintf(line, sizeof(line), id % 6 == 1 ? "delete %u" : "insert %u x%u",
 				 id - (id % 6 == 1), id);
-			rc = rowfs_exec(db, line, strlen(line), tu_discard, NULL, &err);
+			rc = tu_exec_emit(db, line, strlen(line), tu_discard, NULL, &err);
 			if (rc == ROWFS_OK && id % 20 == 19)
-				ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+				ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 			if (rc)
 				failed_at = id;
 		}
 		if (!failed_at) {
 			/* no read failed: every page was cached */
-			rowfs_snapshot_close(db, snap);
-			rowfs_txn_abort(db, &err);
+			rowfs_txn_abort(snap);
+			tu_txn_abort(db, &err);
 			tu_close(db);
 			faultos_release(&fo);
 			break;
@@ -583,11 +584,11 @@ START_TEST(test_io_error_fails_the_transaction)
 		trials++;
 		ck_assert_msg(rc == ROWFS_IOERR, "read %u: rc %d '%s'", n, rc, err.msg);
 		ck_assert_msg(strncmp(err.msg, "Error: I/O error: ", 18) == 0, "'%s'", err.msg);
-		ck_assert_int_eq(rowfs_txn_state(db), ROWFS_TXN_FAILED);
+		ck_assert_int_eq(tu_txn_state(db), ROWFS_TXN_FAILED);
 		/* the caller rolls its unit back; the transaction stays FAILED */
-		ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
-		ck_assert_int_eq(rowfs_txn_state(db), ROWFS_TXN_FAILED);
-		ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_rollback(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_txn_state(db), ROWFS_TXN_FAILED);
+		ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 		exec_fails(db, "insert 99999 later", ROWFS_TXN,
 			   "Error: the transaction was rolled back after an error; "
 			   "end it with rollback");
@@ -596,26 +597,26 @@ START_TEST(test_io_error_fails_the_transaction)
 			   "end it with rollback");
 		exec_fails(db, "begin", ROWFS_TXN,
 			   "Error: cannot start a transaction within a transaction");
-		ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
-		ck_assert_int_eq(rowfs_txn_state(db), ROWFS_TXN_FAILED);
+		ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_txn_state(db), ROWFS_TXN_FAILED);
 		/* nothing of it is visible, to the owner or through a snapshot */
 		text = tu_table_text(db);
 		ck_assert_str_eq(text, base_text);
 		free(text);
 		out.len = 0;
-		ck_assert_int_eq(rowfs_scan_at(db, snap, 0, text_row, &out, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_scan_txn(snap, 0, text_row, &out, &err), ROWFS_OK);
 		ck_assert_str_eq(out.data, base_text);
-		rowfs_snapshot_close(db, snap);
-		ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+		rowfs_txn_abort(snap);
+		ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 		if (n % 2)
 			exec_ok(db, "rollback");
 		else
 			exec_fails(db, "commit", ROWFS_IOERR,
 				   "Error: I/O error: the transaction was rolled back after an "
 				   "earlier error");
-		ck_assert_int_eq(rowfs_txn_state(db), ROWFS_TXN_NONE);
+		ck_assert_int_eq(tu_txn_state(db), ROWFS_TXN_NONE);
 		exec_ok(db, "insert 99999 after");
-		ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 		tu_require_clean(db, "after the failed transaction");
 		tu_close(db);
 		faultos_release(&fo);
@@ -658,29 +659,29 @@ START_TEST(test_failed_commit_leaves_the_transaction_failed)
 	faultos_init(&fo);
 	db = open_db(16, &fo.os);
 	unit_one(db, "insert 1 base");
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	exec_ok(db, "begin");
 	exec_ok(db, "insert 2 inside");
 	faultos_fail_sync_at(&fo, 1, EIO, 0);
 	rc = tu_exec(db, "commit", &out, &err);
 	ck_assert_msg(rc == ROWFS_IOERR, "commit: rc %d '%s'", rc, err.msg);
-	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);   /* ctl's fail() */
-	ck_assert_int_eq(rowfs_txn_state(db), ROWFS_TXN_FAILED);
+	ck_assert_int_eq(tu_rollback(db, &err), ROWFS_OK);   /* ctl's fail() */
+	ck_assert_int_eq(tu_txn_state(db), ROWFS_TXN_FAILED);
 
 	/* the retry of "insert 2 inside\ncommit\n" */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	exec_fails(db, "insert 2 inside", ROWFS_TXN, failed);
-	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_rollback(db, &err), ROWFS_OK);
 	text = tu_table_text(db);
 	ck_assert_str_eq(text, "1=base ");
 	free(text);
 
 	/* rollback ends it; the database works */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	exec_ok(db, "rollback");
 	exec_ok(db, "insert 3 after");
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_txn_state(db), ROWFS_TXN_NONE);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_txn_state(db), ROWFS_TXN_NONE);
 	tu_require_clean(db, "after the failed commit");
 	tu_close(db);
 	faultos_release(&fo);
@@ -711,22 +712,22 @@ START_TEST(test_checkpoint_failure_is_not_a_commit_failure)
 	db = open_db(16, &fo.os);
 	unit_one(db, "insert 1 base");
 	/* after an insert: the commit's fsync works, the checkpoint's fails */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	exec_ok(db, "insert 2 two");
 	rc = tu_exec(db, ".checkpoint", &out, &err);
 	ck_assert_msg(rc == ROWFS_OK, ".checkpoint: rc %d '%s'", rc, err.msg);
 	faultos_fail_sync_at(&fo, 2, EIO, 0);
-	rc = rowfs_commit(db, &err);
+	rc = tu_commit(db, &err);
 	ck_assert_msg(rc == ROWFS_OK, "commit: rc %d '%s'", rc, err.msg);
 	/* alone: the checkpoint is the statement, and it fails as one */
 	unit_one(db, "insert 4 four");   /* recovers first; something to checkpoint */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	faultos_fail_sync_at(&fo, 1, EIO, 0);
 	out.len = 0;
 	rc = tu_exec(db, ".checkpoint", &out, &err);
 	ck_assert_msg(rc == ROWFS_IOERR && strncmp(err.msg, "Error: I/O error: ", 18) == 0,
 		      ".checkpoint alone: rc %d '%s'", rc, err.msg);
-	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_rollback(db, &err), ROWFS_OK);
 	unit_one(db, "insert 3 three");
 	tu_close(db);
 	faultos_release(&fo);
@@ -791,68 +792,68 @@ START_TEST(test_change_feed)
 	rowfs_set_change_hook(db, feed_hook, &f);
 
 	/* an implicit unit, with a failed statement in it */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	exec_ok(db, "insert 1 a");
 	exec_fails(db, "insert 1 b", ROWFS_DUPLICATE, "Error: duplicate key 1.");
 	exec_ok(db, "update 1 c");
 	exec_ok(db, "insert 2 d");
 	exec_ok(db, "delete 2");
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	ck_assert_uint_eq(rowfs_last_seq(db), 1);
 	feed_expect(&f, "1 insert 1 a\n1 update 1 c\n1 insert 2 d\n1 delete 2\n");
 	ck_assert_uint_eq(f.calls, 1);
 
 	/* nothing for a rollback, a unit that changed nothing, `.checkpoint` */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	exec_ok(db, "insert 3 gone");
-	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_rollback(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	exec_fails(db, "delete 3", ROWFS_NOTFOUND, "Error: no such key 3.");
 	exec_ok(db, ".checkpoint");
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	feed_expect(&f, "");
 	ck_assert_uint_eq(rowfs_last_seq(db), 1);
 
 	/* `begin` commits the unit so far; the explicit transaction is one commit */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	exec_ok(db, "insert 4 before");
 	exec_ok(db, "begin");
 	feed_expect(&f, "2 insert 4 before\n");
 	exec_ok(db, "insert 5 e");
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	feed_expect(&f, "");
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	exec_ok(db, "update 5 f");
 	exec_fails(db, "insert 5 g", ROWFS_DUPLICATE, "Error: duplicate key 5.");
-	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);   /* the unit, not the transaction */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_rollback(db, &err), ROWFS_OK);   /* the unit, not the transaction */
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	exec_ok(db, "commit");
 	feed_expect(&f, "3 insert 5 e\n3 update 5 f\n");
 	exec_ok(db, "insert 6 after");
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	feed_expect(&f, "4 insert 6 after\n");
 	ck_assert_uint_eq(rowfs_last_seq(db), 4);
 
 	/* nothing for an explicit rollback, an abort, or a close with one open */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	exec_ok(db, "begin");
 	exec_ok(db, "insert 7 x");
 	exec_ok(db, "rollback");
 	exec_ok(db, "begin");
 	exec_ok(db, "insert 8 x");
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_txn_abort(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_txn_abort(db, &err), ROWFS_OK);
 	feed_expect(&f, "");
 	ck_assert_uint_eq(rowfs_last_seq(db), 4);
 
 	/* 5,000 statements in one commit: whole-line chunks, last only on the final one */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	exec_ok(db, "begin");
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	for (id = 10000; id < 15000; id += 500) {
 		uint32_t i;
 
-		ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 		for (i = id; i < id + 500; i++) {
 			snprintf(line, sizeof(line), i % 3 ? "insert %u name_%u_with_some_length"
 							   : "insert %u n%u", i, i);
@@ -861,12 +862,12 @@ START_TEST(test_change_feed)
 							   : "5 insert %u n%u\n", i, i);
 			ck_assert_int_eq(tu_buf_emit(&want, line, strlen(line)), 0);
 		}
-		ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	}
 	calls = f.calls;
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	exec_ok(db, "commit");
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	ck_assert_uint_eq(rowfs_last_seq(db), 5);
 	ck_assert_uint_gt(f.calls - calls, 1);                  /* chunked */
 	ck_assert_uint_eq(f.last_calls, 4 + 1);

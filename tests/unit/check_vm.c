@@ -122,8 +122,8 @@ static void expect_error_len(struct rowfs_db *db, const char *line, size_t len, 
 	int rc;
 
 	rows_before = reply_of(db, "select");
-	rowfs_get_stats(db, &before);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	tu_stats(db, &before);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	rc = tu_exec_len(db, line, len, &out, &err);
 	ck_assert_msg(rc == want_rc, "'%.*s': rc %s, want %s (%s)", (int)(len > 60 ? 60 : len),
 		      line, rowfs_rc_name(rc), rowfs_rc_name(want_rc), err.msg);
@@ -131,8 +131,8 @@ static void expect_error_len(struct rowfs_db *db, const char *line, size_t len, 
 	ck_assert_int_eq(rowfs_errno(rc), want_errno);
 	ck_assert_str_eq(err.msg, want_msg);
 	ck_assert_msg(out.len == 0, "emitted '%s'", out.data);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
-	rowfs_get_stats(db, &after);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
+	tu_stats(db, &after);
 	ck_assert_uint_eq(after.errors, before.errors + 1);
 	ck_assert_uint_eq(after.statements, before.statements + 1);
 	ck_assert_uint_eq(after.rows, before.rows);
@@ -220,14 +220,14 @@ START_TEST(test_multi_statement_transaction)
 	struct tu_buf out = {0};
 	int rc;
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_exec(db, "insert 1 a", 10, tu_buf_emit, &out, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_exec(db, "insert 1 b", 10, tu_buf_emit, &out, &err), ROWFS_DUPLICATE);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_exec_emit(db, "insert 1 a", 10, tu_buf_emit, &out, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_exec_emit(db, "insert 1 b", 10, tu_buf_emit, &out, &err), ROWFS_DUPLICATE);
 	/* a statement error leaves the transaction usable */
-	ck_assert_int_eq(rowfs_exec(db, "insert 2 c", 10, tu_buf_emit, &out, &err), ROWFS_OK);
-	rc = rowfs_exec(db, "select", 6, tu_buf_emit, &out, &err);
+	ck_assert_int_eq(tu_exec_emit(db, "insert 2 c", 10, tu_buf_emit, &out, &err), ROWFS_OK);
+	rc = tu_exec_emit(db, "select", 6, tu_buf_emit, &out, &err);
 	ck_assert_int_eq(rc, ROWFS_OK);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	ck_assert_str_eq(out.data, "Executed.\nExecuted.\n(1, a)\n(2, c)\n");
 	tu_buf_free(&out);
 	tu_close(db);
@@ -243,14 +243,14 @@ START_TEST(test_blank_lines)
 	struct tu_buf out = {0};
 	size_t i;
 
-	rowfs_get_stats(db, &before);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	tu_stats(db, &before);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
 		ck_assert_int_eq(tu_exec_len(db, lines[i], strlen(lines[i]), &out, &err), ROWFS_OK);
 		ck_assert_uint_eq(out.len, 0);
 	}
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
-	rowfs_get_stats(db, &after);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
+	tu_stats(db, &after);
 	ck_assert_uint_eq(after.statements, before.statements);
 	ck_assert_uint_eq(after.errors, before.errors);
 	/* CRLF: the '\r' is dropped */
@@ -314,7 +314,7 @@ START_TEST(test_stats)
 	ck_assert_uint_eq(i, nnames);
 	free(text);
 
-	rowfs_get_stats(db, &st);
+	tu_stats(db, &st);
 	ck_assert_uint_eq(values[0], 2);                    /* rows */
 	ck_assert_uint_eq(values[1], 1);                    /* depth */
 	ck_assert_uint_eq(values[2], 2);                    /* pages: header + root leaf */
@@ -338,7 +338,7 @@ START_TEST(test_stats)
 		struct tu_buf out = {0};
 		struct rowfs_err err;
 
-		ck_assert_int_eq(rowfs_render_stats(db, tu_buf_emit, &out, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_render_stats(db, tu_buf_emit, &out, &err), ROWFS_OK);
 		ck_assert_ptr_nonnull(out.data);
 		ck_assert_msg(strncmp(out.data, head, sizeof(head) - 1) == 0, "stats '%s'", out.data);
 		ck_assert_ptr_nonnull(strstr(out.data, "\ncommits: 2\nstatements: 3\nerrors: 0\n"
@@ -363,19 +363,19 @@ START_TEST(test_btree)
 	tu_expect_reply(db, "insert 1 a", "Executed.\n");
 	tu_expect_reply(db, "insert 2 b", "Executed.\n");
 	tu_expect_reply(db, ".btree", "leaf (page 1): 3 cells keys [1..3]\n");
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (i = 4; i <= 200; i++) {
 		int len = snprintf(line, sizeof(line), "insert %d u", i);
 
-		ck_assert_int_eq(rowfs_exec(db, line, (size_t)len, tu_buf_emit, &out, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_exec_emit(db, line, (size_t)len, tu_buf_emit, &out, &err), ROWFS_OK);
 	}
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	tu_buf_free(&out);
 	tu_expect_reply(db, ".btree", "internal (page 3): 1 keys [102]\n"
 				   "  leaf (page 1): 102 cells keys [1..102]\n"
 				   "  leaf (page 2): 98 cells keys [103..200]\n");
 	text = reply_of(db, ".BTREE");
-	ck_assert_int_eq(rowfs_render_btree(db, tu_buf_emit, &out, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_render_btree(db, tu_buf_emit, &out, &err), ROWFS_OK);
 	ck_assert_str_eq(text, out.data);
 	free(text);
 	tu_buf_free(&out);
@@ -393,7 +393,7 @@ START_TEST(test_checkpoint)
 
 	tu_expect_reply(db, "insert 1 a", "Executed.\n");
 	tu_expect_reply(db, "insert 2 b", "Executed.\n");
-	rowfs_get_stats(db, &st);
+	tu_stats(db, &st);
 	ck_assert_uint_gt(st.wal_bytes, 32);
 	ck_assert_uint_eq(st.wal_frames, 2);
 	ck_assert_uint_eq(tu_file_size(tu_wal_path), st.wal_bytes);
@@ -401,21 +401,21 @@ START_TEST(test_checkpoint)
 
 	/* alone in a transaction */
 	tu_expect_reply(db, ".checkpoint", "Executed.\n");
-	rowfs_get_stats(db, &st);
+	tu_stats(db, &st);
 	ck_assert_uint_eq(st.wal_bytes, 32);
 	ck_assert_uint_eq(st.wal_frames, 0);
 	ck_assert_uint_eq(st.checkpoints, checkpoints + 1);
 	ck_assert_uint_eq(tu_file_size(tu_wal_path), 32);
 
 	/* after an insert of the same transaction: the WAL is emptied at commit */
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	ck_assert_int_eq(tu_exec_len(db, "insert 3 c", 10, &out, &err), ROWFS_OK);
 	tu_buf_free(&out);
 	ck_assert_int_eq(tu_exec_len(db, ".Checkpoint", 11, &out, &err), ROWFS_OK);
 	ck_assert_str_eq(out.data, "Executed.\n");
 	tu_buf_free(&out);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
-	rowfs_get_stats(db, &st);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
+	tu_stats(db, &st);
 	ck_assert_uint_eq(st.wal_bytes, 32);
 	ck_assert_uint_eq(st.wal_frames, 0);
 	ck_assert_uint_eq(st.checkpoints, checkpoints + 2);
@@ -437,15 +437,15 @@ START_TEST(test_exit)
 	struct rowfs_err err;
 	struct tu_buf out = {0};
 
-	rowfs_get_stats(db, &before);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	tu_stats(db, &before);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	ck_assert_int_eq(tu_exec_len(db, ".exit", 5, &out, &err), ROWFS_EXIT);
 	ck_assert_uint_eq(out.len, 0);
 	ck_assert_int_eq(tu_exec_len(db, ".EXIT", 5, &out, &err), ROWFS_EXIT);
 	ck_assert_int_eq(tu_exec_len(db, "  .exit  ", 9, &out, &err), ROWFS_EXIT);
 	ck_assert_int_eq(rowfs_errno(ROWFS_EXIT), 0);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
-	rowfs_get_stats(db, &after);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
+	tu_stats(db, &after);
 	ck_assert_uint_eq(after.errors, before.errors);
 	/* .exit with an argument is an error, not an exit */
 	expect_error(db, ".exit now", ROWFS_SYNTAX, EINVAL,
@@ -474,7 +474,7 @@ START_TEST(test_log_records)
 	struct row row;
 	size_t len, i;
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	ck_assert_int_eq(tu_exec_len(db, "insert 1 alice", 14, &out, &err), ROWFS_OK);
 	tu_buf_free(&out);
 	ck_assert_int_eq(tu_exec_len(db, "update 1 bob", 12, &out, &err), ROWFS_OK);
@@ -488,7 +488,7 @@ START_TEST(test_log_records)
 	tu_buf_free(&out);
 	ck_assert_int_eq(tu_exec_len(db, "insert 2 h\xc3\xa9", 12, &out, &err), ROWFS_OK);
 	tu_buf_free(&out);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 
 	/* header (32), frame header (16), 4 records, checksums (8) */
 	wal = tu_read_file(tu_wal_path, &len);
@@ -567,9 +567,9 @@ START_TEST(test_read_only)
 	text = reply_of(db, ".stats");
 	ck_assert_ptr_nonnull(strstr(text, "rows: 2\n"));
 	free(text);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	ck_assert_int_eq(tu_exec_len(db, ".exit", 5, &out, &err), ROWFS_EXIT);
-	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_rollback(db, &err), ROWFS_OK);
 	tu_close(db);
 
 	db_after = tu_read_file(tu_db_path, &len);
@@ -650,11 +650,11 @@ START_TEST(test_statement_errors)
 		struct rowfs_err err;
 		struct tu_buf out = {0};
 
-		ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 		ck_assert_int_eq(tu_exec_len(db, line, MAX_LINE_SIZE, &out, &err), ROWFS_OK);
 		ck_assert_str_eq(out.data, "(42, alice)\n");
 		tu_buf_free(&out);
-		ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	}
 	free(line);
 	tu_close(db);
@@ -671,7 +671,7 @@ START_TEST(test_io_errors)
 
 	/* 300 rows on disk, so a fresh handle must read pages */
 	db = open_db();
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (i = 1; i <= 300; i++) {
 		char line[32];
 		int len = snprintf(line, sizeof(line), "insert %d u%d", i, i);
@@ -679,7 +679,7 @@ START_TEST(test_io_errors)
 		ck_assert_int_eq(tu_exec_len(db, line, (size_t)len, &out, &err), ROWFS_OK);
 		tu_buf_free(&out);
 	}
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	tu_close(db);
 
 	failos_init(&fo);
@@ -687,7 +687,7 @@ START_TEST(test_io_errors)
 
 	/* a failing read during a statement */
 	fo.fail_pread = 1;
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	rc = tu_exec_len(db, "select", 6, &out, &err);
 	ck_assert_int_eq(rc, ROWFS_IOERR);
 	ck_assert_int_eq(err.rc, ROWFS_IOERR);
@@ -696,15 +696,15 @@ START_TEST(test_io_errors)
 	ck_assert_ptr_nonnull(strstr(err.msg, "Input/output error"));
 	tu_buf_free(&out);
 	fo.fail_pread = 0;
-	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_rollback(db, &err), ROWFS_OK);
 
 	/* a failing fsync at commit */
 	fo.fail_fsync = 1;
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	ck_assert_int_eq(tu_exec_len(db, "insert 1000 x", 13, &out, &err), ROWFS_OK);
 	tu_buf_free(&out);
 	memset(&err, 0, sizeof(err));
-	rc = rowfs_commit(db, &err);
+	rc = tu_commit(db, &err);
 	ck_assert_int_eq(rc, ROWFS_IOERR);
 	ck_assert_int_eq(rowfs_errno(rc), EIO);
 	ck_assert_msg(strncmp(err.msg, "Error: I/O error: ", 18) == 0, "message '%s'", err.msg);

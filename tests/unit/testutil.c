@@ -158,6 +158,52 @@ int tu_expect_executed(void *ctx, const char *text, size_t len)
 
 /* ---- databases ------------------------------------------------------------- */
 
+/*
+ * The write transaction each open database holds for its caller's units
+ * (see testutil.h, "units"), and the boundaries of the ones that ended.
+ */
+#define TU_UNIT_SLOTS 16
+static struct {
+	struct rowfs_db *db;       /* the database (NULL: slot free) */
+	struct rowfs_txn *txn;     /* its write transaction, or NULL between units */
+	uint64_t boundaries;       /* boundaries of its earlier write transactions */
+} units[TU_UNIT_SLOTS];
+
+/* The slot of db, taken if new (the test fails when all are taken). */
+static unsigned unit_slot(struct rowfs_db *db)
+{
+	unsigned i, free_slot = TU_UNIT_SLOTS;
+
+	for (i = 0; i < TU_UNIT_SLOTS; i++) {
+		if (units[i].db == db)
+			return i;
+		if (!units[i].db && free_slot == TU_UNIT_SLOTS)
+			free_slot = i;
+	}
+	ck_assert_msg(free_slot < TU_UNIT_SLOTS, "more than %d databases open", TU_UNIT_SLOTS);
+	units[free_slot].db = db;
+	units[free_slot].txn = NULL;
+	units[free_slot].boundaries = 0;
+	return free_slot;
+}
+
+/* db is closed: forget its slot (rowfs_close aborts a write transaction still open). */
+static void unit_forget(struct rowfs_db *db)
+{
+	unsigned i;
+
+	for (i = 0; i < TU_UNIT_SLOTS; i++)
+		if (units[i].db == db)
+			memset(&units[i], 0, sizeof(units[i]));
+}
+
+/* The write transaction of slot i ended (committed or aborted by the caller). */
+static void unit_ended(unsigned i)
+{
+	units[i].boundaries += rowfs_txn_boundaries(units[i].txn);
+	units[i].txn = NULL;
+}
+
 struct rowfs_db *tu_open(const struct rowfs_config *cfg)
 {
 	struct rowfs_db *db = NULL;
@@ -168,7 +214,14 @@ struct rowfs_db *tu_open(const struct rowfs_config *cfg)
 	rc = rowfs_open(cfg, &db, &err);
 	ck_assert_msg(rc == ROWFS_OK, "rowfs_open '%s'%s: %s (%s)", cfg->path,
 		      cfg->read_only ? " (read-only)" : "", rowfs_rc_name(rc), err.msg);
+	unit_forget(db);
 	return db;
+}
+
+int tu_close_rc(struct rowfs_db *db, struct rowfs_err *err)
+{
+	unit_forget(db);
+	return rowfs_close(db, err);
 }
 
 void tu_close(struct rowfs_db *db)
@@ -177,8 +230,281 @@ void tu_close(struct rowfs_db *db)
 	int rc;
 
 	memset(&err, 0, sizeof(err));
-	rc = rowfs_close(db, &err);
+	rc = tu_close_rc(db, &err);
 	ck_assert_msg(rc == ROWFS_OK, "rowfs_close: %s (%s)", rowfs_rc_name(rc), err.msg);
+}
+
+/* ---- units ------------------------------------------------------------------ */
+
+struct rowfs_txn *tu_txn(struct rowfs_db *db)
+{
+	return units[unit_slot(db)].txn;
+}
+
+int tu_begin(struct rowfs_db *db, struct rowfs_err *err)
+{
+	unsigned i = unit_slot(db);
+
+	if (units[i].txn)
+		return ROWFS_OK;   /* an explicit transaction goes on */
+	return rowfs_txn_begin(db, 0, &units[i].txn, err);
+}
+
+int tu_commit(struct rowfs_db *db, struct rowfs_err *err)
+{
+	unsigned i = unit_slot(db);
+	int rc;
+
+	if (!units[i].txn || rowfs_txn_state(units[i].txn) != ROWFS_TXN_NONE)
+		return ROWFS_OK;   /* the unit ends, an explicit transaction goes on */
+	units[i].boundaries += rowfs_txn_boundaries(units[i].txn);
+	rc = rowfs_txn_commit(units[i].txn, err);
+	units[i].txn = NULL;
+	return rc;
+}
+
+int tu_rollback(struct rowfs_db *db, struct rowfs_err *err)
+{
+	unsigned i = unit_slot(db);
+
+	(void)err;
+	if (!units[i].txn || rowfs_txn_state(units[i].txn) != ROWFS_TXN_NONE)
+		return ROWFS_OK;   /* inside an explicit transaction a unit has nothing to undo */
+	{
+		struct rowfs_txn *txn = units[i].txn;
+
+		unit_ended(i);
+		rowfs_txn_abort(txn);
+	}
+	return ROWFS_OK;
+}
+
+int tu_txn_abort(struct rowfs_db *db, struct rowfs_err *err)
+{
+	unsigned i = unit_slot(db);
+	struct rowfs_txn *txn = units[i].txn;
+
+	(void)err;
+	if (txn) {
+		unit_ended(i);
+		rowfs_txn_abort(txn);
+	}
+	return ROWFS_OK;
+}
+
+int tu_txn_state(struct rowfs_db *db)
+{
+	struct rowfs_txn *txn = tu_txn(db);
+
+	return txn ? rowfs_txn_state(txn) : ROWFS_TXN_NONE;
+}
+
+uint64_t tu_txn_boundaries(struct rowfs_db *db)
+{
+	unsigned i = unit_slot(db);
+
+	return units[i].boundaries + (units[i].txn ? rowfs_txn_boundaries(units[i].txn) : 0);
+}
+
+int tu_exec_emit(struct rowfs_db *db, const char *line, size_t len, rowfs_emit_fn emit,
+		 void *ctx, struct rowfs_err *err)
+{
+	struct rowfs_txn *txn = tu_txn(db);
+
+	ck_assert_msg(txn != NULL, "a statement outside a unit (tu_begin first)");
+	return rowfs_exec(txn, line, len, emit, ctx, err);
+}
+
+/* ---- reads ------------------------------------------------------------------ */
+
+int tu_exec_committed(struct rowfs_db *db, const char *line, size_t len, rowfs_emit_fn emit,
+		      void *ctx, struct rowfs_err *err)
+{
+	struct rowfs_txn *reader;
+	int rc = rowfs_txn_begin(db, ROWFS_TXN_RDONLY, &reader, err);
+
+	if (rc)
+		return rc;
+	rc = rowfs_exec(reader, line, len, emit, ctx, err);
+	rowfs_txn_abort(reader);
+	return rc;
+}
+
+/*
+ * The transaction a read of db goes through: the unit's write transaction
+ * if one is held, else a new read transaction (*own set: end it after).
+ */
+static int read_txn(struct rowfs_db *db, struct rowfs_txn **txn, int *own,
+		    struct rowfs_err *err)
+{
+	*txn = tu_txn(db);
+	*own = *txn == NULL;
+	return *own ? rowfs_txn_begin(db, ROWFS_TXN_RDONLY, txn, err) : ROWFS_OK;
+}
+
+/* Adapter from the typed rows of users to a tu_row_fn. */
+struct users_rows {
+	tu_row_fn fn;   /* the test's callback */
+	void *ctx;      /* its argument */
+};
+
+static int users_row(void *ctx, int64_t key, const struct rowfs_value *vals, unsigned n)
+{
+	struct users_rows *u = ctx;
+
+	REQUIRE(n == 2 && vals[0].type == ROWFS_TYPE_INTEGER && vals[0].i == key &&
+			vals[1].type == ROWFS_TYPE_TEXT,
+		"a users row of key %lld is not (integer key, text)", (long long)key);
+	return u->fn(u->ctx, (uint32_t)key, vals[1].p, vals[1].len);
+}
+
+int tu_scan_txn(struct rowfs_txn *txn, uint64_t start, tu_row_fn fn, void *ctx,
+		struct rowfs_err *err)
+{
+	struct users_rows u = {fn, ctx};
+
+	if (start > (uint64_t)UINT32_MAX)
+		start = (uint64_t)UINT32_MAX + 1;
+	return rowfs_scan(txn, NULL, (int64_t)start, users_row, &u, err);
+}
+
+int tu_scan(struct rowfs_db *db, uint64_t start, tu_row_fn fn, void *ctx, struct rowfs_err *err)
+{
+	struct rowfs_txn *txn;
+	int own, rc = read_txn(db, &txn, &own, err);
+
+	if (rc)
+		return rc;
+	rc = tu_scan_txn(txn, start, fn, ctx, err);
+	if (own)
+		rowfs_txn_abort(txn);
+	return rc;
+}
+
+/* Where tu_get_txn copies the name. */
+struct got_name {
+	char *name;       /* room for ROWFS_USERNAME_MAX bytes */
+	size_t *len;      /* its length */
+};
+
+static int got_row(void *ctx, int64_t key, const struct rowfs_value *vals, unsigned n)
+{
+	struct got_name *g = ctx;
+	size_t len = n > 1 ? vals[1].len : 0;
+
+	(void)key;
+	if (len > ROWFS_USERNAME_MAX)
+		len = ROWFS_USERNAME_MAX;
+	memcpy(g->name, vals[1].p, len);
+	*g->len = len;
+	return 0;
+}
+
+int tu_get_txn(struct rowfs_txn *txn, uint32_t id, int *found, char *name, size_t *name_len,
+	       struct rowfs_err *err)
+{
+	struct got_name g = {name, name_len};
+
+	*name_len = 0;
+	return rowfs_get(txn, NULL, id, got_row, &g, found, err);
+}
+
+int tu_get(struct rowfs_db *db, uint32_t id, int *found, char *name, size_t *name_len,
+	   struct rowfs_err *err)
+{
+	struct rowfs_txn *txn;
+	int own, rc;
+
+	*found = 0;
+	*name_len = 0;
+	rc = read_txn(db, &txn, &own, err);
+	if (rc)
+		return rc;
+	rc = tu_get_txn(txn, id, found, name, name_len, err);
+	if (own)
+		rowfs_txn_abort(txn);
+	return rc;
+}
+
+int tu_last_start_txn(struct rowfs_txn *txn, uint64_t count, uint64_t *start,
+		      struct rowfs_err *err)
+{
+	int64_t key = 0;
+	int found = 0;
+	int rc = rowfs_last_start(txn, NULL, count, &key, &found, err);
+
+	*start = found ? (uint64_t)key : (uint64_t)UINT32_MAX + 1;
+	return rc;
+}
+
+int tu_last_start(struct rowfs_db *db, uint64_t count, uint64_t *start, struct rowfs_err *err)
+{
+	struct rowfs_txn *txn;
+	int own, rc;
+
+	*start = (uint64_t)UINT32_MAX + 1;
+	rc = read_txn(db, &txn, &own, err);
+	if (rc)
+		return rc;
+	rc = tu_last_start_txn(txn, count, start, err);
+	if (own)
+		rowfs_txn_abort(txn);
+	return rc;
+}
+
+int tu_render_btree(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
+{
+	struct rowfs_txn *txn;
+	int own, rc = read_txn(db, &txn, &own, err);
+
+	if (rc)
+		return rc;
+	rc = rowfs_render_btree(txn, emit, ctx, err);
+	if (own)
+		rowfs_txn_abort(txn);
+	return rc;
+}
+
+int tu_render_stats(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
+{
+	struct rowfs_txn *txn;
+	int own, rc = read_txn(db, &txn, &own, err);
+
+	if (rc)
+		return rc;
+	rc = rowfs_render_stats(txn, emit, ctx, err);
+	if (own)
+		rowfs_txn_abort(txn);
+	return rc;
+}
+
+void tu_stats(struct rowfs_db *db, struct rowfs_stats *st)
+{
+	struct rowfs_txn *txn;
+	struct rowfs_err err;
+	int own, rc = read_txn(db, &txn, &own, &err);
+
+	ck_assert_msg(rc == ROWFS_OK, "tu_stats: %s (%s)", rowfs_rc_name(rc), err.msg);
+	rc = rowfs_get_stats(txn, st, &err);
+	if (own)
+		rowfs_txn_abort(txn);
+	ck_assert_msg(rc == ROWFS_OK, "rowfs_get_stats: %s (%s)", rowfs_rc_name(rc), err.msg);
+}
+
+int tu_check(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, uint64_t *problems,
+	     struct rowfs_err *err)
+{
+	struct rowfs_txn *txn;
+	int own, rc;
+
+	*problems = 0;
+	rc = read_txn(db, &txn, &own, err);
+	if (rc)
+		return rc;
+	rc = rowfs_check(txn, emit, ctx, problems, err);
+	if (own)
+		rowfs_txn_abort(txn);
+	return rc;
 }
 
 int tu_exec_len(struct rowfs_db *db, const char *line, size_t len, struct tu_buf *out,
@@ -188,7 +514,7 @@ int tu_exec_len(struct rowfs_db *db, const char *line, size_t len, struct tu_buf
 	if (out->data)
 		out->data[0] = '\0';
 	memset(err, 0, sizeof(*err));
-	return rowfs_exec(db, line, len, tu_buf_emit, out, err);
+	return tu_exec_emit(db, line, len, tu_buf_emit, out, err);
 }
 
 int tu_exec(struct rowfs_db *db, const char *line, struct tu_buf *out, struct rowfs_err *err)
@@ -212,9 +538,9 @@ void tu_expect_reply(struct rowfs_db *db, const char *line, const char *reply)
 {
 	struct rowfs_err err;
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	tu_expect_reply_in_txn(db, line, reply);
-	ck_assert_msg(rowfs_commit(db, &err) == ROWFS_OK, "commit: %s", err.msg);
+	ck_assert_msg(tu_commit(db, &err) == ROWFS_OK, "commit: %s", err.msg);
 }
 
 char *tu_reply_of(struct rowfs_db *db, const char *line)
@@ -223,14 +549,14 @@ char *tu_reply_of(struct rowfs_db *db, const char *line)
 	struct tu_buf out = {0};
 	int rc;
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	rc = tu_exec(db, line, &out, &err);
 	ck_assert_msg(rc == ROWFS_OK, "'%s': rc %d (%s)", line, rc, err.msg);
-	ck_assert_msg(rowfs_commit(db, &err) == ROWFS_OK, "commit: %s", err.msg);
+	ck_assert_msg(tu_commit(db, &err) == ROWFS_OK, "commit: %s", err.msg);
 	return out.data;
 }
 
-/* rowfs_row_fn of tu_table_text: append "id=name " to the struct tu_buf ctx. */
+/* tu_row_fn of tu_table_text: append "id=name " to the struct tu_buf ctx. */
 static int collect_row(void *ctx, uint32_t id, const char *name, size_t name_len)
 {
 	char text[80];
@@ -239,12 +565,23 @@ static int collect_row(void *ctx, uint32_t id, const char *name, size_t name_len
 	return tu_buf_emit(ctx, text, (size_t)n);
 }
 
+char *tu_table_text_txn(struct rowfs_txn *txn)
+{
+	struct tu_buf b = {0};
+	struct rowfs_err err;
+	int rc = tu_scan_txn(txn, 0, collect_row, &b, &err);
+
+	ck_assert_msg(rc == ROWFS_OK, "scan: %s (%s)", rowfs_rc_name(rc), err.msg);
+	return b.data ? b.data : strdup("");
+}
+
 char *tu_table_text(struct rowfs_db *db)
 {
 	struct tu_buf b = {0};
 	struct rowfs_err err;
+	int rc = tu_scan(db, 0, collect_row, &b, &err);
 
-	ck_assert_int_eq(rowfs_scan(db, 0, collect_row, &b, &err), ROWFS_OK);
+	ck_assert_msg(rc == ROWFS_OK, "scan: %s (%s)", rowfs_rc_name(rc), err.msg);
 	return b.data ? b.data : strdup("");
 }
 
@@ -258,7 +595,7 @@ void tu_require_clean(struct rowfs_db *db, const char *what)
 
 	what = what ? what : "";
 	memset(&err, 0, sizeof(err));
-	rc = rowfs_check(db, tu_buf_emit, &b, &problems, &err);
+	rc = tu_check(db, tu_buf_emit, &b, &problems, &err);
 	REQUIRE(rc == ROWFS_OK, "%s%srowfs_check: %s (%s)", what, sep, rowfs_rc_name(rc), err.msg);
 	REQUIRE(problems == 0, "%s%srowfs_check found %llu problems:\n%s", what, sep,
 		(unsigned long long)problems, b.data ? b.data : "");

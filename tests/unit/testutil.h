@@ -10,10 +10,12 @@
  *     empty and remove it;
  *   - the growable reply buffer and the emit sinks handed to rowfs_exec,
  *     rowfs_check and the render functions;
- *   - opening and closing a database with a config, running a statement
- *     into a reply buffer, the reply and "table as text" helpers, the
- *     rowfs_check() that must find nothing, and a copy of one page as the
- *     handle's pager sees it;
+ *   - opening and closing a database with a config; units of statements
+ *     in the write transaction as ctl and rowsh run them, and reads
+ *     through it or through a read transaction of their own; running a
+ *     statement into a reply buffer, the reply and "table as text"
+ *     helpers, the rowfs_check() that must find nothing, and a copy of one
+ *     page as the handle's pager sees it;
  *   - files: size, read whole, write whole, copy, and pread/pwrite of a
  *     few bytes at an offset (how tests damage a file), including a u32
  *     header field with its checksum recomputed as pager.c does;
@@ -150,13 +152,90 @@ int tu_expect_executed(void *ctx, const char *text, size_t len);
  */
 struct rowfs_db *tu_open(const struct rowfs_config *cfg);
 
-/* tu_close - rowfs_close(db); fails the test unless it returns ROWFS_OK. */
+/*
+ * tu_close_rc - rowfs_close(db) (which aborts the write transaction a unit
+ * left open), returning its code; tu_close - the same, which must succeed.
+ * Tests close through these, never rowfs_close, so the units below forget
+ * the database.
+ */
+int tu_close_rc(struct rowfs_db *db, struct rowfs_err *err);
 void tu_close(struct rowfs_db *db);
 
 /*
- * tu_exec_len - run line (len bytes) in the open transaction, appending
- * its replies to out, which is emptied first (its memory is kept: free it
- * with tu_buf_free).  *err is cleared first.  Returns rowfs_exec's code.
+ * ---- units ----
+ * Tests drive the engine as ctl and rowsh do (rowfs.h, "Units"): a unit
+ * of statements runs in the write transaction, taken at tu_begin and
+ * ended at tu_commit or tu_rollback, except that while an explicit
+ * transaction is open in it (rowfs_txn_state != ROWFS_TXN_NONE) the unit's
+ * end keeps it, for the next unit.  The transaction held for each open
+ * database (at most 16) is remembered here:
+ *   tu_begin       take the write transaction unless one is held (the
+ *                  code of rowfs_txn_begin: ROWFS_BUSY, ROWFS_IOERR, ...)
+ *   tu_commit      end the unit: rowfs_txn_commit, or nothing inside an
+ *                  explicit transaction (ROWFS_OK)
+ *   tu_rollback    end the unit after a failure: rowfs_txn_abort, or
+ *                  nothing inside an explicit transaction; ROWFS_OK
+ *   tu_txn_abort   end the held transaction whatever it holds (as a ctl
+ *                  handle's release, or rowsh at end of input); ROWFS_OK
+ *   tu_txn         the held write transaction, or NULL
+ *   tu_txn_state   rowfs_txn_state of it, ROWFS_TXN_NONE without one
+ *   tu_txn_boundaries  rowfs_txn_boundaries summed over every write
+ *                  transaction of db since tu_open
+ *   tu_exec_emit   rowfs_exec in the held transaction (which must exist)
+ *   tu_exec_committed  rowfs_exec in a read transaction of its own, as
+ *                  another ctl handle runs its statements
+ */
+int tu_begin(struct rowfs_db *db, struct rowfs_err *err);
+int tu_commit(struct rowfs_db *db, struct rowfs_err *err);
+int tu_rollback(struct rowfs_db *db, struct rowfs_err *err);
+int tu_txn_abort(struct rowfs_db *db, struct rowfs_err *err);
+struct rowfs_txn *tu_txn(struct rowfs_db *db);
+int tu_txn_state(struct rowfs_db *db);
+uint64_t tu_txn_boundaries(struct rowfs_db *db);
+int tu_exec_emit(struct rowfs_db *db, const char *line, size_t len, rowfs_emit_fn emit,
+		 void *ctx, struct rowfs_err *err);
+int tu_exec_committed(struct rowfs_db *db, const char *line, size_t len, rowfs_emit_fn emit,
+		      void *ctx, struct rowfs_err *err);
+
+/*
+ * ---- reads ----
+ * Reads of db go through the held write transaction when a unit holds
+ * one (they see its changes), else through a read transaction of their
+ * own, begun and ended around the call (the newest committed state).
+ * The _txn forms read through the transaction given.  users' rows come
+ * as the Part 1 pair (id, name) through a tu_row_fn, adapted from the
+ * typed rows of rowfs_scan.  Each returns the code of the rowfs_ call it
+ * makes (or of rowfs_txn_begin).
+ *   tu_scan, tu_scan_txn     rowfs_scan of users from start (up to 2^32: no rows)
+ *   tu_get, tu_get_txn       rowfs_get of users: the name into name (32 bytes)
+ *   tu_last_start, tu_last_start_txn  rowfs_last_start of users, *start
+ *                            2^32 when it finds none
+ *   tu_render_btree, tu_render_stats, tu_check   the rowfs_ renderings
+ *   tu_stats                 rowfs_get_stats, which must succeed (its own
+ *                            read transaction is among st->snapshots)
+ */
+typedef int (*tu_row_fn)(void *ctx, uint32_t id, const char *name, size_t name_len);
+int tu_scan(struct rowfs_db *db, uint64_t start, tu_row_fn fn, void *ctx, struct rowfs_err *err);
+int tu_scan_txn(struct rowfs_txn *txn, uint64_t start, tu_row_fn fn, void *ctx,
+		struct rowfs_err *err);
+int tu_get(struct rowfs_db *db, uint32_t id, int *found, char *name, size_t *name_len,
+	   struct rowfs_err *err);
+int tu_get_txn(struct rowfs_txn *txn, uint32_t id, int *found, char *name, size_t *name_len,
+	       struct rowfs_err *err);
+int tu_last_start(struct rowfs_db *db, uint64_t count, uint64_t *start, struct rowfs_err *err);
+int tu_last_start_txn(struct rowfs_txn *txn, uint64_t count, uint64_t *start,
+		      struct rowfs_err *err);
+int tu_render_btree(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, struct rowfs_err *err);
+int tu_render_stats(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, struct rowfs_err *err);
+int tu_check(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, uint64_t *problems,
+	     struct rowfs_err *err);
+void tu_stats(struct rowfs_db *db, struct rowfs_stats *st);
+
+/*
+ * tu_exec_len - run line (len bytes) in the held write transaction,
+ * appending its replies to out, which is emptied first (its memory is
+ * kept: free it with tu_buf_free).  *err is cleared first.  Returns
+ * rowfs_exec's code.
  */
 int tu_exec_len(struct rowfs_db *db, const char *line, size_t len, struct tu_buf *out,
 		struct rowfs_err *err);
@@ -165,30 +244,31 @@ int tu_exec_len(struct rowfs_db *db, const char *line, size_t len, struct tu_buf
 int tu_exec(struct rowfs_db *db, const char *line, struct tu_buf *out, struct rowfs_err *err);
 
 /*
- * tu_expect_reply - run line in a transaction of its own: begin, the
- * statement and commit must succeed, and the reply must be exactly reply.
+ * tu_expect_reply - run line in a unit of its own: begin, the statement
+ * and commit must succeed, and the reply must be exactly reply.
  */
 void tu_expect_reply(struct rowfs_db *db, const char *line, const char *reply);
 
-/* tu_expect_reply_in_txn - tu_expect_reply in the open transaction (no begin, no commit). */
+/* tu_expect_reply_in_txn - tu_expect_reply in the held transaction (no begin, no commit). */
 void tu_expect_reply_in_txn(struct rowfs_db *db, const char *line, const char *reply);
 
 /*
- * tu_reply_of - run line in a transaction of its own (begin, the statement
- * and commit must succeed) and return its reply, malloc'd (the caller
- * frees), or NULL if it emitted nothing.
+ * tu_reply_of - run line in a unit of its own (begin, the statement and
+ * commit must succeed) and return its reply, malloc'd (the caller frees),
+ * or NULL if it emitted nothing.
  */
 char *tu_reply_of(struct rowfs_db *db, const char *line);
 
 /*
- * tu_table_text - the whole table from rowfs_scan as "id=name " pairs
+ * tu_table_text - the whole users table (tu_scan) as "id=name " pairs
  * ("1=alice 2=bob "), malloc'd (the caller frees); "" when empty.  The scan
- * must succeed.
+ * must succeed.  tu_table_text_txn - the same through txn.
  */
 char *tu_table_text(struct rowfs_db *db);
+char *tu_table_text_txn(struct rowfs_txn *txn);
 
 /*
- * tu_require_clean - rowfs_check(db) must succeed and find no problem;
+ * tu_require_clean - tu_check(db) must succeed and find no problem;
  * otherwise the test fails with the report, prefixed by "what: " when
  * what is not NULL.
  */
