@@ -642,7 +642,7 @@ static uint64_t rows_of(const char *path)
 	struct rowfs_db *db;
 
 	ck_assert_int_eq(rowfs_open(&cfg, &db, &err), ROWFS_OK);
-	rowfs_get_stats(db, &st);
+	tu_stats(db, &st);
 	rowfs_close(db, &err);
 	return st.rows;
 }
@@ -671,16 +671,16 @@ START_TEST(test_wal_parts)
 	cfg.path = live;
 	build(cfg.path, 150, 0);
 	ck_assert_int_eq(rowfs_open(&cfg, &db, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (i = 0; i < 30000; i++) {
 		n = snprintf(line, sizeof(line), "insert %d late_%d", 1000 + i, i);
-		REQUIRE(rowfs_exec(db, line, (size_t)n, tu_discard, NULL, &err) == ROWFS_OK, "%s",
+		REQUIRE(tu_exec_emit(db, line, (size_t)n, tu_discard, NULL, &err) == ROWFS_OK, "%s",
 			err.msg);
 	}
 	ck_assert_int_gt(tu_file_size(tu_path("parts.db-wal")), 1 << 19);   /* parts written */
 	tu_copy_file(tu_path("parts.db"), tu_path("orphan.db"));
 	tu_copy_file(tu_path("parts.db-wal"), tu_path("orphan.db-wal"));
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	tu_copy_file(tu_path("parts.db"), tu_path("committed.db"));
 	tu_copy_file(tu_path("parts.db-wal"), tu_path("committed.db-wal"));
 	ck_assert_int_eq(rowfs_close(db, &err), ROWFS_OK);

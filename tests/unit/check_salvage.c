@@ -567,11 +567,11 @@ START_TEST(test_wal_parts)
 	cfg.path = live;
 	build(live, 300, 0);
 	db = tu_open(&cfg);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (line = lines; *line; line++)
-		REQUIRE(rowfs_exec(db, *line, strlen(*line), tu_discard, NULL, &err) == ROWFS_OK,
+		REQUIRE(tu_exec_emit(db, *line, strlen(*line), tu_discard, NULL, &err) == ROWFS_OK,
 			"%s: %s", *line, err.msg);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	tu_copy_file(live, path);
 	tu_copy_file(live_wal, wal_path);
 	tu_close(db);

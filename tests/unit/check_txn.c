@@ -909,13 +909,13 @@ static void load_units(struct rowfs_db *db, int events, uint32_t from, uint32_t 
 
 	for (id = from; id < to; id++) {
 		if ((id - from) % 1000 == 0)
-			ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+			ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 		len = events ? event_line(line, sizeof(line), id)
 			     : snprintf(line, sizeof(line), "insert %u user_%u", id, id);
-		REQUIRE(rowfs_exec(db, line, (size_t)len, tu_expect_executed, NULL, &err) == ROWFS_OK,
+		REQUIRE(tu_exec_emit(db, line, (size_t)len, tu_expect_executed, NULL, &err) == ROWFS_OK,
 			"'%s': %s", line, err.msg);
 		if ((id - from) % 1000 == 999 || id + 1 == to)
-			REQUIRE(rowfs_commit(db, &err) == ROWFS_OK, "unit commit: %s", err.msg);
+			REQUIRE(tu_commit(db, &err) == ROWFS_OK, "unit commit: %s", err.msg);
 	}
 }
 
@@ -924,9 +924,9 @@ static void exec_unit(struct rowfs_db *db, const char *line)
 {
 	struct rowfs_err err;
 
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	exec_ok(db, line);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 }
 
 /* "select count(*) from t" must reply (n). */
@@ -966,13 +966,13 @@ START_TEST(test_million_rows_in_one_transaction)
 		exec_unit(db, "begin");
 		load_units(db, 0, 1, users + 1);
 		load_units(db, 1, 1, events + 1);
-		rowfs_get_stats(db, &st);
+		tu_stats(db, &st);
 		/* the log so far went out in parts: frames, written and not fsynced */
 		REQUIRE(st.wal_frames >= 10 && st.wal_bytes > (80u << 20),
 			"%llu frames, %llu bytes before the commit", (unsigned long long)st.wal_frames,
 			(unsigned long long)st.wal_bytes);
 		exec_unit(db, "commit");
-		rowfs_get_stats(db, &st);
+		tu_stats(db, &st);
 		REQUIRE(st.checkpoints == 0, "a checkpoint ran: nothing left to replay");
 		_exit(0);   /* no close: the reopen replays the WAL */
 	}
@@ -982,7 +982,7 @@ START_TEST(test_million_rows_in_one_transaction)
 
 	cfg.wal_limit = 0;
 	db = tu_open(&cfg);
-	rowfs_get_stats(db, &st);
+	tu_stats(db, &st);
 	ck_assert_uint_eq(st.rows, users);
 	ck_assert_uint_ge(st.checkpoints, 1);   /* the replay's */
 	expect_count(db, "events", events);
@@ -1032,15 +1032,15 @@ static void try_load_events(struct rowfs_db *db, uint32_t from, uint32_t to)
 
 	for (; from < to; from = end) {
 		end = from + 1000 < to ? from + 1000 : to;
-		rc = rowfs_begin(db, &err);
+		rc = tu_begin(db, &err);
 		for (id = from; id < end && rc == ROWFS_OK; id++) {
 			len = event_line(line, sizeof(line), id);
-			rc = rowfs_exec(db, line, (size_t)len, tu_discard, NULL, &err);
+			rc = tu_exec_emit(db, line, (size_t)len, tu_discard, NULL, &err);
 		}
 		if (rc == ROWFS_OK)
-			rowfs_commit(db, &err);
+			tu_commit(db, &err);
 		else
-			rowfs_rollback(db, &err);
+			tu_rollback(db, &err);
 	}
 }
 
@@ -1053,13 +1053,13 @@ static uint64_t events_between(struct rowfs_db *db, uint32_t from, uint32_t to)
 	unsigned long long lo, hi;
 
 	snprintf(line, sizeof(line), "select count(*) from events where id < %u", from);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	ck_assert_int_eq(tu_exec(db, line, &out, &err), ROWFS_OK);
 	ck_assert_int_eq(sscanf(out.data, "(%llu)", &lo), 1);
 	snprintf(line, sizeof(line), "select count(*) from events where id < %u", to);
 	ck_assert_int_eq(tu_exec(db, line, &out, &err), ROWFS_OK);
 	ck_assert_int_eq(sscanf(out.data, "(%llu)", &hi), 1);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	tu_buf_free(&out);
 	return hi - lo;
 }
@@ -1092,11 +1092,11 @@ static int parts_cut_trial(unsigned n, int powerloss, uint32_t part)
 	exec_unit(db, "begin");
 	faultos_power_cut_at(&fo, n);
 	try_load_events(db, 1000, 1000 + PART_ROWS);
-	rc = rowfs_begin(db, &err);
+	rc = tu_begin(db, &err);
 	if (rc == ROWFS_OK)
-		rc = rowfs_exec(db, "commit", 6, tu_discard, NULL, &err);
+		rc = tu_exec_emit(db, "commit", 6, tu_discard, NULL, &err);
 	if (rc == ROWFS_OK)
-		rc = rowfs_commit(db, &err);
+		rc = tu_commit(db, &err);
 	rowfs_close(db, &err);
 	faultos_release(&fo);
 
@@ -1142,11 +1142,11 @@ START_TEST(test_parts_cut_at_every_io)
 		exec_unit(db, "begin");
 		ios = fo.pwrites + fo.fsyncs + fo.ftruncates;
 		try_load_events(db, 1000, 1000 + PART_ROWS);
-		rowfs_get_stats(db, &st);
+		tu_stats(db, &st);
 		ck_assert_uint_ge(st.wal_frames, 2);
 		exec_unit(db, "commit");
 		ios = fo.pwrites + fo.fsyncs + fo.ftruncates - ios;
-		rowfs_get_stats(db, &st);
+		tu_stats(db, &st);
 		ck_assert_uint_eq(st.checkpoints, 0);
 		tu_close(db);
 		faultos_release(&fo);
@@ -1218,18 +1218,18 @@ static void rollback_then_commit(struct rowfs_db *db, int explicit_txn, uint32_t
 
 	if (explicit_txn)
 		exec_unit(db, "begin");
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (id = 1000; id < 1000 + rows; id++)
-		REQUIRE(rowfs_exec(db, line, (size_t)event_line(line, sizeof(line), id),
+		REQUIRE(tu_exec_emit(db, line, (size_t)event_line(line, sizeof(line), id),
 				   tu_expect_executed, NULL, &err) == ROWFS_OK, "%u: %s", id, err.msg);
-	rowfs_get_stats(db, &st);
+	tu_stats(db, &st);
 	ck_assert_uint_ge(st.wal_frames, 3);
 	ck_assert_int_ge(tu_file_size(tu_wal_path), before + (1 << 20));   /* parts written */
 	if (explicit_txn) {
-		ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 		exec_unit(db, "rollback");
 	} else {
-		ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_rollback(db, &err), ROWFS_OK);
 	}
 	ck_assert_uint_eq(rowfs_last_seq(db), seq);
 	if (cut_works)
@@ -1363,13 +1363,13 @@ START_TEST(test_failed_fsync_of_the_commit_frame)
 	load_units(db, 1, 1000, 21000);
 	ck_assert_int_ge(tu_file_size(tu_wal_path), before + (1 << 20));
 	faultos_fail_sync_at(&fo, 1, EIO, 0);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	rc = tu_exec(db, "commit", &out, &err);
 	ck_assert_msg(rc == ROWFS_IOERR && strncmp(err.msg, "Error: I/O error: ", 18) == 0 &&
 			      strstr(err.msg, "fsync") != NULL,
 		      "commit: rc %d '%s'", rc, err.msg);
-	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_txn_state(db), ROWFS_TXN_FAILED);
+	ck_assert_int_eq(tu_rollback(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_txn_state(db), ROWFS_TXN_FAILED);
 	ck_assert_int_eq(tu_file_size(tu_wal_path), before);
 	exec_unit(db, "rollback");
 	ck_assert_uint_eq(events_between(db, 1000, 40000), 0);
@@ -1408,15 +1408,15 @@ START_TEST(test_failed_part_write)
 	load_units(db, 1, 1000, 10000);   /* one part written */
 	ck_assert_int_gt(tu_file_size(tu_wal_path), before + (1 << 20));
 	faultos_fail_write_at(&fo, 1, ENOSPC, 0);
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (id = 10000; id < 30000 && rc == ROWFS_OK; id++)
-		rc = rowfs_exec(db, line, (size_t)event_line(line, sizeof(line), id), tu_discard,
+		rc = tu_exec_emit(db, line, (size_t)event_line(line, sizeof(line), id), tu_discard,
 				NULL, &err);
 	snprintf(want, sizeof(want), "Error: I/O error: pwrite '%s': No space left on device",
 		 tu_wal_path);
 	ck_assert_msg(rc == ROWFS_FULL && strcmp(err.msg, want) == 0, "rc %d '%s'", rc, err.msg);
-	ck_assert_int_eq(rowfs_rollback(db, &err), ROWFS_OK);
-	ck_assert_int_eq(rowfs_txn_state(db), ROWFS_TXN_FAILED);
+	ck_assert_int_eq(tu_rollback(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_txn_state(db), ROWFS_TXN_FAILED);
 	exec_unit(db, "rollback");
 	ck_assert_int_eq(tu_file_size(tu_wal_path), before);
 	ck_assert_uint_eq(events_between(db, 1000, 40000), 0);
@@ -1448,28 +1448,28 @@ START_TEST(test_log_bound_fails_one_statement)
 	db = open_parts(NULL, 64u << 10, 1u << 20);
 	exec_unit(db, EVENTS_SQL);
 	exec_unit(db, "begin");
-	ck_assert_int_eq(rowfs_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
 	for (id = 1; rc == ROWFS_OK; id++) {
 		snprintf(line, sizeof(line), "insert %u u%u", id, id);
-		rc = rowfs_exec(db, line, strlen(line), tu_discard, NULL, &err);
+		rc = tu_exec_emit(db, line, strlen(line), tu_discard, NULL, &err);
 	}
 	id--;
 	ck_assert_int_eq(rc, ROWFS_TOOBIG);
 	ck_assert_int_eq(err.sys_errno, EFBIG);
 	ck_assert_str_eq(err.msg, toobig);
 	ck_assert_uint_eq(id - 1, (1u << 20) / 40);   /* 40-byte records */
-	ck_assert_int_eq(rowfs_txn_state(db), ROWFS_TXN_OPEN);
+	ck_assert_int_eq(tu_txn_state(db), ROWFS_TXN_OPEN);
 	event_line(line, sizeof(line), 1);
 	exec_fails(db, line, ROWFS_TOOBIG, toobig);
 	exec_fails(db, "delete from users where id > 0", ROWFS_TOOBIG, toobig);
-	ck_assert_int_eq(rowfs_commit(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
 	exec_unit(db, "commit");
-	rowfs_get_stats(db, &st);
+	tu_stats(db, &st);
 	ck_assert_uint_eq(st.rows, id - 1);
 	expect_count(db, "events", 0);
 	tu_close(db);
 	db = open_db(0, NULL);
-	rowfs_get_stats(db, &st);
+	tu_stats(db, &st);
 	ck_assert_uint_eq(st.rows, id - 1);
 	tu_require_clean(db, "after the bound");
 	tu_close(db);
