@@ -120,18 +120,31 @@ int row_decode(const uint8_t *src, struct row *row)
 
 size_t row_format_insert(char *dst, uint32_t id, const char *name, size_t len)
 {
+	static const char seed[] = "insert ", sql[] = "insert into users values (";
 	int comment = len >= 2 && name[0] == '-' && name[1] == '-';
-	int n;
+	size_t n;
 
 	if (len > USERNAME_SIZE)
 		len = USERNAME_SIZE;
-	n = snprintf(dst, ROW_INSERT_MAX, comment ? "insert into users values (%u, '" : "insert %u ",
-		     id);
+	if (comment) {
+		memcpy(dst, sql, sizeof(sql) - 1);
+		n = sizeof(sql) - 1;
+	} else {
+		memcpy(dst, seed, sizeof(seed) - 1);
+		n = sizeof(seed) - 1;
+	}
+	n += put_decimal(dst + n, id);
+	if (comment) {
+		memcpy(dst + n, ", '", 3);
+		n += 3;
+	} else {
+		dst[n++] = ' ';
+	}
 	memcpy(dst + n, name, len);
-	n += (int)len;
+	n += len;
 	if (comment) {
 		memcpy(dst + n, "')", 2);
 		n += 2;
 	}
-	return (size_t)n;
+	return n;
 }

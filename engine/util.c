@@ -125,6 +125,42 @@ size_t utf8_valid_prefix(const uint8_t *p, size_t n)
 	return n;
 }
 
+size_t put_decimal(char *dst, uint64_t v)
+{
+	static const char pairs[] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
+	char tmp[20];
+	size_t n = sizeof(tmp);
+	uint32_t w;
+
+	while (v > UINT32_MAX) {   /* 64-bit divisions only for the high digits */
+		uint64_t q = v / 100;
+		unsigned r = (unsigned)(v - q * 100);
+
+		tmp[--n] = pairs[2 * r + 1];
+		tmp[--n] = pairs[2 * r];
+		v = q;
+	}
+	w = (uint32_t)v;
+	while (w >= 100) {
+		unsigned r = w % 100;
+
+		w /= 100;
+		tmp[--n] = pairs[2 * r + 1];
+		tmp[--n] = pairs[2 * r];
+	}
+	if (w >= 10) {
+		tmp[--n] = pairs[2 * w + 1];
+		tmp[--n] = pairs[2 * w];
+	} else {
+		tmp[--n] = (char)('0' + w);
+	}
+	memcpy(dst, tmp + n, sizeof(tmp) - n);
+	return sizeof(tmp) - n;
+}
+
 uint32_t fnv1a32(const void *p, size_t n)
 {
 	const uint8_t *b = p;

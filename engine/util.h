@@ -79,6 +79,12 @@ size_t utf8_sequence_len(const uint8_t *p, size_t n, uint32_t *cp);
 /* utf8_valid_prefix - offset of the first byte of p[0..n) that is not well-formed UTF-8, or n. */
 size_t utf8_valid_prefix(const uint8_t *p, size_t n);
 
+/*
+ * put_decimal - v in decimal (no sign, no padding) at dst, which must hold
+ * 20 bytes; returns the digit count.  The hot loops' snprintf("%llu").
+ */
+size_t put_decimal(char *dst, uint64_t v);
+
 /* fnv1a32 - FNV-1a (32 bits; basis 2166136261, prime 16777619) over p[0..n). */
 uint32_t fnv1a32(const void *p, size_t n);
 

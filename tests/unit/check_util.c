@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "rowfs.h"
@@ -78,6 +79,37 @@ static void check_varint(uint64_t v, size_t want_len)
 		ck_assert(back == 12345);   /* untouched */
 	}
 }
+
+/* put_decimal against snprintf at every power-of-ten edge and on random values. */
+START_TEST(test_put_decimal)
+{
+	char got[24], want[24];
+	uint64_t v = 1, x = 88172645463325252ull;
+	size_t n;
+	int i;
+
+	for (i = 0; i < 20000; i++) {
+		uint64_t cases[3], c;
+		int k;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		cases[0] = x >> (x % 64);
+		cases[1] = i < 20 ? v - 1 : x;
+		cases[2] = i < 20 ? v : UINT64_MAX;
+		for (k = 0; k < 3; k++) {
+			c = cases[k];
+			n = put_decimal(got, c);
+			snprintf(want, sizeof(want), "%llu", (unsigned long long)c);
+			ck_assert_uint_eq(n, strlen(want));
+			ck_assert(memcmp(got, want, n) == 0);
+		}
+		if (i < 19)
+			v *= 10;
+	}
+}
+END_TEST
 
 START_TEST(test_varint_boundaries)
 {
@@ -477,6 +509,7 @@ static Suite *util_suite(void)
 	tc = tcase_create("varint");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_varint_boundaries);
+	tcase_add_test(tc, test_put_decimal);
 	tcase_add_test(tc, test_varint_bytes);
 	tcase_add_test(tc, test_varint_random);
 	suite_add_tcase(s, tc);
