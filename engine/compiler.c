@@ -569,6 +569,19 @@ static int compile_select_from(const struct statement *stmt, const struct catalo
 	return ROWFS_OK;
 }
 
+/*
+ * The tail of every change: OP_WRITABLE, the change itself (none when op
+ * is OP_HALT), the "Executed." reply, OP_HALT.
+ */
+static void emit_change(struct program *prog, enum opcode op)
+{
+	emit_op(prog, OP_WRITABLE, 0, 0, NULL, 0);
+	if (op != OP_HALT)
+		emit_op(prog, op, 0, 0, NULL, 0);
+	EMIT_TEXT(prog, EXECUTED);
+	emit_op(prog, OP_HALT, 0, 0, NULL, 0);
+}
+
 /* Map each value of an insert row to its column (identity without a column list). */
 static int insert_columns(const struct statement *stmt, const struct table_schema *t,
 			  unsigned *map, struct rowfs_err *err)
@@ -637,10 +650,7 @@ static int compile_insert_into(const struct statement *stmt, const struct catalo
 				return rc;
 		}
 	}
-	emit_op(prog, OP_WRITABLE, 0, 0, NULL, 0);
-	emit_op(prog, OP_INSERT_ROWS, 0, 0, NULL, 0);
-	EMIT_TEXT(prog, EXECUTED);
-	emit_op(prog, OP_HALT, 0, 0, NULL, 0);
+	emit_change(prog, OP_INSERT_ROWS);
 	return ROWFS_OK;
 }
 
@@ -698,9 +708,7 @@ static int compile_change_where(const struct statement *stmt, const struct catal
 /* A statement that changes nothing here but would change the database elsewhere. */
 static int compile_no_change(struct program *prog)
 {
-	emit_op(prog, OP_WRITABLE, 0, 0, NULL, 0);
-	EMIT_TEXT(prog, EXECUTED);
-	emit_op(prog, OP_HALT, 0, 0, NULL, 0);
+	emit_change(prog, OP_HALT);
 	return ROWFS_OK;
 }
 
@@ -720,10 +728,7 @@ static int compile_create(const struct statement *stmt, const struct catalog *ca
 		rc = catalog_schema_from_create(stmt, &prog->plan->schema, err);
 	if (rc)
 		return rc;
-	emit_op(prog, OP_WRITABLE, 0, 0, NULL, 0);
-	emit_op(prog, OP_CREATE_TABLE, 0, 0, NULL, 0);
-	EMIT_TEXT(prog, EXECUTED);
-	emit_op(prog, OP_HALT, 0, 0, NULL, 0);
+	emit_change(prog, OP_CREATE_TABLE);
 	return ROWFS_OK;
 }
 
@@ -745,10 +750,7 @@ static int compile_drop(const struct statement *stmt, const struct catalog *cat,
 		return rc;
 	prog->table = t;
 	prog->plan->table_id = t->id;
-	emit_op(prog, OP_WRITABLE, 0, 0, NULL, 0);
-	emit_op(prog, OP_DROP_TABLE, 0, 0, NULL, 0);
-	EMIT_TEXT(prog, EXECUTED);
-	emit_op(prog, OP_HALT, 0, 0, NULL, 0);
+	emit_change(prog, OP_DROP_TABLE);
 	return ROWFS_OK;
 }
 
