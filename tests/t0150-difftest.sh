@@ -45,19 +45,9 @@ fi
 difftest "generator and oracle agree (dry run, 20000 statements)" --dry-run --seed 7 \
 	--statements 20000
 
-[ -x "$ROWSH" ] || skip_all "rowsh not built"
-
-# Does the engine know tables at all?  Part 1's parser answers this
-# statement with its "unknown command" text.
-printf 'drop table if exists probe1\n' | rsh "$work/probe.db" >"$work/probe" 2>&1
-if grep -q 'Expected INSERT, SELECT, or meta-command' "$work/probe"; then
-	skip "the engine has no tables yet: $(cat "$work/probe")"
-	done_testing
-fi
-
-# 3-6: fixed seeds; fsck.rowfs checks the file after every session.
-fsck_opt=""
-[ -x "$FSCK" ] && fsck_opt="--fsck=$FSCK"
+# 3-6: fixed seeds against the built rowsh (the engine has tables: no
+# probe, no skip); fsck.rowfs checks the file after every session.
+fsck_opt="--fsck=$FSCK"
 # real NAME ARGS...: difftest against rowsh (and fsck.rowfs when built).
 real() {
 	real_name=$1
