@@ -202,6 +202,44 @@ struct rowfs_table_info {
 	struct rowfs_column_info columns[ROWFS_COLUMNS_MAX]; /* [0..column_count): declared order */
 };
 
+/*
+ * Text forms of one value (engine/textform.c), the one place each form is
+ * written: the renderings in the mount, the change feed, the dump and the
+ * statements the mount builds from input all use them.
+ *   ROWFS_FORM_LITERAL  an SQL literal that reads back as the same value:
+ *                       null, 42, 2.5, 'it''s', E'a\tb' (a text with a
+ *                       control character or a backslash), x'00ff'
+ *   ROWFS_FORM_REPLY    the select reply: integer, real, text raw, NULL,
+ *                       blob x'..'
+ *   ROWFS_FORM_COPY     a field of `tables/T/rows`: PostgreSQL COPY text,
+ *                       \ \t \n \r escaped (each as backslash and a
+ *                       letter), NULL as \N, blob as \x and lower-case hex
+ *   ROWFS_FORM_CSV      a field of `rows.csv` (RFC 4180): NULL empty and
+ *                       unquoted; a text quoted ("" for a quote) when it
+ *                       is empty or holds , " \r or \n; blob as \x + hex
+ *   ROWFS_FORM_JSON     a JSON value of `rows.ndjson` and the change feed:
+ *                       number, "string" (control characters, '"' and '\'
+ *                       escaped, \u00XX for controls), null, blob as the
+ *                       string "\\x" + hex
+ * Reals are written by rowfs_format_real in every form.
+ */
+enum rowfs_form {
+	ROWFS_FORM_LITERAL = 0,
+	ROWFS_FORM_REPLY,
+	ROWFS_FORM_COPY,
+	ROWFS_FORM_CSV,
+	ROWFS_FORM_JSON
+};
+
+/* rowfs_value_text_size - exact bytes rowfs_value_text writes for v in form. */
+size_t rowfs_value_text_size(int form, const struct rowfs_value *v);
+
+/*
+ * rowfs_value_text - write v in form at dst (rowfs_value_text_size bytes
+ * of room; no NUL); returns the length written.
+ */
+size_t rowfs_value_text(int form, const struct rowfs_value *v, char *dst);
+
 /* ---- opening ---------------------------------------------------------------- */
 
 /*
@@ -442,6 +480,76 @@ int rowfs_last_start(struct rowfs_txn *txn, const char *table, uint64_t count, i
 /* rowfs_table_info - the name and columns of table, into *info. */
 int rowfs_table_info(struct rowfs_txn *txn, const char *table, struct rowfs_table_info *info,
 		     struct rowfs_err *err);
+
+/*
+ * rowfs_table_next - the table with the smallest catalog id >= id, of the
+ * state txn reads (users has id 0, other tables 1, 2, ... in creation
+ * order, never reused while the table exists): *info and *found_id filled,
+ * *found = 1; *found = 0 past the last.  Lists the tables one at a time,
+ * so a listing of 10,000 tables needs no memory of them.  ROWFS_OK or the
+ * read errors.
+ */
+int rowfs_table_next(struct rowfs_txn *txn, int64_t id, struct rowfs_table_info *info,
+		     int64_t *found_id, int *found, struct rowfs_err *err);
+
+/* One table's numbers (rowfs_table_stats, `tables/T/stats`). */
+struct rowfs_table_stats {
+	uint64_t rows;        /* rows in the table */
+	uint32_t depth;       /* levels of its B-tree (a lone root leaf is 1) */
+	uint32_t pages;       /* pages of its tree: interior, leaf and overflow pages */
+	uint32_t columns;     /* declared columns */
+};
+
+/*
+ * rowfs_table_stats - the numbers of table (NULL: users) of the state txn
+ * reads.  pages walks the tree (reads every interior page; leaves and
+ * overflow pages are counted from their parents and chains).
+ */
+int rowfs_table_stats(struct rowfs_txn *txn, const char *table, struct rowfs_table_stats *st,
+		      struct rowfs_err *err);
+
+/*
+ * rowfs_render_table_btree - the tree of table (NULL or "users": exactly
+ * rowfs_render_btree's text) as `tables/T/btree` shows it.
+ */
+int rowfs_render_table_btree(struct rowfs_txn *txn, const char *table, rowfs_emit_fn emit,
+			     void *ctx, struct rowfs_err *err);
+
+/*
+ * Input rows (engine/input.c): the statement that stores one row given as
+ * text, for `tables/T/import`, the row files of by-id/ and rowsh's
+ * .import.  The statement is returned as text (malloc'd, *out, *out_len;
+ * the caller frees it and runs it with rowfs_exec), so it goes through
+ * every check, log record and change-feed line of a typed statement.
+ *   ROWFS_INPUT_CSV    one CSV record (RFC 4180, quoted fields may hold
+ *                      newlines; no line end) with a field per column in
+ *                      declared order; an empty unquoted field is NULL; a
+ *                      field of an integer or real column is a number, of
+ *                      a blob column \x + hex (or its bytes as text);
+ *   ROWFS_INPUT_JSON   one JSON object {"col": value, ...}: numbers,
+ *                      strings, null, true/false (1/0); a string "\\x.."
+ *                      is a blob for a blob column; absent columns take
+ *                      their default or NULL
+ *   ROWFS_INPUT_VALUE  the value of the one non-key column, as a row file
+ *                      holds it (no newline): a number for a numeric
+ *                      column, the bytes as text, \x + hex for a blob
+ * mode ROWFS_INPUT_INSERT: `insert into T (...) values (...)` (key from
+ * the input, or key when has_key; a key in the input that differs from it
+ * is an error); ROWFS_INPUT_REPLACE: `update T set every column = ... where
+ * KEYCOL = key`, absent columns set to their default or NULL (a row file
+ * rewriting an existing row).
+ * Errors (nothing allocated): ROWFS_SYNTAX "Parse error: ..." for input
+ * that is not CSV / JSON (the message says what and at which byte),
+ * ROWFS_SCHEMA "Error: no such column: T.C", "Error: T has 3 columns but 2
+ * values were supplied", "Error: T.C expects integer, got text",
+ * ROWFS_NOTFOUND (no such table), ROWFS_NOMEM.
+ */
+enum rowfs_input_form { ROWFS_INPUT_CSV = 0, ROWFS_INPUT_JSON, ROWFS_INPUT_VALUE };
+#define ROWFS_INPUT_INSERT 0
+#define ROWFS_INPUT_REPLACE 1
+int rowfs_input_statement(struct rowfs_txn *txn, const char *table, int form, int mode,
+			  int has_key, int64_t key, const char *text, size_t len, char **out,
+			  size_t *out_len, struct rowfs_err *err);
 
 /*
  * Renderings shared by the meta-commands and the files in the mount, of
