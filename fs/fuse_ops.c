@@ -223,6 +223,7 @@ int fs_init(struct fs *fs, struct rowfs_db *db)
 	fs->handles = NULL;
 	fs->writer_flushed = 0;
 	fs->single_thread = 0;
+	ctl_budget_init(&fs->ctl_budget, CTL_BUDGET_DEFAULT);
 	fs->changes = changes_new(db, notify_poll, drop_poll, FS_MAX_THREADS - FS_SPARE_THREADS);
 	if (!fs->changes)
 		return -ENOMEM;
@@ -589,7 +590,7 @@ static int open_handle(struct fs *fs, const struct path *p, struct fuse_file_inf
 	case PATH_CTL:
 		h->kind = HANDLE_CTL;
 		h->session.db = fs->db;
-		h->u.ctl = ctl_new();
+		h->u.ctl = ctl_new(&fs->ctl_budget);
 		if (!h->u.ctl)
 			rc = -ENOMEM;
 		break;
