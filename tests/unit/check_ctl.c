@@ -166,7 +166,7 @@ static void setup(void)
 	ex.rollback = fake_rollback;
 	ex.boundaries = fake_boundaries;
 	ex.ctx = &fake;
-	c = ctl_new();
+	c = ctl_new(NULL);
 	ck_assert_ptr_nonnull(c);
 }
 
@@ -534,7 +534,7 @@ START_TEST(test_queue_drops_oldest_lines)
 	size_t n;
 	int i;
 
-	ctl_queue_init(&q, 100);
+	ctl_queue_init(&q, 100, NULL);
 	for (i = 0; i < 20; i++) {
 		snprintf(line, sizeof(line), "line %03d\n", i);   /* 9 bytes */
 		ck_assert_int_eq(ctl_queue_push(&q, line, 9), 0);
@@ -559,7 +559,7 @@ START_TEST(test_queue_notice_in_small_reads)
 	char buf[3];
 	size_t n;
 
-	ctl_queue_init(&q, 10);
+	ctl_queue_init(&q, 10, NULL);
 	ck_assert_int_eq(ctl_queue_push(&q, "aaaa\n", 5), 0);
 	ck_assert_int_eq(ctl_queue_push(&q, "bbbb\n", 5), 0);
 	ck_assert_int_eq(ctl_queue_push(&q, "cccc\n", 5), 0);
@@ -585,7 +585,7 @@ START_TEST(test_queue_piece_larger_than_limit)
 		snprintf(line, sizeof(line), "row %04d\n", i);   /* 9 bytes */
 		text_add(&piece, line, 9);
 	}
-	ctl_queue_init(&q, 100);
+	ctl_queue_init(&q, 100, NULL);
 	ck_assert_int_eq(ctl_queue_push(&q, "old\n", 4), 0);
 	ck_assert_int_eq(ctl_queue_push(&q, piece.data, piece.len), 0);
 	ck_assert_uint_eq(q.len, 99);
@@ -632,7 +632,7 @@ END_TEST
 
 START_TEST(test_handles_are_independent)
 {
-	struct ctl *other = ctl_new();
+	struct ctl *other = ctl_new(NULL);
 	char buf[64];
 	size_t n;
 
