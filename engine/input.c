@@ -24,7 +24,9 @@
  * (every JSON escape; \u0000 is refused, texts hold no NUL), null, true
  * and false (1 and 0).  Arrays and objects are no column values.
  *
- * VALUE: the whole text is the value of the table's one non-key column.
+ * VALUE: the whole text is the value of the table's one non-key column;
+ * empty, it is NULL for a number or blob column (as a row file shows
+ * NULL), the empty text for a text column.
  *
  * ---- Values by column ----
  *
@@ -529,6 +531,8 @@ static int value_read(struct input *in)
 	if (rc)
 		return rc;
 	in->given[col] = 1;
+	if (in->len == 0 && in->t->columns[col].type != COLUMN_TEXT)
+		return ROWFS_OK;   /* NULL, as a row file shows it */
 	return typed_value(in, col, in->text, in->len, 0, &in->vals[col]);
 }
 

@@ -532,7 +532,8 @@ int rowfs_render_table_btree(struct rowfs_txn *txn, const char *table, rowfs_emi
  *                      their default or NULL
  *   ROWFS_INPUT_VALUE  the value of the one non-key column, as a row file
  *                      holds it (no newline): a number for a numeric
- *                      column, the bytes as text, \x + hex for a blob
+ *                      column, the bytes as text, \x + hex for a blob;
+ *                      empty: NULL (the empty text for a text column)
  * mode ROWFS_INPUT_INSERT: `insert into T (...) values (...)` (key from
  * the input, or key when has_key; a key in the input that differs from it
  * is an error); ROWFS_INPUT_REPLACE: `update T set every column = ... where
