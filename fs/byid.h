@@ -1,9 +1,11 @@
 /*
- * byid.h - the row files of by-id/: one file per row, named by its id,
- * holding its username and a newline.
+ * byid.h - the row files of by-id/: one file per row, named by its key,
+ * holding its username and a newline (users), its one value and a
+ * newline (a table of one column besides the key), or the row as one
+ * JSON object and a newline (every other table).
  *
- * Module byid owns the per-handle state of a row file opened for writing
- * (struct byid_writer: the name line being written) and the three things
+ * Module byid owns the per-handle state of a row file (struct byid_file:
+ * its text when read, the line being written) and the three things
  * done to one row: look it up (in a read transaction of its own: the
  * newest committed state), insert-or-update it, delete it (each in the
  * write transaction, which fails with EBUSY while another handle holds
@@ -11,7 +13,7 @@
  * every call that takes a struct rowfs_db.
  *
  * Writing (see rowfs(1)): what one open file writes is one line, the new
- * username.  It is applied (insert if the row is absent, update if it is
+ * username (value, JSON object).  It is applied (insert if the row is absent, update if it is
  * there; one transaction) when the write that completes the line comes, or
  * at flush if no newline ever came.  Offsets are ignored, as for ctl.  The
  * name goes through the statement lexer, so it obeys exactly the rules and
@@ -31,72 +33,96 @@
 #include "rowfs.h"
 
 /*
- * Bytes kept of a name line before its newline.  Longer lines are
+ * Bytes kept of a name line of users before its newline.  Longer lines are
  * refused (EINVAL) without reaching the engine; anything up to this goes
- * to the lexer, which has the final word (32 bytes of name at most).
+ * to the lexer, which has the final word (32 bytes of name at most).  A
+ * row file of another table keeps up to ROWFS_LINE_MAX bytes (the
+ * statement built from it must fit a statement line anyway).
  */
 #define BYID_LINE_MAX 128u
 
-/* Bytes of a row file's text: the name and a newline. */
-#define BYID_TEXT_MAX (RENDER_NAME_MAX + 1u)
-
-/* A row file opened for writing. */
-struct byid_writer {
-	uint32_t id;                 /* the row */
+/* An open row file. */
+struct byid_file {
+	char table[ROWFS_NAME_MAX + 1]; /* the table ("": users) */
+	int64_t key;                 /* the row */
+	int writing;                 /* opened for writing */
 	int created;                 /* the open created the file: the row was absent */
 	int done;                    /* a line was applied: further writes are EINVAL */
-	int overlong;                /* the line passed BYID_LINE_MAX */
+	int overlong;                /* the line passed its bound */
+	char *line;                  /* the line so far, without its newline (malloc'd) */
 	size_t len;                  /* bytes in line */
-	char line[BYID_LINE_MAX];    /* the line so far, without its newline */
+	size_t cap;                  /* bytes allocated */
+	char *text;                  /* the row's text at open, if reading (malloc'd) */
+	size_t text_len;             /* its length */
 };
 
-/* byid_writer_init - an empty writer of row id; created as for the field. */
-void byid_writer_init(struct byid_writer *w, uint32_t id, int created);
+/*
+ * byid_text - the text of row key of table ("" or NULL: users) in the
+ * state txn reads, malloc'd into *text (NULL when absent) and its length
+ * into *len; *found = 0 when the row is absent.  users: the name and a
+ * newline; a table with one column besides its key: that value (text
+ * raw, NULL empty, numbers, blob \x + hex) and a newline; otherwise the
+ * row as one JSON object, as rows.ndjson writes it, and a newline.
+ * Returns 0 or -errno with err set.
+ */
+int byid_text(struct rowfs_txn *txn, const char *table, int64_t key, int *found, char **text,
+	      size_t *len, struct rowfs_err *err);
 
 /*
- * byid_write - take buf[0..size) for the writer's line; apply the line if
- * buf completes it.  Returns size, or -errno with err set and the row
- * unchanged: EINVAL (bad name, too long, a second line, a write after the
- * line was applied), EBUSY (another handle holds the write transaction),
- * EROFS, EIO, ENOSPC, ENOMEM.  After a failure the
- * writer is empty again (the caller may write a new line).
+ * byid_lookup - byid_text in the newest committed state (a read
+ * transaction of its own).  Returns 0 or -errno.
  */
-ssize_t byid_write(struct byid_writer *w, struct rowfs_db *db, const char *buf, size_t size,
+int byid_lookup(struct rowfs_db *db, const char *table, int64_t key, int *found, char **text,
+		size_t *len, struct rowfs_err *err);
+
+/*
+ * byid_file_init - an open row file of key in table; writing and created
+ * as for the fields.  Allocates nothing.
+ */
+void byid_file_init(struct byid_file *f, const char *table, int64_t key, int writing,
+		    int created);
+
+/* byid_file_release - free what f holds. */
+void byid_file_release(struct byid_file *f);
+
+/*
+ * byid_write - take buf[0..size) for the file's line; apply the line if
+ * buf completes it.  Returns size, or -errno with err set and the row
+ * unchanged: EINVAL (bad value or object, too long, a second line, a
+ * write after the line was applied), EBUSY (another handle holds the
+ * write transaction), EROFS, EIO, ENOSPC, ENOMEM.  After a failure the
+ * file's line is empty again (the caller may write a new line).
+ */
+ssize_t byid_write(struct byid_file *f, struct rowfs_db *db, const char *buf, size_t size,
 		   struct rowfs_err *err);
 
 /*
  * byid_flush - apply a line that never got its newline.  With nothing
- * written at all: 0, or -EINVAL when the writer created the file and the
- * row still does not exist (a row cannot have an empty name: this is what
- * `touch by-id/ID` on a new id gets).  Returns 0 or -errno as byid_write.
+ * written at all: 0, or -EINVAL when the file was created and the row
+ * still does not exist (what `touch by-id/KEY` on a new key gets).
+ * Returns 0 or -errno as byid_write.
  */
-int byid_flush(struct byid_writer *w, struct rowfs_db *db, struct rowfs_err *err);
+int byid_flush(struct byid_file *f, struct rowfs_db *db, struct rowfs_err *err);
 
-/* byid_pending - 1 if w created its file and has not applied a line yet. */
-int byid_pending(const struct byid_writer *w);
+/* byid_pending - 1 if f created its file and has not applied a line yet. */
+int byid_pending(const struct byid_file *f);
+
+/* byid_unapplied - 1 if f holds bytes of a line not applied yet. */
+int byid_unapplied(const struct byid_file *f);
 
 /*
- * byid_lookup - the text of row id (username and '\n') in the newest
- * committed state into text (room for BYID_TEXT_MAX bytes) and its length
- * into *len; *found = 0 and *len = 0 when the row is absent.  One point
- * lookup in a read transaction of its own.
- * Returns 0 or -errno (EIO) with err set.
+ * byid_upsert - set row key of table from line[0..len) (no newline; a
+ * trailing '\r' is dropped), inserting the row if it is absent, in one
+ * write transaction.  users: the line is the username; other tables: the
+ * row file's form (byid_text).  Returns 0 or -errno as byid_write.
  */
-int byid_lookup(struct rowfs_db *db, uint32_t id, int *found, char *text, size_t *len,
-		struct rowfs_err *err);
+int byid_upsert(struct rowfs_db *db, const char *table, int64_t key, const char *line,
+		size_t len, struct rowfs_err *err);
 
 /*
- * byid_upsert - set the username of row id to name[0..len) (no newline;
- * a trailing '\r' is dropped), inserting the row if it is absent, in one
- * write transaction.  Returns 0 or -errno as byid_write.
- */
-int byid_upsert(struct rowfs_db *db, uint32_t id, const char *name, size_t len,
-		struct rowfs_err *err);
-
-/*
- * byid_delete - delete row id in one write transaction.
+ * byid_delete - delete row key of table in one write transaction.
  * Returns 0 or -errno: ENOENT (no such row), EBUSY, EROFS, EIO, ENOSPC.
  */
-int byid_delete(struct rowfs_db *db, uint32_t id, struct rowfs_err *err);
+int byid_delete(struct rowfs_db *db, const char *table, int64_t key, struct rowfs_err *err);
 
 #endif /* ROWFS_FS_BYID_H */

@@ -6,6 +6,10 @@
  *
  *   pending + buf  --split at '\n'-->  line, line, ..., partial
  *
+ *   - A line ends at every '\n' (memchr), or, with quoted newlines (CSV
+ *     framing for import), at the first '\n' outside double quotes: the
+ *     quote state toggles at every '"' and c->in_quote carries it for the
+ *     partial line from one write to the next.
  *   - The first complete line of a write is pending + the start of buf;
  *     every other line is run straight from buf, without a copy.  The
  *     newline is not part of a line; a '\r' before it is left for
@@ -35,9 +39,21 @@
  *     and the kept bytes are still over the engine's limit, so the line
  *     fails with "Parse error: line too long").  ctl_flush() runs it.
  *     The buffer grows as the line does (lines may be 4 MiB, most are
- *     short); if it cannot grow, the line is marked lost and fails with
- *     ENOMEM ("Error: out of memory") when it completes, never running
- *     cut short.
+ *     short); if it cannot grow, the line is marked lost (its buffer is
+ *     freed) and fails when it completes, never running cut short: with
+ *     ENOMEM ("Error: out of memory") when realloc failed, with ENOBUFS
+ *     ("Error: out of buffer space: ...") when the budget refused.
+ *   - Line numbers (ctl_line_number): c->lines_done counts the lines that
+ *     are done; it advances when a write or flush returns, by the lines
+ *     its result consumed (see ctl.h).
+ *
+ * Budget: every buffer of a handle (pending, replies, staging) is charged
+ * to c->budget for its allocated capacity before it grows, and uncharged
+ * when freed.  A buffer grows by doubling; when the budget refuses that,
+ * it takes what the budget has left if that is enough (one realloc, not
+ * one per byte near the limit).  Otherwise the partial line is lost, and
+ * a queue takes what is left and drops its oldest lines (then the new
+ * text's) until the new text fits.
  *
  * Reply queue: a byte FIFO in one buffer of at most 2 * limit bytes.  Data
  * is compacted to the front only when the tail runs out and the head has
@@ -56,16 +72,78 @@
 #define QUEUE_KEEP_CAP (64u * 1024u)
 #define QUEUE_MIN_CAP 256u
 
-void ctl_queue_init(struct ctl_queue *q, size_t limit)
+void ctl_budget_init(struct ctl_budget *b, size_t limit)
+{
+	b->used = 0;
+	b->limit = limit;
+}
+
+/* Bytes b may still charge (SIZE_MAX without a budget). */
+static size_t budget_room(const struct ctl_budget *b)
+{
+	if (!b)
+		return SIZE_MAX;
+	return b->used < b->limit ? b->limit - b->used : 0;
+}
+
+/* Charge n bytes to b; 0, or -ENOBUFS (nothing charged) past its limit. */
+static int budget_charge(struct ctl_budget *b, size_t n)
+{
+	if (n > budget_room(b))
+		return -ENOBUFS;
+	if (b)
+		b->used += n;
+	return 0;
+}
+
+/* Give back n bytes charged to b. */
+static void budget_uncharge(struct ctl_budget *b, size_t n)
+{
+	if (b)
+		b->used -= n;
+}
+
+/*
+ * Grow the buffer *p of *cap bytes to want bytes (want > *cap), charging
+ * the growth to b first.  Returns 0, -ENOBUFS (the budget refused) or
+ * -ENOMEM (realloc failed); *p and *cap are unchanged on failure.
+ */
+static int budget_grow(struct ctl_budget *b, char **p, size_t *cap, size_t want)
+{
+	char *n;
+
+	if (budget_charge(b, want - *cap) != 0)
+		return -ENOBUFS;
+	n = realloc(*p, want);
+	if (!n) {
+		budget_uncharge(b, want - *cap);
+		return -ENOMEM;
+	}
+	*p = n;
+	*cap = want;
+	return 0;
+}
+
+/* Free the buffer *p of *cap bytes and uncharge it. */
+static void budget_free(struct ctl_budget *b, char **p, size_t *cap)
+{
+	budget_uncharge(b, *cap);
+	free(*p);
+	*p = NULL;
+	*cap = 0;
+}
+
+void ctl_queue_init(struct ctl_queue *q, size_t limit, struct ctl_budget *budget)
 {
 	memset(q, 0, sizeof(*q));
 	q->limit = limit ? limit : 1;
+	q->budget = budget;
 }
 
 void ctl_queue_release(struct ctl_queue *q)
 {
-	free(q->buf);
-	ctl_queue_init(q, q->limit);
+	budget_free(q->budget, &q->buf, &q->cap);
+	ctl_queue_init(q, q->limit, q->budget);
 }
 
 void ctl_queue_clear(struct ctl_queue *q)
@@ -75,11 +153,8 @@ void ctl_queue_clear(struct ctl_queue *q)
 	q->dropped = 0;
 	q->notice_len = 0;
 	q->notice_off = 0;
-	if (q->cap > QUEUE_KEEP_CAP) {
-		free(q->buf);
-		q->buf = NULL;
-		q->cap = 0;
-	}
+	if (q->cap > QUEUE_KEEP_CAP)
+		budget_free(q->budget, &q->buf, &q->cap);
 }
 
 size_t ctl_queue_pending(const struct ctl_queue *q)
@@ -105,18 +180,29 @@ static void drop_head_line(struct ctl_queue *q)
 	q->dropped++;
 }
 
-/* Make room for need more bytes at the tail (q->len + need <= 2 * limit). */
+/* Move the queued bytes to the front of the buffer. */
+static void compact(struct ctl_queue *q)
+{
+	if (q->head == 0)
+		return;
+	memmove(q->buf, q->buf + q->head, q->len);
+	q->head = 0;
+}
+
+/*
+ * Make room for need more bytes at the tail (q->len + need <= 2 * limit).
+ * Returns 0, -ENOMEM, or -ENOBUFS when what the budget has left is not
+ * enough (the queue is compacted then, and otherwise unchanged).
+ */
 static int reserve(struct ctl_queue *q, size_t need)
 {
 	size_t max_cap = 2 * q->limit;
 	size_t want;
-	char *p;
 
 	if (q->head + q->len + need <= q->cap)
 		return 0;
 	if (q->head > 0 && (q->head >= q->cap / 2 || q->cap >= max_cap)) {
-		memmove(q->buf, q->buf + q->head, q->len);
-		q->head = 0;
+		compact(q);
 		if (q->len + need <= q->cap)
 			return 0;
 	}
@@ -125,36 +211,74 @@ static int reserve(struct ctl_queue *q, size_t need)
 		want *= 2;
 	if (want > max_cap)
 		want = max_cap;
-	if (want < q->head + q->len + need) {
-		/* only possible with head > 0 */
-		memmove(q->buf, q->buf + q->head, q->len);
-		q->head = 0;
+	if (want < q->head + q->len + need)
+		compact(q);   /* only possible with head > 0 */
+	if (want - q->cap > budget_room(q->budget)) {
+		/* the budget refuses the doubling: what is left, if that is enough */
+		compact(q);
+		if (q->len + need <= q->cap)
+			return 0;
+		want = q->cap + budget_room(q->budget);
+		if (want < q->len + need)
+			return -ENOBUFS;
 	}
-	p = realloc(q->buf, want);
-	if (!p)
-		return -ENOMEM;
-	q->buf = p;
-	q->cap = want;
-	return 0;
+	return budget_grow(q->budget, &q->buf, &q->cap, want);
+}
+
+/* Drop the oldest line of text (through its newline, or all of it) and count it. */
+static void drop_text_line(struct ctl_queue *q, const char **text, size_t *len)
+{
+	const char *nl = memchr(*text, '\n', *len);
+	size_t cut = nl ? (size_t)(nl - *text) + 1 : *len;
+
+	*text += cut;
+	*len -= cut;
+	q->dropped++;
+}
+
+/*
+ * The budget does not let q grow enough for len more bytes: grow it as far
+ * as the budget allows, then drop the oldest lines of q, then of text,
+ * until what is left of text fits.  Leaves q compacted.
+ */
+static void squeeze(struct ctl_queue *q, const char **text, size_t *len)
+{
+	size_t room = budget_room(q->budget);
+	size_t want = 2 * q->limit;
+
+	if (want > q->cap) {
+		if (want - q->cap > room)
+			want = q->cap + room;
+		if (want > q->cap)
+			(void)budget_grow(q->budget, &q->buf, &q->cap, want);   /* failing keeps cap */
+	}
+	while (q->len > 0 && q->len + *len > q->cap)
+		drop_head_line(q);
+	while (*len > q->cap - q->len)
+		drop_text_line(q, text, len);
+	compact(q);
 }
 
 int ctl_queue_push(struct ctl_queue *q, const char *text, size_t len)
 {
-	/* A piece longer than the whole queue: its oldest lines go first. */
-	while (len > q->limit) {
-		const char *nl = memchr(text, '\n', len);
-		size_t cut = nl ? (size_t)(nl - text) + 1 : len;
+	int rc;
 
-		text += cut;
-		len -= cut;
-		q->dropped++;
-	}
+	/* A piece longer than the whole queue: its oldest lines go first. */
+	while (len > q->limit)
+		drop_text_line(q, &text, &len);
 	if (len == 0)
 		return 0;
 	while (q->len > 0 && q->len + len > q->limit)
 		drop_head_line(q);
-	if (reserve(q, len) != 0)
-		return -ENOMEM;
+	rc = reserve(q, len);
+	if (rc == -ENOBUFS) {
+		squeeze(q, &text, &len);
+		rc = 0;
+	}
+	if (rc != 0)
+		return rc;
+	if (len == 0)
+		return 0;
 	memcpy(q->buf + q->head + q->len, text, len);
 	q->len += len;
 	return 0;
@@ -165,7 +289,7 @@ int ctl_queue_move(struct ctl_queue *dst, struct ctl_queue *src)
 	int rc = 0;
 
 	dst->dropped += src->dropped;
-	if (dst->len == 0 && src->len <= dst->limit) {
+	if (dst->len == 0 && src->len <= dst->limit && dst->budget == src->budget) {
 		/* The common case: hand the buffer over, no copy. */
 		char *buf = dst->buf;
 		size_t cap = dst->cap;
@@ -215,11 +339,8 @@ size_t ctl_queue_pop(struct ctl_queue *q, char *buf, size_t size)
 	}
 	if (q->len == 0) {
 		q->head = 0;
-		if (q->cap > QUEUE_KEEP_CAP) {
-			free(q->buf);
-			q->buf = NULL;
-			q->cap = 0;
-		}
+		if (q->cap > QUEUE_KEEP_CAP)
+			budget_free(q->budget, &q->buf, &q->cap);
 	}
 	return done;
 }
@@ -309,19 +430,17 @@ void ctl_session_end(struct ctl_session *s)
 	s->txn = NULL;
 }
 
-struct ctl *ctl_new(void)
+struct ctl *ctl_new(struct ctl_budget *budget)
 {
-	struct ctl *c = malloc(sizeof(*c));
+	struct ctl *c = calloc(1, sizeof(*c));
 
 	if (!c)
 		return NULL;
 	c->pending = NULL;
-	c->pending_len = 0;
-	c->pending_cap = 0;
-	c->overlong = 0;
-	c->lost = 0;
-	ctl_queue_init(&c->replies, CTL_QUEUE_LIMIT);
-	ctl_queue_init(&c->staging, CTL_QUEUE_LIMIT);
+	c->lost = CTL_KEPT;
+	c->budget = budget;
+	ctl_queue_init(&c->replies, CTL_QUEUE_LIMIT, budget);
+	ctl_queue_init(&c->staging, CTL_QUEUE_LIMIT, budget);
 	return c;
 }
 
@@ -331,8 +450,20 @@ void ctl_free(struct ctl *c)
 		return;
 	ctl_queue_release(&c->replies);
 	ctl_queue_release(&c->staging);
-	free(c->pending);
+	budget_free(c->budget, &c->pending, &c->pending_cap);
 	free(c);
+}
+
+void ctl_set_quoted_newlines(struct ctl *c, int on)
+{
+	c->quoted_newlines = on != 0;
+	if (!on)
+		c->in_quote = 0;
+}
+
+uint64_t ctl_line_number(const struct ctl *c)
+{
+	return c->line_no;
 }
 
 size_t ctl_read(struct ctl *c, char *buf, size_t size)
@@ -367,11 +498,13 @@ static void queue_error(struct ctl *c, int rc, const struct rowfs_err *err)
 	ctl_queue_push(&c->replies, text, (size_t)n);
 }
 
-/* Make room for need bytes in c->pending (need <= CTL_PENDING_SIZE); 0 or -1. */
+/*
+ * Make room for need bytes in c->pending (need <= CTL_PENDING_SIZE).
+ * Returns 0, -ENOBUFS (what the budget has left is not enough) or -ENOMEM.
+ */
 static int pending_reserve(struct ctl *c, size_t need)
 {
 	size_t cap = c->pending_cap ? c->pending_cap : CTL_PENDING_MIN;
-	char *p;
 
 	if (need <= c->pending_cap)
 		return 0;
@@ -379,18 +512,34 @@ static int pending_reserve(struct ctl *c, size_t need)
 		cap *= 2;
 	if (cap > CTL_PENDING_SIZE)
 		cap = CTL_PENDING_SIZE;
-	p = realloc(c->pending, cap);
-	if (!p)
-		return -1;
-	c->pending = p;
-	c->pending_cap = cap;
-	return 0;
+	if (cap - c->pending_cap > budget_room(c->budget)) {
+		/* the budget refuses the doubling: what is left, if that is enough */
+		cap = c->pending_cap + budget_room(c->budget);
+		if (cap < need)
+			return -ENOBUFS;
+	}
+	return budget_grow(c->budget, &c->pending, &c->pending_cap, cap);
+}
+
+/* The partial line cannot grow (rc of pending_reserve): mark it lost, free its bytes. */
+static void lose(struct ctl *c, int rc)
+{
+	if (rc == -ENOBUFS) {
+		c->lost = CTL_LOST_BUDGET;
+		c->lost_used = c->budget->used;
+		c->lost_limit = c->budget->limit;
+	} else {
+		c->lost = CTL_LOST_MEMORY;
+	}
+	budget_free(c->budget, &c->pending, &c->pending_cap);
+	c->pending_len = 0;
 }
 
 /* Append bytes of a line without its newline yet, within CTL_PENDING_SIZE. */
 static void keep(struct ctl *c, const char *p, size_t n)
 {
 	size_t room = CTL_PENDING_SIZE - c->pending_len;
+	int rc;
 
 	if (n > room) {
 		n = room;
@@ -398,12 +547,43 @@ static void keep(struct ctl *c, const char *p, size_t n)
 	}
 	if (c->lost || n == 0)
 		return;
-	if (pending_reserve(c, c->pending_len + n) != 0) {
-		c->lost = 1;
+	rc = pending_reserve(c, c->pending_len + n);
+	if (rc != 0) {
+		lose(c, rc);
 		return;
 	}
 	memcpy(c->pending + c->pending_len, p, n);
 	c->pending_len += n;
+}
+
+/*
+ * The newline that ends the line going on at p (n bytes), or NULL when
+ * p[0..n) does not end it.  With quoted newlines a '\n' inside quotes
+ * does not count; c->in_quote is the state before p and is left as the
+ * state after the bytes scanned (0 when a line ended).
+ */
+static const char *line_end(struct ctl *c, const char *p, size_t n)
+{
+	const char *end = p + n;
+
+	if (!c->quoted_newlines)
+		return memchr(p, '\n', n);
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *stop = nl ? nl : end;
+		const char *q;
+
+		while ((q = memchr(p, '"', (size_t)(stop - p))) != NULL) {
+			c->in_quote = !c->in_quote;
+			p = q + 1;
+		}
+		if (!nl)
+			return NULL;
+		if (!c->in_quote)
+			return nl;
+		p = nl + 1;
+	}
+	return NULL;
 }
 
 /* 1 if a partial line is waiting (its bytes, or the mark that they were lost). */
@@ -416,12 +596,10 @@ static void forget_pending(struct ctl *c)
 {
 	c->pending_len = 0;
 	c->overlong = 0;
-	c->lost = 0;
-	if (c->pending_cap > CTL_PENDING_KEEP) {
-		free(c->pending);
-		c->pending = NULL;
-		c->pending_cap = 0;
-	}
+	c->lost = CTL_KEPT;
+	c->in_quote = 0;
+	if (c->pending_cap > CTL_PENDING_KEEP)
+		budget_free(c->budget, &c->pending, &c->pending_cap);
 }
 
 /* The transaction of one write() (or flush). */
@@ -429,21 +607,45 @@ struct batch {
 	struct ctl *c;                  /* the handle */
 	const struct ctl_executor *ex;  /* what runs the lines */
 	int began;                      /* begin succeeded, commit or rollback owed */
-	unsigned lines;                 /* lines that ran successfully */
+	uint64_t lines;                 /* lines that ran successfully */
 	size_t final;                   /* bytes of buf through the last boundary line (0: none) */
+	uint64_t final_lines;           /* lines through that boundary line */
+	uint64_t consumed;              /* lines of this call that will never run again */
+	int fail_errno;                 /* errno of the failure, 0: rowfs_fail_errno(rc) */
 	struct rowfs_err err;           /* detail of the last failure */
 };
 
+/* A partial line was lost: fail it with the errno and text of why. */
+static int lost_line(struct batch *b)
+{
+	const struct ctl *c = b->c;
+
+	if (c->lost != CTL_LOST_BUDGET)
+		return rowfs_err_set(&b->err, ROWFS_NOMEM, 0, "Error: out of memory");
+	b->fail_errno = ENOBUFS;
+	return rowfs_err_set(&b->err, ROWFS_NOMEM, ENOBUFS,
+			     "Error: out of buffer space: ctl handles hold %zu bytes of partial "
+			     "lines and replies (limit %zu); write shorter lines or read the replies",
+			     c->lost_used, c->lost_limit);
+}
+
+/* The errno a failure with rc reports. */
+static int fail_errno(const struct batch *b, int rc)
+{
+	return b->fail_errno ? b->fail_errno : rowfs_fail_errno(rc);
+}
+
 /*
  * Run one line inside the batch's transaction, opening it first if needed.
- * line NULL: the bytes of a partial line were lost (out of memory).
+ * line NULL: the bytes of a partial line were lost (lost_line).
  */
 static int run_line(struct batch *b, const char *line, size_t len)
 {
 	int rc;
 
+	b->c->line_no = b->c->lines_done + b->lines + 1;
 	if (!line)
-		return rowfs_err_set(&b->err, ROWFS_NOMEM, 0, "Error: out of memory");
+		return lost_line(b);
 
 	if (!b->began) {
 		rc = b->ex->begin(b->ex->ctx, &b->err);
@@ -463,6 +665,7 @@ static ssize_t finish(struct batch *b, size_t n)
 	struct ctl *c = b->c;
 	int rc;
 
+	b->consumed = b->lines;
 	if (!b->began)
 		return (ssize_t)n;
 	b->began = 0;
@@ -472,7 +675,7 @@ static ssize_t finish(struct batch *b, size_t n)
 		ctl_queue_clear(&c->staging);
 		queue_error(c, rc, &b->err);
 		forget_pending(c);
-		return -rowfs_fail_errno(rc);
+		return -fail_errno(b, rc);
 	}
 	/* committed: from here on the write succeeds whatever happens */
 	ctl_queue_move(&c->replies, &c->staging);
@@ -497,6 +700,7 @@ static ssize_t fail(struct batch *b, int rc, size_t done)
 		if (b->began)
 			b->ex->rollback(b->ex->ctx, &ignored);
 		b->began = 0;
+		b->consumed = b->final_lines;
 		ctl_queue_clear(&c->staging);
 		return (ssize_t)b->final;
 	}
@@ -504,23 +708,25 @@ static ssize_t fail(struct batch *b, int rc, size_t done)
 		if (b->began)
 			b->ex->rollback(b->ex->ctx, &ignored);
 		b->began = 0;
+		b->consumed = b->lines + 1;   /* the failing line's error is reported */
 		ctl_queue_clear(&c->staging);
 		queue_error(c, rc, &b->err);
 		forget_pending(c);
-		return -rowfs_fail_errno(rc);
+		return -fail_errno(b, rc);
 	}
 	return finish(b, done);
 }
 
-ssize_t ctl_write(struct ctl *c, const struct ctl_executor *ex, const char *buf, size_t size)
+/* Run the lines of buf as one batch (ctl_write without the line count). */
+static ssize_t write_lines(struct batch *b, const char *buf, size_t size)
 {
-	struct batch b = {.c = c, .ex = ex};
+	struct ctl *c = b->c;
+	const struct ctl_executor *ex = b->ex;
 	size_t pos = 0;
 	uint64_t marks;
 
-	ctl_queue_clear(&c->staging);
 	while (pos < size) {
-		const char *nl = memchr(buf + pos, '\n', size - pos);
+		const char *nl = line_end(c, buf + pos, size - pos);
 		const char *line;
 		size_t len, end;
 		int rc;
@@ -539,19 +745,31 @@ ssize_t ctl_write(struct ctl *c, const struct ctl_executor *ex, const char *buf,
 			len = end - 1 - pos;
 		}
 		marks = ex->boundaries ? ex->boundaries(ex->ctx) : 0;
-		rc = run_line(&b, line, len);
+		rc = run_line(b, line, len);
 		forget_pending(c);
 		if (rc != ROWFS_OK)
-			return fail(&b, rc, pos);
-		b.lines++;
+			return fail(b, rc, pos);
+		b->lines++;
 		pos = end;
 		if (ex->boundaries && ex->boundaries(ex->ctx) != marks) {
 			/* final from here on: publish the replies so far */
-			b.final = end;
+			b->final = end;
+			b->final_lines = b->lines;
 			ctl_queue_move(&c->replies, &c->staging);
 		}
 	}
-	return finish(&b, size);
+	return finish(b, size);
+}
+
+ssize_t ctl_write(struct ctl *c, const struct ctl_executor *ex, const char *buf, size_t size)
+{
+	struct batch b = {.c = c, .ex = ex};
+	ssize_t n;
+
+	ctl_queue_clear(&c->staging);
+	n = write_lines(&b, buf, size);
+	c->lines_done += b.consumed;
+	return n;
 }
 
 int ctl_flush(struct ctl *c, const struct ctl_executor *ex)
@@ -565,6 +783,7 @@ int ctl_flush(struct ctl *c, const struct ctl_executor *ex)
 	ctl_queue_clear(&c->staging);
 	rc = run_line(&b, c->lost ? NULL : c->pending, c->pending_len);
 	forget_pending(c);
+	c->lines_done++;   /* run or failed, the line is gone */
 	if (rc != ROWFS_OK)
 		return (int)fail(&b, rc, 0);
 	n = finish(&b, 0);

@@ -6,7 +6,9 @@
  * transaction (CONTRACT.md, "Errors").  It does not know libfuse: the
  * statements run through a struct ctl_executor, which is the engine in the
  * daemon and a fake in tests/unit/check_ctl.c.  Callers serialise every call
- * on one struct ctl (the daemon holds its engine mutex around them).
+ * on one struct ctl (the daemon holds its engine mutex around them).  The
+ * memory all handles hold between calls is bounded by one struct
+ * ctl_budget they share.
  */
 #ifndef ROWFS_FS_CTL_H
 #define ROWFS_FS_CTL_H
@@ -40,10 +42,41 @@
 /* Reply text kept per handle (and per write being staged), in bytes. */
 #define CTL_QUEUE_LIMIT (256u * 1024u)
 
+/* The daemon's default struct ctl_budget limit (-o ctl_memory), in bytes. */
+#define CTL_BUDGET_DEFAULT ((size_t)64 * 1024 * 1024)
+
 /*
- * A bounded FIFO of reply text.  Pushing past the limit drops the oldest
- * whole lines and counts them; the next ctl_queue_pop() starts with
- * "(N replies dropped)\n".  The buffer never grows past twice the limit.
+ * One bound on the memory held for partial lines and replies by every
+ * handle that shares it (all ctl handles of a daemon, and the import
+ * handles, which are struct ctl too).  Charged, from its allocation to its
+ * free: the allocated capacity of each handle's pending buffer and of the
+ * buffers of its two queues (replies, staging); struct ctl itself and the
+ * lines a write() runs straight from its own buffer are not.  Every
+ * growth is charged before it is made, so used never passes limit:
+ *   - a partial line that cannot grow is lost: when it completes (or at
+ *     flush) it fails with ENOBUFS and "Error: out of buffer space: ctl
+ *     handles hold N bytes of partial lines and replies (limit M); write
+ *     shorter lines or read the replies", N and M from when it was lost;
+ *   - a reply queue that cannot grow drops its oldest lines, as past its
+ *     own limit ("(N replies dropped)"); a committed write never fails.
+ * An idle handle keeps buffers of up to CTL_PENDING_KEEP and twice
+ * QUEUE_KEEP_CAP (64 KiB each, fs/ctl.c); most hold a few hundred bytes.
+ * Not thread-safe: callers serialise every ctl call on every handle that
+ * shares one (the daemon holds its mutex around them).
+ */
+struct ctl_budget {
+	size_t used;    /* bytes charged now (at most limit) */
+	size_t limit;   /* most bytes charged at once */
+};
+
+/* ctl_budget_init - set up b with nothing charged and the given limit. */
+void ctl_budget_init(struct ctl_budget *b, size_t limit);
+
+/*
+ * A bounded FIFO of reply text.  Pushing past the limit, or past what the
+ * budget lets the buffer grow to, drops the oldest whole lines and counts
+ * them; the next ctl_queue_pop() starts with "(N replies dropped)\n".  The
+ * buffer never grows past twice the limit.
  */
 struct ctl_queue {
 	char *buf;          /* queued bytes are buf[head .. head + len) */
@@ -51,6 +84,7 @@ struct ctl_queue {
 	size_t len;         /* queued bytes */
 	size_t cap;         /* allocated size of buf */
 	size_t limit;       /* most bytes queued at once */
+	struct ctl_budget *budget; /* charged for cap, or NULL (unbounded) */
 	uint64_t dropped;   /* lines dropped and not yet reported */
 	char notice[48];    /* "(N replies dropped)\n" being returned */
 	size_t notice_len;  /* length of notice */
@@ -58,10 +92,10 @@ struct ctl_queue {
 };
 
 /*
- * ctl_queue_init - set up an empty queue holding at most limit bytes.
- * Allocates nothing.
+ * ctl_queue_init - set up an empty queue holding at most limit bytes,
+ * whose buffer is charged to budget (NULL: unbounded).  Allocates nothing.
  */
-void ctl_queue_init(struct ctl_queue *q, size_t limit);
+void ctl_queue_init(struct ctl_queue *q, size_t limit, struct ctl_budget *budget);
 
 /* ctl_queue_release - free the queue's buffer; the queue is empty after. */
 void ctl_queue_release(struct ctl_queue *q);
@@ -69,13 +103,15 @@ void ctl_queue_release(struct ctl_queue *q);
 /*
  * ctl_queue_push - append len bytes of reply text, dropping the oldest
  * lines (of the queue, then of text itself) when the limit would be
- * passed.  Returns 0, or -ENOMEM (the queue is unchanged then).
+ * passed, or when the budget does not let the buffer grow enough.
+ * Returns 0, or -ENOMEM when malloc fails (the queue is unchanged then).
  */
 int ctl_queue_push(struct ctl_queue *q, const char *text, size_t len);
 
 /*
  * ctl_queue_move - append everything of src (and its drop count) to dst,
- * with the same dropping rule; src is empty afterwards.
+ * with the same dropping rule; src is empty afterwards.  When both share
+ * one budget (or none) and dst is empty, the buffers are swapped.
  * Returns 0, or -ENOMEM (src is cleared all the same).
  */
 int ctl_queue_move(struct ctl_queue *dst, struct ctl_queue *src);
@@ -145,22 +181,73 @@ int ctl_session_holds_writer(const struct ctl_session *s);
  */
 void ctl_session_end(struct ctl_session *s);
 
+/* Why the bytes of a partial line were lost (struct ctl, lost). */
+enum ctl_lost {
+	CTL_KEPT = 0,           /* not lost */
+	CTL_LOST_MEMORY = 1,    /* realloc failed: the line fails with ENOMEM */
+	CTL_LOST_BUDGET = 2     /* the budget refused: the line fails with ENOBUFS */
+};
+
 /* Per open handle of `ctl`. */
 struct ctl {
 	char *pending;                  /* start of a line still waiting for '\n' (malloc'd) */
 	size_t pending_len;             /* bytes in pending */
 	size_t pending_cap;             /* bytes allocated (at most CTL_PENDING_SIZE) */
 	int overlong;                   /* pending line passed CTL_PENDING_SIZE */
-	int lost;                       /* growing pending failed: the line fails with ENOMEM */
+	int lost;                       /* enum ctl_lost: pending could not grow (its buffer
+					   is freed then, pending_len 0) */
+	size_t lost_used;               /* CTL_LOST_BUDGET: budget->used when it was lost */
+	size_t lost_limit;              /* CTL_LOST_BUDGET: budget->limit then */
+	int quoted_newlines;            /* ctl_set_quoted_newlines: '\n' in "..." is data */
+	int in_quote;                   /* with quoted_newlines: the partial line ends
+					   inside a quoted field */
+	uint64_t lines_done;            /* lines done: committed or reported (ctl_line_number) */
+	uint64_t line_no;               /* number of the line being run (ctl_line_number) */
+	struct ctl_budget *budget;      /* charged for pending and the queues, or NULL */
 	struct ctl_queue replies;       /* replies of committed writes, for read() */
 	struct ctl_queue staging;       /* replies of the write being run */
 };
 
-/* ctl_new - allocate an empty handle.  Returns NULL when out of memory. */
-struct ctl *ctl_new(void);
+/*
+ * ctl_new - allocate an empty handle whose buffers are charged to budget
+ * (shared by the handles it bounds; NULL: unbounded).  Allocates no
+ * buffer yet.  Returns NULL when out of memory.
+ */
+struct ctl *ctl_new(struct ctl_budget *budget);
 
-/* ctl_free - free a handle and its queues (pending bytes are dropped). */
+/*
+ * ctl_free - free a handle and its queues (pending bytes are dropped);
+ * everything it had charged to its budget is uncharged.
+ */
 void ctl_free(struct ctl *c);
+
+/*
+ * ctl_set_quoted_newlines - on (1): CSV framing (RFC 4180) for
+ * tables/T/import: a '\n' inside a double-quoted field does not end the
+ * line.  The quote state toggles at every '"' of the line (so "" inside a
+ * quoted field leaves it quoted) and carries across writes with the
+ * partial line; a line ends at the first '\n' outside quotes, and a flush
+ * runs a partial line as it is.  Off (0, the default): every '\n' ends a
+ * line.  Set it before the first write.
+ */
+void ctl_set_quoted_newlines(struct ctl *c, int on);
+
+/*
+ * ctl_line_number - the number (from 1) of the line the executor's exec
+ * is running, for messages such as import's "line N: ...": lines_done +
+ * the index of the line in the current write or flush + 1.  Valid only
+ * during exec.  lines_done counts the lines of this handle that are done,
+ * so that a client that goes on after each result numbers its lines as
+ * the stream it writes:
+ *   - a write returning n >= 0: the lines that end in buf[0..n) (all of
+ *     them when n == size; after a short count the failing line is not
+ *     done: the caller's retry runs it again under the same number);
+ *   - a write returning -errno: the lines that ran, the failing one
+ *     included (its error was reported; a client skips it, or gives up);
+ *     after a failed commit, all lines of the write;
+ *   - a flush: its line, whatever the result.
+ */
+uint64_t ctl_line_number(const struct ctl *c);
 
 /*
  * ctl_write - run the complete lines of pending + buf[0..size) as one
@@ -177,14 +264,16 @@ void ctl_free(struct ctl *c);
  *   -errno      the first line to complete failed (its text is queued,
  *               nothing of buf applied), or begin/exec/commit failed with
  *               an I/O error ("Error: I/O error: ..." queued, nothing
- *               applied): EINVAL, EEXIST, EROFS, EIO, ENOSPC, ENOMEM.
+ *               applied): EINVAL, EEXIST, EROFS, EIO, ENOSPC, ENOMEM,
+ *               ENOBUFS (the first line was lost under the budget), and
+ *               whatever else the executor's codes map to.
  */
 ssize_t ctl_write(struct ctl *c, const struct ctl_executor *ex, const char *buf, size_t size);
 
 /*
  * ctl_flush - run a pending partial line as a statement of its own, then
- * forget it; nothing to do when none is pending.  Returns 0 or -errno as
- * for the first line of ctl_write().
+ * forget it (an open quote too); nothing to do when none is pending.
+ * Returns 0 or -errno as for the first line of ctl_write().
  */
 int ctl_flush(struct ctl *c, const struct ctl_executor *ex);
 

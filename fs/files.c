@@ -41,40 +41,77 @@
 #include "files.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Make room for need bytes in r->carry; 0 or -1. */
+static int carry_reserve(struct files_rows *r, size_t need)
+{
+	size_t cap = r->carry_cap ? r->carry_cap : RENDER_LINE_MAX;
+	char *p;
+
+	if (need <= r->carry_cap)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	p = realloc(r->carry, cap);
+	if (!p)
+		return -1;
+	r->carry = p;
+	r->carry_cap = cap;
+	return 0;
+}
 
 /* Go back to the start of the stream r describes. */
 static void rewind_rows(struct files_rows *r)
 {
 	r->next_key = r->start;
+	r->keys_done = 0;
 	r->count = 0;
 	r->pos = 0;
-	/* the dump's first line comes from the engine */
-	r->carry_len = r->format == RENDER_DUMP ? 0 : render_header(r->format, r->carry);
 	r->carry_off = 0;
+	r->carry_len = 0;
+	/* the dump's first line comes from the engine; carry holds RENDER_LINE_MAX at least */
+	if (r->format == RENDER_CSV && r->typed) {
+		memcpy(r->carry, r->typed->header, r->typed->header_len);
+		r->carry_len = r->typed->header_len;
+	} else if (r->format != RENDER_DUMP) {
+		r->carry_len = render_header(r->format, r->carry);
+	}
 	r->footer_done = 0;
 	memset(&r->dump, 0, sizeof(r->dump));
-	r->spill_len = r->spill_off = 0;
 }
 
-void files_rows_init(struct files_rows *r, enum render_format format, uint64_t start,
-		     uint64_t end, uint64_t limit, struct rowfs_txn *txn)
+int files_rows_init(struct files_rows *r, const char *table, struct render_table *typed,
+		    enum render_format format, int64_t start, int64_t end, uint64_t limit,
+		    struct rowfs_txn *txn)
 {
-	r->spill = NULL;
-	r->spill_cap = 0;
+	size_t need = RENDER_LINE_MAX;
+
+	memset(r, 0, sizeof(*r));
+	r->typed = typed;
+	if (table)
+		snprintf(r->table, sizeof(r->table), "%s", table);
 	r->txn = txn;
 	r->format = format;
 	r->start = start;
 	r->end = end;
 	r->limit = limit;
+	if (typed && typed->header_len > need)
+		need = typed->header_len;
+	if (carry_reserve(r, need) != 0) {
+		files_rows_release(r);
+		return -ENOMEM;
+	}
 	rewind_rows(r);
+	return 0;
 }
 
 /* Are rows left to format? */
 static int rows_left(const struct files_rows *r)
 {
-	return r->next_key <= UINT32_MAX && r->next_key <= r->end && r->count < r->limit;
+	return !r->keys_done && r->next_key <= r->end && r->count < r->limit;
 }
 
 /* State of one fill of a reader's buffer. */
@@ -83,34 +120,31 @@ struct fill {
 	char *dst;             /* the reader's buffer */
 	size_t size;           /* its size */
 	size_t used;           /* bytes filled */
-	int failed;            /* dump: the spill could not grow */
+	int failed;            /* a line could not be kept (out of memory) */
 };
 
-/* rowfs_scan callback: format one users row into the buffer, or cut it into carry. */
-static int fill_row(void *ctx, int64_t key, const struct rowfs_value *vals, unsigned n)
+/*
+ * A line of len bytes is due: write it straight into the reader's buffer
+ * when it fits (write(dst) fills it), else into carry and cut it there.
+ * Returns 1 when the buffer is full.
+ */
+static int put_line(struct fill *f, size_t len,
+		    void (*write)(const struct fill *f, char *dst, const void *arg),
+		    const void *arg)
 {
-	struct fill *f = ctx;
 	struct files_rows *r = f->r;
 	size_t room = f->size - f->used;
-	uint32_t id = (uint32_t)key;
-	const char *name = n > 1 ? vals[1].p : "";
-	size_t name_len = n > 1 ? vals[1].len : 0;
-	size_t len;
 
-	if (key < 0 || (uint64_t)key > r->end)
-		return 1;   /* past the range: nothing taken */
-	r->next_key = (uint64_t)id + 1;
-	r->count++;
-	if (room >= RENDER_LINE_MAX) {
-		f->used += render_row(r->format, f->dst + f->used, id, name, name_len);
-		return f->used == f->size || !rows_left(r);
-	}
-	len = render_row(r->format, r->carry, id, name, name_len);
 	if (len <= room) {
-		memcpy(f->dst + f->used, r->carry, len);
+		write(f, f->dst + f->used, arg);
 		f->used += len;
-		return f->used == f->size || !rows_left(r);
+		return f->used == f->size;
 	}
+	if (carry_reserve(r, len) != 0) {
+		f->failed = 1;
+		return 1;
+	}
+	write(f, r->carry, arg);
 	memcpy(f->dst + f->used, r->carry, room);
 	r->carry_len = len;
 	r->carry_off = room;
@@ -118,7 +152,86 @@ static int fill_row(void *ctx, int64_t key, const struct rowfs_value *vals, unsi
 	return 1;
 }
 
+/* One row being written by put_line. */
+struct row_arg {
+	int64_t key;
+	const struct rowfs_value *vals;
+	unsigned n;
+};
+
+/* A line being written by put_line: its bytes. */
+struct text_arg {
+	const char *text;
+	size_t len;
+};
+
+static void write_text(const struct fill *f, char *dst, const void *arg)
+{
+	const struct text_arg *a = arg;
+
+	(void)f;
+	memcpy(dst, a->text, a->len);
+}
+
+static void write_typed_row(const struct fill *f, char *dst, const void *arg)
+{
+	const struct row_arg *a = arg;
+
+	render_values(f->r->format, f->r->typed, a->vals, a->n, dst);
+}
+
+/* rowfs_scan callback: format one row into the buffer, or cut it into carry. */
+static int fill_row(void *ctx, int64_t key, const struct rowfs_value *vals, unsigned n)
+{
+	struct fill *f = ctx;
+	struct files_rows *r = f->r;
+	struct row_arg a = {key, vals, n};
+	size_t len;
+	int full;
+
+	if (key > r->end)
+		return 1;   /* past the range: nothing taken */
+	if (r->typed) {
+		len = render_values_size(r->format, r->typed, vals, n);
+		full = put_line(f, len, write_typed_row, &a);
+	} else if (f->size - f->used >= RENDER_LINE_MAX) {
+		/* the common case: straight into the reader's buffer */
+		f->used += render_row(r->format, f->dst + f->used, (uint32_t)key,
+				      n > 1 ? vals[1].p : "", n > 1 ? vals[1].len : 0);
+		full = f->used == f->size;
+	} else {
+		char line[RENDER_LINE_MAX];
+		struct text_arg t = {line, 0};
+
+		t.len = render_row(r->format, line, (uint32_t)key, n > 1 ? vals[1].p : "",
+				   n > 1 ? vals[1].len : 0);
+		full = put_line(f, t.len, write_text, &t);
+	}
+	if (f->failed)
+		return 1;
+	r->count++;
+	if (key == INT64_MAX || key == r->end)
+		r->keys_done = 1;
+	else
+		r->next_key = key + 1;
+	return full || !rows_left(r);
+}
+
 static ssize_t fill_dump(struct files_rows *r, char *buf, size_t size, struct rowfs_err *err);
+
+/* Copy what carry still holds into buf; returns the bytes copied. */
+static size_t drain_carry(struct files_rows *r, char *buf, size_t size)
+{
+	size_t n = r->carry_len - r->carry_off;
+
+	if (n > size)
+		n = size;
+	memcpy(buf, r->carry + r->carry_off, n);
+	r->carry_off += n;
+	if (r->carry_off == r->carry_len)
+		r->carry_off = r->carry_len = 0;
+	return n;
+}
 
 /* Fill buf with the next bytes of the stream; returns bytes or -errno. */
 static ssize_t fill(struct files_rows *r, char *buf, size_t size, struct rowfs_err *err)
@@ -128,20 +241,17 @@ static ssize_t fill(struct files_rows *r, char *buf, size_t size, struct rowfs_e
 	if (r->format == RENDER_DUMP)
 		return fill_dump(r, buf, size, err);
 
-	if (r->carry_off < r->carry_len) {
-		size_t n = r->carry_len - r->carry_off;
-
-		if (n > size)
-			n = size;
-		memcpy(buf, r->carry + r->carry_off, n);
-		r->carry_off += n;
-		f.used = n;
-	}
-	if (r->carry_off == r->carry_len)
-		r->carry_off = r->carry_len = 0;
+	f.used = drain_carry(r, buf, size);
 	if (f.used < size && rows_left(r)) {
-		int rc = rowfs_scan(r->txn, NULL, (int64_t)r->next_key, fill_row, &f, err);
+		int rc = rowfs_scan(r->txn, r->table[0] ? r->table : NULL, r->next_key, fill_row,
+				    &f, err);
 
+		if (f.failed) {
+			/* a line was lost: the next read starts over and skips to its offset */
+			rewind_rows(r);
+			rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
+			return -ENOMEM;
+		}
 		/*
 		 * Damage met after some rows: serve those; the next read resumes
 		 * after the last of them and meets the damage at once.
@@ -155,17 +265,10 @@ static ssize_t fill(struct files_rows *r, char *buf, size_t size, struct rowfs_e
 	}
 	/* the rows ended with room left and nothing cut: the last line */
 	if (f.used < size && r->carry_len == 0 && !r->footer_done) {
-		size_t n;
-
 		r->footer_done = 1;
-		r->next_key = (uint64_t)UINT32_MAX + 1;
+		r->keys_done = 1;
 		r->carry_len = render_footer(r->format, r->carry);
-		n = r->carry_len < size - f.used ? r->carry_len : size - f.used;
-		memcpy(buf + f.used, r->carry, n);
-		f.used += n;
-		r->carry_off = n;
-		if (r->carry_off == r->carry_len)
-			r->carry_off = r->carry_len = 0;
+		f.used += drain_carry(r, buf + f.used, size - f.used);
 	}
 	r->pos += f.used;
 	return (ssize_t)f.used;
@@ -173,58 +276,32 @@ static ssize_t fill(struct files_rows *r, char *buf, size_t size, struct rowfs_e
 
 void files_rows_release(struct files_rows *r)
 {
-	free(r->spill);
-	r->spill = NULL;
-	r->spill_cap = r->spill_len = r->spill_off = 0;
+	free(r->carry);
+	r->carry = NULL;
+	r->carry_cap = r->carry_len = r->carry_off = 0;
+	if (r->typed) {
+		render_table_release(r->typed);
+		free(r->typed);
+		r->typed = NULL;
+	}
 }
 
-/* rowfs_dump callback: one line into the reader's buffer, its rest into the spill. */
+/* rowfs_dump callback: one line into the reader's buffer, its rest into carry. */
 static int fill_dump_line(void *ctx, const char *text, size_t len)
 {
-	struct fill *f = ctx;
-	struct files_rows *r = f->r;
-	size_t room = f->size - f->used;
+	struct text_arg a = {text, len};
 
-	if (len <= room) {
-		memcpy(f->dst + f->used, text, len);
-		f->used += len;
-		return f->used == f->size;
-	}
-	memcpy(f->dst + f->used, text, room);
-	f->used = f->size;
-	if (len - room > r->spill_cap) {
-		char *p = realloc(r->spill, len - room);
-
-		if (!p) {
-			f->failed = 1;   /* the dump pauses; fill_dump reports ENOMEM */
-			return 1;
-		}
-		r->spill = p;
-		r->spill_cap = len - room;
-	}
-	memcpy(r->spill, text + room, len - room);
-	r->spill_len = len - room;
-	r->spill_off = 0;
-	return 1;
+	return put_line(ctx, len, write_text, &a);
 }
 
-/* fill() of `dump`: the spill first, then the engine's dump from where it paused. */
+/* fill() of `dump`: the carry first, then the engine's dump from where it paused. */
 static ssize_t fill_dump(struct files_rows *r, char *buf, size_t size, struct rowfs_err *err)
 {
 	struct fill f = {.r = r, .dst = buf, .size = size, .used = 0};
 	int rc;
 
-	if (r->spill_off < r->spill_len) {
-		size_t n = r->spill_len - r->spill_off;
-
-		if (n > size)
-			n = size;
-		memcpy(buf, r->spill + r->spill_off, n);
-		r->spill_off += n;
-		f.used = n;
-	}
+	f.used = drain_carry(r, buf, size);
 	if (f.used < size && r->dump.stage != ROWFS_DUMP_DONE) {
-		r->spill_len = r->spill_off = 0;
 		rc = rowfs_dump(r->txn, &r->dump, fill_dump_line, &f, err);
 		if (f.failed) {
 			/* a line was lost: the next read starts over and skips to its offset */
@@ -232,11 +309,8 @@ static ssize_t fill_dump(struct files_rows *r, char *buf, size_t size, struct ro
 			rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
 			return -ENOMEM;
 		}
-		if (rc != ROWFS_OK && f.used == 0) {
-			int e = rowfs_errno(rc);
-
-			return -(e ? e : EIO);
-		}
+		if (rc != ROWFS_OK && f.used == 0)
+			return -rowfs_fail_errno(rc);
 	}
 	r->pos += f.used;
 	return (ssize_t)f.used;
@@ -286,8 +360,35 @@ static int text_emit(void *ctx, const char *text, size_t len)
 	return 0;
 }
 
-int files_text_render(struct files_text *t, enum files_text_kind kind, struct rowfs_txn *txn,
-		      struct rowfs_err *err)
+/* `name: value` lines of one table's numbers (tables/T/stats). */
+static int render_table_stats(struct files_text *t, const char *table, struct rowfs_txn *txn,
+			      struct rowfs_err *err)
+{
+	struct rowfs_table_stats st;
+	char text[256];
+	int n, rc = rowfs_table_stats(txn, table, &st, err);
+
+	if (rc != ROWFS_OK)
+		return rc;
+	n = snprintf(text, sizeof(text), "rows: %llu\ndepth: %u\npages: %u\ncolumns: %u\n",
+		     (unsigned long long)st.rows, st.depth, st.pages, st.columns);
+	if (text_emit(t, text, (size_t)n))
+		return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
+	return ROWFS_OK;
+}
+
+/* `.schema T` run in txn: the table's normalized create statements. */
+static int render_schema(struct files_text *t, const char *table, struct rowfs_txn *txn,
+			 struct rowfs_err *err)
+{
+	char line[16 + ROWFS_NAME_MAX];
+	int n = snprintf(line, sizeof(line), ".schema %s", table ? table : "users");
+
+	return rowfs_exec(txn, line, (size_t)n, text_emit, t, err);
+}
+
+int files_text_render(struct files_text *t, enum files_text_kind kind, const char *table,
+		      struct rowfs_txn *txn, struct rowfs_err *err)
 {
 	uint64_t problems = 0;
 	int rc;
@@ -305,6 +406,15 @@ int files_text_render(struct files_text *t, enum files_text_kind kind, struct ro
 		break;
 	case FILES_TEXT_STATS:
 		rc = rowfs_render_stats(txn, text_emit, t, err);
+		break;
+	case FILES_TEXT_TABLE_BTREE:
+		rc = rowfs_render_table_btree(txn, table, text_emit, t, err);
+		break;
+	case FILES_TEXT_TABLE_STATS:
+		rc = render_table_stats(t, table, txn, err);
+		break;
+	case FILES_TEXT_SCHEMA:
+		rc = render_schema(t, table, txn, err);
 		break;
 	case FILES_TEXT_CHECK:
 		rc = rowfs_check(txn, text_emit, t, &problems, err);

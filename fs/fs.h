@@ -30,6 +30,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "ctl.h"
 #include "rowfs.h"
 
 /* Worker threads of the multi-threaded loop, at least (libfuse's default is 10). */
@@ -55,6 +56,9 @@ struct fs {
 	struct timespec writer_flush_time; /* when (CLOCK_MONOTONIC) */
 	struct changes *changes;   /* history of the change feed (fs/changes.c), under lock */
 	int single_thread;         /* the loop runs one thread: reads never block */
+	struct ctl_budget ctl_budget; /* memory of every ctl handle's partial line and replies,
+				      under lock; fs_init sets CTL_BUDGET_DEFAULT, the caller
+				      may set its limit before the loop starts (-o ctl_memory) */
 };
 
 /*

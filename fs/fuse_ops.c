@@ -1,7 +1,10 @@
 /*
  * fuse_ops.c - owns the fuse_operations table of the rowfs mount: the
- * attributes of every name (fs/path.c says what a path names), the
- * open-handle objects behind fi->fh, and the errno of every operation.
+ * attributes of every name, the open-handle objects behind fi->fh, the
+ * listings of directories, the errno of every operation, and the
+ * operations of ctl and changes.  What a path names, its mode and the
+ * operations that serve it come from the kind table (fs/path.c); the
+ * operations of the other files live with their content (fs/fileops.c).
  *
  * The names (see rowfs(1)):
  *   ctl            0600  statements in, replies out (fs/ctl.c)
@@ -18,6 +21,9 @@
  *   by-id/ID       0644  the row's username and a newline, exact st_size
  *   range/ first/ last/  0555  list nothing; every valid name looks up
  *   range/A-B first/N last/N   0444  streamed rows, like rows
+ *   tables/        0755  one directory per table (catalog order)
+ *   tables/T/      0755  schema, rows, rows.csv, rows.ndjson, btree, stats
+ *                        (0444), import (0200), by-id/, range/, first/, last/
  *
  * Every file is opened with direct_io and never keep_cache, and the
  * attribute/entry timeouts are 0, so the kernel caches nothing and each
@@ -25,11 +31,14 @@
  * does); row files show their exact size (one point lookup).  Offsets of
  * ctl and of row files being written are ignored.
  *
- * by-id/: readdir streams the keys from a cursor, one request's worth at
- * a time, in offset mode: "." has offset 1, ".." 2, and key K offset
- * K + 3, so a request at offset O >= 2 re-seeks to key O - 2.  The listing
- * is thus never built in memory, and a listing during inserts and deletes
- * stays sorted and never repeats or skips a key that exists throughout.
+ * by-id/ and tables/: readdir streams the names from a cursor, one
+ * request's worth at a time, in offset mode: "." has offset 1, ".." 2,
+ * and the i-th name (from 0) offset i + 3.  The directory handle keeps a
+ * read transaction (one committed state for the whole listing, so a
+ * position names one entry) and where its next sequential request goes
+ * on (a key, a catalog id); a request at another offset starts over and
+ * skips to it.  The listing is thus never built in memory, and a listing
+ * during inserts and deletes stays sorted and never repeats or skips.
  * Entries carry d_type DT_REG and no attributes (never FUSE_FILL_DIR_PLUS:
  * libfuse would look up, and pin a node for, every row listed), and
  * readdirplus is switched off, so `ls -f` and `find -type f` cost no
@@ -102,17 +111,14 @@
 #include <fuse_lowlevel.h>
 #include <poll.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "byid.h"
-#include "changes.h"
-#include "ctl.h"
-#include "files.h"
-#include "path.h"
+#include "handle.h"
 #include "render.h"
 
 /* How long a competing write waits for a writer that may be closing (see the top). */
@@ -127,41 +133,6 @@
 /* How often a blocked read of changes looks for an interrupt or the session's end. */
 #define CHANGES_POLL_MS 100
 
-/* What a handle serves. */
-enum handle_kind {
-	HANDLE_CTL,     /* ctl */
-	HANDLE_STREAM,  /* rows, rows.csv, rows.ndjson, range/, first/, last/ */
-	HANDLE_TEXT,    /* btree, constants, stats */
-	HANDLE_ROW,     /* by-id/ID */
-	HANDLE_DIR,     /* by-id/ opened as a directory */
-	HANDLE_CHANGES  /* changes */
-};
-
-/* An open row file. */
-struct row_handle {
-	struct byid_writer writer;   /* the line being written, if writing */
-	int writing;                 /* opened for writing */
-	char text[BYID_TEXT_MAX];    /* the row's text at open, if reading */
-	size_t text_len;             /* its length */
-};
-
-/* What fi->fh points to. */
-struct fs_handle {
-	struct fs_handle *prev;        /* neighbours in fs->handles */
-	struct fs_handle *next;
-	enum handle_kind kind;         /* which kind of file */
-	struct path path;              /* the name it was opened by */
-	union {
-		struct ctl *ctl;           /* HANDLE_CTL */
-		struct files_rows rows;    /* HANDLE_STREAM */
-		struct files_text text;    /* HANDLE_TEXT */
-		struct row_handle row;     /* HANDLE_ROW */
-		struct changes_reader changes; /* HANDLE_CHANGES */
-	} u;
-	struct ctl_session session;    /* HANDLE_CTL: the transaction of its unit, or kept */
-	struct rowfs_txn *reader;      /* HANDLE_STREAM, HANDLE_DIR: the read transaction */
-};
-
 static struct fs *get_fs(void)
 {
 	return fuse_get_context()->private_data;
@@ -170,32 +141,6 @@ static struct fs *get_fs(void)
 static struct fs_handle *get_handle(const struct fuse_file_info *fi)
 {
 	return (struct fs_handle *)(uintptr_t)fi->fh;
-}
-
-/* Permission bits of kind. */
-static mode_t kind_mode(enum path_kind kind)
-{
-	switch (kind) {
-	case PATH_ROOT:
-	case PATH_BYID_DIR:
-		return 0755;
-	case PATH_RANGE_DIR:
-	case PATH_FIRST_DIR:
-	case PATH_LAST_DIR:
-		return 0555;
-	case PATH_CTL:
-		return 0600;
-	case PATH_ROW:
-		return 0644;
-	default:
-		return 0444;
-	}
-}
-
-/* Can kind be opened for writing? */
-static int kind_writable(enum path_kind kind)
-{
-	return kind == PATH_CTL || kind == PATH_ROW;
 }
 
 /* changes_notify_fn: wake the poll()ers of a handle, once. */
@@ -223,6 +168,7 @@ int fs_init(struct fs *fs, struct rowfs_db *db)
 	fs->handles = NULL;
 	fs->writer_flushed = 0;
 	fs->single_thread = 0;
+	ctl_budget_init(&fs->ctl_budget, CTL_BUDGET_DEFAULT);
 	fs->changes = changes_new(db, notify_poll, drop_poll, FS_MAX_THREADS - FS_SPARE_THREADS);
 	if (!fs->changes)
 		return -ENOMEM;
@@ -246,22 +192,9 @@ void fs_set_threads(struct fs *fs, unsigned max_threads)
 /* Free h and what it owns.  h must be unlinked.  Under lock. */
 static void free_handle(struct fs *fs, struct fs_handle *h)
 {
-	(void)fs;
+	if (h->info && h->info->ops && h->info->ops->release)
+		h->info->ops->release(fs, h);
 	rowfs_txn_abort(h->reader);
-	switch (h->kind) {
-	case HANDLE_CTL:
-		ctl_session_end(&h->session);   /* an explicit transaction never commits by itself */
-		ctl_free(h->u.ctl);
-		break;
-	case HANDLE_TEXT:
-		files_text_release(&h->u.text);
-		break;
-	case HANDLE_STREAM:
-		files_rows_release(&h->u.rows);
-		break;
-	default:
-		break;
-	}
 	free(h);
 }
 
@@ -277,7 +210,7 @@ static void link_handle(struct fs *fs, struct fs_handle *h)
 /* Take h off fs->handles (and a reader of changes off the feed).  Under lock. */
 static void unlink_handle(struct fs *fs, struct fs_handle *h)
 {
-	if (h->kind == HANDLE_CHANGES)
+	if (h->info && h->info->ops == &fs_changes_ops)
 		changes_detach(fs->changes, &h->u.changes);
 	if (h->prev)
 		h->prev->next = h->next;
@@ -318,37 +251,30 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	return get_fs();
 }
 
-/* Is a handle creating row id (created, no line applied yet)?  Under lock. */
-static int row_pending(const struct fs *fs, uint32_t id)
+int fs_table_exists(struct fs *fs, const struct path *p)
 {
-	const struct fs_handle *h;
-
-	for (h = fs->handles; h; h = h->next)
-		if (h->kind == HANDLE_ROW && h->u.row.writing && h->u.row.writer.id == id &&
-		    byid_pending(&h->u.row.writer))
-			return 1;
-	return 0;
-}
-
-/*
- * Size of the file by-id/id: name length + 1, or 0 while a handle is
- * creating it.  Returns 0, -ENOENT or -EIO.
- */
-static int row_size(struct fs *fs, uint32_t id, off_t *size)
-{
-	char text[BYID_TEXT_MAX];
+	struct rowfs_table_info *info;
+	struct rowfs_txn *txn;
 	struct rowfs_err err;
-	size_t len = 0;
-	int found = 0;
 	int rc;
 
+	if (!p->table[0])
+		return 0;
+	info = malloc(sizeof(*info));
+	if (!info)
+		return -ENOMEM;
 	pthread_mutex_lock(&fs->lock);
-	rc = byid_lookup(fs->db, id, &found, text, &len, &err);
-	if (rc == 0 && !found && !row_pending(fs, id))
-		rc = -ENOENT;
+	rc = rowfs_txn_begin(fs->db, ROWFS_TXN_RDONLY, &txn, &err);   /* the committed state */
+	if (rc == ROWFS_OK) {
+		rc = rowfs_table_info(txn, p->table, info, &err);
+		/* tables/T/ is the name the listing shows: the lower-case one */
+		if (rc == ROWFS_OK && strcmp(info->name, p->table) != 0)
+			rc = ROWFS_NOTFOUND;
+		rowfs_txn_abort(txn);
+	}
 	pthread_mutex_unlock(&fs->lock);
-	*size = (off_t)len;
-	return rc;
+	free(info);
+	return rc == ROWFS_OK ? 0 : -rowfs_fail_errno(rc);
 }
 
 /* The name behind path, or behind fi when the name is gone; kind NONE if neither. */
@@ -356,7 +282,7 @@ static void path_or_handle(const char *path, const struct fuse_file_info *fi, st
 {
 	if (path)
 		path_parse(path, p);
-	else if (fi)
+	else if (fi && fi->fh)
 		*p = get_handle(fi)->path;
 	else
 		memset(p, 0, sizeof(*p));
@@ -365,67 +291,139 @@ static void path_or_handle(const char *path, const struct fuse_file_info *fi, st
 static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
 	struct fs *fs = get_fs();
+	const struct path_kind_info *info;
+	struct fs_handle *h = path ? NULL : fi && fi->fh ? get_handle(fi) : NULL;
 	struct path p;
 	off_t size = 0;
+	int rc;
 
 	path_or_handle(path, fi, &p);
 	if (p.kind == PATH_NONE)
 		return -ENOENT;
-	if (p.kind == PATH_ROW) {
-		int rc = row_size(fs, p.id, &size);
-
-		if (rc == -ENOENT && !path)
-			rc = 0;   /* deleted while open: still a file, now empty */
-		if (rc != 0)
-			return rc;
-	}
+	info = path_info(p.kind);
+	if (info->ops && info->ops->getattr)
+		rc = info->ops->getattr(fs, &p, h, &size);
+	else
+		rc = fs_table_exists(fs, &p);
+	if (rc != 0)
+		return rc;
 	memset(st, 0, sizeof(*st));
 	st->st_uid = fs->uid;
 	st->st_gid = fs->gid;
 	st->st_atime = st->st_mtime = st->st_ctime = fs->mount_time;
 	st->st_blksize = FS_BLKSIZE;
-	if (path_is_dir(p.kind)) {
-		st->st_mode = S_IFDIR | kind_mode(p.kind);
-		st->st_nlink = 2;
-		return 0;
-	}
-	st->st_mode = S_IFREG | kind_mode(p.kind);
-	st->st_nlink = 1;
+	st->st_mode = info->mode;
+	st->st_nlink = S_ISDIR(info->mode) ? 2 : 1;
 	st->st_size = size;
 	return 0;
 }
 
-/* State of one readdir request of by-id/. */
+/* ---- listings ---- */
+
+/* State of one readdir request of a streamed directory. */
 struct list_fill {
 	void *buf;                 /* libfuse's buffer */
 	fuse_fill_dir_t filler;    /* adds one entry; 1 when the buffer is full */
-	struct stat st;            /* d_type DT_REG */
+	struct stat st;            /* d_type of the entries */
+	struct dir_listing *dir;   /* the handle's position */
+	uint64_t skip;             /* entries still to pass over before filling */
+	int full;                  /* the buffer filled up */
 };
 
-/* rowfs_scan callback: one row of users as one directory entry. */
+/*
+ * One name at the listing's position: passed over while skipping, else
+ * added with the offset of the entry after it.  Returns 1 to stop.
+ */
+static int list_name(struct list_fill *l, const char *name, int64_t next)
+{
+	if (l->skip > 0) {
+		l->skip--;
+	} else if (l->filler(l->buf, name, &l->st, (off_t)l->dir->pos + 1, 0)) {
+		l->full = 1;
+		return 1;
+	}
+	l->dir->pos++;
+	l->dir->next = next;
+	return 0;
+}
+
+/* rowfs_scan callback: one row as one directory entry of by-id/. */
 static int list_row(void *ctx, int64_t key, const struct rowfs_value *vals, unsigned n)
 {
 	struct list_fill *l = ctx;
-	char text[RENDER_U32_MAX + 1];
+	char text[24];
 
 	(void)vals;
 	(void)n;
-	text[render_u32(text, (uint32_t)key)] = '\0';
-	return l->filler(l->buf, text, &l->st, BYID_OFFSET(key), 0);
+	snprintf(text, sizeof(text), "%lld", (long long)key);
+	if (key == INT64_MAX) {
+		l->dir->done = 1;
+		return list_name(l, text, key) || 1;
+	}
+	return list_name(l, text, key + 1);
+}
+
+/* The rows of by-id/ from the listing's position on. */
+static int list_rows(struct fs *fs, struct fs_handle *h, struct list_fill *l)
+{
+	struct rowfs_err err;
+	int rc;
+
+	l->st.st_mode = S_IFREG;
+	pthread_mutex_lock(&fs->lock);
+	rc = rowfs_scan(h->reader, path_table(&h->path), h->u.dir.next, list_row, l, &err);
+	pthread_mutex_unlock(&fs->lock);
+	if (rc != ROWFS_OK)
+		return -rowfs_fail_errno(rc);
+	if (!l->full)
+		h->u.dir.done = 1;
+	return 0;
+}
+
+/* The tables of tables/ from the listing's position on (catalog order). */
+static int list_tables(struct fs *fs, struct fs_handle *h, struct list_fill *l)
+{
+	struct rowfs_table_info *info = malloc(sizeof(*info));
+	struct rowfs_err err;
+	int64_t id;
+	int found = 1;
+	int rc = ROWFS_OK;
+
+	if (!info)
+		return -ENOMEM;
+	l->st.st_mode = S_IFDIR;
+	pthread_mutex_lock(&fs->lock);
+	while (!l->full && found) {
+		rc = rowfs_table_next(h->reader, h->u.dir.next, info, &id, &found, &err);
+		if (rc != ROWFS_OK)
+			break;
+		if (!found)
+			h->u.dir.done = 1;
+		else if (list_name(l, info->name, id + 1))
+			break;
+	}
+	pthread_mutex_unlock(&fs->lock);
+	free(info);
+	return rc == ROWFS_OK ? 0 : -rowfs_fail_errno(rc);
+}
+
+/* Where a listing starts: the smallest key or catalog id. */
+static int64_t listing_start(const struct fs_handle *h)
+{
+	if (h->path.kind == PATH_TABLES_DIR || path_is_users(&h->path))
+		return 0;
+	return INT64_MIN;
 }
 
 /*
- * Entries of by-id/ from offset on (see the top of the file), read
- * through reader (the directory handle's), or a read transaction of
- * their own when there is none.
+ * Entries of a streamed directory (by-id/, tables/) from offset on,
+ * through the directory handle's read transaction (see the top of the
+ * file).
  */
-static int list_byid(struct fs *fs, struct rowfs_txn *reader, void *buf,
-		     fuse_fill_dir_t filler, off_t offset)
+static int list_streamed(struct fs *fs, struct fs_handle *h, void *buf, fuse_fill_dir_t filler,
+			 off_t offset)
 {
-	struct list_fill l = {.buf = buf, .filler = filler};
-	struct rowfs_txn *own = NULL;
-	struct rowfs_err err;
-	int rc = ROWFS_OK;
+	struct list_fill l = {.buf = buf, .filler = filler, .dir = &h->u.dir};
 
 	l.st.st_mode = S_IFDIR;
 	if (offset < 1 && filler(buf, ".", &l.st, 1, 0))
@@ -434,24 +432,22 @@ static int list_byid(struct fs *fs, struct rowfs_txn *reader, void *buf,
 		return 0;
 	if (offset < 2)
 		offset = 2;
-	if ((uint64_t)offset - 2 > UINT32_MAX)
+	if ((uint64_t)offset != h->u.dir.pos) {
+		/* a seek (or the first request): start over and pass over what came before */
+		h->u.dir.pos = 2;
+		h->u.dir.next = listing_start(h);
+		h->u.dir.done = 0;
+		l.skip = (uint64_t)offset - 2;
+	}
+	if (h->u.dir.done)
 		return 0;
-	l.st.st_mode = S_IFREG;
-	pthread_mutex_lock(&fs->lock);
-	if (!reader)
-		rc = rowfs_txn_begin(fs->db, ROWFS_TXN_RDONLY, &own, &err);
-	if (rc == ROWFS_OK)
-		rc = rowfs_scan(reader ? reader : own, NULL, (int64_t)offset - 2, list_row, &l,
-				&err);
-	rowfs_txn_abort(own);
-	pthread_mutex_unlock(&fs->lock);
-	return rc == ROWFS_OK ? 0 : -rowfs_fail_errno(rc);
+	return h->path.kind == PATH_TABLES_DIR ? list_tables(fs, h, &l) : list_rows(fs, h, &l);
 }
 
 static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t offset,
 		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
 {
-	const struct path_entry *e;
+	enum path_kind child;
 	struct stat st;
 	struct path p;
 	size_t i;
@@ -461,6 +457,8 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 	 * attributes would cost a lookup per entry.
 	 */
 	(void)flags;
+	if (fi && fi->fh)
+		return list_streamed(get_fs(), get_handle(fi), buf, filler, offset);
 	if (!path)
 		return -ENOENT;
 	path_parse(path, &p);
@@ -468,115 +466,25 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 		return -ENOENT;
 	if (!path_is_dir(p.kind))
 		return -ENOTDIR;
-	if (p.kind == PATH_BYID_DIR)
-		return list_byid(get_fs(), fi && fi->fh ? get_handle(fi)->reader : NULL, buf, filler,
-				 offset);
 	memset(&st, 0, sizeof(st));
 	st.st_mode = S_IFDIR;
 	filler(buf, ".", &st, 0, 0);
 	filler(buf, "..", &st, 0, 0);
-	if (p.kind != PATH_ROOT)
-		return 0;   /* range/, first/, last/ list nothing */
-	for (i = 0; (e = path_root_entry(i)) != NULL; i++) {
-		st.st_mode = path_is_dir(e->kind) ? S_IFDIR : S_IFREG;
-		filler(buf, e->name, &st, 0, 0);
+	/* range/, first/, last/ list nothing */
+	for (i = 0; (child = path_child(p.kind, i)) != PATH_NONE; i++) {
+		st.st_mode = path_info(child)->mode & S_IFMT;
+		filler(buf, path_info(child)->name, &st, 0, 0);
 	}
 	return 0;
 }
 
-/* Set up a stream handle for p (rows, renderings, ranges).  Under lock. */
-static int open_stream(struct fs *fs, struct fs_handle *h, const struct path *p)
-{
-	struct rowfs_txn *txn;
-	struct rowfs_err err;
-	int64_t start;
-	int rc, found;
-
-	rc = rowfs_txn_begin(fs->db, ROWFS_TXN_RDONLY, &h->reader, &err);
-	if (rc != ROWFS_OK)
-		return -rowfs_fail_errno(rc);
-	txn = h->reader;
-	switch (p->kind) {
-	case PATH_ROWS_CSV:
-		files_rows_init(&h->u.rows, RENDER_CSV, 0, UINT32_MAX, UINT64_MAX, txn);
-		return 0;
-	case PATH_ROWS_NDJSON:
-		files_rows_init(&h->u.rows, RENDER_NDJSON, 0, UINT32_MAX, UINT64_MAX, txn);
-		return 0;
-	case PATH_DUMP:
-		files_rows_init(&h->u.rows, RENDER_DUMP, 0, UINT32_MAX, UINT64_MAX, txn);
-		return 0;
-	case PATH_RANGE:
-		files_rows_init(&h->u.rows, RENDER_TSV, p->start, p->end, UINT64_MAX, txn);
-		return 0;
-	case PATH_FIRST:
-		files_rows_init(&h->u.rows, RENDER_TSV, 0, UINT32_MAX, p->count, txn);
-		return 0;
-	case PATH_LAST:
-		/* the start is found once, at open: one open file, one window */
-		rc = rowfs_last_start(txn, NULL, p->count, &start, &found, &err);
-		if (rc != ROWFS_OK)
-			return -rowfs_fail_errno(rc);
-		files_rows_init(&h->u.rows, RENDER_TSV,
-				found ? (uint64_t)start : (uint64_t)UINT32_MAX + 1, UINT32_MAX,
-				p->count, txn);
-		return 0;
-	default:
-		files_rows_init(&h->u.rows, RENDER_TSV, 0, UINT32_MAX, UINT64_MAX, txn);
-		return 0;
-	}
-}
-
-/*
- * Render the text of a btree, constants, stats or check handle, through a
- * read transaction of its own.  Under lock.
- */
-static int open_text(struct fs *fs, struct fs_handle *h, const struct path *p)
-{
-	enum files_text_kind kind = p->kind == PATH_BTREE ? FILES_TEXT_BTREE :
-				    p->kind == PATH_STATS ? FILES_TEXT_STATS :
-				    p->kind == PATH_CHECK ? FILES_TEXT_CHECK : FILES_TEXT_CONSTANTS;
-	struct rowfs_txn *txn;
-	struct rowfs_err err;
-	int rc = rowfs_txn_begin(fs->db, ROWFS_TXN_RDONLY, &txn, &err);
-
-	if (rc != ROWFS_OK)
-		return -rowfs_fail_errno(rc);
-	rc = files_text_render(&h->u.text, kind, txn, &err);
-	rowfs_txn_abort(txn);
-	return rc;
-}
-
-/*
- * Set up a row handle of p->id.  created: the file is being created.
- * Readers get the row's text now (ENOENT if it is gone, unless a handle
- * is creating it).  Under lock.
- */
-static int open_row(struct fs *fs, struct fs_handle *h, const struct path *p, int flags,
-		    int created)
-{
-	struct row_handle *r = &h->u.row;
-	struct rowfs_err err;
-	int found = 0;
-	int rc;
-
-	r->writing = (flags & O_ACCMODE) != O_RDONLY;
-	rc = byid_lookup(fs->db, p->id, &found, r->text, &r->text_len, &err);
-	if (rc != 0)
-		return rc;
-	if (created && found)
-		created = 0;   /* made meanwhile by someone else: an open of it */
-	if (!found && !created && (flags & O_ACCMODE) != O_WRONLY && !row_pending(fs, p->id))
-		return -ENOENT;
-	if (r->writing)
-		byid_writer_init(&r->writer, p->id, created);
-	return 0;
-}
+/* ---- opening ---- */
 
 /* Allocate, set up and link the handle of p into fi; 0 or -errno. */
 static int open_handle(struct fs *fs, const struct path *p, struct fuse_file_info *fi,
 		       int created)
 {
+	const struct path_kind_info *info = path_info(p->kind);
 	struct fs_handle *h;
 	int rc = 0;
 
@@ -585,36 +493,11 @@ static int open_handle(struct fs *fs, const struct path *p, struct fuse_file_inf
 		return -ENOMEM;
 	h->path = *p;
 	pthread_mutex_lock(&fs->lock);
-	switch (p->kind) {
-	case PATH_CTL:
-		h->kind = HANDLE_CTL;
-		h->session.db = fs->db;
-		h->u.ctl = ctl_new();
-		if (!h->u.ctl)
-			rc = -ENOMEM;
-		break;
-	case PATH_BTREE:
-	case PATH_CONSTANTS:
-	case PATH_STATS:
-	case PATH_CHECK:
-		h->kind = HANDLE_TEXT;
-		rc = open_text(fs, h, p);
-		break;
-	case PATH_ROW:
-		h->kind = HANDLE_ROW;
-		rc = open_row(fs, h, p, fi->flags, created);
-		break;
-	case PATH_CHANGES:
-		h->kind = HANDLE_CHANGES;
-		changes_attach(fs->changes, &h->u.changes);
-		break;
-	default:
-		h->kind = HANDLE_STREAM;
-		rc = open_stream(fs, h, p);
-		break;
-	}
-	if (rc == 0)
+	rc = info->ops->open(fs, h, fi->flags, created);
+	if (rc == 0) {
+		h->info = info;   /* from here on release frees what open made */
 		link_handle(fs, h);
+	}
 	pthread_mutex_unlock(&fs->lock);
 	if (rc != 0)
 		goto out_free_handle;
@@ -632,7 +515,10 @@ out_free_handle:
 	return rc;
 }
 
-/* opendir: by-id/ gets a handle with a read transaction, so one listing shows one state. */
+/*
+ * opendir: by-id/ and tables/ get a handle with a read transaction, so one
+ * listing shows one state; tables/T/ must name a table.
+ */
 static int op_opendir(const char *path, struct fuse_file_info *fi)
 {
 	struct fs *fs = get_fs();
@@ -646,12 +532,15 @@ static int op_opendir(const char *path, struct fuse_file_info *fi)
 		return -ENOENT;
 	if (!path_is_dir(p.kind))
 		return -ENOTDIR;
-	if (p.kind != PATH_BYID_DIR)
+	rc = fs_table_exists(fs, &p);
+	if (rc != 0)
+		return rc;
+	if (p.kind != PATH_BYID_DIR && p.kind != PATH_TABLES_DIR)
 		return 0;
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
-	h->kind = HANDLE_DIR;
+	h->info = path_info(p.kind);
 	h->path = p;
 	pthread_mutex_lock(&fs->lock);
 	rc = rowfs_txn_begin(fs->db, ROWFS_TXN_RDONLY, &h->reader, &err);
@@ -685,16 +574,25 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 {
 	struct fs *fs = get_fs();
 	int writing = (fi->flags & O_ACCMODE) != O_RDONLY;
+	int reading = (fi->flags & O_ACCMODE) != O_WRONLY;
+	const struct path_kind_info *info;
 	struct path p;
+	int rc;
 
 	if (path_parse(path, &p) == PATH_NONE)
 		return -ENOENT;
+	info = path_info(p.kind);
 	if (path_is_dir(p.kind))
 		return -EISDIR;
-	if (writing && !kind_writable(p.kind))
+	/* root passes the kernel's permission check: the modes are checked here too */
+	if ((writing && !info->writable) || (reading && !(info->mode & S_IRUSR) &&
+					     !(writing && info->writable)))
 		return -EACCES;
 	if (writing && fs->read_only)
 		return -EROFS;
+	rc = fs_table_exists(fs, &p);
+	if (rc != 0)
+		return rc;
 	return open_handle(fs, &p, fi, 0);
 }
 
@@ -706,6 +604,7 @@ static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	struct fs *fs = get_fs();
 	struct path p;
+	int rc;
 
 	(void)mode;
 	path_parse(path, &p);
@@ -713,20 +612,22 @@ static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 		return p.dir == PATH_BYID_DIR ? -ENOENT : -EPERM;
 	if (fs->read_only)
 		return -EROFS;
+	rc = fs_table_exists(fs, &p);
+	if (rc != 0)
+		return rc;
 	return open_handle(fs, &p, fi, 1);
 }
 
 /* Does h hold the write transaction (an explicit transaction it keeps)?  Under lock. */
 static int holds_writer(const struct fs_handle *h)
 {
-	return h && h->kind == HANDLE_CTL && ctl_session_holds_writer(&h->session);
+	return h && h->info->ops == &fs_ctl_ops && ctl_session_holds_writer(&h->session);
 }
 
-/* After h ran a unit: a holder that writes is not closing.  Under lock. */
-static void note_unit(struct fs *fs, const struct fs_handle *h)
+void fs_note_unit(struct fs *fs, const struct fs_handle *h)
 {
 	if (holds_writer(h))
-		fs->writer_flushed = 0;
+		fs->writer_flushed = 0;   /* a holder that writes is not closing */
 }
 
 /* Milliseconds since the holder's last flush (CLOCK_MONOTONIC). */
@@ -746,7 +647,7 @@ static long since_writer_flush_ms(const struct fs *fs)
  * was a child that shared the fd exiting: no wait.)  Under lock, dropped
  * while sleeping.
  */
-static void wait_for_closing_writer(struct fs *fs, const struct fs_handle *h)
+void fs_wait_for_closing_writer(struct fs *fs, const struct fs_handle *h)
 {
 	const struct timespec ms = {0, 1000000};
 
@@ -758,6 +659,82 @@ static void wait_for_closing_writer(struct fs *fs, const struct fs_handle *h)
 	}
 }
 
+/* ---- ctl ---- */
+
+static int ctl_open(struct fs *fs, struct fs_handle *h, int flags, int created)
+{
+	(void)flags;
+	(void)created;
+	h->session.db = fs->db;
+	h->u.ctl = ctl_new(&fs->ctl_budget);
+	return h->u.ctl ? 0 : -ENOMEM;
+}
+
+static ssize_t ctl_file_read(struct fs *fs, struct fs_handle *h, char *buf, size_t size,
+			     uint64_t off, int flags)
+{
+	ssize_t n;
+
+	(void)off;
+	(void)flags;
+	pthread_mutex_lock(&fs->lock);
+	n = (ssize_t)ctl_read(h->u.ctl, buf, size);
+	pthread_mutex_unlock(&fs->lock);
+	return n;
+}
+
+static ssize_t ctl_file_write(struct fs *fs, struct fs_handle *h, const char *buf, size_t size)
+{
+	struct ctl_executor ex;
+	ssize_t n;
+
+	pthread_mutex_lock(&fs->lock);
+	fs_wait_for_closing_writer(fs, h);
+	ctl_executor_init_db(&ex, &h->session);
+	n = ctl_write(h->u.ctl, &ex, buf, size);
+	fs_note_unit(fs, h);
+	pthread_mutex_unlock(&fs->lock);
+	return n;
+}
+
+static int ctl_file_flush(struct fs *fs, struct fs_handle *h)
+{
+	struct ctl_executor ex;
+	int rc;
+
+	pthread_mutex_lock(&fs->lock);
+	ctl_executor_init_db(&ex, &h->session);
+	rc = ctl_flush(h->u.ctl, &ex);
+	fs_note_unit(fs, h);
+	pthread_mutex_unlock(&fs->lock);
+	return rc;
+}
+
+static void ctl_release(struct fs *fs, struct fs_handle *h)
+{
+	(void)fs;
+	ctl_session_end(&h->session);   /* an explicit transaction never commits by itself */
+	ctl_free(h->u.ctl);
+}
+
+const struct fs_file_ops fs_ctl_ops = {
+	.open = ctl_open,
+	.read = ctl_file_read,
+	.write = ctl_file_write,
+	.flush = ctl_file_flush,
+	.release = ctl_release,
+};
+
+/* ---- changes ---- */
+
+static int changes_open(struct fs *fs, struct fs_handle *h, int flags, int created)
+{
+	(void)flags;
+	(void)created;
+	changes_attach(fs->changes, &h->u.changes);
+	return 0;
+}
+
 /* Has the session been told to end (unmount, SIGTERM)? */
 static int session_ending(void)
 {
@@ -765,14 +742,14 @@ static int session_ending(void)
 }
 
 /* A read of changes: lines, else wait (see the top of the file). */
-static int read_changes(struct fs *fs, struct fs_handle *h, char *buf, size_t size,
-			off_t offset, int flags)
+static ssize_t changes_file_read(struct fs *fs, struct fs_handle *h, char *buf, size_t size,
+				 uint64_t offset, int flags)
 {
 	ssize_t n;
 
 	pthread_mutex_lock(&fs->lock);
 	for (;;) {
-		n = changes_read(fs->changes, &h->u.changes, buf, size, (uint64_t)offset);
+		n = changes_read(fs->changes, &h->u.changes, buf, size, offset);
 		if (n != 0)
 			break;
 		if (flags & O_NONBLOCK) {
@@ -790,99 +767,62 @@ static int read_changes(struct fs *fs, struct fs_handle *h, char *buf, size_t si
 			break;   /* -EAGAIN: the blocked-reader limit */
 	}
 	pthread_mutex_unlock(&fs->lock);
-	return (int)n;
+	return n;
 }
+
+/*
+ * poll: changes is readable when committed lines wait past the handle's
+ * latest read; the kernel's poll handle is notified at the next commit.
+ */
+static unsigned changes_poll(struct fs *fs, struct fs_handle *h, void *ph)
+{
+	unsigned events;
+
+	pthread_mutex_lock(&fs->lock);
+	if (ph)
+		changes_set_poll(fs->changes, &h->u.changes, ph);
+	events = changes_ready(fs->changes, &h->u.changes);
+	pthread_mutex_unlock(&fs->lock);
+	return events;
+}
+
+const struct fs_file_ops fs_changes_ops = {
+	.open = changes_open,
+	.read = changes_file_read,
+	.poll = changes_poll,
+};
+
+/* ---- the operations every file shares ---- */
 
 static int op_read(const char *path, char *buf, size_t size, off_t offset,
 		   struct fuse_file_info *fi)
 {
-	struct fs *fs = get_fs();
 	struct fs_handle *h = get_handle(fi);
-	struct rowfs_err err;
-	ssize_t n;
 
 	(void)path;
 	if (offset < 0)
 		return -EINVAL;
-	if (h->kind == HANDLE_CHANGES)
-		return read_changes(fs, h, buf, size, offset, fi->flags);
-	pthread_mutex_lock(&fs->lock);
-	switch (h->kind) {
-	case HANDLE_CTL:
-		n = (ssize_t)ctl_read(h->u.ctl, buf, size);
-		break;
-	case HANDLE_STREAM:
-		n = files_rows_read(&h->u.rows, buf, size, (uint64_t)offset, &err);
-		break;
-	case HANDLE_ROW:
-		n = 0;
-		if ((uint64_t)offset < h->u.row.text_len) {
-			n = (ssize_t)(h->u.row.text_len - (size_t)offset);
-			if ((size_t)n > size)
-				n = (ssize_t)size;
-			memcpy(buf, h->u.row.text + offset, (size_t)n);
-		}
-		break;
-	default:
-		n = (ssize_t)files_text_read(&h->u.text, buf, size, (uint64_t)offset);
-		break;
-	}
-	pthread_mutex_unlock(&fs->lock);
-	return (int)n;
+	if (!h->info->ops->read)
+		return -EBADF;
+	return (int)h->info->ops->read(get_fs(), h, buf, size, (uint64_t)offset, fi->flags);
 }
 
 static int op_write(const char *path, const char *buf, size_t size, off_t offset,
 		    struct fuse_file_info *fi)
 {
-	struct fs *fs = get_fs();
 	struct fs_handle *h = get_handle(fi);
-	struct ctl_executor ex;
-	struct rowfs_err err;
-	ssize_t n;
 
 	(void)path;
-	(void)offset;   /* ctl and row files are streams: offsets mean nothing */
-	if (h->kind == HANDLE_ROW && h->u.row.writing) {
-		pthread_mutex_lock(&fs->lock);
-		wait_for_closing_writer(fs, h);
-		/* refused before the line is taken: a partial line is never kept for later */
-		n = rowfs_has_writer(fs->db) ? -EBUSY :
-		    byid_write(&h->u.row.writer, fs->db, buf, size, &err);
-		pthread_mutex_unlock(&fs->lock);
-		return (int)n;
-	}
-	if (h->kind != HANDLE_CTL)
+	(void)offset;   /* ctl, import and row files are streams: offsets mean nothing */
+	if (!h->info->ops->write)
 		return -EBADF;
-	pthread_mutex_lock(&fs->lock);
-	wait_for_closing_writer(fs, h);
-	ctl_executor_init_db(&ex, &h->session);
-	n = ctl_write(h->u.ctl, &ex, buf, size);
-	note_unit(fs, h);
-	pthread_mutex_unlock(&fs->lock);
-	return (int)n;
+	return (int)h->info->ops->write(get_fs(), h, buf, size);
 }
 
-/* Run what a handle still owes: ctl's partial line, a row's line; 0 or -errno. */
+/* Run what a handle still owes (a partial line); 0 or -errno. */
 static int flush_handle(struct fs *fs, struct fs_handle *h)
 {
-	struct ctl_executor ex;
-	struct rowfs_err err;
-	int rc = 0;
-
-	if (h->kind == HANDLE_CTL) {
-		pthread_mutex_lock(&fs->lock);
-		ctl_executor_init_db(&ex, &h->session);
-		rc = ctl_flush(h->u.ctl, &ex);
-		note_unit(fs, h);
-		pthread_mutex_unlock(&fs->lock);
-	} else if (h->kind == HANDLE_ROW && h->u.row.writing) {
-		pthread_mutex_lock(&fs->lock);
-		rc = rowfs_has_writer(fs->db) && !h->u.row.writer.done &&
-		     (h->u.row.writer.len > 0 || h->u.row.writer.overlong) ? -EBUSY :
-		     byid_flush(&h->u.row.writer, fs->db, &err);
-		pthread_mutex_unlock(&fs->lock);
-	}
-	return rc;
+	return h->info->ops->flush ? h->info->ops->flush(fs, h) : 0;
 }
 
 static int op_flush(const char *path, struct fuse_file_info *fi)
@@ -935,7 +875,7 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 		return -ENOENT;
 	if (path_is_dir(p.kind))
 		return -EISDIR;
-	if (!kind_writable(p.kind))
+	if (!path_info(p.kind)->writable)
 		return -EACCES;
 	if (get_fs()->read_only)
 		return -EROFS;
@@ -999,8 +939,8 @@ static int op_unlink(const char *path)
 	if (fs->read_only)
 		return -EROFS;
 	pthread_mutex_lock(&fs->lock);
-	wait_for_closing_writer(fs, NULL);
-	rc = byid_delete(fs->db, p.id, &err);   /* EBUSY while another handle holds the writer */
+	fs_wait_for_closing_writer(fs, NULL);
+	rc = byid_delete(fs->db, p.table, p.key, &err);   /* EBUSY while another holds the writer */
 	pthread_mutex_unlock(&fs->lock);
 	return rc;
 }
@@ -1033,30 +973,21 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 	return -EPERM;
 }
 
-/*
- * poll: changes is readable when committed lines wait past the handle's
- * latest read; the kernel's poll handle is notified at the next commit.
- * Every other file is always ready, as without a poll operation.
- */
+/* poll: what the file's ops say (changes), every other file is always ready. */
 static int op_poll(const char *path, struct fuse_file_info *fi, struct fuse_pollhandle *ph,
 		   unsigned *reventsp)
 {
-	struct fs *fs = get_fs();
 	struct fs_handle *h = get_handle(fi);
 	unsigned events;
 
 	(void)path;
-	if (h->kind != HANDLE_CHANGES) {
+	if (!h->info->ops->poll) {
 		if (ph)
 			fuse_pollhandle_destroy(ph);
 		*reventsp = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
 		return 0;
 	}
-	pthread_mutex_lock(&fs->lock);
-	if (ph)
-		changes_set_poll(fs->changes, &h->u.changes, ph);
-	events = changes_ready(fs->changes, &h->u.changes);
-	pthread_mutex_unlock(&fs->lock);
+	events = h->info->ops->poll(get_fs(), h, ph);
 	if (events & POLLIN)
 		events |= POLLRDNORM;
 	*reventsp = events;

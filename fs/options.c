@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ctl.h"
 #include "rowfs.h"
 
 enum {
@@ -31,8 +32,12 @@ enum {
 	KEY_SYNC,
 	KEY_CACHE_PAGES,
 	KEY_WAL_LIMIT,
-	KEY_SNAPSHOT_PAGES
+	KEY_SNAPSHOT_PAGES,
+	KEY_CTL_MEMORY
 };
+
+/* Smallest -o ctl_memory: room for a few handles' buffers. */
+#define CTL_MEMORY_MIN ((uint64_t)1 << 20)
 
 static const struct fuse_opt option_spec[] = {
 	FUSE_OPT_KEY("-h", KEY_HELP),
@@ -52,6 +57,9 @@ static const struct fuse_opt option_spec[] = {
 	FUSE_OPT_KEY("snapshot_pages=%s", KEY_SNAPSHOT_PAGES),
 	FUSE_OPT_KEY("--snapshot_pages=%s", KEY_SNAPSHOT_PAGES),
 	FUSE_OPT_KEY("--snapshot-pages=%s", KEY_SNAPSHOT_PAGES),
+	FUSE_OPT_KEY("ctl_memory=%s", KEY_CTL_MEMORY),
+	FUSE_OPT_KEY("--ctl_memory=%s", KEY_CTL_MEMORY),
+	FUSE_OPT_KEY("--ctl-memory=%s", KEY_CTL_MEMORY),
 	FUSE_OPT_END
 };
 
@@ -150,6 +158,19 @@ static int set_wal_limit(struct options *o, const char *v)
 	return 0;
 }
 
+static int set_ctl_memory(struct options *o, const char *v)
+{
+	uint64_t n;
+
+	if (parse_size(v, 1, &n) != 0 || n < CTL_MEMORY_MIN || n > SIZE_MAX) {
+		fprintf(stderr, "rowfs: invalid ctl_memory '%s' (expected bytes, at least 1M, e.g. 64M)\n",
+			v);
+		return -1;
+	}
+	o->ctl_memory = (size_t)n;
+	return 0;
+}
+
 /* fuse_opt_proc: 0 drops the argument, 1 keeps it for libfuse, -1 fails. */
 static int option_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
 {
@@ -176,6 +197,8 @@ static int option_proc(void *data, const char *arg, int key, struct fuse_args *o
 		return set_wal_limit(o, value_of(arg));
 	case KEY_SNAPSHOT_PAGES:
 		return set_snapshot_pages(o, value_of(arg));
+	case KEY_CTL_MEMORY:
+		return set_ctl_memory(o, value_of(arg));
 	case FUSE_OPT_KEY_NONOPT:
 		if (!o->dbfile)
 			o->dbfile = strdup(arg);
@@ -201,6 +224,7 @@ int options_parse(struct fuse_args *args, struct options *opts)
 	opts->sync = ROWFS_SYNC_FULL;
 	opts->cache_pages = ROWFS_DEFAULT_CACHE_PAGES;
 	opts->snapshot_pages = ROWFS_DEFAULT_SNAPSHOT_PAGES;
+	opts->ctl_memory = CTL_BUDGET_DEFAULT;
 	if (fuse_opt_parse(args, opts, option_spec, option_proc) != 0)
 		return -1;
 	return 0;
@@ -315,6 +339,9 @@ void options_usage(const char *progname)
 	       "    -o snapshot_pages=N    old page images kept for open readers, in pages\n"
 	       "                           (default %u); past it the oldest reader's\n"
 	       "                           snapshot expires (ESTALE)\n"
+	       "    -o ctl_memory=BYTES    memory all ctl handles may hold in partial\n"
+	       "                           lines and replies (k/m/g suffixes; at least\n"
+	       "                           1M; default 64M); also --ctl_memory=BYTES\n"
 	       "    -o ro                  read-only: never modify DBFILE or its WAL;\n"
 	       "                           also --ro\n"
 	       "\n",

@@ -10,6 +10,7 @@
 #ifndef ROWFS_FS_OPTIONS_H
 #define ROWFS_FS_OPTIONS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct fuse_args;
@@ -22,6 +23,8 @@ struct options {
 	uint32_t cache_pages;  /* page cache size; default ROWFS_DEFAULT_CACHE_PAGES */
 	uint32_t snapshot_pages; /* version store bound; default ROWFS_DEFAULT_SNAPSHOT_PAGES */
 	uint64_t wal_limit;    /* auto-checkpoint threshold in bytes; 0 = engine default */
+	size_t ctl_memory;     /* bytes all ctl handles may hold in partial lines and
+				  replies (struct ctl_budget); default CTL_BUDGET_DEFAULT */
 	int read_only;         /* -o ro */
 	int show_help;         /* -h, --help */
 	int show_version;      /* -V, --version */

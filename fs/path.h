@@ -1,30 +1,47 @@
 /*
- * path.h - the names of the mount.
+ * path.h - the names of the mount and what each one is.
  *
- * Module path owns struct path: what a path handed to a FUSE operation
- * names (see rowfs(1), "FILES IN THE MOUNT").  It is pure: no engine call,
- * no libfuse.  Whether a row exists is not its business: by-id/42 parses
- * as PATH_ROW whether or not row 42 is in the table.
+ * Module path owns the table of file kinds (path.c's `kinds`): one entry
+ * per kind of name, giving its name (or a pattern of names), the
+ * directory it lives in, its mode and the operations that serve it
+ * (struct fs_file_ops, fs/handle.h).  lookup (path_parse), readdir
+ * (path_child), getattr and open all read that one table, so a new file
+ * of the mount is one entry there and its operations.  Parsing is pure:
+ * no engine call, no libfuse.  Whether a row or a table exists is not its
+ * business: by-id/42 parses as PATH_ROW whether or not row 42 exists, and
+ * tables/NAME parses for any NAME that could be a table's name.
  *
- *   /                      PATH_ROOT
- *   /ctl /rows /rows.csv /rows.ndjson /btree /constants /stats /changes
- *   /by-id /range /first /last                (directories)
- *   /by-id/ID              PATH_ROW
- *   /range/START-END       PATH_RANGE   (START <= END)
- *   /first/COUNT           PATH_FIRST
- *   /last/COUNT            PATH_LAST
+ *   /                       PATH_ROOT       (the users table's files, and:)
+ *   /ctl /constants /dump /check /changes   (root only)
+ *   /tables                 PATH_TABLES_DIR
+ *   /tables/T               PATH_TABLE_DIR  (T: a table name, lower case)
+ *   D/rows D/rows.csv D/rows.ndjson D/btree D/by-id D/range D/first D/last
+ *                           for D the root (users) and every tables/T
+ *   /stats                  PATH_STATS      (the engine's statistics)
+ *   /tables/T/stats         PATH_TABLE_STATS (the table's)
+ *   /tables/T/schema /tables/T/import       (table directories only)
+ *   D/by-id/KEY             PATH_ROW
+ *   D/range/A-B             PATH_RANGE   (A <= B, both >= 0)
+ *   D/range/A..B            PATH_RANGE   (tables/T only; negative keys)
+ *   D/first/N  D/last/N     PATH_FIRST, PATH_LAST
  *
- * Numbers in names (ID, START, END, COUNT) are canonical decimal: digits
- * only, no sign, no leading zero (except "0" itself), at most 4294967295.
- * One row thus has exactly one name, the one readdir lists.
+ * Numbers in names are canonical decimal: digits, no leading zero
+ * (except "0" itself); a key in tables/T/ may have a leading '-' (never
+ * "-0") and is a signed 64-bit integer.  The users table's keys (under
+ * the root and tables/users/) are 0..4294967295, as in Part 1, so one
+ * row has exactly one name, the one readdir lists.  Counts are
+ * 0..4294967295.
  */
 #ifndef ROWFS_FS_PATH_H
 #define ROWFS_FS_PATH_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
-/* What a path names. */
+#include "rowfs.h"
+
+/* What a path names: one value per entry of the kind table. */
 enum path_kind {
 	PATH_NONE = 0,      /* nothing: ENOENT */
 	PATH_ROOT,          /* the mount's root directory */
@@ -34,7 +51,7 @@ enum path_kind {
 	PATH_ROWS_NDJSON,   /* rows.ndjson */
 	PATH_BTREE,         /* btree */
 	PATH_CONSTANTS,     /* constants */
-	PATH_STATS,         /* stats */
+	PATH_STATS,         /* stats (the root's: the engine's statistics) */
 	PATH_DUMP,          /* dump */
 	PATH_CHECK,         /* check */
 	PATH_CHANGES,       /* changes */
@@ -42,10 +59,16 @@ enum path_kind {
 	PATH_RANGE_DIR,     /* range/ */
 	PATH_FIRST_DIR,     /* first/ */
 	PATH_LAST_DIR,      /* last/ */
-	PATH_ROW,           /* by-id/ID */
-	PATH_RANGE,         /* range/START-END */
-	PATH_FIRST,         /* first/COUNT */
-	PATH_LAST           /* last/COUNT */
+	PATH_TABLES_DIR,    /* tables/ */
+	PATH_TABLE_DIR,     /* tables/T/ */
+	PATH_SCHEMA,        /* tables/T/schema */
+	PATH_TABLE_STATS,   /* tables/T/stats */
+	PATH_IMPORT,        /* tables/T/import */
+	PATH_ROW,           /* by-id/KEY */
+	PATH_RANGE,         /* range/A-B, range/A..B */
+	PATH_FIRST,         /* first/N */
+	PATH_LAST,          /* last/N */
+	PATH_KIND_COUNT
 };
 
 /* A parsed path. */
@@ -54,10 +77,28 @@ struct path {
 	enum path_kind dir;   /* the directory holding it (PATH_NONE for the root itself or
 			       * a path below no directory of the mount); set for PATH_NONE
 			       * too, so that create/unlink know "a bad name in by-id/" */
-	uint32_t id;          /* PATH_ROW: the key */
-	uint32_t start;       /* PATH_RANGE: first key (inclusive) */
-	uint32_t end;         /* PATH_RANGE: last key (inclusive) */
-	uint32_t count;       /* PATH_FIRST, PATH_LAST: row count */
+	char table[ROWFS_NAME_MAX + 1]; /* the table of tables/T/... ("" for the root's files:
+					   users) */
+	int64_t key;          /* PATH_ROW: the key */
+	int64_t start;        /* PATH_RANGE: first key (inclusive) */
+	int64_t end;          /* PATH_RANGE: last key (inclusive) */
+	uint64_t count;       /* PATH_FIRST, PATH_LAST: row count */
+};
+
+struct fs_file_ops;
+
+/* Where a kind of name appears (struct path_kind_info.where). */
+#define PATH_IN_ROOT 0x1u    /* in the root directory */
+#define PATH_IN_TABLE 0x2u   /* in every tables/T/ directory */
+
+/* One entry of the kind table. */
+struct path_kind_info {
+	const char *name;     /* the fixed name, or NULL for a name found by pattern */
+	enum path_kind dir;   /* for a pattern: the kind of directory its names live in */
+	unsigned where;       /* for a fixed name: PATH_IN_ROOT, PATH_IN_TABLE or both */
+	mode_t mode;          /* S_IFDIR or S_IFREG and the permission bits */
+	int writable;         /* may be opened for writing */
+	const struct fs_file_ops *ops; /* what serves it (NULL: a directory) */
 };
 
 /*
@@ -66,26 +107,35 @@ struct path {
  */
 enum path_kind path_parse(const char *path, struct path *p);
 
+/* path_info - the kind table's entry of kind (PATH_NONE has mode 0). */
+const struct path_kind_info *path_info(enum path_kind kind);
+
+/* path_is_dir - 1 if kind is a directory. */
+int path_is_dir(enum path_kind kind);
+
 /*
- * path_number - parse s[0..len) as a canonical decimal number (see above)
+ * path_child - the i-th fixed name of directory dir (PATH_ROOT or
+ * PATH_TABLE_DIR), in listing order, or PATH_NONE past the last.
+ */
+enum path_kind path_child(enum path_kind dir, size_t i);
+
+/*
+ * path_number - parse s[0..len) as a canonical decimal number 0..4294967295
  * into *value.  Returns 0, or -1 for anything else (empty, a sign, a
  * leading zero, a non-digit, over 4294967295).
  */
 int path_number(const char *s, size_t len, uint32_t *value);
 
-/* A name of the root directory. */
-struct path_entry {
-	const char *name;     /* without the leading '/' */
-	enum path_kind kind;  /* what it is */
-};
-
 /*
- * path_root_entry - the i-th name of the root directory, in listing order,
- * or NULL past the last one.
+ * path_key - parse s[0..len) as a canonical signed 64-bit decimal ('-'
+ * allowed, never "-0" nor a leading zero).  Returns 0 or -1.
  */
-const struct path_entry *path_root_entry(size_t i);
+int path_key(const char *s, size_t len, int64_t *value);
 
-/* path_is_dir - 1 if kind is a directory. */
-int path_is_dir(enum path_kind kind);
+/* path_table - the table name to hand the engine: NULL (users) for the root's files. */
+const char *path_table(const struct path *p);
+
+/* path_is_users - 1 if p names a file of the users table (root or tables/users/). */
+int path_is_users(const struct path *p);
 
 #endif /* ROWFS_FS_PATH_H */

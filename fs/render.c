@@ -22,6 +22,8 @@
 #include <config.h>
 #include "render.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* "00" "01" ... "99": two digits per division, the slow part of a scan. */
@@ -197,6 +199,98 @@ size_t render_row(enum render_format f, char *dst, uint32_t id, const char *name
 		len += name_len;
 		break;
 	}
+	dst[len++] = '\n';
+	return len;
+}
+
+/* ---- typed rows ---- */
+
+int render_table_init(struct render_table *t, const struct rowfs_table_info *info)
+{
+	size_t names = 0, off = 0;
+	unsigned i;
+
+	memset(t, 0, sizeof(*t));
+	t->n = info->column_count;
+	for (i = 0; i < t->n; i++)
+		names += strlen(info->columns[i].name);
+	t->header = malloc(names + t->n + 1);
+	t->keys = malloc(names + 4 * (size_t)t->n + 1);
+	if (!t->header || !t->keys) {
+		render_table_release(t);
+		return -ENOMEM;
+	}
+	for (i = 0; i < t->n; i++) {
+		size_t len = strlen(info->columns[i].name);
+
+		if (i)
+			t->header[t->header_len++] = ',';
+		memcpy(t->header + t->header_len, info->columns[i].name, len);
+		t->header_len += len;
+		t->key_off[i] = off;
+		t->keys[off++] = i ? ',' : '{';
+		t->keys[off++] = '"';
+		memcpy(t->keys + off, info->columns[i].name, len);
+		off += len;
+		t->keys[off++] = '"';
+		t->keys[off++] = ':';
+	}
+	t->header[t->header_len++] = '\n';
+	t->key_off[t->n] = off;
+	return 0;
+}
+
+void render_table_release(struct render_table *t)
+{
+	free(t->header);
+	free(t->keys);
+	t->header = t->keys = NULL;
+	t->header_len = 0;
+	t->n = 0;
+}
+
+/* The value form of each line format. */
+static int value_form(enum render_format f)
+{
+	return f == RENDER_CSV ? ROWFS_FORM_CSV : f == RENDER_NDJSON ? ROWFS_FORM_JSON :
+	       ROWFS_FORM_COPY;
+}
+
+size_t render_values_size(enum render_format f, const struct render_table *t,
+			  const struct rowfs_value *vals, unsigned n)
+{
+	int form = value_form(f);
+	size_t len = 1;   /* the LF */
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		len += rowfs_value_text_size(form, &vals[i]);
+	if (f == RENDER_NDJSON)
+		return len + t->key_off[n < t->n ? n : t->n] + 1;   /* the keys and the '}' */
+	return len + (n ? n - 1 : 0);   /* the separators */
+}
+
+size_t render_values(enum render_format f, const struct render_table *t,
+		     const struct rowfs_value *vals, unsigned n, char *dst)
+{
+	int form = value_form(f);
+	char sep = f == RENDER_CSV ? ',' : '\t';
+	size_t len = 0;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		if (f == RENDER_NDJSON && i < t->n) {
+			size_t k = t->key_off[i + 1] - t->key_off[i];
+
+			memcpy(dst + len, t->keys + t->key_off[i], k);
+			len += k;
+		} else if (f != RENDER_NDJSON && i) {
+			dst[len++] = sep;
+		}
+		len += rowfs_value_text(form, &vals[i], dst + len);
+	}
+	if (f == RENDER_NDJSON)
+		dst[len++] = '}';
 	dst[len++] = '\n';
 	return len;
 }

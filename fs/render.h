@@ -62,4 +62,37 @@ size_t render_footer(enum render_format f, char *dst);
 size_t render_row(enum render_format f, char *dst, uint32_t id, const char *name,
 		  size_t name_len);
 
+/*
+ * Rows of the other tables (typed values; `tables/T/rows`, `rows.csv`,
+ * `rows.ndjson`): a line's fields are the engine's text forms of its
+ * values (rowfs_value_text):
+ *   RENDER_TSV     ROWFS_FORM_COPY fields, TAB-separated
+ *   RENDER_CSV     ROWFS_FORM_CSV fields, comma-separated; the header line
+ *                  holds the column names
+ *   RENDER_NDJSON  {"col":JSON,...} with every column in declared order
+ * Lines end in LF.  A line has no bound (a row may hold megabytes): the
+ * caller sizes it with render_values_size first.
+ */
+struct render_table {
+	unsigned n;                             /* columns */
+	char *header;                           /* the CSV header line, LF included (malloc'd) */
+	size_t header_len;                      /* its length */
+	char *keys;                             /* JSON prefixes `{"c0":` `,"c1":` ... (malloc'd) */
+	size_t key_off[ROWFS_COLUMNS_MAX + 1];  /* prefix i is keys[key_off[i] .. key_off[i+1]) */
+};
+
+/* render_table_init - the names of info's columns, ready to render.  0 or -ENOMEM. */
+int render_table_init(struct render_table *t, const struct rowfs_table_info *info);
+
+/* render_table_release - free what t holds; t is empty after (releasing twice is fine). */
+void render_table_release(struct render_table *t);
+
+/* render_values_size - exact length of the line render_values writes. */
+size_t render_values_size(enum render_format f, const struct render_table *t,
+			  const struct rowfs_value *vals, unsigned n);
+
+/* render_values - the line of vals[0..n) in f at dst (render_values_size bytes). */
+size_t render_values(enum render_format f, const struct render_table *t,
+		     const struct rowfs_value *vals, unsigned n, char *dst);
+
 #endif /* ROWFS_FS_RENDER_H */

@@ -154,6 +154,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rowfs: cannot set up the filesystem: out of memory\n");
 		goto out_close_db;
 	}
+	fs.ctl_budget.limit = opts.ctl_memory;
 
 	/* Permission checks by the kernel, from the modes getattr shows. */
 	if (fuse_opt_add_arg(&args, "-odefault_permissions") != 0 ||

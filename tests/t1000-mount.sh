@@ -57,8 +57,9 @@ dr-xr-xr-x 0 range
 -r--r--r-- 0 rows.csv
 -r--r--r-- 0 rows.ndjson
 -r--r--r-- 0 stats
+drwxr-xr-x 0 tables
 EOF
-check "ls: ctl 0600, the generated files 0444 with st_size 0, by-id/ 0755, range/ first/ last/ 0555" \
+check "ls: ctl 0600, the generated files 0444 with st_size 0, by-id/ 0755, range/ first/ last/ 0555, tables/ 0755" \
 	"$work/exp" "$work/out"
 if ls -l "$mnt" >/dev/null 2>&1; then ok "ls -l works"; else not_ok "ls -l works"; fi
 

@@ -41,7 +41,7 @@ ENGINE_SRCS := $(wildcard $(S)/engine/*.c)
 ENGINE_OBJS := $(patsubst $(S)/engine/%.c,$(F)/obj/engine-%.o,$(ENGINE_SRCS))
 UTIL_OBJ := $(F)/obj/fuzz_util.o
 CTL_OBJ := $(F)/obj/fs-ctl.o
-NAMES_OBJS := $(F)/obj/fs-path.o $(F)/obj/fs-render.o
+NAMES_OBJS := $(F)/obj/fs-path.o $(F)/obj/fs-render.o $(F)/obj/ops_stub.o
 BINS := $(addprefix $(F)/,$(FUZZ_TARGETS))
 
 # V=1 shows the commands, as automake's silent rules do

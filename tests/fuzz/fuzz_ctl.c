@@ -29,6 +29,8 @@
  *     contract's list; errors never happen unless a line failed;
  *   - memory is bounded: the partial line never exceeds CTL_PENDING_SIZE,
  *     each queue holds at most its limit and its buffer at most twice that;
+ *     the handle's budget (CTL_BUDGET_DEFAULT, never reached here) is
+ *     charged exactly its buffers' sizes, and nothing after ctl_free;
  *   - nothing is lost silently: reply lines read + lines reported by
  *     "(N replies dropped)" == lines emitted by committed statements +
  *     one error text per failed write;
@@ -252,6 +254,9 @@ static void reader_feed(struct reader *r, const char *p, size_t n)
 
 static void check_bounds(const struct ctl *c)
 {
+	/* the budget holds exactly the handle's buffers */
+	FUZZ_CHECK(c->budget->used == c->pending_cap + c->replies.cap + c->staging.cap);
+	FUZZ_CHECK(c->budget->used <= c->budget->limit);
 	FUZZ_CHECK(c->pending_len <= CTL_PENDING_SIZE);
 	FUZZ_CHECK(c->replies.len <= c->replies.limit);
 	FUZZ_CHECK(c->replies.head + c->replies.len <= c->replies.cap || c->replies.len == 0);
@@ -321,6 +326,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fake f;
 	struct ctl_executor ex = {fake_begin, fake_exec, fake_commit, fake_rollback, NULL, &f};
 	struct reader r;
+	struct ctl_budget budget;
 	struct ctl *c;
 	const uint8_t *stream;
 	size_t stream_len, pos = 0, read_size;
@@ -337,7 +343,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	read_size = pick_read_size(data[5]);
 	stream = data + 6;
 	stream_len = size - 6;
-	c = ctl_new();
+	ctl_budget_init(&budget, CTL_BUDGET_DEFAULT);
+	c = ctl_new(&budget);
 	FUZZ_CHECK(c != NULL);
 	buf = malloc(read_size);
 	FUZZ_CHECK(buf != NULL);
@@ -415,6 +422,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(want.buf);
 	}
 	ctl_free(c);
+	FUZZ_CHECK(budget.used == 0);
 	free(buf);
 	free(f.txn_lines.buf);
 	free(f.committed.buf);

@@ -9,9 +9,11 @@
  *
  * Oracles:
  *   - path_parse: every name it accepts is the canonical one (the path
- *     rebuilt from struct path equals the input byte for byte), so each
- *     row has exactly one name; ranges have start <= end; path_number
- *     accepts exactly the canonical decimals that render_u32 writes;
+ *     rebuilt from struct path equals the input byte for byte; a range in
+ *     tables/T/ has the two spellings A-B and A..B), so each row has
+ *     exactly one name; users' keys stay 0..4294967295; ranges have start
+ *     <= end; path_number and path_key accept exactly the canonical
+ *     decimals that render_u32 and printf write;
  *   - render_row fits RENDER_LINE_MAX (the buffer is exactly that size, so
  *     ASan sees any overflow); an NDJSON line is one line of valid JSON
  *     text whatever the name bytes, a CSV line one record; for a name the
@@ -31,57 +33,79 @@
 
 /* ---- paths --------------------------------------------------------------- */
 
-/* The canonical path of p into buf (NULL for kinds without one). */
-static const char *rebuild(const struct path *p, char *buf, size_t size)
+/* The directory part of p's path: "" for the root's files, "/tables/T" else. */
+static void prefix(const struct path *p, char *buf, size_t size)
 {
-	const struct path_entry *e;
-	size_t i;
+	if (p->table[0])
+		snprintf(buf, size, "/tables/%s", p->table);
+	else
+		buf[0] = '\0';
+}
 
+/*
+ * The canonical path of p into buf (NULL for kinds without one); alt: the
+ * second spelling of a range (A..B for A-B in a table directory), or "".
+ */
+static const char *rebuild(const struct path *p, char *buf, size_t size, char *alt)
+{
+	char dir[96];
+
+	prefix(p, dir, sizeof(dir));
+	alt[0] = '\0';
 	switch (p->kind) {
 	case PATH_ROOT:
 		return "/";
+	case PATH_TABLE_DIR:
+		snprintf(buf, size, "%s", dir);
+		return buf;
 	case PATH_ROW:
-		snprintf(buf, size, "/by-id/%u", p->id);
+		snprintf(buf, size, "%s/by-id/%lld", dir, (long long)p->key);
 		return buf;
 	case PATH_RANGE:
-		snprintf(buf, size, "/range/%u-%u", p->start, p->end);
+		if (p->table[0])
+			snprintf(alt, size, "%s/range/%lld..%lld", dir, (long long)p->start,
+				 (long long)p->end);
+		snprintf(buf, size, "%s/range/%lld-%lld", dir, (long long)p->start,
+			 (long long)p->end);
 		return buf;
 	case PATH_FIRST:
-		snprintf(buf, size, "/first/%u", p->count);
+		snprintf(buf, size, "%s/first/%llu", dir, (unsigned long long)p->count);
 		return buf;
 	case PATH_LAST:
-		snprintf(buf, size, "/last/%u", p->count);
+		snprintf(buf, size, "%s/last/%llu", dir, (unsigned long long)p->count);
 		return buf;
 	default:
-		for (i = 0; (e = path_root_entry(i)) != NULL; i++) {
-			if (e->kind == p->kind) {
-				snprintf(buf, size, "/%s", e->name);
-				return buf;
-			}
-		}
-		return NULL;
+		if (!path_info(p->kind)->name)
+			return NULL;
+		snprintf(buf, size, "%s/%s", dir, path_info(p->kind)->name);
+		return buf;
 	}
 }
 
 static void check_path(const char *path, size_t len)
 {
 	struct path p;
-	char buf[64];
+	char buf[256], alt[256];
 	const char *canon;
 	uint32_t v;
+	int64_t k;
 	enum path_kind kind = path_parse(path, &p);
 
 	FUZZ_CHECK(kind == p.kind);
 	if (kind != PATH_NONE) {
-		canon = rebuild(&p, buf, sizeof(buf));
+		canon = rebuild(&p, buf, sizeof(buf), alt);
 		FUZZ_CHECK(canon != NULL);
-		if (strcmp(canon, path) != 0) {
+		if (strcmp(canon, path) != 0 && strcmp(alt, path) != 0) {
 			fprintf(stderr, "fuzz_names: '%s' parsed as '%s'\n", path, canon);
 			abort();
 		}
-		FUZZ_CHECK(path_is_dir(kind) == (kind == PATH_ROOT || kind == PATH_BYID_DIR ||
-						 kind == PATH_RANGE_DIR || kind == PATH_FIRST_DIR ||
-						 kind == PATH_LAST_DIR));
+		FUZZ_CHECK(path_is_dir(kind) ==
+			   (kind == PATH_ROOT || kind == PATH_BYID_DIR || kind == PATH_RANGE_DIR ||
+			    kind == PATH_FIRST_DIR || kind == PATH_LAST_DIR ||
+			    kind == PATH_TABLES_DIR || kind == PATH_TABLE_DIR));
+		/* users' keys stay Part 1's */
+		if (kind == PATH_ROW && path_is_users(&p))
+			FUZZ_CHECK(p.key >= 0 && p.key <= (int64_t)UINT32_MAX);
 	}
 	if (kind == PATH_RANGE)
 		FUZZ_CHECK(p.start <= p.end);
@@ -91,6 +115,13 @@ static void check_path(const char *path, size_t len)
 		size_t n = render_u32(dec, v);
 
 		FUZZ_CHECK(n == len && !memcmp(dec, path, n));
+	}
+	/* path_key: canonical signed decimals only */
+	if (len < 32 && path_key(path, len, &k) == 0) {
+		char dec[32];
+		int n = snprintf(dec, sizeof(dec), "%lld", (long long)k);
+
+		FUZZ_CHECK((size_t)n == len && !memcmp(dec, path, len));
 	}
 }
 

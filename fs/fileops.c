@@ -1,0 +1,522 @@
+/*
+ * fileops.c - owns the operations (struct fs_file_ops, fs/handle.h) of
+ * the generated files, the row files and tables/T/import: the glue from
+ * an open handle to the modules that own their content (fs/files.c,
+ * fs/byid.c, fs/ctl.c).  fs/fuse_ops.c calls them through the kind table
+ * (fs/path.c) and holds fs->lock around open and release.
+ *
+ * Streams (rows, rows.csv, rows.ndjson, dump, range/, first/, last/ of the
+ * root and of every tables/T/) begin an engine read transaction at open,
+ * ended at release: one open file shows one committed state.  Texts
+ * (btree, constants, stats, check, schema) are rendered at open through a
+ * read transaction of their own.  A name under tables/T/ of a table that
+ * does not exist is ENOENT at open (the engine says "no such table").
+ *
+ * Row files (by-id/KEY): the text is read at open; a write is one line
+ * applied as one transaction (fs/byid.c), refused with EBUSY while a ctl
+ * handle holds the write transaction.  A create is the first half of an
+ * upsert: the file exists, size 0, while the creating handle has not
+ * written its line.
+ *
+ * tables/T/import: ctl's framing (fs/ctl.c: a write is one transaction,
+ * short counts, errno), each line an input row of T (rowfs_input_statement:
+ * CSV or NDJSON, decided by the first byte written: '{' is NDJSON).  A
+ * first CSV line equal to the column names is a header and skipped; blank
+ * lines are skipped; replies of inserted rows are not queued, errors are
+ * ("line N: " + the engine's text), readable by a handle opened for
+ * reading and writing.
+ */
+#include <config.h>
+#include "handle.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- streams ---- */
+
+/* The names of table's columns, for a stream of a table other than users. */
+static int typed_names(struct rowfs_txn *txn, const struct path *p, struct render_table **out)
+{
+	struct rowfs_table_info *info;
+	struct rowfs_err err;
+	int rc;
+
+	*out = NULL;
+	if (path_is_users(p))
+		return 0;
+	info = malloc(sizeof(*info));
+	*out = malloc(sizeof(**out));
+	if (!info || !*out) {
+		free(info);
+		free(*out);
+		*out = NULL;
+		return -ENOMEM;
+	}
+	rc = rowfs_table_info(txn, path_table(p), info, &err);
+	rc = rc == ROWFS_OK ? render_table_init(*out, info) : -rowfs_fail_errno(rc);
+	free(info);
+	if (rc != 0) {
+		free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+static int stream_open(struct fs *fs, struct fs_handle *h, int flags, int created)
+{
+	const struct path *p = &h->path;
+	int64_t lo = path_is_users(p) ? 0 : INT64_MIN, start;
+	enum render_format format = RENDER_TSV;
+	uint64_t limit = UINT64_MAX;
+	struct render_table *typed = NULL;
+	struct rowfs_err err;
+	int rc, found;
+
+	(void)flags;
+	(void)created;
+	rc = rowfs_txn_begin(fs->db, ROWFS_TXN_RDONLY, &h->reader, &err);
+	if (rc != ROWFS_OK)
+		return -rowfs_fail_errno(rc);
+	if (p->kind != PATH_DUMP) {
+		rc = typed_names(h->reader, p, &typed);
+		if (rc != 0)
+			return rc;
+	}
+	switch (p->kind) {
+	case PATH_ROWS_CSV:
+		format = RENDER_CSV;
+		break;
+	case PATH_ROWS_NDJSON:
+		format = RENDER_NDJSON;
+		break;
+	case PATH_DUMP:
+		format = RENDER_DUMP;
+		break;
+	case PATH_RANGE:
+		return files_rows_init(&h->u.rows, path_table(p), typed, format, p->start, p->end,
+				       limit, h->reader);
+	case PATH_FIRST:
+		limit = p->count;
+		break;
+	case PATH_LAST:
+		/* the start is found once, at open: one open file, one window */
+		rc = rowfs_last_start(h->reader, path_table(p), p->count, &start, &found, &err);
+		if (rc != ROWFS_OK) {
+			files_rows_init(&h->u.rows, NULL, typed, format, 0, 0, 0, NULL);
+			files_rows_release(&h->u.rows);
+			return -rowfs_fail_errno(rc);
+		}
+		return files_rows_init(&h->u.rows, path_table(p), typed, format,
+				       found ? start : lo, INT64_MAX, found ? p->count : 0,
+				       h->reader);
+	default:
+		break;
+	}
+	return files_rows_init(&h->u.rows, path_table(p), typed, format, lo, INT64_MAX, limit,
+			       h->reader);
+}
+
+static ssize_t stream_read(struct fs *fs, struct fs_handle *h, char *buf, size_t size,
+			   uint64_t off, int flags)
+{
+	struct rowfs_err err;
+	ssize_t n;
+
+	(void)flags;
+	pthread_mutex_lock(&fs->lock);
+	n = files_rows_read(&h->u.rows, buf, size, off, &err);
+	pthread_mutex_unlock(&fs->lock);
+	return n;
+}
+
+static void stream_release(struct fs *fs, struct fs_handle *h)
+{
+	(void)fs;
+	files_rows_release(&h->u.rows);
+}
+
+const struct fs_file_ops fs_stream_ops = {
+	.open = stream_open,
+	.read = stream_read,
+	.release = stream_release,
+};
+
+/* ---- texts rendered at open ---- */
+
+/* Which text a kind shows. */
+static enum files_text_kind text_kind(enum path_kind kind)
+{
+	switch (kind) {
+	case PATH_CONSTANTS:
+		return FILES_TEXT_CONSTANTS;
+	case PATH_STATS:
+		return FILES_TEXT_STATS;
+	case PATH_TABLE_STATS:
+		return FILES_TEXT_TABLE_STATS;
+	case PATH_CHECK:
+		return FILES_TEXT_CHECK;
+	case PATH_SCHEMA:
+		return FILES_TEXT_SCHEMA;
+	default:
+		return FILES_TEXT_TABLE_BTREE;
+	}
+}
+
+static int text_open(struct fs *fs, struct fs_handle *h, int flags, int created)
+{
+	struct rowfs_txn *txn;
+	struct rowfs_err err;
+	int rc = rowfs_txn_begin(fs->db, ROWFS_TXN_RDONLY, &txn, &err);
+
+	(void)flags;
+	(void)created;
+	if (rc != ROWFS_OK)
+		return -rowfs_fail_errno(rc);
+	rc = files_text_render(&h->u.text, text_kind(h->path.kind), path_table(&h->path), txn,
+			       &err);
+	rowfs_txn_abort(txn);
+	return rc;
+}
+
+static ssize_t text_read(struct fs *fs, struct fs_handle *h, char *buf, size_t size,
+			 uint64_t off, int flags)
+{
+	(void)fs;
+	(void)flags;
+	return (ssize_t)files_text_read(&h->u.text, buf, size, off);   /* immutable: no lock */
+}
+
+static void text_release(struct fs *fs, struct fs_handle *h)
+{
+	(void)fs;
+	files_text_release(&h->u.text);
+}
+
+const struct fs_file_ops fs_text_ops = {
+	.open = text_open,
+	.read = text_read,
+	.release = text_release,
+};
+
+/* ---- row files ---- */
+
+/* Is a handle creating row key of table (created, no line applied yet)?  Under lock. */
+static int row_pending(const struct fs *fs, const struct path *p)
+{
+	const struct fs_handle *h;
+
+	for (h = fs->handles; h; h = h->next)
+		if (h->info->ops == &fs_row_ops && h->u.row.key == p->key &&
+		    strcmp(h->u.row.table, p->table) == 0 && byid_pending(&h->u.row))
+			return 1;
+	return 0;
+}
+
+static int row_open(struct fs *fs, struct fs_handle *h, int flags, int created)
+{
+	const struct path *p = &h->path;
+	struct byid_file *f = &h->u.row;
+	int writing = (flags & O_ACCMODE) != O_RDONLY;
+	struct rowfs_err err;
+	int found = 0;
+	int rc;
+
+	byid_file_init(f, p->table, p->key, writing, created);
+	rc = byid_lookup(fs->db, p->table, p->key, &found, &f->text, &f->text_len, &err);
+	if (rc != 0)
+		return rc;
+	if (created && found)
+		f->created = 0;   /* made meanwhile by someone else: an open of it */
+	if (!found && !created && (flags & O_ACCMODE) != O_WRONLY && !row_pending(fs, p)) {
+		byid_file_release(f);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static ssize_t row_read(struct fs *fs, struct fs_handle *h, char *buf, size_t size,
+			uint64_t off, int flags)
+{
+	const struct byid_file *f = &h->u.row;
+	size_t n;
+
+	(void)fs;
+	(void)flags;
+	if (off >= f->text_len)
+		return 0;
+	n = f->text_len - (size_t)off;
+	if (n > size)
+		n = size;
+	memcpy(buf, f->text + off, n);
+	return (ssize_t)n;
+}
+
+static ssize_t row_write(struct fs *fs, struct fs_handle *h, const char *buf, size_t size)
+{
+	struct rowfs_err err;
+	ssize_t n;
+
+	if (!h->u.row.writing)
+		return -EBADF;
+	pthread_mutex_lock(&fs->lock);
+	fs_wait_for_closing_writer(fs, h);
+	/* refused before the line is taken: a partial line is never kept for later */
+	n = rowfs_has_writer(fs->db) ? -EBUSY : byid_write(&h->u.row, fs->db, buf, size, &err);
+	pthread_mutex_unlock(&fs->lock);
+	return n;
+}
+
+static int row_flush(struct fs *fs, struct fs_handle *h)
+{
+	struct rowfs_err err;
+	int rc;
+
+	pthread_mutex_lock(&fs->lock);
+	rc = rowfs_has_writer(fs->db) && byid_unapplied(&h->u.row) ? -EBUSY :
+	     byid_flush(&h->u.row, fs->db, &err);
+	pthread_mutex_unlock(&fs->lock);
+	return rc;
+}
+
+static void row_release(struct fs *fs, struct fs_handle *h)
+{
+	(void)fs;
+	byid_file_release(&h->u.row);
+}
+
+/* Size of a row file: its text's length, or 0 while a handle is creating it. */
+static int row_getattr(struct fs *fs, const struct path *p, struct fs_handle *h, off_t *size)
+{
+	struct rowfs_err err;
+	char *text = NULL;
+	size_t len = 0;
+	int found = 0;
+	int rc;
+
+	pthread_mutex_lock(&fs->lock);
+	rc = byid_lookup(fs->db, p->table, p->key, &found, &text, &len, &err);
+	if (rc == 0 && !found && !row_pending(fs, p) && !h)
+		rc = -ENOENT;   /* deleted while open: still a file, now empty */
+	pthread_mutex_unlock(&fs->lock);
+	free(text);
+	*size = (off_t)len;
+	return rc;
+}
+
+const struct fs_file_ops fs_row_ops = {
+	.open = row_open,
+	.read = row_read,
+	.write = row_write,
+	.flush = row_flush,
+	.release = row_release,
+	.getattr = row_getattr,
+};
+
+/* ---- tables/T/import ---- */
+
+/* The executor of an import write: the database's, with each line made an insert. */
+struct import_exec {
+	struct ctl_executor db;   /* the engine's executor of the handle's session */
+	struct fs_handle *h;      /* the import handle */
+};
+
+static int import_begin(void *ctx, struct rowfs_err *err)
+{
+	struct import_exec *x = ctx;
+
+	return x->db.begin(x->db.ctx, err);
+}
+
+static int import_commit(void *ctx, struct rowfs_err *err)
+{
+	struct import_exec *x = ctx;
+
+	return x->db.commit(x->db.ctx, err);
+}
+
+static int import_rollback(void *ctx, struct rowfs_err *err)
+{
+	struct import_exec *x = ctx;
+
+	return x->db.rollback(x->db.ctx, err);
+}
+
+/* Engine emit callback: the replies of inserted rows go nowhere. */
+static int discard_reply(void *ctx, const char *text, size_t len)
+{
+	(void)ctx;
+	(void)text;
+	(void)len;
+	return 0;
+}
+
+/* Is line[0..len) blank (spaces, tabs, a CR)? */
+static int blank_line(const char *line, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r')
+			return 0;
+	return 1;
+}
+
+/* Is line[0..len) the CSV header of the table (its column names)? */
+static int header_line(const struct import_handle *im, const char *line, size_t len)
+{
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	return len + 1 == im->header_len && memcmp(line, im->header, len) == 0;
+}
+
+/* One input line: the insert rowfs_input_statement makes of it, run in the session. */
+static int import_line(void *ctx, const char *line, size_t len, rowfs_emit_fn emit,
+		       void *emit_ctx, struct rowfs_err *err)
+{
+	struct import_exec *x = ctx;
+	struct fs_handle *h = x->h;
+	struct import_handle *im = &h->u.import;
+	uint64_t number = ctl_line_number(im->ctl);
+	struct rowfs_err detail;
+	char *stmt = NULL;
+	size_t stmt_len = 0;
+	int rc;
+
+	(void)emit;
+	(void)emit_ctx;
+	if (blank_line(line, len) ||
+	    (number == 1 && im->form == ROWFS_INPUT_CSV && header_line(im, line, len)))
+		return ROWFS_OK;
+	rc = rowfs_input_statement(h->session.txn, path_table(&h->path), im->form,
+				   ROWFS_INPUT_INSERT, 0, 0, line, len, &stmt, &stmt_len, &detail);
+	if (rc == ROWFS_OK) {
+		rc = x->db.exec(x->db.ctx, stmt, stmt_len, discard_reply, NULL, &detail);
+		free(stmt);
+	}
+	if (rc != ROWFS_OK && rc != ROWFS_EXIT) {
+		*err = detail;
+		snprintf(err->msg, sizeof(err->msg), "line %llu: %.224s", (unsigned long long)number,
+			 detail.msg);
+	}
+	return rc;
+}
+
+/* The executor of h's writes, in *x. */
+static const struct ctl_executor *import_executor(struct import_exec *x, struct fs_handle *h,
+						  struct ctl_executor *ex)
+{
+	ctl_executor_init_db(&x->db, &h->session);
+	x->h = h;
+	ex->begin = import_begin;
+	ex->exec = import_line;
+	ex->commit = import_commit;
+	ex->rollback = import_rollback;
+	ex->boundaries = NULL;   /* input lines never begin or end a transaction */
+	ex->ctx = x;
+	return ex;
+}
+
+static int import_open(struct fs *fs, struct fs_handle *h, int flags, int created)
+{
+	struct import_handle *im = &h->u.import;
+	struct render_table *names = NULL;
+	struct rowfs_txn *txn;
+	struct rowfs_err err;
+	int rc;
+
+	(void)flags;
+	(void)created;
+	im->form = -1;
+	rc = rowfs_txn_begin(fs->db, ROWFS_TXN_RDONLY, &txn, &err);
+	if (rc != ROWFS_OK)
+		return -rowfs_fail_errno(rc);
+	rc = typed_names(txn, &h->path, &names);
+	rowfs_txn_abort(txn);
+	if (rc == 0 && !names)
+		rc = -EACCES;   /* users has no import: the seed's `insert ID NAME` is its input */
+	if (rc != 0)
+		return rc;
+	im->header = names->header;
+	im->header_len = names->header_len;
+	names->header = NULL;
+	render_table_release(names);
+	free(names);
+	h->session.db = fs->db;
+	im->ctl = ctl_new(&fs->ctl_budget);
+	if (!im->ctl) {
+		free(im->header);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The form of the input, from its first non-blank byte ('{': NDJSON). */
+static void import_detect(struct import_handle *im, const char *buf, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < size && im->form < 0; i++) {
+		if (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n')
+			continue;
+		im->form = buf[i] == '{' ? ROWFS_INPUT_JSON : ROWFS_INPUT_CSV;
+		ctl_set_quoted_newlines(im->ctl, im->form == ROWFS_INPUT_CSV);
+	}
+}
+
+static ssize_t import_write(struct fs *fs, struct fs_handle *h, const char *buf, size_t size)
+{
+	struct import_exec x;
+	struct ctl_executor ex;
+	ssize_t n;
+
+	pthread_mutex_lock(&fs->lock);
+	import_detect(&h->u.import, buf, size);
+	fs_wait_for_closing_writer(fs, h);
+	n = ctl_write(h->u.import.ctl, import_executor(&x, h, &ex), buf, size);
+	pthread_mutex_unlock(&fs->lock);
+	return n;
+}
+
+static int import_flush(struct fs *fs, struct fs_handle *h)
+{
+	struct import_exec x;
+	struct ctl_executor ex;
+	int rc;
+
+	pthread_mutex_lock(&fs->lock);
+	rc = ctl_flush(h->u.import.ctl, import_executor(&x, h, &ex));
+	pthread_mutex_unlock(&fs->lock);
+	return rc;
+}
+
+static ssize_t import_read(struct fs *fs, struct fs_handle *h, char *buf, size_t size,
+			   uint64_t off, int flags)
+{
+	ssize_t n;
+
+	(void)off;
+	(void)flags;
+	pthread_mutex_lock(&fs->lock);
+	n = (ssize_t)ctl_read(h->u.import.ctl, buf, size);
+	pthread_mutex_unlock(&fs->lock);
+	return n;
+}
+
+static void import_release(struct fs *fs, struct fs_handle *h)
+{
+	(void)fs;
+	ctl_session_end(&h->session);
+	ctl_free(h->u.import.ctl);
+	free(h->u.import.header);
+}
+
+const struct fs_file_ops fs_import_ops = {
+	.open = import_open,
+	.read = import_read,
+	.write = import_write,
+	.flush = import_flush,
+	.release = import_release,
+};

@@ -1,0 +1,107 @@
+/*
+ * handle.h - an open file of the mount and the operations of each kind.
+ *
+ * Module handle (this header; the operations live with the modules that
+ * own each file's content) defines struct fs_handle, what fi->fh points
+ * to, and struct fs_file_ops, the operations one entry of the kind table
+ * (fs/path.c) names.  fs/fuse_ops.c calls them and owns nothing about a
+ * kind but this table: a new file of the mount is an entry and its ops.
+ *
+ * Locking: open and release run under fs->lock (fuse_ops.c takes it);
+ * read, write, flush and getattr take it themselves (a read of `changes`
+ * waits without it).
+ */
+#ifndef ROWFS_FS_HANDLE_H
+#define ROWFS_FS_HANDLE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "byid.h"
+#include "changes.h"
+#include "ctl.h"
+#include "files.h"
+#include "fs.h"
+#include "path.h"
+
+/* The listing state of an open directory that streams its names. */
+struct dir_listing {
+	uint64_t pos;          /* readdir offset the next sequential request has */
+	int64_t next;          /* where the source goes on (a key, a catalog id) */
+	int done;              /* the source has no more names */
+};
+
+/* An open tables/T/import: ctl's framing, each line an input row of T. */
+struct import_handle {
+	struct ctl *ctl;       /* line splitter, replies, line numbers */
+	int form;              /* enum rowfs_input_form once known (the first byte), else -1 */
+	char *header;          /* the CSV header line of T (column names), malloc'd */
+	size_t header_len;     /* its length */
+};
+
+/* What fi->fh points to. */
+struct fs_handle {
+	struct fs_handle *prev;        /* neighbours in fs->handles */
+	struct fs_handle *next;
+	const struct path_kind_info *info; /* the kind table's entry of the name */
+	struct path path;              /* the name it was opened by */
+	union {
+		struct ctl *ctl;           /* ctl */
+		struct files_rows rows;    /* rows, rows.csv, rows.ndjson, dump, ranges */
+		struct files_text text;    /* btree, constants, stats, check, schema */
+		struct byid_file row;      /* by-id/KEY */
+		struct changes_reader changes; /* changes */
+		struct import_handle import;   /* tables/T/import */
+		struct dir_listing dir;    /* by-id/, tables/ opened as directories */
+	} u;
+	struct ctl_session session;    /* ctl, import: the transaction of its unit, or kept */
+	struct rowfs_txn *reader;      /* streams, directories: the read transaction */
+};
+
+/* The operations of one kind of file (NULL members: see each). */
+struct fs_file_ops {
+	/* Set up h (h->path, h->info filled) for an open with flags; created: by
+	 * create(2).  Under fs->lock.  0 or -errno. */
+	int (*open)(struct fs *fs, struct fs_handle *h, int flags, int created);
+	/* Up to size bytes at offset off (flags: the open flags).  Bytes or -errno. */
+	ssize_t (*read)(struct fs *fs, struct fs_handle *h, char *buf, size_t size,
+			uint64_t off, int flags);
+	/* Take buf[0..size) (offsets are ignored: streams).  NULL: EBADF. */
+	ssize_t (*write)(struct fs *fs, struct fs_handle *h, const char *buf, size_t size);
+	/* Run what the handle still owes (a partial line).  NULL: nothing. */
+	int (*flush)(struct fs *fs, struct fs_handle *h);
+	/* Free what h owns.  Under fs->lock.  NULL: nothing. */
+	void (*release)(struct fs *fs, struct fs_handle *h);
+	/* Does the name exist, and its st_size (h: an open handle of it, or NULL).
+	 * 0 or -errno.  NULL: it exists when its table does; size 0. */
+	int (*getattr)(struct fs *fs, const struct path *p, struct fs_handle *h, off_t *size);
+	/* poll(2) events of an open handle.  NULL: always ready. */
+	unsigned (*poll)(struct fs *fs, struct fs_handle *h, void *ph);
+};
+
+/* The ops tables of the kinds (defined where each file's content is owned). */
+extern const struct fs_file_ops fs_ctl_ops;      /* fs/fuse_ops.c: ctl */
+extern const struct fs_file_ops fs_changes_ops;  /* fs/fuse_ops.c: changes */
+extern const struct fs_file_ops fs_stream_ops;   /* fs/files.c: rows, renderings, ranges, dump */
+extern const struct fs_file_ops fs_text_ops;     /* fs/files.c: btree, constants, stats, check, schema */
+extern const struct fs_file_ops fs_row_ops;      /* fs/byid.c: by-id/KEY */
+extern const struct fs_file_ops fs_import_ops;   /* fs/import.c: tables/T/import */
+
+/*
+ * fs_table_exists - does the table of p exist in the committed state
+ * (always, for the root's files)?  0, -ENOENT or another -errno.  Takes
+ * fs->lock.
+ */
+int fs_table_exists(struct fs *fs, const struct path *p);
+
+/*
+ * fs_wait_for_closing_writer - before h (NULL: not a ctl handle) competes
+ * for the write transaction, give a ctl handle that may be closing a
+ * moment to release it (fs/fuse_ops.c has the policy).  Under fs->lock.
+ */
+void fs_wait_for_closing_writer(struct fs *fs, const struct fs_handle *h);
+
+/* fs_note_unit - after h ran a unit of statements (the writer's close detection).  Under lock. */
+void fs_note_unit(struct fs *fs, const struct fs_handle *h);
+
+#endif /* ROWFS_FS_HANDLE_H */
