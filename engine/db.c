@@ -72,6 +72,7 @@
 #include "cursor.h"
 #include "db_int.h"
 #include "format.h"
+#include "input.h"
 #include "pager.h"
 #include "parser.h"
 #include "record.h"
@@ -1281,6 +1282,26 @@ int rowfs_table_info(struct rowfs_txn *txn, const char *table, struct rowfs_tabl
 			c->is_key = i == t->key_column;
 		}
 	}
+	txn_leave(txn);
+	prefix_io_error(rc, err);
+	return rc;
+}
+
+int rowfs_input_statement(struct rowfs_txn *txn, const char *table, int form, int mode,
+			  int has_key, int64_t key, const char *text, size_t len, char **out,
+			  size_t *out_len, struct rowfs_err *err)
+{
+	const struct table_schema *t;
+	int rc;
+
+	*out = NULL;
+	*out_len = 0;
+	rc = txn_enter(txn, err);
+	if (rc)
+		return rc;
+	rc = find_table(txn, table, &t, err);
+	if (rc == ROWFS_OK)
+		rc = input_statement(t, form, mode, has_key, key, text, len, out, out_len, err);
 	txn_leave(txn);
 	prefix_io_error(rc, err);
 	return rc;

@@ -532,17 +532,25 @@ int rowfs_render_table_btree(struct rowfs_txn *txn, const char *table, rowfs_emi
  *                      their default or NULL
  *   ROWFS_INPUT_VALUE  the value of the one non-key column, as a row file
  *                      holds it (no newline): a number for a numeric
- *                      column, the bytes as text, \x + hex for a blob
+ *                      column, the bytes as text, \x + hex for a blob;
+ *                      empty: NULL (the empty text for a text column)
  * mode ROWFS_INPUT_INSERT: `insert into T (...) values (...)` (key from
  * the input, or key when has_key; a key in the input that differs from it
  * is an error); ROWFS_INPUT_REPLACE: `update T set every column = ... where
  * KEYCOL = key`, absent columns set to their default or NULL (a row file
  * rewriting an existing row).
- * Errors (nothing allocated): ROWFS_SYNTAX "Parse error: ..." for input
- * that is not CSV / JSON (the message says what and at which byte),
- * ROWFS_SCHEMA "Error: no such column: T.C", "Error: T has 3 columns but 2
- * values were supplied", "Error: T.C expects integer, got text",
- * ROWFS_NOTFOUND (no such table), ROWFS_NOMEM.
+ * Errors (nothing allocated): ROWFS_SYNTAX "Parse error: WHAT at byte N"
+ * for input that is not CSV / JSON, or a text that is not UTF-8 without
+ * NUL (N the 0-based offset in text), ROWFS_RANGE "Parse error: Integer
+ * out of range at byte N" (also Real), ROWFS_SCHEMA "Error: no such
+ * column: T.C", "Error: T has 3 columns but 2 values were supplied",
+ * "Error: T.C expects integer, got text", "Error: T.C is 5 in the file
+ * name but 6 in the row" (has_key), "Error: T has 3 columns: a row file
+ * holds a JSON object" (ROWFS_INPUT_VALUE without exactly one non-key
+ * column), ROWFS_NOTFOUND (no such table), ROWFS_ERROR (unknown form or
+ * mode, ROWFS_INPUT_REPLACE without has_key), ROWFS_NOMEM.  Other errors
+ * of the row (NULL into not null, too long, a duplicate key) are the
+ * statement's when it runs.
  */
 enum rowfs_input_form { ROWFS_INPUT_CSV = 0, ROWFS_INPUT_JSON, ROWFS_INPUT_VALUE };
 #define ROWFS_INPUT_INSERT 0

@@ -12,11 +12,13 @@
 # storage module, record.h (the pure record codec of version-2 tables) by
 # parser, table and up, table.h (version-2 table B-trees) beside btree on
 # the pager, catalog.h on table and parser, access.h (the VM's one path
-# to both kinds of table) on catalog, table, btree and cursor, btree_int.h
-# shared by btree, cursor and check only, table_int.h (the pure decoders
-# of table pages) by table and check, db.c / check.c (the facade and the
-# checker) allowed every engine header, logrec.h (the framing of log
-# records) on format and util, and salvage.c (rowfs_salvage, which reads a
+# to both kinds of table) on catalog, table, btree and cursor, input
+# (rows given as CSV / JSON / a value, made statements) on catalog, parser
+# and record, btree_int.h shared by btree, cursor and check only,
+# table_int.h (the pure decoders of table pages) by table and check,
+# db.c / check.c (the facade and the checker) allowed every engine
+# header, logrec.h (the framing of log records) on format and util, and
+# salvage.c (rowfs_salvage, which reads a
 # damaged file without the pager) beside the pager, on wal, os, the codecs
 # (row, record, logrec, table_int's page decoders) and the pure
 # create-statement checks (parser, catalog_schema_from_create).  fs/ and
@@ -55,6 +57,7 @@ allowed() {
 	catalog) echo "table pager parser record format row util rowfs" ;;
 	access) echo "catalog table btree cursor pager record format row util rowfs" ;;
 	compiler) echo "parser catalog record format util rowfs" ;;
+	input) echo "catalog parser record util rowfs" ;;
 	vm) echo "compiler access catalog logrec table cursor btree pager record format row util rowfs" ;;
 	db_int) echo "pager rowfs" ;;
 	db | check) echo "$engine_stems" ;;
