@@ -600,6 +600,16 @@ int btree_get(struct pager *pager, uint32_t key, int *found, uint8_t *value,
 	return ROWFS_OK;
 }
 
+/* load_node of the node level levels below the root of a walk down the tree. */
+static int load_level(struct pager *pager, uint32_t pgno, uint32_t level, struct page **out,
+		      struct rowfs_err *err)
+{
+	if (level >= BTREE_MAX_DEPTH)
+		return rowfs_err_set(err, ROWFS_CORRUPT, 0,
+				     "database corrupt: tree deeper than %u", BTREE_MAX_DEPTH);
+	return load_node(pager, pgno, out, err);
+}
+
 /*
  * Walk the subtree at pgno right to left, counting rows down from *left;
  * when the count is reached, *start receives the key where it ended.
@@ -609,12 +619,8 @@ static int last_walk(struct pager *pager, uint32_t pgno, uint32_t level, uint64_
 {
 	struct page *page;
 	const uint8_t *node;
-	int rc;
+	int rc = load_level(pager, pgno, level, &page, err);
 
-	if (level >= BTREE_MAX_DEPTH)
-		return rowfs_err_set(err, ROWFS_CORRUPT, 0,
-				     "database corrupt: tree deeper than %u", BTREE_MAX_DEPTH);
-	rc = load_node(pager, pgno, &page, err);
 	if (rc)
 		return rc;
 	node = page_data(page);
@@ -680,6 +686,45 @@ int btree_depth(struct pager *pager, uint32_t *depth, struct rowfs_err *err)
 	pager_unref(leaf);
 	(*depth)++;
 	return ROWFS_OK;
+}
+
+/*
+ * Add to *pages the pages under the internal node pgno, whose children
+ * are leaves when level + 2 == depth (counted, not read).
+ */
+static int count_pages(struct pager *pager, uint32_t pgno, uint32_t level, uint32_t depth,
+		       uint32_t *pages, struct rowfs_err *err)
+{
+	struct page *page;
+	const uint8_t *node;
+	uint32_t i, n;
+	int rc = load_level(pager, pgno, level, &page, err);
+
+	if (rc)
+		return rc;
+	node = page_data(page);
+	if (node_type(node) == NODE_LEAF) {
+		pager_unref(page);
+		return rowfs_err_set(err, ROWFS_CORRUPT, 0,
+				     "database corrupt: leaf %u above the leaf level", pgno);
+	}
+	n = internal_num_keys(node) + 1;
+	*pages += n;
+	for (i = 0; i < n && rc == ROWFS_OK && level + 2 < depth; i++)
+		rc = count_pages(pager, internal_child(node, i), level + 1, depth, pages, err);
+	pager_unref(page);
+	return rc;
+}
+
+int btree_page_total(struct pager *pager, uint32_t *pages, struct rowfs_err *err)
+{
+	uint32_t depth;
+	int rc = btree_depth(pager, &depth, err);
+
+	*pages = 1;
+	if (rc || depth == 1)
+		return rc;
+	return count_pages(pager, pager_root(pager), 0, depth, pages, err);
 }
 
 /* Append " [k]", " [a..b]" or " []" for a key range. */

@@ -59,6 +59,13 @@ int btree_contains(struct pager *pager, uint32_t key, int *found, struct rowfs_e
 int btree_depth(struct pager *pager, uint32_t *depth, struct rowfs_err *err);
 
 /*
+ * btree_page_total - pages of the tree, root, internal nodes and leaves:
+ * reads the internal nodes only (all leaves are at one depth, so a node
+ * one level above them counts its children).
+ */
+int btree_page_total(struct pager *pager, uint32_t *pages, struct rowfs_err *err);
+
+/*
  * btree_render - one line per node, pre-order, two spaces of indent per
  * level: "internal (page 3): 1 keys [101]", "leaf (page 1): 101 cells keys
  * [0..100]" ("[k]" for one key, "[]" for none, "[first..last]" otherwise).

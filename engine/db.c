@@ -1256,11 +1256,31 @@ int rowfs_last_start(struct rowfs_txn *txn, const char *table, uint64_t count, i
 	return rc;
 }
 
+/* t's name and columns into *info. */
+static void fill_table_info(const struct table_schema *t, struct rowfs_table_info *info)
+{
+	unsigned i;
+
+	memset(info, 0, sizeof(*info));
+	memcpy(info->name, t->name, sizeof(info->name));
+	info->column_count = t->column_count;
+	info->key_column = t->key_column;
+	for (i = 0; i < t->column_count; i++) {
+		struct rowfs_column_info *c = &info->columns[i];
+
+		memcpy(c->name, t->columns[i].name, sizeof(c->name));
+		c->type = (int)t->columns[i].type;
+		c->max_len = t->columns[i].max_len;
+		c->not_null = t->columns[i].not_null || i == t->key_column;
+		c->is_key = i == t->key_column;
+		c->has_default = t->columns[i].has_default;
+	}
+}
+
 int rowfs_table_info(struct rowfs_txn *txn, const char *table, struct rowfs_table_info *info,
 		     struct rowfs_err *err)
 {
 	const struct table_schema *t;
-	unsigned i;
 	int rc;
 
 	memset(info, 0, sizeof(*info));
@@ -1268,20 +1288,88 @@ int rowfs_table_info(struct rowfs_txn *txn, const char *table, struct rowfs_tabl
 	if (rc)
 		return rc;
 	rc = find_table(txn, table, &t, err);
-	if (rc == ROWFS_OK) {
-		memcpy(info->name, t->name, sizeof(info->name));
-		info->column_count = t->column_count;
-		info->key_column = t->key_column;
-		for (i = 0; i < t->column_count; i++) {
-			struct rowfs_column_info *c = &info->columns[i];
+	if (rc == ROWFS_OK)
+		fill_table_info(t, info);
+	txn_leave(txn);
+	prefix_io_error(rc, err);
+	return rc;
+}
 
-			memcpy(c->name, t->columns[i].name, sizeof(c->name));
-			c->type = (int)t->columns[i].type;
-			c->max_len = t->columns[i].max_len;
-			c->not_null = t->columns[i].not_null || i == t->key_column;
-			c->is_key = i == t->key_column;
+int rowfs_table_next(struct rowfs_txn *txn, int64_t id, struct rowfs_table_info *info,
+		     int64_t *found_id, int *found, struct rowfs_err *err)
+{
+	const struct table_schema *t;
+	struct catalog *cat;
+	int rc;
+
+	*found = 0;
+	*found_id = 0;
+	rc = txn_enter(txn, err);
+	if (rc)
+		return rc;
+	rc = txn_catalog(txn, &cat, err);
+	if (rc == ROWFS_OK) {
+		t = catalog_next_by_id(cat, id < 0 ? 0 : id);
+		if (t) {
+			fill_table_info(t, info);
+			*found_id = t->id;
+			*found = 1;
 		}
 	}
+	txn_leave(txn);
+	prefix_io_error(rc, err);
+	return rc;
+}
+
+/* The numbers of t (entered). */
+static int table_stats(struct rowfs_db *db, const struct table_schema *t,
+		       struct rowfs_table_stats *st, struct rowfs_err *err)
+{
+	int rc;
+
+	st->columns = t->column_count;
+	if (t->is_users) {
+		st->rows = pager_row_count(db->pager);
+		rc = btree_depth(db->pager, &st->depth, err);
+		return rc ? rc : btree_page_total(db->pager, &st->pages, err);
+	}
+	rc = table_row_count(db->pager, t->root, &st->rows, err);
+	if (rc == ROWFS_OK)
+		rc = table_depth(db->pager, t->root, &st->depth, err);
+	return rc ? rc : table_page_total(db->pager, t->root, &st->pages, err);
+}
+
+int rowfs_table_stats(struct rowfs_txn *txn, const char *table, struct rowfs_table_stats *st,
+		      struct rowfs_err *err)
+{
+	const struct table_schema *t;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	rc = txn_enter(txn, err);
+	if (rc)
+		return rc;
+	rc = find_table(txn, table, &t, err);
+	if (rc == ROWFS_OK)
+		rc = table_stats(txn->db, t, st, err);
+	txn_leave(txn);
+	prefix_io_error(rc, err);
+	return rc;
+}
+
+int rowfs_render_table_btree(struct rowfs_txn *txn, const char *table, rowfs_emit_fn emit,
+			     void *ctx, struct rowfs_err *err)
+{
+	const struct table_schema *t;
+	int rc = txn_enter(txn, err);
+
+	if (rc)
+		return rc;
+	rc = find_table(txn, table, &t, err);
+	if (rc == ROWFS_OK && t->is_users)
+		rc = btree_render(txn->db->pager, emit, ctx, err);
+	else if (rc == ROWFS_OK)
+		rc = table_render(txn->db->pager, t->root, emit, ctx, err);
 	txn_leave(txn);
 	prefix_io_error(rc, err);
 	return rc;
@@ -1360,11 +1448,6 @@ int rowfs_check(struct rowfs_txn *txn, rowfs_emit_fn emit, void *ctx, uint64_t *
 int rowfs_render_constants(rowfs_emit_fn emit, void *ctx)
 {
 	return vm_render_constants(emit, ctx) ? ROWFS_NOMEM : ROWFS_OK;
-}
-
-size_t rowfs_format_real(double r, char *buf)
-{
-	return value_format_real(r, buf);
 }
 
 /* ---- dump ------------------------------------------------------------------ */

@@ -1,7 +1,8 @@
 /*
- * record.c - the record codec of version-2 tables and the texts of a value
- * (see record.h, which holds the format essay: header of serial types,
- * then the bodies, SQLite's record format).
+ * record.c - the record codec of version-2 tables (see record.h, which
+ * holds the format essay: header of serial types, then the bodies,
+ * SQLite's record format), and the appending of a value's texts, which
+ * textform.c writes.
  *
  * Encoding rules (the decoder accepts more, see below):
  *   - the header size H is the smallest varint that counts itself;
@@ -21,8 +22,6 @@
 
 #include <inttypes.h>
 #include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* Serial types with a fixed meaning (record.h). */
@@ -345,32 +344,6 @@ int value_compare(const struct value *a, const struct value *b)
 
 /* ---- texts ------------------------------------------------------------------------ */
 
-size_t value_format_real(double r, char *buf)
-{
-	char sci[32];
-	int digits, exponent, len;
-
-	/* the fewest significant digits that read back as r */
-	for (digits = 1; digits < 17; digits++) {
-		snprintf(sci, sizeof(sci), "%.*e", digits - 1, r);
-		if (strtod(sci, NULL) == r)
-			break;
-	}
-	snprintf(sci, sizeof(sci), "%.*e", digits - 1, r);
-	exponent = atoi(strchr(sci, 'e') + 1);
-	if (exponent < -4 || exponent >= 16) {
-		len = snprintf(buf, 32, "%s", sci);
-		return (size_t)len;
-	}
-	/* the same digits in positional notation (the same rounding position) */
-	len = snprintf(buf, 32, "%.*f", digits - 1 - exponent > 0 ? digits - 1 - exponent : 0, r);
-	if (!strchr(buf, '.')) {
-		memcpy(buf + len, ".0", 3);
-		len += 2;
-	}
-	return (size_t)len;
-}
-
 void value_export(const struct value *vals, unsigned n, struct rowfs_value *out)
 {
 	unsigned i;
@@ -384,123 +357,26 @@ void value_export(const struct value *vals, unsigned n, struct rowfs_value *out)
 	}
 }
 
-/* Append x'..' (lower-case hex) of p[0..len). */
-static int append_hex(struct sbuf *out, const uint8_t *p, size_t len)
+int value_append_text(struct sbuf *out, int form, const struct value *v)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t k;
-	char *d;
-
-	if (sbuf_reserve(out, 2 * len + 3))
-		return ROWFS_NOMEM;
-	d = out->data + out->len;
-	*d++ = 'x';
-	*d++ = '\'';
-	for (k = 0; k < len; k++) {
-		*d++ = hex[p[k] >> 4];
-		*d++ = hex[p[k] & 15];
-	}
-	*d++ = '\'';
-	*d = '\0';
-	out->len += 2 * len + 3;
-	return ROWFS_OK;
-}
-
-/* Append the text of a number (integer or real). */
-static int append_number(struct sbuf *out, const struct value *v)
-{
-	char buf[32];
+	struct rowfs_value pub;
 	size_t n;
 
-	if (v->type == VALUE_INTEGER)
-		return sbuf_printf(out, "%" PRId64, v->i) ? ROWFS_NOMEM : ROWFS_OK;
-	n = value_format_real(v->r, buf);
-	return sbuf_append(out, buf, n) ? ROWFS_NOMEM : ROWFS_OK;
+	value_export(v, 1, &pub);
+	n = rowfs_value_text_size(form, &pub);
+	if (sbuf_reserve(out, n))
+		return ROWFS_NOMEM;
+	out->len += rowfs_value_text(form, &pub, out->data + out->len);
+	out->data[out->len] = '\0';
+	return ROWFS_OK;
 }
 
 int value_append_reply(struct sbuf *out, const struct value *v)
 {
-	switch (v->type) {
-	case VALUE_INTEGER:
-	case VALUE_REAL:
-		return append_number(out, v);
-	case VALUE_TEXT:
-		return sbuf_append(out, v->p, v->len) ? ROWFS_NOMEM : ROWFS_OK;
-	case VALUE_BLOB:
-		return append_hex(out, v->p, v->len);
-	case VALUE_NULL:
-	default:
-		return sbuf_append(out, "NULL", 4) ? ROWFS_NOMEM : ROWFS_OK;
-	}
-}
-
-/* Whether text byte c needs the E'...' form (a control character or a backslash). */
-static int needs_escape(uint8_t c)
-{
-	return c < 0x20 || c == 0x7f || c == '\\';
-}
-
-/* The escape of c inside E'...' ("\n"...), or NULL when c stands for itself. */
-static const char *escape_of(uint8_t c)
-{
-	switch (c) {
-	case '\n':
-		return "\\n";
-	case '\t':
-		return "\\t";
-	case '\r':
-		return "\\r";
-	case '\\':
-		return "\\\\";
-	case '\'':
-		return "\\'";
-	default:
-		return NULL;
-	}
-}
-
-/*
- * Append the text p[0..len) as a literal: '...' with quotes doubled, or
- * E'...' with \n \t \r \\ \' when it holds a byte needs_escape() names.
- * Other control characters stand for themselves in E'...' (they end no
- * line).
- */
-static int append_text_literal(struct sbuf *out, const uint8_t *p, size_t len)
-{
-	size_t k, start;
-	int escaped = 0;
-
-	for (k = 0; k < len && !escaped; k++)
-		escaped = needs_escape(p[k]);
-	if (sbuf_append(out, escaped ? "E'" : "'", escaped ? 2 : 1))
-		return ROWFS_NOMEM;
-	start = 0;
-	for (k = 0; k < len; k++) {
-		const char *esc = escaped ? escape_of(p[k]) : p[k] == '\'' ? "''" : NULL;
-
-		if (!esc)
-			continue;
-		if (sbuf_append(out, p + start, k - start) || sbuf_append(out, esc, 2))
-			return ROWFS_NOMEM;
-		start = k + 1;
-	}
-	if (sbuf_append(out, p + start, len - start) || sbuf_append(out, "'", 1))
-		return ROWFS_NOMEM;
-	return ROWFS_OK;
+	return value_append_text(out, ROWFS_FORM_REPLY, v);
 }
 
 int value_append_literal(struct sbuf *out, const struct value *v)
 {
-	switch (v->type) {
-	case VALUE_INTEGER:
-	case VALUE_REAL:
-		return append_number(out, v);
-	case VALUE_TEXT:
-		return append_text_literal(out, v->p, v->len);
-	case VALUE_BLOB:
-		return append_hex(out, v->p, v->len);
-	case VALUE_NULL:
-	default:
-		return sbuf_append(out, "null", 4) ? ROWFS_NOMEM : ROWFS_OK;
-	}
+	return value_append_text(out, ROWFS_FORM_LITERAL, v);
 }

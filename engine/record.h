@@ -2,9 +2,10 @@
  * record.h - typed values and the record codec of version-2 tables.
  *
  * Owns: struct value (one column value of any type), the record format
- * (the bytes of a row of a version-2 table, without its key), comparison
- * of values as the SQL subset defines it, and the reply / literal texts
- * of a value.  Pure: no pages, no I/O.
+ * (the bytes of a row of a version-2 table, without its key) and the
+ * comparison of values as the SQL subset defines it.  Pure: no pages, no
+ * I/O.  The texts of a value are textform.c's (rowfs.h's enum
+ * rowfs_form); the value_append_* calls below append them to a buffer.
  *
  * Record format (SQLite's record format, rowfs(5) "Records"):
  *   varint  header size H, in bytes, this varint included
@@ -80,21 +81,25 @@ int record_decode(const uint8_t *rec, size_t len, struct value *vals, unsigned n
 int value_compare(const struct value *a, const struct value *b);
 
 /*
- * Texts of a value, appended to out (growable, see util.h's struct sbuf):
- *  value_append_reply    the select reply: integer in decimal, real as
- *                        value_format_real, text raw, NULL as "NULL",
- *                        blob as x'..' (lower-case hex)
- *  value_append_literal  a literal that parses back to the same value:
- *                        null, integer, real (always with '.' or 'e',
- *                        "inf" never occurs), text as '...' with ''
- *                        doubled, or E'...' with \n \t \r \\ \' escapes
- *                        when it holds a control character (< 0x20, 0x7f)
- *                        or a backslash (other control characters stand
- *                        for themselves: the literal stays one line);
- *                        blob x'..'
+ * Texts of a value, appended to out (growable, see util.h's struct sbuf),
+ * as textform.c writes them (rowfs.h's enum rowfs_form, which describes
+ * each form):
+ *  value_append_text     v in form (enum rowfs_form)
+ *  value_append_reply    the select reply (ROWFS_FORM_REPLY): integer in
+ *                        decimal, real as rowfs_format_real, text raw,
+ *                        NULL as "NULL", blob as x'..' (lower-case hex)
+ *  value_append_literal  a literal that parses back to the same value
+ *                        (ROWFS_FORM_LITERAL): null, integer, real
+ *                        (always with '.' or 'e', "inf" never occurs),
+ *                        text as '...' with '' doubled, or E'...' with \n
+ *                        \t \r \\ \' escapes when it holds a control
+ *                        character (< 0x20, 0x7f) or a backslash (other
+ *                        control characters stand for themselves: the
+ *                        literal stays one line); blob x'..'
  * Return ROWFS_OK or ROWFS_NOMEM.
  */
 struct sbuf;
+int value_append_text(struct sbuf *out, int form, const struct value *v);
 int value_append_reply(struct sbuf *out, const struct value *v);
 int value_append_literal(struct sbuf *out, const struct value *v);
 
@@ -104,18 +109,5 @@ int value_append_literal(struct sbuf *out, const struct value *v);
  * stay borrowed.
  */
 void value_export(const struct value *vals, unsigned n, struct rowfs_value *out);
-
-/*
- * value_format_real - r (finite) in the fewest significant digits N
- * (1..17) that strtod reads back as the same double, written as Python's
- * repr writes it: positional when the decimal exponent X of the first
- * digit is in -4..15, with ".0" appended when the text has no '.' (so
- * "3.0" stays a real); else C's "%.{N-1}e" ("1e+100", "1.5e-07").
- * Examples: "0.1", "2.5", "3.0", "-0.0", "100.0", "0.0001", "1e-05",
- * "1e+16".  The digits are those of the shortest "%.Ng" that reads back;
- * only the notation differs (%g would print 100.0 as "1e+02").  buf must
- * hold 32 bytes; returns the length.
- */
-size_t value_format_real(double r, char *buf);
 
 #endif /* ROWFS_ENGINE_RECORD_H */

@@ -178,10 +178,16 @@ typedef int (*rowfs_row_fn)(void *ctx, int64_t key, const struct rowfs_value *va
 			    unsigned n);
 
 /*
- * rowfs_format_real - r (finite) as every rendering writes a real: the
- * fewest significant digits that read back as the same double, as
- * Python's repr ("0.1", "2.5", "3.0", "1e+100", "-0.0").  buf holds 32
- * bytes; the text is NUL-terminated; returns its length.
+ * rowfs_format_real - r (finite) as every rendering writes a real
+ * (engine/textform.c): the fewest significant digits N (1..17) that
+ * strtod reads back as the same double, as Python's repr writes them:
+ * positional when the decimal exponent X of the first digit is in
+ * -4..15, with ".0" appended when the text has no '.' (so "3.0" stays a
+ * real); else C's "%.{N-1}e".  Examples: "0.1", "2.5", "3.0", "-0.0",
+ * "100.0", "0.0001", "1e-05", "1e+16", "1e+100", "1.5e-07".  The digits
+ * are those of the shortest "%.Ng" that reads back; only the notation
+ * differs (%g would print 100.0 as "1e+02").  buf holds 32 bytes; the
+ * text is NUL-terminated; returns its length.
  */
 size_t rowfs_format_real(double r, char *buf);
 
@@ -192,6 +198,8 @@ struct rowfs_column_info {
 	uint32_t max_len;               /* text, blob: most bytes; 0 for numbers */
 	int not_null;                   /* `not null`, or the key column */
 	int is_key;                     /* the integer primary key: the row's key */
+	int has_default;                /* declared with `default LIT`: an insert that leaves
+					   the column out stores LIT (else NULL) */
 };
 
 /* A table's name and columns (rowfs_table_info). */
@@ -214,6 +222,8 @@ struct rowfs_table_info {
  *   ROWFS_FORM_COPY     a field of `tables/T/rows`: PostgreSQL COPY text,
  *                       \ \t \n \r escaped (each as backslash and a
  *                       letter), NULL as \N, blob as \x and lower-case hex
+ *                       (the field is exactly `\x00ff`: PostgreSQL's COPY
+ *                       doubles the backslash of bytea's "\x00ff"; we do not)
  *   ROWFS_FORM_CSV      a field of `rows.csv` (RFC 4180): NULL empty and
  *                       unquoted; a text quoted ("" for a quote) when it
  *                       is empty or holds , " \r or \n; blob as \x + hex
@@ -231,7 +241,10 @@ enum rowfs_form {
 	ROWFS_FORM_JSON
 };
 
-/* rowfs_value_text_size - exact bytes rowfs_value_text writes for v in form. */
+/*
+ * rowfs_value_text_size - exact bytes rowfs_value_text writes for v in
+ * form (0 for a form that is not one of enum rowfs_form).
+ */
 size_t rowfs_value_text_size(int form, const struct rowfs_value *v);
 
 /*
@@ -502,8 +515,11 @@ struct rowfs_table_stats {
 
 /*
  * rowfs_table_stats - the numbers of table (NULL: users) of the state txn
- * reads.  pages walks the tree (reads every interior page; leaves and
- * overflow pages are counted from their parents and chains).
+ * reads.  pages walks the tree: users' interior pages are read and its
+ * leaves counted from their parents; another table's interior and leaf
+ * pages are read and its overflow pages counted from the record sizes in
+ * the leaf cells (no overflow page is read).  ROWFS_NOTFOUND "Error: no
+ * such table: T", or the read errors.
  */
 int rowfs_table_stats(struct rowfs_txn *txn, const char *table, struct rowfs_table_stats *st,
 		      struct rowfs_err *err);

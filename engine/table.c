@@ -1398,19 +1398,37 @@ int table_depth(struct pager *pager, uint32_t root, uint32_t *depth, struct rowf
 	return ROWFS_OK;
 }
 
-/* ---- drop ---------------------------------------------------------------------- */
+/* ---- walks: drop, page count ------------------------------------------------------ */
 
-/* Free the subtree at pgno (level levels below the root), overflow chains included. */
-static int drop_page(struct pager *pager, uint32_t pgno, unsigned level, struct rowfs_err *err)
+/* load_page of the page level levels below the root of a walk down the tree. */
+static int load_level(struct pager *pager, uint32_t pgno, unsigned level, int cold,
+		      struct page **out, struct rowfs_err *err)
+{
+	if (level >= TABLE_MAX_DEPTH)
+		return too_deep(err, pgno);
+	return load_page(pager, pgno, cold, level == 0, out, err);
+}
+
+/* A walk over every page of a tree (walk_page), and what it does with them. */
+struct walk {
+	struct pager *pager;       /* the database */
+	int cold;                  /* read the pages below the root with pager_get_cold */
+	/* each leaf cell (c of leaf page pgno) */
+	int (*cell)(struct walk *w, const struct table_cell *c, uint32_t pgno);
+	/* each page, after its subtree; takes over the reference */
+	int (*page)(struct walk *w, struct page *page);
+	uint32_t pages;            /* count: pages seen */
+	struct rowfs_err *err;     /* where errors go */
+};
+
+/* Walk the subtree at pgno (level levels below the root), children first. */
+static int walk_page(struct walk *w, uint32_t pgno, unsigned level)
 {
 	struct page *page;
 	const uint8_t *node;
 	unsigned i, n;
-	int rc;
+	int rc = load_level(w->pager, pgno, level, w->cold && level > 0, &page, w->err);
 
-	if (level >= TABLE_MAX_DEPTH)
-		return too_deep(err, pgno);
-	rc = load_page(pager, pgno, 0, level == 0, &page, err);
 	if (rc)
 		return rc;
 	node = page_data(page);
@@ -1420,28 +1438,68 @@ static int drop_page(struct pager *pager, uint32_t pgno, unsigned level, struct 
 			uint32_t child;
 
 			if (table_internal_child(node, i, &child))
-				rc = corrupt(err, pgno, "bad internal cell");
+				rc = corrupt(w->err, pgno, "bad internal cell");
 			else
-				rc = drop_page(pager, child, level + 1, err);
+				rc = walk_page(w, child, level + 1);
 		} else if (i < n) {
 			struct table_cell c;
 
 			if (table_leaf_cell(node, i, &c))
-				rc = corrupt(err, pgno, "a cell does not decode");
+				rc = corrupt(w->err, pgno, "a cell does not decode");
 			else
-				rc = overflow_free(pager, &c, pgno, err);
+				rc = w->cell(w, &c, pgno);
 		}
 	}
 	if (rc) {
 		pager_unref(page);
 		return rc;
 	}
-	return pager_free(pager, page, err);
+	return w->page(w, page);
+}
+
+/* walk cell of table_drop: free the record's overflow chain. */
+static int drop_cell(struct walk *w, const struct table_cell *c, uint32_t pgno)
+{
+	return overflow_free(w->pager, c, pgno, w->err);
+}
+
+/* walk page of table_drop: free the page. */
+static int drop_page(struct walk *w, struct page *page)
+{
+	return pager_free(w->pager, page, w->err);
 }
 
 int table_drop(struct pager *pager, uint32_t root, struct rowfs_err *err)
 {
-	return drop_page(pager, root, 0, err);
+	struct walk w = { pager, 0, drop_cell, drop_page, 0, err };
+
+	return walk_page(&w, root, 0);
+}
+
+/* walk cell of table_page_total: the overflow pages the record's size asks for (not read). */
+static int count_cell(struct walk *w, const struct table_cell *c, uint32_t pgno)
+{
+	(void)pgno;
+	w->pages += (uint32_t)table_overflow_pages(c->payload);
+	return ROWFS_OK;
+}
+
+/* walk page of table_page_total: one more page. */
+static int count_page(struct walk *w, struct page *page)
+{
+	w->pages++;
+	pager_unref(page);
+	return ROWFS_OK;
+}
+
+int table_page_total(struct pager *pager, uint32_t root, uint32_t *pages,
+		     struct rowfs_err *err)
+{
+	struct walk w = { pager, 1, count_cell, count_page, 0, err };
+	int rc = walk_page(&w, root, 0);
+
+	*pages = rc ? 0 : w.pages;
+	return rc;
 }
 
 /* ---- render -------------------------------------------------------------------- */
@@ -1468,9 +1526,7 @@ static int render_page(struct pager *pager, uint32_t pgno, unsigned level, rowfs
 	unsigned n, i;
 	int len, rc;
 
-	if (level >= TABLE_MAX_DEPTH)
-		return too_deep(err, pgno);
-	rc = load_page(pager, pgno, 0, level == 0, &page, err);
+	rc = load_level(pager, pgno, level, 0, &page, err);
 	if (rc)
 		return rc;
 	node = page_data(page);

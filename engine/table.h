@@ -186,6 +186,14 @@ int table_row_count(struct pager *pager, uint32_t root, uint64_t *rows, struct r
 int table_depth(struct pager *pager, uint32_t root, uint32_t *depth, struct rowfs_err *err);
 
 /*
+ * table_page_total - pages of the tree: interior and leaf pages (read,
+ * those below the root with pager_get_cold) and overflow pages (counted
+ * from the record sizes of the leaf cells, not read).
+ */
+int table_page_total(struct pager *pager, uint32_t root, uint32_t *pages,
+		     struct rowfs_err *err);
+
+/*
  * table_render - the tree as the `btree` file shows it, one node per line,
  * two spaces of indent per level:
  *   "internal (page 3): 1 keys [101]"

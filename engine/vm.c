@@ -227,60 +227,16 @@ static int log_users(struct pager *pager, uint8_t op, const uint8_t *stored, int
 
 /* ---- the change feed's lines ---- */
 
-/* A JSON string of p[0..len) (valid UTF-8: control characters, '"' and '\' escaped). */
-static int json_string(struct sbuf *out, const uint8_t *p, size_t len)
+/* Append the JSON string of a column's name (textform's ROWFS_FORM_JSON, as every value). */
+static int json_name(struct sbuf *out, const char *name)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t i, start = 0;
-	int bad = sbuf_append(out, "\"", 1);
+	struct value v;
 
-	for (i = 0; i < len && !bad; i++) {
-		uint8_t c = p[i];
-		char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-
-		if (c >= 0x20 && c != 0x7f && c != '"' && c != '\\')
-			continue;
-		bad |= sbuf_append(out, p + start, i - start);
-		if (c == '"' || c == '\\') {
-			esc[1] = (char)c;
-			bad |= sbuf_append(out, esc, 2);
-		} else {
-			bad |= sbuf_append(out, esc, 6);
-		}
-		start = i + 1;
-	}
-	bad |= sbuf_append(out, p + start, len - start);
-	bad |= sbuf_append(out, "\"", 1);
-	return bad;
-}
-
-/* One value as JSON. */
-static int json_value(struct sbuf *out, const struct value *v)
-{
-	static const char hex[] = "0123456789abcdef";
-	char buf[32];
-	size_t i;
-	int bad = 0;
-
-	switch (v->type) {
-	case VALUE_INTEGER:
-		return sbuf_printf(out, "%lld", (long long)v->i);
-	case VALUE_REAL:
-		return sbuf_append(out, buf, value_format_real(v->r, buf));
-	case VALUE_TEXT:
-		return json_string(out, v->p, v->len);
-	case VALUE_BLOB:
-		bad |= sbuf_append(out, "\"\\\\x", 4);
-		for (i = 0; i < v->len && !bad; i++) {
-			char pair[2] = {hex[v->p[i] >> 4], hex[v->p[i] & 15]};
-
-			bad |= sbuf_append(out, pair, 2);
-		}
-		return bad | sbuf_append(out, "\"", 1);
-	case VALUE_NULL:
-	default:
-		return sbuf_append(out, "null", 4);
-	}
+	memset(&v, 0, sizeof(v));
+	v.type = VALUE_TEXT;
+	v.p = (const uint8_t *)name;
+	v.len = strlen(name);
+	return value_append_text(out, ROWFS_FORM_JSON, &v);
 }
 
 /* "VERB T KEY JSON\n" (JSON only when vals is not NULL) to the feed. */
@@ -297,10 +253,9 @@ static int feed_table(struct sbuf *feed, const char *verb, const struct table_sc
 		bad |= sbuf_append(feed, " {", 2);
 		for (i = 0; i < t->column_count && !bad; i++) {
 			bad |= i ? sbuf_append(feed, ",", 1) : 0;
-			bad |= json_string(feed, (const uint8_t *)t->columns[i].name,
-					   strlen(t->columns[i].name));
+			bad |= json_name(feed, t->columns[i].name) != ROWFS_OK;
 			bad |= sbuf_append(feed, ":", 1);
-			bad |= json_value(feed, &vals[i]);
+			bad |= value_append_text(feed, ROWFS_FORM_JSON, &vals[i]) != ROWFS_OK;
 		}
 		bad |= sbuf_append(feed, "}", 1);
 	}

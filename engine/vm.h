@@ -25,8 +25,9 @@
  *           "create T"  "drop T"
  * JSON is one object of every column in declared order, compact, as the
  * rows.ndjson files write it: {"id":1,"name":"a\"b","x":null,"b":"\\x00ff"}
- * (NULL null, reals as value_format_real, blob "\x" + hex).  An update
- * that changes the key is a delete and an insert, in the feed and the log.
+ * (textform.c's ROWFS_FORM_JSON: NULL null, reals as rowfs_format_real,
+ * blob "\x" + hex).  An update that changes the key is a delete and an
+ * insert, in the feed and the log.
  */
 #ifndef ROWFS_ENGINE_VM_H
 #define ROWFS_ENGINE_VM_H

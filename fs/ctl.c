@@ -44,14 +44,16 @@
  *     ENOMEM ("Error: out of memory") when realloc failed, with ENOBUFS
  *     ("Error: out of buffer space: ...") when the budget refused.
  *   - Line numbers (ctl_line_number): c->lines_done counts the lines that
- *     will never run again; it advances when a write or flush returns, by
- *     the lines its result consumed (see ctl.h).
+ *     are done; it advances when a write or flush returns, by the lines
+ *     its result consumed (see ctl.h).
  *
  * Budget: every buffer of a handle (pending, replies, staging) is charged
  * to c->budget for its allocated capacity before it grows, and uncharged
- * when freed.  A growth the budget refuses is first retried at the exact
- * size needed; a queue then grows as far as the budget allows and drops
- * its oldest lines (then the new text's) until the new text fits.
+ * when freed.  A buffer grows by doubling; when the budget refuses that,
+ * it takes what the budget has left if that is enough (one realloc, not
+ * one per byte near the limit).  Otherwise the partial line is lost, and
+ * a queue takes what is left and drops its oldest lines (then the new
+ * text's) until the new text fits.
  *
  * Reply queue: a byte FIFO in one buffer of at most 2 * limit bytes.  Data
  * is compacted to the front only when the tail runs out and the head has
@@ -189,8 +191,8 @@ static void compact(struct ctl_queue *q)
 
 /*
  * Make room for need more bytes at the tail (q->len + need <= 2 * limit).
- * Returns 0, -ENOMEM, or -ENOBUFS when the budget refuses even the exact
- * size (the queue is compacted then, and otherwise unchanged).
+ * Returns 0, -ENOMEM, or -ENOBUFS when what the budget has left is not
+ * enough (the queue is compacted then, and otherwise unchanged).
  */
 static int reserve(struct ctl_queue *q, size_t need)
 {
@@ -212,11 +214,13 @@ static int reserve(struct ctl_queue *q, size_t need)
 	if (want < q->head + q->len + need)
 		compact(q);   /* only possible with head > 0 */
 	if (want - q->cap > budget_room(q->budget)) {
-		/* the budget refuses the doubling: try the exact size */
+		/* the budget refuses the doubling: what is left, if that is enough */
 		compact(q);
 		if (q->len + need <= q->cap)
 			return 0;
-		want = q->len + need;
+		want = q->cap + budget_room(q->budget);
+		if (want < q->len + need)
+			return -ENOBUFS;
 	}
 	return budget_grow(q->budget, &q->buf, &q->cap, want);
 }
@@ -242,10 +246,12 @@ static void squeeze(struct ctl_queue *q, const char **text, size_t *len)
 	size_t room = budget_room(q->budget);
 	size_t want = 2 * q->limit;
 
-	if (room < want - q->cap)
-		want = q->cap + room;
-	if (want > q->cap)
-		(void)budget_grow(q->budget, &q->buf, &q->cap, want);   /* a failure keeps cap */
+	if (want > q->cap) {
+		if (want - q->cap > room)
+			want = q->cap + room;
+		if (want > q->cap)
+			(void)budget_grow(q->budget, &q->buf, &q->cap, want);   /* failing keeps cap */
+	}
 	while (q->len > 0 && q->len + *len > q->cap)
 		drop_head_line(q);
 	while (*len > q->cap - q->len)
@@ -494,7 +500,7 @@ static void queue_error(struct ctl *c, int rc, const struct rowfs_err *err)
 
 /*
  * Make room for need bytes in c->pending (need <= CTL_PENDING_SIZE).
- * Returns 0, -ENOBUFS (the budget refused even the exact size) or -ENOMEM.
+ * Returns 0, -ENOBUFS (what the budget has left is not enough) or -ENOMEM.
  */
 static int pending_reserve(struct ctl *c, size_t need)
 {
@@ -506,8 +512,12 @@ static int pending_reserve(struct ctl *c, size_t need)
 		cap *= 2;
 	if (cap > CTL_PENDING_SIZE)
 		cap = CTL_PENDING_SIZE;
-	if (cap - c->pending_cap > budget_room(c->budget))
-		cap = need;   /* the budget refuses the doubling: try the exact size */
+	if (cap - c->pending_cap > budget_room(c->budget)) {
+		/* the budget refuses the doubling: what is left, if that is enough */
+		cap = c->pending_cap + budget_room(c->budget);
+		if (cap < need)
+			return -ENOBUFS;
+	}
 	return budget_grow(c->budget, &c->pending, &c->pending_cap, cap);
 }
 
@@ -600,7 +610,6 @@ struct batch {
 	uint64_t lines;                 /* lines that ran successfully */
 	size_t final;                   /* bytes of buf through the last boundary line (0: none) */
 	uint64_t final_lines;           /* lines through that boundary line */
-	int from_pending;               /* the first line began in an earlier write */
 	uint64_t consumed;              /* lines of this call that will never run again */
 	int fail_errno;                 /* errno of the failure, 0: rowfs_fail_errno(rc) */
 	struct rowfs_err err;           /* detail of the last failure */
@@ -663,7 +672,6 @@ static ssize_t finish(struct batch *b, size_t n)
 	rc = b->ex->commit(b->ex->ctx, &b->err);
 	if (rc != ROWFS_OK) {
 		/* a failed commit rolled back already */
-		b->consumed = (uint64_t)b->from_pending;
 		ctl_queue_clear(&c->staging);
 		queue_error(c, rc, &b->err);
 		forget_pending(c);
@@ -700,7 +708,7 @@ static ssize_t fail(struct batch *b, int rc, size_t done)
 		if (b->began)
 			b->ex->rollback(b->ex->ctx, &ignored);
 		b->began = 0;
-		b->consumed = (uint64_t)b->from_pending;
+		b->consumed = b->lines + 1;   /* the failing line's error is reported */
 		ctl_queue_clear(&c->staging);
 		queue_error(c, rc, &b->err);
 		forget_pending(c);
@@ -732,7 +740,6 @@ static ssize_t write_lines(struct batch *b, const char *buf, size_t size)
 			keep(c, buf + pos, end - 1 - pos);
 			line = c->lost ? NULL : c->pending;
 			len = c->pending_len;
-			b->from_pending = 1;
 		} else {
 			line = buf + pos;
 			len = end - 1 - pos;

@@ -201,7 +201,7 @@ struct ctl {
 	int quoted_newlines;            /* ctl_set_quoted_newlines: '\n' in "..." is data */
 	int in_quote;                   /* with quoted_newlines: the partial line ends
 					   inside a quoted field */
-	uint64_t lines_done;            /* lines that will never run again (ctl_line_number) */
+	uint64_t lines_done;            /* lines done: committed or reported (ctl_line_number) */
 	uint64_t line_no;               /* number of the line being run (ctl_line_number) */
 	struct ctl_budget *budget;      /* charged for pending and the queues, or NULL */
 	struct ctl_queue replies;       /* replies of committed writes, for read() */
@@ -235,15 +235,17 @@ void ctl_set_quoted_newlines(struct ctl *c, int on);
 /*
  * ctl_line_number - the number (from 1) of the line the executor's exec
  * is running, for messages such as import's "line N: ...": lines_done +
- * the index of the line in the current write or flush + 1.  lines_done
- * counts the lines of this handle that will never run again: those a
- * write's return value consumed (all its lines when it returns size,
- * the lines before the failing one after a short count), a line that
- * began in pending and completed in a write that failed with -errno
- * (pending is forgotten then), and the line of each flush.  The line a
- * short count stops at keeps its number for the caller's retry; so does
- * the first line of a write that returns -errno, unless it began in an
- * earlier write.  Valid only during exec.
+ * the index of the line in the current write or flush + 1.  Valid only
+ * during exec.  lines_done counts the lines of this handle that are done,
+ * so that a client that goes on after each result numbers its lines as
+ * the stream it writes:
+ *   - a write returning n >= 0: the lines that end in buf[0..n) (all of
+ *     them when n == size; after a short count the failing line is not
+ *     done: the caller's retry runs it again under the same number);
+ *   - a write returning -errno: the lines that ran, the failing one
+ *     included (its error was reported; a client skips it, or gives up);
+ *     after a failed commit, all lines of the write;
+ *   - a flush: its line, whatever the result.
  */
 uint64_t ctl_line_number(const struct ctl *c);
 

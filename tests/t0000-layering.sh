@@ -7,7 +7,8 @@
 #     cache < snapshot < pager                    (the pager's page cache and version store)
 #     tokenizer < parser < compiler < vm          (statement side)
 # with util.h (the bottom utility module: byte order, varints, UTF-8,
-# FNV-1a) usable by every engine module and including none, format.h
+# FNV-1a) usable by every engine module and including none, textform.c
+# (the text forms of a value, rowfs.h's; on util alone), format.h
 # (constants) and row.h (the pure codec of users' rows) usable by every
 # storage module, record.h (the pure record codec of version-2 tables) by
 # parser, table and up, table.h (version-2 table B-trees) beside btree on
@@ -41,6 +42,7 @@ allowed() {
 	format | rowfs | util) echo "" ;;
 	status | os) echo "util rowfs" ;;
 	row | record) echo "format util rowfs" ;;
+	textform) echo "util rowfs" ;;
 	wal) echo "os format row util rowfs" ;;
 	cache) echo "format util rowfs" ;;
 	snapshot) echo "cache format util rowfs" ;;

@@ -1,8 +1,9 @@
 #!/bin/sh
 # t1100-options.sh - daemon options: -o ro / --ro (EROFS on ctl, files
 # unchanged), sync=full|normal|off in both spellings, bad values refused
-# with a message, cache_pages=16 with 2000 rows, wal_limit, --help,
-# --version, unknown options, auto_unmount.  TAP.
+# with a message, cache_pages=16 with 2000 rows, wal_limit, ctl_memory
+# (a partial line past it fails with ENOBUFS), --help, --version, unknown
+# options, auto_unmount.  TAP.
 
 # shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
@@ -60,9 +61,10 @@ for opt in "-o sync=full" "-o sync=normal" "-o sync=off" "--sync=full" "--sync=n
 	fi
 done
 
-# 14-20: bad values are refused with a message, and nothing is mounted.
+# 14-22: bad values are refused with a message, and nothing is mounted.
 for opt in "-o sync=fast" "--sync=" "-o cache_pages=abc" "-o cache_pages=0" \
-	"--cache_pages=-5" "-o wal_limit=lots" "-o no_such_option"; do
+	"--cache_pages=-5" "-o wal_limit=lots" "-o ctl_memory=0" "--ctl_memory=64k" \
+	"-o no_such_option"; do
 	# shellcheck disable=SC2086
 	if t "$ROWFS" -f $opt "$db" "$mnt" >"$work/out" 2>&1; then
 		not_ok "$opt: refused" "exit status 0"
@@ -74,7 +76,7 @@ for opt in "-o sync=fast" "--sync=" "-o cache_pages=abc" "-o cache_pages=0" \
 	fi
 done
 
-# 21-23: cache_pages=16 with 2000 rows (shuffled ids).
+# 23-25: cache_pages=16 with 2000 rows (shuffled ids).
 awk 'BEGIN { for (i = 1; i <= 2000; i++) printf "insert %d c%d\n", 1000 + (i * 7919) % 2000, i }' \
 	>"$work/2000.in"
 mount_rowfs -o cache_pages=16 || not_ok "cache_pages=16: mount"
@@ -98,7 +100,7 @@ else
 	skip "fsck.rowfs not built"
 fi
 
-# 24: wal_limit.
+# 26: wal_limit.
 if mount_rowfs -o wal_limit=64k && awk 'BEGIN { for (i = 5000; i < 5300; i++) printf "insert %d w\n", i }' \
 	>"$mnt/ctl" && [ "$(t cat "$mnt/rows" | wc -l)" = 2311 ] && umount_rowfs; then
 	ok "-o wal_limit=64k: accepted, rows kept"
@@ -106,9 +108,33 @@ else
 	not_ok "-o wal_limit=64k: accepted, rows kept"
 fi
 
-# 25-26: --help and --version.
+# 27: ctl_memory=1M: nine writes of 120000 bytes make a partial line that
+# passes it (the line buffer doubles to 1 MiB, then cannot grow): the line
+# fails with ENOBUFS and says why, the next line runs.
+x=$(awk 'BEGIN { s = "xxxxxxxxxx"; while (length(s) < 120000) s = s s; print substr(s, 1, 120000) }')
+if mount_rowfs -o ctl_memory=1M; then
+	t "$WRTEST" -r "$mnt/ctl" "insert 7 $x" "$x" "$x" "$x" "$x" "$x" "$x" "$x" "$x" \
+		'\ninsert 8 no\n' 'insert 9 yes\n' >"$work/out"
+	{
+		echo 120009
+		for i in 1 2 3 4 5 6 7 8; do echo 120000; done
+		printf -- '-1 ENOBUFS\n13\n--\n'
+		printf 'Error: out of buffer space: ctl handles hold 1048576 bytes of partial lines'
+		printf ' and replies (limit 1048576); write shorter lines or read the replies\n'
+		printf 'Executed.\nclose 0\n'
+	} >"$work/exp"
+	check "-o ctl_memory=1M: a partial line past it fails with ENOBUFS" "$work/exp" "$work/out"
+	expect "-o ctl_memory=1M: only the next line ran" "9	yes" \
+		"$(t cat "$mnt/rows" | grep -E '^(7|8|9)	')"
+	umount_rowfs || not_ok "ctl_memory: clean unmount"
+else
+	not_ok "-o ctl_memory=1M: mount"
+fi
+
+# 28-29: --help and --version.
 if t "$ROWFS" --help >"$work/out" 2>&1 && grep -q "usage:" "$work/out" &&
-	grep -q "sync=" "$work/out" && grep -q "cache_pages=" "$work/out"; then
+	grep -q "sync=" "$work/out" && grep -q "cache_pages=" "$work/out" &&
+	grep -q "ctl_memory=" "$work/out"; then
 	ok "--help: usage and the rowfs options, exit 0"
 else
 	not_ok "--help: usage and the rowfs options, exit 0" "$(head -5 "$work/out")"
@@ -119,7 +145,7 @@ else
 	not_ok "--version" "$(cat "$work/out")"
 fi
 
-# 27: auto_unmount: the mount goes away by itself when the daemon dies.
+# 30: auto_unmount: the mount goes away by itself when the daemon dies.
 # libfuse's watcher (fusermount3) looks its mount up in /proc/mounts, and
 # a read of that file can miss an entry while other mounts come and go
 # (parallel make check): up to three tries.

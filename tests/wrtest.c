@@ -35,7 +35,7 @@ static const struct {
 	{EINVAL, "EINVAL"}, {EEXIST, "EEXIST"}, {EROFS, "EROFS"}, {EIO, "EIO"},
 	{ENOSPC, "ENOSPC"}, {ENOMEM, "ENOMEM"}, {EACCES, "EACCES"}, {EPERM, "EPERM"},
 	{EBADF, "EBADF"}, {EINTR, "EINTR"}, {EAGAIN, "EAGAIN"}, {ENOENT, "ENOENT"},
-	{ENOTCONN, "ENOTCONN"}, {EBUSY, "EBUSY"}, {ESPIPE, "ESPIPE"},
+	{ENOTCONN, "ENOTCONN"}, {EBUSY, "EBUSY"}, {ESPIPE, "ESPIPE"}, {ENOBUFS, "ENOBUFS"},
 };
 
 static const char *errno_name(int e)

@@ -16,7 +16,8 @@
  *     is then a fixed point (the encoder's output is canonical);
  *   - every value compares equal to itself, and its reply and literal
  *     texts are produced (one line for the literal; a real's text reads
- *     back as the same double).
+ *     back as the same double); each text form (rowfs_value_text) writes
+ *     exactly the size rowfs_value_text_size announced.
  */
 #include <config.h>
 
@@ -79,6 +80,24 @@ static void check_values(const struct value *vals, unsigned n, const uint8_t *re
 	}
 }
 
+/* Every text form of v: exactly the announced size, in a buffer of that size. */
+static void check_forms(const struct value *v)
+{
+	struct rowfs_value pub;
+	int form;
+
+	value_export(v, 1, &pub);
+	for (form = ROWFS_FORM_LITERAL; form <= ROWFS_FORM_JSON; form++) {
+		size_t size = rowfs_value_text_size(form, &pub);
+		char *text = malloc(size ? size : 1);
+
+		if (!text)
+			abort();
+		FUZZ_CHECK(rowfs_value_text(form, &pub, text) == size);
+		free(text);
+	}
+}
+
 /* The texts of v: produced, the literal on one line, a real's text exact. */
 static void check_texts(const struct value *v)
 {
@@ -92,8 +111,9 @@ static void check_texts(const struct value *v)
 	FUZZ_CHECK(value_append_literal(&b, v) == ROWFS_OK);
 	FUZZ_CHECK(b.len > 0 && !memchr(b.data, '\n', b.len) && !memchr(b.data, '\r', b.len));
 	sbuf_release(&b);
+	check_forms(v);
 	if (v->type == VALUE_REAL) {
-		FUZZ_CHECK(value_format_real(v->r, real) < sizeof(real));
+		FUZZ_CHECK(rowfs_format_real(v->r, real) < sizeof(real));
 		back = strtod(real, NULL);
 		FUZZ_CHECK(memcmp(&back, &v->r, sizeof(back)) == 0);
 	}

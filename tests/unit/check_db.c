@@ -6,9 +6,13 @@
  * an in-memory model, the whole table compared every 1,000 operations and
  * after each of several reopens, rowfs_check clean at the end), run with a
  * small cache (eviction, checkpoints in the middle of the run) and with
- * the default one; rollback; rowfs_scan from a start key; and the
+ * the default one; rollback; rowfs_scan from a start key; the
  * statistics counters (a transaction that logged nothing commits nothing
- * and does no fsync).
+ * and does no fsync); and the tables as the mount lists them:
+ * rowfs_table_next in catalog order (a dropped table gone, a read
+ * transaction keeping its own list), rowfs_table_stats checked against
+ * the rendered tree and against the file's page accounting (overflow
+ * pages included), rowfs_render_table_btree.
  *
  * The seed is fixed and printed; ROWFS_SEED=N runs another one.
  * ROWFS_SLOW=1 makes the model runs ten times longer.
@@ -741,6 +745,319 @@ START_TEST(test_stats_sync_modes)
 }
 END_TEST
 
+/* ---- tables: listing, numbers, tree ------------------------------------- */
+
+/* Run line in a unit of its own; it must reply "Executed.\n". */
+static void run(struct rowfs_db *db, const char *line)
+{
+	tu_expect_reply(db, line, "Executed.\n");
+}
+
+/* The tables txn lists (rowfs_table_next from id 0) as "ID:NAME " pairs into out (size bytes). */
+static void list_tables(struct rowfs_txn *txn, char *out, size_t size)
+{
+	struct rowfs_table_info info;
+	struct rowfs_err err;
+	int64_t id = 0, found_id, last = -1;
+	size_t n = 0;
+	int found;
+
+	out[0] = '\0';
+	for (;;) {
+		ck_assert_int_eq(rowfs_table_next(txn, id, &info, &found_id, &found, &err), ROWFS_OK);
+		if (!found)
+			break;
+		ck_assert_int_gt(found_id, last);
+		ck_assert_int_ge(found_id, id);
+		n += (size_t)snprintf(out + n, size - n, "%lld:%s ", (long long)found_id, info.name);
+		ck_assert_uint_lt(n, size);
+		last = found_id;
+		id = found_id + 1;
+	}
+}
+
+START_TEST(test_table_next)
+{
+	struct rowfs_db *db = open_db(0, ROWFS_SYNC_OFF);
+	struct rowfs_table_info info;
+	struct rowfs_txn *before, *after;
+	struct rowfs_err err;
+	char list[512];
+	int64_t found_id;
+	int found;
+
+	run(db, "create table alpha (id integer primary key, a text(8) default 'x', b real)");
+	run(db, "create table beta (id integer primary key, n integer not null)");
+	run(db, "create table gamma (k integer primary key, v blob default x'00', w integer)");
+	ck_assert_int_eq(rowfs_txn_begin(db, ROWFS_TXN_RDONLY, &before, &err), ROWFS_OK);
+	run(db, "drop table beta");
+	run(db, "create table delta (id integer primary key)");
+	ck_assert_int_eq(rowfs_txn_begin(db, ROWFS_TXN_RDONLY, &after, &err), ROWFS_OK);
+
+	list_tables(after, list, sizeof(list));
+	ck_assert_str_eq(list, "0:users 1:alpha 3:gamma 4:delta ");
+	/* the read transaction taken before the drop still lists beta */
+	list_tables(before, list, sizeof(list));
+	ck_assert_str_eq(list, "0:users 1:alpha 2:beta 3:gamma ");
+
+	/* from an id between tables, past the last, and a negative id */
+	ck_assert_int_eq(rowfs_table_next(after, 2, &info, &found_id, &found, &err), ROWFS_OK);
+	ck_assert_int_eq(found, 1);
+	ck_assert_int_eq(found_id, 3);
+	ck_assert_str_eq(info.name, "gamma");
+	ck_assert_uint_eq(info.column_count, 3);
+	ck_assert_uint_eq(info.key_column, 0);
+	ck_assert_str_eq(info.columns[1].name, "v");
+	ck_assert_int_eq(info.columns[1].type, ROWFS_TYPE_BLOB);
+	ck_assert_int_eq(info.columns[0].has_default, 0);
+	ck_assert_int_eq(info.columns[1].has_default, 1);
+	ck_assert_int_eq(info.columns[2].has_default, 0);
+	ck_assert_int_eq(rowfs_table_next(after, 5, &info, &found_id, &found, &err), ROWFS_OK);
+	ck_assert_int_eq(found, 0);
+	ck_assert_int_eq(rowfs_table_next(after, INT64_MAX, &info, &found_id, &found, &err),
+			 ROWFS_OK);
+	ck_assert_int_eq(found, 0);
+	ck_assert_int_eq(rowfs_table_next(after, -7, &info, &found_id, &found, &err), ROWFS_OK);
+	ck_assert_int_eq(found, 1);
+	ck_assert_int_eq(found_id, 0);
+	ck_assert_str_eq(info.name, "users");
+	ck_assert_uint_eq(info.column_count, 2);
+	ck_assert_int_eq(info.columns[0].is_key, 1);
+	ck_assert_int_eq(info.columns[1].has_default, 0);
+
+	/* rowfs_table_info fills has_default too */
+	ck_assert_int_eq(rowfs_table_info(after, "alpha", &info, &err), ROWFS_OK);
+	ck_assert_int_eq(info.columns[1].has_default, 1);
+	ck_assert_int_eq(info.columns[2].has_default, 0);
+	rowfs_txn_abort(before);
+	rowfs_txn_abort(after);
+
+	/* the write transaction sees its own create */
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
+	tu_expect_reply_in_txn(db, "create table epsilon (id integer primary key)", "Executed.\n");
+	list_tables(tu_txn(db), list, sizeof(list));
+	ck_assert_str_eq(list, "0:users 1:alpha 3:gamma 4:delta 5:epsilon ");
+	ck_assert_int_eq(tu_rollback(db, &err), ROWFS_OK);
+	tu_close(db);
+}
+END_TEST
+
+/* Lines of text, and the deepest indent (two spaces a level) + 1. */
+static void tree_shape(const char *text, uint32_t *lines, uint32_t *depth)
+{
+	const char *p = text;
+
+	*lines = 0;
+	*depth = 0;
+	while (*p) {
+		uint32_t indent = (uint32_t)strspn(p, " ");
+
+		ck_assert_uint_eq(indent % 2, 0);
+		if (indent / 2 + 1 > *depth)
+			*depth = indent / 2 + 1;
+		(*lines)++;
+		p = strchr(p, '\n');
+		ck_assert_ptr_nonnull(p);
+		p++;
+	}
+}
+
+/* rowfs_table_stats of table in a read transaction of its own; must succeed. */
+static struct rowfs_table_stats table_stats(struct rowfs_db *db, const char *table)
+{
+	struct rowfs_table_stats st;
+	struct rowfs_txn *txn;
+	struct rowfs_err err;
+
+	ck_assert_int_eq(rowfs_txn_begin(db, ROWFS_TXN_RDONLY, &txn, &err), ROWFS_OK);
+	ck_assert_msg(rowfs_table_stats(txn, table, &st, &err) == ROWFS_OK, "%s", err.msg);
+	rowfs_txn_abort(txn);
+	return st;
+}
+
+/* rowfs_render_table_btree of table into b (emptied first) in a read transaction. */
+static void table_btree(struct rowfs_db *db, const char *table, struct tu_buf *b)
+{
+	struct rowfs_txn *txn;
+	struct rowfs_err err;
+
+	b->len = 0;
+	ck_assert_int_eq(rowfs_txn_begin(db, ROWFS_TXN_RDONLY, &txn, &err), ROWFS_OK);
+	ck_assert_msg(rowfs_render_table_btree(txn, table, tu_buf_emit, b, &err) == ROWFS_OK, "%s",
+		      err.msg);
+	rowfs_txn_abort(txn);
+	tu_buf_emit(b, "", 1);
+	b->len--;
+}
+
+/* Whether the stats of table agree with its rendered tree (pages: plus overflow). */
+static void expect_stats(struct rowfs_db *db, const char *table, uint64_t rows,
+			 uint32_t columns, uint32_t overflow)
+{
+	struct rowfs_table_stats st = table_stats(db, table);
+	struct tu_buf b = {0};
+	uint32_t lines, depth;
+
+	table_btree(db, table, &b);
+	tree_shape(b.data, &lines, &depth);
+	ck_assert_uint_eq(st.rows, rows);
+	ck_assert_uint_eq(st.columns, columns);
+	ck_assert_uint_eq(st.depth, depth);
+	ck_assert_msg(st.pages == lines + overflow, "%s: %u pages, %u nodes + %u overflow", table,
+		      st.pages, lines, overflow);
+	tu_buf_free(&b);
+}
+
+START_TEST(test_table_stats)
+{
+	struct rowfs_db *db = open_db(0, ROWFS_SYNC_OFF);
+	struct rowfs_table_stats st, users, small;
+	struct rowfs_stats dbst;
+	struct rowfs_txn *txn;
+	struct rowfs_err err;
+	char *line = malloc(40000);
+	int i;
+
+	ck_assert_ptr_nonnull(line);
+	/* empty tables: a root leaf each */
+	run(db, "create table small (id integer primary key, s text, r real)");
+	run(db, "create table big (id integer primary key, t text)");
+	expect_stats(db, NULL, 0, 2, 0);
+	expect_stats(db, "small", 0, 3, 0);
+	st = table_stats(db, "big");
+	ck_assert_uint_eq(st.pages, 1);
+	ck_assert_uint_eq(st.depth, 1);
+
+	/* users over three levels (52,122 rows fill two), small over two or more */
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
+	for (i = 0; i < 60000; i += 500) {
+		size_t n = (size_t)snprintf(line, 40000, "insert into users values ");
+		int k;
+
+		for (k = i; k < i + 500; k++)
+			n += (size_t)snprintf(line + n, 40000 - n, "%s(%d, 'user%d')", k > i ? ", " : "",
+					      k, k);
+		tu_expect_reply_in_txn(db, line, "Executed.\n");
+		if (i >= 12000)
+			continue;
+		n = (size_t)snprintf(line, 40000, "insert into small values ");
+		for (k = i; k < i + 500; k++)
+			n += (size_t)snprintf(line + n, 40000 - n, "%s(%d, 'row %d', %d.5)",
+					      k > i ? ", " : "", k, k, k);
+		tu_expect_reply_in_txn(db, line, "Executed.\n");
+	}
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
+	expect_stats(db, NULL, 60000, 2, 0);
+	expect_stats(db, "users", 60000, 2, 0);
+	expect_stats(db, "small", 12000, 3, 0);
+	users = table_stats(db, NULL);
+	ck_assert_uint_eq(users.depth, 3);
+	ck_assert_uint_ge(table_stats(db, "small").depth, 2);
+
+	/* big: records of 5000 and 9000 bytes, each with overflow pages */
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
+	for (i = 0; i < 40; i++) {
+		int len = i % 2 ? 9000 : 5000, n;
+
+		n = snprintf(line, 40000, "insert into big values (%d, '", i);
+		memset(line + n, 'a' + i % 26, (size_t)len);
+		memcpy(line + n + len, "')", 3);
+		tu_expect_reply_in_txn(db, line, "Executed.\n");
+	}
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
+	/*
+	 * The file's page accounting: page 0, the catalog (one leaf: two
+	 * short rows), users, small, big and the free list make every page.
+	 */
+	tu_stats(db, &dbst);
+	st = table_stats(db, "big");
+	small = table_stats(db, "small");
+	ck_assert_uint_eq(st.rows, 40);
+	ck_assert_msg(1 + 1 + users.pages + small.pages + st.pages + dbst.free_pages == dbst.pages,
+		      "users %u + small %u + big %u + free %u + 2 != %u pages", users.pages,
+		      small.pages, st.pages, dbst.free_pages, dbst.pages);
+	/*
+	 * every record overflows: 5000 bytes keep 920 in the cell and fill one
+	 * overflow page of 4084; 9000 bytes keep 836 and fill two
+	 */
+	expect_stats(db, "big", 40, 2, 20 * 1 + 20 * 2);
+
+	/* deletes give the overflow pages back */
+	run(db, "delete from big where id >= 10");
+	expect_stats(db, "big", 10, 2, 5 * 1 + 5 * 2);
+
+	/* no such table */
+	ck_assert_int_eq(rowfs_txn_begin(db, ROWFS_TXN_RDONLY, &txn, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_table_stats(txn, "nope", &st, &err), ROWFS_NOTFOUND);
+	ck_assert_str_eq(err.msg, "Error: no such table: nope");
+	ck_assert_uint_eq(st.rows, 0);
+	rowfs_txn_abort(txn);
+	free(line);
+	tu_close(db);
+}
+END_TEST
+
+START_TEST(test_render_table_btree)
+{
+	struct rowfs_db *db = open_db(0, ROWFS_SYNC_OFF);
+	struct tu_buf a = {0}, b = {0};
+	struct rowfs_txn *txn;
+	struct rowfs_err err;
+	char line[64];
+	int i;
+
+	/* users: exactly rowfs_render_btree's text, by NULL and by name */
+	run(db, "create table t (id integer primary key, v integer)");
+	table_btree(db, NULL, &a);
+	ck_assert_str_eq(a.data, "leaf (page 1): 0 cells keys []\n");
+	table_btree(db, "t", &b);
+	ck_assert_msg(strncmp(b.data, "leaf (page ", 11) == 0 &&
+		      strcmp(strchr(b.data, ')'), "): 0 cells\n") == 0, "%s", b.data);
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
+	for (i = 1; i <= 300; i++) {
+		snprintf(line, sizeof(line), "insert %d n%d", i * 3, i);
+		tu_expect_reply_in_txn(db, line, "Executed.\n");
+		snprintf(line, sizeof(line), "insert into t values (%d, %d)", -i, i);
+		tu_expect_reply_in_txn(db, line, "Executed.\n");
+	}
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
+	a.len = 0;
+	ck_assert_int_eq(tu_render_btree(db, tu_buf_emit, &a, &err), ROWFS_OK);
+	tu_buf_emit(&a, "", 1);
+	table_btree(db, NULL, &b);
+	ck_assert_str_eq(b.data, a.data);
+	ck_assert_msg(strncmp(a.data, "internal (page ", 15) == 0, "%s", a.data);
+	table_btree(db, "users", &b);
+	ck_assert_str_eq(b.data, a.data);
+	table_btree(db, "USERS", &b);
+	ck_assert_str_eq(b.data, a.data);
+
+	/* t: 300 rows over a root and leaves, keys -300..-1 */
+	table_btree(db, "t", &b);
+	ck_assert_msg(strncmp(b.data, "internal (page ", 15) == 0 &&
+		      strstr(b.data, "\n  leaf (page ") != NULL &&
+		      strstr(b.data, " keys [-300..") != NULL && strstr(b.data, "..-1]\n") != NULL,
+		      "%s", b.data);
+	run(db, "delete from t where id < -50");
+	table_btree(db, "t", &b);
+	ck_assert_msg(strncmp(b.data, "leaf (page ", 11) == 0 &&
+		      strcmp(strchr(b.data, ')'), "): 50 cells keys [-50..-1]\n") == 0, "%s",
+		      b.data);
+
+	/* no such table: nothing emitted */
+	b.len = 0;
+	ck_assert_int_eq(rowfs_txn_begin(db, ROWFS_TXN_RDONLY, &txn, &err), ROWFS_OK);
+	ck_assert_int_eq(rowfs_render_table_btree(txn, "nope", tu_buf_emit, &b, &err),
+			 ROWFS_NOTFOUND);
+	ck_assert_str_eq(err.msg, "Error: no such table: nope");
+	ck_assert_uint_eq(b.len, 0);
+	rowfs_txn_abort(txn);
+	tu_buf_free(&a);
+	tu_buf_free(&b);
+	tu_close(db);
+}
+END_TEST
+
 static Suite *db_suite(void)
 {
 	Suite *s = suite_create("db");
@@ -776,6 +1093,15 @@ static Suite *db_suite(void)
 	tcase_add_checked_fixture(tc, tu_dir_clear, NULL);
 	tcase_add_test(tc, test_stats_counters);
 	tcase_add_test(tc, test_stats_sync_modes);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("tables");
+	tcase_set_timeout(tc, 60);
+	tcase_add_unchecked_fixture(tc, tu_dir_setup, tu_dir_teardown);
+	tcase_add_checked_fixture(tc, tu_dir_clear, NULL);
+	tcase_add_test(tc, test_table_next);
+	tcase_add_test(tc, test_table_stats);
+	tcase_add_test(tc, test_render_table_btree);
 	suite_add_tcase(s, tc);
 	return s;
 }

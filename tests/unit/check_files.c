@@ -84,7 +84,7 @@ START_TEST(test_dump_stream)
 	run(db, "insert into t values (9, 'late', null)");
 	run(db, "drop table e");
 	for (i = 0; i < sizeof(pieces) / sizeof(pieces[0]); i++) {
-		files_rows_init(&r, RENDER_DUMP, 0, UINT32_MAX, UINT64_MAX, snap);
+		ck_assert_int_eq(files_rows_init(&r, NULL, NULL, RENDER_DUMP, 0, INT64_MAX, UINT64_MAX, snap), 0);
 		got = read_stream(&r, pieces[i]);
 		ck_assert_msg(strcmp(got, want) == 0, "pieces of %zu:\n%s", pieces[i], got);
 		free(got);

@@ -16,7 +16,7 @@
  *     asked), and random damage to valid records (never a crash);
  *   - value_compare: a table of cases, and random integers against reals
  *     near 2^53..2^63 compared with a long double model;
- *   - value_format_real: fixed cases and 100,000 random doubles (reads
+ *   - rowfs_format_real (textform.c): fixed cases and 100,000 random doubles (reads
  *     back the same; no shorter %.Ng would do);
  *   - value_append_reply and value_append_literal: fixed texts, and
  *     literals of random values parsed back by a model of the grammar.
@@ -676,12 +676,12 @@ START_TEST(test_compare_random_model)
 }
 END_TEST
 
-/* ---- value_format_real ------------------------------------------------------------- */
+/* ---- rowfs_format_real ------------------------------------------------------------- */
 
 static void expect_real_text(double r, const char *want)
 {
 	char buf[32];
-	size_t n = value_format_real(r, buf);
+	size_t n = rowfs_format_real(r, buf);
 
 	ck_assert_str_eq(buf, want);
 	ck_assert_uint_eq(n, strlen(want));
@@ -772,7 +772,7 @@ START_TEST(test_format_real_random)
 		if (i % 4 == 0)   /* integral values: where "100.0" and "1e+02" part ways */
 			r = (double)(random_int(&rng) >> (tu_next_random(&rng) % 64));
 		memset(buf, 0x5A, sizeof(buf));
-		n = value_format_real(r, buf);
+		n = rowfs_format_real(r, buf);
 		REQUIRE(n < 32 && strlen(buf) == n, "%.17g: length %zu", r, n);
 		back = strtod(buf, &end);
 		REQUIRE(*end == '\0' && memcmp(&back, &r, sizeof(r)) == 0, "%.17g printed as %s", r,
