@@ -52,6 +52,8 @@
  *        .tables          EOF                  STMT_TABLES
  *        .schema          [NAME] EOF           STMT_SCHEMA (NAME: SQL rules)
  *        .WORD            EOF                  STMT_META
+ *        .WORD            anything             STMT_META when WORD is no meta-command
+ *                                              the engine knows (unknown_meta)
  *        insert           INTEGER NAME EOF     STMT_INSERT
  *        update           INTEGER NAME EOF     STMT_UPDATE
  *        delete           INTEGER EOF          STMT_DELETE
@@ -1215,6 +1217,51 @@ static int parse_schema(const char *line, size_t start, size_t end, struct state
  * verdict does not count for SQL).  Any other line goes to the seed lexer,
  * which also finds the statement's end; its token error stands.
  */
+/*
+ * The meta-commands the engine knows (.schema here, the others in
+ * compiler.c's compile_meta).  Any other .WORD is an unknown
+ * meta-command whatever follows it (unknown_meta).
+ */
+static const char *const known_meta[] = {
+	".tables", ".schema", ".btree", ".constants", ".stats", ".checkpoint", ".exit",
+};
+
+/*
+ * 1 if line[0..len) is `.WORD ARGS...` with a WORD the engine does not
+ * know and something after it: then *out is that STMT_META (the compiler
+ * says "Unrecognized meta-command: .WORD"), not an error about the
+ * arguments, which mean nothing without a command.  A word that is not
+ * one token (".a@b") is left to the tokenizer's error.
+ */
+static int unknown_meta(const char *line, size_t len, struct statement *out)
+{
+	struct token tokens[2];
+	size_t start = 0, word, end, count, i;
+	struct rowfs_err ignored;
+
+	while (start < len && (line[start] == ' ' || line[start] == '\t'))
+		start++;
+	if (start == len || line[start] != '.')
+		return 0;
+	end = tok_statement_end(line, len);
+	for (word = start; word < end && line[word] != ' ' && line[word] != '\t'; word++)
+		;
+	for (i = word; i < end && (line[i] == ' ' || line[i] == '\t'); i++)
+		;
+	if (i == end)
+		return 0;   /* no arguments: the seed grammar's path */
+	for (i = 0; i < sizeof(known_meta) / sizeof(known_meta[0]); i++)
+		if (word_is(line + start, word - start, known_meta[i]))
+			return 0;
+	if (tok_statement(line, word, tokens, 2, &count, &i, &ignored) != ROWFS_OK ||
+	    count < 1 || tokens[0].type != TOK_WORD || tokens[0].len != word - start)
+		return 0;
+	out->type = STMT_META;
+	out->meta = tokens[0].text;
+	out->meta_len = tokens[0].len;
+	return 1;
+}
+
 static int parse_statement(const char *line, size_t len, struct statement *out,
 			   struct rowfs_err *err)
 {
@@ -1224,6 +1271,8 @@ static int parse_statement(const char *line, size_t len, struct statement *out,
 
 	if (len > 0 && is_sql_form(line, len))   /* (line may be NULL when len is 0) */
 		return parse_sql(line, tok_statement_end(line, len), out, err);
+	if (len > 0 && unknown_meta(line, len, out))
+		return ROWFS_OK;
 	rc = tok_statement(line, len, tokens, TOK_MAX, &count, &end, err);
 	if (rc == ROWFS_OK)
 		return parse_seed(line, end, tokens, count, out, err);

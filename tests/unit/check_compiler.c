@@ -253,9 +253,17 @@ START_TEST(test_unknown_meta)
 	check_line_fails(".stat", ROWFS_META, "Unrecognized meta-command: .stat");
 	check_line_fails("..exit", ROWFS_META, "Unrecognized meta-command: ..exit");
 	check_line_fails(".\xc3\xa9", ROWFS_META, "Unrecognized meta-command: .\xc3\xa9");
-	/* A parse error wins: the line never reaches the compiler. */
-	check_line_fails(".drop x", ROWFS_SYNTAX,
+	/* With arguments: still unknown, whatever they are (even bad tokens). */
+	check_line_fails(".drop x", ROWFS_META, "Unrecognized meta-command: .drop");
+	check_line_fails("  .foo bar baz;", ROWFS_META, "Unrecognized meta-command: .foo");
+	check_line_fails(".foo @ 'x", ROWFS_META, "Unrecognized meta-command: .foo");
+	check_line_fails(".foo\t1 -- c", ROWFS_META, "Unrecognized meta-command: .foo");
+	/* A known one's extra token is the parse error; a bad name the token error. */
+	check_line_fails(".exit x", ROWFS_SYNTAX,
 			 "Parse error: Expected end of line, got STRING at position 6");
+	check_line_fails(".TABLES x", ROWFS_SYNTAX,
+			 "Parse error: Expected end of line, got STRING at position 8");
+	check_line_fails(".a@b c", ROWFS_TOKEN, "Token error: Unexpected character '@' at position 2");
 }
 END_TEST
 
