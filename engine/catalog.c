@@ -364,9 +364,8 @@ out_release:
 	return rc;
 }
 
-/* Parse sql (a create table statement) into a schema. */
-static int schema_from_sql(const char *sql, size_t len, struct table_schema *schema,
-			   struct rowfs_err *err)
+int catalog_schema_from_sql(const char *sql, size_t len, struct table_schema *schema,
+			    struct rowfs_err *err)
 {
 	struct statement stmt;
 	int rc = parse_line(sql, len, &stmt, err);
@@ -622,7 +621,7 @@ static int load_row(int64_t key, const uint8_t *rec, size_t len, struct table_sc
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return nomem(err);
-	rc = schema_from_sql((const char *)v[CATROW_SQL].p, v[CATROW_SQL].len, t, &cause);
+	rc = catalog_schema_from_sql((const char *)v[CATROW_SQL].p, v[CATROW_SQL].len, t, &cause);
 	if (rc) {
 		free(t);
 		return rc == ROWFS_NOMEM ? nomem(err) : corrupt_row(key, "its sql does not parse", err);
@@ -769,7 +768,7 @@ int catalog_create_table(struct pager *pager, struct catalog *cat, uint32_t cata
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return nomem(err);
-	rc = schema_from_sql(sql, sql_len, t, err);
+	rc = catalog_schema_from_sql(sql, sql_len, t, err);
 	if (rc) {
 		free(t);
 		return rc;

@@ -132,6 +132,15 @@ int catalog_column_check(const char *tname, const struct column *c, int is_key,
 int catalog_schema_from_create(const struct statement *create, struct table_schema *schema,
 			       struct rowfs_err *err);
 
+/*
+ * catalog_schema_from_sql - parse sql[0..len), a `create table` statement
+ * (a final ';' allowed), and fill *schema as catalog_schema_from_create
+ * does.  Errors: the statement's parse errors, ROWFS_ERROR "not a create
+ * table statement", catalog_schema_from_create's.
+ */
+int catalog_schema_from_sql(const char *sql, size_t len, struct table_schema *schema,
+			    struct rowfs_err *err);
+
 /* catalog_schema_release - free what a schema owns (sql, default bytes). */
 void catalog_schema_release(struct table_schema *schema);
 

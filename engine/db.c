@@ -1407,6 +1407,48 @@ int rowfs_input_statement(struct rowfs_txn *txn, const char *table, int form, in
 	return rc;
 }
 
+/* A table known by its create statement (rowfs_schema_parse). */
+struct rowfs_schema {
+	struct table_schema t;   /* as the catalog would hold it (root and id 0) */
+};
+
+int rowfs_schema_parse(const char *sql, size_t len, struct rowfs_schema **out,
+		       struct rowfs_table_info *info, struct rowfs_err *err)
+{
+	struct rowfs_schema *s = calloc(1, sizeof(*s));
+	int rc;
+
+	*out = NULL;
+	if (!s)
+		return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
+	rc = catalog_schema_from_sql(sql, len, &s->t, err);
+	if (rc != ROWFS_OK) {
+		free(s);
+		return rc;
+	}
+	s->t.is_users = strcmp(s->t.name, "users") == 0;   /* no other table has that name */
+	if (info)
+		fill_table_info(&s->t, info);
+	*out = s;
+	return ROWFS_OK;
+}
+
+int rowfs_schema_input_statement(const struct rowfs_schema *schema, int form, int mode,
+				 int has_key, int64_t key, const char *text, size_t len,
+				 char **out, size_t *out_len, struct rowfs_err *err)
+{
+	return input_statement(&schema->t, form, mode, has_key, key, text, len, out, out_len,
+			       err);
+}
+
+void rowfs_schema_free(struct rowfs_schema *schema)
+{
+	if (!schema)
+		return;
+	catalog_schema_release(&schema->t);
+	free(schema);
+}
+
 int rowfs_render_btree(struct rowfs_txn *txn, rowfs_emit_fn emit, void *ctx,
 		       struct rowfs_err *err)
 {

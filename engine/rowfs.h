@@ -577,6 +577,28 @@ int rowfs_input_statement(struct rowfs_txn *txn, const char *table, int form, in
 			  size_t *out_len, struct rowfs_err *err);
 
 /*
+ * A table known by its `create table` statement alone, without a
+ * database: what a client of a mount (rowsh MNT) learns from `.schema T`
+ * on ctl, to build the statements of its .import as rowfs_input_statement
+ * would.  rowfs_schema_parse reads sql[0..len) (a final ';' allowed) with
+ * the statement's own checks (names, one integer primary key, types,
+ * defaults) into *out (free it with rowfs_schema_free) and fills *info
+ * (may be NULL).  Returns ROWFS_OK, the statement's errors (ROWFS_TOKEN,
+ * ROWFS_SYNTAX, ROWFS_SCHEMA ...), ROWFS_ERROR "not a create table
+ * statement", ROWFS_NOMEM; *out is NULL on failure.  A table named
+ * users is the seed table, with its rules (there is no other).
+ * rowfs_schema_input_statement is rowfs_input_statement for
+ * that table, with the same forms, modes, results and errors.
+ */
+struct rowfs_schema;
+int rowfs_schema_parse(const char *sql, size_t len, struct rowfs_schema **out,
+		       struct rowfs_table_info *info, struct rowfs_err *err);
+int rowfs_schema_input_statement(const struct rowfs_schema *schema, int form, int mode,
+				 int has_key, int64_t key, const char *text, size_t len,
+				 char **out, size_t *out_len, struct rowfs_err *err);
+void rowfs_schema_free(struct rowfs_schema *schema);
+
+/*
  * Renderings shared by the meta-commands and the files in the mount, of
  * what txn reads: rowfs_render_btree (users' tree, `.btree`),
  * rowfs_render_stats (`.stats`), rowfs_get_stats (the same numbers;

@@ -391,6 +391,72 @@ START_TEST(test_read_transaction)
 }
 END_TEST
 
+/*
+ * rowfs_schema_parse + rowfs_schema_input_statement (a mount's client):
+ * for every case of a table that exists, the table's `.schema` text gives
+ * the statement or the error rowfs_input_statement gives.
+ */
+START_TEST(test_schema_statement)
+{
+	struct rowfs_db *db = open_db();
+	struct rowfs_table_info info;
+	struct rowfs_schema *schema;
+	struct rowfs_err err, err2;
+	size_t i, checked = 0;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct input_case *c = &cases[i];
+		size_t len = c->len ? c->len : strlen(c->text), out_len, out2_len;
+		char line[128], *out = NULL, *out2 = NULL;
+		struct tu_buf sql = {0};
+		int rc, rc2;
+
+		if (c->rc == ROWFS_NOTFOUND)
+			continue;
+		snprintf(line, sizeof(line), ".schema %s", c->table ? c->table : "users");
+		ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_exec(db, line, &sql, &err), ROWFS_OK);
+		rc = rowfs_input_statement(tu_txn(db), c->table, c->form, c->mode, c->has_key,
+					   c->key, c->text, len, &out, &out_len, &err);
+		ck_assert_int_eq(tu_rollback(db, &err2), ROWFS_OK);
+		ck_assert_int_eq(rowfs_schema_parse(sql.data, sql.len - 1, &schema, &info, &err2),
+				 ROWFS_OK);
+		rc2 = rowfs_schema_input_statement(schema, c->form, c->mode, c->has_key, c->key,
+						   c->text, len, &out2, &out2_len, &err2);
+		ck_assert_msg(rc == rc2, "case %zu: %d vs %d (%s)", i, rc, rc2, err2.msg);
+		if (rc == ROWFS_OK)
+			ck_assert_msg(out_len == out2_len && strcmp(out, out2) == 0,
+				      "case %zu: '%s' vs '%s'", i, out, out2);
+		else
+			ck_assert_str_eq(err.msg, err2.msg);
+		free(out);
+		free(out2);
+		rowfs_schema_free(schema);
+		tu_buf_free(&sql);
+		checked++;
+	}
+	ck_assert_uint_gt(checked, 40);
+
+	/* info, and what does not parse */
+	ck_assert_int_eq(rowfs_schema_parse(schemas[3], strlen(schemas[3]), &schema, &info, &err),
+			 ROWFS_OK);
+	ck_assert_str_eq(info.name, "vi");
+	ck_assert_uint_eq(info.column_count, 2);
+	ck_assert_uint_eq(info.key_column, 1);
+	ck_assert_str_eq(info.columns[0].name, "n");
+	rowfs_schema_free(schema);
+	ck_assert_int_eq(rowfs_schema_parse("select * from t", 15, &schema, NULL, &err),
+			 ROWFS_ERROR);
+	ck_assert_str_eq(err.msg, "not a create table statement");
+	ck_assert_ptr_null(schema);
+	ck_assert_int_eq(rowfs_schema_parse("create table x (a text)", 23, &schema, NULL, &err),
+			 ROWFS_SCHEMA);
+	ck_assert_ptr_null(schema);
+	rowfs_schema_free(NULL);
+	tu_close(db);
+}
+END_TEST
+
 /* ---- the round trip ----------------------------------------------------------- */
 
 /* One generated row of rt: id, n, r, s, b (type NULL where NULL). */
@@ -867,6 +933,7 @@ static Suite *input_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_cases);
 	tcase_add_test(tc, test_read_transaction);
+	tcase_add_test(tc, test_schema_statement);
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_random_input);
 	suite_add_tcase(s, tc);
