@@ -1767,7 +1767,7 @@ class Rowsh:
                                timeout=self.timeout)
         except subprocess.TimeoutExpired as e:
             return None, (e.stdout or b""), b"timed out after %d s" % self.timeout
-        if self.fsck and p.returncode in (0, 1) and not p.stderr:
+        if self.fsck and p.returncode in (0, 1) and not p.stderr.startswith(b"rowsh"):
             f = subprocess.run([self.fsck, dbfile], stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, timeout=self.timeout)
             if f.returncode != 0:
@@ -1813,16 +1813,26 @@ class FakeRowsh:
             open(dbfile, "w").close()
             self.dbs[dbfile] = BuggyOracle(self.bug)
         o = self.dbs[dbfile]
-        out, failed = [], False
+        out, fails, failed = [], [], False
         for it in items:
             try:
                 reply, f = o.run(it.st)
             except Ambiguous:
                 reply, f = "Error: ambiguous\n", True
             out.append(reply)
+            fails.append(f)
             failed |= f
         o.run(Stmt("reopen", 0))
-        return (1 if failed else 0), "".join(out).encode(), b""
+        err = expected_stderr([Item(it.st, it.line, reply, f)
+                               for it, reply, f in zip(items, out, fails)])
+        return (1 if failed else 0), "".join(out).encode(), err
+
+
+def expected_stderr(items):
+    """What rowsh writes to stderr reading a session from a pipe: a copy of
+    each error, "Error near line N: TEXT", N the item's line."""
+    return "".join("Error near line %d: %s" % (i + 1, it.expected)
+                   for i, it in enumerate(items) if it.failed).encode()
 
 
 def compare(items, rc, out, err):
@@ -1853,9 +1863,11 @@ def compare(items, rc, out, err):
         return Mismatch(items, None, b"", out, "rowsh " + err.decode(errors="replace"), rc)
     if rc < 0:
         return Mismatch(items, None, b"", b"", "rowsh killed by signal %d" % -rc, rc)
-    if err:
-        return Mismatch(items, None, b"", err, "fsck.rowfs found damage after the session"
-                        if err.startswith(b"fsck.rowfs") else "rowsh wrote to stderr", rc)
+    if err != expected_stderr(items):
+        return Mismatch(items, None, expected_stderr(items), err,
+                        "fsck.rowfs found damage after the session"
+                        if err.startswith(b"fsck.rowfs") else
+                        "rowsh's stderr is not the copies of its errors", rc)
     if rc != want:
         return Mismatch(items, None, b"", b"", "rowsh exit status %d, expected %d" % (rc, want), rc)
     return None

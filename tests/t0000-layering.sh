@@ -24,8 +24,8 @@
 # (row, record, logrec, table_int's page decoders) and the pure
 # create-statement checks (parser, catalog_schema_from_create).  fs/ and
 # src/ see only rowfs.h from the engine (src/rowfs.c and fs/ may also
-# include fs/ headers); no engine file includes an fs/ or src/ header or
-# libfuse.  A new engine module must be added to the table.
+# include fs/ headers, src/ files the headers of src/); no engine file
+# includes an fs/ or src/ header or libfuse.  A new engine module must be added to the table.
 #
 # TAP output, one test per file.
 
@@ -95,6 +95,11 @@ for f in "$top_srcdir"/fs/*.h; do
 	[ -e "$f" ] || continue
 	fs_headers="$fs_headers ${f##*/}"
 done
+src_headers=""
+for f in "$top_srcdir"/src/*.h; do
+	[ -e "$f" ] || continue
+	src_headers="$src_headers ${f##*/}"
+done
 
 # Engine files.
 for f in "$top_srcdir"/engine/*.c "$top_srcdir"/engine/*.h; do
@@ -130,13 +135,19 @@ for f in "$top_srcdir"/engine/*.c "$top_srcdir"/engine/*.h; do
 	fi
 done
 
-# fs/ and src/: only rowfs.h from the engine.
-for f in "$top_srcdir"/fs/*.c "$top_srcdir"/fs/*.h "$top_srcdir"/src/*.c; do
+# fs/ and src/: only rowfs.h from the engine; src/ files also the headers
+# of src/ (the modules of rowsh).
+for f in "$top_srcdir"/fs/*.c "$top_srcdir"/fs/*.h "$top_srcdir"/src/*.c \
+	"$top_srcdir"/src/*.h; do
 	[ -e "$f" ] || continue
 	rel=${f#"$top_srcdir"/}
 	case $rel in
 	fs/* | src/rowfs.c) may_fs=1 ;;
 	*) may_fs=0 ;;
+	esac
+	case $rel in
+	src/*) may_src=1 ;;
+	*) may_src=0 ;;
 	esac
 	bad=""
 	for inc in $(quoted_includes "$f"); do
@@ -146,11 +157,15 @@ for f in "$top_srcdir"/fs/*.c "$top_srcdir"/fs/*.h "$top_srcdir"/src/*.c; do
 		elif [ $may_fs = 1 ] && [ "$inc" = "$h" ] && contains "$fs_headers" "$h" &&
 			! contains "$engine_stems" "${h%.h}"; then
 			continue
+		elif [ $may_src = 1 ] && [ "$inc" = "$h" ] && contains "$src_headers" "$h" &&
+			! contains "$engine_stems" "${h%.h}"; then
+			continue
 		fi
 		bad="$bad $inc"
 	done
 	if [ -n "$bad" ]; then
-		not_ok "$rel" "forbidden includes:$bad" "allowed: rowfs.h$([ $may_fs = 1 ] && echo " and fs/ headers")"
+		not_ok "$rel" "forbidden includes:$bad" \
+			"allowed: rowfs.h$([ $may_fs = 1 ] && echo " and fs/ headers")$([ $may_src = 1 ] && echo " and src/ headers")"
 	else
 		ok "$rel"
 	fi

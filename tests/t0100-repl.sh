@@ -116,11 +116,12 @@ printf 'Executed.\n' >"$work/exp"
 check ".checkpoint replies Executed." "$work/exp" "$work/out"
 
 # 14-16: options.
-printf 'insert 100 zed\nselect\n' | rsh -o ro "$db" >"$work/out" 2>&1
+printf 'insert 100 zed\nselect\n' | rsh -o ro "$db" >"$work/out" 2>"$work/err"
 st=$?
 printf 'Error: read-only database\n(1, alice)\n(2, bob)\n(3, carol)\n(4, dave)\n(5, eve)\n' \
 	>"$work/exp"
-if [ $st -eq 1 ] && cmp -s "$work/exp" "$work/out"; then
+if [ $st -eq 1 ] && cmp -s "$work/exp" "$work/out" &&
+	[ "$(cat "$work/err")" = "Error near line 1: Error: read-only database" ]; then
 	ok "-o ro: inserts fail with 'Error: read-only database', exit 1"
 else
 	not_ok "-o ro: inserts fail with 'Error: read-only database', exit 1" "status $st" \
@@ -142,7 +143,7 @@ else
 fi
 bad=""
 for args in "" "-o bogus $db" "-o sync=sometimes $db" "-o cache_pages=0 $db" \
-	"--cache-pages=12x $db" "--nope $db" "-x $db" "$db $db"; do
+	"--cache-pages=12x $db" "--nope $db" "-x $db" "-c $db" "-cmd"; do
 	# shellcheck disable=SC2086 # word splitting of args is intended
 	rsh $args </dev/null >/dev/null 2>"$work/err"
 	st=$?

@@ -1,7 +1,8 @@
 #!/bin/sh
 # t0110-repl-errors.sh - every error row of CONTRACT.md through rowsh, with
 # its exact text; processing goes on after an error; exit status 1 when a
-# statement failed, 0 when none did; long lines across input chunks.  TAP.
+# statement failed, 0 when none did; long lines across input chunks.  Each
+# error is also on stderr as "Error near line N: TEXT".  TAP.
 
 # shellcheck source=tests/tap.sh
 . "${top_srcdir:-.}/tests/tap.sh"
@@ -19,7 +20,7 @@ case_() {
 	printf "$3" >"$work/exp"
 	rsh "$work/c.db" <"$work/in" >"$work/out" 2>"$work/err"
 	st=$?
-	if cmp -s "$work/exp" "$work/out" && [ "$st" = "$4" ] && [ ! -s "$work/err" ]; then
+	if cmp -s "$work/exp" "$work/out" && [ "$st" = "$4" ] && errors_near "$work/out" "$work/err"; then
 		ok "$1"
 	else
 		not_ok "$1" "status $st (expected $4)" "$(diff -u "$work/exp" "$work/out")" \
@@ -131,10 +132,11 @@ fi
 # A last line without newline that is too long.
 rm -f "$work/c.db" "$work/c.db-wal"
 awk 'BEGIN { printf "insert 1 a\n"; x = "x"; while (length(x) < 4194400) x = x x; printf "%s", x }' |
-	rsh "$work/c.db" >"$work/out" 2>&1
+	rsh "$work/c.db" >"$work/out" 2>"$work/err"
 st=$?
 printf 'Executed.\nParse error: line too long\n' >"$work/exp"
-if cmp -s "$work/exp" "$work/out" && [ $st -eq 1 ]; then
+if cmp -s "$work/exp" "$work/out" && [ $st -eq 1 ] &&
+	[ "$(cat "$work/err")" = "Error near line 2: Parse error: line too long" ]; then
 	ok "an overlong last line without newline fails at end of input"
 else
 	not_ok "an overlong last line without newline fails at end of input" "status $st" \

@@ -16,13 +16,15 @@ if [ ! -x "$ROWSH" ] || [ ! -x "$FSCK" ]; then
 fi
 
 # run_files NAME DB EXPECTED-STATUS [ROWSH-OPTION...]: run rowsh on DB with
-# $work/in as input; its output must be $work/exp and nothing may go to stderr.
+# $work/in as input; its output must be $work/exp and stderr only the copies
+# of its errors (errors_near).
 run_files() {
 	name=$1 rdb=$2 want=$3
 	shift 3
 	rsh "$@" "$rdb" <"$work/in" >"$work/out" 2>"$work/err"
 	st=$?
-	if cmp -s "$work/exp" "$work/out" && [ "$st" = "$want" ] && [ ! -s "$work/err" ]; then
+	if cmp -s "$work/exp" "$work/out" && [ "$st" = "$want" ] &&
+		errors_near "$work/out" "$work/err"; then
 		ok "$name"
 	else
 		not_ok "$name" "status $st (expected $want)" "$(diff -u "$work/exp" "$work/out" | head -40)" \
@@ -164,7 +166,7 @@ run "mode names and .mode are case-insensitive; blanks and CRLF" "$work/k.db" \
 	'Executed.\nid,username\n1,a\n[{"id":1,"username":"a"}]\n' 0
 run "an unknown mode: an error, the mode stays" "$mdb" \
 	'.mode csv\n.mode x\n.mode tabs\n.mode\n' \
-	'Error: unknown mode "x" (list, csv, json, box)\nError: unknown mode "tabs" (list, csv, json, box)\ncurrent output mode: csv\n' 1
+	'Error: unknown mode "x" (list, csv, json, box, line)\nError: unknown mode "tabs" (list, csv, json, box, line)\ncurrent output mode: csv\n' 1
 run "an extra word after the mode" "$mdb" \
 	'.mode csv box\n.mode json 5\n.mode\n' \
 	'Parse error: Expected end of line, got STRING at position 10\nParse error: Expected end of line, got INTEGER at position 11\ncurrent output mode: list\n' 1

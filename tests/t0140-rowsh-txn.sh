@@ -21,7 +21,7 @@ run() {
 	# shellcheck disable=SC2059 # the escapes of INPUT are meant to expand
 	printf "$3" | rsh "$db" >"$work/out" 2>"$work/err"
 	st=$?
-	if [ "$st" = "$2" ] && [ ! -s "$work/err" ]; then
+	if [ "$st" = "$2" ] && errors_near "$work/out" "$work/err"; then
 		ok "$1: exit status $2"
 	else
 		not_ok "$1: exit status $2" "status $st" "$(cat "$work/err")"

@@ -24,6 +24,11 @@
 #   skip_all REASON  1..0 # SKIP REASON and exit 0 (before any test)
 #   t CMD...         CMD bounded by $T seconds
 #   rsh [ARGS...]    rowsh bounded by $T seconds
+#   errors_near OUT ERR   0 if rowsh's stderr ERR (stdin not a terminal)
+#                    is exactly the copies of the errors of its stdout OUT:
+#                    every line "Error near line N: TEXT", the TEXTs in
+#                    order the error lines of OUT (Token error, Parse
+#                    error, Error:, Unrecognized ...)
 #   at_exit FUNC     run FUNC STATUS at exit, before $work is removed; the
 #                    last registered runs first
 # and LC_ALL=C: text tools work on bytes (as in git's test-lib.sh); in a
@@ -107,3 +112,10 @@ skip_all() {
 
 t() { timeout "$T" "$@"; }
 rsh() { timeout "$T" "$ROWSH" "$@"; }
+errors_near() {
+	grep -v -E '^Error near line [0-9]+: ' "$2" >/dev/null && return 1
+	sed 's/^Error near line [0-9]*: //' "$2" >"$work/errors_near.err"
+	grep -E '^(Token error|Parse error|Error|Unrecognized meta-command)' "$1" \
+		>"$work/errors_near.out"
+	cmp -s "$work/errors_near.out" "$work/errors_near.err"
+}
