@@ -4,6 +4,9 @@
 set -eu
 PKGS="build-essential autoconf automake pkg-config libfuse3-dev fuse3 check libedit-dev
       clang sqlite3 python3 less util-linux procps"
+# rowsh's interactive tests (t0180) drive it through tmux; script(1) is in
+# bsdutils (essential)
+PKGS="$PKGS tmux bsdutils"
 # fuzzing (make fuzz): libFuzzer is in clang's runtime package; valgrind
 # for make check-valgrind; cppcheck for check.sh's unused-function stage
 PKGS="$PKGS libclang-rt-dev valgrind cppcheck"
