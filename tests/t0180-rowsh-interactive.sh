@@ -116,9 +116,9 @@ shows "Ctrl-C at an empty prompt without a transaction leaves" "EXIT=0"
 
 hist=$home/.rowsh_history
 if [ -f "$hist" ] && [ "$(stat -c %a "$hist")" = 600 ] && grep -q "insert" "$hist"; then
-	ok "~/.rowsh_history written, mode 0600"
+	ok "the history file written, mode 0600"
 else
-	not_ok "~/.rowsh_history written, mode 0600" "$(ls -l "$home" 2>&1)" "$(cat "$hist" 2>&1)"
+	not_ok "the history file written, mode 0600" "$(ls -l "$home" 2>&1)" "$(cat "$hist" 2>&1)"
 fi
 if grep -q "typed" "$hist"; then
 	not_ok "a line dropped by Ctrl-C is not in the history" "$(cat "$hist")"
