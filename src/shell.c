@@ -843,6 +843,7 @@ void shell_run_terminal(struct shell *sh, const char *history)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGINT, &sa, NULL);
+	sh->stop_on_error = 0;   /* -bail does nothing on a terminal, as in sqlite3 */
 	while (!sh->done) {
 		enum lineedit_result r = lineedit_read(le, sh->join.active ? CONT_PROMPT : PROMPT,
 						       &line, &len, &had_text);
