@@ -263,6 +263,34 @@ int byid_upsert(struct rowfs_db *db, const char *table, int64_t key, const char 
 	return upsert_table(txn, table, key, line, len, err);
 }
 
+int byid_set_text(struct rowfs_db *db, const char *table, int64_t key, const char *text,
+		  size_t len, int insert_only, struct rowfs_err *err)
+{
+	const char *nl = len > 0 ? memchr(text, '\n', len) : NULL;
+	char *old = NULL;
+	size_t old_len;
+	int found = 0;
+	int rc;
+
+	if (nl && nl != text + len - 1) {
+		rowfs_err_set(err, ROWFS_SYNTAX, 0, "a row file takes one line");
+		return -EINVAL;
+	}
+	if (nl)
+		len--;
+	if (insert_only) {
+		rc = byid_lookup(db, table, key, &found, &old, &old_len, err);
+		free(old);
+		if (rc != 0)
+			return rc;
+		if (found) {
+			rowfs_err_set(err, ROWFS_DUPLICATE, 0, "Error: Duplicate key.");
+			return -EEXIST;
+		}
+	}
+	return byid_upsert(db, table, key, len ? text : "", len, err);
+}
+
 int byid_delete(struct rowfs_db *db, const char *table, int64_t key, struct rowfs_err *err)
 {
 	struct rowfs_table_info *info;

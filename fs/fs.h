@@ -32,6 +32,7 @@
 
 #include "ctl.h"
 #include "rowfs.h"
+#include "tmpfile.h"
 
 /* Worker threads of the multi-threaded loop, at least (libfuse's default is 10). */
 #define FS_MAX_THREADS 64
@@ -59,6 +60,11 @@ struct fs {
 	struct ctl_budget ctl_budget; /* memory of every ctl handle's partial line and replies,
 				      under lock; fs_init sets CTL_BUDGET_DEFAULT, the caller
 				      may set its limit before the loop starts (-o ctl_memory) */
+	struct tmpfiles tmpfiles;  /* the temporary files of by-id/ (fs/tmpfile.c), under
+				      lock; fs_init sets TMPFILE_BYTES_DEFAULT, the caller may
+				      set its limit before the loop starts (-o tmp_memory) */
+	const char *db_path;       /* DBFILE (absolute), for statfs's free space; NULL: the
+				      free pages only.  The caller's, set before the loop */
 };
 
 /*

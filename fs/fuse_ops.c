@@ -168,7 +168,9 @@ int fs_init(struct fs *fs, struct rowfs_db *db)
 	fs->handles = NULL;
 	fs->writer_flushed = 0;
 	fs->single_thread = 0;
+	fs->db_path = NULL;
 	ctl_budget_init(&fs->ctl_budget, CTL_BUDGET_DEFAULT);
+	tmpfiles_init(&fs->tmpfiles, TMPFILE_BYTES_DEFAULT);
 	fs->changes = changes_new(db, notify_poll, drop_poll, FS_MAX_THREADS - FS_SPARE_THREADS);
 	if (!fs->changes)
 		return -ENOMEM;
@@ -228,6 +230,7 @@ void fs_release(struct fs *fs)
 		unlink_handle(fs, h);
 		free_handle(fs, h);
 	}
+	tmpfiles_release(&fs->tmpfiles);   /* temporary files are gone at unmount */
 	changes_free(fs->changes);
 	pthread_mutex_destroy(&fs->lock);
 }
@@ -597,8 +600,9 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 }
 
 /*
- * create: only in by-id/, where it is the first half of an upsert: the
- * line written through the new handle makes the row.
+ * create: only in by-id/ (the kinds whose names live there), where it is
+ * the first half of an upsert (the line written through the new handle
+ * makes the row) or makes a temporary file.
  */
 static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
@@ -608,7 +612,7 @@ static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 
 	(void)mode;
 	path_parse(path, &p);
-	if (p.kind != PATH_ROW)
+	if (p.kind == PATH_NONE || path_info(p.kind)->dir != PATH_BYID_DIR)
 		return p.dir == PATH_BYID_DIR ? -ENOENT : -EPERM;
 	if (fs->read_only)
 		return -EROFS;
@@ -622,6 +626,12 @@ static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 static int holds_writer(const struct fs_handle *h)
 {
 	return h && h->info->ops == &fs_ctl_ops && ctl_session_holds_writer(&h->session);
+}
+
+int fs_row_busy(struct fs *fs, const struct fs_handle *h)
+{
+	fs_wait_for_closing_writer(fs, h);
+	return rowfs_has_writer(fs->db) ? -EBUSY : 0;
 }
 
 void fs_note_unit(struct fs *fs, const struct fs_handle *h)
@@ -683,11 +693,13 @@ static ssize_t ctl_file_read(struct fs *fs, struct fs_handle *h, char *buf, size
 	return n;
 }
 
-static ssize_t ctl_file_write(struct fs *fs, struct fs_handle *h, const char *buf, size_t size)
+static ssize_t ctl_file_write(struct fs *fs, struct fs_handle *h, const char *buf, size_t size,
+			      uint64_t off)
 {
 	struct ctl_executor ex;
 	ssize_t n;
 
+	(void)off;   /* a stream */
 	pthread_mutex_lock(&fs->lock);
 	fs_wait_for_closing_writer(fs, h);
 	ctl_executor_init_db(&ex, &h->session);
@@ -813,10 +825,12 @@ static int op_write(const char *path, const char *buf, size_t size, off_t offset
 	struct fs_handle *h = get_handle(fi);
 
 	(void)path;
-	(void)offset;   /* ctl, import and row files are streams: offsets mean nothing */
+	if (offset < 0)
+		return -EINVAL;
 	if (!h->info->ops->write)
 		return -EBADF;
-	return (int)h->info->ops->write(get_fs(), h, buf, size);
+	/* ctl, import and row files are streams: they ignore the offset */
+	return (int)h->info->ops->write(get_fs(), h, buf, size, (uint64_t)offset);
 }
 
 /* Run what a handle still owes (a partial line); 0 or -errno. */
@@ -866,22 +880,28 @@ static int op_fsync(const char *path, int datasync, struct fuse_file_info *fi)
 	return 0;   /* a successful write is already durable (sync=full) */
 }
 
+/* truncate: what the kind's ops say; ctl and import accept it and change nothing. */
 static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 {
+	struct fs_handle *h = fi && fi->fh ? get_handle(fi) : NULL;
+	const struct path_kind_info *info;
 	struct path p;
 
 	path_or_handle(path, fi, &p);
 	if (p.kind == PATH_NONE)
 		return -ENOENT;
+	info = path_info(p.kind);
 	if (path_is_dir(p.kind))
 		return -EISDIR;
-	if (!path_info(p.kind)->writable)
+	if (!info->writable)
 		return -EACCES;
 	if (get_fs()->read_only)
 		return -EROFS;
-	if (p.kind == PATH_ROW && size != 0)
-		return -EINVAL;   /* a row's content is one name line: write it */
-	return 0;   /* truncate never clears data */
+	if (size < 0)
+		return -EINVAL;
+	if (!info->ops->truncate)
+		return 0;   /* truncate never clears data */
+	return info->ops->truncate(get_fs(), &p, h, (uint64_t)size);
 }
 
 static int op_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
@@ -893,21 +913,32 @@ static int op_utimens(const char *path, const struct timespec tv[2], struct fuse
 	return p.kind == PATH_NONE ? -ENOENT : 0;   /* accepted, changes nothing */
 }
 
+/* chmod, chown: what the kind's ops say (temporary files accept them), else EPERM. */
+static int change_attributes(const char *path, struct fuse_file_info *fi)
+{
+	const struct path_kind_info *info;
+	struct path p;
+
+	path_or_handle(path, fi, &p);
+	if (p.kind == PATH_NONE)
+		return -ENOENT;
+	info = path_info(p.kind);
+	if (!info->ops || !info->ops->chattr)
+		return -EPERM;
+	return info->ops->chattr(get_fs(), &p);
+}
+
 static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
-	(void)path;
 	(void)mode;
-	(void)fi;
-	return -EPERM;
+	return change_attributes(path, fi);
 }
 
 static int op_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
 {
-	(void)path;
 	(void)uid;
 	(void)gid;
-	(void)fi;
-	return -EPERM;
+	return change_attributes(path, fi);
 }
 
 static int op_mknod(const char *path, mode_t mode, dev_t rdev)
@@ -925,24 +956,23 @@ static int op_mkdir(const char *path, mode_t mode)
 	return -EPERM;
 }
 
-/* unlink: rm by-id/ID deletes the row; nothing else can be removed. */
+/*
+ * unlink: what the kind's ops say: rm by-id/ID deletes the row, rm of a
+ * temporary file removes it; nothing else can be removed.
+ */
 static int op_unlink(const char *path)
 {
 	struct fs *fs = get_fs();
-	struct rowfs_err err;
+	const struct path_kind_info *info;
 	struct path p;
-	int rc;
 
 	path_parse(path, &p);
-	if (p.kind != PATH_ROW)
+	info = path_info(p.kind);
+	if (!info->ops || !info->ops->unlink)
 		return p.kind == PATH_NONE && p.dir == PATH_BYID_DIR ? -ENOENT : -EPERM;
 	if (fs->read_only)
 		return -EROFS;
-	pthread_mutex_lock(&fs->lock);
-	fs_wait_for_closing_writer(fs, NULL);
-	rc = byid_delete(fs->db, p.table, p.key, &err);   /* EBUSY while another holds the writer */
-	pthread_mutex_unlock(&fs->lock);
-	return rc;
+	return info->ops->unlink(fs, &p);
 }
 
 static int op_rmdir(const char *path)
@@ -965,12 +995,24 @@ static int op_link(const char *from, const char *to)
 	return -EPERM;
 }
 
+/*
+ * rename: what the source's ops say (a temporary file over by-id/KEY is a
+ * safe save); anything else is EPERM, never EXDEV.
+ */
 static int op_rename(const char *from, const char *to, unsigned int flags)
 {
-	(void)from;
-	(void)to;
-	(void)flags;
-	return -EPERM;
+	struct fs *fs = get_fs();
+	const struct path_kind_info *info;
+	struct path p, q;
+
+	path_parse(from, &p);
+	path_parse(to, &q);
+	info = path_info(p.kind);
+	if (!info->ops || !info->ops->rename)
+		return -EPERM;
+	if (fs->read_only)
+		return -EROFS;
+	return info->ops->rename(fs, &p, &q, flags);
 }
 
 /* poll: what the file's ops say (changes), every other file is always ready. */
@@ -994,10 +1036,41 @@ static int op_poll(const char *path, struct fuse_file_info *fi, struct fuse_poll
 	return 0;
 }
 
-/* df: the database's pages, its free list, and one "inode" per row. */
+/* statfs's block: the page size. */
+#define FS_STATFS_BLOCK 4096u
+
+/*
+ * The room of the filesystem under DBFILE in FS_STATFS_BLOCK blocks:
+ * available to the daemon (*avail) and free (*free); 0 when DBFILE is not
+ * known or statvfs fails.
+ */
+static void disk_room(const struct fs *fs, uint64_t *avail, uint64_t *free_blocks)
+{
+	struct statvfs sv;
+	uint64_t unit;
+
+	*avail = *free_blocks = 0;
+	if (!fs->db_path || statvfs(fs->db_path, &sv) != 0)
+		return;
+	unit = sv.f_frsize ? sv.f_frsize : sv.f_bsize;
+	*avail = (uint64_t)sv.f_bavail * unit / FS_STATFS_BLOCK;
+	*free_blocks = (uint64_t)sv.f_bfree * unit / FS_STATFS_BLOCK;
+}
+
+/*
+ * df: blocks of 4096 bytes, the page size.  Used: the database's pages
+ * that hold data (its pages but the free list's); free and available:
+ * the free list's pages plus the free and available room of the
+ * filesystem under DBFILE (the room the database can grow into); total:
+ * used plus free.  So df reads 100% only when that filesystem is full.
+ * Inodes: one per row of users in use; free: the rows the available
+ * blocks would hold at the table's present density (rows per used
+ * page, at least one), never less than 1.
+ */
 static int op_statfs(const char *path, struct statvfs *sv)
 {
 	struct fs *fs = get_fs();
+	uint64_t avail, free_blocks, used, per_page, free_rows;
 	struct rowfs_stats st;
 	struct rowfs_txn *txn;
 	struct rowfs_err err;
@@ -1013,16 +1086,24 @@ static int op_statfs(const char *path, struct statvfs *sv)
 	pthread_mutex_unlock(&fs->lock);
 	if (rc != ROWFS_OK)
 		return -rowfs_fail_errno(rc);
+	disk_room(fs, &avail, &free_blocks);
+	used = st.pages > st.free_pages ? st.pages - st.free_pages : 0;
+	avail += st.free_pages;
+	free_blocks += st.free_pages;
+	per_page = used > 0 && st.rows / used > 1 ? st.rows / used : 1;
+	free_rows = avail > UINT64_MAX / 2 / per_page ? UINT64_MAX / 2 : avail * per_page;
+	if (free_rows == 0)
+		free_rows = 1;
 	memset(sv, 0, sizeof(*sv));
-	sv->f_bsize = 4096;
-	sv->f_frsize = 4096;
-	sv->f_blocks = st.pages;
-	sv->f_bfree = st.free_pages;
-	sv->f_bavail = st.free_pages;
-	sv->f_files = st.rows;
-	sv->f_ffree = 0;
-	sv->f_favail = 0;
-	sv->f_namemax = 255;
+	sv->f_bsize = FS_STATFS_BLOCK;
+	sv->f_frsize = FS_STATFS_BLOCK;
+	sv->f_blocks = (fsblkcnt_t)(used + free_blocks);
+	sv->f_bfree = (fsblkcnt_t)free_blocks;
+	sv->f_bavail = (fsblkcnt_t)avail;
+	sv->f_files = (fsfilcnt_t)(st.rows + free_rows);
+	sv->f_ffree = (fsfilcnt_t)free_rows;
+	sv->f_favail = (fsfilcnt_t)free_rows;
+	sv->f_namemax = PATH_NAME_MAX;
 	if (fs->read_only)
 		sv->f_flag |= ST_RDONLY;
 	return 0;

@@ -23,6 +23,7 @@
 
 #include "ctl.h"
 #include "rowfs.h"
+#include "tmpfile.h"
 
 enum {
 	KEY_HELP,
@@ -33,10 +34,11 @@ enum {
 	KEY_CACHE_PAGES,
 	KEY_WAL_LIMIT,
 	KEY_SNAPSHOT_PAGES,
-	KEY_CTL_MEMORY
+	KEY_CTL_MEMORY,
+	KEY_TMP_MEMORY
 };
 
-/* Smallest -o ctl_memory: room for a few handles' buffers. */
+/* Smallest -o ctl_memory (room for a few handles' buffers) and -o tmp_memory. */
 #define CTL_MEMORY_MIN ((uint64_t)1 << 20)
 
 static const struct fuse_opt option_spec[] = {
@@ -60,6 +62,9 @@ static const struct fuse_opt option_spec[] = {
 	FUSE_OPT_KEY("ctl_memory=%s", KEY_CTL_MEMORY),
 	FUSE_OPT_KEY("--ctl_memory=%s", KEY_CTL_MEMORY),
 	FUSE_OPT_KEY("--ctl-memory=%s", KEY_CTL_MEMORY),
+	FUSE_OPT_KEY("tmp_memory=%s", KEY_TMP_MEMORY),
+	FUSE_OPT_KEY("--tmp_memory=%s", KEY_TMP_MEMORY),
+	FUSE_OPT_KEY("--tmp-memory=%s", KEY_TMP_MEMORY),
 	FUSE_OPT_END
 };
 
@@ -171,6 +176,19 @@ static int set_ctl_memory(struct options *o, const char *v)
 	return 0;
 }
 
+static int set_tmp_memory(struct options *o, const char *v)
+{
+	uint64_t n;
+
+	if (parse_size(v, 1, &n) != 0 || n < CTL_MEMORY_MIN || n > SIZE_MAX) {
+		fprintf(stderr, "rowfs: invalid tmp_memory '%s' (expected bytes, at least 1M, e.g. 64M)\n",
+			v);
+		return -1;
+	}
+	o->tmp_memory = (size_t)n;
+	return 0;
+}
+
 /* fuse_opt_proc: 0 drops the argument, 1 keeps it for libfuse, -1 fails. */
 static int option_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
 {
@@ -199,6 +217,8 @@ static int option_proc(void *data, const char *arg, int key, struct fuse_args *o
 		return set_snapshot_pages(o, value_of(arg));
 	case KEY_CTL_MEMORY:
 		return set_ctl_memory(o, value_of(arg));
+	case KEY_TMP_MEMORY:
+		return set_tmp_memory(o, value_of(arg));
 	case FUSE_OPT_KEY_NONOPT:
 		if (!o->dbfile)
 			o->dbfile = strdup(arg);
@@ -225,6 +245,7 @@ int options_parse(struct fuse_args *args, struct options *opts)
 	opts->cache_pages = ROWFS_DEFAULT_CACHE_PAGES;
 	opts->snapshot_pages = ROWFS_DEFAULT_SNAPSHOT_PAGES;
 	opts->ctl_memory = CTL_BUDGET_DEFAULT;
+	opts->tmp_memory = TMPFILE_BYTES_DEFAULT;
 	if (fuse_opt_parse(args, opts, option_spec, option_proc) != 0)
 		return -1;
 	return 0;
@@ -276,8 +297,68 @@ static int bad_mountpoint(const char *path, int e)
 	return -1;
 }
 
+/* Undo mountinfo's octal escapes (\040 for a space, ...) of s, in place. */
+static void unescape_octal(char *s)
+{
+	char *out = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*out++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*out++ = *s;
+		}
+	}
+	*out = '\0';
+}
+
+/*
+ * Is a rowfs daemon mounted on mnt (the topmost mount there, by
+ * /proc/self/mountinfo: fstype fuse.rowfs)?  Returns 1 and its source
+ * (DBFILE, what -o fsname says) into source[0..size), else 0 (also when
+ * mountinfo cannot be read).
+ */
+static int rowfs_mounted_on(const char *mnt, char *source, size_t size)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char *line = NULL, *fields[5], *save, *sep;
+	size_t cap = 0;
+	int found = 0, i;
+
+	if (!f)
+		return 0;
+	while (getline(&line, &cap, f) > 0) {
+		/* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPER */
+		sep = strstr(line, " - ");
+		if (!sep)
+			continue;
+		*sep = '\0';
+		fields[0] = strtok_r(line, " ", &save);
+		for (i = 1; i < 5 && fields[i - 1]; i++)
+			fields[i] = strtok_r(NULL, " ", &save);
+		if (i < 5 || !fields[4])
+			continue;
+		unescape_octal(fields[4]);
+		if (strcmp(fields[4], mnt) != 0)
+			continue;
+		fields[0] = strtok_r(sep + 3, " \n", &save);   /* FSTYPE */
+		fields[1] = fields[0] ? strtok_r(NULL, " \n", &save) : NULL;   /* SOURCE */
+		found = fields[0] && strcmp(fields[0], "fuse.rowfs") == 0;
+		if (found && fields[1])
+			unescape_octal(fields[1]);
+		if (found)
+			snprintf(source, size, "%s", fields[1] ? fields[1] : "?");
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
 int options_resolve(struct options *o)
 {
+	char source[PATH_MAX + 64];
 	struct stat st;
 	char *path;
 	size_t len;
@@ -297,6 +378,10 @@ int options_resolve(struct options *o)
 		return bad_mountpoint(path, errno);
 	if (!S_ISDIR(st.st_mode))
 		return bad_mountpoint(path, ENOTDIR);
+	if (rowfs_mounted_on(path, source, sizeof(source))) {
+		fprintf(stderr, "rowfs: %s is already a rowfs mount (of %s)\n", path, source);
+		return -1;
+	}
 
 	path = resolve_dbfile(o->dbfile);
 	if (!path) {
@@ -342,6 +427,9 @@ void options_usage(const char *progname)
 	       "    -o ctl_memory=BYTES    memory all ctl handles may hold in partial\n"
 	       "                           lines and replies (k/m/g suffixes; at least\n"
 	       "                           1M; default 64M); also --ctl_memory=BYTES\n"
+	       "    -o tmp_memory=BYTES    memory the temporary files of by-id/ (safe\n"
+	       "                           saves) may hold (k/m/g suffixes; at least 1M;\n"
+	       "                           default 64M); also --tmp_memory=BYTES\n"
 	       "    -o ro                  read-only: never modify DBFILE or its WAL;\n"
 	       "                           also --ro\n"
 	       "\n",

@@ -25,6 +25,8 @@ struct options {
 	uint64_t wal_limit;    /* auto-checkpoint threshold in bytes; 0 = engine default */
 	size_t ctl_memory;     /* bytes all ctl handles may hold in partial lines and
 				  replies (struct ctl_budget); default CTL_BUDGET_DEFAULT */
+	size_t tmp_memory;     /* bytes the temporary files of by-id/ may hold (struct
+				  tmpfiles); default TMPFILE_BYTES_DEFAULT */
 	int read_only;         /* -o ro */
 	int show_help;         /* -h, --help */
 	int show_version;      /* -V, --version */
@@ -41,8 +43,10 @@ int options_parse(struct fuse_args *args, struct options *opts);
 /*
  * options_resolve - make dbfile and mountpoint absolute (realpath; DBFILE
  * may not exist yet, its directory must) and refuse what cannot work: a
- * missing positional, a mountpoint that is not a directory or is a stale
- * FUSE mount (with the fusermount3 -u remedy), a DBFILE inside MOUNTPOINT.
+ * missing positional, a mountpoint that is not a directory, is a stale
+ * FUSE mount (with the fusermount3 -u remedy) or is a live rowfs mount
+ * ("MNT is already a rowfs mount (of DBFILE)", from /proc/self/mountinfo),
+ * a DBFILE inside MOUNTPOINT.  Touches no file.
  * Prints a message to stderr on error.  Returns 0 or -1.
  */
 int options_resolve(struct options *opts);

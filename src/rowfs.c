@@ -5,9 +5,15 @@
  * Start-up order matters: everything that can fail for a reason the user
  * must see (bad option, bad path, no /dev/fuse, database locked or not a
  * database, mount refused) happens while we are still attached to the
- * terminal.  The engine is opened before mounting; fuse_mount() happens
- * before fuse_daemonize(), so the parent exits only once the mount is
- * ready.  The flock on DBFILE survives the fork of daemonizing.
+ * terminal.  Every check that needs no database comes first: our options
+ * and paths (options_resolve, which also refuses a mountpoint that is
+ * already a rowfs mount), /dev/fuse, and libfuse's options (fuse_new), so
+ * a bad start creates no file.  The engine is opened next, then
+ * fuse_mount() and fuse_daemonize(), so the parent exits only once the
+ * mount is ready.  If the start fails after the engine created DBFILE or
+ * its WAL (the mount is refused), the files it created are removed again
+ * (never a file that was there before).  The flock on DBFILE survives the
+ * fork of daemonizing.
  *
  * Shut-down: SIGTERM, SIGINT, SIGHUP, `fusermount3 -u` or `umount` end the
  * loop; we unmount, destroy the session and rowfs_close() the database
@@ -28,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fs.h"
 #include "options.h"
@@ -85,6 +92,46 @@ static int loop_mt(struct fuse *fuse, const struct fuse_cmdline_opts *cmdline, s
 	return res;
 }
 
+/* What a start found on disk before it opened the database. */
+struct created_files {
+	char *wal;            /* DBFILE-wal (malloc'd) */
+	int db;               /* DBFILE did not exist before the open */
+	int wal_new;          /* nor did the WAL */
+	struct stat db_st;    /* DBFILE once opened (its identity), if db */
+};
+
+/* Note which of DBFILE and its WAL exist before the open.  0 or -1 (out of memory). */
+static int note_files(struct created_files *c, const char *dbfile)
+{
+	struct stat st;
+	size_t len = strlen(dbfile) + 5;
+
+	memset(c, 0, sizeof(*c));
+	c->wal = malloc(len);
+	if (!c->wal)
+		return -1;
+	snprintf(c->wal, len, "%s-wal", dbfile);
+	c->db = lstat(dbfile, &st) != 0 && errno == ENOENT;
+	c->wal_new = lstat(c->wal, &st) != 0 && errno == ENOENT;
+	return 0;
+}
+
+/*
+ * The start failed after the database was opened and closed again: remove
+ * DBFILE if this start created it (and it is still the file it created)
+ * and the WAL if it did not exist before either.
+ */
+static void remove_created(const struct created_files *c, const char *dbfile)
+{
+	struct stat st;
+
+	if (c->db && stat(dbfile, &st) == 0 && st.st_dev == c->db_st.st_dev &&
+	    st.st_ino == c->db_st.st_ino)
+		unlink(dbfile);
+	if (c->db && c->wal_new)
+		unlink(c->wal);
+}
+
 static int check_dev_fuse(void)
 {
 	struct stat st;
@@ -107,12 +154,15 @@ int main(int argc, char **argv)
 	struct rowfs_err err;
 	struct rowfs_db *db = NULL;
 	struct options opts;
-	struct fuse *fuse;
+	struct created_files created;
+	struct fuse *fuse = NULL;
 	struct fs fs;
 	int status = 1;
+	int served = 0;
 	int res;
 
 	memset(&cmdline, 0, sizeof(cmdline));
+	memset(&created, 0, sizeof(created));
 	if (options_parse(&args, &opts) != 0)
 		goto out_free_args;
 	if (opts.show_help) {
@@ -138,6 +188,19 @@ int main(int argc, char **argv)
 	if (options_resolve(&opts) != 0 || check_dev_fuse() != 0)
 		goto out_free_args;
 
+	/* Permission checks by the kernel, from the modes getattr shows. */
+	if (fuse_opt_add_arg(&args, "-odefault_permissions") != 0 ||
+	    fuse_opt_add_arg(&args, "-osubtype=rowfs") != 0 ||
+	    add_escaped_opt(&args, "fsname", opts.dbfile) != 0) {
+		fprintf(stderr, "rowfs: out of memory\n");
+		goto out_free_args;
+	}
+	/* libfuse's options are checked here, before any file is made; fs is set up below,
+	 * before the loop calls anything */
+	fuse = fuse_new(&args, fs_operations(), sizeof(struct fuse_operations), &fs);
+	if (!fuse)
+		goto out_free_args;   /* libfuse printed why */
+
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.path = opts.dbfile;
 	cfg.read_only = opts.read_only;
@@ -146,30 +209,27 @@ int main(int argc, char **argv)
 	cfg.snapshot_pages = opts.snapshot_pages;
 	cfg.wal_limit = opts.wal_limit;
 	memset(&err, 0, sizeof(err));
+	if (note_files(&created, opts.dbfile) != 0) {
+		fprintf(stderr, "rowfs: out of memory\n");
+		goto out_destroy;
+	}
 	if (rowfs_open(&cfg, &db, &err) != ROWFS_OK) {
 		report_db_error(opts.dbfile, &err);
-		goto out_free_args;
+		goto out_destroy;
 	}
+	if (created.db && stat(opts.dbfile, &created.db_st) != 0)
+		created.db = 0;   /* cannot tell it is ours: never remove it */
 	if (fs_init(&fs, db) != 0) {
 		fprintf(stderr, "rowfs: cannot set up the filesystem: out of memory\n");
 		goto out_close_db;
 	}
 	fs.ctl_budget.limit = opts.ctl_memory;
+	fs.tmpfiles.limit = opts.tmp_memory;
+	fs.db_path = opts.dbfile;
 
-	/* Permission checks by the kernel, from the modes getattr shows. */
-	if (fuse_opt_add_arg(&args, "-odefault_permissions") != 0 ||
-	    fuse_opt_add_arg(&args, "-osubtype=rowfs") != 0 ||
-	    add_escaped_opt(&args, "fsname", opts.dbfile) != 0) {
-		fprintf(stderr, "rowfs: out of memory\n");
-		goto out_release_fs;
-	}
-
-	fuse = fuse_new(&args, fs_operations(), sizeof(struct fuse_operations), &fs);
-	if (!fuse)
-		goto out_release_fs;   /* libfuse printed why */
 	if (fuse_mount(fuse, opts.mountpoint) != 0) {
 		fprintf(stderr, "rowfs: cannot mount on '%s'\n", opts.mountpoint);
-		goto out_destroy;
+		goto out_release_fs;
 	}
 	if (fuse_daemonize(cmdline.foreground) != 0) {
 		fprintf(stderr, "rowfs: cannot detach\n");
@@ -200,10 +260,9 @@ int main(int argc, char **argv)
 		status = 0;
 
 	fuse_remove_signal_handlers(fuse_get_session(fuse));
+	served = 1;
 out_unmount:
 	fuse_unmount(fuse);
-out_destroy:
-	fuse_destroy(fuse);
 out_release_fs:
 	fs_release(&fs);
 out_close_db:
@@ -211,6 +270,11 @@ out_close_db:
 		report_db_error(opts.dbfile, &err);
 		status = 1;
 	}
+	if (!served)
+		remove_created(&created, opts.dbfile);   /* a failed start leaves no file */
+out_destroy:
+	fuse_destroy(fuse);
+	free(created.wal);
 out_free_args:
 	free(cmdline.mountpoint);
 	options_release(&opts);
