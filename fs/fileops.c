@@ -1,9 +1,10 @@
 /*
  * fileops.c - owns the operations (struct fs_file_ops, fs/handle.h) of
- * the generated files, the row files and tables/T/import: the glue from
- * an open handle to the modules that own their content (fs/files.c,
- * fs/byid.c, fs/ctl.c).  fs/fuse_ops.c calls them through the kind table
- * (fs/path.c) and holds fs->lock around open and release.
+ * the generated files, the row files, the temporary files of by-id/ and
+ * tables/T/import: the glue from an open handle to the modules that own
+ * their content (fs/files.c, fs/byid.c, fs/tmpfile.c, fs/ctl.c).
+ * fs/fuse_ops.c calls them through the kind table (fs/path.c) and holds
+ * fs->lock around open and release.
  *
  * Streams (rows, rows.csv, rows.ndjson, dump, range/, first/, last/ of the
  * root and of every tables/T/) begin an engine read transaction at open,
@@ -17,6 +18,13 @@
  * handle holds the write transaction.  A create is the first half of an
  * upsert: the file exists, size 0, while the creating handle has not
  * written its line.
+ *
+ * Temporary files (by-id/NAME, fs/tmpfile.c): read and written at their
+ * offsets in the daemon's memory; rename over by-id/KEY of the same
+ * directory is byid_set_text (one transaction; a content that fails
+ * leaves the file as it was), to another temporary name a rename of the
+ * file; chmod and chown are accepted and change nothing; never listed.
+ * A row file is never renamed (EPERM).
  *
  * tables/T/import: ctl's framing (fs/ctl.c: a write is one transaction,
  * short counts, errno), each line an input row of T (rowfs_input_statement:
@@ -458,15 +466,17 @@ static int tmp_unlink(struct fs *fs, const struct path *p)
 	return f ? 0 : -ENOENT;
 }
 
-/* The row of `to` takes f's content (one transaction); f's name goes.  Under lock. */
+/*
+ * The row of `to` takes f's content (one transaction); f's name goes.
+ * Under lock, which the caller must not have dropped since it found f
+ * (fs_row_busy, which may drop it, comes first).
+ */
 static int tmp_commit(struct fs *fs, struct tmpfile *f, const struct path *to, unsigned flags)
 {
 	struct rowfs_err err;
-	int rc = fs_row_busy(fs, NULL);
+	int rc = byid_set_text(fs->db, to->table, to->key, tmpfile_data(f),
+			       (size_t)tmpfile_size(f), (flags & RENAME_NOREPLACE) != 0, &err);
 
-	if (rc == 0)
-		rc = byid_set_text(fs->db, to->table, to->key, tmpfile_data(f),
-				   (size_t)tmpfile_size(f), (flags & RENAME_NOREPLACE) != 0, &err);
 	if (rc == 0)
 		tmpfile_unlink(&fs->tmpfiles, f);
 	return rc;
@@ -491,14 +501,17 @@ static int tmp_rename(struct fs *fs, const struct path *from, const struct path 
 	    (to->kind != PATH_ROW && to->kind != PATH_TMP))
 		return -EPERM;
 	pthread_mutex_lock(&fs->lock);
+	/* EBUSY while a ctl handle holds the writer (may drop the lock: before the lookup) */
+	rc = to->kind == PATH_ROW ? fs_row_busy(fs, NULL) : 0;
 	f = tmpfiles_find(&fs->tmpfiles, from->table, from->name);
 	if (!f)
 		rc = -ENOENT;
-	else if (to->kind == PATH_ROW)
+	if (rc == 0 && to->kind == PATH_ROW)
 		rc = tmp_commit(fs, f, to, flags);
-	else if ((flags & RENAME_NOREPLACE) && tmpfiles_find(&fs->tmpfiles, to->table, to->name))
+	else if (rc == 0 && (flags & RENAME_NOREPLACE) &&
+		 tmpfiles_find(&fs->tmpfiles, to->table, to->name))
 		rc = -EEXIST;
-	else
+	else if (rc == 0)
 		rc = tmpfile_rename(&fs->tmpfiles, f, to->name);
 	pthread_mutex_unlock(&fs->lock);
 	return rc;

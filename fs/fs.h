@@ -5,7 +5,8 @@
  * hands to every callback as private_data, and the fuse_operations table.
  * The mount's root holds ctl (0600), rows, rows.csv, rows.ndjson, btree,
  * constants, stats, dump, check, changes (0444) and the directories by-id/ (a file per
- * row), range/, first/ and last/ (streamed slices of rows); see rowfs(1).
+ * row, and the temporary files of safe saves), range/, first/ and last/
+ * (streamed slices of rows); see rowfs(1).
  *
  * Concurrency: libfuse calls the operations from several threads.  One
  * mutex in struct fs is held around every engine call and every use of a

@@ -19,6 +19,7 @@
  *   changes        0444  the change feed: blocking reads, poll (fs/changes.c)
  *   by-id/         0755  one file per row (fs/byid.c)
  *   by-id/ID       0644  the row's username and a newline, exact st_size
+ *   by-id/NAME     0644  a temporary file (safe saves; fs/tmpfile.c), never listed
  *   range/ first/ last/  0555  list nothing; every valid name looks up
  *   range/A-B first/N last/N   0444  streamed rows, like rows
  *   tables/        0755  one directory per table (catalog order)
@@ -44,18 +45,24 @@
  * readdirplus is switched off, so `ls -f` and `find -type f` cost no
  * lookup per row.  A create (`echo x > by-id/7` on a new id) is the
  * upsert: the file exists, size 0, as long as the creating handle has not
- * written its line; rm is delete; nothing else changes by-id/.
+ * written its line; rm is delete.  A create of a name that is not a key
+ * (and does not look like a number) makes a temporary file, never listed,
+ * and its rename over by-id/KEY is the upsert of that row with its
+ * content (a safe save).  Nothing else changes by-id/.
  *
  * Errors: names that do not parse -> ENOENT (also for create and unlink
- * in by-id/); mkdir, rmdir, rename, link, symlink, mknod, chmod, chown ->
- * EPERM (rename never EXDEV, which would make mv copy and delete); create
- * outside by-id/ and unlink of anything but a row -> EPERM; writing or
- * truncating a read-only file -> EACCES (root passes the kernel's
- * permission check, so it is checked here too); any change on a -o ro
- * mount -> EROFS.  truncate of ctl, truncate of a row file to size 0
- * (what O_TRUNC means: the next line replaces the name) and utimens
- * succeed and change nothing; truncating a row file to another size is
- * EINVAL.
+ * in by-id/); mkdir, rmdir, link, symlink, mknod -> EPERM; rename, chmod,
+ * chown, unlink and truncate go to the kind's operations (fs/handle.h:
+ * rename of a temporary file, chmod/chown of a temporary file, unlink of a
+ * row or a temporary file), and a kind without the operation -> EPERM
+ * (rename never EXDEV, which would make mv copy and delete); create
+ * outside by-id/ -> EPERM; writing or truncating a read-only file ->
+ * EACCES (root passes the kernel's permission check, so it is checked
+ * here too); any change on a -o ro mount -> EROFS.  truncate of ctl and
+ * import, truncate of a row file to size 0 (what O_TRUNC means: the next
+ * line replaces the name) or to its size, and utimens succeed and change
+ * nothing; truncating a row file to another size is EINVAL.  statfs: see
+ * op_statfs.
  *
  * Locking: fs->lock is held around every engine call and every access to
  * a handle's state (libfuse runs callbacks on several threads, and one
@@ -67,7 +74,8 @@
  * one committed state for its whole life, and never blocks a writer.
  * btree, stats and check are rendered at open through a read transaction
  * of their own (the newest committed state); so are a row file's text,
- * its size and statfs's numbers.
+ * its size and statfs's numbers.  Temporary files live in fs->tmpfiles,
+ * under fs->lock, and are freed by fs_release (unmount).
  *
  * Write transactions: the engine owns the single-writer rule.  Each write
  * to ctl is a unit in the write transaction (fs/ctl.c's struct

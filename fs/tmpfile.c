@@ -145,11 +145,6 @@ int tmpfile_rename(struct tmpfiles *set, struct tmpfile *f, const char *name)
 	return 0;
 }
 
-int tmpfile_named(const struct tmpfile *f)
-{
-	return f->name != NULL;
-}
-
 uint64_t tmpfile_size(const struct tmpfile *f)
 {
 	return f->len;

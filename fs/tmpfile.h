@@ -96,9 +96,6 @@ void tmpfile_unlink(struct tmpfiles *set, struct tmpfile *f);
  */
 int tmpfile_rename(struct tmpfiles *set, struct tmpfile *f, const char *name);
 
-/* tmpfile_named - 1 if f still has a name. */
-int tmpfile_named(const struct tmpfile *f);
-
 /* tmpfile_size - the length of f's content. */
 uint64_t tmpfile_size(const struct tmpfile *f);
 

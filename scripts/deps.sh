@@ -4,6 +4,8 @@
 set -eu
 PKGS="build-essential autoconf automake pkg-config libfuse3-dev fuse3 check libedit-dev
       clang sqlite3 python3 less util-linux procps"
+# the everyday tools the mount tests run (t6900: vim -es and rsync saving row files)
+PKGS="$PKGS vim-tiny rsync"
 # fuzzing (make fuzz): libFuzzer is in clang's runtime package; valgrind
 # for make check-valgrind; cppcheck for check.sh's unused-function stage
 PKGS="$PKGS libclang-rt-dev valgrind cppcheck"

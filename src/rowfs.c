@@ -12,7 +12,8 @@
  * fuse_mount() and fuse_daemonize(), so the parent exits only once the
  * mount is ready.  If the start fails after the engine created DBFILE or
  * its WAL (the mount is refused), the files it created are removed again
- * (never a file that was there before).  The flock on DBFILE survives the
+ * once the database is closed (never a DBFILE that was there before; a
+ * WAL it made for one only when the close checkpointed).  The flock on DBFILE survives the
  * fork of daemonizing.
  *
  * Shut-down: SIGTERM, SIGINT, SIGHUP, `fusermount3 -u` or `umount` end the
@@ -117,18 +118,21 @@ static int note_files(struct created_files *c, const char *dbfile)
 }
 
 /*
- * The start failed after the database was opened and closed again: remove
- * DBFILE if this start created it (and it is still the file it created)
- * and the WAL if it did not exist before either.
+ * The start failed after the database was opened and closed again
+ * (closed_ok: its close checkpointed, so the WAL holds nothing DBFILE
+ * needs): remove DBFILE if this start created it (and it is still the
+ * file it created), and the WAL if it did not exist before and DBFILE
+ * goes too or the close checkpointed.
  */
-static void remove_created(const struct created_files *c, const char *dbfile)
+static void remove_created(const struct created_files *c, const char *dbfile, int closed_ok)
 {
 	struct stat st;
+	int db_gone = 0;
 
 	if (c->db && stat(dbfile, &st) == 0 && st.st_dev == c->db_st.st_dev &&
 	    st.st_ino == c->db_st.st_ino)
-		unlink(dbfile);
-	if (c->db && c->wal_new)
+		db_gone = unlink(dbfile) == 0;
+	if (c->wal_new && (db_gone || closed_ok))
 		unlink(c->wal);
 }
 
@@ -266,12 +270,13 @@ out_unmount:
 out_release_fs:
 	fs_release(&fs);
 out_close_db:
-	if (rowfs_close(db, &err) != ROWFS_OK) {
+	res = rowfs_close(db, &err);
+	if (res != ROWFS_OK) {
 		report_db_error(opts.dbfile, &err);
 		status = 1;
 	}
-	if (!served)
-		remove_created(&created, opts.dbfile);   /* a failed start leaves no file */
+	if (!served)   /* a failed start leaves no file it made */
+		remove_created(&created, opts.dbfile, res == ROWFS_OK);
 out_destroy:
 	fuse_destroy(fuse);
 	free(created.wal);
