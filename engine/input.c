@@ -135,39 +135,19 @@ static int is_digit(uint8_t c)
 }
 
 /*
- * 1 if p[0..n) is a JSON number, -?(0|[1-9]digits)(.digits)?([eE][+-]?digits)?;
- * *is_real when it has a fraction or an exponent.
+ * 1 if p[0..n) is a JSON number, -?(0|[1-9]digits)(.digits)?([eE][+-]?digits)?:
+ * number_syntax's grammar without a '+', a leading zero or a '.' without
+ * digits on both sides; *is_real when it has a fraction or an exponent.
  */
 static int json_number_syntax(const uint8_t *p, size_t n, int *is_real)
 {
-	size_t i = n > 0 && p[0] == '-', whole;
+	size_t i = n > 0 && p[0] == '-', whole = digit_run(p, i, n);
 
-	*is_real = 0;
-	whole = digit_run(p, i, n);
-	if (whole == 0 || (whole > 1 && p[i] == '0'))
+	if (!number_syntax(p, n, is_real) || p[0] == '+' || whole == 0 ||
+	    (whole > 1 && p[i] == '0'))
 		return 0;
 	i += whole;
-	if (i < n && p[i] == '.') {
-		size_t frac = digit_run(p, i + 1, n);
-
-		if (frac == 0)
-			return 0;
-		*is_real = 1;
-		i += 1 + frac;
-	}
-	if (i < n && (p[i] == 'e' || p[i] == 'E')) {
-		size_t exp;
-
-		*is_real = 1;
-		i++;
-		if (i < n && (p[i] == '+' || p[i] == '-'))
-			i++;
-		exp = digit_run(p, i, n);
-		if (exp == 0)
-			return 0;
-		i += exp;
-	}
-	return i == n;
+	return !(i < n && p[i] == '.' && digit_run(p, i + 1, n) == 0);
 }
 
 /*
