@@ -18,6 +18,7 @@
 # holds exactly the rows the writers' acknowledged transactions made,
 # `cat check` says ok, and fsck.rowfs passes after the unmount.  TAP.
 
+# shellcheck disable=SC2016 # sh -c scripts are single-quoted on purpose
 # shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 

@@ -16,6 +16,7 @@
 #   - `cat check` says ok.
 # At the end: a clean unmount and fsck.rowfs exits 0.  TAP.
 
+# shellcheck disable=SC2016 # sh -c scripts are single-quoted on purpose
 # shellcheck source=tests/lib.sh
 . "${top_srcdir:-.}/tests/lib.sh"
 
