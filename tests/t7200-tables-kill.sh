@@ -5,8 +5,9 @@
 # updates, deletes and transfers in both, half framed by begin/commit).
 # A writer logs a transaction's number only after its write(2) returned
 # the whole length (sync=full).  ROWFS_KILL_TRIALS rounds (default 4) on
-# the same database, cache_pages=8 in every other one: a random sleep of
-# 0.3..1.5 s, kill -9, then
+# the same database, cache_pages=8 in every other one: once each writer
+# has had a transaction acknowledged, a random sleep of 0..2 s, kill -9,
+# then
 #   - fsck.rowfs exits 0 on the files as the kill left them (unmounted);
 #   - after the remount, the invariants across both tables hold in the
 #     dump (one snapshot); each writer's rows are exactly those of its
@@ -55,10 +56,19 @@ while [ $round -le "$trials" ]; do
 			"$work/model.$round.$w" expect-kill >"$work/writer.$w" 2>&1 &
 		eval "wpid$w=\$!"
 	done
-	delay=$(awk -v s="$$$round" 'BEGIN { srand(s); printf "%.2f", 0.3 + 1.2 * rand() }')
+	# once every writer has had a transaction acknowledged, a random moment
+	# of the next 2 s
+	i=0
+	while [ $i -lt $((T * 10)) ]; do
+		[ -s "$work/model.$round.1.acked" ] && [ -s "$work/model.$round.2.acked" ] &&
+			[ -s "$work/model.$round.3.acked" ] && break
+		sleep_a_bit
+		i=$((i + 1))
+	done
+	delay=$(awk -v s="$$$round" 'BEGIN { srand(s); printf "%.2f", 2 * rand() }')
 	sleep "$delay"
 	kill_daemon 9
-	name="round $round${opts:+ ($opts)}, killed after ${delay}s"
+	name="round $round${opts:+ ($opts)}, killed ${delay}s into it"
 	wfail=""
 	for w in 1 2 3; do
 		eval "wait \$wpid$w"
