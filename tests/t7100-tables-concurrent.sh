@@ -11,8 +11,9 @@
 # writer's balance rows of a and b add up to 1000.  Every write must
 # return its whole length and every statement reply `Executed.`.
 # Meanwhile two readers loop over tables/a/rows, tables/b/rows.csv,
-# tables/a/rows.ndjson, the listing of tables/b/by-id and dump: each
-# sorted by key without a key twice, CSV and JSON parsed by python3, and
+# tables/a/rows.ndjson, the listing of tables/b/by-id, first/, last/ and
+# range/ files, row files of a, and dump: each sorted by key without a key
+# twice, within its bounds, CSV and JSON parsed by python3, and
 # the invariants across both tables hold in every dump (one snapshot of
 # the whole database; two files are two snapshots).  At the end the dump
 # holds exactly the rows the writers' acknowledged transactions made,
@@ -62,7 +63,7 @@ for r in 1 2; do
 	st=$?
 	# a reader that read nothing proves nothing: at least 3 rounds
 	if [ $st -eq 0 ] && grep -Eq '^byid=[0-9]+ csv=[0-9]+ dump=([3-9]|[1-9][0-9]+) ' "$work/reader.$r"; then
-		ok "reader $r: files sorted, no key twice, CSV/NDJSON valid, invariants in every dump ($(cat "$work/reader.$r"))"
+		ok "reader $r: files sorted, no key twice, CSV/NDJSON valid, slices in bounds, invariants in every dump ($(cat "$work/reader.$r"))"
 	else
 		not_ok "reader $r: files sorted, no key twice, CSV/NDJSON valid, invariants in every dump" \
 			"status $st" "$(cat "$work/reader.$r")"

@@ -2,12 +2,13 @@
 # t7300-tables-scale.sh - tables at scale through the mount:
 #   - 10,000 `create table` statements (in writes of many lines): `ls
 #     tables` lists 10,001 names, `ls -f tables | head -3` and the first
-#     entries of a directory stream come at once, a table's files work;
-#     then 10,000 `drop table`s leave users alone;
+#     entries of a directory stream come at once, a table's files work,
+#     check, fsck.rowfs and a remount see them all; then 10,000 `drop
+#     table`s leave users alone;
 #   - a 1 MiB text (ASCII but NUL, TAB/CR/LF through E'...', quotes,
 #     backslashes, two- three- and four-byte UTF-8) as a literal in one
 #     ctl line, read back byte for byte through by-id (JSON), rows.ndjson,
-#     rows and dump; 1 MiB + 1 byte is `too long`;
+#     rows and dump, also after a remount; 1 MiB + 1 byte is `too long`;
 #   - a ctl line of exactly 4 MiB runs; 4 MiB + 1 byte fails with `Parse
 #     error: line too long` (EINVAL, written 128 KiB a write as cat does:
 #     the failing write is the one with the newline) and the next line on
@@ -88,6 +89,15 @@ printf 'insert into t5000 values (1, %s, 2)\n' "'x'" | t sh -c 'cat >"$1"' sh "$
 expect "a row in t5000" "1	x	2" "$(t cat "$mnt/tables/t5000/rows")"
 expect "dump: begin, $ntables create table lines, a row, commit" $((ntables + 3)) "$(t cat "$mnt/dump" | wc -l)"
 expect "cat check says ok with $ntables tables" ok "$(t cat "$mnt/check" 2>&1 | head -5)"
+if umount_rowfs; then ok "clean unmount with $ntables tables"; else not_ok "clean unmount with $ntables tables"; fi
+if t "$FSCK" "$db" >"$work/fsck.out" 2>&1; then
+	ok "fsck.rowfs exits 0 with $ntables tables"
+else
+	not_ok "fsck.rowfs exits 0 with $ntables tables" "status $?" "$(head -20 "$work/fsck.out")"
+fi
+mount_rowfs || { not_ok "remount"; done_testing; }
+expect "after the remount: ls tables | wc -l" $((ntables + 1)) "$(t ls "$mnt/tables" | wc -l)"
+expect "after the remount: the row in t5000" "1	x	2" "$(t cat "$mnt/tables/t5000/rows")"
 awk -v n=$ntables 'BEGIN { for (i = 1; i <= n; i++) printf "drop table t%d\n", i }' >"$work/drop.sql"
 if t sh -c 'cat "$1" >"$2"' sh "$work/drop.sql" "$ctl"; then
 	ok "$ntables drop table statements"
@@ -157,9 +167,14 @@ def read(name):
     with open(mnt + "/" + name, "rb") as f:
         return f.read()
 
-fd = os.open(mnt + "/ctl", os.O_RDWR)
 v = value(MiB)
 line = ("insert into big values (1, %s, 42)\n" % lit(v)).encode()
+if sys.argv[2:] == ["after-remount"]:
+    raw = read("tables/big/by-id/1")
+    check("after the remount: by-id/1 has the 1 MiB text", json.loads(raw) == {"id": 1, "v": v, "n": 42})
+    check("after the remount: dump has it", line in read("dump"))
+    sys.exit(0)
+fd = os.open(mnt + "/ctl", os.O_RDWR)
 res = writeall(fd, line)
 check("a %d-byte line with a 1 MiB text: written whole" % len(line), sum(res) == len(line), res[-2:])
 r = replies(fd)
@@ -223,6 +238,9 @@ EOF
 t python3 "$work/lines.py" "$mnt" >"$work/lines.out" 2>&1
 tap_lines "$work/lines.out"
 expect "cat check says ok after the long values" ok "$(t cat "$mnt/check" 2>&1 | head -5)"
+if umount_rowfs && mount_rowfs; then ok "unmount and remount"; else not_ok "unmount and remount"; fi
+t python3 "$work/lines.py" "$mnt" after-remount >"$work/lines.out" 2>&1
+tap_lines "$work/lines.out"
 
 # ---- import of 100,000 rows ----
 printf '%s\n' "create table imp (id integer primary key, name text, n integer)" \

@@ -40,9 +40,11 @@ Commands (exit 0, or 1 with a line "FAIL ..." on stdout):
   reader MNT SECS W
       Loops for SECS seconds over tables/a/rows (COPY text),
       tables/b/rows.csv (python's csv, strict), tables/a/rows.ndjson
-      (json), the listing of tables/b/by-id and dump: each sorted by key
-      with no key twice, every row well-formed; on each dump (one snapshot
-      of both tables) the invariants of writers 1..W hold.  Prints how many
+      (json), the listing of tables/b/by-id, a/first/N, b/last/N,
+      b/range/-W..-1, a/range/A..B and A-B, a few row files a/by-id/K, and
+      dump: each sorted by key with no key twice, every row well-formed,
+      the slices within their bounds; on each dump (one snapshot of both
+      tables) the invariants of writers 1..W hold.  Prints how many
       of each it read.
   final MNT W MODEL...
       The dump holds exactly the rows of the models' "acked" states.
@@ -253,14 +255,7 @@ def read(path):
 
 
 def a_rows(tdir):
-    text = read(tdir + "/rows")
-    need(text == "" or text.endswith("\n"), "a/rows: no final newline")
-    out = []
-    for line in text.split("\n")[:-1]:
-        f = line.split("\t")
-        need(len(f) == 2 and re.fullmatch(r"-?\d+", f[0]), "a/rows: line %r" % line)
-        out.append((int(f[0]), copy_unescape(f[1])))
-    return check_a(out, "a/rows")
+    return check_a([(k, copy_unescape(v)) for k, v in copy_lines(tdir + "/rows", "a/rows")], "a/rows")
 
 
 def a_ndjson(tdir):
@@ -290,6 +285,49 @@ def b_byid(tdir):
     keys = [int(x) for x in names]
     sorted_keys(keys, "b/by-id listing")
     return keys
+
+
+def copy_lines(path, what):
+    """(key, COPY fields) of the lines of a rows-like file."""
+    text = read(path)
+    need(text == "" or text.endswith("\n"), "%s: no final newline" % what)
+    out = []
+    for line in text.split("\n")[:-1]:
+        f = line.split("\t")
+        need(len(f) == 2 and re.fullmatch(r"-?\d+", f[0]), "%s: line %r" % (what, line))
+        out.append((int(f[0]), f[1]))
+    return out
+
+
+def slices(tdir, rnd, writers):
+    """range/, first/ and last/ of a and b, and row files of a: sorted,
+    well-formed, within their bounds."""
+    n = rnd.randint(1, 60)
+    rows = check_a([(k, copy_unescape(v)) for k, v in copy_lines(tdir + "/a/first/%d" % n, "a/first")],
+                   "a/first/%d" % n)
+    m = min(n, writers)     # the balance rows come first
+    need(m <= len(rows) <= n and list(rows)[:m] == list(range(-writers, 0))[:m],
+         "a/first/%d: keys %s" % (n, list(rows)[:5]))
+    rows = copy_lines(tdir + "/b/last/%d" % n, "b/last")
+    check_b([(k, int(v)) for k, v in rows], "b/last/%d" % n)
+    need(len(rows) <= n, "b/last/%d: %d rows" % (n, len(rows)))
+    rows = check_b([(k, int(v)) for k, v in copy_lines(tdir + "/b/range/-%d..-1" % writers, "b/range")],
+                   "b/range/-%d..-1" % writers)
+    need(sorted(rows) == list(range(-writers, 0)), "b/range/-%d..-1: keys %s" % (writers, sorted(rows)))
+    lo = rnd.randint(1, 3) * SPAN
+    hi = lo + rnd.randint(0, SPAN)
+    for name in ("%d..%d" % (lo, hi), "%d-%d" % (lo, hi)):
+        rows = check_a([(k, copy_unescape(v)) for k, v in copy_lines(tdir + "/a/range/" + name, "a/range")],
+                       "a/range/" + name)
+        need(all(lo <= k <= hi for k in rows), "a/range/%s: a key out of it" % name)
+    for k in list(rows)[:5] + [-1]:
+        try:
+            with open("%s/a/by-id/%d" % (tdir, k), "rb") as f:
+                v = f.read().decode()
+        except FileNotFoundError:
+            continue            # deleted since
+        need(v.endswith("\n"), "a/by-id/%d: %r" % (k, v))
+        check_a([(k, v[:-1])], "a/by-id/%d" % k)
 
 
 def sqllit(s, i):
@@ -351,8 +389,11 @@ def cross(a, b, writers, what):
 def reader(mnt, secs, writers):
     tdir = mnt + "/tables"
     deadline = time.monotonic() + secs
-    counts = {"rows": 0, "csv": 0, "ndjson": 0, "byid": 0, "dump": 0}
+    counts = {"rows": 0, "csv": 0, "ndjson": 0, "byid": 0, "dump": 0, "slices": 0}
+    rnd = random.Random(os.getpid())
     while time.monotonic() < deadline:
+        slices(tdir, rnd, writers)
+        counts["slices"] += 1
         a_rows(tdir + "/a")
         counts["rows"] += 1
         b_csv(tdir + "/b")
