@@ -13,7 +13,9 @@
 #     error: line too long` (EINVAL, written 128 KiB a write as cat does:
 #     the failing write is the one with the newline) and the next line on
 #     the same fd runs; one write() of a 5 MiB line (the kernel splits it
-#     into requests) inserts nothing;
+#     into requests) inserts nothing; a TODO test (a known bug): a failing
+#     1 MiB line in one aligned write() is lost to a write-all loop, whose
+#     retry after the kernel's short count writes only its newline;
 #   - `cp` of 100,000 CSV rows to import: the rows exactly, stats, check;
 #   - imports with a bad line at line 50,001: a duplicate key through cp
 #     (EEXIST); a wrong type through 128 KiB writes on a read-write handle
@@ -35,12 +37,16 @@ ntables=10000
 # ms: milliseconds since the epoch.
 ms() { python3 -c 'import time; print(int(time.time() * 1000))'; }
 
-# tap_lines FILE: "ok NAME" and "FAIL NAME: DETAIL" lines of a helper as TAP.
+# tap_lines FILE: "ok NAME", "FAIL NAME: DETAIL" and "TODO NAME: DETAIL" (a
+# known bug) lines of a helper as TAP.
 tap_lines() {
 	while IFS= read -r line; do
 		case $line in
 		"ok "*) ok "${line#ok }" ;;
 		"FAIL "*) not_ok "${line#FAIL }" ;;
+		"TODO "*)   # a known bug: reported, not counted as a failure
+			n=$((n + 1))
+			echo "not ok $n - ${line#TODO } # TODO known bug" ;;
 		*) not_ok "helper: $line" ;;
 		esac
 	done <"$1"
@@ -234,6 +240,30 @@ check("its reply", r == "Executed.\n", r)
 os.close(fd)
 keys = [int(x.split(b"\t")[0]) for x in read("tables/big/rows").split(b"\n")[:-1]]
 check("tables/big/rows: keys 1, 3, 4, 6 (none of the failed lines)", keys == [1, 3, 4, 6], keys)
+
+# Known bug: a failing line that ends at a request boundary.  One write()
+# from a page-aligned buffer (dd's, say) of a 1 MiB line and its newline
+# reaches the daemon as two requests (FUSE requests are at most 1 MiB, or
+# 128 KiB on older kernels): the first holds the line, the second its
+# newline and fails (duplicate key).  The kernel returns a short count of
+# 1 MiB; a write-all loop writes the newline again, a blank line that
+# succeeds: the write-all loop never sees the error.
+head = b"insert into big values (1, 'dup', 0) -- "
+line = head + b"p" * (MiB - len(head)) + b"\n"
+buf = mmap.mmap(-1, len(line))
+buf[:] = line
+res, off = [], 0
+with open(mnt + "/ctl", "wb", buffering=0) as f:
+    while off < len(line):
+        try:
+            r = f.write(memoryview(buf)[off:])
+        except OSError as e:
+            res.append(-e.errno)
+            break
+        res.append(r)
+        off += r
+name = "a failing 1 MiB line in one aligned write(): the write-all loop gets EEXIST"
+print("ok " + name if res[-1] == -17 else "TODO %s: the writes returned %s" % (name, res))
 EOF
 t python3 "$work/lines.py" "$mnt" >"$work/lines.out" 2>&1
 tap_lines "$work/lines.out"
