@@ -366,7 +366,7 @@ static int open_txn(struct rowfs_db *db, int long_txn, struct rowfs_err *err)
 }
 
 /* The statistics of the state reads see now (the caller entered the view). */
-static void fill_stats(struct rowfs_db *db, struct rowfs_stats *st)
+static void fill_stats(struct rowfs_db *db, const struct catalog *cat, struct rowfs_stats *st)
 {
 	struct pager_stats ps;
 	struct rowfs_err ignored;
@@ -392,37 +392,48 @@ static void fill_stats(struct rowfs_db *db, struct rowfs_stats *st)
 	st->fsyncs = ps.fsyncs;
 	pager_snapshot_stats(db->pager, &st->snapshots, &st->snapshot_pages,
 			     &st->snapshots_expired);
+	st->tables = cat ? catalog_count(cat) : 1;
 }
 
 /* The stats text of `.stats` and the `stats` file, of the state reads see now. */
-static int emit_stats(struct rowfs_db *db, rowfs_emit_fn emit, void *ctx, struct rowfs_err *err)
+static int emit_stats(struct rowfs_db *db, const struct catalog *cat, rowfs_emit_fn emit,
+		      void *ctx, struct rowfs_err *err)
 {
 	struct rowfs_stats st;
 	char text[800];
 	int n;
 
-	fill_stats(db, &st);
+	fill_stats(db, cat, &st);
 	n = snprintf(text, sizeof(text),
 		     "rows: %llu\ndepth: %u\npages: %u\nfree_pages: %u\ncache_pages: %u\n"
 		     "cache_hits: %llu\ncache_misses: %llu\ncommits: %llu\nstatements: %llu\n"
 		     "errors: %llu\nwal_frames: %llu\nwal_bytes: %llu\ncheckpoints: %llu\n"
-		     "fsyncs: %llu\nsnapshots: %u\nsnapshot_pages: %u\nsnapshots_expired: %llu\n",
+		     "fsyncs: %llu\nsnapshots: %u\nsnapshot_pages: %u\nsnapshots_expired: %llu\n"
+		     "tables: %u\n",
 		     (unsigned long long)st.rows, st.depth, st.pages, st.free_pages, st.cache_pages,
 		     (unsigned long long)st.cache_hits, (unsigned long long)st.cache_misses,
 		     (unsigned long long)st.commits, (unsigned long long)st.statements,
 		     (unsigned long long)st.errors, (unsigned long long)st.wal_frames,
 		     (unsigned long long)st.wal_bytes, (unsigned long long)st.checkpoints,
 		     (unsigned long long)st.fsyncs, st.snapshots, st.snapshot_pages,
-		     (unsigned long long)st.snapshots_expired);
+		     (unsigned long long)st.snapshots_expired, st.tables);
 	if (emit(ctx, text, (size_t)n))
 		return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
 	return ROWFS_OK;
 }
 
+/* What `.stats` reads: the database and the catalog of the statement's state. */
+struct stats_view {
+	struct rowfs_db *db;
+	const struct catalog *cat;
+};
+
 /* vm_env.render_stats: `.stats`, of the state the statement reads. */
 static int render_stats_cb(void *ctx, rowfs_emit_fn emit, void *emit_ctx, struct rowfs_err *err)
 {
-	return emit_stats(ctx, emit, emit_ctx, err);
+	const struct stats_view *v = ctx;
+
+	return emit_stats(v->db, v->cat, emit, emit_ctx, err);
 }
 
 void rowfs_set_change_hook(struct rowfs_db *db, rowfs_change_fn fn, void *ctx)
@@ -861,6 +872,7 @@ static int run_program(struct rowfs_db *db, struct catalog *cat, const struct pr
 		       const struct reply *reply, struct rowfs_err *err)
 {
 	size_t feed_len = db->feed.len;
+	struct stats_view view = {db, cat};
 	struct vm_env env;
 	int rc;
 
@@ -869,7 +881,7 @@ static int run_program(struct rowfs_db *db, struct catalog *cat, const struct pr
 	env.catalog = cat;
 	env.feed = db->change_fn ? &db->feed : NULL;
 	env.render_stats = render_stats_cb;
-	env.stats_ctx = db;
+	env.stats_ctx = &view;
 	env.sink = reply->sink;
 	rc = reply->sink ? result_columns(prog, reply->sink, err) : ROWFS_OK;
 	if (rc == ROWFS_OK)
@@ -1410,24 +1422,30 @@ int rowfs_render_btree(struct rowfs_txn *txn, rowfs_emit_fn emit, void *ctx,
 int rowfs_render_stats(struct rowfs_txn *txn, rowfs_emit_fn emit, void *ctx,
 		       struct rowfs_err *err)
 {
+	struct catalog *cat = NULL;
 	int rc = txn_enter(txn, err);
 
 	if (rc)
 		return rc;
-	rc = emit_stats(txn->db, emit, ctx, err);
+	rc = txn_catalog(txn, &cat, err);
+	if (rc == ROWFS_OK)
+		rc = emit_stats(txn->db, cat, emit, ctx, err);
 	txn_leave(txn);
 	return rc;
 }
 
 int rowfs_get_stats(struct rowfs_txn *txn, struct rowfs_stats *st, struct rowfs_err *err)
 {
+	struct catalog *cat = NULL;
 	int rc = txn_enter(txn, err);
 
 	if (rc) {
 		memset(st, 0, sizeof(*st));
 		return rc;
 	}
-	fill_stats(txn->db, st);
+	if (txn_catalog(txn, &cat, err) != ROWFS_OK)
+		cat = NULL;   /* the counters still come; tables reads 1 */
+	fill_stats(txn->db, cat, st);
 	txn_leave(txn);
 	return ROWFS_OK;
 }

@@ -207,12 +207,13 @@ static int get_body(const uint8_t *p, uint64_t st, size_t size, unsigned c, stru
 		v->type = VALUE_TEXT;
 		v->p = p;
 		v->len = size;
+		if (utf8_text_valid(p, size))
+			return ROWFS_OK;   /* the common case, in one pass */
 		if (memchr(p, '\0', size))
 			return rowfs_err_set(err, ROWFS_CORRUPT, 0,
 					     "corrupt record: text of column %u holds a NUL byte", c);
-		if (utf8_valid_prefix(p, size) != size)
-			return rowfs_err_set(err, ROWFS_CORRUPT, 0,
-					     "corrupt record: text of column %u is not valid UTF-8", c);
+		return rowfs_err_set(err, ROWFS_CORRUPT, 0,
+				     "corrupt record: text of column %u is not valid UTF-8", c);
 	} else {
 		v->type = VALUE_BLOB;
 		v->p = p;

@@ -134,6 +134,7 @@ struct rowfs_stats {
 	uint32_t snapshot_pages; /* old page images kept for them */
 	uint64_t snapshots_expired; /* read transactions expired since open (their reads got
 				       ROWFS_STALE, ESTALE) */
+	uint32_t tables;         /* tables in the state read, users included */
 };
 
 /*

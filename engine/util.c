@@ -125,6 +125,35 @@ size_t utf8_valid_prefix(const uint8_t *p, size_t n)
 	return n;
 }
 
+int utf8_text_valid(const uint8_t *p, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	size_t i = 0, k;
+	uint64_t w;
+
+	while (i < n) {
+		if (n - i >= 8) {
+			memcpy(&w, p + i, 8);
+			/* eight ASCII bytes, none of them NUL */
+			if (!(w & highs) && !((w - ones) & ~w & highs)) {
+				i += 8;
+				continue;
+			}
+		}
+		if (p[i] == 0)
+			return 0;
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		k = utf8_sequence_len(p + i, n - i, NULL);
+		if (!k)
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
 size_t put_decimal(char *dst, uint64_t v)
 {
 	static const char pairs[] =

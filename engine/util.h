@@ -80,6 +80,12 @@ size_t utf8_sequence_len(const uint8_t *p, size_t n, uint32_t *cp);
 size_t utf8_valid_prefix(const uint8_t *p, size_t n);
 
 /*
+ * utf8_text_valid - 1 if p[0..n) is well-formed UTF-8 without a NUL byte
+ * (what a stored text must be), else 0.  Eight ASCII bytes at a time.
+ */
+int utf8_text_valid(const uint8_t *p, size_t n);
+
+/*
  * put_decimal - v in decimal (no sign, no padding) at dst, which must hold
  * 20 bytes; returns the digit count.  The hot loops' snprintf("%llu").
  */

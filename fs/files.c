@@ -191,7 +191,11 @@ static int fill_row(void *ctx, int64_t key, const struct rowfs_value *vals, unsi
 
 	if (key > r->end)
 		return 1;   /* past the range: nothing taken */
-	if (r->typed) {
+	if (r->typed && render_values_bound(r->format, r->typed, vals, n) <= f->size - f->used) {
+		/* the common case: straight into the reader's buffer, formatted once */
+		f->used += render_values(r->format, r->typed, vals, n, f->dst + f->used);
+		full = f->used == f->size;
+	} else if (r->typed) {
 		len = render_values_size(r->format, r->typed, vals, n);
 		full = put_line(f, len, write_typed_row, &a);
 	} else if (f->size - f->used >= RENDER_LINE_MAX) {

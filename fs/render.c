@@ -270,6 +270,30 @@ size_t render_values_size(enum render_format f, const struct render_table *t,
 	return len + (n ? n - 1 : 0);   /* the separators */
 }
 
+size_t render_values_bound(enum render_format f, const struct render_table *t,
+			   const struct rowfs_value *vals, unsigned n)
+{
+	/* per text byte at worst: COPY \\ (2), CSV "" (2), JSON \u00XX (6) */
+	size_t per_byte = f == RENDER_NDJSON ? 6 : 2;
+	size_t len = 1 + (size_t)n + t->key_off[n < t->n ? n : t->n] + 1;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		switch (vals[i].type) {
+		case ROWFS_TYPE_TEXT:
+			len += per_byte * vals[i].len + 2;
+			break;
+		case ROWFS_TYPE_BLOB:
+			len += 2 * vals[i].len + 5;
+			break;
+		default:
+			len += 32;   /* an integer, a real, NULL */
+			break;
+		}
+	}
+	return len;
+}
+
 size_t render_values(enum render_format f, const struct render_table *t,
 		     const struct rowfs_value *vals, unsigned n, char *dst)
 {

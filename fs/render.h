@@ -91,6 +91,15 @@ void render_table_release(struct render_table *t);
 size_t render_values_size(enum render_format f, const struct render_table *t,
 			  const struct rowfs_value *vals, unsigned n);
 
+/*
+ * render_values_bound - an upper bound of render_values_size, found
+ * without formatting a value (every escape assumed, a real's longest
+ * form): when it fits the reader's buffer the line is written straight
+ * there and its exact size never computed.
+ */
+size_t render_values_bound(enum render_format f, const struct render_table *t,
+			   const struct rowfs_value *vals, unsigned n);
+
 /* render_values - the line of vals[0..n) in f at dst (render_values_size bytes). */
 size_t render_values(enum render_format f, const struct render_table *t,
 		     const struct rowfs_value *vals, unsigned n, char *dst);

@@ -288,15 +288,16 @@ START_TEST(test_stats)
 		"rows", "depth", "pages", "free_pages", "cache_pages", "cache_hits",
 		"cache_misses", "commits", "statements", "errors", "wal_frames", "wal_bytes",
 		"checkpoints", "fsyncs", "snapshots", "snapshot_pages", "snapshots_expired",
+		"tables",
 	};
 	const size_t nnames = sizeof(names) / sizeof(names[0]);
 	struct rowfs_db *db = open_db();
-	unsigned long long values[17];
+	unsigned long long values[18];
 	struct rowfs_stats st;
 	char *text, *line, *save = NULL;
 	size_t i = 0;
 
-	ck_assert_uint_eq(nnames, 17);
+	ck_assert_uint_eq(nnames, 18);
 	tu_expect_reply(db, "insert 1 a", "Executed.\n");
 	tu_expect_reply(db, "insert 2 b", "Executed.\n");
 	text = reply_of(db, ".stats");
@@ -329,6 +330,7 @@ START_TEST(test_stats)
 	ck_assert_uint_eq(values[14], 0);                   /* snapshots */
 	ck_assert_uint_eq(values[15], 0);                   /* snapshot_pages */
 	ck_assert_uint_eq(values[16], 0);                   /* snapshots_expired */
+	ck_assert_uint_eq(values[17], 1);                   /* tables: users */
 
 	/* the façade's rendering: the same text (statements do not move; the
 	 * cache counters do, as the rendering itself reads the tree) */
