@@ -1138,7 +1138,7 @@ static int fsck_repair(const struct names *nm, const struct options *o, struct p
 		status = EXIT_OPERATIONAL;
 		goto out_close_dir;
 	}
-	status = check_file(nm->db, nm->given, o->verbose, 1, &before);
+	status = check_file(nm->given, nm->given, o->verbose, 1, &before);
 	if (status != EXIT_OPERATIONAL)
 		progress_step(pr, PASS_CHECK, 1, 1);
 	if (status == EXIT_DAMAGE)
@@ -1165,7 +1165,7 @@ static int fsck_check(const struct names *nm, const struct options *o, struct pr
 		return EXIT_DAMAGE;
 	}
 	note_leftovers(nm);
-	status = check_file(nm->db, nm->given, o->verbose, 1, &res);
+	status = check_file(nm->given, nm->given, o->verbose, 1, &res);
 	if (status != EXIT_OPERATIONAL)
 		progress_step(pr, PASS_CHECK, 1, 1);
 	return status;
