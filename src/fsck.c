@@ -29,7 +29,7 @@
  * Exit status, fsck(8)'s codes:
  *   0  no problem found (with -p on a clean file: nothing changed)
  *   1  problems found and corrected: DBFILE was rebuilt (or an interrupted
- *      rebuild finished)
+ *      rebuild was finished or undone)
  *   4  problems left uncorrected: -n, -p refusing a lossy rebuild, a file
  *      that is not a rowfs database
  *   8  usage or operational error: missing file, database locked by a
@@ -744,24 +744,19 @@ static void note_leftovers(const struct names *nm)
 
 /*
  * DBFILE is the marker: finish the swap if DBFILE.fsck-new passes its
- * check, else put the old files back.  Returns 0 (*finished 1 when the swap
- * was finished), EXIT_DAMAGE when neither can be done, or EXIT_OPERATIONAL.
+ * check, else put the old files back.  Returns 0 (DBFILE is a database
+ * again), EXIT_DAMAGE when neither can be done, or EXIT_OPERATIONAL.
  */
-static int recover_swap(const struct names *nm, int dirfd, int *finished)
+static int recover_swap(const struct names *nm, int dirfd)
 {
 	struct check_result res;
 	int rc;
 
-	*finished = 0;
 	if (exists(nm->fresh) &&
 	    check_file(nm->fresh, nm->fresh, 0, 0, &res) == EXIT_CLEAN) {
 		printf("%s: finishing an interrupted repair: %s replaces the old database\n",
 		       nm->given, nm->fresh);
-		rc = finish_swap(nm, dirfd);
-		if (rc)
-			return rc;
-		*finished = 1;
-		return 0;
+		return finish_swap(nm, dirfd);
 	}
 	if (!exists(nm->old)) {
 		printf("%s: an interrupted repair left neither a rebuilt nor the old database: "
@@ -1100,12 +1095,16 @@ static int repair(const struct names *nm, int dirfd, int mode, struct progress *
 	rc = sync_dir(nm, dirfd);
 	if (!rc)
 		rc = swap_in(nm, dirfd);
-	if (rc) {
-		if (is_marker(nm->db))
-			fprintf(stderr, "fsck.rowfs: %s: the repair stopped half-way: run fsck.rowfs "
-				"-y %s again to finish it\n", nm->given, nm->given);
+	if (rc && is_marker(nm->db)) {
+		fprintf(stderr, "fsck.rowfs: %s: the repair stopped half-way: run fsck.rowfs -y %s "
+			"again to finish it\n", nm->given, nm->given);
 		return EXIT_OPERATIONAL;
 	}
+	if (rc && exists(nm->fresh))
+		goto out_remove;   /* DBFILE and its WAL are as they were */
+	if (rc)
+		fprintf(stderr, "fsck.rowfs: %s: the rebuilt database is in place; remove %s and %s\n",
+			nm->given, nm->old, nm->old_wal);
 	progress_step(pr, PASS_SWAP, 1, 1);
 	printf("%s: repaired: the rebuilt database replaced the damaged one\n", nm->given);
 	return EXIT_CORRECTED;
@@ -1120,15 +1119,16 @@ out_remove:
 static int fsck_repair(const struct names *nm, const struct options *o, struct progress *pr)
 {
 	struct check_result before;
-	int dirfd, dbfd, status, finished = 0;
+	int dirfd, dbfd, status, recovered = 0;
 
 	dirfd = lock_dir(nm);
 	if (dirfd < 0)
 		return EXIT_OPERATIONAL;
 	if (is_marker(nm->db)) {
-		status = recover_swap(nm, dirfd, &finished);
+		status = recover_swap(nm, dirfd);
 		if (status)
 			goto out_close_dir;
+		recovered = 1;
 	}
 	status = remove_leftovers(nm, dirfd);
 	if (status)
@@ -1143,8 +1143,8 @@ static int fsck_repair(const struct names *nm, const struct options *o, struct p
 		progress_step(pr, PASS_CHECK, 1, 1);
 	if (status == EXIT_DAMAGE)
 		status = repair(nm, dirfd, o->mode, pr, &before);
-	else if (status == EXIT_CLEAN && finished)
-		status = EXIT_CORRECTED;
+	else if (status == EXIT_CLEAN && recovered)
+		status = EXIT_CORRECTED;   /* DBFILE was the marker: it is a database again */
 	close(dbfd);
 out_close_dir:
 	close(dirfd);
@@ -1158,9 +1158,8 @@ static int fsck_check(const struct names *nm, const struct options *o, struct pr
 	int status;
 
 	if (is_marker(nm->db)) {
-		printf("%s: a repair was interrupted: the rebuilt database is %s, the old one %s; "
-		       "run fsck.rowfs -y %s to finish it\n", nm->given, nm->fresh, nm->old,
-		       nm->given);
+		printf("%s: a repair was interrupted: this file is its marker; run fsck.rowfs -y "
+		       "%s to finish it\n", nm->given, nm->given);
 		print_summary(nm->given, 1);
 		return EXIT_DAMAGE;
 	}
