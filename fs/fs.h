@@ -41,6 +41,7 @@
 struct fuse_operations;
 struct fs_handle;
 struct changes;
+struct log;
 
 /* The daemon's state: private_data of the FUSE session. */
 struct fs {
@@ -59,6 +60,8 @@ struct fs {
 	struct ctl_budget ctl_budget; /* memory of every ctl handle's partial line and replies,
 				      under lock; fs_init sets CTL_BUDGET_DEFAULT, the caller
 				      may set its limit before the loop starts (-o ctl_memory) */
+	struct log *log;           /* where the daemon's messages go (fs/log.h): NULL from
+				      fs_init, set by the caller before the loop starts */
 };
 
 /*
