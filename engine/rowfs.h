@@ -731,6 +731,16 @@ int rowfs_rc_is_fatal(int rc);
  */
 size_t rowfs_utf8_sequence_len(const unsigned char *p, size_t n, uint32_t *cp);
 
+/*
+ * rowfs_buf_grow - make the malloc'd buffer *p of *cap bytes (NULL and 0
+ * at first) hold need bytes: nothing when it does; else its room doubles,
+ * from *cap or at first from min (>= 1), until it holds need, and is cut
+ * to bound where it would pass it.  Returns 0, or -1 when out of memory or
+ * need > bound (*p and *cap unchanged).  The engine's growth rule of its
+ * byte buffers, exported for the buffers of fs/ and src/.
+ */
+int rowfs_buf_grow(char **p, size_t *cap, size_t need, size_t min, size_t bound);
+
 /* Name of a return code, e.g. "ROWFS_IOERR". */
 const char *rowfs_rc_name(int rc);
 

@@ -341,21 +341,9 @@ static void keep(struct byid_file *f, const char *p, size_t n)
 		n = room;
 		f->overlong = 1;
 	}
-	if (f->len + n > f->cap) {
-		size_t cap = f->cap ? f->cap : 256;
-		char *q;
-
-		while (cap < f->len + n)
-			cap *= 2;
-		if (cap > bound)
-			cap = bound;
-		q = realloc(f->line, cap);
-		if (!q) {
-			f->overlong = 1;   /* refused as too long: nothing is applied cut short */
-			return;
-		}
-		f->line = q;
-		f->cap = cap;
+	if (rowfs_buf_grow(&f->line, &f->cap, f->len + n, 256, bound) != 0) {
+		f->overlong = 1;   /* refused as too long: nothing is applied cut short */
+		return;
 	}
 	if (n)
 		memcpy(f->line + f->len, p, n);

@@ -16,26 +16,8 @@ mount_rowfs || { not_ok "mount"; done_testing; }
 ctl=$mnt/ctl
 byid=$mnt/by-id
 
-# refused NAME STRERROR CMD...: CMD fails, saying STRERROR.
-refused() {
-	name=$1
-	msg=$2
-	shift 2
-	if t "$@" >"$work/err" 2>&1; then
-		not_ok "$name: refused" "it succeeded"
-	elif grep -q "$msg" "$work/err"; then
-		ok "$name: $msg"
-	else
-		not_ok "$name: $msg" "$(cat "$work/err")"
-	fi
-}
 # row ID: the line of ID in rows, or nothing.
 row() { t cat "$mnt/rows" | grep "^$1	"; }
-
-EINVAL="Invalid argument"
-ENOENT="No such file or directory"
-EPERM="Operation not permitted"
-EROFS="Read-only file system"
 
 # 200 rows in shuffled order.
 awk 'BEGIN { for (i = 0; i < 200; i++) printf "insert %d user%d\n", (i * 37) % 200 * 3, i }' \

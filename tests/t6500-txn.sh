@@ -29,7 +29,6 @@ require_fuse
 big=${ROWFS_T6500_ROWS:-50000}
 trials=${ROWFS_KILL_TRIALS:-4}
 BUSY="Error: database is busy: another handle has a transaction open"
-EBUSY="Device or resource busy"
 
 # put FILE LINE: one line into FILE through coreutils' printf, which
 # names the errno when the write fails (dash's builtin says "I/O error").
