@@ -217,6 +217,10 @@ echo "$?" >"$work/ns.st3"
 timeout "$T" cat "$work/nsmnt/rows" >/dev/null 2>&1
 timeout "$T" "$WRTEST" "$work/nsmnt/ctl" 'select\n' >/dev/null 2>&1
 timeout "$T" fusermount3 -u "$work/nsmnt"
+# the detached daemon (its pid from its syslog record) must let go of the lock
+pid=$(sed -n 's/^<30>.* rowfs\[\([0-9]*\)\]: mounted .*/\1/p' "$work/syslog" | head -1)
+i=0
+while [ -n "$pid" ] && [ -d "/proc/$pid" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 # 4: the same in the foreground: stderr has it too
 timeout "$T" "$ROWFS" -f "$work/bad.db" "$work/nsmnt" 2>"$work/ns.err4" &
 pid=$!
@@ -226,11 +230,6 @@ timeout "$T" "$WRTEST" "$work/nsmnt/ctl" 'select\n' >/dev/null 2>&1
 timeout "$T" fusermount3 -u "$work/nsmnt"
 wait "$pid"
 echo "$?" >"$work/ns.st4"
-i=0   # the detached daemon of 3 logs its last line as it exits
-while ! grep -q "unmounted $work/nsmnt" "$work/syslog" && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
 exit 0
 EOF
 mkdir "$work/dev"
