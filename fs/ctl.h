@@ -41,6 +41,13 @@ struct log;
 #define CTL_PENDING_MIN 256u
 #define CTL_PENDING_KEEP (64u * 1024u)
 
+/*
+ * The smallest write taken for a whole FUSE request of a longer write(2)
+ * that the kernel split (requests are 128 KiB or 1 MiB): only after such
+ * a write is a failing continued line's tail taken for the writer's retry.
+ */
+#define CTL_SPLIT_MIN (64u * 1024u)
+
 /* Reply text kept per handle (and per write being staged), in bytes. */
 #define CTL_QUEUE_LIMIT (256u * 1024u)
 
@@ -206,6 +213,13 @@ struct ctl {
 	uint64_t lines_done;            /* lines done: committed or reported (ctl_line_number) */
 	uint64_t line_no;               /* number of the line being run (ctl_line_number) */
 	struct ctl_budget *budget;      /* charged for pending and the queues, or NULL */
+	size_t retry_len;               /* a line begun in earlier writes failed in a write that
+					   began with retry_len bytes through its newline (the
+					   kernel's short count makes the writer send them again) */
+	uint32_t retry_sum;             /* a checksum of those bytes */
+	int retry_errno;                /* the errno that write returned */
+	size_t last_write;              /* bytes of the previous write (a kernel split shows as
+					   a write of a whole request: CTL_SPLIT_MIN or more) */
 	struct ctl_queue replies;       /* replies of committed writes, for read() */
 	struct ctl_queue staging;       /* replies of the write being run */
 	struct log *log;                /* where I/O errors are also reported (fs/log.h;

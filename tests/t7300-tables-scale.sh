@@ -13,9 +13,9 @@
 #     error: line too long` (EINVAL, written 128 KiB a write as cat does:
 #     the failing write is the one with the newline) and the next line on
 #     the same fd runs; one write() of a 5 MiB line (the kernel splits it
-#     into requests) inserts nothing; a TODO test (a known bug): a failing
-#     1 MiB line in one aligned write() is lost to a write-all loop, whose
-#     retry after the kernel's short count writes only its newline;
+#     into requests) inserts nothing; a failing 1 MiB line in one aligned
+#     write() is not lost to a write-all loop, whose retry after the
+#     kernel's short count writes only its newline: the retry fails too;
 #   - `cp` of 100,000 CSV rows to import: the rows exactly, stats, check;
 #   - imports with a bad line at line 50,001: a duplicate key through cp
 #     (EEXIST); a wrong type through 128 KiB writes on a read-write handle
@@ -241,13 +241,13 @@ os.close(fd)
 keys = [int(x.split(b"\t")[0]) for x in read("tables/big/rows").split(b"\n")[:-1]]
 check("tables/big/rows: keys 1, 3, 4, 6 (none of the failed lines)", keys == [1, 3, 4, 6], keys)
 
-# Known bug: a failing line that ends at a request boundary.  One write()
+# A failing line that ends at a request boundary.  One write()
 # from a page-aligned buffer (dd's, say) of a 1 MiB line and its newline
 # reaches the daemon as two requests (FUSE requests are at most 1 MiB, or
 # 128 KiB on older kernels): the first holds the line, the second its
 # newline and fails (duplicate key).  The kernel returns a short count of
-# 1 MiB; a write-all loop writes the newline again, a blank line that
-# succeeds: the write-all loop never sees the error.
+# 1 MiB; a write-all loop writes the newline again, which must fail with
+# the line's errno (fs/ctl.c notes the failed tail), not pass as a blank line.
 head = b"insert into big values (1, 'dup', 0) -- "
 line = head + b"p" * (MiB - len(head)) + b"\n"
 buf = mmap.mmap(-1, len(line))
@@ -263,7 +263,7 @@ with open(mnt + "/ctl", "wb", buffering=0) as f:
         res.append(r)
         off += r
 name = "a failing 1 MiB line in one aligned write(): the write-all loop gets EEXIST"
-print("ok " + name if res[-1] == -17 else "TODO %s: the writes returned %s" % (name, res))
+print("ok " + name if res[-1] == -17 else "FAIL %s: the writes returned %s" % (name, res))
 EOF
 t python3 "$work/lines.py" "$mnt" >"$work/lines.out" 2>&1
 tap_lines "$work/lines.out"
