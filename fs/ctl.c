@@ -61,12 +61,14 @@
  */
 #include <config.h>
 #include "ctl.h"
+#include "log.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 /* Buffers below this size are kept when a queue drains. */
 #define QUEUE_KEEP_CAP (64u * 1024u)
@@ -430,6 +432,11 @@ void ctl_session_end(struct ctl_session *s)
 	s->txn = NULL;
 }
 
+void ctl_set_log(struct ctl *c, struct log *log)
+{
+	c->log = log;
+}
+
 struct ctl *ctl_new(struct ctl_budget *budget)
 {
 	struct ctl *c = calloc(1, sizeof(*c));
@@ -495,6 +502,8 @@ static void queue_error(struct ctl *c, int rc, const struct rowfs_err *err)
 		n = sizeof(text) - 1;
 		text[n - 1] = '\n';
 	}
+	if (rowfs_rc_is_fatal(rc))
+		log_msg(c->log, LOG_ERR, "%.*s", n - 1, text);
 	ctl_queue_push(&c->replies, text, (size_t)n);
 }
 

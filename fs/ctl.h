@@ -19,6 +19,8 @@
 
 #include "rowfs.h"
 
+struct log;
+
 /*
  * Longest statement line in bytes, newline excluded (the engine's limit);
  * the engine rejects longer lines itself, so this only sizes the
@@ -220,6 +222,8 @@ struct ctl {
 					   a write of a whole request: CTL_SPLIT_MIN or more) */
 	struct ctl_queue replies;       /* replies of committed writes, for read() */
 	struct ctl_queue staging;       /* replies of the write being run */
+	struct log *log;                /* where I/O errors are also reported (fs/log.h;
+					   NULL: nowhere), ctl_set_log */
 };
 
 /*
@@ -234,6 +238,14 @@ struct ctl *ctl_new(struct ctl_budget *budget);
  * everything it had charged to its budget is uncharged.
  */
 void ctl_free(struct ctl *c);
+
+/*
+ * ctl_set_log - report the errors that end a write or flush with an I/O
+ * error (rowfs_rc_is_fatal: I/O, damage, disk full, out of memory) to log
+ * as well, at LOG_ERR, with the text the handle's reader gets.  Statement
+ * errors are the client's business and are not logged.
+ */
+void ctl_set_log(struct ctl *c, struct log *log);
 
 /*
  * ctl_set_quoted_newlines - on (1): CSV framing (RFC 4180) for

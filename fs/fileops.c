@@ -672,6 +672,7 @@ static int import_open(struct fs *fs, struct fs_handle *h, int flags, int create
 		free(im->header);
 		return -ENOMEM;
 	}
+	ctl_set_log(im->ctl, fs->log);
 	return 0;
 }
 

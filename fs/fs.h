@@ -43,6 +43,7 @@
 struct fuse_operations;
 struct fs_handle;
 struct changes;
+struct log;
 
 /* The daemon's state: private_data of the FUSE session. */
 struct fs {
@@ -66,6 +67,8 @@ struct fs {
 				      set its limit before the loop starts (-o tmp_memory) */
 	const char *db_path;       /* DBFILE (absolute), for statfs's free space; NULL: the
 				      free pages only.  The caller's, set before the loop */
+	struct log *log;           /* where the daemon's messages go (fs/log.h): NULL from
+				      fs_init, set by the caller before the loop starts */
 };
 
 /*

@@ -124,9 +124,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "handle.h"
+#include "log.h"
 #include "render.h"
 
 /* How long a competing write waits for a writer that may be closing (see the top). */
@@ -149,6 +151,23 @@ static struct fs *get_fs(void)
 static struct fs_handle *get_handle(const struct fuse_file_info *fi)
 {
 	return (struct fs_handle *)(uintptr_t)fi->fh;
+}
+
+/*
+ * res, the result of operation op on path (or on handle h), logged first
+ * when it is an I/O error: the database could not be read or is damaged,
+ * and the caller only sees EIO.  ctl and import log theirs themselves,
+ * with the engine's text (ctl_set_log).
+ */
+static int logged(struct fs *fs, const char *op, const char *path, const struct fs_handle *h,
+		  int res)
+{
+	if (res != -EIO || (h && h->info &&
+			    (h->info->ops == &fs_ctl_ops || h->info->ops == &fs_import_ops)))
+		return res;
+	log_msg(fs->log, LOG_ERR, "%s of '%s' failed: %s", op, path ? path : "(a removed file)",
+		strerror(EIO));
+	return res;
 }
 
 /* changes_notify_fn: wake the poll()ers of a handle, once. */
@@ -177,6 +196,7 @@ int fs_init(struct fs *fs, struct rowfs_db *db)
 	fs->writer_flushed = 0;
 	fs->single_thread = 0;
 	fs->db_path = NULL;
+	fs->log = NULL;
 	ctl_budget_init(&fs->ctl_budget, CTL_BUDGET_DEFAULT);
 	tmpfiles_init(&fs->tmpfiles, TMPFILE_BYTES_DEFAULT);
 	fs->changes = changes_new(db, notify_poll, drop_poll, FS_MAX_THREADS - FS_SPARE_THREADS);
@@ -317,7 +337,7 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	else
 		rc = fs_table_exists(fs, &p);
 	if (rc != 0)
-		return rc;
+		return logged(fs, "stat", path, h, rc);
 	memset(st, 0, sizeof(*st));
 	st->st_uid = fs->uid;
 	st->st_gid = fs->gid;
@@ -469,7 +489,8 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 	 */
 	(void)flags;
 	if (fi && fi->fh)
-		return list_streamed(get_fs(), get_handle(fi), buf, filler, offset);
+		return logged(get_fs(), "readdir", path, NULL,
+			      list_streamed(get_fs(), get_handle(fi), buf, filler, offset));
 	if (!path)
 		return -ENOENT;
 	path_parse(path, &p);
@@ -545,7 +566,7 @@ static int op_opendir(const char *path, struct fuse_file_info *fi)
 		return -ENOTDIR;
 	rc = fs_table_exists(fs, &p);
 	if (rc != 0)
-		return rc;
+		return logged(fs, "opendir", path, NULL, rc);
 	if (p.kind != PATH_BYID_DIR && p.kind != PATH_TABLES_DIR)
 		return 0;
 	h = calloc(1, sizeof(*h));
@@ -560,7 +581,7 @@ static int op_opendir(const char *path, struct fuse_file_info *fi)
 	pthread_mutex_unlock(&fs->lock);
 	if (rc != ROWFS_OK) {
 		free(h);
-		return -rowfs_fail_errno(rc);
+		return logged(fs, "opendir", path, NULL, -rowfs_fail_errno(rc));
 	}
 	fi->fh = (uint64_t)(uintptr_t)h;
 	return 0;
@@ -602,9 +623,9 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 	if (writing && fs->read_only)
 		return -EROFS;
 	rc = fs_table_exists(fs, &p);
-	if (rc != 0)
-		return rc;
-	return open_handle(fs, &p, fi, 0);
+	if (rc == 0)
+		rc = open_handle(fs, &p, fi, 0);
+	return logged(fs, "open", path, NULL, rc);
 }
 
 /*
@@ -625,9 +646,9 @@ static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	if (fs->read_only)
 		return -EROFS;
 	rc = fs_table_exists(fs, &p);
-	if (rc != 0)
-		return rc;
-	return open_handle(fs, &p, fi, 1);
+	if (rc == 0)
+		rc = open_handle(fs, &p, fi, 1);
+	return logged(fs, "create", path, NULL, rc);
 }
 
 /* Does h hold the write transaction (an explicit transaction it keeps)?  Under lock. */
@@ -685,7 +706,10 @@ static int ctl_open(struct fs *fs, struct fs_handle *h, int flags, int created)
 	(void)created;
 	h->session.db = fs->db;
 	h->u.ctl = ctl_new(&fs->ctl_budget);
-	return h->u.ctl ? 0 : -ENOMEM;
+	if (!h->u.ctl)
+		return -ENOMEM;
+	ctl_set_log(h->u.ctl, fs->log);
+	return 0;
 }
 
 static ssize_t ctl_file_read(struct fs *fs, struct fs_handle *h, char *buf, size_t size,
@@ -819,12 +843,12 @@ static int op_read(const char *path, char *buf, size_t size, off_t offset,
 {
 	struct fs_handle *h = get_handle(fi);
 
-	(void)path;
 	if (offset < 0)
 		return -EINVAL;
 	if (!h->info->ops->read)
 		return -EBADF;
-	return (int)h->info->ops->read(get_fs(), h, buf, size, (uint64_t)offset, fi->flags);
+	return logged(get_fs(), "read", path, h,
+		      (int)h->info->ops->read(get_fs(), h, buf, size, (uint64_t)offset, fi->flags));
 }
 
 static int op_write(const char *path, const char *buf, size_t size, off_t offset,
@@ -832,13 +856,13 @@ static int op_write(const char *path, const char *buf, size_t size, off_t offset
 {
 	struct fs_handle *h = get_handle(fi);
 
-	(void)path;
 	if (offset < 0)
 		return -EINVAL;
 	if (!h->info->ops->write)
 		return -EBADF;
 	/* ctl, import and row files are streams: they ignore the offset */
-	return (int)h->info->ops->write(get_fs(), h, buf, size, (uint64_t)offset);
+	return logged(get_fs(), "write", path, h,
+		      (int)h->info->ops->write(get_fs(), h, buf, size, (uint64_t)offset));
 }
 
 /* Run what a handle still owes (a partial line); 0 or -errno. */
@@ -853,8 +877,7 @@ static int op_flush(const char *path, struct fuse_file_info *fi)
 	struct fs_handle *h = get_handle(fi);
 	int rc;
 
-	(void)path;
-	rc = flush_handle(fs, h);
+	rc = logged(fs, "close", path, h, flush_handle(fs, h));
 	pthread_mutex_lock(&fs->lock);
 	if (holds_writer(h)) {
 		/* a close, or a child sharing the fd exiting */

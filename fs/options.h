@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 struct fuse_args;
+struct log;
 
 /* Parsed command line. */
 struct options {
@@ -30,15 +31,18 @@ struct options {
 	int read_only;         /* -o ro */
 	int show_help;         /* -h, --help */
 	int show_version;      /* -V, --version */
+	struct log *log;       /* where messages about the command line go (fs/log.h) */
 };
 
 /*
  * options_parse - take the rowfs options and the positionals out of args
  * (which keeps the libfuse ones; -o ro stays there too, for a read-only
- * mount).  Prints a message to stderr on error.
- * Returns 0, or -1 on a bad value, an unknown value or a third positional.
+ * mount).  libfuse's caching options, which rowfs overrides, are dropped
+ * with a warning.  Messages go to log (kept in opts->log for
+ * options_resolve).  Returns 0, or -1 on a bad value, an unknown value or
+ * a third positional.
  */
-int options_parse(struct fuse_args *args, struct options *opts);
+int options_parse(struct fuse_args *args, struct options *opts, struct log *log);
 
 /*
  * options_resolve - make dbfile and mountpoint absolute (realpath; DBFILE
@@ -47,11 +51,14 @@ int options_parse(struct fuse_args *args, struct options *opts);
  * FUSE mount (with the fusermount3 -u remedy) or is a live rowfs mount
  * ("MNT is already a rowfs mount (of DBFILE)", from /proc/self/mountinfo),
  * a DBFILE inside MOUNTPOINT.  Touches no file.
- * Prints a message to stderr on error.  Returns 0 or -1.
+ * Logs a message on error (opts->log).  Returns 0 or -1.
  */
 int options_resolve(struct options *opts);
 
-/* options_usage - print the synopsis and the rowfs options to stdout. */
+/*
+ * options_usage - print the synopsis, the rowfs options and the libfuse
+ * options rowfs supports, each with the default rowfs gives it, to stdout.
+ */
 void options_usage(const char *progname);
 
 /* options_release - free the strings of opts. */

@@ -12,6 +12,9 @@ PKGS="$PKGS man-db groff-base debhelper dpkg-dev"
 # fuzzing (make fuzz): libFuzzer is in clang's runtime package; valgrind
 # for make check-valgrind; cppcheck for check.sh's unused-function stage
 PKGS="$PKGS libclang-rt-dev valgrind cppcheck"
+# systemd-analyze, for t1200's `systemd-analyze verify` of rowfs@.service
+# (systemd need not run)
+PKGS="$PKGS systemd"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
