@@ -304,6 +304,8 @@ int rowfs_open(const struct rowfs_config *cfg, struct rowfs_db **out, struct row
 	pcfg.snapshot_pages = cfg->snapshot_pages;
 	pcfg.txn_part_bytes = cfg->txn_part_bytes;
 	pcfg.txn_log_max = cfg->txn_log_max;
+	pcfg.event = cfg->event;
+	pcfg.event_ctx = cfg->event_ctx;
 	db->for_check = cfg->read_only && cfg->for_check;
 	rc = pager_open(&pcfg, &db->pager, err);
 	if (rc)

@@ -86,6 +86,31 @@ enum rowfs_sync {
 
 struct os;  /* the engine's replaceable I/O table (its tests inject faults); NULL outside them */
 
+/*
+ * Events: what the engine does on its own that a daemon's log should show
+ * (struct rowfs_config.event).  The message is one line of text without a
+ * newline, naming the file concerned, e.g. "recovery of '/x.db': 3
+ * committed transactions replayed from its WAL" or "checkpoint of
+ * '/x.db': 12 pages written, 53248 bytes of WAL reset".
+ */
+enum rowfs_event {
+	ROWFS_EVENT_RECOVERY = 1, /* an open found committed transactions in the WAL that the
+				     file lacks and replayed them (or redid an interrupted
+				     checkpoint); or the state was rebuilt from disk after an
+				     I/O error */
+	ROWFS_EVENT_CHECKPOINT,   /* a checkpoint copied the changes of the WAL into the file */
+	ROWFS_EVENT_IOERR         /* an I/O error no caller is told of: a checkpoint after a
+				     commit failed (the commit stands; the next write recovers) */
+};
+
+/*
+ * Event callback: event is an enum rowfs_event, msg the line (valid
+ * during the call).  Called on the thread of the engine call that caused
+ * it (rowfs_open, a commit, a checkpoint, rowfs_close), inside it: it must
+ * not call the engine.
+ */
+typedef void (*rowfs_event_fn)(void *ctx, int event, const char *msg);
+
 /* How to open a database.  Zero-initialise, then set what you need. */
 struct rowfs_config {
 	const char *path;          /* DBFILE; the WAL is DBFILE-wal */
@@ -102,6 +127,9 @@ struct rowfs_config {
 				      them to the WAL as a part (rowfs(5)); 0 = default */
 	uint64_t txn_log_max;      /* largest log of one transaction, bytes (the statement that
 				      would pass it fails with ROWFS_TOOBIG); 0 = default */
+	rowfs_event_fn event;      /* told of recoveries, checkpoints and unreported I/O errors
+				      (enum rowfs_event); NULL = nobody */
+	void *event_ctx;           /* its first argument */
 };
 
 /* Limits a caller sizes buffers by (equal to format.h's USERNAME_SIZE and MAX_LINE_SIZE). */

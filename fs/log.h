@@ -2,26 +2,47 @@
  * log.h - where the messages of the rowfs daemon go.
  *
  * Module log owns struct log: every message the daemon has for a person
- * (a refused start-up, an I/O error met while serving, libfuse's own
- * complaints) goes through log_msg(), which sends it to syslog (ident
- * "rowfs", LOG_PID, facility LOG_DAEMON) and, while the daemon still has
- * a terminal or was started with -f, to stderr as "rowfs: MESSAGE".
- * It is the one place messages pass, so that what else keeps them (the
- * mount's `log` file, a ring of recent messages) is added here alone.
+ * (a refused start-up, an I/O error met while serving, a failed statement,
+ * a recovery or a checkpoint of the engine, libfuse's own complaints) goes
+ * through log_msg(), which sends it to syslog (ident "rowfs", LOG_PID,
+ * facility LOG_DAEMON), keeps it in a ring of recent lines (the mount's
+ * `log` file) and, while the daemon still has a terminal or was started
+ * with -f, prints it to stderr as "rowfs: MESSAGE".
  *
  * Levels are syslog(3)'s (LOG_ERR, LOG_WARNING, LOG_INFO, ...).  stderr
  * gets LOG_WARNING and worse: what the daemon printed there before it
  * also spoke to syslog.  LOG_DEBUG goes to stderr only (libfuse's -d
- * trace would flood syslog).
+ * trace would flood syslog and the ring).
+ *
+ * The ring: each line of a message becomes one line
+ *
+ *	2026-12-08T01:02:03.456Z err TEXT
+ *
+ * (the time in UTC, ISO 8601 with milliseconds, then the level's syslog
+ * name: emerg alert crit err warning notice info) of at most LOG_LINE_MAX
+ * bytes (a longer text is cut and ends in "...").  It keeps the newest
+ * LOG_RING_SIZE bytes of lines, whole lines: the oldest lines are dropped
+ * to make room.  Offsets into it are absolute: byte N is the Nth byte ever
+ * put into the ring, so its size (log_ring_stat) only grows, and the
+ * bytes kept are those from the oldest kept line's offset to that size.
  */
 #ifndef ROWFS_FS_LOG_H
 #define ROWFS_FS_LOG_H
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
 
 /* Longest line a raw message may build up in pieces before it is sent. */
 #define LOG_PARTIAL_SIZE 1024
+
+/* Bytes of recent lines the ring keeps (the `log` file), whole lines. */
+#define LOG_RING_SIZE (256u * 1024u)
+
+/* Longest line of the ring, time, level and newline included. */
+#define LOG_LINE_MAX 2048u
 
 /* The daemon's message sink.  One per process (syslog is per process). */
 struct log {
@@ -32,6 +53,13 @@ struct log {
 				   prints a line in several calls), under lock */
 	size_t partial_len;    /* bytes in partial */
 	int partial_level;     /* level of the first piece in partial */
+	int to_syslog;         /* also send to syslog (on unless log_set_syslog turned it off) */
+	char *ring;            /* LOG_RING_SIZE bytes, circular: the byte at absolute offset a
+				  is ring[a % LOG_RING_SIZE]; NULL when it could not be
+				  allocated (nothing is kept then); under lock */
+	uint64_t ring_start;   /* absolute offset of the oldest byte kept (a line's first) */
+	uint64_t ring_end;     /* absolute offset past the newest byte: every byte ever kept */
+	struct timespec ring_time; /* CLOCK_REALTIME of the newest line (of log_init before one) */
 };
 
 /*
@@ -46,6 +74,9 @@ int log_init(struct log *log, const char *ident);
  * (its stderr is /dev/null then) unless it runs in the foreground.
  */
 void log_set_stderr(struct log *log, int on);
+
+/* log_set_syslog - on (1, the default) or off (0: unit tests of the ring). */
+void log_set_syslog(struct log *log, int on);
 
 /*
  * log_msg - one message at level: printf-style, no trailing newline.  A
@@ -66,8 +97,32 @@ void log_vraw(struct log *log, int level, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
 
 /*
+ * log_event - a rowfs_event_fn (rowfs.h) for struct rowfs_config.event,
+ * ctx the struct log: an engine event as one message, a recovery at
+ * LOG_NOTICE, a checkpoint at LOG_INFO, an I/O error at LOG_ERR.
+ */
+void log_event(void *ctx, int event, const char *msg);
+
+/*
+ * log_ring_stat - the ring's size (the absolute offset past its newest
+ * byte: every byte it ever kept) into *size, the time of its newest line
+ * (of log_init before any) into *mtime.  log NULL: 0 and the epoch.
+ */
+void log_ring_stat(struct log *log, uint64_t *size, struct timespec *mtime);
+
+/*
+ * log_ring_read - copy up to size bytes of the ring into buf, from the
+ * absolute offset off + *shift, where *shift is the reader's (0 for a
+ * new reader): when that offset is older than the oldest byte kept, the
+ * read starts at the oldest kept line instead and *shift grows by the
+ * difference, so the reader's later offsets go on from there.  Returns
+ * the bytes copied, 0 at the end.  log NULL: 0.
+ */
+size_t log_ring_read(struct log *log, char *buf, size_t size, uint64_t off, uint64_t *shift);
+
+/*
  * log_release - send what raw text lacks its newline, close the syslog
- * connection and destroy the mutex.
+ * connection, free the ring and destroy the mutex.
  */
 void log_release(struct log *log);
 
