@@ -432,9 +432,33 @@ void ctl_session_end(struct ctl_session *s)
 	s->txn = NULL;
 }
 
-void ctl_set_log(struct ctl *c, struct log *log)
+void ctl_set_log(struct ctl *c, struct log *log, const char *name)
 {
 	c->log = log;
+	snprintf(c->name, sizeof(c->name), "%s", name);
+}
+
+void ctl_set_writer(struct ctl *c, pid_t pid)
+{
+	c->pid = pid;
+}
+
+/*
+ * Log the text (n bytes, no newline) of the error that ended a write as
+ * "NAME pid PID line N: TEXT" (see ctl_set_log).
+ */
+static void log_error(const struct ctl *c, int rc, const char *text, int n)
+{
+	char numbered[40];
+	int len = snprintf(numbered, sizeof(numbered), "line %" PRIu64 ": ", c->line_no);
+	const char *line = numbered;
+
+	if (!c->log)
+		return;
+	if (len > 0 && n >= len && strncmp(text, numbered, (size_t)len) == 0)
+		line = "";   /* import's texts carry the number already */
+	log_msg(c->log, rowfs_rc_is_fatal(rc) ? LOG_ERR : LOG_NOTICE, "%s pid %ld %s%.*s", c->name,
+		(long)c->pid, line, n, text);
 }
 
 struct ctl *ctl_new(struct ctl_budget *budget)
@@ -502,8 +526,7 @@ static void queue_error(struct ctl *c, int rc, const struct rowfs_err *err)
 		n = sizeof(text) - 1;
 		text[n - 1] = '\n';
 	}
-	if (rowfs_rc_is_fatal(rc))
-		log_msg(c->log, LOG_ERR, "%.*s", n - 1, text);
+	log_error(c, rc, text, n - 1);
 	ctl_queue_push(&c->replies, text, (size_t)n);
 }
 

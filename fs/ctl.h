@@ -222,8 +222,12 @@ struct ctl {
 					   a write of a whole request: CTL_SPLIT_MIN or more) */
 	struct ctl_queue replies;       /* replies of committed writes, for read() */
 	struct ctl_queue staging;       /* replies of the write being run */
-	struct log *log;                /* where I/O errors are also reported (fs/log.h;
-					   NULL: nowhere), ctl_set_log */
+	struct log *log;                /* where errors are also reported (fs/log.h; NULL:
+					   nowhere), ctl_set_log */
+	char name[96];                  /* what log lines call the handle ("ctl",
+					   "tables/T/import"), ctl_set_log */
+	pid_t pid;                      /* the process whose write or flush runs, for log
+					   lines (ctl_set_writer; 0: not known) */
 };
 
 /*
@@ -240,12 +244,23 @@ struct ctl *ctl_new(struct ctl_budget *budget);
 void ctl_free(struct ctl *c);
 
 /*
- * ctl_set_log - report the errors that end a write or flush with an I/O
- * error (rowfs_rc_is_fatal: I/O, damage, disk full, out of memory) to log
- * as well, at LOG_ERR, with the text the handle's reader gets.  Statement
- * errors are the client's business and are not logged.
+ * ctl_set_log - report every error that ends a write or flush to log as
+ * well, once (when its text is queued for the handle's reader), as one
+ * message "NAME pid PID line N: TEXT": name (copied, cut at 95 bytes)
+ * says what the handle is ("ctl", "tables/t/import"), PID is
+ * ctl_set_writer's, N is ctl_line_number (left out when TEXT already
+ * starts with "line N: ", as import's do), TEXT the reader's text without
+ * its newline.  At LOG_ERR for the errors that are not the statement's
+ * fault (rowfs_rc_is_fatal: I/O, damage, disk full, out of memory), at
+ * LOG_NOTICE for the others (a duplicate key, a syntax error, EBUSY).
  */
-void ctl_set_log(struct ctl *c, struct log *log);
+void ctl_set_log(struct ctl *c, struct log *log, const char *name);
+
+/*
+ * ctl_set_writer - the process whose write or flush runs next (the
+ * daemon: the caller of the FUSE request), named by log lines.
+ */
+void ctl_set_writer(struct ctl *c, pid_t pid);
 
 /*
  * ctl_set_quoted_newlines - on (1): CSV framing (RFC 4180) for

@@ -26,6 +26,14 @@
  * file; chmod and chown are accepted and change nothing; never listed.
  * A row file is never renamed (EPERM).
  *
+ * Failures of what a writer sent (row-file writes and closes, renames
+ * over by-id/KEY, and through ctl's framing import's lines) are logged
+ * (fs/log.h) with the writer's pid: see log_failure.
+ *
+ * log: the ring of fs/log.c; a handle keeps its shift (log_ring_read),
+ * st_size is every byte the ring ever kept and st_mtime its newest line's
+ * time, so tail -f sees it grow.
+ *
  * tables/T/import: ctl's framing (fs/ctl.c: a write is one transaction,
  * short counts, errno), each line an input row of T (rowfs_input_statement:
  * CSV or NDJSON, decided by the first byte written: '{' is NDJSON).  A
@@ -42,10 +50,46 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
+
+#include "log.h"
 
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1u << 0)   /* rename(2) flags as FUSE passes them (linux/fs.h) */
 #endif
+
+/* ---- log lines ---- */
+
+/* The name log lines give p's file: "by-id/7", "tables/t/by-id/7", "tables/t/import". */
+static void file_name(const struct path *p, char *buf, size_t size)
+{
+	const char *prefix = p->table[0] ? "tables/" : "";
+	const char *slash = p->table[0] ? "/" : "";
+
+	if (p->kind == PATH_IMPORT)
+		snprintf(buf, size, "%s%s%simport", prefix, p->table, slash);
+	else
+		snprintf(buf, size, "%s%s%sby-id/%lld", prefix, p->table, slash, (long long)p->key);
+}
+
+/*
+ * A write, close or rename of p's file that failed with rc (-errno) for
+ * the calling process, logged as "NAME pid PID: WHAT failed (STRERROR):
+ * TEXT" (TEXT: err's, if any): at LOG_ERR when not the writer's fault
+ * (EIO, ENOSPC, ENOMEM), else LOG_NOTICE.
+ */
+static void log_failure(struct fs *fs, const struct path *p, const char *what, int rc,
+			const struct rowfs_err *err)
+{
+	int level = rc == -EIO || rc == -ENOSPC || rc == -ENOMEM ? LOG_ERR : LOG_NOTICE;
+	char name[ROWFS_NAME_MAX + 48];
+
+	if (rc >= 0)
+		return;
+	file_name(p, name, sizeof(name));
+	log_msg(fs->log, level, "%s pid %ld: %s failed (%s)%s%s", name, (long)fs_caller_pid(), what,
+		strerror(-rc), err->msg[0] ? ": " : "", err->msg);
+}
 
 /* ---- streams ---- */
 
@@ -275,24 +319,35 @@ static ssize_t row_write(struct fs *fs, struct fs_handle *h, const char *buf, si
 	(void)off;   /* a row file being written is a stream of one line */
 	if (!h->u.row.writing)
 		return -EBADF;
+	err.msg[0] = '\0';
 	pthread_mutex_lock(&fs->lock);
 	/* refused before the line is taken: a partial line is never kept for later */
 	n = fs_row_busy(fs, h);
 	if (n == 0)
 		n = byid_write(&h->u.row, fs->db, buf, size, &err);
 	pthread_mutex_unlock(&fs->lock);
+	log_failure(fs, &h->path, "write", (int)n, &err);
 	return n;
 }
 
+/*
+ * close: apply a line that never got its newline.  Only the failure of
+ * such a line is logged: a close with nothing written (the dup'ed fd a
+ * shell's redirection closes before writing, touch) is no failed write.
+ */
 static int row_flush(struct fs *fs, struct fs_handle *h)
 {
 	struct rowfs_err err;
+	int unapplied;
 	int rc;
 
+	err.msg[0] = '\0';
 	pthread_mutex_lock(&fs->lock);
-	rc = rowfs_has_writer(fs->db) && byid_unapplied(&h->u.row) ? -EBUSY :
-	     byid_flush(&h->u.row, fs->db, &err);
+	unapplied = byid_unapplied(&h->u.row);
+	rc = rowfs_has_writer(fs->db) && unapplied ? -EBUSY : byid_flush(&h->u.row, fs->db, &err);
 	pthread_mutex_unlock(&fs->lock);
+	if (unapplied)
+		log_failure(fs, &h->path, "close", rc, &err);
 	return rc;
 }
 
@@ -303,7 +358,7 @@ static void row_release(struct fs *fs, struct fs_handle *h)
 }
 
 /* Size of a row file: its text's length, or 0 while a handle is creating it. */
-static int row_getattr(struct fs *fs, const struct path *p, struct fs_handle *h, off_t *size)
+static int row_size(struct fs *fs, const struct path *p, struct fs_handle *h, off_t *size)
 {
 	struct rowfs_err err;
 	char *text = NULL;
@@ -321,6 +376,12 @@ static int row_getattr(struct fs *fs, const struct path *p, struct fs_handle *h,
 	return rc;
 }
 
+static int row_getattr(struct fs *fs, const struct path *p, struct fs_handle *h,
+		       struct fs_attr *attr)
+{
+	return row_size(fs, p, h, &attr->size);
+}
+
 /*
  * truncate: to 0 (what O_TRUNC does: the next line replaces the row) or
  * to the row's current size, accepted and changes nothing; any other
@@ -334,7 +395,7 @@ static int row_truncate(struct fs *fs, const struct path *p, struct fs_handle *h
 
 	if (size == 0)
 		return 0;
-	rc = row_getattr(fs, p, h, &current);
+	rc = row_size(fs, p, h, &current);
 	if (rc != 0)
 		return rc;
 	return size == (uint64_t)current ? 0 : -EINVAL;
@@ -429,13 +490,14 @@ static struct tmpfile *tmp_file(struct fs *fs, const struct path *p, struct fs_h
 	return tmpfiles_find(&fs->tmpfiles, p->table, p->name);
 }
 
-static int tmp_getattr(struct fs *fs, const struct path *p, struct fs_handle *h, off_t *size)
+static int tmp_getattr(struct fs *fs, const struct path *p, struct fs_handle *h,
+		       struct fs_attr *attr)
 {
 	struct tmpfile *f;
 
 	pthread_mutex_lock(&fs->lock);
 	f = tmp_file(fs, p, h);
-	*size = f ? (off_t)tmpfile_size(f) : 0;
+	attr->size = f ? (off_t)tmpfile_size(f) : 0;
 	pthread_mutex_unlock(&fs->lock);
 	return f ? 0 : -ENOENT;
 }
@@ -467,18 +529,26 @@ static int tmp_unlink(struct fs *fs, const struct path *p)
 }
 
 /*
- * The row of `to` takes f's content (one transaction); f's name goes.
+ * The row of `to` takes f's content (one transaction); f's name (from_name) goes.
  * Under lock, which the caller must not have dropped since it found f
  * (fs_row_busy, which may drop it, comes first).
  */
-static int tmp_commit(struct fs *fs, struct tmpfile *f, const struct path *to, unsigned flags)
+static int tmp_commit(struct fs *fs, struct tmpfile *f, const char *from_name,
+		      const struct path *to, unsigned flags)
 {
 	struct rowfs_err err;
-	int rc = byid_set_text(fs->db, to->table, to->key, tmpfile_data(f),
-			       (size_t)tmpfile_size(f), (flags & RENAME_NOREPLACE) != 0, &err);
+	char what[PATH_NAME_MAX + 32];
+	int rc;
 
-	if (rc == 0)
+	err.msg[0] = '\0';
+	rc = byid_set_text(fs->db, to->table, to->key, tmpfile_data(f), (size_t)tmpfile_size(f),
+			   (flags & RENAME_NOREPLACE) != 0, &err);
+	if (rc == 0) {
 		tmpfile_unlink(&fs->tmpfiles, f);
+		return 0;
+	}
+	snprintf(what, sizeof(what), "rename of '%s' over it", from_name);
+	log_failure(fs, to, what, rc, &err);
 	return rc;
 }
 
@@ -507,7 +577,7 @@ static int tmp_rename(struct fs *fs, const struct path *from, const struct path 
 	if (!f)
 		rc = -ENOENT;
 	if (rc == 0 && to->kind == PATH_ROW)
-		rc = tmp_commit(fs, f, to, flags);
+		rc = tmp_commit(fs, f, from->name, to, flags);
 	else if (rc == 0 && (flags & RENAME_NOREPLACE) &&
 		 tmpfiles_find(&fs->tmpfiles, to->table, to->name))
 		rc = -EEXIST;
@@ -643,6 +713,7 @@ static const struct ctl_executor *import_executor(struct import_exec *x, struct 
 
 static int import_open(struct fs *fs, struct fs_handle *h, int flags, int created)
 {
+	char name[ROWFS_NAME_MAX + 48];
 	struct import_handle *im = &h->u.import;
 	struct render_table *names = NULL;
 	struct rowfs_txn *txn;
@@ -672,7 +743,8 @@ static int import_open(struct fs *fs, struct fs_handle *h, int flags, int create
 		free(im->header);
 		return -ENOMEM;
 	}
-	ctl_set_log(im->ctl, fs->log);
+	file_name(&h->path, name, sizeof(name));
+	ctl_set_log(im->ctl, fs->log, name);
 	return 0;
 }
 
@@ -700,6 +772,7 @@ static ssize_t import_write(struct fs *fs, struct fs_handle *h, const char *buf,
 	pthread_mutex_lock(&fs->lock);
 	import_detect(&h->u.import, buf, size);
 	fs_wait_for_closing_writer(fs, h);
+	ctl_set_writer(h->u.import.ctl, fs_caller_pid());
 	n = ctl_write(h->u.import.ctl, import_executor(&x, h, &ex), buf, size);
 	pthread_mutex_unlock(&fs->lock);
 	return n;
@@ -712,6 +785,7 @@ static int import_flush(struct fs *fs, struct fs_handle *h)
 	int rc;
 
 	pthread_mutex_lock(&fs->lock);
+	ctl_set_writer(h->u.import.ctl, fs_caller_pid());
 	rc = ctl_flush(h->u.import.ctl, import_executor(&x, h, &ex));
 	pthread_mutex_unlock(&fs->lock);
 	return rc;
@@ -744,4 +818,44 @@ const struct fs_file_ops fs_import_ops = {
 	.write = import_write,
 	.flush = import_flush,
 	.release = import_release,
+};
+
+/* ---- log ---- */
+
+static int log_open(struct fs *fs, struct fs_handle *h, int flags, int created)
+{
+	(void)fs;
+	(void)flags;
+	(void)created;
+	h->u.log_shift = 0;
+	return 0;
+}
+
+/* The ring from the handle's offset (shifted past what was dropped: log_ring_read). */
+static ssize_t log_file_read(struct fs *fs, struct fs_handle *h, char *buf, size_t size,
+			     uint64_t off, int flags)
+{
+	(void)flags;
+	return (ssize_t)log_ring_read(fs->log, buf, size, off, &h->u.log_shift);
+}
+
+/* st_size: every byte the ring ever kept; st_mtime: its newest line's time. */
+static int log_getattr(struct fs *fs, const struct path *p, struct fs_handle *h,
+		       struct fs_attr *attr)
+{
+	uint64_t size;
+
+	(void)p;
+	(void)h;
+	if (!fs->log)
+		return 0;
+	log_ring_stat(fs->log, &size, &attr->mtime);
+	attr->size = (off_t)size;
+	return 0;
+}
+
+const struct fs_file_ops fs_log_ops = {
+	.open = log_open,
+	.read = log_file_read,
+	.getattr = log_getattr,
 };

@@ -17,6 +17,7 @@
  *   dump           0444  the rows as a replayable script, streamed
  *   check          0444  the fsck invariants on the committed state, run at open
  *   changes        0444  the change feed: blocking reads, poll (fs/changes.c)
+ *   log            0444  the daemon's recent messages (fs/log.c's ring)
  *   by-id/         0755  one file per row (fs/byid.c)
  *   by-id/ID       0644  the row's username and a newline, exact st_size
  *   by-id/NAME     0644  a temporary file (safe saves; fs/tmpfile.c), never listed
@@ -148,6 +149,13 @@ static struct fs *get_fs(void)
 	return fuse_get_context()->private_data;
 }
 
+pid_t fs_caller_pid(void)
+{
+	struct fuse_context *ctx = fuse_get_context();
+
+	return ctx ? ctx->pid : 0;
+}
+
 static struct fs_handle *get_handle(const struct fuse_file_info *fi)
 {
 	return (struct fs_handle *)(uintptr_t)fi->fh;
@@ -157,13 +165,17 @@ static struct fs_handle *get_handle(const struct fuse_file_info *fi)
  * res, the result of operation op on path (or on handle h), logged first
  * when it is an I/O error: the database could not be read or is damaged,
  * and the caller only sees EIO.  ctl and import log theirs themselves,
- * with the engine's text (ctl_set_log).
+ * with the engine's text (ctl_set_log), and so do the writes and closes
+ * of row files (fs/fileops.c).
  */
 static int logged(struct fs *fs, const char *op, const char *path, const struct fs_handle *h,
 		  int res)
 {
 	if (res != -EIO || (h && h->info &&
 			    (h->info->ops == &fs_ctl_ops || h->info->ops == &fs_import_ops)))
+		return res;
+	if (h && h->info && h->info->ops == &fs_row_ops &&
+	    (strcmp(op, "write") == 0 || strcmp(op, "close") == 0))
 		return res;
 	log_msg(fs->log, LOG_ERR, "%s of '%s' failed: %s", op, path ? path : "(a removed file)",
 		strerror(EIO));
@@ -324,16 +336,19 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	struct fs *fs = get_fs();
 	const struct path_kind_info *info;
 	struct fs_handle *h = path ? NULL : fi && fi->fh ? get_handle(fi) : NULL;
+	struct fs_attr attr;
 	struct path p;
-	off_t size = 0;
 	int rc;
 
 	path_or_handle(path, fi, &p);
 	if (p.kind == PATH_NONE)
 		return -ENOENT;
 	info = path_info(p.kind);
+	attr.size = 0;
+	attr.mtime.tv_sec = fs->mount_time;
+	attr.mtime.tv_nsec = 0;
 	if (info->ops && info->ops->getattr)
-		rc = info->ops->getattr(fs, &p, h, &size);
+		rc = info->ops->getattr(fs, &p, h, &attr);
 	else
 		rc = fs_table_exists(fs, &p);
 	if (rc != 0)
@@ -341,11 +356,13 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	memset(st, 0, sizeof(*st));
 	st->st_uid = fs->uid;
 	st->st_gid = fs->gid;
-	st->st_atime = st->st_mtime = st->st_ctime = fs->mount_time;
+	st->st_mtim = attr.mtime;
+	st->st_ctim = attr.mtime;
+	st->st_atim = attr.mtime;
 	st->st_blksize = FS_BLKSIZE;
 	st->st_mode = info->mode;
 	st->st_nlink = S_ISDIR(info->mode) ? 2 : 1;
-	st->st_size = size;
+	st->st_size = attr.size;
 	return 0;
 }
 
@@ -708,7 +725,7 @@ static int ctl_open(struct fs *fs, struct fs_handle *h, int flags, int created)
 	h->u.ctl = ctl_new(&fs->ctl_budget);
 	if (!h->u.ctl)
 		return -ENOMEM;
-	ctl_set_log(h->u.ctl, fs->log);
+	ctl_set_log(h->u.ctl, fs->log, "ctl");
 	return 0;
 }
 
@@ -735,6 +752,7 @@ static ssize_t ctl_file_write(struct fs *fs, struct fs_handle *h, const char *bu
 	pthread_mutex_lock(&fs->lock);
 	fs_wait_for_closing_writer(fs, h);
 	ctl_executor_init_db(&ex, &h->session);
+	ctl_set_writer(h->u.ctl, fs_caller_pid());
 	n = ctl_write(h->u.ctl, &ex, buf, size);
 	fs_note_unit(fs, h);
 	pthread_mutex_unlock(&fs->lock);
@@ -748,6 +766,7 @@ static int ctl_file_flush(struct fs *fs, struct fs_handle *h)
 
 	pthread_mutex_lock(&fs->lock);
 	ctl_executor_init_db(&ex, &h->session);
+	ctl_set_writer(h->u.ctl, fs_caller_pid());
 	rc = ctl_flush(h->u.ctl, &ex);
 	fs_note_unit(fs, h);
 	pthread_mutex_unlock(&fs->lock);

@@ -16,6 +16,7 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "byid.h"
 #include "changes.h"
@@ -46,6 +47,12 @@ struct tmp_handle {
 	int append;            /* opened with O_APPEND: every write goes to the end */
 };
 
+/* What getattr tells of a name besides its mode. */
+struct fs_attr {
+	off_t size;              /* st_size */
+	struct timespec mtime;   /* st_mtime and st_ctime */
+};
+
 /* What fi->fh points to. */
 struct fs_handle {
 	struct fs_handle *prev;        /* neighbours in fs->handles */
@@ -61,6 +68,8 @@ struct fs_handle {
 		struct changes_reader changes; /* changes */
 		struct import_handle import;   /* tables/T/import */
 		struct dir_listing dir;    /* by-id/, tables/ opened as directories */
+		uint64_t log_shift;        /* log: how far its offsets lag the ring's absolute
+					      ones (log_ring_read) */
 	} u;
 	struct ctl_session session;    /* ctl, import: the transaction of its unit, or kept */
 	struct rowfs_txn *reader;      /* streams, directories: the read transaction */
@@ -82,9 +91,11 @@ struct fs_file_ops {
 	int (*flush)(struct fs *fs, struct fs_handle *h);
 	/* Free what h owns.  Under fs->lock.  NULL: nothing. */
 	void (*release)(struct fs *fs, struct fs_handle *h);
-	/* Does the name exist, and its st_size (h: an open handle of it, or NULL).
+	/* Does the name exist, and its st_size and st_mtime (h: an open handle of
+	 * it, or NULL).  attr comes filled with size 0 and the mount's time.
 	 * 0 or -errno.  NULL: it exists when its table does; size 0. */
-	int (*getattr)(struct fs *fs, const struct path *p, struct fs_handle *h, off_t *size);
+	int (*getattr)(struct fs *fs, const struct path *p, struct fs_handle *h,
+		       struct fs_attr *attr);
 	/* poll(2) events of an open handle.  NULL: always ready. */
 	unsigned (*poll)(struct fs *fs, struct fs_handle *h, void *ph);
 	/* truncate(2) of a writable name to size (h: the handle of an ftruncate, or
@@ -109,6 +120,7 @@ extern const struct fs_file_ops fs_text_ops;     /* fs/files.c: btree, constants
 extern const struct fs_file_ops fs_row_ops;      /* fs/byid.c: by-id/KEY */
 extern const struct fs_file_ops fs_import_ops;   /* fs/fileops.c: tables/T/import */
 extern const struct fs_file_ops fs_tmp_ops;      /* fs/fileops.c: by-id/NAME (temporary) */
+extern const struct fs_file_ops fs_log_ops;      /* fs/fileops.c: log */
 
 /*
  * fs_table_exists - does the table of p exist in the committed state
@@ -130,6 +142,12 @@ void fs_wait_for_closing_writer(struct fs *fs, const struct fs_handle *h);
  * a ctl handle still holds the write transaction, else 0.  Under lock.
  */
 int fs_row_busy(struct fs *fs, const struct fs_handle *h);
+
+/*
+ * fs_caller_pid - the process whose request the calling thread serves
+ * (FUSE's context), for log lines; 0 outside a request.
+ */
+pid_t fs_caller_pid(void);
 
 /* fs_note_unit - after h ran a unit of statements (the writer's close detection).  Under lock. */
 void fs_note_unit(struct fs *fs, const struct fs_handle *h);

@@ -44,6 +44,7 @@ static const struct path_kind_info kinds[PATH_KIND_COUNT] = {
 	[PATH_DUMP] = {"dump", PATH_NONE, PATH_IN_ROOT, FILE_RO, 0, &fs_stream_ops},
 	[PATH_CHECK] = {"check", PATH_NONE, PATH_IN_ROOT, FILE_RO, 0, &fs_text_ops},
 	[PATH_CHANGES] = {"changes", PATH_NONE, PATH_IN_ROOT, FILE_RO, 0, &fs_changes_ops},
+	[PATH_LOG] = {"log", PATH_NONE, PATH_IN_ROOT, FILE_RO, 0, &fs_log_ops},
 	[PATH_IMPORT] = {"import", PATH_NONE, PATH_IN_TABLE, S_IFREG | 0200, 1, &fs_import_ops},
 	[PATH_BYID_DIR] = {"by-id", PATH_NONE, BOTH, DIR_RW, 0, NULL},
 	[PATH_RANGE_DIR] = {"range", PATH_NONE, BOTH, DIR_RO, 0, NULL},
@@ -62,7 +63,8 @@ static const struct path_kind_info kinds[PATH_KIND_COUNT] = {
 static const enum path_kind listing[] = {
 	PATH_CTL,       PATH_SCHEMA,   PATH_ROWS,      PATH_ROWS_CSV,   PATH_ROWS_NDJSON,
 	PATH_BTREE,     PATH_CONSTANTS, PATH_STATS,    PATH_TABLE_STATS, PATH_DUMP,
-	PATH_CHECK,     PATH_CHANGES,  PATH_IMPORT,    PATH_BYID_DIR,   PATH_RANGE_DIR,
+	PATH_CHECK,     PATH_CHANGES,  PATH_LOG,       PATH_IMPORT,     PATH_BYID_DIR,
+	PATH_RANGE_DIR,
 	PATH_FIRST_DIR, PATH_LAST_DIR, PATH_TABLES_DIR,
 };
 

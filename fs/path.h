@@ -12,7 +12,7 @@
  * tables/NAME parses for any NAME that could be a table's name.
  *
  *   /                       PATH_ROOT       (the users table's files, and:)
- *   /ctl /constants /dump /check /changes   (root only)
+ *   /ctl /constants /dump /check /changes /log   (root only)
  *   /tables                 PATH_TABLES_DIR
  *   /tables/T               PATH_TABLE_DIR  (T: a table name, lower case)
  *   D/rows D/rows.csv D/rows.ndjson D/btree D/by-id D/range D/first D/last
@@ -67,6 +67,7 @@ enum path_kind {
 	PATH_DUMP,          /* dump */
 	PATH_CHECK,         /* check */
 	PATH_CHANGES,       /* changes */
+	PATH_LOG,           /* log */
 	PATH_BYID_DIR,      /* by-id/ */
 	PATH_RANGE_DIR,     /* range/ */
 	PATH_FIRST_DIR,     /* first/ */

@@ -24,9 +24,11 @@
  * (more with -o max_threads=N), because readers of `changes` block in
  * worker threads (see fs/fs.h).
  *
- * Messages: every one goes through fs/log.c, to syslog and, while a
- * terminal may read them (before detaching, or always with -f), to
- * stderr; libfuse's own messages are routed there too (fuse_set_log_func).
+ * Messages: every one goes through fs/log.c, to syslog, to the ring the
+ * mount's `log` file shows and, while a terminal may read them (before
+ * detaching, or always with -f), to stderr; libfuse's own messages are
+ * routed there too (fuse_set_log_func), and so are the engine's events
+ * (recoveries, checkpoints: rowfs_config.event).
  *
  * Service manager: with NOTIFY_SOCKET set (systemd's Type=notify), the
  * daemon sends READY=1 once the mount is up, from the process that serves
@@ -270,6 +272,8 @@ int main(int argc, char **argv)
 	cfg.cache_pages = opts.cache_pages;
 	cfg.snapshot_pages = opts.snapshot_pages;
 	cfg.wal_limit = opts.wal_limit;
+	cfg.event = log_event;   /* recoveries and checkpoints: syslog and the log file */
+	cfg.event_ctx = &log;
 	memset(&err, 0, sizeof(err));
 	if (note_files(&created, opts.dbfile) != 0) {
 		log_msg(&log, LOG_ERR, "out of memory");

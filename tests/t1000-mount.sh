@@ -42,6 +42,7 @@ check "two inserts through ctl, cat rows" "$work/exp" "$work/out"
 # 3: the directory lists exactly the names of the root with their modes.
 # shellcheck disable=SC2012 # the listing itself is under test
 (cd "$mnt" && ls -1 | while read -r f; do stat -c '%A %s %n' "$f"; done) >"$work/out" 2>&1
+logsize=$(t cat "$mnt/log" | wc -c | tr -d ' ')   # the daemon's messages so far
 cat >"$work/exp" <<EOF
 -r--r--r-- 0 btree
 drwxr-xr-x 0 by-id
@@ -52,6 +53,7 @@ drwxr-xr-x 0 by-id
 -r--r--r-- 0 dump
 dr-xr-xr-x 0 first
 dr-xr-xr-x 0 last
+-r--r--r-- $logsize log
 dr-xr-xr-x 0 range
 -r--r--r-- 0 rows
 -r--r--r-- 0 rows.csv
@@ -59,7 +61,7 @@ dr-xr-xr-x 0 range
 -r--r--r-- 0 stats
 drwxr-xr-x 0 tables
 EOF
-check "ls: ctl 0600, the generated files 0444 with st_size 0, by-id/ 0755, range/ first/ last/ 0555, tables/ 0755" \
+check "ls: ctl 0600, the generated files 0444 with st_size 0 (log: what cat reads), by-id/ 0755, range/ first/ last/ 0555, tables/ 0755" \
 	"$work/exp" "$work/out"
 if ls -l "$mnt" >/dev/null 2>&1; then ok "ls -l works"; else not_ok "ls -l works"; fi
 

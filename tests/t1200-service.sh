@@ -247,8 +247,10 @@ else
 	if [ $st -ge 90 ] && [ $st -le 92 ]; then
 		skip "syslog: cannot replace /dev in a mount namespace (step $st)"
 	else
-		# records are "<PRI>Mmm dd hh:mm:ss rowfs[PID]: TEXT"; keep PRI and TEXT
-		sed -n 's/^<\([0-9]*\)>.* rowfs\[[0-9]*\]: /\1 /p' "$work/syslog" >"$work/records"
+		# records are "<PRI>Mmm dd hh:mm:ss rowfs[PID]: TEXT"; keep PRI and TEXT (the
+		# writer's pid in a ctl error as P)
+		sed -n 's/^<\([0-9]*\)>.* rowfs\[[0-9]*\]: /\1 /p' "$work/syslog" |
+			sed 's/^\(27 ctl pid \)[0-9]* /\1P /' >"$work/records"
 		msg="bad database file '$work/nodir/db': No such file or directory"
 		if [ "$(cat "$work/ns.st1")" = 1 ] && grep -q -x "27 $msg" "$work/records" &&
 			[ "$(cat "$work/ns.err1")" = "rowfs: $msg" ]; then
@@ -269,10 +271,10 @@ else
 		cat >"$work/expected" <<EOF2
 30 mounted $work/bad.db on $work/nsmnt
 27 read of '/rows' failed: Input/output error
-27 $corrupt
+27 ctl pid P line 1: $corrupt
 30 unmounted $work/nsmnt
 30 mounted $work/bad.db on $work/nsmnt
-27 $corrupt
+27 ctl pid P line 1: $corrupt
 30 unmounted $work/nsmnt
 EOF2
 		sort "$work/expected" >"$work/expected.sorted"
@@ -285,7 +287,8 @@ EOF2
 				"status $(cat "$work/ns.st3")" "$(cat "$work/ns.err3")"
 		fi
 		expect "-f: the I/O error on stderr as well (not the mount notices); exit 0" \
-			"0 rowfs: $corrupt" "$(cat "$work/ns.st4") $(cat "$work/ns.err4")"
+			"0 rowfs: ctl pid P line 1: $corrupt" \
+			"$(cat "$work/ns.st4") $(sed 's/^\(rowfs: ctl pid \)[0-9]* /\1P /' "$work/ns.err4")"
 	fi
 fi
 

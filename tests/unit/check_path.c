@@ -32,6 +32,7 @@ static const struct parse_case cases[] = {
 	{"/ctl", PATH_CTL, "", 0, 0},
 	{"/rows.csv", PATH_ROWS_CSV, "", 0, 0},
 	{"/stats", PATH_STATS, "", 0, 0},
+	{"/log", PATH_LOG, "", 0, 0},
 	{"/tables", PATH_TABLES_DIR, "", 0, 0},
 	{"/tables/t", PATH_TABLE_DIR, "t", 0, 0},
 	{"/tables/t/stats", PATH_TABLE_STATS, "t", 0, 0},
@@ -70,6 +71,7 @@ static const struct parse_case cases[] = {
 	{"/schema", PATH_NONE, "", 0, 0},           /* a table directory's name only */
 	{"/import", PATH_NONE, "", 0, 0},
 	{"/tables/t/ctl", PATH_NONE, "", 0, 0},     /* a root name only */
+	{"/tables/t/log", PATH_NONE, "", 0, 0},     /* a root name only */
 	{"/tables/t/dump", PATH_NONE, "", 0, 0},
 	{"/tables/t/tables", PATH_NONE, "", 0, 0},
 	{"/tables/T", PATH_NONE, "", 0, 0},         /* listed in lower case */
@@ -152,7 +154,7 @@ static void check_listing(enum path_kind dir, const char *prefix, size_t want)
 
 START_TEST(test_listings)
 {
-	check_listing(PATH_ROOT, "", 15);
+	check_listing(PATH_ROOT, "", 16);
 	check_listing(PATH_TABLE_DIR, "/tables/t", 11);
 	ck_assert_int_eq(path_child(PATH_BYID_DIR, 0), PATH_NONE);
 	ck_assert_int_eq(path_info(PATH_ROW)->mode, S_IFREG | 0644);
