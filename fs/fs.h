@@ -4,7 +4,7 @@
  * Module fs (fs/fuse_ops.c) owns struct fs, the daemon state that libfuse
  * hands to every callback as private_data, and the fuse_operations table.
  * The mount's root holds ctl (0600), rows, rows.csv, rows.ndjson, btree,
- * constants, stats, dump, check, changes (0444) and the directories by-id/ (a file per
+ * constants, stats, dump, check, changes, log (0444) and the directories by-id/ (a file per
  * row, and the temporary files of safe saves), range/, first/ and last/
  * (streamed slices of rows); see rowfs(1).
  *

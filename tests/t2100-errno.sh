@@ -108,8 +108,8 @@ refused "cat a missing file" "No such file or directory" cat "$mnt/missing"
 if t touch "$mnt/ctl" "$mnt/rows"; then ok "touch ctl rows: accepted, changes nothing"; else
 	not_ok "touch ctl rows: accepted, changes nothing"; fi
 # shellcheck disable=SC2012 # the listing itself is under test
-expect "the directory still holds exactly its fifteen names (Part 2 added tables/)" \
-	"btree by-id changes check constants ctl dump first last range rows rows.csv rows.ndjson stats tables" \
+expect "the directory still holds exactly its sixteen names (Part 2 added tables/ and log)" \
+	"btree by-id changes check constants ctl dump first last log range rows rows.csv rows.ndjson stats tables" \
 	"$(ls "$mnt" | tr '\n' ' ' | sed 's/ $//')"
 if daemon_alive && echo "insert 99 alive" >"$ctl" && t cat "$mnt/rows" | grep -q -x "99	alive"; then
 	ok "the daemon carries on"
