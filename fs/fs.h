@@ -31,6 +31,7 @@
 #include <time.h>
 
 #include "ctl.h"
+#include "files.h"
 #include "rowfs.h"
 
 /* Worker threads of the multi-threaded loop, at least (libfuse's default is 10). */
@@ -59,7 +60,16 @@ struct fs {
 	struct ctl_budget ctl_budget; /* memory of every ctl handle's partial line and replies,
 				      under lock; fs_init sets CTL_BUDGET_DEFAULT, the caller
 				      may set its limit before the loop starts (-o ctl_memory) */
+	struct files_text stats_text; /* the root `stats` a getattr rendered, which an open
+				      within FS_STATS_KEEP_MS of the same commit reads (its
+				      counters move with every read: so its st_size is what
+				      the open reads); under lock */
+	uint64_t stats_seq;        /* the commit stats_text shows */
+	struct timespec stats_time; /* when it was rendered (CLOCK_MONOTONIC) */
 };
+
+/* How long a rendered `stats` text stays the one an open reads (see struct fs). */
+#define FS_STATS_KEEP_MS 1000
 
 /*
  * fs_init - set up fs for db (opened by the caller, who closes it after

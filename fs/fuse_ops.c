@@ -168,6 +168,8 @@ int fs_init(struct fs *fs, struct rowfs_db *db)
 	fs->handles = NULL;
 	fs->writer_flushed = 0;
 	fs->single_thread = 0;
+	memset(&fs->stats_text, 0, sizeof(fs->stats_text));
+	fs->stats_seq = 0;
 	ctl_budget_init(&fs->ctl_budget, CTL_BUDGET_DEFAULT);
 	fs->changes = changes_new(db, notify_poll, drop_poll, FS_MAX_THREADS - FS_SPARE_THREADS);
 	if (!fs->changes)
@@ -229,6 +231,7 @@ void fs_release(struct fs *fs)
 		free_handle(fs, h);
 	}
 	changes_free(fs->changes);
+	files_text_release(&fs->stats_text);
 	pthread_mutex_destroy(&fs->lock);
 }
 
@@ -292,29 +295,41 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 {
 	struct fs *fs = get_fs();
 	const struct path_kind_info *info;
-	struct fs_handle *h = path ? NULL : fi && fi->fh ? get_handle(fi) : NULL;
+	/* asked through an open file (FUSE_GETATTR_FH: lseek SEEK_END, a name gone) */
+	struct fs_handle *h = fi && fi->fh ? get_handle(fi) : NULL;
+	struct fs_attr attr;
 	struct path p;
-	off_t size = 0;
 	int rc;
 
-	path_or_handle(path, fi, &p);
+	if (h && h->info && !path_is_dir(h->path.kind))
+		p = h->path;
+	else
+		path_or_handle(path, fi, &p);
 	if (p.kind == PATH_NONE)
 		return -ENOENT;
+	if (h && (!h->info || h->path.kind != p.kind))
+		h = NULL;
 	info = path_info(p.kind);
+	attr.size = 0;
+	attr.mtime.tv_sec = fs->mount_time;
+	attr.mtime.tv_nsec = 0;
 	if (info->ops && info->ops->getattr)
-		rc = info->ops->getattr(fs, &p, h, &size);
+		rc = info->ops->getattr(fs, &p, h, &attr);
 	else
-		rc = fs_table_exists(fs, &p);
+		rc = fs_name_attr(fs, &p, &attr);
 	if (rc != 0)
 		return rc;
 	memset(st, 0, sizeof(*st));
 	st->st_uid = fs->uid;
 	st->st_gid = fs->gid;
-	st->st_atime = st->st_mtime = st->st_ctime = fs->mount_time;
+	st->st_mtim = attr.mtime;
+	st->st_ctim = attr.mtime;
+	st->st_atim = attr.mtime;
 	st->st_blksize = FS_BLKSIZE;
 	st->st_mode = info->mode;
 	st->st_nlink = S_ISDIR(info->mode) ? 2 : 1;
-	st->st_size = size;
+	st->st_size = attr.size;
+	st->st_blocks = (attr.size + 511) / 512;
 	return 0;
 }
 
@@ -492,6 +507,7 @@ static int open_handle(struct fs *fs, const struct path *p, struct fuse_file_inf
 	if (!h)
 		return -ENOMEM;
 	h->path = *p;
+	h->pid = fuse_get_context()->pid;
 	pthread_mutex_lock(&fs->lock);
 	rc = info->ops->open(fs, h, fi->flags, created);
 	if (rc == 0) {
@@ -750,8 +766,8 @@ static ssize_t changes_file_read(struct fs *fs, struct fs_handle *h, char *buf, 
 	pthread_mutex_lock(&fs->lock);
 	for (;;) {
 		n = changes_read(fs->changes, &h->u.changes, buf, size, offset);
-		if (n != 0)
-			break;
+		if (n != 0 || h->u.changes.sized)
+			break;   /* a handle that asked its size reads 0 at its end (tail -f) */
 		if (flags & O_NONBLOCK) {
 			n = -EAGAIN;
 			break;
@@ -786,9 +802,54 @@ static unsigned changes_poll(struct fs *fs, struct fs_handle *h, void *ph)
 	return events;
 }
 
+/*
+ * The open changes handle a getattr by name stands for: the caller's
+ * (fstat carries no handle), one that asked its size first, the newest
+ * first; NULL when the caller has none open.  Under lock.
+ */
+static struct fs_handle *callers_changes(struct fs *fs)
+{
+	pid_t pid = fuse_get_context()->pid;
+	struct fs_handle *h, *any = NULL;
+
+	for (h = fs->handles; h; h = h->next) {
+		if (h->info->ops != &fs_changes_ops || h->pid != pid)
+			continue;
+		if (h->u.changes.sized)
+			return h;
+		if (!any)
+			any = h;
+	}
+	return any;
+}
+
+/*
+ * st_size of changes: the bytes of feed the handle's offsets cover (its
+ * end); through the handle itself (lseek SEEK_END) it also makes the
+ * handle read 0 at its end instead of blocking (see the top of the file).
+ * By name: the caller's open handle's, else 0 (an open starts at the end).
+ */
+static int changes_getattr(struct fs *fs, const struct path *p, struct fs_handle *h,
+			   struct fs_attr *attr)
+{
+	uint64_t seq;
+
+	(void)p;
+	pthread_mutex_lock(&fs->lock);
+	if (h)
+		h->u.changes.sized = 1;
+	else
+		h = callers_changes(fs);
+	attr->size = h ? (off_t)changes_size(fs->changes, &h->u.changes) : 0;
+	rowfs_last_change(fs->db, &seq, &attr->mtime);
+	pthread_mutex_unlock(&fs->lock);
+	return 0;
+}
+
 const struct fs_file_ops fs_changes_ops = {
 	.open = changes_open,
 	.read = changes_file_read,
+	.getattr = changes_getattr,
 	.poll = changes_poll,
 };
 

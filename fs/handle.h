@@ -39,6 +39,12 @@ struct import_handle {
 	size_t header_len;     /* its length */
 };
 
+/* What getattr tells of a name besides its mode. */
+struct fs_attr {
+	off_t size;              /* st_size */
+	struct timespec mtime;   /* st_mtime and st_ctime */
+};
+
 /* What fi->fh points to. */
 struct fs_handle {
 	struct fs_handle *prev;        /* neighbours in fs->handles */
@@ -56,6 +62,7 @@ struct fs_handle {
 	} u;
 	struct ctl_session session;    /* ctl, import: the transaction of its unit, or kept */
 	struct rowfs_txn *reader;      /* streams, directories: the read transaction */
+	pid_t pid;                     /* the process (thread) that opened it */
 };
 
 /* The operations of one kind of file (NULL members: see each). */
@@ -72,9 +79,11 @@ struct fs_file_ops {
 	int (*flush)(struct fs *fs, struct fs_handle *h);
 	/* Free what h owns.  Under fs->lock.  NULL: nothing. */
 	void (*release)(struct fs *fs, struct fs_handle *h);
-	/* Does the name exist, and its st_size (h: an open handle of it, or NULL).
-	 * 0 or -errno.  NULL: it exists when its table does; size 0. */
-	int (*getattr)(struct fs *fs, const struct path *p, struct fs_handle *h, off_t *size);
+	/* Does the name exist, and its st_size and st_mtime (h: the open handle
+	 * the kernel asked through, or NULL: the name).  attr comes filled with
+	 * size 0 and the mount's time.  0 or -errno.  NULL: fs_name_attr. */
+	int (*getattr)(struct fs *fs, const struct path *p, struct fs_handle *h,
+		       struct fs_attr *attr);
 	/* poll(2) events of an open handle.  NULL: always ready. */
 	unsigned (*poll)(struct fs *fs, struct fs_handle *h, void *ph);
 };
@@ -93,6 +102,14 @@ extern const struct fs_file_ops fs_import_ops;   /* fs/import.c: tables/T/import
  * fs->lock.
  */
 int fs_table_exists(struct fs *fs, const struct path *p);
+
+/*
+ * fs_name_attr - getattr of a name whose ops have none (directories, ctl,
+ * import): 0 when it exists (fs_table_exists), and its time: the last
+ * change of any table for the root and tables/, of its table for
+ * tables/T/ and by-id/, the mount's for the others.  Takes fs->lock.
+ */
+int fs_name_attr(struct fs *fs, const struct path *p, struct fs_attr *attr);
 
 /*
  * fs_wait_for_closing_writer - before h (NULL: not a ctl handle) competes
