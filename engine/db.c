@@ -1475,6 +1475,48 @@ static int count_row(void *ctx, int64_t key, const struct rowfs_value *vals, uns
 }
 
 /*
+ * Count users' rows straight from the leaf cells (the first question of
+ * a fresh mount pays this scan: no row is decoded, a damaged row is the
+ * reader's to report).
+ */
+static int count_users(struct rowfs_db *db, struct count_scan *c, struct rowfs_err *err)
+{
+	uint64_t sizes[ROWFS_LINES_COUNT];
+	struct cursor cur;
+	int rc, l;
+
+	rc = cursor_start(db->pager, &cur, err);
+	while (rc == ROWFS_OK && !cursor_eof(&cur)) {
+		const uint8_t *cells;
+		uint32_t i, n = cursor_run(&cur, &cells);
+
+		for (i = 0; i < n && c->mask == ROWFS_LINES_BIT(ROWFS_LINES_ROWS); i++) {
+			/* `rows` alone (the first stat of a fresh mount): the sum, inline */
+			const uint8_t *cell = cells + (size_t)i * LEAF_NODE_CELL_SIZE;
+
+			c->bytes[ROWFS_LINES_ROWS] +=
+				lines_seed_rows_size(get_u32(cell + LEAF_NODE_KEY_OFFSET),
+						     row_name_len(cell + LEAF_NODE_VALUE_OFFSET));
+		}
+		for (i = 0; i < n && c->mask != ROWFS_LINES_BIT(ROWFS_LINES_ROWS); i++) {
+			const uint8_t *cell = cells + (size_t)i * LEAF_NODE_CELL_SIZE;
+			const uint8_t *value = cell + LEAF_NODE_VALUE_OFFSET;
+
+			lines_seed_sizes(c->mask, get_u32(cell + LEAF_NODE_KEY_OFFSET),
+					 (const char *)value + USERNAME_OFFSET, row_name_len(value),
+					 sizes);
+			for (l = 0; l < ROWFS_LINES_COUNT; l++)
+				if (c->mask & ROWFS_LINES_BIT(l))
+					c->bytes[l] += sizes[l];
+		}
+		c->rows += n;
+		rc = cursor_skip_run(&cur, err);
+	}
+	cursor_release(&cur);
+	return rc;
+}
+
+/*
  * Rows and line bytes of the renderings in want of t (entered), into out:
  * the kept counts where they hold, else one scan, kept when txn reads the
  * newest committed state.
@@ -1507,7 +1549,7 @@ static int table_counts(struct rowfs_txn *txn, const struct table_schema *t, uns
 	lines_shape(&c->lines, t->is_users, strlen(t->name), t->column_count, names);
 	/* the counts this table has stay; the scan adds the others (all of them if none) */
 	c->mask = have ? want & ~have : want;
-	rc = scan_table(db, t, INT64_MIN, count_row, c, err);
+	rc = t->is_users ? count_users(db, c, err) : scan_table(db, t, INT64_MIN, count_row, c, err);
 	if (rc == ROWFS_OK) {
 		out->rows = have ? e->rows : c->rows;
 		for (l = 0; l < ROWFS_LINES_COUNT; l++)

@@ -24,8 +24,8 @@
  *   dump        insert 42 alice\n      (row.c's row_format_insert)
  * Usernames the engine accepts cannot hold most of these characters (see
  * rowsh(1)); the quoting is there so that the output stays valid whatever
- * a future lexer lets through.  Their sizes are found by writing the line
- * into a scratch buffer: one code for both, and a users line is short.
+ * a future lexer lets through.  The writers count instead of writing when
+ * given no buffer: a line's length and its bytes come from one code.
  *
  * The other tables' lines are made of the text forms of their values
  * (textform.c): COPY fields and TABs, CSV fields and commas, {"col":JSON}
@@ -46,6 +46,29 @@
 
 /* ---- users' lines ------------------------------------------------------- */
 
+/*
+ * Each writer below takes dst NULL to count only: the length of a line
+ * and the line itself come from one code.
+ */
+
+/* Put n bytes of src at dst + at (dst NULL: count them); returns n. */
+static size_t put(char *dst, size_t at, const void *src, size_t n)
+{
+	if (dst)
+		memcpy(dst + at, src, n);
+	return n;
+}
+
+/* v in decimal at dst + at (dst NULL: count); returns its length. */
+static size_t put_id(char *dst, size_t at, uint32_t v)
+{
+	if (dst)
+		return put_decimal(dst + at, v);
+	return v < 10u ? 1 : v < 100u ? 2 : v < 1000u ? 3 : v < 10000u ? 4 : v < 100000u ? 5 :
+	       v < 1000000u ? 6 : v < 10000000u ? 7 : v < 100000000u ? 8 :
+	       v < 1000000000u ? 9 : 10;
+}
+
 /* Does a CSV field need quotes (Part 1's rule)? */
 static int seed_csv_needs_quotes(const char *s, size_t len)
 {
@@ -61,28 +84,25 @@ static int seed_csv_needs_quotes(const char *s, size_t len)
 	return 0;
 }
 
-/* The name as a CSV field at dst (at most 2 + 2 * len bytes). */
-static size_t seed_csv_field(char *dst, const char *s, size_t len)
+/* The name as a CSV field at dst + at (at most 2 + 2 * len bytes); its length. */
+static size_t seed_csv_field(char *dst, size_t at, const char *s, size_t len)
 {
 	size_t out = 0;
 	size_t i;
 
-	if (!seed_csv_needs_quotes(s, len)) {
-		memcpy(dst, s, len);
-		return len;
-	}
-	dst[out++] = '"';
+	if (!seed_csv_needs_quotes(s, len))
+		return put(dst, at, s, len);
+	out += put(dst, at + out, "\"", 1);
 	for (i = 0; i < len; i++) {
 		if (s[i] == '"')
-			dst[out++] = '"';
-		dst[out++] = s[i];
+			out += put(dst, at + out, "\"", 1);
+		out += put(dst, at + out, s + i, 1);
 	}
-	dst[out++] = '"';
-	return out;
+	return out + put(dst, at + out, "\"", 1);
 }
 
-/* The name as the inside of a JSON string at dst (at most 6 * len bytes). */
-static size_t seed_json_string(char *dst, const char *name, size_t len)
+/* The name as the inside of a JSON string at dst + at (at most 6 * len bytes); its length. */
+static size_t seed_json_string(char *dst, size_t at, const char *name, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)name;
@@ -94,72 +114,86 @@ static size_t seed_json_string(char *dst, const char *name, size_t len)
 		size_t n;
 
 		if (c == '"' || c == '\\') {
-			dst[out++] = '\\';
-			dst[out++] = (char)c;
+			char esc[2] = {'\\', (char)c};
+
+			out += put(dst, at + out, esc, 2);
 			i++;
 		} else if (c < 0x20 || c == 0x7f) {
-			memcpy(dst + out, "\\u00", 4);
-			dst[out + 4] = hex[c >> 4];
-			dst[out + 5] = hex[c & 15];
-			out += 6;
+			char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+
+			out += put(dst, at + out, esc, 6);
 			i++;
 		} else if (c < 0x80) {
-			dst[out++] = (char)c;
+			out += put(dst, at + out, s + i, 1);
 			i++;
 		} else if ((n = rowfs_utf8_sequence_len(s + i, len - i, NULL)) != 0) {
-			memcpy(dst + out, s + i, n);
-			out += n;
+			out += put(dst, at + out, s + i, n);
 			i += n;
 		} else {
-			memcpy(dst + out, "\\ufffd", 6);
-			out += 6;
+			out += put(dst, at + out, "\\ufffd", 6);
 			i++;
 		}
 	}
 	return out;
 }
 
-/* users' line of (id, name) in lines at dst (ROWFS_SEED_LINE_MAX bytes of room). */
+/*
+ * users' line of (id, name) in lines at dst (ROWFS_SEED_LINE_MAX bytes of
+ * room; NULL: count only); its length.
+ */
 static size_t seed_line(int lines, char *dst, uint32_t id, const char *name, size_t name_len)
 {
 	static const char json_id[] = "{\"id\":";
 	static const char json_name[] = ",\"username\":\"";
-	size_t len;
+	char insert[ROW_INSERT_MAX];
+	size_t len = 0;
 
 	if (name_len > ROWFS_USERNAME_MAX)
 		name_len = ROWFS_USERNAME_MAX;
+	if (!dst && lines == ROWFS_LINES_ROWS)
+		return lines_seed_rows_size(id, name_len);   /* the same sum, without the writes */
 	switch (lines) {
 	case ROWFS_LINES_CSV:
-		len = put_decimal(dst, id);
-		dst[len++] = ',';
-		len += seed_csv_field(dst + len, name, name_len);
+		len += put_id(dst, len, id);
+		len += put(dst, len, ",", 1);
+		len += seed_csv_field(dst, len, name, name_len);
 		break;
 	case ROWFS_LINES_NDJSON:
-		memcpy(dst, json_id, sizeof(json_id) - 1);
-		len = sizeof(json_id) - 1;
-		len += put_decimal(dst + len, id);
-		memcpy(dst + len, json_name, sizeof(json_name) - 1);
-		len += sizeof(json_name) - 1;
-		len += seed_json_string(dst + len, name, name_len);
-		dst[len++] = '"';
-		dst[len++] = '}';
+		len += put(dst, len, json_id, sizeof(json_id) - 1);
+		len += put_id(dst, len, id);
+		len += put(dst, len, json_name, sizeof(json_name) - 1);
+		len += seed_json_string(dst, len, name, name_len);
+		len += put(dst, len, "\"}", 2);
 		break;
 	case ROWFS_LINES_DUMP:
-		len = row_format_insert(dst, id, name, name_len);
+		len += put(dst, len, insert, row_format_insert(insert, id, name, name_len));
 		break;
 	case ROWFS_LINES_ROWS:
 	default:
-		len = put_decimal(dst, id);
-		dst[len++] = '\t';
-		memcpy(dst + len, name, name_len);
-		len += name_len;
+		len += put_id(dst, len, id);
+		len += put(dst, len, "\t", 1);
+		len += put(dst, len, name, name_len);
 		break;
 	}
-	dst[len++] = '\n';
-	return len;
+	return len + put(dst, len, "\n", 1);
 }
 
-/* users' line of vals (id, name) at dst. */
+void lines_seed_sizes(unsigned mask, uint32_t id, const char *name, size_t len,
+		      uint64_t out[ROWFS_LINES_COUNT])
+{
+	int l;
+
+	if (mask == ROWFS_LINES_BIT(ROWFS_LINES_ROWS)) {
+		out[ROWFS_LINES_ROWS] = lines_seed_rows_size(id, len < ROWFS_USERNAME_MAX ? len :
+								     ROWFS_USERNAME_MAX);
+		return;
+	}
+	for (l = 0; l < ROWFS_LINES_COUNT; l++)
+		if (mask & ROWFS_LINES_BIT(l))
+			out[l] = seed_line(l, NULL, id, name, len);
+}
+
+/* users' line of vals (id, name) at dst (NULL: count only). */
 static size_t seed_values(int lines, const struct rowfs_value *vals, unsigned n, char *dst)
 {
 	uint32_t id = n > 0 ? (uint32_t)vals[0].i : 0;
@@ -219,13 +253,13 @@ void lines_sizes(const struct rowfs_lines_table *t, unsigned mask, const struct 
 		 unsigned n, uint64_t out[ROWFS_LINES_COUNT])
 {
 	size_t sum[ROWFS_LINES_COUNT] = {0};
-	char scratch[ROWFS_SEED_LINE_MAX];
+	char scratch[32];
 	unsigned i;
 	int l;
 
 	for (l = 0; l < ROWFS_LINES_COUNT; l++)
 		if ((mask & ROWFS_LINES_BIT(l)) && t->seed)
-			out[l] = seed_values(l, vals, n, scratch);
+			out[l] = seed_values(l, vals, n, NULL);
 	if (t->seed)
 		return;
 	for (i = 0; i < n; i++) {
