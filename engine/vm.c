@@ -192,6 +192,8 @@ static int op_delete(struct vm_env *env, uint32_t id, struct rowfs_err *err)
 		rc = count_old_seed(env, id, err);
 	if (rc == ROWFS_OK)
 		rc = btree_delete(pager, id, err);
+	if (rc == ROWFS_OK && env->delta)
+		env->delta->changed = 1;
 	if (rc == ROWFS_OK)
 		rc = log_change(pager, VM_OP_DELETE, NULL, id, err);
 	return rc ? rc : feed_seed(env->feed, "delete", id, NULL, err);
