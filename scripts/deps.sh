@@ -7,6 +7,8 @@ PKGS="build-essential autoconf automake pkg-config libfuse3-dev fuse3 check libe
 # fuzzing (make fuzz): libFuzzer is in clang's runtime package; valgrind
 # for make check-valgrind; cppcheck for check.sh's unused-function stage
 PKGS="$PKGS libclang-rt-dev valgrind cppcheck"
+# everyday tools the mount tests run on the mount (t6950: rsync, tar, tail)
+PKGS="$PKGS rsync tar coreutils"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
