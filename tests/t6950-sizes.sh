@@ -41,6 +41,7 @@ files() {
 		echo "${p}first/2"
 		echo "${p}first/100000"
 		echo "${p}last/3"
+		# shellcheck disable=SC2010 # keys are digits and '-'
 		for k in $(ls -f "$mnt/${p}by-id" | grep -v '^\.' | head -20); do
 			echo "${p}by-id/$k"
 		done
@@ -67,7 +68,7 @@ check_sizes() {
 # mtime FILE: st_mtime with nanoseconds.
 mtime() { t stat -c %.9Y "$mnt/$1"; }
 
-# 1-3: the content.
+# the content.
 run "insert 1 alice"
 run "insert 2 bob"
 run "insert 3 carol"
@@ -80,7 +81,7 @@ awk 'BEGIN { printf "create table big (id integer primary key, v text, x real)\n
 t cat "$work/big.in" >"$ctl" || not_ok "3000 rows of big"
 check_sizes "st_size = what cat reads, every file"
 
-# 4: inserts, updates (other lengths), deletes, a key moved, in several commits.
+# inserts, updates (other lengths), deletes, a key moved, in several commits.
 run "insert 10 dave"
 run "update 1 alice_longer_name"
 run "delete 2"
@@ -93,7 +94,7 @@ run "delete from big where id > 2900"
 printf 'begin\ninsert 20 in_txn\ninsert into t values (20, null, null, null, null)\ncommit\n' >"$ctl"
 check_sizes "after inserts, updates, deletes"
 
-# 5-10: times.  A commit to t moves t's files, not users' nor e's; dump moves.
+# times.  A commit to t moves t's files, not users' nor e's; dump moves.
 sleep 0.01
 u0=$(mtime rows) t0=$(mtime tables/t/rows) e0=$(mtime tables/e/rows) d0=$(mtime dump)
 r0=$(mtime tables/t/by-id/1) c0=$(mtime constants)
@@ -118,28 +119,6 @@ else
 	not_ok "... and moves rows (ctime = mtime)"
 fi
 
-# 11-13: rsync -a twice, a same-length update in between.  import is
-# write-only (tables/T/import, 0200): a backup leaves it out.
-if command -v rsync >/dev/null 2>&1; then
-	mkdir "$work/dst"
-	t rsync -a --exclude=import "$mnt/" "$work/dst/" 2>"$work/rsync.err"
-	expect "rsync -a: exit 0" 0 "$?"
-	expect "rsync -a: by-id/1 copied" "alice_longer_name" "$(cat "$work/dst/by-id/1")"
-	run "update 1 alice_longer_namf"   # same length
-	t rsync -a --exclude=import "$mnt/" "$work/dst/" 2>>"$work/rsync.err"
-	ok_copy=1
-	for f in by-id/1 rows rows.csv rows.ndjson dump tables/users/by-id/1 tables/t/rows.ndjson \
-		tables/big/rows.csv; do
-		t cat "$mnt/$f" | cmp -s - "$work/dst/$f" || { ok_copy=0; echo "# differs: $f"; }
-	done
-	if [ $ok_copy = 1 ]; then ok "a second rsync -a copies the same-length update"; else
-		not_ok "a second rsync -a copies the same-length update" "$(cat "$work/rsync.err")"; fi
-else
-	skip "rsync not installed (scripts/deps.sh installs it)"
-	skip "rsync not installed"
-	skip "rsync not installed"
-fi
-
 # same_as_mount DIR FILE...: each DIR/FILE equals cat of the mount's FILE.
 same_as_mount() {
 	dir=$1
@@ -149,10 +128,47 @@ same_as_mount() {
 	done
 	return 0
 }
+rsynced="by-id/1 rows rows.csv rows.ndjson dump tables/users/by-id/1 tables/t/rows.ndjson
+	tables/big/rows.csv"
+
+# rsync -a twice, a same-length update in between.  import is
+# write-only (tables/T/import, 0200): a backup leaves it out.
+if command -v rsync >/dev/null 2>&1; then
+	mkdir "$work/dst"
+	t rsync -a --exclude=import "$mnt/" "$work/dst/" 2>"$work/rsync.err"
+	expect "rsync -a: exit 0" 0 "$?"
+	expect "rsync -a: by-id/1 copied" "alice_longer_name" "$(cat "$work/dst/by-id/1")"
+	# rsync -a compares whole seconds of st_mtime: a change a second later
+	sleep 1
+	run "update 1 alice_longer_namf"   # same length
+	t rsync -a --exclude=import "$mnt/" "$work/dst/" 2>>"$work/rsync.err"
+	# shellcheck disable=SC2086 # the list is words
+	if d=$(same_as_mount "$work/dst" $rsynced); then
+		ok "a second rsync -a copies the same-length update"
+	else
+		not_ok "a second rsync -a copies the same-length update" "differs: $d" \
+			"$(cat "$work/rsync.err")"
+	fi
+	# within the same second: rsync -@-1 compares nanoseconds, which every commit moves
+	run "update 1 alice_longer_namg"
+	t rsync -a -@-1 --exclude=import "$mnt/" "$work/dst/" 2>>"$work/rsync.err"
+	# shellcheck disable=SC2086 # the list is words
+	if d=$(same_as_mount "$work/dst" $rsynced); then
+		ok "rsync -a -@-1 copies an update of the same second"
+	else
+		not_ok "rsync -a -@-1 copies an update of the same second" "differs: $d"
+	fi
+else
+	skip "rsync not installed (scripts/deps.sh installs it)"
+	skip "rsync not installed"
+	skip "rsync not installed"
+	skip "rsync not installed"
+fi
+
 copied="rows rows.csv rows.ndjson dump btree by-id/1 tables/t/rows tables/t/rows.csv
 	tables/t/rows.ndjson tables/t/schema tables/t/by-id/-7 tables/big/rows tables/big/rows.ndjson"
 
-# 14: tar (it reads st_size bytes of each file).
+# tar (it reads st_size bytes of each file).
 mkdir "$work/untar"
 # shellcheck disable=SC2086 # the list is words
 (cd "$mnt" && t tar -cf "$work/x.tar" $copied) && t tar -C "$work/untar" -xf "$work/x.tar"
@@ -160,7 +176,7 @@ mkdir "$work/untar"
 if d=$(same_as_mount "$work/untar" $copied); then ok "tar: exact copies"; else
 	not_ok "tar: exact copies" "differs: $d"; fi
 
-# 15: cp -a of by-id/ directories and of files.
+# cp -a of by-id/ directories and of files.
 mkdir -p "$work/cp/tables/t" "$work/cp/tables/big"
 t cp -a "$mnt/by-id" "$mnt/rows" "$mnt/rows.csv" "$mnt/rows.ndjson" "$mnt/dump" "$mnt/btree" \
 	"$work/cp/" &&
@@ -171,7 +187,7 @@ t cp -a "$mnt/by-id" "$mnt/rows" "$mnt/rows.csv" "$mnt/rows.ndjson" "$mnt/dump" 
 if d=$(same_as_mount "$work/cp" $copied); then ok "cp -a: exact copies"; else
 	not_ok "cp -a: exact copies" "differs: $d"; fi
 
-# 16: python's shutil.copy (sendfile), and dd.
+# python's shutil.copy (sendfile), and dd.
 mkdir -p "$work/py/tables/t/by-id" "$work/py/tables/big" "$work/py/by-id"
 # shellcheck disable=SC2086
 t python3 -c 'import shutil, sys
@@ -181,17 +197,20 @@ for f in sys.argv[3:]:
 if d=$(same_as_mount "$work/py" $copied); then ok "shutil.copy: exact copies"; else
 	not_ok "shutil.copy: exact copies" "differs: $d"; fi
 t dd if="$mnt/tables/big/rows.ndjson" of="$work/dd.out" bs=1000 2>/dev/null
-t cat "$mnt/tables/big/rows.ndjson" | cmp -s - "$work/dd.out" && ok "dd bs=1000: an exact copy" ||
+if t cat "$mnt/tables/big/rows.ndjson" | cmp -s - "$work/dd.out"; then
+	ok "dd bs=1000: an exact copy"
+else
 	not_ok "dd bs=1000: an exact copy"
+fi
 
-# 17-20: tail -f and tail -F see a new commit within 2 s; cat still blocks.
+# tail -f and tail -F see a new commit within 2 s; cat still blocks.
 # follow OPTION NAME: tail OPTION changes in the background until it holds
 # the file open; the commit's line must appear within 2 s.
 follow() {
 	tail "$1" "$mnt/changes" >"$work/$2.out" 2>"$work/$2.err" &
 	tpid=$!
 	i=0
-	while [ $i -lt 50 ] && ! ls -l "/proc/$tpid/fd" 2>/dev/null | grep -q "$mnt/changes"; do
+	while [ $i -lt 50 ] && ! readlink "/proc/$tpid/fd/"* 2>/dev/null | grep -qx "$mnt/changes"; do
 		sleep_a_bit
 		i=$((i + 1))
 	done
@@ -225,7 +244,7 @@ expect "... and gets the next commit" 1 "$(grep -c " insert 701 to_cat$" "$work/
 kill "$cpid" 2>/dev/null
 wait "$cpid" 2>/dev/null
 
-# 21-22: DDL, then a remount (every count starts again from a scan).
+# DDL, then a remount (every count starts again from a scan).
 run "drop table e"
 run "create table e2 (id integer primary key, v blob)"
 run "insert into e2 values (1, x'00'), (2, null)"
