@@ -7,7 +7,15 @@
  *
  * Streams (rows, rows.csv, rows.ndjson, dump, range/, first/, last/ of the
  * root and of every tables/T/) begin an engine read transaction at open,
- * ended at release: one open file shows one committed state.  Texts
+ * ended at release: one open file shows one committed state.
+ *
+ * getattr: every kind's st_size is what an open reads right then, and its
+ * st_mtime the last change of what it shows (rowfs(1), SIZES AND TIMES):
+ * a stream's size is files_rows_size of the same arguments its open would
+ * take (the engine's byte counts for a whole table, a bounded scan for a
+ * range), a text's is rendered, a row file's looked up; times come from
+ * rowfs_table_sizes / rowfs_last_change.  The root `stats` a getattr
+ * renders is kept for the next open (struct fs), so they agree.  Texts
  * (btree, constants, stats, check, schema) are rendered at open through a
  * read transaction of their own.  A name under tables/T/ of a table that
  * does not exist is ENOENT at open (the engine says "no such table").

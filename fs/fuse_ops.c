@@ -27,9 +27,12 @@
  *
  * Every file is opened with direct_io and never keep_cache, and the
  * attribute/entry timeouts are 0, so the kernel caches nothing and each
- * read reaches the daemon.  Generated files show st_size 0 (as procfs
- * does); row files show their exact size (one point lookup).  Offsets of
- * ctl and of row files being written are ignored.
+ * read reaches the daemon.  getattr asks the kind's ops (fs/fileops.c):
+ * every file shows the exact size an open reads and the time of the last
+ * commit that changed it (rowfs(1), SIZES AND TIMES); the handle is
+ * passed when the kernel asks through an open file (FUSE_GETATTR_FH, as
+ * for lseek SEEK_END).  Offsets of ctl and of row files being written
+ * are ignored.
  *
  * by-id/ and tables/: readdir streams the names from a cursor, one
  * request's worth at a time, in offset mode: "." has offset 1, ".." 2,
@@ -97,7 +100,11 @@
  * changes: a read returns the committed lines past the handle's offset,
  * else waits on the feed's condition variable (the wait releases
  * fs->lock), waking every CHANGES_POLL_MS to look for FUSE_INTERRUPT
- * (-EINTR) and for the end of the session (0).  O_NONBLOCK reads get
+ * (-EINTR) and for the end of the session (0).  A handle whose size was
+ * asked through it (lseek SEEK_END: tail, less) reads 0 at its end
+ * instead of waiting; its st_size is the feed it covers, which a stat by
+ * name from its process (fstat reaches us by name) reports too, so GNU
+ * tail -f, which polls fstat, sees it grow.  O_NONBLOCK reads get
  * EAGAIN, and so does a read when the blocked-reader limit (fs.h) is
  * reached; single-threaded, a read returns 0 instead of blocking.  poll
  * keeps the handle's fuse_pollhandle, notified at the next commit.
