@@ -100,8 +100,8 @@ int fs_name_attr(struct fs *fs, const struct path *p, struct fs_attr *attr)
 		rc = -rowfs_fail_errno(rc);
 	}
 	pthread_mutex_unlock(&fs->lock);
-	if (rc == 0 && (p->kind == PATH_IMPORT || p->kind == PATH_CTL))
-		rc = fs_table_exists(fs, p);   /* (their time is the mount's: no table read) */
+	if (rc == 0 && p->table[0])
+		rc = fs_table_exists(fs, p);   /* (import, range/ ...: the mount's time read no table) */
 	return rc;
 }
 

@@ -60,7 +60,8 @@ START_TEST(test_seed_lines)
 	struct rowfs_value v[2];
 
 	ck_assert_int_eq(rowfs_lines_init(&t, NULL), ROWFS_OK);
-	ck_assert_str_eq(t.header, "id,username\n");
+	ck_assert_uint_eq(t.header_len, 12);
+	ck_assert_int_eq(memcmp(t.header, "id,username\n", 12), 0);
 	v[0] = integer(42);
 	v[1] = text("alice");
 	ck_assert_str_eq(line_of(ROWFS_LINES_ROWS, &t, v, 2), "42\talice\n");
@@ -110,7 +111,8 @@ START_TEST(test_typed_lines)
 
 	five_columns(&info);
 	ck_assert_int_eq(rowfs_lines_init(&t, &info), ROWFS_OK);
-	ck_assert_str_eq(t.header, "id,s,r,b,n\n");
+	ck_assert_uint_eq(t.header_len, 11);
+	ck_assert_int_eq(memcmp(t.header, "id,s,r,b,n\n", 11), 0);
 	memset(v, 0, sizeof(v));
 	v[0] = integer(-7);
 	v[1] = text("a\tb\n'c\",");
