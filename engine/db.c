@@ -1128,6 +1128,30 @@ static int find_table(struct rowfs_txn *txn, const char *name,
 	return ROWFS_OK;
 }
 
+/* Undo txn_enter after a read; returns rc, an I/O error's text given the contract's prefix. */
+static int leave_read(struct rowfs_txn *txn, int rc, struct rowfs_err *err)
+{
+	txn_leave(txn);
+	prefix_io_error(rc, err);
+	return rc;
+}
+
+/*
+ * txn_enter, then find_table: the table named name (NULL: users) in what
+ * txn reads.  On success the caller ends with leave_read; on failure
+ * nothing stays entered.
+ */
+static int enter_table(struct rowfs_txn *txn, const char *name,
+		       const struct table_schema **out, struct rowfs_err *err)
+{
+	int rc = txn_enter(txn, err);
+
+	if (rc)
+		return rc;
+	rc = find_table(txn, name, out, err);
+	return rc ? leave_read(txn, rc, err) : ROWFS_OK;
+}
+
 /*
  * users' rows from key start on, straight from its fixed-cell cursor into
  * the two typed values (the `rows` file's hot loop: no record, no copy).
@@ -1197,16 +1221,12 @@ int rowfs_scan(struct rowfs_txn *txn, const char *table, int64_t start, rowfs_ro
 	       void *ctx, struct rowfs_err *err)
 {
 	const struct table_schema *t;
-	int rc = txn_enter(txn, err);
+	int rc = enter_table(txn, table, &t, err);
 
 	if (rc)
 		return rc;
-	rc = find_table(txn, table, &t, err);
-	if (rc == ROWFS_OK)
-		rc = scan_table(txn->db, t, start, fn, ctx, err);
-	txn_leave(txn);
-	prefix_io_error(rc, err);
-	return rc;
+	rc = scan_table(txn->db, t, start, fn, ctx, err);
+	return leave_read(txn, rc, err);
 }
 
 /* users' row by key, as Part 1 read it: the stored name, without decoding checks. */
@@ -1241,13 +1261,12 @@ int rowfs_get(struct rowfs_txn *txn, const char *table, int64_t key, rowfs_row_f
 	int rc;
 
 	*found = 0;
-	rc = txn_enter(txn, err);
+	rc = enter_table(txn, table, &t, err);
 	if (rc)
 		return rc;
-	rc = find_table(txn, table, &t, err);
-	if (rc == ROWFS_OK && t->is_users) {
+	if (t->is_users) {
 		rc = get_users_row(txn->db, key, fn, ctx, found, err);
-	} else if (rc == ROWFS_OK) {
+	} else {
 		access_init(&a, txn->db->pager, t);
 		rc = access_get(&a, key, found, err);
 		if (rc == ROWFS_OK && *found) {
@@ -1256,9 +1275,7 @@ int rowfs_get(struct rowfs_txn *txn, const char *table, int64_t key, rowfs_row_f
 		}
 		access_release(&a);
 	}
-	txn_leave(txn);
-	prefix_io_error(rc, err);
-	return rc;
+	return leave_read(txn, rc, err);
 }
 
 /* The count-th key from the end of t (or its first key), walking back row by row. */
@@ -1293,23 +1310,20 @@ int rowfs_last_start(struct rowfs_txn *txn, const char *table, uint64_t count, i
 	*found = 0;
 	if (count == 0)
 		return ROWFS_OK;
-	rc = txn_enter(txn, err);
+	rc = enter_table(txn, table, &t, err);
 	if (rc)
 		return rc;
-	rc = find_table(txn, table, &t, err);
-	if (rc == ROWFS_OK && t->is_users) {
+	if (t->is_users) {
 		/* reads about count/102 leaves */
 		rc = btree_last_start(txn->db->pager, count, &key, err);
 		if (rc == ROWFS_OK && key <= UINT32_MAX) {
 			*start = (int64_t)key;
 			*found = 1;
 		}
-	} else if (rc == ROWFS_OK) {
+	} else {
 		rc = last_start_walk(txn->db, t, count, start, found, err);
 	}
-	txn_leave(txn);
-	prefix_io_error(rc, err);
-	return rc;
+	return leave_read(txn, rc, err);
 }
 
 /* t's name and columns into *info. */
@@ -1340,15 +1354,11 @@ int rowfs_table_info(struct rowfs_txn *txn, const char *table, struct rowfs_tabl
 	int rc;
 
 	memset(info, 0, sizeof(*info));
-	rc = txn_enter(txn, err);
+	rc = enter_table(txn, table, &t, err);
 	if (rc)
 		return rc;
-	rc = find_table(txn, table, &t, err);
-	if (rc == ROWFS_OK)
-		fill_table_info(t, info);
-	txn_leave(txn);
-	prefix_io_error(rc, err);
-	return rc;
+	fill_table_info(t, info);
+	return leave_read(txn, ROWFS_OK, err);
 }
 
 int rowfs_table_next(struct rowfs_txn *txn, int64_t id, struct rowfs_table_info *info,
@@ -1372,9 +1382,7 @@ int rowfs_table_next(struct rowfs_txn *txn, int64_t id, struct rowfs_table_info 
 			*found = 1;
 		}
 	}
-	txn_leave(txn);
-	prefix_io_error(rc, err);
-	return rc;
+	return leave_read(txn, rc, err);
 }
 
 /* The numbers of t (entered). */
@@ -1402,33 +1410,26 @@ int rowfs_table_stats(struct rowfs_txn *txn, const char *table, struct rowfs_tab
 	int rc;
 
 	memset(st, 0, sizeof(*st));
-	rc = txn_enter(txn, err);
+	rc = enter_table(txn, table, &t, err);
 	if (rc)
 		return rc;
-	rc = find_table(txn, table, &t, err);
-	if (rc == ROWFS_OK)
-		rc = table_stats(txn->db, t, st, err);
-	txn_leave(txn);
-	prefix_io_error(rc, err);
-	return rc;
+	rc = table_stats(txn->db, t, st, err);
+	return leave_read(txn, rc, err);
 }
 
 int rowfs_render_table_btree(struct rowfs_txn *txn, const char *table, rowfs_emit_fn emit,
 			     void *ctx, struct rowfs_err *err)
 {
 	const struct table_schema *t;
-	int rc = txn_enter(txn, err);
+	int rc = enter_table(txn, table, &t, err);
 
 	if (rc)
 		return rc;
-	rc = find_table(txn, table, &t, err);
-	if (rc == ROWFS_OK && t->is_users)
+	if (t->is_users)
 		rc = btree_render(txn->db->pager, emit, ctx, err);
-	else if (rc == ROWFS_OK)
+	else
 		rc = table_render(txn->db->pager, t->root, emit, ctx, err);
-	txn_leave(txn);
-	prefix_io_error(rc, err);
-	return rc;
+	return leave_read(txn, rc, err);
 }
 
 /* ---- sizes and times of the renderings ----------------------------------- */
@@ -1619,15 +1620,11 @@ int rowfs_input_statement(struct rowfs_txn *txn, const char *table, int form, in
 
 	*out = NULL;
 	*out_len = 0;
-	rc = txn_enter(txn, err);
+	rc = enter_table(txn, table, &t, err);
 	if (rc)
 		return rc;
-	rc = find_table(txn, table, &t, err);
-	if (rc == ROWFS_OK)
-		rc = input_statement(t, form, mode, has_key, key, text, len, out, out_len, err);
-	txn_leave(txn);
-	prefix_io_error(rc, err);
-	return rc;
+	rc = input_statement(t, form, mode, has_key, key, text, len, out, out_len, err);
+	return leave_read(txn, rc, err);
 }
 
 int rowfs_render_btree(struct rowfs_txn *txn, rowfs_emit_fn emit, void *ctx,

@@ -10,7 +10,7 @@
  * Error convention: every fallible function returns an enum rowfs_rc and
  * fills a caller-supplied struct rowfs_err with the code, the saved errno of
  * a failed system call (or 0) and a message written where the error was
- * detected.  Messages of statement errors are exactly the contract's texts
+ * detected.  Messages of statement errors are exactly the documented texts
  * ("Error: duplicate key 42.", "Parse error: ..."); callers print msg and
  * never build their own text.  rowfs_errno() maps a code to the errno the
  * filesystem returns.  Each function below lists the codes it returns; a
@@ -39,6 +39,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 enum rowfs_rc {
 	ROWFS_OK = 0,
@@ -71,17 +75,17 @@ enum rowfs_rc {
 struct rowfs_err {
 	int rc;          /* enum rowfs_rc */
 	int sys_errno;   /* errno of the failed system call, or 0 */
-	char msg[256];   /* human-readable message, contract text for statement errors */
+	char msg[256];   /* human-readable message, documented text for statement errors */
 };
 
-/* Durability of commits (see rowfs(1) and CONTRACT.md). */
+/* Durability of commits (see rowfs(1)). */
 enum rowfs_sync {
 	ROWFS_SYNC_FULL = 0,   /* fsync the WAL at every commit */
 	ROWFS_SYNC_NORMAL,     /* fsync at checkpoints only */
 	ROWFS_SYNC_OFF         /* never fsync */
 };
 
-struct os;  /* engine/os.h: replaceable I/O table (tests inject faults) */
+struct os;  /* the engine's replaceable I/O table (its tests inject faults); NULL outside them */
 
 /* How to open a database.  Zero-initialise, then set what you need. */
 struct rowfs_config {
@@ -490,8 +494,8 @@ int rowfs_exec(struct rowfs_txn *txn, const char *line, size_t len, rowfs_emit_f
  * delete from: parser.c's dispatch) and its parse fails at the
  * statement's end, where the grammar needs another token ("got EOF"), as
  * in "create table t (" or "select *".  1 for every other line: a
- * complete statement, one with an error before its end, a seed
- * statement, a meta-command, a blank line.  Pure: needs no database nor
+ * complete statement, one with an error before its end, one of users'
+ * own statements (insert ID NAME, select), a meta-command, a blank line.  Pure: needs no database nor
  * transaction and runs nothing.  rowsh joins the lines of a statement
  * with it.
  */
@@ -500,11 +504,11 @@ int rowfs_complete(const char *line, size_t len);
 /*
  * Typed results.  A caller that renders select results itself (rowsh's
  * .mode csv|json|box) gives rowfs_exec_sink a sink: a select (of any
- * table, the seed `select` and `count(*)` too) then calls columns once
+ * table, the users `select` and `count(*)` too) then calls columns once
  * with its column names, then row once per result row, instead of
  * emitting "(v1, v2)" lines, "(no rows)" or "(empty table)"; limit and
  * offset apply as to the text.  Column names: the table's (lower case),
- * in the select's order; "id", "username" for the seed `select`;
+ * in the select's order; "id", "username" for the users `select`;
  * "count(*)" for a count, whose one row is an integer (no row when an
  * offset or `limit 0` leaves none).  Every other statement's reply
  * (Executed., .tables, ...) still goes to emit.  A callback returns 0 to
@@ -858,6 +862,16 @@ int rowfs_rc_is_fatal(int rc);
  */
 size_t rowfs_utf8_sequence_len(const unsigned char *p, size_t n, uint32_t *cp);
 
+/*
+ * rowfs_buf_grow - make the malloc'd buffer *p of *cap bytes (NULL and 0
+ * at first) hold need bytes: nothing when it does; else its room doubles,
+ * from *cap or at first from min (>= 1), until it holds need, and is cut
+ * to bound where it would pass it.  Returns 0, or -1 when out of memory or
+ * need > bound (*p and *cap unchanged).  The engine's growth rule of its
+ * byte buffers, exported for the buffers of fs/ and src/.
+ */
+int rowfs_buf_grow(char **p, size_t *cap, size_t need, size_t min, size_t bound);
+
 /* Name of a return code, e.g. "ROWFS_IOERR". */
 const char *rowfs_rc_name(int rc);
 
@@ -867,5 +881,9 @@ int rowfs_err_set(struct rowfs_err *err, int rc, int sys_errno, const char *fmt,
 
 /* Version string of the engine. */
 const char *rowfs_version(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* ROWFS_ENGINE_ROWFS_H */

@@ -1,9 +1,10 @@
 /*
  * fileops.c - owns the operations (struct fs_file_ops, fs/handle.h) of
- * the generated files, the row files and tables/T/import: the glue from
- * an open handle to the modules that own their content (fs/files.c,
- * fs/byid.c, fs/ctl.c).  fs/fuse_ops.c calls them through the kind table
- * (fs/path.c) and holds fs->lock around open and release.
+ * the generated files, the row files, the temporary files of by-id/ and
+ * tables/T/import: the glue from an open handle to the modules that own
+ * their content (fs/files.c, fs/byid.c, fs/tmpfile.c, fs/ctl.c).
+ * fs/fuse_ops.c calls them through the kind table (fs/path.c) and holds
+ * fs->lock around open and release.
  *
  * Streams (rows, rows.csv, rows.ndjson, dump, range/, first/, last/ of the
  * root and of every tables/T/) begin an engine read transaction at open,
@@ -26,6 +27,13 @@
  * upsert: the file exists, size 0, while the creating handle has not
  * written its line.
  *
+ * Temporary files (by-id/NAME, fs/tmpfile.c): read and written at their
+ * offsets in the daemon's memory; rename over by-id/KEY of the same
+ * directory is byid_set_text (one transaction; a content that fails
+ * leaves the file as it was), to another temporary name a rename of the
+ * file; chmod and chown are accepted and change nothing; never listed.
+ * A row file is never renamed (EPERM).
+ *
  * tables/T/import: ctl's framing (fs/ctl.c: a write is one transaction,
  * short counts, errno), each line an input row of T (rowfs_input_statement:
  * CSV or NDJSON, decided by the first byte written: '{' is NDJSON).  A
@@ -43,6 +51,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1u << 0)   /* rename(2) flags as FUSE passes them (linux/fs.h) */
+#endif
 
 /* ---- times ---- */
 
@@ -471,17 +483,20 @@ static ssize_t row_read(struct fs *fs, struct fs_handle *h, char *buf, size_t si
 	return (ssize_t)n;
 }
 
-static ssize_t row_write(struct fs *fs, struct fs_handle *h, const char *buf, size_t size)
+static ssize_t row_write(struct fs *fs, struct fs_handle *h, const char *buf, size_t size,
+			 uint64_t off)
 {
 	struct rowfs_err err;
 	ssize_t n;
 
+	(void)off;   /* a row file being written is a stream of one line */
 	if (!h->u.row.writing)
 		return -EBADF;
 	pthread_mutex_lock(&fs->lock);
-	fs_wait_for_closing_writer(fs, h);
 	/* refused before the line is taken: a partial line is never kept for later */
-	n = rowfs_has_writer(fs->db) ? -EBUSY : byid_write(&h->u.row, fs->db, buf, size, &err);
+	n = fs_row_busy(fs, h);
+	if (n == 0)
+		n = byid_write(&h->u.row, fs->db, buf, size, &err);
 	pthread_mutex_unlock(&fs->lock);
 	return n;
 }
@@ -534,6 +549,38 @@ static int row_getattr(struct fs *fs, const struct path *p, struct fs_handle *h,
 	return rc;
 }
 
+/*
+ * truncate: to 0 (what O_TRUNC does: the next line replaces the row) or
+ * to the row's current size, accepted and changes nothing; any other
+ * size is EINVAL (a row's content is one line: write it).
+ */
+static int row_truncate(struct fs *fs, const struct path *p, struct fs_handle *h,
+			uint64_t size)
+{
+	struct fs_attr current = {0, {0, 0}};
+	int rc;
+
+	if (size == 0)
+		return 0;
+	rc = row_getattr(fs, p, h, &current);
+	if (rc != 0)
+		return rc;
+	return size == (uint64_t)current.size ? 0 : -EINVAL;
+}
+
+/* rm by-id/KEY deletes the row. */
+static int row_unlink(struct fs *fs, const struct path *p)
+{
+	struct rowfs_err err;
+	int rc;
+
+	pthread_mutex_lock(&fs->lock);
+	fs_wait_for_closing_writer(fs, NULL);
+	rc = byid_delete(fs->db, p->table, p->key, &err);   /* EBUSY while another holds the writer */
+	pthread_mutex_unlock(&fs->lock);
+	return rc;
+}
+
 const struct fs_file_ops fs_row_ops = {
 	.open = row_open,
 	.read = row_read,
@@ -541,6 +588,182 @@ const struct fs_file_ops fs_row_ops = {
 	.flush = row_flush,
 	.release = row_release,
 	.getattr = row_getattr,
+	.truncate = row_truncate,
+	.unlink = row_unlink,
+};
+
+/* ---- temporary files of by-id/ ---- */
+
+/*
+ * open: an existing temporary file, or (create) a new one; a create of a
+ * name that exists opens it, or is EEXIST with O_EXCL.  Under lock.
+ */
+static int tmp_open(struct fs *fs, struct fs_handle *h, int flags, int created)
+{
+	struct tmpfile *f = tmpfiles_find(&fs->tmpfiles, h->path.table, h->path.name);
+	int rc;
+
+	if (f && created && (flags & O_EXCL))
+		return -EEXIST;
+	if (f) {
+		tmpfile_hold(f);
+	} else if (!created) {
+		return -ENOENT;
+	} else {
+		rc = tmpfiles_create(&fs->tmpfiles, h->path.table, h->path.name, &f);
+		if (rc != 0)
+			return rc;
+	}
+	h->u.tmp.file = f;
+	h->u.tmp.append = (flags & O_APPEND) != 0;
+	return 0;
+}
+
+static ssize_t tmp_read(struct fs *fs, struct fs_handle *h, char *buf, size_t size,
+			uint64_t off, int flags)
+{
+	size_t n;
+
+	(void)flags;
+	pthread_mutex_lock(&fs->lock);
+	n = tmpfile_read(h->u.tmp.file, buf, size, off);
+	pthread_mutex_unlock(&fs->lock);
+	return (ssize_t)n;
+}
+
+static ssize_t tmp_write(struct fs *fs, struct fs_handle *h, const char *buf, size_t size,
+			 uint64_t off)
+{
+	ssize_t n;
+
+	pthread_mutex_lock(&fs->lock);
+	if (h->u.tmp.append)
+		off = tmpfile_size(h->u.tmp.file);
+	n = tmpfile_write(&fs->tmpfiles, h->u.tmp.file, buf, size, off);
+	pthread_mutex_unlock(&fs->lock);
+	return n;
+}
+
+static void tmp_release(struct fs *fs, struct fs_handle *h)
+{
+	tmpfile_drop(&fs->tmpfiles, h->u.tmp.file);
+}
+
+/* The file a name or a handle (an unlinked file's, too) means, or NULL.  Under lock. */
+static struct tmpfile *tmp_file(struct fs *fs, const struct path *p, struct fs_handle *h)
+{
+	if (h && h->info && h->info->ops == &fs_tmp_ops)
+		return h->u.tmp.file;
+	return tmpfiles_find(&fs->tmpfiles, p->table, p->name);
+}
+
+static int tmp_getattr(struct fs *fs, const struct path *p, struct fs_handle *h,
+		       struct fs_attr *attr)
+{
+	struct tmpfile *f;
+
+	pthread_mutex_lock(&fs->lock);
+	f = tmp_file(fs, p, h);
+	attr->size = f ? (off_t)tmpfile_size(f) : 0;
+	pthread_mutex_unlock(&fs->lock);
+	return f ? 0 : -ENOENT;
+}
+
+static int tmp_truncate(struct fs *fs, const struct path *p, struct fs_handle *h,
+			uint64_t size)
+{
+	struct tmpfile *f;
+	int rc = -ENOENT;
+
+	pthread_mutex_lock(&fs->lock);
+	f = tmp_file(fs, p, h);
+	if (f)
+		rc = tmpfile_truncate(&fs->tmpfiles, f, size);
+	pthread_mutex_unlock(&fs->lock);
+	return rc;
+}
+
+static int tmp_unlink(struct fs *fs, const struct path *p)
+{
+	struct tmpfile *f;
+
+	pthread_mutex_lock(&fs->lock);
+	f = tmpfiles_find(&fs->tmpfiles, p->table, p->name);
+	if (f)
+		tmpfile_unlink(&fs->tmpfiles, f);
+	pthread_mutex_unlock(&fs->lock);
+	return f ? 0 : -ENOENT;
+}
+
+/*
+ * The row of `to` takes f's content (one transaction); f's name goes.
+ * Under lock, which the caller must not have dropped since it found f
+ * (fs_row_busy, which may drop it, comes first).
+ */
+static int tmp_commit(struct fs *fs, struct tmpfile *f, const struct path *to, unsigned flags)
+{
+	struct rowfs_err err;
+	int rc = byid_set_text(fs->db, to->table, to->key, tmpfile_data(f),
+			       (size_t)tmpfile_size(f), (flags & RENAME_NOREPLACE) != 0, &err);
+
+	if (rc == 0)
+		tmpfile_unlink(&fs->tmpfiles, f);
+	return rc;
+}
+
+/*
+ * rename, within its by-id/ only (else EPERM, never EXDEV): over a key,
+ * the atomic replace-or-insert of that row with the file's content
+ * (EINVAL and the like leave the file as it was); to another temporary
+ * name, a rename of the file.  RENAME_NOREPLACE: EEXIST when the target
+ * exists; RENAME_EXCHANGE: EINVAL.
+ */
+static int tmp_rename(struct fs *fs, const struct path *from, const struct path *to,
+		      unsigned flags)
+{
+	struct tmpfile *f;
+	int rc;
+
+	if (flags & ~(unsigned)RENAME_NOREPLACE)
+		return -EINVAL;
+	if (to->dir != PATH_BYID_DIR || strcmp(to->table, from->table) != 0 ||
+	    (to->kind != PATH_ROW && to->kind != PATH_TMP))
+		return -EPERM;
+	pthread_mutex_lock(&fs->lock);
+	/* EBUSY while a ctl handle holds the writer (may drop the lock: before the lookup) */
+	rc = to->kind == PATH_ROW ? fs_row_busy(fs, NULL) : 0;
+	f = tmpfiles_find(&fs->tmpfiles, from->table, from->name);
+	if (!f)
+		rc = -ENOENT;
+	if (rc == 0 && to->kind == PATH_ROW)
+		rc = tmp_commit(fs, f, to, flags);
+	else if (rc == 0 && (flags & RENAME_NOREPLACE) &&
+		 tmpfiles_find(&fs->tmpfiles, to->table, to->name))
+		rc = -EEXIST;
+	else if (rc == 0)
+		rc = tmpfile_rename(&fs->tmpfiles, f, to->name);
+	pthread_mutex_unlock(&fs->lock);
+	return rc;
+}
+
+/* chmod, chown (sed -i, rsync, vim set the mode of their temporary file): accepted. */
+static int tmp_chattr(struct fs *fs, const struct path *p)
+{
+	(void)fs;
+	(void)p;
+	return 0;
+}
+
+const struct fs_file_ops fs_tmp_ops = {
+	.open = tmp_open,
+	.read = tmp_read,
+	.write = tmp_write,
+	.release = tmp_release,
+	.getattr = tmp_getattr,
+	.truncate = tmp_truncate,
+	.unlink = tmp_unlink,
+	.rename = tmp_rename,
+	.chattr = tmp_chattr,
 };
 
 /* ---- tables/T/import ---- */
@@ -678,6 +901,7 @@ static int import_open(struct fs *fs, struct fs_handle *h, int flags, int create
 		free(im->header);
 		return -ENOMEM;
 	}
+	ctl_set_log(im->ctl, fs->log);
 	return 0;
 }
 
@@ -694,12 +918,14 @@ static void import_detect(struct import_handle *im, const char *buf, size_t size
 	}
 }
 
-static ssize_t import_write(struct fs *fs, struct fs_handle *h, const char *buf, size_t size)
+static ssize_t import_write(struct fs *fs, struct fs_handle *h, const char *buf, size_t size,
+			    uint64_t off)
 {
 	struct import_exec x;
 	struct ctl_executor ex;
 	ssize_t n;
 
+	(void)off;   /* a stream, as ctl */
 	pthread_mutex_lock(&fs->lock);
 	import_detect(&h->u.import, buf, size);
 	fs_wait_for_closing_writer(fs, h);

@@ -48,19 +48,7 @@
 /* Make room for need bytes in r->carry; 0 or -1. */
 static int carry_reserve(struct files_rows *r, size_t need)
 {
-	size_t cap = r->carry_cap ? r->carry_cap : RENDER_LINE_MAX;
-	char *p;
-
-	if (need <= r->carry_cap)
-		return 0;
-	while (cap < need)
-		cap *= 2;
-	p = realloc(r->carry, cap);
-	if (!p)
-		return -1;
-	r->carry = p;
-	r->carry_cap = cap;
-	return 0;
+	return rowfs_buf_grow(&r->carry, &r->carry_cap, need, RENDER_LINE_MAX, SIZE_MAX);
 }
 
 /* Go back to the start of the stream r describes. */
@@ -376,18 +364,8 @@ static int text_emit(void *ctx, const char *text, size_t len)
 {
 	struct files_text *t = ctx;
 
-	if (t->len + len > t->cap) {
-		size_t cap = t->cap ? t->cap : 4096;
-		char *p;
-
-		while (cap < t->len + len)
-			cap *= 2;
-		p = realloc(t->buf, cap);
-		if (!p)
-			return 1;
-		t->buf = p;
-		t->cap = cap;
-	}
+	if (rowfs_buf_grow(&t->buf, &t->cap, t->len + len, 4096, SIZE_MAX) != 0)
+		return 1;
 	memcpy(t->buf + t->len, text, len);
 	t->len += len;
 	return 0;

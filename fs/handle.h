@@ -23,6 +23,7 @@
 #include "files.h"
 #include "fs.h"
 #include "path.h"
+#include "tmpfile.h"
 
 /* The listing state of an open directory that streams its names. */
 struct dir_listing {
@@ -45,6 +46,12 @@ struct fs_attr {
 	struct timespec mtime;   /* st_mtime and st_ctime */
 };
 
+/* An open temporary file of by-id/. */
+struct tmp_handle {
+	struct tmpfile *file;  /* the file, held while the handle is open (fs->tmpfiles) */
+	int append;            /* opened with O_APPEND: every write goes to the end */
+};
+
 /* What fi->fh points to. */
 struct fs_handle {
 	struct fs_handle *prev;        /* neighbours in fs->handles */
@@ -56,6 +63,7 @@ struct fs_handle {
 		struct files_rows rows;    /* rows, rows.csv, rows.ndjson, dump, ranges */
 		struct files_text text;    /* btree, constants, stats, check, schema */
 		struct byid_file row;      /* by-id/KEY */
+		struct tmp_handle tmp;     /* by-id/NAME, a temporary file */
 		struct changes_reader changes; /* changes */
 		struct import_handle import;   /* tables/T/import */
 		struct dir_listing dir;    /* by-id/, tables/ opened as directories */
@@ -73,8 +81,10 @@ struct fs_file_ops {
 	/* Up to size bytes at offset off (flags: the open flags).  Bytes or -errno. */
 	ssize_t (*read)(struct fs *fs, struct fs_handle *h, char *buf, size_t size,
 			uint64_t off, int flags);
-	/* Take buf[0..size) (offsets are ignored: streams).  NULL: EBADF. */
-	ssize_t (*write)(struct fs *fs, struct fs_handle *h, const char *buf, size_t size);
+	/* Take buf[0..size) at offset off (ignored by the streams: ctl, import, row
+	 * files).  NULL: EBADF. */
+	ssize_t (*write)(struct fs *fs, struct fs_handle *h, const char *buf, size_t size,
+			 uint64_t off);
 	/* Run what the handle still owes (a partial line).  NULL: nothing. */
 	int (*flush)(struct fs *fs, struct fs_handle *h);
 	/* Free what h owns.  Under fs->lock.  NULL: nothing. */
@@ -86,6 +96,18 @@ struct fs_file_ops {
 		       struct fs_attr *attr);
 	/* poll(2) events of an open handle.  NULL: always ready. */
 	unsigned (*poll)(struct fs *fs, struct fs_handle *h, void *ph);
+	/* truncate(2) of a writable name to size (h: the handle of an ftruncate, or
+	 * NULL).  0 or -errno.  NULL: accepted, changes nothing (ctl, import). */
+	int (*truncate)(struct fs *fs, const struct path *p, struct fs_handle *h, uint64_t size);
+	/* unlink(2) of the name.  0 or -errno.  NULL: EPERM. */
+	int (*unlink)(struct fs *fs, const struct path *p);
+	/* rename(2) of the name (from, of this kind) to `to` (flags: RENAME_*).
+	 * 0 or -errno.  NULL: EPERM. */
+	int (*rename)(struct fs *fs, const struct path *from, const struct path *to,
+		      unsigned flags);
+	/* chmod(2) and chown(2) of the name (which the kernel allowed).  0: accepted,
+	 * changes nothing.  NULL: EPERM. */
+	int (*chattr)(struct fs *fs, const struct path *p);
 };
 
 /* The ops tables of the kinds (defined where each file's content is owned). */
@@ -94,7 +116,8 @@ extern const struct fs_file_ops fs_changes_ops;  /* fs/fuse_ops.c: changes */
 extern const struct fs_file_ops fs_stream_ops;   /* fs/files.c: rows, renderings, ranges, dump */
 extern const struct fs_file_ops fs_text_ops;     /* fs/files.c: btree, constants, stats, check, schema */
 extern const struct fs_file_ops fs_row_ops;      /* fs/byid.c: by-id/KEY */
-extern const struct fs_file_ops fs_import_ops;   /* fs/import.c: tables/T/import */
+extern const struct fs_file_ops fs_import_ops;   /* fs/fileops.c: tables/T/import */
+extern const struct fs_file_ops fs_tmp_ops;      /* fs/fileops.c: by-id/NAME (temporary) */
 
 /*
  * fs_table_exists - does the table of p exist in the committed state
@@ -117,6 +140,13 @@ int fs_name_attr(struct fs *fs, const struct path *p, struct fs_attr *attr);
  * moment to release it (fs/fuse_ops.c has the policy).  Under fs->lock.
  */
 void fs_wait_for_closing_writer(struct fs *fs, const struct fs_handle *h);
+
+/*
+ * fs_row_busy - before a handle that is not a ctl handle changes a row:
+ * wait for a closing writer (fs_wait_for_closing_writer), then -EBUSY if
+ * a ctl handle still holds the write transaction, else 0.  Under lock.
+ */
+int fs_row_busy(struct fs *fs, const struct fs_handle *h);
 
 /* fs_note_unit - after h ran a unit of statements (the writer's close detection).  Under lock. */
 void fs_note_unit(struct fs *fs, const struct fs_handle *h);

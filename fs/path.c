@@ -8,7 +8,9 @@
  * tables/T when the second component is `tables` (T any name that could
  * be a table: letters, digits, '_', not starting with a digit, lower
  * case), then a fixed name of that directory, then for by-id/, range/,
- * first/ and last/ one name of the directory's pattern.
+ * first/ and last/ one name of the directory's pattern (in by-id/, a
+ * name that is not a key and does not look like a number is a temporary
+ * file's).
  */
 #include <config.h>
 #include "path.h"
@@ -53,6 +55,7 @@ static const struct path_kind_info kinds[PATH_KIND_COUNT] = {
 	[PATH_RANGE] = {NULL, PATH_RANGE_DIR, 0, FILE_RO, 0, &fs_stream_ops},
 	[PATH_FIRST] = {NULL, PATH_FIRST_DIR, 0, FILE_RO, 0, &fs_stream_ops},
 	[PATH_LAST] = {NULL, PATH_LAST_DIR, 0, FILE_RO, 0, &fs_stream_ops},
+	[PATH_TMP] = {NULL, PATH_BYID_DIR, 0, S_IFREG | 0644, 1, &fs_tmp_ops},
 };
 
 /* Listing order of the fixed names: the root's as in Part 1, then tables. */
@@ -180,6 +183,19 @@ static int parse_range(struct path *p, const char *name, size_t len)
 	return p->start <= p->end ? 0 : -1;
 }
 
+/* Does name[0..len) look like a number: an optional sign, then digits only? */
+static int looks_numeric(const char *name, size_t len)
+{
+	size_t i = len > 0 && (name[0] == '-' || name[0] == '+');
+
+	if (i == len)
+		return 0;
+	for (; i < len; i++)
+		if (name[i] < '0' || name[i] > '9')
+			return 0;
+	return 1;
+}
+
 /* The name of a file inside pattern directory dir; fills p, returns its kind. */
 static enum path_kind parse_pattern(enum path_kind dir, const char *name, struct path *p)
 {
@@ -189,8 +205,12 @@ static enum path_kind parse_pattern(enum path_kind dir, const char *name, struct
 	p->dir = dir;
 	switch (dir) {
 	case PATH_BYID_DIR:
-		if (parse_key(p, name, len, &p->key) == 0)
+		if (parse_key(p, name, len, &p->key) == 0) {
 			p->kind = PATH_ROW;
+		} else if (len > 0 && len <= PATH_NAME_MAX && !looks_numeric(name, len)) {
+			memcpy(p->name, name, len + 1);
+			p->kind = PATH_TMP;
+		}
 		break;
 	case PATH_RANGE_DIR:
 		if (parse_range(p, name, len) == 0)

@@ -189,21 +189,9 @@ static void on_signal(int sig)
 /* Append bytes to the staging buffer; 0 or -1 (out of memory). */
 static int out_add(struct outbuf *out, const char *text, size_t len)
 {
-	size_t cap;
-	char *data;
-
-	if (len > SIZE_MAX - out->len)
+	if (len > SIZE_MAX - out->len ||
+	    rowfs_buf_grow(&out->data, &out->cap, out->len + len, 4096, SIZE_MAX) != 0)
 		return -1;
-	if (out->len + len > out->cap) {
-		cap = out->cap ? out->cap : 4096;
-		while (cap < out->len + len)
-			cap = cap > SIZE_MAX / 2 ? out->len + len : cap * 2;
-		data = realloc(out->data, cap);
-		if (!data)
-			return -1;
-		out->data = data;
-		out->cap = cap;
-	}
 	memcpy(out->data + out->len, text, len);
 	out->len += len;
 	return 0;
@@ -1056,21 +1044,9 @@ static void join_add(struct joined *j, const char *text, size_t len)
 		len = LINE_KEEP - j->len;   /* the engine will say "line too long" */
 	if (len == 0)
 		return;
-	if (j->len + len > j->cap) {
-		size_t cap = j->cap ? j->cap : 256;
-		char *p;
-
-		while (cap < j->len + len)
-			cap *= 2;
-		if (cap > LINE_KEEP)
-			cap = LINE_KEEP;
-		p = realloc(j->text, cap);
-		if (!p) {
-			j->lost = 1;
-			return;
-		}
-		j->text = p;
-		j->cap = cap;
+	if (rowfs_buf_grow(&j->text, &j->cap, j->len + len, 256, LINE_KEEP) != 0) {
+		j->lost = 1;
+		return;
 	}
 	memcpy(j->text + j->len, text, len);
 	j->len += len;
@@ -1189,21 +1165,10 @@ static void pending_add(struct shell *sh, const char *data, size_t len)
 		len = room;
 	if (sh->pending_lost || len == 0)
 		return;
-	if (sh->pending_len + len > sh->pending_cap) {
-		size_t cap = sh->pending_cap ? sh->pending_cap : PENDING_MIN;
-		char *p;
-
-		while (cap < sh->pending_len + len)
-			cap *= 2;
-		if (cap > LINE_KEEP)
-			cap = LINE_KEEP;
-		p = realloc(sh->pending, cap);
-		if (!p) {
-			sh->pending_lost = 1;
-			return;
-		}
-		sh->pending = p;
-		sh->pending_cap = cap;
+	if (rowfs_buf_grow(&sh->pending, &sh->pending_cap, sh->pending_len + len, PENDING_MIN,
+			   LINE_KEEP) != 0) {
+		sh->pending_lost = 1;
+		return;
 	}
 	memcpy(sh->pending + sh->pending_len, data, len);
 	sh->pending_len += len;

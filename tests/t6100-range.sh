@@ -13,22 +13,6 @@ require_fuse
 mount_rowfs || { not_ok "mount"; done_testing; }
 ctl=$mnt/ctl
 
-ENOENT="No such file or directory"
-
-# refused NAME STRERROR CMD...: CMD fails, saying STRERROR.
-refused() {
-	name=$1
-	msg=$2
-	shift 2
-	if t "$@" >"$work/err" 2>&1; then
-		not_ok "$name: refused" "it succeeded"
-	elif grep -q "$msg" "$work/err"; then
-		ok "$name: $msg"
-	else
-		not_ok "$name: $msg" "$(cat "$work/err")"
-	fi
-}
-
 # same FILE AWK-FILTER: cat mnt/FILE equals `cat rows` through the filter.
 same() {
 	t cat "$mnt/rows" | awk -F '\t' "$2" >"$work/exp"
