@@ -38,6 +38,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -285,6 +286,83 @@ size_t rowfs_value_text_size(int form, const struct rowfs_value *v);
  * of room; no NUL); returns the length written.
  */
 size_t rowfs_value_text(int form, const struct rowfs_value *v, char *dst);
+
+/*
+ * Lines of the renderings (engine/lines.c): the one place a row becomes a
+ * line of `rows`, `rows.csv`, `rows.ndjson` or `dump`, and the one place
+ * its length is counted (the mount streams the lines with rowfs_line and
+ * sizes the files with the byte counts of rowfs_table_sizes, which adds
+ * rowfs_line_size up; both run the code below).
+ *   ROWFS_LINES_ROWS    users: `ID<TAB>NAME`; others: ROWFS_FORM_COPY
+ *                       fields, TAB-separated
+ *   ROWFS_LINES_CSV     users: `ID,NAME` (NAME quoted when it holds , " CR
+ *                       LF or starts or ends with a blank); others:
+ *                       ROWFS_FORM_CSV fields, comma-separated
+ *   ROWFS_LINES_NDJSON  users: {"id":ID,"username":"NAME"} (a byte that is
+ *                       not UTF-8 becomes \ufffd); others: {"col":JSON,...}
+ *                       every column in declared order
+ *   ROWFS_LINES_DUMP    the row's line in `dump`: users `insert ID NAME`
+ *                       (`insert into users values (ID, 'NAME')` for a
+ *                       name starting with "--"); others `insert into T
+ *                       values (LIT, LIT, ...)` (ROWFS_FORM_LITERAL)
+ * Every line ends in LF.  The rows of users are vals[0] (the id, an
+ * integer) and vals[1] (the name, a text; cut to ROWFS_USERNAME_MAX).
+ */
+enum rowfs_lines {
+	ROWFS_LINES_ROWS = 0,
+	ROWFS_LINES_CSV,
+	ROWFS_LINES_NDJSON,
+	ROWFS_LINES_DUMP,
+	ROWFS_LINES_COUNT
+};
+
+/* The bit of rendering l in a mask of renderings (rowfs_table_sizes). */
+#define ROWFS_LINES_BIT(l) (1u << (l))
+
+/* Room every line of users takes at most (NDJSON with every name byte escaped: 224). */
+#define ROWFS_SEED_LINE_MAX 256u
+
+/* What a table's lines need besides its values: its names (rowfs_lines_init). */
+struct rowfs_lines_table {
+	int seed;                               /* users: Part 1's lines */
+	unsigned n;                             /* columns */
+	char *header;                           /* the CSV header line, LF included (malloc'd):
+						   `id,username` for users, else the column names */
+	size_t header_len;                      /* its length */
+	char *keys;                             /* JSON prefixes `{"c0":` `,"c1":` ... (malloc'd;
+						   NULL for users) */
+	size_t key_off[ROWFS_COLUMNS_MAX + 1];  /* prefix i is keys[key_off[i] .. key_off[i+1]) */
+	char *dump_head;                        /* `insert into T values (` (malloc'd; NULL for
+						   users) */
+	size_t dump_head_len;                   /* its length */
+};
+
+/*
+ * rowfs_lines_init - the names of info's table ready for its lines (NULL:
+ * users, whose lines are Part 1's).  Returns ROWFS_OK or ROWFS_NOMEM (t
+ * holds nothing then).
+ */
+int rowfs_lines_init(struct rowfs_lines_table *t, const struct rowfs_table_info *info);
+
+/* rowfs_lines_release - free what t holds; t is empty after (releasing twice is fine). */
+void rowfs_lines_release(struct rowfs_lines_table *t);
+
+/* rowfs_line_size - exact length of the line rowfs_line writes for vals[0..n) in lines. */
+size_t rowfs_line_size(int lines, const struct rowfs_lines_table *t,
+		       const struct rowfs_value *vals, unsigned n);
+
+/*
+ * rowfs_line_bound - an upper bound of rowfs_line_size, found without
+ * formatting a value (every escape assumed, a real's longest form;
+ * ROWFS_SEED_LINE_MAX for users): when it fits a reader's buffer the line
+ * can be written straight there and its exact size never computed.
+ */
+size_t rowfs_line_bound(int lines, const struct rowfs_lines_table *t,
+			const struct rowfs_value *vals, unsigned n);
+
+/* rowfs_line - the line of vals[0..n) in lines at dst (rowfs_line_size bytes); its length. */
+size_t rowfs_line(int lines, const struct rowfs_lines_table *t, const struct rowfs_value *vals,
+		  unsigned n, char *dst);
 
 /* ---- opening ---------------------------------------------------------------- */
 
@@ -563,6 +641,55 @@ int rowfs_table_stats(struct rowfs_txn *txn, const char *table, struct rowfs_tab
  */
 int rowfs_render_table_btree(struct rowfs_txn *txn, const char *table, rowfs_emit_fn emit,
 			     void *ctx, struct rowfs_err *err);
+
+/*
+ * Sizes and times of the renderings, for the st_size and st_mtime of the
+ * files in the mount.  The engine counts, per table, the bytes of the
+ * lines (rowfs_line_size) of the renderings it was asked about, for the
+ * newest committed state: the first question about a rendering of a
+ * table scans the table once (through txn: it must read the newest
+ * committed state for the count to be kept; through an older snapshot the
+ * scan's result is returned and forgotten); from then on every commit
+ * adds what it changed (the VM counts each inserted, replaced and deleted
+ * row, looking up the old row of an update or delete), so no later
+ * question scans.  A table nobody asked about costs nothing per row.  A
+ * recovery (after an I/O error) forgets every count.  Times: the last
+ * commit that inserted, replaced or deleted a row of the table, or created
+ * it (CLOCK_REALTIME, each commit strictly later than the one before);
+ * for a table unchanged since the database was opened (or since a
+ * recovery), the time of that open.
+ */
+struct rowfs_table_sizes {
+	uint64_t rows;                       /* rows (when want is not 0) */
+	uint64_t bytes[ROWFS_LINES_COUNT];   /* the line bytes of each rendering in want (headers
+						excluded: rows.csv adds its header line; the
+						dump's create statement is not counted here) */
+	uint64_t change_seq;                 /* the commit that last changed the table, 0 none
+						since the open */
+	struct timespec change_time;         /* its time, or the open's */
+};
+
+/*
+ * rowfs_table_sizes - the times of table (NULL: users) and, for the
+ * renderings in want (a mask of ROWFS_LINES_BIT; 0: times only, no scan),
+ * its rows and line bytes in the state txn reads.  ROWFS_OK, ROWFS_NOTFOUND
+ * (no such table), read errors.
+ */
+int rowfs_table_sizes(struct rowfs_txn *txn, const char *table, unsigned want,
+		      struct rowfs_table_sizes *out, struct rowfs_err *err);
+
+/*
+ * rowfs_dump_size - the exact length of what rowfs_dump writes for the
+ * state txn reads: `begin`, each table's create statement and its
+ * ROWFS_LINES_DUMP bytes (counted as rowfs_table_sizes counts), `commit`.
+ */
+int rowfs_dump_size(struct rowfs_txn *txn, uint64_t *bytes, struct rowfs_err *err);
+
+/*
+ * rowfs_last_change - the commit that last changed any table (DDL
+ * included) and its time, as rowfs_table_sizes tells them.
+ */
+void rowfs_last_change(struct rowfs_db *db, uint64_t *seq, struct timespec *time);
 
 /*
  * Input rows (engine/input.c): the statement that stores one row given as

@@ -89,7 +89,7 @@ static void value_line(const struct rowfs_value *v, char *dst)
 static int copy_row(void *ctx, int64_t key, const struct rowfs_value *vals, unsigned n)
 {
 	struct found_row *f = ctx;
-	struct render_table names;
+	struct rowfs_lines_table names;
 
 	(void)key;
 	if (!f->info) {   /* users: the name */
@@ -106,12 +106,12 @@ static int copy_row(void *ctx, int64_t key, const struct rowfs_value *vals, unsi
 		f->text = malloc(f->len);
 		if (f->text)
 			value_line(v, f->text);
-	} else if (render_table_init(&names, f->info) == 0) {
-		f->len = render_values_size(RENDER_NDJSON, &names, vals, n);
+	} else if (rowfs_lines_init(&names, f->info) == ROWFS_OK) {
+		f->len = rowfs_line_size(ROWFS_LINES_NDJSON, &names, vals, n);
 		f->text = malloc(f->len);
 		if (f->text)
-			render_values(RENDER_NDJSON, &names, vals, n, f->text);
-		render_table_release(&names);
+			rowfs_line(ROWFS_LINES_NDJSON, &names, vals, n, f->text);
+		rowfs_lines_release(&names);
 	}
 	f->failed = f->text == NULL;
 	return 0;

@@ -8,7 +8,15 @@
  *
  * Streams (rows, rows.csv, rows.ndjson, dump, range/, first/, last/ of the
  * root and of every tables/T/) begin an engine read transaction at open,
- * ended at release: one open file shows one committed state.  Texts
+ * ended at release: one open file shows one committed state.
+ *
+ * getattr: every kind's st_size is what an open reads right then, and its
+ * st_mtime the last change of what it shows (rowfs(1), SIZES AND TIMES):
+ * a stream's size is files_rows_size of the same arguments its open would
+ * take (the engine's byte counts for a whole table, a bounded scan for a
+ * range), a text's is rendered, a row file's looked up; times come from
+ * rowfs_table_sizes / rowfs_last_change.  The root `stats` a getattr
+ * renders is kept for the next open (struct fs), so they agree.  Texts
  * (btree, constants, stats, check, schema) are rendered at open through a
  * read transaction of their own.  A name under tables/T/ of a table that
  * does not exist is ENOENT at open (the engine says "no such table").
@@ -51,6 +59,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "log.h"
 
@@ -91,88 +100,173 @@ static void log_failure(struct fs *fs, const struct path *p, const char *what, i
 		strerror(-rc), err->msg[0] ? ": " : "", err->msg);
 }
 
-/* ---- streams ---- */
+/* ---- times ---- */
 
-/* The names of table's columns, for a stream of a table other than users. */
-static int typed_names(struct rowfs_txn *txn, const struct path *p, struct render_table **out)
+/*
+ * The time of p's content, read through txn: the last change of its
+ * table, of any table for the root's dump, stats, check and changes, the
+ * mount's for constants.  0 or -errno (ENOENT: no such table).
+ */
+static int content_time(struct fs *fs, struct rowfs_txn *txn, const struct path *p,
+			struct timespec *when)
 {
-	struct rowfs_table_info *info;
+	struct rowfs_table_sizes counts;
+	struct rowfs_err err;
+	uint64_t seq;
+	int rc;
+
+	switch (p->kind) {
+	case PATH_CONSTANTS:
+	case PATH_CTL:
+	case PATH_RANGE_DIR:
+	case PATH_FIRST_DIR:
+	case PATH_LAST_DIR:
+		when->tv_sec = fs->mount_time;
+		when->tv_nsec = 0;
+		return 0;
+	case PATH_ROOT:
+	case PATH_TABLES_DIR:
+	case PATH_DUMP:
+	case PATH_STATS:
+	case PATH_CHECK:
+	case PATH_CHANGES:
+		rowfs_last_change(fs->db, &seq, when);
+		return 0;
+	default:
+		rc = rowfs_table_sizes(txn, path_table(p), 0, &counts, &err);
+		if (rc != ROWFS_OK)
+			return -rowfs_fail_errno(rc);
+		*when = counts.change_time;
+		return 0;
+	}
+}
+
+int fs_name_attr(struct fs *fs, const struct path *p, struct fs_attr *attr)
+{
+	struct rowfs_txn *txn;
 	struct rowfs_err err;
 	int rc;
 
-	*out = NULL;
-	if (path_is_users(p))
-		return 0;
-	info = malloc(sizeof(*info));
-	*out = malloc(sizeof(**out));
-	if (!info || !*out) {
-		free(info);
-		free(*out);
-		*out = NULL;
-		return -ENOMEM;
+	pthread_mutex_lock(&fs->lock);
+	rc = rowfs_txn_begin(fs->db, ROWFS_TXN_RDONLY, &txn, &err);   /* the committed state */
+	if (rc == ROWFS_OK) {
+		rc = content_time(fs, txn, p, &attr->mtime);
+		rowfs_txn_abort(txn);
+	} else {
+		rc = -rowfs_fail_errno(rc);
 	}
-	rc = rowfs_table_info(txn, path_table(p), info, &err);
-	rc = rc == ROWFS_OK ? render_table_init(*out, info) : -rowfs_fail_errno(rc);
-	free(info);
-	if (rc != 0) {
-		free(*out);
-		*out = NULL;
-	}
+	pthread_mutex_unlock(&fs->lock);
+	if (rc == 0 && p->table[0])
+		rc = fs_table_exists(fs, p);   /* (import, range/ ...: the mount's time read no table) */
 	return rc;
+}
+
+/* ---- streams ---- */
+
+/* The lines of p's table (users: Part 1's), malloc'd, into *out; 0 or -errno. */
+static int open_lines(struct rowfs_txn *txn, const struct path *p,
+		      struct rowfs_lines_table **out)
+{
+	struct rowfs_table_info *info = NULL;
+	struct rowfs_err err;
+	int rc = ROWFS_OK;
+
+	*out = malloc(sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	if (!path_is_users(p)) {
+		info = malloc(sizeof(*info));
+		rc = info ? rowfs_table_info(txn, path_table(p), info, &err) : ROWFS_NOMEM;
+	}
+	if (rc == ROWFS_OK)
+		rc = rowfs_lines_init(*out, info);
+	free(info);
+	if (rc != ROWFS_OK) {
+		free(*out);
+		*out = NULL;
+		return -rowfs_fail_errno(rc);
+	}
+	return 0;
+}
+
+/* What a stream of the mount is: a key range, a row limit, a format. */
+struct stream_args {
+	enum render_format format;   /* line format */
+	int64_t start;               /* first key */
+	int64_t end;                 /* last key */
+	uint64_t limit;              /* most rows */
+};
+
+/*
+ * The stream p names, in the state txn reads (last/N: its window is found
+ * there).  0 or -errno.
+ */
+static int stream_args(struct rowfs_txn *txn, const struct path *p, struct stream_args *a)
+{
+	struct rowfs_err err;
+	int64_t start;
+	int rc, found;
+
+	a->format = RENDER_TSV;
+	a->start = path_is_users(p) ? 0 : INT64_MIN;
+	a->end = INT64_MAX;
+	a->limit = UINT64_MAX;
+	switch (p->kind) {
+	case PATH_ROWS_CSV:
+		a->format = RENDER_CSV;
+		break;
+	case PATH_ROWS_NDJSON:
+		a->format = RENDER_NDJSON;
+		break;
+	case PATH_DUMP:
+		a->format = RENDER_DUMP;
+		break;
+	case PATH_RANGE:
+		a->start = p->start;
+		a->end = p->end;
+		break;
+	case PATH_FIRST:
+		a->limit = p->count;
+		break;
+	case PATH_LAST:
+		/* the start is found once, at open: one open file, one window */
+		rc = rowfs_last_start(txn, path_table(p), p->count, &start, &found, &err);
+		if (rc != ROWFS_OK)
+			return -rowfs_fail_errno(rc);
+		if (found)
+			a->start = start;
+		a->limit = found ? p->count : 0;
+		break;
+	default:
+		break;
+	}
+	return 0;
 }
 
 static int stream_open(struct fs *fs, struct fs_handle *h, int flags, int created)
 {
 	const struct path *p = &h->path;
-	int64_t lo = path_is_users(p) ? 0 : INT64_MIN, start;
-	enum render_format format = RENDER_TSV;
-	uint64_t limit = UINT64_MAX;
-	struct render_table *typed = NULL;
+	struct rowfs_lines_table *lines = NULL;
+	struct stream_args a;
 	struct rowfs_err err;
-	int rc, found;
+	int rc;
 
 	(void)flags;
 	(void)created;
 	rc = rowfs_txn_begin(fs->db, ROWFS_TXN_RDONLY, &h->reader, &err);
 	if (rc != ROWFS_OK)
 		return -rowfs_fail_errno(rc);
-	if (p->kind != PATH_DUMP) {
-		rc = typed_names(h->reader, p, &typed);
-		if (rc != 0)
-			return rc;
+	rc = open_lines(h->reader, p, &lines);
+	if (rc == 0)
+		rc = stream_args(h->reader, p, &a);
+	if (rc != 0) {
+		if (lines)
+			rowfs_lines_release(lines);
+		free(lines);
+		return rc;
 	}
-	switch (p->kind) {
-	case PATH_ROWS_CSV:
-		format = RENDER_CSV;
-		break;
-	case PATH_ROWS_NDJSON:
-		format = RENDER_NDJSON;
-		break;
-	case PATH_DUMP:
-		format = RENDER_DUMP;
-		break;
-	case PATH_RANGE:
-		return files_rows_init(&h->u.rows, path_table(p), typed, format, p->start, p->end,
-				       limit, h->reader);
-	case PATH_FIRST:
-		limit = p->count;
-		break;
-	case PATH_LAST:
-		/* the start is found once, at open: one open file, one window */
-		rc = rowfs_last_start(h->reader, path_table(p), p->count, &start, &found, &err);
-		if (rc != ROWFS_OK) {
-			files_rows_init(&h->u.rows, NULL, typed, format, 0, 0, 0, NULL);
-			files_rows_release(&h->u.rows);
-			return -rowfs_fail_errno(rc);
-		}
-		return files_rows_init(&h->u.rows, path_table(p), typed, format,
-				       found ? start : lo, INT64_MAX, found ? p->count : 0,
-				       h->reader);
-	default:
-		break;
-	}
-	return files_rows_init(&h->u.rows, path_table(p), typed, format, lo, INT64_MAX, limit,
-			       h->reader);
+	return files_rows_init(&h->u.rows, path_table(p), lines, a.format, a.start, a.end,
+			       a.limit, h->reader);
 }
 
 static ssize_t stream_read(struct fs *fs, struct fs_handle *h, char *buf, size_t size,
@@ -194,10 +288,63 @@ static void stream_release(struct fs *fs, struct fs_handle *h)
 	files_rows_release(&h->u.rows);
 }
 
+/*
+ * The size of the stream p names (through an open handle: of the state
+ * it reads), read through txn.  0 or -errno.
+ */
+static int stream_size(struct rowfs_txn *txn, const struct path *p, struct fs_handle *h,
+		       off_t *size)
+{
+	struct rowfs_lines_table *lines = h ? h->u.rows.lines : NULL;
+	struct stream_args a;
+	struct rowfs_err err;
+	uint64_t bytes = 0;
+	int rc = 0;
+
+	if (!lines)
+		rc = open_lines(txn, p, &lines);
+	if (rc == 0 && h)
+		a = (struct stream_args){h->u.rows.format, h->u.rows.start, h->u.rows.end,
+					 h->u.rows.limit};
+	else if (rc == 0)
+		rc = stream_args(txn, p, &a);
+	if (rc == 0)
+		rc = files_rows_size(path_table(p), lines, a.format, a.start, a.end, a.limit, txn,
+				     &bytes, &err);
+	if (lines && !h) {
+		rowfs_lines_release(lines);
+		free(lines);
+	}
+	*size = (off_t)bytes;
+	return rc;
+}
+
+/* st_size of a stream: the bytes an open right then reads (the handle's: what it reads). */
+static int stream_getattr(struct fs *fs, const struct path *p, struct fs_handle *h,
+			  struct fs_attr *attr)
+{
+	struct rowfs_txn *txn = h ? h->reader : NULL;
+	struct rowfs_err err;
+	int rc = 0;
+
+	pthread_mutex_lock(&fs->lock);
+	if (!txn && rowfs_txn_begin(fs->db, ROWFS_TXN_RDONLY, &txn, &err) != ROWFS_OK)
+		rc = -rowfs_fail_errno(err.rc);
+	if (rc == 0)
+		rc = content_time(fs, txn, p, &attr->mtime);
+	if (rc == 0)
+		rc = stream_size(txn, p, h, &attr->size);
+	if (!h)
+		rowfs_txn_abort(txn);
+	pthread_mutex_unlock(&fs->lock);
+	return rc;
+}
+
 const struct fs_file_ops fs_stream_ops = {
 	.open = stream_open,
 	.read = stream_read,
 	.release = stream_release,
+	.getattr = stream_getattr,
 };
 
 /* ---- texts rendered at open ---- */
@@ -221,14 +368,44 @@ static enum files_text_kind text_kind(enum path_kind kind)
 	}
 }
 
+/* Milliseconds from then to now (CLOCK_MONOTONIC). */
+static long ms_since(const struct timespec *then)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)(now.tv_sec - then->tv_sec) * 1000 + (now.tv_nsec - then->tv_nsec) / 1000000;
+}
+
+/* Is the root stats text a getattr rendered still the one an open reads?  Under lock. */
+static int stats_kept(struct fs *fs)
+{
+	return fs->stats_text.buf && fs->stats_seq == rowfs_last_seq(fs->db) &&
+	       ms_since(&fs->stats_time) < FS_STATS_KEEP_MS;
+}
+
+/* Copy of a text into t (zeroed or released); 0 or -ENOMEM. */
+static int text_copy(struct files_text *t, const struct files_text *from)
+{
+	t->buf = malloc(from->len ? from->len : 1);
+	if (!t->buf)
+		return -ENOMEM;
+	memcpy(t->buf, from->buf, from->len);
+	t->len = t->cap = from->len;
+	return 0;
+}
+
 static int text_open(struct fs *fs, struct fs_handle *h, int flags, int created)
 {
 	struct rowfs_txn *txn;
 	struct rowfs_err err;
-	int rc = rowfs_txn_begin(fs->db, ROWFS_TXN_RDONLY, &txn, &err);
+	int rc;
 
 	(void)flags;
 	(void)created;
+	if (h->path.kind == PATH_STATS && stats_kept(fs))
+		return text_copy(&h->u.text, &fs->stats_text);
+	rc = rowfs_txn_begin(fs->db, ROWFS_TXN_RDONLY, &txn, &err);
 	if (rc != ROWFS_OK)
 		return -rowfs_fail_errno(rc);
 	rc = files_text_render(&h->u.text, text_kind(h->path.kind), path_table(&h->path), txn,
@@ -251,10 +428,50 @@ static void text_release(struct fs *fs, struct fs_handle *h)
 	files_text_release(&h->u.text);
 }
 
+/*
+ * st_size of a text: rendered now (an open handle: its text's length);
+ * `check` is a stream that runs the whole check at open, so it shows 0.
+ * The root `stats` rendered here is kept for the next open (struct fs).
+ */
+static int text_getattr(struct fs *fs, const struct path *p, struct fs_handle *h,
+			struct fs_attr *attr)
+{
+	struct files_text t = {NULL, 0, 0};
+	struct rowfs_txn *txn;
+	struct rowfs_err err;
+	int rc;
+
+	pthread_mutex_lock(&fs->lock);
+	rc = rowfs_txn_begin(fs->db, ROWFS_TXN_RDONLY, &txn, &err);
+	if (rc != ROWFS_OK) {
+		pthread_mutex_unlock(&fs->lock);
+		return -rowfs_fail_errno(rc);
+	}
+	rc = content_time(fs, txn, p, &attr->mtime);
+	if (rc == 0 && h) {
+		attr->size = (off_t)h->u.text.len;
+	} else if (rc == 0 && p->kind != PATH_CHECK) {
+		rc = files_text_render(&t, text_kind(p->kind), path_table(p), txn, &err);
+		attr->size = (off_t)t.len;
+	}
+	rowfs_txn_abort(txn);
+	if (rc == 0 && !h && p->kind == PATH_STATS) {
+		files_text_release(&fs->stats_text);
+		fs->stats_text = t;
+		fs->stats_seq = rowfs_last_seq(fs->db);
+		clock_gettime(CLOCK_MONOTONIC, &fs->stats_time);
+	} else {
+		files_text_release(&t);
+	}
+	pthread_mutex_unlock(&fs->lock);
+	return rc;
+}
+
 const struct fs_file_ops fs_text_ops = {
 	.open = text_open,
 	.read = text_read,
 	.release = text_release,
+	.getattr = text_getattr,
 };
 
 /* ---- row files ---- */
@@ -357,9 +574,15 @@ static void row_release(struct fs *fs, struct fs_handle *h)
 	byid_file_release(&h->u.row);
 }
 
-/* Size of a row file: its text's length, or 0 while a handle is creating it. */
-static int row_size(struct fs *fs, const struct path *p, struct fs_handle *h, off_t *size)
+/*
+ * Size of a row file: its text's length, or 0 while a handle is creating
+ * it; its time: its table's last change.
+ */
+static int row_getattr(struct fs *fs, const struct path *p, struct fs_handle *h,
+		       struct fs_attr *attr)
 {
+	struct rowfs_table_sizes counts;
+	struct rowfs_txn *txn;
 	struct rowfs_err err;
 	char *text = NULL;
 	size_t len = 0;
@@ -370,17 +593,17 @@ static int row_size(struct fs *fs, const struct path *p, struct fs_handle *h, of
 	rc = byid_lookup(fs->db, p->table, p->key, &found, &text, &len, &err);
 	if (rc == 0 && !found && !row_pending(fs, p) && !h)
 		rc = -ENOENT;   /* deleted while open: still a file, now empty */
+	if (rc == 0 && rowfs_txn_begin(fs->db, ROWFS_TXN_RDONLY, &txn, &err) == ROWFS_OK) {
+		if (rowfs_table_sizes(txn, path_table(p), 0, &counts, &err) == ROWFS_OK)
+			attr->mtime = counts.change_time;
+		rowfs_txn_abort(txn);
+	}
 	pthread_mutex_unlock(&fs->lock);
 	free(text);
-	*size = (off_t)len;
+	attr->size = (off_t)len;
 	return rc;
 }
 
-static int row_getattr(struct fs *fs, const struct path *p, struct fs_handle *h,
-		       struct fs_attr *attr)
-{
-	return row_size(fs, p, h, &attr->size);
-}
 
 /*
  * truncate: to 0 (what O_TRUNC does: the next line replaces the row) or
@@ -390,15 +613,15 @@ static int row_getattr(struct fs *fs, const struct path *p, struct fs_handle *h,
 static int row_truncate(struct fs *fs, const struct path *p, struct fs_handle *h,
 			uint64_t size)
 {
-	off_t current = 0;
+	struct fs_attr current = {0, {0, 0}};
 	int rc;
 
 	if (size == 0)
 		return 0;
-	rc = row_size(fs, p, h, &current);
+	rc = row_getattr(fs, p, h, &current);
 	if (rc != 0)
 		return rc;
-	return size == (uint64_t)current ? 0 : -EINVAL;
+	return size == (uint64_t)current.size ? 0 : -EINVAL;
 }
 
 /* rm by-id/KEY deletes the row. */
@@ -715,7 +938,7 @@ static int import_open(struct fs *fs, struct fs_handle *h, int flags, int create
 {
 	char name[ROWFS_NAME_MAX + 48];
 	struct import_handle *im = &h->u.import;
-	struct render_table *names = NULL;
+	struct rowfs_lines_table *names = NULL;
 	struct rowfs_txn *txn;
 	struct rowfs_err err;
 	int rc;
@@ -723,19 +946,19 @@ static int import_open(struct fs *fs, struct fs_handle *h, int flags, int create
 	(void)flags;
 	(void)created;
 	im->form = -1;
+	if (path_is_users(&h->path))
+		return -EACCES;   /* users has no import: the seed's `insert ID NAME` is its input */
 	rc = rowfs_txn_begin(fs->db, ROWFS_TXN_RDONLY, &txn, &err);
 	if (rc != ROWFS_OK)
 		return -rowfs_fail_errno(rc);
-	rc = typed_names(txn, &h->path, &names);
+	rc = open_lines(txn, &h->path, &names);
 	rowfs_txn_abort(txn);
-	if (rc == 0 && !names)
-		rc = -EACCES;   /* users has no import: the seed's `insert ID NAME` is its input */
 	if (rc != 0)
 		return rc;
 	im->header = names->header;
 	im->header_len = names->header_len;
 	names->header = NULL;
-	render_table_release(names);
+	rowfs_lines_release(names);
 	free(names);
 	h->session.db = fs->db;
 	im->ctl = ctl_new(&fs->ctl_budget);

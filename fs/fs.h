@@ -32,6 +32,7 @@
 #include <time.h>
 
 #include "ctl.h"
+#include "files.h"
 #include "rowfs.h"
 #include "tmpfile.h"
 
@@ -69,7 +70,16 @@ struct fs {
 				      free pages only.  The caller's, set before the loop */
 	struct log *log;           /* where the daemon's messages go (fs/log.h): NULL from
 				      fs_init, set by the caller before the loop starts */
+	struct files_text stats_text; /* the root `stats` a getattr rendered, which an open
+				      within FS_STATS_KEEP_MS of the same commit reads (its
+				      counters move with every read: so its st_size is what
+				      the open reads); under lock */
+	uint64_t stats_seq;        /* the commit stats_text shows */
+	struct timespec stats_time; /* when it was rendered (CLOCK_MONOTONIC) */
 };
+
+/* How long a rendered `stats` text stays the one an open reads (see struct fs). */
+#define FS_STATS_KEEP_MS 1000
 
 /*
  * fs_init - set up fs for db (opened by the caller, who closes it after

@@ -29,9 +29,12 @@
  *
  * Every file is opened with direct_io and never keep_cache, and the
  * attribute/entry timeouts are 0, so the kernel caches nothing and each
- * read reaches the daemon.  Generated files show st_size 0 (as procfs
- * does); row files show their exact size (one point lookup).  Offsets of
- * ctl and of row files being written are ignored.
+ * read reaches the daemon.  getattr asks the kind's ops (fs/fileops.c):
+ * every file shows the exact size an open reads and the time of the last
+ * commit that changed it (rowfs(1), SIZES AND TIMES); the handle is
+ * passed when the kernel asks through an open file (FUSE_GETATTR_FH, as
+ * for lseek SEEK_END).  Offsets of ctl and of row files being written
+ * are ignored.
  *
  * by-id/ and tables/: readdir streams the names from a cursor, one
  * request's worth at a time, in offset mode: "." has offset 1, ".." 2,
@@ -106,7 +109,11 @@
  * changes: a read returns the committed lines past the handle's offset,
  * else waits on the feed's condition variable (the wait releases
  * fs->lock), waking every CHANGES_POLL_MS to look for FUSE_INTERRUPT
- * (-EINTR) and for the end of the session (0).  O_NONBLOCK reads get
+ * (-EINTR) and for the end of the session (0).  A handle whose size was
+ * asked through it (lseek SEEK_END: tail, less) reads 0 at its end
+ * instead of waiting; its st_size is the feed it covers, which a stat by
+ * name from its process (fstat reaches us by name) reports too, so GNU
+ * tail -f, which polls fstat, sees it grow.  O_NONBLOCK reads get
  * EAGAIN, and so does a read when the blocked-reader limit (fs.h) is
  * reached; single-threaded, a read returns 0 instead of blocking.  poll
  * keeps the handle's fuse_pollhandle, notified at the next commit.
@@ -207,6 +214,8 @@ int fs_init(struct fs *fs, struct rowfs_db *db)
 	fs->handles = NULL;
 	fs->writer_flushed = 0;
 	fs->single_thread = 0;
+	memset(&fs->stats_text, 0, sizeof(fs->stats_text));
+	fs->stats_seq = 0;
 	fs->db_path = NULL;
 	fs->log = NULL;
 	ctl_budget_init(&fs->ctl_budget, CTL_BUDGET_DEFAULT);
@@ -272,6 +281,7 @@ void fs_release(struct fs *fs)
 	}
 	tmpfiles_release(&fs->tmpfiles);   /* temporary files are gone at unmount */
 	changes_free(fs->changes);
+	files_text_release(&fs->stats_text);
 	pthread_mutex_destroy(&fs->lock);
 }
 
@@ -335,7 +345,8 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 {
 	struct fs *fs = get_fs();
 	const struct path_kind_info *info;
-	struct fs_handle *h = path ? NULL : fi && fi->fh ? get_handle(fi) : NULL;
+	/* asked through an open file (FUSE_GETATTR_FH: lseek SEEK_END, a name gone) */
+	struct fs_handle *h = fi && fi->fh ? get_handle(fi) : NULL;
 	struct fs_attr attr;
 	struct path p;
 	int rc;
@@ -343,6 +354,8 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	path_or_handle(path, fi, &p);
 	if (p.kind == PATH_NONE)
 		return -ENOENT;
+	if (h && (!h->info || h->path.kind != p.kind))
+		h = NULL;   /* (a temporary file renamed over the name: the name's) */
 	info = path_info(p.kind);
 	attr.size = 0;
 	attr.mtime.tv_sec = fs->mount_time;
@@ -350,7 +363,7 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	if (info->ops && info->ops->getattr)
 		rc = info->ops->getattr(fs, &p, h, &attr);
 	else
-		rc = fs_table_exists(fs, &p);
+		rc = fs_name_attr(fs, &p, &attr);
 	if (rc != 0)
 		return logged(fs, "stat", path, h, rc);
 	memset(st, 0, sizeof(*st));
@@ -363,6 +376,7 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	st->st_mode = info->mode;
 	st->st_nlink = S_ISDIR(info->mode) ? 2 : 1;
 	st->st_size = attr.size;
+	st->st_blocks = (attr.size + 511) / 512;
 	return 0;
 }
 
@@ -541,6 +555,7 @@ static int open_handle(struct fs *fs, const struct path *p, struct fuse_file_inf
 	if (!h)
 		return -ENOMEM;
 	h->path = *p;
+	h->pid = fuse_get_context()->pid;
 	pthread_mutex_lock(&fs->lock);
 	rc = info->ops->open(fs, h, fi->flags, created);
 	if (rc == 0) {
@@ -813,8 +828,8 @@ static ssize_t changes_file_read(struct fs *fs, struct fs_handle *h, char *buf, 
 	pthread_mutex_lock(&fs->lock);
 	for (;;) {
 		n = changes_read(fs->changes, &h->u.changes, buf, size, offset);
-		if (n != 0)
-			break;
+		if (n != 0 || h->u.changes.sized)
+			break;   /* a handle that asked its size reads 0 at its end (tail -f) */
 		if (flags & O_NONBLOCK) {
 			n = -EAGAIN;
 			break;
@@ -849,9 +864,54 @@ static unsigned changes_poll(struct fs *fs, struct fs_handle *h, void *ph)
 	return events;
 }
 
+/*
+ * The open changes handle a getattr by name stands for: the caller's
+ * (fstat carries no handle), one that asked its size first, the newest
+ * first; NULL when the caller has none open.  Under lock.
+ */
+static struct fs_handle *callers_changes(struct fs *fs)
+{
+	pid_t pid = fuse_get_context()->pid;
+	struct fs_handle *h, *any = NULL;
+
+	for (h = fs->handles; h; h = h->next) {
+		if (h->info->ops != &fs_changes_ops || h->pid != pid)
+			continue;
+		if (h->u.changes.sized)
+			return h;
+		if (!any)
+			any = h;
+	}
+	return any;
+}
+
+/*
+ * st_size of changes: the bytes of feed the handle's offsets cover (its
+ * end); through the handle itself (lseek SEEK_END) it also makes the
+ * handle read 0 at its end instead of blocking (see the top of the file).
+ * By name: the caller's open handle's, else 0 (an open starts at the end).
+ */
+static int changes_getattr(struct fs *fs, const struct path *p, struct fs_handle *h,
+			   struct fs_attr *attr)
+{
+	uint64_t seq;
+
+	(void)p;
+	pthread_mutex_lock(&fs->lock);
+	if (h)
+		h->u.changes.sized = 1;
+	else
+		h = callers_changes(fs);
+	attr->size = h ? (off_t)changes_size(fs->changes, &h->u.changes) : 0;
+	rowfs_last_change(fs->db, &seq, &attr->mtime);
+	pthread_mutex_unlock(&fs->lock);
+	return 0;
+}
+
 const struct fs_file_ops fs_changes_ops = {
 	.open = changes_open,
 	.read = changes_file_read,
+	.getattr = changes_getattr,
 	.poll = changes_poll,
 };
 

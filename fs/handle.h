@@ -41,16 +41,16 @@ struct import_handle {
 	size_t header_len;     /* its length */
 };
 
-/* An open temporary file of by-id/. */
-struct tmp_handle {
-	struct tmpfile *file;  /* the file, held while the handle is open (fs->tmpfiles) */
-	int append;            /* opened with O_APPEND: every write goes to the end */
-};
-
 /* What getattr tells of a name besides its mode. */
 struct fs_attr {
 	off_t size;              /* st_size */
 	struct timespec mtime;   /* st_mtime and st_ctime */
+};
+
+/* An open temporary file of by-id/. */
+struct tmp_handle {
+	struct tmpfile *file;  /* the file, held while the handle is open (fs->tmpfiles) */
+	int append;            /* opened with O_APPEND: every write goes to the end */
 };
 
 /* What fi->fh points to. */
@@ -73,6 +73,7 @@ struct fs_handle {
 	} u;
 	struct ctl_session session;    /* ctl, import: the transaction of its unit, or kept */
 	struct rowfs_txn *reader;      /* streams, directories: the read transaction */
+	pid_t pid;                     /* the process (thread) that opened it */
 };
 
 /* The operations of one kind of file (NULL members: see each). */
@@ -91,9 +92,9 @@ struct fs_file_ops {
 	int (*flush)(struct fs *fs, struct fs_handle *h);
 	/* Free what h owns.  Under fs->lock.  NULL: nothing. */
 	void (*release)(struct fs *fs, struct fs_handle *h);
-	/* Does the name exist, and its st_size and st_mtime (h: an open handle of
-	 * it, or NULL).  attr comes filled with size 0 and the mount's time.
-	 * 0 or -errno.  NULL: it exists when its table does; size 0. */
+	/* Does the name exist, and its st_size and st_mtime (h: the open handle
+	 * the kernel asked through, or NULL: the name).  attr comes filled with
+	 * size 0 and the mount's time.  0 or -errno.  NULL: fs_name_attr. */
 	int (*getattr)(struct fs *fs, const struct path *p, struct fs_handle *h,
 		       struct fs_attr *attr);
 	/* poll(2) events of an open handle.  NULL: always ready. */
@@ -128,6 +129,14 @@ extern const struct fs_file_ops fs_log_ops;      /* fs/fileops.c: log */
  * fs->lock.
  */
 int fs_table_exists(struct fs *fs, const struct path *p);
+
+/*
+ * fs_name_attr - getattr of a name whose ops have none (directories, ctl,
+ * import): 0 when it exists (fs_table_exists), and its time: the last
+ * change of any table for the root and tables/, of its table for
+ * tables/T/ and by-id/, the mount's for the others.  Takes fs->lock.
+ */
+int fs_name_attr(struct fs *fs, const struct path *p, struct fs_attr *attr);
 
 /*
  * fs_wait_for_closing_writer - before h (NULL: not a ctl handle) competes

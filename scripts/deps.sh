@@ -12,6 +12,8 @@ PKGS="$PKGS man-db groff-base debhelper dpkg-dev"
 # fuzzing (make fuzz): libFuzzer is in clang's runtime package; valgrind
 # for make check-valgrind; cppcheck for check.sh's unused-function stage
 PKGS="$PKGS libclang-rt-dev valgrind cppcheck"
+# everyday tools the mount tests run on the mount (t6950: rsync, tar, tail)
+PKGS="$PKGS rsync tar coreutils"
 # systemd-analyze, for t1200's `systemd-analyze verify` of rowfs@.service
 # (systemd need not run)
 PKGS="$PKGS systemd"

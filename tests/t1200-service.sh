@@ -270,7 +270,7 @@ else
 		grep -v -e "^27 bad database" -e "^27 fuse: unknown" "$work/records" >"$work/served"
 		cat >"$work/expected" <<EOF2
 30 mounted $work/bad.db on $work/nsmnt
-27 read of '/rows' failed: Input/output error
+27 stat of '/rows' failed: Input/output error
 27 ctl pid P line 1: $corrupt
 30 unmounted $work/nsmnt
 30 mounted $work/bad.db on $work/nsmnt
