@@ -38,9 +38,12 @@
  * over by-id/KEY, and through ctl's framing import's lines) are logged
  * (fs/log.h) with the writer's pid: see log_failure.
  *
- * log: the ring of fs/log.c; a handle keeps its shift (log_ring_read),
- * st_size is every byte the ring ever kept and st_mtime its newest line's
- * time, so tail -f sees it grow.
+ * log: the ring of fs/log.c.  An open file reads from the oldest line kept
+ * at its open on, and goes on with every new line (its base, fs/log.h);
+ * its st_size is where its end is now, so GNU tail -f (which polls fstat,
+ * which reaches us by name: the caller's handle is found by pid) sees it
+ * grow; by name without one, the bytes an open reads now.  st_mtime is
+ * the newest line's time.
  *
  * tables/T/import: ctl's framing (fs/ctl.c: a write is one transaction,
  * short counts, errno), each line an input row of T (rowfs_input_statement:
@@ -1045,34 +1048,57 @@ const struct fs_file_ops fs_import_ops = {
 
 /* ---- log ---- */
 
+/* A new reader starts at the oldest line kept (its base: fs/log.h). */
 static int log_open(struct fs *fs, struct fs_handle *h, int flags, int created)
 {
-	(void)fs;
 	(void)flags;
 	(void)created;
-	h->u.log_shift = 0;
+	h->u.log_base = log_ring_start(fs->log);
 	return 0;
 }
 
-/* The ring from the handle's offset (shifted past what was dropped: log_ring_read). */
+/* The ring from the handle's offset (past what was dropped: log_ring_read). */
 static ssize_t log_file_read(struct fs *fs, struct fs_handle *h, char *buf, size_t size,
 			     uint64_t off, int flags)
 {
 	(void)flags;
-	return (ssize_t)log_ring_read(fs->log, buf, size, off, &h->u.log_shift);
+	return (ssize_t)log_ring_read(fs->log, buf, size, off, &h->u.log_base);
 }
 
-/* st_size: every byte the ring ever kept; st_mtime: its newest line's time. */
+/*
+ * The open log handle a getattr by name stands for: the caller's (fstat
+ * carries no handle), the oldest (a follower's, not the one tail -F opens
+ * for a moment to recheck the name); NULL when the caller has none open.
+ * Under lock.
+ */
+static struct fs_handle *callers_log(struct fs *fs)
+{
+	pid_t pid = fs_caller_pid();
+	struct fs_handle *h, *oldest = NULL;
+
+	for (h = fs->handles; h; h = h->next)
+		if (h->info->ops == &fs_log_ops && h->pid == pid)
+			oldest = h;
+	return oldest;
+}
+
+/*
+ * st_size: what the handle reads from its offset 0 (it grows with every
+ * line, so tail -f sees it grow); by name, the caller's open handle's,
+ * else what an open reads now (the lines kept).  st_mtime: the newest
+ * line's time.
+ */
 static int log_getattr(struct fs *fs, const struct path *p, struct fs_handle *h,
 		       struct fs_attr *attr)
 {
 	uint64_t size;
 
 	(void)p;
-	(void)h;
-	if (!fs->log)
-		return 0;
-	log_ring_stat(fs->log, &size, &attr->mtime);
+	pthread_mutex_lock(&fs->lock);
+	if (!h)
+		h = callers_log(fs);
+	log_ring_stat(fs->log, h ? &h->u.log_base : NULL, &size, &attr->mtime);
+	pthread_mutex_unlock(&fs->lock);
 	attr->size = (off_t)size;
 	return 0;
 }

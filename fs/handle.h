@@ -68,8 +68,8 @@ struct fs_handle {
 		struct changes_reader changes; /* changes */
 		struct import_handle import;   /* tables/T/import */
 		struct dir_listing dir;    /* by-id/, tables/ opened as directories */
-		uint64_t log_shift;        /* log: how far its offsets lag the ring's absolute
-					      ones (log_ring_read) */
+		uint64_t log_base;         /* log: the ring's absolute offset its offset 0
+					      stands for (fs/log.h), under the ring's lock */
 	} u;
 	struct ctl_session session;    /* ctl, import: the transaction of its unit, or kept */
 	struct rowfs_txn *reader;      /* streams, directories: the read transaction */

@@ -137,7 +137,20 @@ static void ring_put(struct log *log, int level, const char *text, size_t len)
 	log->ring_time = now;
 }
 
-void log_ring_stat(struct log *log, uint64_t *size, struct timespec *mtime)
+uint64_t log_ring_start(struct log *log)
+{
+	uint64_t start;
+
+	if (!log)
+		return 0;
+	pthread_mutex_lock(&log->lock);
+	start = log->ring_start;
+	pthread_mutex_unlock(&log->lock);
+	return start;
+}
+
+void log_ring_stat(struct log *log, const uint64_t *base, uint64_t *size,
+		   struct timespec *mtime)
 {
 	if (!log) {
 		*size = 0;
@@ -146,12 +159,12 @@ void log_ring_stat(struct log *log, uint64_t *size, struct timespec *mtime)
 		return;
 	}
 	pthread_mutex_lock(&log->lock);
-	*size = log->ring_end;
+	*size = log->ring_end - (base ? *base : log->ring_start);
 	*mtime = log->ring_time;
 	pthread_mutex_unlock(&log->lock);
 }
 
-size_t log_ring_read(struct log *log, char *buf, size_t size, uint64_t off, uint64_t *shift)
+size_t log_ring_read(struct log *log, char *buf, size_t size, uint64_t off, uint64_t *base)
 {
 	uint64_t a;
 	size_t at, n, first;
@@ -159,9 +172,9 @@ size_t log_ring_read(struct log *log, char *buf, size_t size, uint64_t off, uint
 	if (!log)
 		return 0;
 	pthread_mutex_lock(&log->lock);
-	a = off + *shift;
+	a = off + *base;
 	if (a < log->ring_start) {
-		*shift += log->ring_start - a;   /* what was dropped is skipped, once */
+		*base += log->ring_start - a;   /* what was dropped is skipped, once */
 		a = log->ring_start;
 	}
 	n = a < log->ring_end ? (size_t)(log->ring_end - a) : 0;

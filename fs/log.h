@@ -22,9 +22,11 @@
  * name: emerg alert crit err warning notice info) of at most LOG_LINE_MAX
  * bytes (a longer text is cut and ends in "...").  It keeps the newest
  * LOG_RING_SIZE bytes of lines, whole lines: the oldest lines are dropped
- * to make room.  Offsets into it are absolute: byte N is the Nth byte ever
- * put into the ring, so its size (log_ring_stat) only grows, and the
- * bytes kept are those from the oldest kept line's offset to that size.
+ * to make room.  Its bytes have absolute offsets: byte N is the Nth byte
+ * ever put into the ring.  A reader has a base, the absolute offset its
+ * offset 0 stands for: log_ring_start() (the oldest line kept) when it
+ * starts, so it reads the lines kept and then every line that comes, at
+ * growing offsets, while the oldest lines are dropped behind it.
  */
 #ifndef ROWFS_FS_LOG_H
 #define ROWFS_FS_LOG_H
@@ -104,21 +106,31 @@ void log_vraw(struct log *log, int level, const char *fmt, va_list ap)
 void log_event(void *ctx, int event, const char *msg);
 
 /*
- * log_ring_stat - the ring's size (the absolute offset past its newest
- * byte: every byte it ever kept) into *size, the time of its newest line
- * (of log_init before any) into *mtime.  log NULL: 0 and the epoch.
+ * log_ring_start - the absolute offset of the oldest byte kept (the
+ * first of a line): a new reader's base.  log NULL: 0.
  */
-void log_ring_stat(struct log *log, uint64_t *size, struct timespec *mtime);
+uint64_t log_ring_start(struct log *log);
+
+/*
+ * log_ring_stat - the size of the ring as a reader with base *base sees
+ * it (the offset past the newest byte: it grows with every line), or with
+ * base NULL as a new reader would (the bytes kept), into *size; the time
+ * of its newest line (of log_init before any) into *mtime.  *base is read
+ * under the ring's lock, as log_ring_read changes it.  log NULL: 0 and
+ * the epoch.
+ */
+void log_ring_stat(struct log *log, const uint64_t *base, uint64_t *size,
+		   struct timespec *mtime);
 
 /*
  * log_ring_read - copy up to size bytes of the ring into buf, from the
- * absolute offset off + *shift, where *shift is the reader's (0 for a
- * new reader): when that offset is older than the oldest byte kept, the
- * read starts at the oldest kept line instead and *shift grows by the
- * difference, so the reader's later offsets go on from there.  Returns
- * the bytes copied, 0 at the end.  log NULL: 0.
+ * absolute offset *base + off (*base: the reader's base).  When that is
+ * older than the oldest byte kept (dropped since), the read starts at the
+ * oldest kept line instead and *base grows by the difference, so the
+ * reader's later offsets go on from there.  Returns the bytes copied, 0
+ * at the end.  log NULL: 0.
  */
-size_t log_ring_read(struct log *log, char *buf, size_t size, uint64_t off, uint64_t *shift);
+size_t log_ring_read(struct log *log, char *buf, size_t size, uint64_t off, uint64_t *base);
 
 /*
  * log_release - send what raw text lacks its newline, close the syslog

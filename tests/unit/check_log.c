@@ -5,9 +5,13 @@
  * pieces, a text cut at LOG_LINE_MAX), what is not kept (LOG_DEBUG), the
  * size and time log_ring_stat reports, and, against a model of every
  * line ever logged, the bound: random messages until the ring has dropped
- * lines many times over, then the bytes kept are exactly the newest whole
- * lines that fit LOG_RING_SIZE, a reader from offset 0 gets them once
- * (its shift), and a read at any kept absolute offset gets those bytes.
+ * lines many times over, while now and then a new reader (its base
+ * log_ring_start) reads exactly the newest whole lines that fit
+ * LOG_RING_SIZE, as many as stat says; a reader whose base is older (0)
+ * gets the same, its base moved up; a follower that reads to the end at
+ * each check gets every line since its last read, or, when it fell
+ * behind, the lines kept, and its stat is its end; a read at any kept
+ * absolute offset gets those bytes.
  * syslog and stderr are off: nothing leaves the process.
  */
 #include <config.h>
@@ -46,11 +50,11 @@ static void sink_teardown(void)
 static char *read_all(size_t *len)
 {
 	char *buf = malloc(LOG_RING_SIZE + 1);
-	uint64_t shift = 0, off = 0;
+	uint64_t base = log_ring_start(&sink), off = 0;
 	size_t n;
 
 	ck_assert_ptr_nonnull(buf);
-	while ((n = log_ring_read(&sink, buf + off, 4096, off, &shift)) > 0) {
+	while ((n = log_ring_read(&sink, buf + off, 4096, off, &base)) > 0) {
 		off += n;
 		ck_assert_uint_le(off, LOG_RING_SIZE);
 	}
@@ -161,21 +165,24 @@ START_TEST(test_ring_stat_size_and_time)
 	size_t len;
 	char *all;
 
-	log_ring_stat(&sink, &size, &t0);
+	uint64_t base = 0;
+
+	log_ring_stat(&sink, NULL, &size, &t0);
 	ck_assert_uint_eq(size, 0);
 	log_msg(&sink, LOG_ERR, "first");
-	log_ring_stat(&sink, &size, &t1);
+	log_ring_stat(&sink, NULL, &size, &t1);
 	ck_assert_uint_eq(size, STAMP_LEN + strlen(" err first\n"));
 	ck_assert(t1.tv_sec > t0.tv_sec || (t1.tv_sec == t0.tv_sec && t1.tv_nsec >= t0.tv_nsec));
 	log_msg(&sink, LOG_DEBUG, "not kept: neither size nor time move");
-	log_ring_stat(&sink, &size, &t2);
+	log_ring_stat(&sink, &base, &size, &t2);
 	ck_assert_uint_eq(size, STAMP_LEN + strlen(" err first\n"));
 	ck_assert(t2.tv_sec == t1.tv_sec && t2.tv_nsec == t1.tv_nsec);
 	all = read_all(&len);
 	ck_assert_uint_eq(len, size);
 	free(all);
-	log_ring_stat(NULL, &size, &t2);
+	log_ring_stat(NULL, NULL, &size, &t2);
 	ck_assert_uint_eq(size, 0);
+	ck_assert_uint_eq(log_ring_start(NULL), 0);
 	ck_assert_uint_eq(log_ring_read(NULL, (char *)&t2, 1, 0, &size), 0);
 }
 END_TEST
@@ -211,8 +218,8 @@ START_TEST(test_ring_bound_against_model)
 	struct model_line *lines = malloc(cap * sizeof(*lines));
 	char *text = malloc(LOG_LINE_MAX * 2);
 	char *buf = malloc(LOG_RING_SIZE + 1);
-	uint64_t total = 0;
-	unsigned step;
+	uint64_t total = 0, follower_base = 0, follower_off = 0;
+	unsigned step, follower_behind = 0, follower_caught_up = 0;
 
 	ck_assert(lines && text && buf);
 	for (step = 0; total < 8ull * LOG_RING_SIZE; step++) {
@@ -243,41 +250,82 @@ START_TEST(test_ring_bound_against_model)
 		if (step % 97 != 0)
 			continue;
 		{
-			uint64_t size, shift = 0, off = 0, a;
+			uint64_t kept = lines[first_kept].off;
+			uint64_t size, base, off, a;
 			struct timespec t;
-			size_t n, got = 0;
+			size_t n, got, j;
 
-			log_ring_stat(&sink, &size, &t);
-			REQUIRE(size == total, "size %llu, model %llu", (unsigned long long)size,
-				(unsigned long long)total);
-			/* a reader from 0, in random chunks: the kept lines, once */
-			do {
+			/* a new reader: stat says the bytes kept; it reads them, in random chunks */
+			base = log_ring_start(&sink);
+			REQUIRE(base == kept, "start %llu, oldest kept line at %llu",
+				(unsigned long long)base, (unsigned long long)kept);
+			log_ring_stat(&sink, NULL, &size, &t);
+			REQUIRE(size == total - kept, "size %llu, kept %llu", (unsigned long long)size,
+				(unsigned long long)(total - kept));
+			for (got = 0, off = 0;; got += n, off += n) {
 				size_t want = 1 + (size_t)(tu_next_random(&rng) % 70000);
 
-				n = log_ring_read(&sink, buf + got, want, off, &shift);
-				got += n;
-				off += n;
-				REQUIRE(got <= LOG_RING_SIZE, "read past the bound");
-			} while (n > 0);
-			REQUIRE(shift == lines[first_kept].off, "shift %llu, oldest kept line at %llu",
-				(unsigned long long)shift, (unsigned long long)lines[first_kept].off);
-			REQUIRE(got == total - lines[first_kept].off, "got %zu bytes", got);
+				n = log_ring_read(&sink, buf + got, want, off, &base);
+				REQUIRE(got + n <= LOG_RING_SIZE, "read past the bound");
+				if (n == 0)
+					break;
+			}
+			REQUIRE(base == kept && got == size, "got %zu bytes, base %llu", got,
+				(unsigned long long)base);
 			for (i = first_kept, a = 0; i < count; a += lines[i].len, i++)
 				REQUIRE(memcmp(buf + a + STAMP_LEN, lines[i].tail,
 					       lines[i].len - STAMP_LEN) == 0 && buf[a + 10] == 'T',
 					"line %zu differs: '%.*s'", i, (int)lines[i].len, buf + a);
-			/* a read at a random kept absolute offset: those bytes, no shift */
-			a = lines[first_kept].off + tu_next_random(&rng) % (total - lines[first_kept].off);
-			shift = 0;
-			n = log_ring_read(&sink, buf + LOG_RING_SIZE - 100, 100, a, &shift);
-			REQUIRE(shift == 0 && n == (total - a < 100 ? total - a : 100), "n %zu", n);
-			REQUIRE(memcmp(buf + LOG_RING_SIZE - 100, buf + (a - lines[first_kept].off), n) ==
-					0, "bytes at %llu", (unsigned long long)a);
-			/* at the end: nothing */
-			REQUIRE(log_ring_read(&sink, buf, 10, total, &shift) == 0, "past the end");
+			/* a reader whose base is older than the oldest line: moved up, the same lines */
+			base = 0;
+			n = log_ring_read(&sink, buf + LOG_RING_SIZE - 100, 100, 0, &base);
+			REQUIRE(base == kept && n == (size < 100 ? size : 100) &&
+					memcmp(buf + LOG_RING_SIZE - 100, buf, n) == 0,
+				"an old reader: base %llu", (unsigned long long)base);
+			/* a read at a random kept absolute offset: those bytes, the base kept */
+			a = kept + tu_next_random(&rng) % (total - kept);
+			base = 0;
+			n = log_ring_read(&sink, buf + LOG_RING_SIZE - 100, 100, a, &base);
+			REQUIRE(base == 0 && n == (total - a < 100 ? total - a : 100), "n %zu", n);
+			REQUIRE(memcmp(buf + LOG_RING_SIZE - 100, buf + (a - kept), n) == 0,
+				"bytes at %llu", (unsigned long long)a);
+			base = kept;   /* at the end: nothing */
+			REQUIRE(log_ring_read(&sink, buf, 10, total - kept, &base) == 0, "past the end");
+			/*
+			 * The follower (10 checks in 30: it falls behind in the other
+			 * 20): from its offset to the end, every line since its last
+			 * read, or the lines kept when it fell behind.
+			 */
+			if ((step / 97) % 30 >= 10)
+				continue;
+			if (follower_base + follower_off < kept)
+				follower_behind++;
+			else
+				follower_caught_up++;
+			a = follower_base + follower_off < kept ? kept : follower_base + follower_off;
+			for (got = 0;; got += n, follower_off += n) {
+				n = log_ring_read(&sink, buf + got, 3000, follower_off, &follower_base);
+				if (n == 0)
+					break;
+			}
+			REQUIRE(got == total - a && follower_base + follower_off == total,
+				"the follower got %zu bytes, expected %llu", got,
+				(unsigned long long)(total - a));
+			for (j = first_kept; j < count && lines[j].off < a; j++)
+				;
+			REQUIRE(j == count || lines[j].off == a, "the follower starts mid-line");
+			for (off = 0; j < count; off += lines[j].len, j++)
+				REQUIRE(memcmp(buf + off + STAMP_LEN, lines[j].tail,
+					       lines[j].len - STAMP_LEN) == 0,
+					"the follower's line %zu differs", j);
+			log_ring_stat(&sink, &follower_base, &size, &t);
+			REQUIRE(size == follower_off, "the follower's size %llu, its end %llu",
+				(unsigned long long)size, (unsigned long long)follower_off);
 		}
 	}
-	ck_assert_uint_gt(first_kept, 100);   /* it did drop, many times */
+	ck_assert_uint_gt(first_kept, 100);
+	ck_assert_uint_gt(follower_behind, 0);
+	ck_assert_uint_gt(follower_caught_up, 10);   /* it did drop, many times */
 	for (i = 0; i < count; i++)
 		free(lines[i].tail);
 	free(lines);
