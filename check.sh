@@ -3,19 +3,27 @@
 # function check, unit tests (check), shell tests against real FUSE mounts,
 # then the same again in an AddressSanitizer + UndefinedBehaviorSanitizer
 # build, then each libFuzzer target of tests/fuzz/ for FUZZ_SECONDS
-# (default 60) in a clang build.
-#   ./check.sh           everything (what CI runs)
-#   ./check.sh --quick   cppcheck and the normal build only
+# (default 60) in a clang build, then the Debian packages: built, installed,
+# used and removed (scripts/package.sh).  Every build is configured with
+# --enable-werror: a compiler warning fails it.
+#   ./check.sh            everything (what CI runs)
+#   ./check.sh --quick    cppcheck and the normal build only
+#   ./check.sh --package  the Debian packages only
 set -eu
 top=$(cd "$(dirname "$0")" && pwd)
 cd "$top"
-quick=0
-[ "${1:-}" = "--quick" ] && quick=1
+mode=full
+case "${1:-}" in
+--quick) mode=quick ;;
+--package) mode=package ;;
+esac
 
 sh scripts/deps.sh
-# Mount tests must run, never skip: a missing /dev/fuse is a failure.
+# Mount tests must run, never skip: a missing /dev/fuse is a failure; so
+# is a missing tool a test needs (man-db for the man pages).
 ROWFS_REQUIRE_FUSE=1
-export ROWFS_REQUIRE_FUSE
+ROWFS_REQUIRE_TOOLS=1
+export ROWFS_REQUIRE_FUSE ROWFS_REQUIRE_TOOLS
 
 pass=0
 fail=0
@@ -81,14 +89,40 @@ run_fuzz() {
 	pass=$((pass + 1))
 }
 
-run_cppcheck
-run_suite "normal build" "$top/build"
-if [ "$quick" -eq 0 ]; then
+# --- stage: Debian packages ---
+# scripts/package.sh: dpkg-buildpackage -us -uc -b from a copy of the tree
+# (the tests ran above: nocheck), apt-get install, a mount by the installed
+# rowfs, rowsh, fsck.rowfs, a program built against the installed librowfs
+# with pkg-config, apt-get purge.
+run_package() {
+	echo "== package: build, install, use, remove"
+	out=$top/build-deb.log
+	if sh scripts/package.sh "$top/build-deb" >"$out" 2>&1; then status=0; else status=1; fi
+	grep -E '^(ok|not ok|# )' "$out" || true
+	p=$(grep -c '^ok' "$out" || true)
+	f=$(grep -c '^not ok' "$out" || true)
+	pass=$((pass + p))
+	fail=$((fail + f))
+	if [ "$status" -ne 0 ]; then
+		fail=$((fail + (f == 0)))
+		tail -n 40 "$out"
+		echo "== package: FAILED"
+	fi
+}
+
+if [ "$mode" = package ]; then
+	run_package
+else
+	run_cppcheck
+	run_suite "normal build" "$top/build" --enable-werror
+fi
+if [ "$mode" = full ]; then
 	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=1
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 	export ASAN_OPTIONS UBSAN_OPTIONS
-	run_suite "sanitizer build" "$top/build-asan" --enable-sanitizers CC=clang
+	run_suite "sanitizer build" "$top/build-asan" --enable-werror --enable-sanitizers CC=clang
 	run_fuzz "$top/build-fuzz"
+	run_package
 fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -234,6 +234,30 @@ int cursor_row(const struct cursor *cur, struct row *row, struct rowfs_err *err)
 	return ROWFS_OK;
 }
 
+uint32_t cursor_run(const struct cursor *cur, const uint8_t **cells)
+{
+	const uint8_t *node;
+
+	if (cur->eof)
+		return 0;
+	node = page_data(cur->leaf);
+	*cells = leaf_cell_c(node, cur->cell);
+	return leaf_num_cells(node) - cur->cell;
+}
+
+int cursor_skip_run(struct cursor *cur, struct rowfs_err *err)
+{
+	const uint8_t *node;
+	uint32_t n;
+
+	if (cur->eof)
+		return ROWFS_OK;
+	node = page_data(cur->leaf);
+	n = leaf_num_cells(node);
+	cur->cell = n - 1;   /* the last cell: cursor_advance goes to the next leaf */
+	return cursor_advance(cur, err);
+}
+
 uint32_t cursor_key(const struct cursor *cur)
 {
 	return leaf_key(page_data(cur->leaf), cur->cell);

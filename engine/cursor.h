@@ -54,6 +54,18 @@ const uint8_t *cursor_value(const struct cursor *cur);
  */
 int cursor_row(const struct cursor *cur, struct row *row, struct rowfs_err *err);
 
+/*
+ * cursor_run - the cells of the leaf under the cursor from its position
+ * on, for a caller that reads a leaf at a time (the counting scan of
+ * rowfs_table_sizes): returns how many, *cells the first; cell i is at
+ * *cells + i * LEAF_NODE_CELL_SIZE, its key (u32) at LEAF_NODE_KEY_OFFSET,
+ * its row at LEAF_NODE_VALUE_OFFSET.  0 at the end.  cursor_skip_run then
+ * moves past them to the next leaf (the checks of cursor_advance between
+ * leaves; none inside the run).
+ */
+uint32_t cursor_run(const struct cursor *cur, const uint8_t **cells);
+int cursor_skip_run(struct cursor *cur, struct rowfs_err *err);
+
 /* cursor_release - drop the page reference; the cursor may be reused. */
 void cursor_release(struct cursor *cur);
 

@@ -64,6 +64,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "access.h"
 #include "btree.h"
@@ -73,10 +74,12 @@
 #include "db_int.h"
 #include "format.h"
 #include "input.h"
+#include "lines.h"
 #include "pager.h"
 #include "parser.h"
 #include "record.h"
 #include "row.h"
+#include "sizes.h"
 #include "table.h"
 #include "util.h"
 #include "vm.h"
@@ -122,6 +125,7 @@ struct rowfs_db {
 	uint64_t view_catalog_seq;    /* ... of the state with this seq */
 	struct sbuf feed;             /* change-feed lines of the open transaction (no seq yet) */
 	int for_check;                /* read-only open for rowfs_check: a damaged catalog is no error */
+	struct sizes *sizes;          /* per table: last change, byte counts of the renderings */
 };
 
 struct pager *rowfs_db_pager(struct rowfs_db *db)
@@ -218,7 +222,23 @@ static void prefix_io_error(int rc, struct rowfs_err *err)
 	err->msg[plen + len] = '\0';
 }
 
-/* Rebuild the in-memory state from disk: reload + replay. */
+/* The wall-clock time of a change (file times in the mount). */
+static struct timespec now_realtime(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0) {
+		ts.tv_sec = time(NULL);
+		ts.tv_nsec = 0;
+	}
+	return ts;
+}
+
+/*
+ * Rebuild the in-memory state from disk: reload + replay.  What is on
+ * disk may hold a commit that reported a failure: every table counts as
+ * changed now, and every byte count is dropped.
+ */
 static int recover(struct rowfs_db *db, struct rowfs_err *err)
 {
 	int rc = pager_reload(db->pager, err);
@@ -226,6 +246,8 @@ static int recover(struct rowfs_db *db, struct rowfs_err *err)
 	db->feed.len = 0;
 	if (rc == ROWFS_OK)
 		rc = load_and_replay(db, err);
+	if (db->sizes)
+		sizes_reset(db->sizes, pager_last_seq(db->pager), now_realtime());
 	return rc;
 }
 
@@ -304,6 +326,8 @@ int rowfs_open(const struct rowfs_config *cfg, struct rowfs_db **out, struct row
 	pcfg.snapshot_pages = cfg->snapshot_pages;
 	pcfg.txn_part_bytes = cfg->txn_part_bytes;
 	pcfg.txn_log_max = cfg->txn_log_max;
+	pcfg.event = cfg->event;
+	pcfg.event_ctx = cfg->event_ctx;
 	db->for_check = cfg->read_only && cfg->for_check;
 	rc = pager_open(&pcfg, &db->pager, err);
 	if (rc)
@@ -313,6 +337,11 @@ int rowfs_open(const struct rowfs_config *cfg, struct rowfs_db **out, struct row
 		rc = ensure_version_2(db, err);
 	if (rc)
 		goto out_close;
+	db->sizes = sizes_new(now_realtime());
+	if (!db->sizes) {
+		rc = rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
+		goto out_close;
+	}
 	*out = db;
 	return ROWFS_OK;
 out_close:
@@ -338,6 +367,7 @@ int rowfs_close(struct rowfs_db *db, struct rowfs_err *err)
 	catalog_free(db->catalog);
 	catalog_free(db->view_catalog);
 	sbuf_release(&db->feed);
+	sizes_free(db->sizes);
 	free(db->path);
 	free(db);
 	return rc;
@@ -494,6 +524,10 @@ static int commit_txn(struct rowfs_db *db, struct rowfs_err *err)
 	if (rc == ROWFS_OK && db->change_fn && logged > 0 && pager_last_seq(db->pager) == seq + 1)
 		feed_changes(db, seq + 1);
 	db->feed.len = 0;
+	if (rc == ROWFS_OK && pager_last_seq(db->pager) == seq + 1)
+		sizes_commit(db->sizes, seq + 1, now_realtime());
+	else
+		sizes_rollback(db->sizes);   /* nothing committed (a failure: recover resets) */
 	if (rc == ROWFS_OK && db->ddl_in_txn) {
 		db->ddl_in_txn = 0;
 		db->ddl_seq = pager_last_seq(db->pager);
@@ -528,6 +562,7 @@ static int rollback_txn(struct rowfs_db *db, struct rowfs_err *err)
 	db->in_txn = 0;
 	db->checkpoint_requested = 0;
 	db->feed.len = 0;
+	sizes_rollback(db->sizes);
 	return rc;
 }
 
@@ -869,10 +904,11 @@ static int result_columns(const struct program *prog, const struct rowfs_sink *s
  * nothing; after an I/O error the transaction goes).
  */
 static int run_program(struct rowfs_db *db, struct catalog *cat, const struct program *prog,
-		       const struct reply *reply, struct rowfs_err *err)
+		       int writes, const struct reply *reply, struct rowfs_err *err)
 {
 	size_t feed_len = db->feed.len;
 	struct stats_view view = {db, cat};
+	struct lines_delta saved;
 	struct vm_env env;
 	int rc;
 
@@ -883,11 +919,21 @@ static int run_program(struct rowfs_db *db, struct catalog *cat, const struct pr
 	env.render_stats = render_stats_cb;
 	env.stats_ctx = &view;
 	env.sink = reply->sink;
+	env.ddl_table = -1;
+	/* the seed statements change users (id 0); a failed one changed nothing */
+	if (writes && program_writes(prog))
+		env.delta = sizes_touch(db->sizes, prog->table ? prog->table->id : 0);
+	if (env.delta)
+		saved = *env.delta;
 	rc = reply->sink ? result_columns(prog, reply->sink, err) : ROWFS_OK;
 	if (rc == ROWFS_OK)
 		rc = vm_run(&env, prog, reply->emit, reply->ctx, err);
+	if (env.delta && rc != ROWFS_OK && rc != ROWFS_EXIT)
+		*env.delta = saved;
 	if (env.catalog_changed)
 		db->ddl_in_txn = 1;
+	if (env.ddl_table >= 0 && (rc == ROWFS_OK || rc == ROWFS_EXIT))
+		sizes_ddl(db->sizes, env.ddl_table);
 	if (rc != ROWFS_OK && rc != ROWFS_EXIT)
 		db->feed.len = feed_len;
 	if (rc == ROWFS_OK && env.checkpoint_requested) {
@@ -941,7 +987,7 @@ static int compile_and_run(struct rowfs_db *db, struct catalog *cat, const struc
 	int rc = compile_sql(stmt, cat, &prog, err);
 
 	if (rc == ROWFS_OK)
-		rc = run_program(db, cat, &prog, reply, err);
+		rc = run_program(db, cat, &prog, 1, reply, err);
 	compile_release(&prog);
 	return rc;
 }
@@ -1019,7 +1065,7 @@ static int exec_read(struct rowfs_txn *txn, const char *line, size_t len,
 		if (program_writes(&prog))
 			rc = busy(err);
 		else
-			rc = run_program(db, cat, &prog, reply, err);
+			rc = run_program(db, cat, &prog, 0, reply, err);
 		compile_release(&prog);
 	}
 	txn_leave(txn);
@@ -1082,6 +1128,30 @@ static int find_table(struct rowfs_txn *txn, const char *name,
 		return rowfs_err_set(err, ROWFS_NOTFOUND, ENOENT, "Error: no such table: %.64s",
 				     name);
 	return ROWFS_OK;
+}
+
+/* Undo txn_enter after a read; returns rc, an I/O error's text given the contract's prefix. */
+static int leave_read(struct rowfs_txn *txn, int rc, struct rowfs_err *err)
+{
+	txn_leave(txn);
+	prefix_io_error(rc, err);
+	return rc;
+}
+
+/*
+ * txn_enter, then find_table: the table named name (NULL: users) in what
+ * txn reads.  On success the caller ends with leave_read; on failure
+ * nothing stays entered.
+ */
+static int enter_table(struct rowfs_txn *txn, const char *name,
+		       const struct table_schema **out, struct rowfs_err *err)
+{
+	int rc = txn_enter(txn, err);
+
+	if (rc)
+		return rc;
+	rc = find_table(txn, name, out, err);
+	return rc ? leave_read(txn, rc, err) : ROWFS_OK;
 }
 
 /*
@@ -1153,16 +1223,12 @@ int rowfs_scan(struct rowfs_txn *txn, const char *table, int64_t start, rowfs_ro
 	       void *ctx, struct rowfs_err *err)
 {
 	const struct table_schema *t;
-	int rc = txn_enter(txn, err);
+	int rc = enter_table(txn, table, &t, err);
 
 	if (rc)
 		return rc;
-	rc = find_table(txn, table, &t, err);
-	if (rc == ROWFS_OK)
-		rc = scan_table(txn->db, t, start, fn, ctx, err);
-	txn_leave(txn);
-	prefix_io_error(rc, err);
-	return rc;
+	rc = scan_table(txn->db, t, start, fn, ctx, err);
+	return leave_read(txn, rc, err);
 }
 
 /* users' row by key, as Part 1 read it: the stored name, without decoding checks. */
@@ -1197,13 +1263,12 @@ int rowfs_get(struct rowfs_txn *txn, const char *table, int64_t key, rowfs_row_f
 	int rc;
 
 	*found = 0;
-	rc = txn_enter(txn, err);
+	rc = enter_table(txn, table, &t, err);
 	if (rc)
 		return rc;
-	rc = find_table(txn, table, &t, err);
-	if (rc == ROWFS_OK && t->is_users) {
+	if (t->is_users) {
 		rc = get_users_row(txn->db, key, fn, ctx, found, err);
-	} else if (rc == ROWFS_OK) {
+	} else {
 		access_init(&a, txn->db->pager, t);
 		rc = access_get(&a, key, found, err);
 		if (rc == ROWFS_OK && *found) {
@@ -1212,9 +1277,7 @@ int rowfs_get(struct rowfs_txn *txn, const char *table, int64_t key, rowfs_row_f
 		}
 		access_release(&a);
 	}
-	txn_leave(txn);
-	prefix_io_error(rc, err);
-	return rc;
+	return leave_read(txn, rc, err);
 }
 
 /* The count-th key from the end of t (or its first key), walking back row by row. */
@@ -1249,23 +1312,20 @@ int rowfs_last_start(struct rowfs_txn *txn, const char *table, uint64_t count, i
 	*found = 0;
 	if (count == 0)
 		return ROWFS_OK;
-	rc = txn_enter(txn, err);
+	rc = enter_table(txn, table, &t, err);
 	if (rc)
 		return rc;
-	rc = find_table(txn, table, &t, err);
-	if (rc == ROWFS_OK && t->is_users) {
+	if (t->is_users) {
 		/* reads about count/102 leaves */
 		rc = btree_last_start(txn->db->pager, count, &key, err);
 		if (rc == ROWFS_OK && key <= UINT32_MAX) {
 			*start = (int64_t)key;
 			*found = 1;
 		}
-	} else if (rc == ROWFS_OK) {
+	} else {
 		rc = last_start_walk(txn->db, t, count, start, found, err);
 	}
-	txn_leave(txn);
-	prefix_io_error(rc, err);
-	return rc;
+	return leave_read(txn, rc, err);
 }
 
 /* t's name and columns into *info. */
@@ -1296,15 +1356,11 @@ int rowfs_table_info(struct rowfs_txn *txn, const char *table, struct rowfs_tabl
 	int rc;
 
 	memset(info, 0, sizeof(*info));
-	rc = txn_enter(txn, err);
+	rc = enter_table(txn, table, &t, err);
 	if (rc)
 		return rc;
-	rc = find_table(txn, table, &t, err);
-	if (rc == ROWFS_OK)
-		fill_table_info(t, info);
-	txn_leave(txn);
-	prefix_io_error(rc, err);
-	return rc;
+	fill_table_info(t, info);
+	return leave_read(txn, ROWFS_OK, err);
 }
 
 int rowfs_table_next(struct rowfs_txn *txn, int64_t id, struct rowfs_table_info *info,
@@ -1328,9 +1384,7 @@ int rowfs_table_next(struct rowfs_txn *txn, int64_t id, struct rowfs_table_info 
 			*found = 1;
 		}
 	}
-	txn_leave(txn);
-	prefix_io_error(rc, err);
-	return rc;
+	return leave_read(txn, rc, err);
 }
 
 /* The numbers of t (entered). */
@@ -1358,33 +1412,205 @@ int rowfs_table_stats(struct rowfs_txn *txn, const char *table, struct rowfs_tab
 	int rc;
 
 	memset(st, 0, sizeof(*st));
-	rc = txn_enter(txn, err);
+	rc = enter_table(txn, table, &t, err);
 	if (rc)
 		return rc;
-	rc = find_table(txn, table, &t, err);
-	if (rc == ROWFS_OK)
-		rc = table_stats(txn->db, t, st, err);
-	txn_leave(txn);
-	prefix_io_error(rc, err);
-	return rc;
+	rc = table_stats(txn->db, t, st, err);
+	return leave_read(txn, rc, err);
 }
 
 int rowfs_render_table_btree(struct rowfs_txn *txn, const char *table, rowfs_emit_fn emit,
 			     void *ctx, struct rowfs_err *err)
 {
 	const struct table_schema *t;
-	int rc = txn_enter(txn, err);
+	int rc = enter_table(txn, table, &t, err);
 
 	if (rc)
 		return rc;
-	rc = find_table(txn, table, &t, err);
-	if (rc == ROWFS_OK && t->is_users)
+	if (t->is_users)
 		rc = btree_render(txn->db->pager, emit, ctx, err);
-	else if (rc == ROWFS_OK)
+	else
 		rc = table_render(txn->db->pager, t->root, emit, ctx, err);
+	return leave_read(txn, rc, err);
+}
+
+/* ---- sizes and times of the renderings ----------------------------------- */
+
+/* The lines of t (its names), ready for writing; ROWFS_OK or ROWFS_NOMEM. */
+static int table_lines(const struct table_schema *t, struct rowfs_lines_table *lt)
+{
+	struct rowfs_table_info *info;
+	int rc;
+
+	if (t->is_users)
+		return rowfs_lines_init(lt, NULL);
+	info = malloc(sizeof(*info));
+	if (!info)
+		return ROWFS_NOMEM;
+	fill_table_info(t, info);
+	rc = rowfs_lines_init(lt, info);
+	free(info);
+	return rc;
+}
+
+/* A counting scan: the renderings it counts and what it found. */
+struct count_scan {
+	struct rowfs_lines_table lines;     /* the table's */
+	unsigned mask;                      /* renderings counted */
+	uint64_t rows;                      /* rows seen */
+	uint64_t bytes[ROWFS_LINES_COUNT];  /* line bytes per rendering */
+};
+
+/* rowfs_row_fn: add one row's line sizes. */
+static int count_row(void *ctx, int64_t key, const struct rowfs_value *vals, unsigned n)
+{
+	struct count_scan *c = ctx;
+	uint64_t sizes[ROWFS_LINES_COUNT];
+	int l;
+
+	(void)key;
+	lines_sizes(&c->lines, c->mask, vals, n, sizes);
+	c->rows++;
+	for (l = 0; l < ROWFS_LINES_COUNT; l++)
+		if (c->mask & ROWFS_LINES_BIT(l))
+			c->bytes[l] += sizes[l];
+	return 0;
+}
+
+/*
+ * Count users' rows straight from the leaf cells (the first question of
+ * a fresh mount pays this scan: no row is decoded, a damaged row is the
+ * reader's to report).
+ */
+static int count_users(struct rowfs_db *db, struct count_scan *c, struct rowfs_err *err)
+{
+	uint64_t sizes[ROWFS_LINES_COUNT];
+	struct cursor cur;
+	int rc, l;
+
+	rc = cursor_start(db->pager, &cur, err);
+	while (rc == ROWFS_OK && !cursor_eof(&cur)) {
+		const uint8_t *cells;
+		uint32_t i, n = cursor_run(&cur, &cells);
+
+		for (i = 0; i < n && c->mask == ROWFS_LINES_BIT(ROWFS_LINES_ROWS); i++) {
+			/* `rows` alone (the first stat of a fresh mount): the sum, inline */
+			const uint8_t *cell = cells + (size_t)i * LEAF_NODE_CELL_SIZE;
+
+			c->bytes[ROWFS_LINES_ROWS] +=
+				lines_seed_rows_size(get_u32(cell + LEAF_NODE_KEY_OFFSET),
+						     row_name_len(cell + LEAF_NODE_VALUE_OFFSET));
+		}
+		for (i = 0; i < n && c->mask != ROWFS_LINES_BIT(ROWFS_LINES_ROWS); i++) {
+			const uint8_t *cell = cells + (size_t)i * LEAF_NODE_CELL_SIZE;
+			const uint8_t *value = cell + LEAF_NODE_VALUE_OFFSET;
+
+			lines_seed_sizes(c->mask, get_u32(cell + LEAF_NODE_KEY_OFFSET),
+					 (const char *)value + USERNAME_OFFSET, row_name_len(value),
+					 sizes);
+			for (l = 0; l < ROWFS_LINES_COUNT; l++)
+				if (c->mask & ROWFS_LINES_BIT(l))
+					c->bytes[l] += sizes[l];
+		}
+		c->rows += n;
+		rc = cursor_skip_run(&cur, err);
+	}
+	cursor_release(&cur);
+	return rc;
+}
+
+/*
+ * Rows and line bytes of the renderings in want of t (entered), into out:
+ * the kept counts where they hold, else one scan, kept when txn reads the
+ * newest committed state.
+ */
+static int table_counts(struct rowfs_txn *txn, const struct table_schema *t, unsigned want,
+			struct rowfs_table_sizes *out, struct rowfs_err *err)
+{
+	struct rowfs_db *db = txn->db;
+	int newest = txn->rdonly && view_seq(txn) == pager_last_seq(db->pager);
+	const struct sizes_entry *e = newest ? sizes_find(db->sizes, t->id) : NULL;
+	unsigned have = e ? e->counted : 0;
+	struct count_scan *c;
+	size_t names = 0;
+	int rc, l;
+
+	if (want && (have & want) == want) {
+		out->rows = e->rows;
+		for (l = 0; l < ROWFS_LINES_COUNT; l++)
+			if (want & ROWFS_LINES_BIT(l))
+				out->bytes[l] = e->bytes[l];
+		return ROWFS_OK;
+	}
+	if (!want)
+		return ROWFS_OK;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
+	for (l = 0; l < (int)t->column_count && !t->is_users; l++)
+		names += strlen(t->columns[l].name);
+	lines_shape(&c->lines, t->is_users, strlen(t->name), t->column_count, names);
+	/* the counts this table has stay; the scan adds the others (all of them if none) */
+	c->mask = have ? want & ~have : want;
+	rc = t->is_users ? count_users(db, c, err) : scan_table(db, t, INT64_MIN, count_row, c, err);
+	if (rc == ROWFS_OK) {
+		out->rows = have ? e->rows : c->rows;
+		for (l = 0; l < ROWFS_LINES_COUNT; l++)
+			if (want & ROWFS_LINES_BIT(l))
+				out->bytes[l] = (c->mask & ROWFS_LINES_BIT(l)) ? c->bytes[l] : e->bytes[l];
+		if (newest)   /* out of memory: nothing kept, and no error */
+			sizes_set_counts(db->sizes, t->id, c->mask, c->rows, c->bytes);
+	}
+	free(c);
+	return rc;
+}
+
+int rowfs_table_sizes(struct rowfs_txn *txn, const char *table, unsigned want,
+		      struct rowfs_table_sizes *out, struct rowfs_err *err)
+{
+	const struct table_schema *t;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = txn_enter(txn, err);
+	if (rc)
+		return rc;
+	rc = find_table(txn, table, &t, err);
+	if (rc == ROWFS_OK) {
+		sizes_change(txn->db->sizes, t->id, &out->change_seq, &out->change_time);
+		rc = table_counts(txn, t, want & LINES_ALL, out, err);
+	}
 	txn_leave(txn);
 	prefix_io_error(rc, err);
 	return rc;
+}
+
+int rowfs_dump_size(struct rowfs_txn *txn, uint64_t *bytes, struct rowfs_err *err)
+{
+	struct rowfs_table_sizes counts;
+	const struct table_schema *t;
+	struct catalog *cat;
+	int64_t id = 0;
+	int rc;
+
+	*bytes = sizeof("begin\n") - 1 + sizeof("commit\n") - 1;
+	rc = txn_enter(txn, err);
+	if (rc)
+		return rc;
+	rc = txn_catalog(txn, &cat, err);
+	while (rc == ROWFS_OK && (t = catalog_next_by_id(cat, id)) != NULL) {
+		rc = table_counts(txn, t, ROWFS_LINES_BIT(ROWFS_LINES_DUMP), &counts, err);
+		*bytes += counts.bytes[ROWFS_LINES_DUMP] + (t->is_users ? 0 : strlen(t->sql) + 1);
+		id = t->id + 1;
+	}
+	txn_leave(txn);
+	prefix_io_error(rc, err);
+	return rc;
+}
+
+void rowfs_last_change(struct rowfs_db *db, uint64_t *seq, struct timespec *time)
+{
+	sizes_change(db->sizes, -1, seq, time);
 }
 
 int rowfs_input_statement(struct rowfs_txn *txn, const char *table, int form, int mode,
@@ -1396,15 +1622,11 @@ int rowfs_input_statement(struct rowfs_txn *txn, const char *table, int form, in
 
 	*out = NULL;
 	*out_len = 0;
-	rc = txn_enter(txn, err);
+	rc = enter_table(txn, table, &t, err);
 	if (rc)
 		return rc;
-	rc = find_table(txn, table, &t, err);
-	if (rc == ROWFS_OK)
-		rc = input_statement(t, form, mode, has_key, key, text, len, out, out_len, err);
-	txn_leave(txn);
-	prefix_io_error(rc, err);
-	return rc;
+	rc = input_statement(t, form, mode, has_key, key, text, len, out, out_len, err);
+	return leave_read(txn, rc, err);
 }
 
 /* A table known by its create statement (rowfs_schema_parse). */
@@ -1519,6 +1741,7 @@ struct dump {
 	void *ctx;                    /* its argument */
 	int paused;                   /* emit asked to stop */
 	struct sbuf line;             /* the line being built */
+	struct rowfs_lines_table lines; /* dump_rows: the names of its table */
 };
 
 /* Hand the line to the caller; a non-zero answer pauses the dump. */
@@ -1528,31 +1751,20 @@ static void dump_emit(struct dump *d)
 		d->paused = 1;
 }
 
-/* The line that inserts the row in a->vals. */
+/* The line that inserts the row in a->vals (lines.c's ROWFS_LINES_DUMP). */
 static int dump_row_line(struct dump *d, const struct access *a, struct rowfs_err *err)
 {
 	const struct table_schema *t = a->schema;
-	unsigned i;
-	int bad;
+	struct rowfs_value vals[RECORD_MAX_COLUMNS];
+	size_t len;
 
+	value_export(a->vals, t->column_count, vals);
+	len = rowfs_line_size(ROWFS_LINES_DUMP, &d->lines, vals, t->column_count);
 	d->line.len = 0;
-	if (t->is_users) {
-		char text[ROW_INSERT_MAX];
-
-		bad = sbuf_append(&d->line, text,
-				  row_format_insert(text, (uint32_t)a->key, (const char *)a->vals[1].p,
-						    a->vals[1].len));
-	} else {
-		bad = sbuf_printf(&d->line, "insert into %s values (", t->name);
-		for (i = 0; i < t->column_count && !bad; i++) {
-			if (i)
-				bad |= sbuf_append(&d->line, ", ", 2);
-			bad |= value_append_literal(&d->line, &a->vals[i]) != ROWFS_OK;
-		}
-		bad |= sbuf_append(&d->line, ")", 1);
-	}
-	bad |= sbuf_append(&d->line, "\n", 1);
-	return bad ? rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory") : ROWFS_OK;
+	if (sbuf_reserve(&d->line, len))
+		return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
+	d->line.len = rowfs_line(ROWFS_LINES_DUMP, &d->lines, vals, t->column_count, d->line.data);
+	return ROWFS_OK;
 }
 
 /* The rows of t from pos->key on; at their end the dump moves to the next table. */
@@ -1562,6 +1774,8 @@ static int dump_rows(struct rowfs_db *db, struct dump *d, const struct table_sch
 	struct access a;
 	int rc;
 
+	if (table_lines(t, &d->lines) != ROWFS_OK)
+		return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory");
 	access_init(&a, db->pager, t);
 	rc = access_seek_ge(&a, d->pos->key, err);
 	while (rc == ROWFS_OK && !a.eof && !d->paused) {
@@ -1584,6 +1798,7 @@ static int dump_rows(struct rowfs_db *db, struct dump *d, const struct table_sch
 		d->pos->table = t->id + 1;
 	}
 	access_release(&a);
+	rowfs_lines_release(&d->lines);
 	return rc;
 }
 
@@ -1641,12 +1856,16 @@ static int dump_step(struct rowfs_db *db, struct catalog *cat, struct dump *d,
 int rowfs_dump(struct rowfs_txn *txn, struct rowfs_dump_pos *pos, rowfs_emit_fn emit, void *ctx,
 	       struct rowfs_err *err)
 {
-	struct dump d = {pos, emit, ctx, 0, {0}};
+	struct dump d;
 	struct catalog *cat;
 	int rc;
 
 	if (pos->stage >= ROWFS_DUMP_DONE)
 		return ROWFS_OK;
+	memset(&d, 0, sizeof(d));
+	d.pos = pos;
+	d.emit = emit;
+	d.ctx = ctx;
 	rc = txn_enter(txn, err);
 	if (rc)
 		return rc;

@@ -134,138 +134,30 @@ static int is_digit(uint8_t c)
 	return c >= '0' && c <= '9';
 }
 
-/* Value of hex digit c, or -1. */
-static int hex_value(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Count of digits at p[i..n). */
-static size_t digit_run(const uint8_t *p, size_t i, size_t n)
-{
-	size_t k = i;
-
-	while (k < n && is_digit(p[k]))
-		k++;
-	return k - i;
-}
-
-/* 1 if p[0..n) is [+-]digits. */
-static int integer_syntax(const uint8_t *p, size_t n)
-{
-	size_t i = n > 0 && (p[0] == '+' || p[0] == '-');
-
-	return n > i && digit_run(p, i, n) == n - i;
-}
-
-/* 1 if p[0..n) is [+-](digits[.digits]|.digits)([eE][+-]digits)? (CSV, VALUE). */
-static int number_syntax(const uint8_t *p, size_t n)
-{
-	size_t i = n > 0 && (p[0] == '+' || p[0] == '-');
-	size_t whole = digit_run(p, i, n), frac = 0;
-
-	i += whole;
-	if (i < n && p[i] == '.') {
-		frac = digit_run(p, i + 1, n);
-		i += 1 + frac;
-	}
-	if (whole + frac == 0)
-		return 0;
-	if (i < n && (p[i] == 'e' || p[i] == 'E')) {
-		size_t exp;
-
-		i++;
-		if (i < n && (p[i] == '+' || p[i] == '-'))
-			i++;
-		exp = digit_run(p, i, n);
-		if (exp == 0)
-			return 0;
-		i += exp;
-	}
-	return i == n;
-}
-
 /*
- * 1 if p[0..n) is a JSON number, -?(0|[1-9]digits)(.digits)?([eE][+-]?digits)?;
- * *is_real when it has a fraction or an exponent.
+ * 1 if p[0..n) is a JSON number, -?(0|[1-9]digits)(.digits)?([eE][+-]?digits)?:
+ * number_syntax's grammar without a '+', a leading zero or a '.' without
+ * digits on both sides; *is_real when it has a fraction or an exponent.
  */
 static int json_number_syntax(const uint8_t *p, size_t n, int *is_real)
 {
-	size_t i = n > 0 && p[0] == '-', whole;
+	size_t i = n > 0 && p[0] == '-', whole = digit_run(p, i, n);
 
-	*is_real = 0;
-	whole = digit_run(p, i, n);
-	if (whole == 0 || (whole > 1 && p[i] == '0'))
+	if (!number_syntax(p, n, is_real) || p[0] == '+' || whole == 0 ||
+	    (whole > 1 && p[i] == '0'))
 		return 0;
 	i += whole;
-	if (i < n && p[i] == '.') {
-		size_t frac = digit_run(p, i + 1, n);
-
-		if (frac == 0)
-			return 0;
-		*is_real = 1;
-		i += 1 + frac;
-	}
-	if (i < n && (p[i] == 'e' || p[i] == 'E')) {
-		size_t exp;
-
-		*is_real = 1;
-		i++;
-		if (i < n && (p[i] == '+' || p[i] == '-'))
-			i++;
-		exp = digit_run(p, i, n);
-		if (exp == 0)
-			return 0;
-		i += exp;
-	}
-	return i == n;
-}
-
-/* The integer p[0..n) (integer_syntax holds) into *v; 0 if it does not fit int64. */
-static int integer_value(const uint8_t *p, size_t n, int64_t *v)
-{
-	int negative = p[0] == '-';
-	size_t k = p[0] == '-' || p[0] == '+';
-	uint64_t limit = negative ? (uint64_t)INT64_MAX + 1u : (uint64_t)INT64_MAX;
-	uint64_t m = 0;
-
-	for (; k < n; k++) {
-		unsigned d = (unsigned)(p[k] - '0');
-
-		if (m > (limit - d) / 10u)
-			return 0;
-		m = m * 10u + d;
-	}
-	if (negative)
-		*v = m == (uint64_t)INT64_MAX + 1u ? INT64_MIN : -(int64_t)m;
-	else
-		*v = (int64_t)m;
-	return 1;
+	return !(i < n && p[i] == '.' && digit_run(p, i + 1, n) == 0);
 }
 
 /*
- * The real p[0..n) at input byte pos (its syntax checked) by strtod (the
- * C locale's '.'); not finite: the range error.
+ * The real p[0..n) at input byte pos (its syntax checked), as strtod
+ * reads it (the C locale's '.'); not finite: the range error.
  */
 static int real_value(struct input *in, const uint8_t *p, size_t n, size_t pos, double *r)
 {
-	char small[64];
-	char *copy = small;
-
-	if (n >= sizeof(small)) {
-		copy = (char *)scratch_room(in, n + 1);
-		if (!copy)
-			return ROWFS_NOMEM;
-	}
-	memcpy(copy, p, n);
-	copy[n] = '\0';
-	*r = strtod(copy, NULL);
+	if (number_double(p, n, r) != 0)
+		return nomem(in->err);
 	if (!isfinite(*r))
 		return rowfs_err_set(in->err, ROWFS_RANGE, 0,
 				     "Parse error: Real out of range at byte %zu", pos);
@@ -280,7 +172,7 @@ static int hex_syntax(const uint8_t *p, size_t n)
 	if (n < 2 || p[0] != '\\' || p[1] != 'x' || (n - 2) % 2)
 		return 0;
 	for (k = 2; k < n; k++)
-		if (hex_value(p[k]) < 0)
+		if (hex_digit_value(p[k]) < 0)
 			return 0;
 	return 1;
 }
@@ -294,8 +186,11 @@ static size_t hex_decode(uint8_t *dst, const uint8_t *src, size_t n)
 {
 	size_t i, count = (n - 2) / 2;
 
-	for (i = 0; i < count; i++)
-		dst[i] = (uint8_t)(hex_value(src[2 + 2 * i]) << 4 | hex_value(src[3 + 2 * i]));
+	for (i = 0; i < count; i++) {
+		int high = hex_digit_value(src[2 + 2 * i]), low = hex_digit_value(src[3 + 2 * i]);
+
+		dst[i] = (uint8_t)(high << 4 | low);
+	}
 	return count;
 }
 
@@ -327,18 +222,20 @@ static void text_value(const uint8_t *p, size_t n, struct value *v)
 static int typed_value(struct input *in, unsigned col, const uint8_t *p, size_t n, size_t pos,
 		       struct value *v)
 {
+	int is_real;
+
 	memset(v, 0, sizeof(*v));
 	switch (in->t->columns[col].type) {
 	case COLUMN_INTEGER:
-		if (!integer_syntax(p, n))
+		if (!number_syntax(p, n, &is_real) || is_real)   /* [+-]digits */
 			break;
-		if (!integer_value(p, n, &v->i))
+		if (!number_int64(p, n, &v->i))
 			return rowfs_err_set(in->err, ROWFS_RANGE, 0,
 					     "Parse error: Integer out of range at byte %zu", pos);
 		v->type = VALUE_INTEGER;
 		return ROWFS_OK;
 	case COLUMN_REAL:
-		if (!number_syntax(p, n))
+		if (!number_syntax(p, n, &is_real))
 			break;
 		v->type = VALUE_REAL;
 		return real_value(in, p, n, pos, &v->r);
@@ -566,7 +463,7 @@ static long json_hex4(const uint8_t *p, size_t i, size_t n)
 	if (i > n || n - i < 4)
 		return -1;
 	for (k = i; k < i + 4; k++) {
-		int d = hex_value(p[k]);
+		int d = hex_digit_value(p[k]);
 
 		if (d < 0)
 			return -1;
@@ -742,7 +639,7 @@ static int json_number(struct json *js, struct value *v)
 		return syntax_error(in, start, "Invalid number");
 	js->pos = end;
 	memset(v, 0, sizeof(*v));
-	if (!is_real && integer_value(p + start, end - start, &v->i)) {
+	if (!is_real && number_int64(p + start, end - start, &v->i)) {
 		v->type = VALUE_INTEGER;
 		return ROWFS_OK;
 	}

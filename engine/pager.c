@@ -124,6 +124,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +192,8 @@ struct pager {
 	int replaying;            /* pager_replay running: writes allowed even read-only */
 
 	uint64_t commits, checkpoints, db_fsyncs;
+	int recovering;           /* enum recovering: why the next pager_replay loads a state */
+	uint32_t redone_pages;    /* pages of an interrupted checkpoint the last load redid */
 
 	uint64_t txn_serial;      /* +1 at every pager_begin */
 	struct rowfs_snapshot *txn_base; /* pinned snapshot of a long transaction */
@@ -199,6 +202,32 @@ struct pager {
 	uint64_t wal_trust_end;   /* ... this offset (its good end then) ... */
 	uint32_t wal_trust_salt[2]; /* ... in this generation */
 };
+
+/* Why a state is being loaded (struct pager.recovering): what its events say. */
+enum recovering {
+	LOAD_ROLLBACK = 0,        /* a reload that rolls a transaction back: no event */
+	LOAD_OPEN,                /* pager_open: a recovery when there was something to replay */
+	LOAD_AFTER_ERROR          /* a reload that leaves the error state: always a recovery */
+};
+
+/* ---- events ------------------------------------------------------------ */
+
+/* Tell the configured event callback (rowfs.h's rowfs_event_fn), if any, one line. */
+static void event(const struct pager *pager, int kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void event(const struct pager *pager, int kind, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!pager->cfg.event)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pager->cfg.event(pager->cfg.event_ctx, kind, msg);
+}
 
 /* ---- header ------------------------------------------------------------ */
 
@@ -892,6 +921,7 @@ static int load_state(struct pager *pager, struct rowfs_err *err)
 
 	memset(&block, 0, sizeof(block));
 	pager->header_dirty = 0;
+	pager->redone_pages = 0;
 	if (pager->wal) {
 		wal_close(pager->wal);
 		pager->wal = NULL;
@@ -947,6 +977,7 @@ static int load_state(struct pager *pager, struct rowfs_err *err)
 		rc = redo_block(pager, &block, err);
 		if (rc)
 			goto out_free;
+		pager->redone_pages = block.count;
 		if (pager->cfg.read_only)
 			hdr_src = block_header(&block);
 	}
@@ -1025,6 +1056,7 @@ int pager_open(const struct pager_config *cfg, struct pager **out, struct rowfs_
 	rc = os_lock(pager->file, !cfg->read_only, err);
 	if (rc)
 		goto out_free;
+	pager->recovering = LOAD_OPEN;
 	rc = load_state(pager, err);
 	if (rc)
 		goto out_free;
@@ -1085,6 +1117,29 @@ static int replay_frame(void *ctx, uint32_t type, uint64_t seq, const uint8_t *p
 	return ROWFS_OK;
 }
 
+/*
+ * The event of a replay that succeeded: after an open that found
+ * something to recover, or after a reload that left the error state.
+ */
+static void recovered(struct pager *pager, uint64_t replayed)
+{
+	char redone[64] = "";
+
+	if (pager->redone_pages > 0)
+		snprintf(redone, sizeof(redone), ", an interrupted checkpoint redone (%u pages)",
+			 pager->redone_pages);
+	if (pager->recovering == LOAD_AFTER_ERROR)
+		event(pager, ROWFS_EVENT_RECOVERY,
+		      "recovery of '%s' after an I/O error: state reloaded from the file, "
+		      "%llu committed transaction%s replayed from its WAL%s", pager->path,
+		      (unsigned long long)replayed, replayed == 1 ? "" : "s", redone);
+	else if (pager->recovering == LOAD_OPEN && (replayed > 0 || pager->redone_pages > 0))
+		event(pager, ROWFS_EVENT_RECOVERY,
+		      "recovery of '%s': %llu committed transaction%s replayed from its WAL%s",
+		      pager->path, (unsigned long long)replayed, replayed == 1 ? "" : "s", redone);
+	pager->recovering = LOAD_ROLLBACK;
+}
+
 int pager_replay(struct pager *pager, pager_replay_fn fn, void *ctx, struct rowfs_err *err)
 {
 	struct replay_ctx rctx = {pager, fn, ctx, 0, err};
@@ -1104,6 +1159,7 @@ int pager_replay(struct pager *pager, pager_replay_fn fn, void *ctx, struct rowf
 	}
 	if (pager->state == PAGER_UNLOADED)
 		set_state(pager, PAGER_READER);
+	recovered(pager, rctx.replayed);
 	if (!pager->cfg.read_only && (rctx.replayed > 0 || wal_frame_count(pager->wal) > 0))
 		return pager_checkpoint(pager, err);
 	return ROWFS_OK;
@@ -1113,6 +1169,9 @@ static void txn_end(struct pager *pager);
 
 int pager_reload(struct pager *pager, struct rowfs_err *err)
 {
+	/* a reload that failed leaves UNLOADED: the one that succeeds still leaves an error */
+	if (in_error(pager))
+		pager->recovering = LOAD_AFTER_ERROR;
 	cache_clear(pager->cache);
 	pager->view = NULL;
 	txn_end(pager);
@@ -1376,8 +1435,11 @@ int pager_commit(struct pager *pager, struct rowfs_err *err)
 	 * tree that fits in cache_pages is written once, in one batch, however
 	 * much of it a load dirties (the WAL limit still bounds recovery).
 	 */
-	if (wal_size(pager->wal) > pager->cfg.wal_limit || cache_crowded(pager->cache))
-		pager_checkpoint(pager, &ckpt_err); /* failure leaves the ERROR state; the commit stands */
+	if ((wal_size(pager->wal) > pager->cfg.wal_limit || cache_crowded(pager->cache)) &&
+	    pager_checkpoint(pager, &ckpt_err) != ROWFS_OK)
+		/* failure leaves the ERROR state; the commit stands: nobody else hears of it */
+		event(pager, ROWFS_EVENT_IOERR, "checkpoint of '%s' after a commit failed: %s",
+		      pager->path, ckpt_err.msg);
 	return ROWFS_OK;
 }
 
@@ -1426,6 +1488,7 @@ int pager_checkpoint(struct pager *pager, struct rowfs_err *err)
 	struct page **list = NULL;
 	struct header next = pager->hdr;
 	uint8_t *buf = NULL, *hdr_page = NULL, end[8];
+	uint64_t wal_bytes;
 	uint32_t i, n, n_old;
 	int rc;
 
@@ -1490,6 +1553,7 @@ int pager_checkpoint(struct pager *pager, struct rowfs_err *err)
 		rc = os_sync(pager->file, err);
 	}
 	/* 5 */
+	wal_bytes = wal_size(pager->wal);
 	if (rc == ROWFS_OK)
 		rc = wal_reset(pager->wal, do_sync, err);
 	if (rc) {
@@ -1503,6 +1567,8 @@ int pager_checkpoint(struct pager *pager, struct rowfs_err *err)
 		cache_mark_clean(list[i]);
 	pager->checkpoints++;
 	cache_trim(pager->cache);
+	event(pager, ROWFS_EVENT_CHECKPOINT, "checkpoint of '%s': %u page%s written, %llu bytes of WAL reset",
+	      pager->path, n + 1, n + 1 == 1 ? "" : "s", (unsigned long long)wal_bytes);
 out_free:
 	free(hdr_page);
 	free(buf);

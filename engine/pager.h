@@ -37,6 +37,9 @@ struct pager_config {
 	uint32_t snapshot_pages; /* bound of the version store (0 = default) */
 	uint32_t txn_part_bytes; /* log buffer of a transaction: written as a part when full (0 = default) */
 	uint64_t txn_log_max;    /* largest log of one transaction in bytes (0 = default) */
+	rowfs_event_fn event;    /* told of recoveries, checkpoints and the failure of a
+				    checkpoint after a commit (rowfs.h), or NULL */
+	void *event_ctx;         /* its first argument */
 };
 
 /*

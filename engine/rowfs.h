@@ -10,7 +10,7 @@
  * Error convention: every fallible function returns an enum rowfs_rc and
  * fills a caller-supplied struct rowfs_err with the code, the saved errno of
  * a failed system call (or 0) and a message written where the error was
- * detected.  Messages of statement errors are exactly the contract's texts
+ * detected.  Messages of statement errors are exactly the documented texts
  * ("Error: duplicate key 42.", "Parse error: ..."); callers print msg and
  * never build their own text.  rowfs_errno() maps a code to the errno the
  * filesystem returns.  Each function below lists the codes it returns; a
@@ -38,6 +38,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 enum rowfs_rc {
 	ROWFS_OK = 0,
@@ -70,17 +75,42 @@ enum rowfs_rc {
 struct rowfs_err {
 	int rc;          /* enum rowfs_rc */
 	int sys_errno;   /* errno of the failed system call, or 0 */
-	char msg[256];   /* human-readable message, contract text for statement errors */
+	char msg[256];   /* human-readable message, documented text for statement errors */
 };
 
-/* Durability of commits (see rowfs(1) and CONTRACT.md). */
+/* Durability of commits (see rowfs(1)). */
 enum rowfs_sync {
 	ROWFS_SYNC_FULL = 0,   /* fsync the WAL at every commit */
 	ROWFS_SYNC_NORMAL,     /* fsync at checkpoints only */
 	ROWFS_SYNC_OFF         /* never fsync */
 };
 
-struct os;  /* engine/os.h: replaceable I/O table (tests inject faults) */
+struct os;  /* the engine's replaceable I/O table (its tests inject faults); NULL outside them */
+
+/*
+ * Events: what the engine does on its own that a daemon's log should show
+ * (struct rowfs_config.event).  The message is one line of text without a
+ * newline, naming the file concerned, e.g. "recovery of '/x.db': 3
+ * committed transactions replayed from its WAL" or "checkpoint of
+ * '/x.db': 12 pages written, 53248 bytes of WAL reset".
+ */
+enum rowfs_event {
+	ROWFS_EVENT_RECOVERY = 1, /* an open found committed transactions in the WAL that the
+				     file lacks and replayed them (or redid an interrupted
+				     checkpoint); or the state was rebuilt from disk after an
+				     I/O error */
+	ROWFS_EVENT_CHECKPOINT,   /* a checkpoint copied the changes of the WAL into the file */
+	ROWFS_EVENT_IOERR         /* an I/O error no caller is told of: a checkpoint after a
+				     commit failed (the commit stands; the next write recovers) */
+};
+
+/*
+ * Event callback: event is an enum rowfs_event, msg the line (valid
+ * during the call).  Called on the thread of the engine call that caused
+ * it (rowfs_open, a commit, a checkpoint, rowfs_close), inside it: it must
+ * not call the engine.
+ */
+typedef void (*rowfs_event_fn)(void *ctx, int event, const char *msg);
 
 /* How to open a database.  Zero-initialise, then set what you need. */
 struct rowfs_config {
@@ -98,6 +128,9 @@ struct rowfs_config {
 				      them to the WAL as a part (rowfs(5)); 0 = default */
 	uint64_t txn_log_max;      /* largest log of one transaction, bytes (the statement that
 				      would pass it fails with ROWFS_TOOBIG); 0 = default */
+	rowfs_event_fn event;      /* told of recoveries, checkpoints and unreported I/O errors
+				      (enum rowfs_event); NULL = nobody */
+	void *event_ctx;           /* its first argument */
 };
 
 /* Limits a caller sizes buffers by (equal to format.h's USERNAME_SIZE and MAX_LINE_SIZE). */
@@ -253,6 +286,83 @@ size_t rowfs_value_text_size(int form, const struct rowfs_value *v);
  * of room; no NUL); returns the length written.
  */
 size_t rowfs_value_text(int form, const struct rowfs_value *v, char *dst);
+
+/*
+ * Lines of the renderings (engine/lines.c): the one place a row becomes a
+ * line of `rows`, `rows.csv`, `rows.ndjson` or `dump`, and the one place
+ * its length is counted (the mount streams the lines with rowfs_line and
+ * sizes the files with the byte counts of rowfs_table_sizes, which adds
+ * rowfs_line_size up; both run the code below).
+ *   ROWFS_LINES_ROWS    users: `ID<TAB>NAME`; others: ROWFS_FORM_COPY
+ *                       fields, TAB-separated
+ *   ROWFS_LINES_CSV     users: `ID,NAME` (NAME quoted when it holds , " CR
+ *                       LF or starts or ends with a blank); others:
+ *                       ROWFS_FORM_CSV fields, comma-separated
+ *   ROWFS_LINES_NDJSON  users: {"id":ID,"username":"NAME"} (a byte that is
+ *                       not UTF-8 becomes \ufffd); others: {"col":JSON,...}
+ *                       every column in declared order
+ *   ROWFS_LINES_DUMP    the row's line in `dump`: users `insert ID NAME`
+ *                       (`insert into users values (ID, 'NAME')` for a
+ *                       name starting with "--"); others `insert into T
+ *                       values (LIT, LIT, ...)` (ROWFS_FORM_LITERAL)
+ * Every line ends in LF.  The rows of users are vals[0] (the id, an
+ * integer) and vals[1] (the name, a text; cut to ROWFS_USERNAME_MAX).
+ */
+enum rowfs_lines {
+	ROWFS_LINES_ROWS = 0,
+	ROWFS_LINES_CSV,
+	ROWFS_LINES_NDJSON,
+	ROWFS_LINES_DUMP,
+	ROWFS_LINES_COUNT
+};
+
+/* The bit of rendering l in a mask of renderings (rowfs_table_sizes). */
+#define ROWFS_LINES_BIT(l) (1u << (l))
+
+/* Room every line of users takes at most (NDJSON with every name byte escaped: 224). */
+#define ROWFS_SEED_LINE_MAX 256u
+
+/* What a table's lines need besides its values: its names (rowfs_lines_init). */
+struct rowfs_lines_table {
+	int seed;                               /* users: Part 1's lines */
+	unsigned n;                             /* columns */
+	char *header;                           /* the CSV header line, LF included (malloc'd):
+						   `id,username` for users, else the column names */
+	size_t header_len;                      /* its length */
+	char *keys;                             /* JSON prefixes `{"c0":` `,"c1":` ... (malloc'd;
+						   NULL for users) */
+	size_t key_off[ROWFS_COLUMNS_MAX + 1];  /* prefix i is keys[key_off[i] .. key_off[i+1]) */
+	char *dump_head;                        /* `insert into T values (` (malloc'd; NULL for
+						   users) */
+	size_t dump_head_len;                   /* its length */
+};
+
+/*
+ * rowfs_lines_init - the names of info's table ready for its lines (NULL:
+ * users, whose lines are Part 1's).  Returns ROWFS_OK or ROWFS_NOMEM (t
+ * holds nothing then).
+ */
+int rowfs_lines_init(struct rowfs_lines_table *t, const struct rowfs_table_info *info);
+
+/* rowfs_lines_release - free what t holds; t is empty after (releasing twice is fine). */
+void rowfs_lines_release(struct rowfs_lines_table *t);
+
+/* rowfs_line_size - exact length of the line rowfs_line writes for vals[0..n) in lines. */
+size_t rowfs_line_size(int lines, const struct rowfs_lines_table *t,
+		       const struct rowfs_value *vals, unsigned n);
+
+/*
+ * rowfs_line_bound - an upper bound of rowfs_line_size, found without
+ * formatting a value (every escape assumed, a real's longest form;
+ * ROWFS_SEED_LINE_MAX for users): when it fits a reader's buffer the line
+ * can be written straight there and its exact size never computed.
+ */
+size_t rowfs_line_bound(int lines, const struct rowfs_lines_table *t,
+			const struct rowfs_value *vals, unsigned n);
+
+/* rowfs_line - the line of vals[0..n) in lines at dst (rowfs_line_size bytes); its length. */
+size_t rowfs_line(int lines, const struct rowfs_lines_table *t, const struct rowfs_value *vals,
+		  unsigned n, char *dst);
 
 /* ---- opening ---------------------------------------------------------------- */
 
@@ -412,8 +522,8 @@ int rowfs_exec(struct rowfs_txn *txn, const char *line, size_t len, rowfs_emit_f
  * delete from: parser.c's dispatch) and its parse fails at the
  * statement's end, where the grammar needs another token ("got EOF"), as
  * in "create table t (" or "select *".  1 for every other line: a
- * complete statement, one with an error before its end, a seed
- * statement, a meta-command, a blank line.  Pure: needs no database nor
+ * complete statement, one with an error before its end, one of users'
+ * own statements (insert ID NAME, select), a meta-command, a blank line.  Pure: needs no database nor
  * transaction and runs nothing.  rowsh joins the lines of a statement
  * with it.
  */
@@ -422,11 +532,11 @@ int rowfs_complete(const char *line, size_t len);
 /*
  * Typed results.  A caller that renders select results itself (rowsh's
  * .mode csv|json|box) gives rowfs_exec_sink a sink: a select (of any
- * table, the seed `select` and `count(*)` too) then calls columns once
+ * table, the users `select` and `count(*)` too) then calls columns once
  * with its column names, then row once per result row, instead of
  * emitting "(v1, v2)" lines, "(no rows)" or "(empty table)"; limit and
  * offset apply as to the text.  Column names: the table's (lower case),
- * in the select's order; "id", "username" for the seed `select`;
+ * in the select's order; "id", "username" for the users `select`;
  * "count(*)" for a count, whose one row is an integer (no row when an
  * offset or `limit 0` leaves none).  Every other statement's reply
  * (Executed., .tables, ...) still goes to emit.  A callback returns 0 to
@@ -531,6 +641,55 @@ int rowfs_table_stats(struct rowfs_txn *txn, const char *table, struct rowfs_tab
  */
 int rowfs_render_table_btree(struct rowfs_txn *txn, const char *table, rowfs_emit_fn emit,
 			     void *ctx, struct rowfs_err *err);
+
+/*
+ * Sizes and times of the renderings, for the st_size and st_mtime of the
+ * files in the mount.  The engine counts, per table, the bytes of the
+ * lines (rowfs_line_size) of the renderings it was asked about, for the
+ * newest committed state: the first question about a rendering of a
+ * table scans the table once (through txn: it must read the newest
+ * committed state for the count to be kept; through an older snapshot the
+ * scan's result is returned and forgotten); from then on every commit
+ * adds what it changed (the VM counts each inserted, replaced and deleted
+ * row, looking up the old row of an update or delete), so no later
+ * question scans.  A table nobody asked about costs nothing per row.  A
+ * recovery (after an I/O error) forgets every count.  Times: the last
+ * commit that inserted, replaced or deleted a row of the table, or created
+ * it (CLOCK_REALTIME, each commit strictly later than the one before);
+ * for a table unchanged since the database was opened (or since a
+ * recovery), the time of that open.
+ */
+struct rowfs_table_sizes {
+	uint64_t rows;                       /* rows (when want is not 0) */
+	uint64_t bytes[ROWFS_LINES_COUNT];   /* the line bytes of each rendering in want (headers
+						excluded: rows.csv adds its header line; the
+						dump's create statement is not counted here) */
+	uint64_t change_seq;                 /* the commit that last changed the table, 0 none
+						since the open */
+	struct timespec change_time;         /* its time, or the open's */
+};
+
+/*
+ * rowfs_table_sizes - the times of table (NULL: users) and, for the
+ * renderings in want (a mask of ROWFS_LINES_BIT; 0: times only, no scan),
+ * its rows and line bytes in the state txn reads.  ROWFS_OK, ROWFS_NOTFOUND
+ * (no such table), read errors.
+ */
+int rowfs_table_sizes(struct rowfs_txn *txn, const char *table, unsigned want,
+		      struct rowfs_table_sizes *out, struct rowfs_err *err);
+
+/*
+ * rowfs_dump_size - the exact length of what rowfs_dump writes for the
+ * state txn reads: `begin`, each table's create statement and its
+ * ROWFS_LINES_DUMP bytes (counted as rowfs_table_sizes counts), `commit`.
+ */
+int rowfs_dump_size(struct rowfs_txn *txn, uint64_t *bytes, struct rowfs_err *err);
+
+/*
+ * rowfs_last_change - the commit that last changed any table (DDL
+ * included) and its time, as rowfs_table_sizes tells them.
+ */
+void rowfs_last_change(struct rowfs_db *db, uint64_t *seq, struct timespec *time);
 
 /*
  * Input rows (engine/input.c): the statement that stores one row given as
@@ -753,6 +912,16 @@ int rowfs_rc_is_fatal(int rc);
  */
 size_t rowfs_utf8_sequence_len(const unsigned char *p, size_t n, uint32_t *cp);
 
+/*
+ * rowfs_buf_grow - make the malloc'd buffer *p of *cap bytes (NULL and 0
+ * at first) hold need bytes: nothing when it does; else its room doubles,
+ * from *cap or at first from min (>= 1), until it holds need, and is cut
+ * to bound where it would pass it.  Returns 0, or -1 when out of memory or
+ * need > bound (*p and *cap unchanged).  The engine's growth rule of its
+ * byte buffers, exported for the buffers of fs/ and src/.
+ */
+int rowfs_buf_grow(char **p, size_t *cap, size_t need, size_t min, size_t bound);
+
 /* Name of a return code, e.g. "ROWFS_IOERR". */
 const char *rowfs_rc_name(int rc);
 
@@ -762,5 +931,9 @@ int rowfs_err_set(struct rowfs_err *err, int rc, int sys_errno, const char *fmt,
 
 /* Version string of the engine. */
 const char *rowfs_version(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* ROWFS_ENGINE_ROWFS_H */

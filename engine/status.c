@@ -122,3 +122,8 @@ size_t rowfs_utf8_sequence_len(const unsigned char *p, size_t n, uint32_t *cp)
 {
 	return utf8_sequence_len(p, n, cp);
 }
+
+int rowfs_buf_grow(char **p, size_t *cap, size_t need, size_t min, size_t bound)
+{
+	return buf_grow(p, cap, need, min, bound);
+}

@@ -481,20 +481,6 @@ void tok_lexer_init(struct tok_lexer *lx, const char *line, size_t start, size_t
 	lx->pos = start;
 }
 
-static int is_hex(unsigned char c)
-{
-	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-static unsigned hex_value(unsigned char c)
-{
-	if (is_digit(c))
-		return (unsigned)(c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (unsigned)(c - 'a' + 10);
-	return (unsigned)(c - 'A' + 10);
-}
-
 static int unterminated(struct rowfs_err *err, size_t pos)
 {
 	return rowfs_err_set(err, ROWFS_SYNTAX, 0, "Parse error: Unterminated literal at position %zu",
@@ -593,7 +579,7 @@ static int lex_blob(const unsigned char *p, size_t end, size_t q, struct tok_sql
 			return unterminated(err, tok->pos);
 		if (p[j] == '\'')
 			break;
-		if (!is_hex(p[j]))
+		if (hex_digit_value(p[j]) < 0)
 			return rowfs_err_set(err, ROWFS_SYNTAX, 0,
 					     "Parse error: Bad hex digit '%s' at position %zu",
 					     shown_byte(p[j], shown), j);
@@ -609,135 +595,12 @@ static int lex_blob(const unsigned char *p, size_t end, size_t q, struct tok_sql
 	return ROWFS_OK;
 }
 
-/* Length of the run of digits at p[i..end). */
-static size_t digit_run(const unsigned char *p, size_t i, size_t end)
-{
-	size_t j = i;
-
-	while (j < end && is_digit(p[j]))
-		j++;
-	return j - i;
-}
-
-/*
- * Check that p[i..j) is -?(D+(.D*)?|.D+)([eE][+-]?D+)?; *is_real says
- * whether it has a '.' or an exponent.  Returns 1 if it matches.
- */
-static int number_syntax(const unsigned char *p, size_t i, size_t j, int *is_real)
-{
-	size_t k = i, whole, frac = 0;
-
-	*is_real = 0;
-	if (k < j && p[k] == '-')
-		k++;
-	whole = digit_run(p, k, j);
-	k += whole;
-	if (k < j && p[k] == '.') {
-		*is_real = 1;
-		k++;
-		frac = digit_run(p, k, j);
-		k += frac;
-	}
-	if (whole + frac == 0)
-		return 0;
-	if (k < j && (p[k] == 'e' || p[k] == 'E')) {
-		size_t exp;
-
-		*is_real = 1;
-		k++;
-		if (k < j && (p[k] == '+' || p[k] == '-'))
-			k++;
-		exp = digit_run(p, k, j);
-		if (exp == 0)
-			return 0;
-		k += exp;
-	}
-	return k == j;
-}
-
-/* The value of the integer p[i..j) (syntax checked) into *v; 0 if it does not fit int64. */
-static int integer_value(const unsigned char *p, size_t i, size_t j, int64_t *v)
-{
-	int negative = p[i] == '-';
-	uint64_t limit = negative ? (uint64_t)INT64_MAX + 1u : (uint64_t)INT64_MAX;
-	uint64_t m = 0;
-	size_t k;
-
-	for (k = i + (size_t)negative; k < j; k++) {
-		unsigned d = (unsigned)(p[k] - '0');
-
-		if (m > (limit - d) / 10u)
-			return 0;
-		m = m * 10u + d;
-	}
-	if (negative)
-		*v = m == (uint64_t)INT64_MAX + 1u ? INT64_MIN : -(int64_t)m;
-	else
-		*v = (int64_t)m;
-	return 1;
-}
-
-/*
- * The value of a real -?D*.D* of at most 15 digits (syntax checked) into
- * *v; 0 if it has more digits or an exponent.  Its digits as an integer
- * m < 10^15 < 2^53 and 10^f (f <= 15) are exact doubles, so m / 10^f is
- * one correctly rounded division: the double strtod gives (Clinger's fast
- * path).
- */
-static int real_fast(const unsigned char *p, size_t i, size_t j, double *v)
-{
-	static const double pow10[16] = {
-		1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-	};
-	int negative = p[i] == '-';
-	uint64_t m = 0;
-	unsigned digits = 0, frac = 0, seen_dot = 0;
-	size_t k;
-
-	for (k = i + (size_t)negative; k < j; k++) {
-		if (p[k] == '.') {
-			seen_dot = 1;
-			continue;
-		}
-		if (!is_digit(p[k]) || ++digits > 15)
-			return 0;
-		m = m * 10u + (unsigned)(p[k] - '0');
-		frac += seen_dot;
-	}
-	*v = (double)m / pow10[frac];
-	if (negative)
-		*v = -*v;
-	return 1;
-}
-
-/* The value of the real p[i..j) (syntax checked) by strtod; ROWFS_NOMEM possible. */
-static int real_value(const unsigned char *p, size_t i, size_t j, double *v, struct rowfs_err *err)
-{
-	char small[257];
-	char *copy = small;
-
-	if (real_fast(p, i, j, v))
-		return ROWFS_OK;
-
-	if (j - i >= sizeof(small)) {
-		copy = malloc(j - i + 1);
-		if (!copy)
-			return rowfs_err_set(err, ROWFS_NOMEM, 0, "Error: out of memory");
-	}
-	memcpy(copy, p + i, j - i);
-	copy[j - i] = '\0';
-	*v = strtod(copy, NULL);
-	if (copy != small)
-		free(copy);
-	return ROWFS_OK;
-}
-
 /* A number starting at i: the maximal run, then its syntax and value. */
 static int lex_number(const unsigned char *p, size_t end, size_t i, struct tok_sql *tok,
 		      size_t *next, struct rowfs_err *err)
 {
 	size_t j = i + 1;
-	int is_real, rc;
+	int is_real;
 
 	while (j < end) {
 		unsigned char c = p[j];
@@ -748,18 +611,17 @@ static int lex_number(const unsigned char *p, size_t end, size_t i, struct tok_s
 		else
 			break;
 	}
-	if (!number_syntax(p, i, j, &is_real))
+	if (!number_syntax(p + i, j - i, &is_real))
 		return rowfs_err_set(err, ROWFS_SYNTAX, 0, "Parse error: Invalid number at position %zu",
 				     i);
 	if (!is_real) {
-		if (!integer_value(p, i, j, &tok->i))
+		if (!number_int64(p + i, j - i, &tok->i))
 			return rowfs_err_set(err, ROWFS_RANGE, 0,
 					     "Parse error: Integer out of range at position %zu", i);
 		tok->type = SQL_INTEGER;
 	} else {
-		rc = real_value(p, i, j, &tok->r, err);
-		if (rc != ROWFS_OK)
-			return rc;
+		if (number_double(p + i, j - i, &tok->r) != 0)
+			return rowfs_err_set(err, ROWFS_NOMEM, 0, "Error: out of memory");
 		if (!isfinite(tok->r))
 			return rowfs_err_set(err, ROWFS_RANGE, 0,
 					     "Parse error: Real out of range at position %zu", i);
@@ -874,7 +736,7 @@ size_t tok_literal_decode(const struct tok_sql *tok, uint8_t *dst)
 
 	if (tok->type == SQL_BLOB) {
 		for (i = 2; i < end; i += 2)
-			dst[n++] = (uint8_t)(hex_value(p[i]) << 4 | hex_value(p[i + 1]));
+			dst[n++] = (uint8_t)(hex_digit_value(p[i]) << 4 | hex_digit_value(p[i + 1]));
 		return n;
 	}
 	if (!tok->escapes && tok->value_len == tok->len - 2) {

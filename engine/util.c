@@ -1,6 +1,7 @@
 /*
- * util.c - the bottom utility module (see util.h): varints, UTF-8 and the
- * header checksum.  Pure functions; nothing here knows about pages.
+ * util.c - the bottom utility module (see util.h): varints, UTF-8, the
+ * header checksum, decimal numbers and hex digits, growable buffers.
+ * Nothing here knows about pages.
  */
 #include <config.h>
 #include "util.h"
@@ -190,6 +191,128 @@ size_t put_decimal(char *dst, uint64_t v)
 	return sizeof(tmp) - n;
 }
 
+int hex_digit_value(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+size_t digit_run(const uint8_t *p, size_t i, size_t n)
+{
+	size_t k = i;
+
+	while (k < n && p[k] >= '0' && p[k] <= '9')
+		k++;
+	return k - i;
+}
+
+int number_syntax(const uint8_t *p, size_t n, int *is_real)
+{
+	size_t i = n > 0 && (p[0] == '+' || p[0] == '-');
+	size_t whole = digit_run(p, i, n), frac = 0;
+
+	*is_real = 0;
+	i += whole;
+	if (i < n && p[i] == '.') {
+		*is_real = 1;
+		frac = digit_run(p, i + 1, n);
+		i += 1 + frac;
+	}
+	if (whole + frac == 0)
+		return 0;
+	if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+		size_t exp;
+
+		*is_real = 1;
+		i++;
+		if (i < n && (p[i] == '+' || p[i] == '-'))
+			i++;
+		exp = digit_run(p, i, n);
+		if (exp == 0)
+			return 0;
+		i += exp;
+	}
+	return i == n;
+}
+
+int number_int64(const uint8_t *p, size_t n, int64_t *v)
+{
+	int negative = n > 0 && p[0] == '-';
+	size_t k = n > 0 && (p[0] == '-' || p[0] == '+');
+	uint64_t limit = negative ? (uint64_t)INT64_MAX + 1u : (uint64_t)INT64_MAX;
+	uint64_t m = 0;
+
+	for (; k < n; k++) {
+		unsigned d = (unsigned)(p[k] - '0');
+
+		if (m > (limit - d) / 10u)
+			return 0;
+		m = m * 10u + d;
+	}
+	if (negative)
+		*v = m == (uint64_t)INT64_MAX + 1u ? INT64_MIN : -(int64_t)m;
+	else
+		*v = (int64_t)m;
+	return 1;
+}
+
+/*
+ * A number [+-]D*.D* of at most 15 digits into *v; 0 if it has more
+ * digits or an exponent.  Its digits as an integer m < 10^15 < 2^53 and
+ * 10^f (f <= 15) are exact doubles, so m / 10^f is one correctly rounded
+ * division: the double strtod gives.
+ */
+static int number_double_fast(const uint8_t *p, size_t n, double *v)
+{
+	static const double pow10[16] = {
+		1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+	};
+	int negative = n > 0 && p[0] == '-';
+	size_t k = n > 0 && (p[0] == '-' || p[0] == '+');
+	uint64_t m = 0;
+	unsigned digits = 0, frac = 0, seen_dot = 0;
+
+	for (; k < n; k++) {
+		if (p[k] == '.') {
+			seen_dot = 1;
+			continue;
+		}
+		if (p[k] < '0' || p[k] > '9' || ++digits > 15)
+			return 0;
+		m = m * 10u + (unsigned)(p[k] - '0');
+		frac += seen_dot;
+	}
+	*v = (double)m / pow10[frac];
+	if (negative)
+		*v = -*v;
+	return 1;
+}
+
+int number_double(const uint8_t *p, size_t n, double *v)
+{
+	char small[257];
+	char *copy = small;
+
+	if (number_double_fast(p, n, v))
+		return 0;
+	if (n >= sizeof(small)) {
+		copy = malloc(n + 1);
+		if (!copy)
+			return -1;
+	}
+	memcpy(copy, p, n);
+	copy[n] = '\0';
+	*v = strtod(copy, NULL);
+	if (copy != small)
+		free(copy);
+	return 0;
+}
+
 uint32_t fnv1a32(const void *p, size_t n)
 {
 	const uint8_t *b = p;
@@ -203,25 +326,32 @@ uint32_t fnv1a32(const void *p, size_t n)
 	return h;
 }
 
+int buf_grow(char **p, size_t *cap, size_t need, size_t min, size_t bound)
+{
+	size_t room = *cap ? *cap : min;
+	char *q;
+
+	if (need <= *cap)
+		return 0;
+	if (need > bound || room == 0)
+		return -1;
+	while (room < need)
+		room = room > bound / 2 ? bound : room * 2;
+	if (room > bound)
+		room = bound;   /* min past bound */
+	q = realloc(*p, room);
+	if (!q)
+		return -1;
+	*p = q;
+	*cap = room;
+	return 0;
+}
+
 int sbuf_reserve(struct sbuf *b, size_t n)
 {
-	size_t cap;
-	char *p;
-
-	if (b->cap - b->len > n)
-		return 0;
-	cap = b->cap ? b->cap : 64;
-	while (cap - b->len <= n) {
-		if (cap > SIZE_MAX / 2)
-			return -1;
-		cap *= 2;
-	}
-	p = realloc(b->data, cap);
-	if (!p)
+	if (n >= SIZE_MAX - b->len)
 		return -1;
-	b->data = p;
-	b->cap = cap;
-	return 0;
+	return buf_grow(&b->data, &b->cap, b->len + n + 1, 64, SIZE_MAX);   /* + the NUL */
 }
 
 int sbuf_append(struct sbuf *b, const void *p, size_t n)

@@ -5,7 +5,9 @@
  *
  * Owns: little-endian byte order (every integer on disk is little-endian),
  * SQLite-style varints (records, table cells), UTF-8 well-formedness,
- * the FNV-1a checksum of headers.
+ * the FNV-1a checksum of headers, the reading of decimal numbers and hex
+ * digits (the tokenizer's literals, input.c's CSV and JSON values), a
+ * growable byte buffer and the one doubling rule of every buffer.
  */
 #ifndef ROWFS_ENGINE_UTIL_H
 #define ROWFS_ENGINE_UTIL_H
@@ -91,8 +93,48 @@ int utf8_text_valid(const uint8_t *p, size_t n);
  */
 size_t put_decimal(char *dst, uint64_t v);
 
+/* hex_digit_value - the value (0..15) of the hex digit c (either case), or -1. */
+int hex_digit_value(uint8_t c);
+
+/* digit_run - the count of ASCII digits at p[i..n), from i on. */
+size_t digit_run(const uint8_t *p, size_t i, size_t n);
+
+/*
+ * number_syntax - 1 if p[0..n) is a decimal number
+ * [+-](digits[.digits]|.digits)([eE][+-]digits), "5." and ".5" included,
+ * else 0; *is_real says whether it has a '.' or an exponent.
+ */
+int number_syntax(const uint8_t *p, size_t n, int *is_real);
+
+/*
+ * number_int64 - the integer [+-]digits p[0..n) (its syntax checked by the
+ * caller) into *v; returns 1, or 0 (*v unchanged) when it does not fit
+ * int64.
+ */
+int number_int64(const uint8_t *p, size_t n, int64_t *v);
+
+/*
+ * number_double - the number p[0..n) (number_syntax holds) into *v: the
+ * double strtod reads in the C locale, taken without strtod when it has
+ * at most 15 digits and no exponent (m / 10^f, one correctly rounded
+ * division of exact doubles: Clinger's fast path).  Not finite is the
+ * caller's check.  Returns 0, or -1 when out of memory (a copy of more
+ * than 256 bytes).
+ */
+int number_double(const uint8_t *p, size_t n, double *v);
+
 /* fnv1a32 - FNV-1a (32 bits; basis 2166136261, prime 16777619) over p[0..n). */
 uint32_t fnv1a32(const void *p, size_t n);
+
+/*
+ * buf_grow - make the malloc'd buffer *p of *cap bytes (NULL and 0 at
+ * first) hold need bytes: nothing when it does; else its room doubles,
+ * from *cap or at first from min (>= 1), until it holds need, and is cut
+ * to bound where it would pass it.  Returns 0, or -1 when out of memory or
+ * need > bound (*p and *cap unchanged).  The one growth rule of every
+ * byte buffer (rowfs_buf_grow for fs/ and src/).
+ */
+int buf_grow(char **p, size_t *cap, size_t need, size_t min, size_t bound);
 
 /*
  * struct sbuf - a growable byte buffer (replies, records, renderings).

@@ -29,6 +29,7 @@
 #include "catalog.h"
 #include "cursor.h"
 #include "format.h"
+#include "lines.h"
 #include "logrec.h"
 #include "row.h"
 
@@ -108,6 +109,44 @@ static int feed_seed(struct sbuf *feed, const char *verb, uint32_t id, const str
 	return bad ? rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "out of memory") : ROWFS_OK;
 }
 
+/* ---- what the renderings see of a change (vm_env.delta) ---- */
+
+/* Count users' row (id, name) into the delta: sign 1 it came, -1 it went. */
+static void count_seed(struct vm_env *env, uint32_t id, const char *name, size_t len, int sign)
+{
+	struct rowfs_lines_table shape;
+	struct rowfs_value vals[2];
+
+	if (!env->delta)
+		return;
+	env->delta->changed = 1;
+	if (!env->delta->count)
+		return;
+	lines_shape(&shape, 1, 0, 0, 0);
+	memset(vals, 0, sizeof(vals));
+	vals[0].type = ROWFS_TYPE_INTEGER;
+	vals[0].i = id;
+	vals[1].type = ROWFS_TYPE_TEXT;
+	vals[1].p = name;
+	vals[1].len = len;
+	lines_count(env->delta, &shape, vals, 2, sign);
+}
+
+/* Count the row of users stored under id, if any, as gone (an update or delete follows). */
+static int count_old_seed(struct vm_env *env, uint32_t id, struct rowfs_err *err)
+{
+	uint8_t value[ROW_SIZE];
+	int found = 0;
+	int rc;
+
+	if (!env->delta || !env->delta->count)
+		return ROWFS_OK;
+	rc = btree_get(env->pager, id, &found, value, err);
+	if (rc == ROWFS_OK && found)
+		count_seed(env, id, (const char *)value + USERNAME_OFFSET, row_name_len(value), -1);
+	return rc;
+}
+
 static int op_insert(struct vm_env *env, const struct op *op, struct rowfs_err *err)
 {
 	struct pager *pager = env->pager;
@@ -120,6 +159,8 @@ static int op_insert(struct vm_env *env, const struct op *op, struct rowfs_err *
 		rc = btree_insert(pager, &row, err);
 	if (rc == ROWFS_OK)
 		rc = log_change(pager, VM_OP_INSERT, &row, 0, err);
+	if (rc == ROWFS_OK)
+		count_seed(env, row.id, row.username, row.username_len, 1);
 	return rc ? rc : feed_seed(env->feed, "insert", row.id, &row, err);
 }
 
@@ -132,9 +173,13 @@ static int op_update(struct vm_env *env, const struct op *op, struct rowfs_err *
 	if (rc == ROWFS_OK)
 		rc = pager_log_room(pager, VM_RECORD_SIZE, err);
 	if (rc == ROWFS_OK)
+		rc = count_old_seed(env, row.id, err);
+	if (rc == ROWFS_OK)
 		rc = btree_update(pager, &row, err);
 	if (rc == ROWFS_OK)
 		rc = log_change(pager, VM_OP_UPDATE, &row, 0, err);
+	if (rc == ROWFS_OK)
+		count_seed(env, row.id, row.username, row.username_len, 1);
 	return rc ? rc : feed_seed(env->feed, "update", row.id, &row, err);
 }
 
@@ -144,7 +189,11 @@ static int op_delete(struct vm_env *env, uint32_t id, struct rowfs_err *err)
 	int rc = pager_log_room(pager, VM_RECORD_SIZE, err);
 
 	if (rc == ROWFS_OK)
+		rc = count_old_seed(env, id, err);
+	if (rc == ROWFS_OK)
 		rc = btree_delete(pager, id, err);
+	if (rc == ROWFS_OK && env->delta)
+		env->delta->changed = 1;
 	if (rc == ROWFS_OK)
 		rc = log_change(pager, VM_OP_DELETE, NULL, id, err);
 	return rc ? rc : feed_seed(env->feed, "delete", id, NULL, err);
@@ -166,6 +215,8 @@ struct vm_state {
 	struct sbuf line;         /* a reply line */
 	struct sbuf stored;       /* a stored row (record) */
 	struct sbuf log;          /* a version-2 log record */
+	struct rowfs_lines_table shape; /* what the sizes of acc's lines need (have_shape) */
+	int have_shape;           /* shape is filled */
 };
 
 static void state_release(struct vm_state *st)
@@ -294,6 +345,45 @@ static size_t delete_log_size(const struct table_schema *t)
 	return t->is_users ? VM_RECORD_SIZE : table_log_size(0);
 }
 
+/* Count the row vals of the program's table into the delta: sign 1 it came, -1 it went. */
+static void count_values(struct vm_env *env, struct vm_state *st, const struct value *vals,
+			 int sign)
+{
+	const struct table_schema *t = st->acc.schema;
+	struct rowfs_value pub[RECORD_MAX_COLUMNS];
+	size_t names = 0;
+	unsigned i;
+
+	if (!env->delta)
+		return;
+	env->delta->changed = 1;
+	if (!env->delta->count)
+		return;
+	if (!st->have_shape) {
+		for (i = 0; i < t->column_count && !t->is_users; i++)
+			names += strlen(t->columns[i].name);
+		lines_shape(&st->shape, t->is_users, strlen(t->name), t->column_count, names);
+		st->have_shape = 1;
+	}
+	value_export(vals, t->column_count, pub);
+	lines_count(env->delta, &st->shape, pub, t->column_count, sign);
+}
+
+/* Count the stored row of key, if any, as gone (a delete follows). */
+static int count_old_row(struct vm_env *env, struct vm_state *st, int64_t key,
+			 struct rowfs_err *err)
+{
+	int found = 0;
+	int rc;
+
+	if (!env->delta || !env->delta->count)
+		return ROWFS_OK;
+	rc = access_get(&st->acc, key, &found, err);
+	if (rc == ROWFS_OK && found)
+		count_values(env, st, st->acc.vals, -1);
+	return rc;
+}
+
 /* Store the encoded row st->stored under key (replace: the key exists): change, log, feed. */
 static int put_stored(struct vm_env *env, struct vm_state *st, int64_t key,
 		      const struct value *vals, int replace, struct rowfs_err *err)
@@ -307,6 +397,7 @@ static int put_stored(struct vm_env *env, struct vm_state *st, int64_t key,
 		access_insert(&st->acc, key, stored, st->stored.len, err);
 	if (rc)
 		return rc;
+	count_values(env, st, vals, 1);   /* the row it replaces: counted by the caller */
 	if (t->is_users) {
 		rc = log_users(env->pager, replace ? VM_OP_UPDATE : VM_OP_INSERT, stored, key, err);
 		return rc ? rc : feed_users(env->feed, replace ? "update" : "insert", key, &vals[1], err);
@@ -325,7 +416,7 @@ static int put_row(struct vm_env *env, struct vm_state *st, int64_t key, const s
 	return rc ? rc : put_stored(env, st, key, vals, replace, err);
 }
 
-/* Delete key: change, log, feed. */
+/* Delete key: change, log, feed (its row is counted as gone by the caller). */
 static int remove_row(struct vm_env *env, struct vm_state *st, int64_t key, struct rowfs_err *err)
 {
 	const struct table_schema *t = st->acc.schema;
@@ -333,6 +424,8 @@ static int remove_row(struct vm_env *env, struct vm_state *st, int64_t key, stru
 
 	if (rc)
 		return rc;
+	if (env->delta)
+		env->delta->changed = 1;
 	if (t->is_users) {
 		rc = log_users(env->pager, VM_OP_DELETE, NULL, key, err);
 		return rc ? rc : feed_users(env->feed, "delete", key, NULL, err);
@@ -584,6 +677,7 @@ static int op_update_rows(struct vm_env *env, struct vm_state *st, const struct 
 		rc = updated_row(st, plan, key, vals, err);
 		if (rc)
 			break;
+		count_values(env, st, st->acc.vals, -1);   /* the old row goes */
 		vals[t->key_column].type = VALUE_INTEGER;
 		vals[t->key_column].i = to;
 		if (to == key) {
@@ -606,8 +700,11 @@ static int op_delete_rows(struct vm_env *env, struct vm_state *st, const struct 
 	state_open(st, env->pager, prog);
 	access_reset(&st->acc);   /* the loop's cursor: changes follow */
 	rc = pager_log_room(env->pager, st->key_count * delete_log_size(prog->table), err);
-	for (i = 0; i < st->key_count && rc == ROWFS_OK; i++)
-		rc = remove_row(env, st, st->keys[i], err);
+	for (i = 0; i < st->key_count && rc == ROWFS_OK; i++) {
+		rc = count_old_row(env, st, st->keys[i], err);
+		if (rc == ROWFS_OK)
+			rc = remove_row(env, st, st->keys[i], err);
+	}
 	return rc;
 }
 
@@ -625,6 +722,7 @@ static int op_create_table(struct vm_env *env, struct vm_state *st, const struct
 	if (rc)
 		return rc;
 	env->catalog_changed = 1;
+	env->ddl_table = t->id;
 	rc = log_table(st, env->pager, LOG_OP_CREATE_TABLE, t->root, t->id, sql, len, err);
 	if (rc == ROWFS_OK && env->feed && sbuf_printf(env->feed, "create %s\n", t->name))
 		rc = nomem(err);
@@ -650,6 +748,7 @@ static int op_drop_table(struct vm_env *env, struct vm_state *st, const struct p
 	if (rc)
 		return rc;
 	env->catalog_changed = 1;
+	env->ddl_table = prog->plan->table_id;
 	rc = log_table(st, env->pager, LOG_OP_DROP_TABLE, root, prog->plan->table_id, NULL, 0, err);
 	if (rc == ROWFS_OK && env->feed && sbuf_printf(env->feed, "drop %s\n", name))
 		rc = nomem(err);

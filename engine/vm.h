@@ -28,6 +28,11 @@
  * (textform.c's ROWFS_FORM_JSON: NULL null, reals as rowfs_format_real,
  * blob "\x" + hex).  An update that changes the key is a delete and an
  * insert, in the feed and the log.
+ *
+ * Sizes: the VM tells vm_env.delta what it changed (see there), so that
+ * the engine keeps the byte counts of the renderings of a counted table
+ * and the time of each table's last change (sizes.h).  A table that is
+ * not counted costs one store per change.
  */
 #ifndef ROWFS_ENGINE_VM_H
 #define ROWFS_ENGINE_VM_H
@@ -37,6 +42,7 @@
 #include "catalog.h"
 #include "compiler.h"
 #include "format.h"
+#include "lines.h"
 #include "pager.h"
 #include "row.h"
 #include "rowfs.h"
@@ -52,6 +58,14 @@ struct vm_env {
 	struct catalog *catalog;      /* the catalog the program was compiled against; DDL changes it */
 	struct sbuf *feed;            /* change-feed lines of the changes made, or NULL (no feed) */
 	int catalog_changed;          /* set when a create or drop table ran */
+	int64_t ddl_table;            /* the id of the table a create or drop table made or
+					 removed (the caller sets -1 before the run) */
+	struct lines_delta *delta;    /* where the changes of the program's table are told (users
+					 for the seed statements), or NULL: every insert, replace
+					 and delete sets delta->changed, and when delta->count is
+					 not 0 also counts the rows and line bytes of the renderings
+					 in it (lines.h), looking up the old row of an update or a
+					 delete for that */
 	int (*render_stats)(void *ctx, rowfs_emit_fn emit, void *emit_ctx, struct rowfs_err *err);
 	void *stats_ctx;              /* first argument of render_stats */
 	int checkpoint_requested;     /* set by OP_CHECKPOINT; the caller checkpoints after commit */

@@ -89,7 +89,7 @@ static void value_line(const struct rowfs_value *v, char *dst)
 static int copy_row(void *ctx, int64_t key, const struct rowfs_value *vals, unsigned n)
 {
 	struct found_row *f = ctx;
-	struct render_table names;
+	struct rowfs_lines_table names;
 
 	(void)key;
 	if (!f->info) {   /* users: the name */
@@ -106,12 +106,12 @@ static int copy_row(void *ctx, int64_t key, const struct rowfs_value *vals, unsi
 		f->text = malloc(f->len);
 		if (f->text)
 			value_line(v, f->text);
-	} else if (render_table_init(&names, f->info) == 0) {
-		f->len = render_values_size(RENDER_NDJSON, &names, vals, n);
+	} else if (rowfs_lines_init(&names, f->info) == ROWFS_OK) {
+		f->len = rowfs_line_size(ROWFS_LINES_NDJSON, &names, vals, n);
 		f->text = malloc(f->len);
 		if (f->text)
-			render_values(RENDER_NDJSON, &names, vals, n, f->text);
-		render_table_release(&names);
+			rowfs_line(ROWFS_LINES_NDJSON, &names, vals, n, f->text);
+		rowfs_lines_release(&names);
 	}
 	f->failed = f->text == NULL;
 	return 0;
@@ -263,6 +263,34 @@ int byid_upsert(struct rowfs_db *db, const char *table, int64_t key, const char 
 	return upsert_table(txn, table, key, line, len, err);
 }
 
+int byid_set_text(struct rowfs_db *db, const char *table, int64_t key, const char *text,
+		  size_t len, int insert_only, struct rowfs_err *err)
+{
+	const char *nl = len > 0 ? memchr(text, '\n', len) : NULL;
+	char *old = NULL;
+	size_t old_len;
+	int found = 0;
+	int rc;
+
+	if (nl && nl != text + len - 1) {
+		rowfs_err_set(err, ROWFS_SYNTAX, 0, "a row file takes one line");
+		return -EINVAL;
+	}
+	if (nl)
+		len--;
+	if (insert_only) {
+		rc = byid_lookup(db, table, key, &found, &old, &old_len, err);
+		free(old);
+		if (rc != 0)
+			return rc;
+		if (found) {
+			rowfs_err_set(err, ROWFS_DUPLICATE, 0, "Error: Duplicate key.");
+			return -EEXIST;
+		}
+	}
+	return byid_upsert(db, table, key, len ? text : "", len, err);
+}
+
 int byid_delete(struct rowfs_db *db, const char *table, int64_t key, struct rowfs_err *err)
 {
 	struct rowfs_table_info *info;
@@ -341,21 +369,9 @@ static void keep(struct byid_file *f, const char *p, size_t n)
 		n = room;
 		f->overlong = 1;
 	}
-	if (f->len + n > f->cap) {
-		size_t cap = f->cap ? f->cap : 256;
-		char *q;
-
-		while (cap < f->len + n)
-			cap *= 2;
-		if (cap > bound)
-			cap = bound;
-		q = realloc(f->line, cap);
-		if (!q) {
-			f->overlong = 1;   /* refused as too long: nothing is applied cut short */
-			return;
-		}
-		f->line = q;
-		f->cap = cap;
+	if (rowfs_buf_grow(&f->line, &f->cap, f->len + n, 256, bound) != 0) {
+		f->overlong = 1;   /* refused as too long: nothing is applied cut short */
+		return;
 	}
 	if (n)
 		memcpy(f->line + f->len, p, n);

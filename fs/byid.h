@@ -120,6 +120,18 @@ int byid_upsert(struct rowfs_db *db, const char *table, int64_t key, const char 
 		size_t len, struct rowfs_err *err);
 
 /*
+ * byid_set_text - set row key of table from text[0..len), the whole
+ * content of a file renamed over by-id/KEY (a safe save): what it holds
+ * is parsed as one line written to the row file (a final newline, and a
+ * '\r' before it, are dropped; an empty text is EINVAL as an empty line
+ * is), and the row is inserted or updated in one write transaction; with
+ * insert_only, a row that exists is left alone and the result is EEXIST.
+ * Returns 0 or -errno as byid_write (EINVAL for a second line).
+ */
+int byid_set_text(struct rowfs_db *db, const char *table, int64_t key, const char *text,
+		  size_t len, int insert_only, struct rowfs_err *err);
+
+/*
  * byid_delete - delete row key of table in one write transaction.
  * Returns 0 or -errno: ENOENT (no such row), EBUSY, EROFS, EIO, ENOSPC.
  */

@@ -110,6 +110,7 @@ void changes_attach(struct changes *c, struct changes_reader *r)
 	r->next = c->visible;
 	r->behind = 0;
 	r->poll = NULL;
+	r->sized = 0;
 	r->prev_reader = NULL;
 	r->next_reader = c->readers;
 	if (c->readers)
@@ -307,6 +308,11 @@ int changes_wait(struct changes *c, pthread_mutex_t *lock, unsigned timeout_ms)
 	pthread_cond_timedwait(&c->cond, lock, &deadline);
 	c->waiters--;
 	return 0;
+}
+
+uint64_t changes_size(const struct changes *c, const struct changes_reader *r)
+{
+	return c->visible > r->start ? c->visible - r->start : 0;
 }
 
 size_t changes_retained(const struct changes *c)

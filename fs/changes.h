@@ -68,6 +68,8 @@ struct changes_reader {
 	uint64_t next;                /* position after the latest read (what poll looks at) */
 	int behind;                   /* fell behind: every read fails with ESTALE */
 	void *poll;                   /* poll handle to notify, or NULL */
+	int sized;                    /* the caller's policy (fs/fuse_ops.c): its size was asked
+					 through it, so a read at its end returns 0 */
 };
 
 /*
@@ -144,6 +146,12 @@ int changes_wait(struct changes *c, pthread_mutex_t *lock, unsigned timeout_ms);
  * is dropped and every reader falls behind (never a silent gap).
  */
 void changes_append(struct changes *c, uint64_t seq, const char *text, size_t len, int last);
+
+/*
+ * changes_size - the bytes of committed lines r's file offsets cover now:
+ * the offset of its end (its st_size), growing with every commit.
+ */
+uint64_t changes_size(const struct changes *c, const struct changes_reader *r);
 
 /* Bytes retained now (for tests and the man page's memory bound). */
 size_t changes_retained(const struct changes *c);

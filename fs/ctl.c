@@ -61,12 +61,14 @@
  */
 #include <config.h>
 #include "ctl.h"
+#include "log.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 /* Buffers below this size are kept when a queue drains. */
 #define QUEUE_KEEP_CAP (64u * 1024u)
@@ -430,6 +432,35 @@ void ctl_session_end(struct ctl_session *s)
 	s->txn = NULL;
 }
 
+void ctl_set_log(struct ctl *c, struct log *log, const char *name)
+{
+	c->log = log;
+	snprintf(c->name, sizeof(c->name), "%s", name);
+}
+
+void ctl_set_writer(struct ctl *c, pid_t pid)
+{
+	c->pid = pid;
+}
+
+/*
+ * Log the text (n bytes, no newline) of the error that ended a write as
+ * "NAME pid PID line N: TEXT" (see ctl_set_log).
+ */
+static void log_error(const struct ctl *c, int rc, const char *text, int n)
+{
+	char numbered[40];
+	int len = snprintf(numbered, sizeof(numbered), "line %" PRIu64 ": ", c->line_no);
+	const char *line = numbered;
+
+	if (!c->log)
+		return;
+	if (len > 0 && n >= len && strncmp(text, numbered, (size_t)len) == 0)
+		line = "";   /* import's texts carry the number already */
+	log_msg(c->log, rowfs_rc_is_fatal(rc) ? LOG_ERR : LOG_NOTICE, "%s pid %ld %s%.*s", c->name,
+		(long)c->pid, line, n, text);
+}
+
 struct ctl *ctl_new(struct ctl_budget *budget)
 {
 	struct ctl *c = calloc(1, sizeof(*c));
@@ -495,6 +526,7 @@ static void queue_error(struct ctl *c, int rc, const struct rowfs_err *err)
 		n = sizeof(text) - 1;
 		text[n - 1] = '\n';
 	}
+	log_error(c, rc, text, n - 1);
 	ctl_queue_push(&c->replies, text, (size_t)n);
 }
 
@@ -717,6 +749,29 @@ static ssize_t fail(struct batch *b, int rc, size_t done)
 	return finish(b, done);
 }
 
+/* FNV-1a of p[0..n): recognises the retry of a failed line's last bytes. */
+static uint32_t retry_checksum(const char *p, size_t n)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (uint8_t)p[i]) * 16777619u;
+	return h;
+}
+
+/*
+ * Is buf the writer's retry of the bytes of a failed line that the
+ * kernel cut (see write_lines)?  Forgets the note either way.
+ */
+static int is_retry_of_failed_tail(struct ctl *c, const char *buf, size_t size)
+{
+	size_t len = c->retry_len;
+
+	c->retry_len = 0;
+	return len > 0 && size >= len && !has_pending(c) && retry_checksum(buf, len) == c->retry_sum;
+}
+
 /* Run the lines of buf as one batch (ctl_write without the line count). */
 static ssize_t write_lines(struct batch *b, const char *buf, size_t size)
 {
@@ -724,6 +779,7 @@ static ssize_t write_lines(struct batch *b, const char *buf, size_t size)
 	const struct ctl_executor *ex = b->ex;
 	size_t pos = 0;
 	uint64_t marks;
+	int continued;
 
 	while (pos < size) {
 		const char *nl = line_end(c, buf + pos, size - pos);
@@ -736,7 +792,8 @@ static ssize_t write_lines(struct batch *b, const char *buf, size_t size)
 			break;
 		}
 		end = (size_t)(nl - buf) + 1;
-		if (has_pending(c)) {
+		continued = has_pending(c);
+		if (continued) {
 			keep(c, buf + pos, end - 1 - pos);
 			line = c->lost ? NULL : c->pending;
 			len = c->pending_len;
@@ -747,8 +804,23 @@ static ssize_t write_lines(struct batch *b, const char *buf, size_t size)
 		marks = ex->boundaries ? ex->boundaries(ex->ctx) : 0;
 		rc = run_line(b, line, len);
 		forget_pending(c);
-		if (rc != ROWFS_OK)
-			return fail(b, rc, pos);
+		if (rc != ROWFS_OK) {
+			ssize_t n = fail(b, rc, pos);
+
+			/*
+			 * A line longer than one FUSE request failed in the request
+			 * that ends it: the kernel reports the earlier requests as
+			 * written (a short count), and the writer sends these bytes
+			 * again.  Note them, so the retry fails the same way
+			 * instead of running the line's tail as a statement.
+			 */
+			if (n < 0 && continued && pos == 0 && c->last_write >= CTL_SPLIT_MIN) {
+				c->retry_len = end;
+				c->retry_sum = retry_checksum(buf, end);
+				c->retry_errno = (int)-n;
+			}
+			return n;
+		}
 		b->lines++;
 		pos = end;
 		if (ex->boundaries && ex->boundaries(ex->ctx) != marks) {
@@ -766,8 +838,13 @@ ssize_t ctl_write(struct ctl *c, const struct ctl_executor *ex, const char *buf,
 	struct batch b = {.c = c, .ex = ex};
 	ssize_t n;
 
+	if (is_retry_of_failed_tail(c, buf, size)) {
+		c->last_write = size;
+		return -c->retry_errno;   /* its error text was queued when it failed */
+	}
 	ctl_queue_clear(&c->staging);
 	n = write_lines(&b, buf, size);
+	c->last_write = size;
 	c->lines_done += b.consumed;
 	return n;
 }

@@ -19,6 +19,8 @@
 
 #include "rowfs.h"
 
+struct log;
+
 /*
  * Longest statement line in bytes, newline excluded (the engine's limit);
  * the engine rejects longer lines itself, so this only sizes the
@@ -38,6 +40,13 @@
 #define CTL_PENDING_SIZE (CTL_MAX_LINE + 2u)
 #define CTL_PENDING_MIN 256u
 #define CTL_PENDING_KEEP (64u * 1024u)
+
+/*
+ * The smallest write taken for a whole FUSE request of a longer write(2)
+ * that the kernel split (requests are 128 KiB or 1 MiB): only after such
+ * a write is a failing continued line's tail taken for the writer's retry.
+ */
+#define CTL_SPLIT_MIN (64u * 1024u)
 
 /* Reply text kept per handle (and per write being staged), in bytes. */
 #define CTL_QUEUE_LIMIT (256u * 1024u)
@@ -204,8 +213,21 @@ struct ctl {
 	uint64_t lines_done;            /* lines done: committed or reported (ctl_line_number) */
 	uint64_t line_no;               /* number of the line being run (ctl_line_number) */
 	struct ctl_budget *budget;      /* charged for pending and the queues, or NULL */
+	size_t retry_len;               /* a line begun in earlier writes failed in a write that
+					   began with retry_len bytes through its newline (the
+					   kernel's short count makes the writer send them again) */
+	uint32_t retry_sum;             /* a checksum of those bytes */
+	int retry_errno;                /* the errno that write returned */
+	size_t last_write;              /* bytes of the previous write (a kernel split shows as
+					   a write of a whole request: CTL_SPLIT_MIN or more) */
 	struct ctl_queue replies;       /* replies of committed writes, for read() */
 	struct ctl_queue staging;       /* replies of the write being run */
+	struct log *log;                /* where errors are also reported (fs/log.h; NULL:
+					   nowhere), ctl_set_log */
+	char name[96];                  /* what log lines call the handle ("ctl",
+					   "tables/T/import"), ctl_set_log */
+	pid_t pid;                      /* the process whose write or flush runs, for log
+					   lines (ctl_set_writer; 0: not known) */
 };
 
 /*
@@ -220,6 +242,25 @@ struct ctl *ctl_new(struct ctl_budget *budget);
  * everything it had charged to its budget is uncharged.
  */
 void ctl_free(struct ctl *c);
+
+/*
+ * ctl_set_log - report every error that ends a write or flush to log as
+ * well, once (when its text is queued for the handle's reader), as one
+ * message "NAME pid PID line N: TEXT": name (copied, cut at 95 bytes)
+ * says what the handle is ("ctl", "tables/t/import"), PID is
+ * ctl_set_writer's, N is ctl_line_number (left out when TEXT already
+ * starts with "line N: ", as import's do), TEXT the reader's text without
+ * its newline.  At LOG_ERR for the errors that are not the statement's
+ * fault (rowfs_rc_is_fatal: I/O, damage, disk full, out of memory), at
+ * LOG_NOTICE for the others (a duplicate key, a syntax error, EBUSY).
+ */
+void ctl_set_log(struct ctl *c, struct log *log, const char *name);
+
+/*
+ * ctl_set_writer - the process whose write or flush runs next (the
+ * daemon: the caller of the FUSE request), named by log lines.
+ */
+void ctl_set_writer(struct ctl *c, pid_t pid);
 
 /*
  * ctl_set_quoted_newlines - on (1): CSV framing (RFC 4180) for

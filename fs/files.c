@@ -48,19 +48,7 @@
 /* Make room for need bytes in r->carry; 0 or -1. */
 static int carry_reserve(struct files_rows *r, size_t need)
 {
-	size_t cap = r->carry_cap ? r->carry_cap : RENDER_LINE_MAX;
-	char *p;
-
-	if (need <= r->carry_cap)
-		return 0;
-	while (cap < need)
-		cap *= 2;
-	p = realloc(r->carry, cap);
-	if (!p)
-		return -1;
-	r->carry = p;
-	r->carry_cap = cap;
-	return 0;
+	return rowfs_buf_grow(&r->carry, &r->carry_cap, need, RENDER_LINE_MAX, SIZE_MAX);
 }
 
 /* Go back to the start of the stream r describes. */
@@ -72,25 +60,22 @@ static void rewind_rows(struct files_rows *r)
 	r->pos = 0;
 	r->carry_off = 0;
 	r->carry_len = 0;
-	/* the dump's first line comes from the engine; carry holds RENDER_LINE_MAX at least */
-	if (r->format == RENDER_CSV && r->typed) {
-		memcpy(r->carry, r->typed->header, r->typed->header_len);
-		r->carry_len = r->typed->header_len;
-	} else if (r->format != RENDER_DUMP) {
-		r->carry_len = render_header(r->format, r->carry);
+	/* the CSV header starts out in carry; the dump's first line comes from the engine */
+	if (r->format == RENDER_CSV) {
+		memcpy(r->carry, r->lines->header, r->lines->header_len);
+		r->carry_len = r->lines->header_len;
 	}
-	r->footer_done = 0;
 	memset(&r->dump, 0, sizeof(r->dump));
 }
 
-int files_rows_init(struct files_rows *r, const char *table, struct render_table *typed,
+int files_rows_init(struct files_rows *r, const char *table, struct rowfs_lines_table *lines,
 		    enum render_format format, int64_t start, int64_t end, uint64_t limit,
 		    struct rowfs_txn *txn)
 {
 	size_t need = RENDER_LINE_MAX;
 
 	memset(r, 0, sizeof(*r));
-	r->typed = typed;
+	r->lines = lines;
 	if (table)
 		snprintf(r->table, sizeof(r->table), "%s", table);
 	r->txn = txn;
@@ -98,9 +83,9 @@ int files_rows_init(struct files_rows *r, const char *table, struct render_table
 	r->start = start;
 	r->end = end;
 	r->limit = limit;
-	if (typed && typed->header_len > need)
-		need = typed->header_len;
-	if (carry_reserve(r, need) != 0) {
+	if (lines && lines->header_len > need)
+		need = lines->header_len;
+	if ((!lines && format != RENDER_DUMP) || carry_reserve(r, need) != 0) {
 		files_rows_release(r);
 		return -ENOMEM;
 	}
@@ -154,7 +139,6 @@ static int put_line(struct fill *f, size_t len,
 
 /* One row being written by put_line. */
 struct row_arg {
-	int64_t key;
 	const struct rowfs_value *vals;
 	unsigned n;
 };
@@ -173,11 +157,11 @@ static void write_text(const struct fill *f, char *dst, const void *arg)
 	memcpy(dst, a->text, a->len);
 }
 
-static void write_typed_row(const struct fill *f, char *dst, const void *arg)
+static void write_row(const struct fill *f, char *dst, const void *arg)
 {
 	const struct row_arg *a = arg;
 
-	render_values(f->r->format, f->r->typed, a->vals, a->n, dst);
+	rowfs_line((int)f->r->format, f->r->lines, a->vals, a->n, dst);
 }
 
 /* rowfs_scan callback: format one row into the buffer, or cut it into carry. */
@@ -185,31 +169,18 @@ static int fill_row(void *ctx, int64_t key, const struct rowfs_value *vals, unsi
 {
 	struct fill *f = ctx;
 	struct files_rows *r = f->r;
-	struct row_arg a = {key, vals, n};
-	size_t len;
+	struct row_arg a = {vals, n};
+	int lines = (int)r->format;
 	int full;
 
 	if (key > r->end)
 		return 1;   /* past the range: nothing taken */
-	if (r->typed && render_values_bound(r->format, r->typed, vals, n) <= f->size - f->used) {
+	if (rowfs_line_bound(lines, r->lines, vals, n) <= f->size - f->used) {
 		/* the common case: straight into the reader's buffer, formatted once */
-		f->used += render_values(r->format, r->typed, vals, n, f->dst + f->used);
-		full = f->used == f->size;
-	} else if (r->typed) {
-		len = render_values_size(r->format, r->typed, vals, n);
-		full = put_line(f, len, write_typed_row, &a);
-	} else if (f->size - f->used >= RENDER_LINE_MAX) {
-		/* the common case: straight into the reader's buffer */
-		f->used += render_row(r->format, f->dst + f->used, (uint32_t)key,
-				      n > 1 ? vals[1].p : "", n > 1 ? vals[1].len : 0);
+		f->used += rowfs_line(lines, r->lines, vals, n, f->dst + f->used);
 		full = f->used == f->size;
 	} else {
-		char line[RENDER_LINE_MAX];
-		struct text_arg t = {line, 0};
-
-		t.len = render_row(r->format, line, (uint32_t)key, n > 1 ? vals[1].p : "",
-				   n > 1 ? vals[1].len : 0);
-		full = put_line(f, t.len, write_text, &t);
+		full = put_line(f, rowfs_line_size(lines, r->lines, vals, n), write_row, &a);
 	}
 	if (f->failed)
 		return 1;
@@ -267,13 +238,6 @@ static ssize_t fill(struct files_rows *r, char *buf, size_t size, struct rowfs_e
 			return (ssize_t)f.used;
 		}
 	}
-	/* the rows ended with room left and nothing cut: the last line */
-	if (f.used < size && r->carry_len == 0 && !r->footer_done) {
-		r->footer_done = 1;
-		r->keys_done = 1;
-		r->carry_len = render_footer(r->format, r->carry);
-		f.used += drain_carry(r, buf + f.used, size - f.used);
-	}
 	r->pos += f.used;
 	return (ssize_t)f.used;
 }
@@ -283,10 +247,10 @@ void files_rows_release(struct files_rows *r)
 	free(r->carry);
 	r->carry = NULL;
 	r->carry_cap = r->carry_len = r->carry_off = 0;
-	if (r->typed) {
-		render_table_release(r->typed);
-		free(r->typed);
-		r->typed = NULL;
+	if (r->lines) {
+		rowfs_lines_release(r->lines);
+		free(r->lines);
+		r->lines = NULL;
 	}
 }
 
@@ -342,23 +306,66 @@ ssize_t files_rows_read(struct files_rows *r, char *buf, size_t size, uint64_t o
 	return fill(r, buf, size, err);
 }
 
+/* A size scan over a key range: what it counts and how far. */
+struct size_scan {
+	const struct rowfs_lines_table *lines;  /* the table's */
+	int format;                              /* the rendering */
+	int64_t end;                             /* last key included */
+	uint64_t limit;                          /* rows left to count */
+	uint64_t bytes;                          /* line bytes so far */
+};
+
+/* rowfs_scan callback: add one row's line size. */
+static int size_row(void *ctx, int64_t key, const struct rowfs_value *vals, unsigned n)
+{
+	struct size_scan *z = ctx;
+
+	if (key > z->end || z->limit == 0)
+		return 1;
+	z->bytes += rowfs_line_size(z->format, z->lines, vals, n);
+	z->limit--;
+	return z->limit == 0 || key == z->end;
+}
+
+int files_rows_size(const char *table, const struct rowfs_lines_table *lines,
+		    enum render_format format, int64_t start, int64_t end, uint64_t limit,
+		    struct rowfs_txn *txn, uint64_t *size, struct rowfs_err *err)
+{
+	struct size_scan z = {lines, (int)format, end, limit, 0};
+	struct rowfs_table_sizes counts;
+	int64_t lowest = lines->seed ? 0 : INT64_MIN;
+	int rc;
+
+	*size = 0;
+	if (format == RENDER_DUMP) {
+		rc = rowfs_dump_size(txn, size, err);
+		return rc == ROWFS_OK ? 0 : -rowfs_fail_errno(rc);
+	}
+	if (format == RENDER_CSV)
+		*size = lines->header_len;
+	if (start <= lowest && end == INT64_MAX && limit == UINT64_MAX) {
+		rc = rowfs_table_sizes(txn, table, ROWFS_LINES_BIT((int)format), &counts, err);
+		if (rc != ROWFS_OK)
+			return -rowfs_fail_errno(rc);
+		*size += counts.bytes[format];
+		return 0;
+	}
+	if (limit == 0 || start > end)
+		return 0;
+	rc = rowfs_scan(txn, table, start, size_row, &z, err);
+	if (rc != ROWFS_OK)
+		return -rowfs_fail_errno(rc);
+	*size += z.bytes;
+	return 0;
+}
+
 /* Engine emit callback: append text to a struct files_text. */
 static int text_emit(void *ctx, const char *text, size_t len)
 {
 	struct files_text *t = ctx;
 
-	if (t->len + len > t->cap) {
-		size_t cap = t->cap ? t->cap : 4096;
-		char *p;
-
-		while (cap < t->len + len)
-			cap *= 2;
-		p = realloc(t->buf, cap);
-		if (!p)
-			return 1;
-		t->buf = p;
-		t->cap = cap;
-	}
+	if (rowfs_buf_grow(&t->buf, &t->cap, t->len + len, 4096, SIZE_MAX) != 0)
+		return 1;
 	memcpy(t->buf + t->len, text, len);
 	t->len += len;
 	return 0;

@@ -26,8 +26,8 @@
 struct files_rows {
 	enum render_format format;       /* line format */
 	char table[ROWFS_NAME_MAX + 1];  /* the table ("": users) */
-	struct render_table *typed;      /* a table other than users: its names (owned);
-					    NULL: users' Part 1 lines */
+	struct rowfs_lines_table *lines; /* the table's names for its lines (owned; users:
+					    Part 1's lines) */
 	int64_t start;                   /* first key of the stream (a restart goes back here) */
 	int64_t end;                     /* last key included (inclusive) */
 	uint64_t limit;                  /* most rows returned (UINT64_MAX: no limit) */
@@ -40,7 +40,6 @@ struct files_rows {
 	size_t carry_len;                /* bytes in carry */
 	size_t carry_off;                /* bytes of carry already returned */
 	size_t carry_cap;                /* bytes allocated */
-	int footer_done;                 /* the format's last line was produced */
 	struct rowfs_txn *txn;           /* the read transaction read through (the caller's) */
 	struct rowfs_dump_pos dump;      /* RENDER_DUMP: where rowfs_dump goes on */
 };
@@ -48,16 +47,31 @@ struct files_rows {
 /*
  * files_rows_init - start a stream of the rows of table (NULL or "":
  * users) with start <= key <= end, at most limit of them, in format (a
- * CSV stream begins with its header).  typed: the table's names for a
- * table other than users (the stream owns it from here, also on failure),
- * NULL for users.  files_rows_init(r, NULL, NULL, RENDER_TSV, 0, INT64_MAX,
- * UINT64_MAX, txn) is `rows`.  Every read sees the committed state of txn
- * (the caller's read transaction, open for the handle's whole life).
- * Returns 0 or -ENOMEM (r is released then).
+ * CSV stream begins with its header).  lines: the table's names
+ * (rowfs_lines_init; malloc'd, the stream owns it from here, also on
+ * failure; NULL is -ENOMEM, but for RENDER_DUMP, which needs none).  With lines of users, files_rows_init(r,
+ * NULL, lines, RENDER_TSV, 0, INT64_MAX, UINT64_MAX, txn) is `rows`.
+ * Every read sees the committed state of txn (the caller's read
+ * transaction, open for the handle's whole life).  Returns 0 or -ENOMEM
+ * (r is released then).
  */
-int files_rows_init(struct files_rows *r, const char *table, struct render_table *typed,
+int files_rows_init(struct files_rows *r, const char *table, struct rowfs_lines_table *lines,
 		    enum render_format format, int64_t start, int64_t end, uint64_t limit,
 		    struct rowfs_txn *txn);
+
+/*
+ * files_rows_size - into *size, the exact byte count a stream of these
+ * arguments (as files_rows_init takes them; lines is only read) reads
+ * through txn: `dump` is rowfs_dump_size; a stream of the whole table
+ * (start the lowest key there can be, end INT64_MAX, no limit) is the
+ * header and the engine's byte count of the rendering (rowfs_table_sizes:
+ * no scan once the table is counted); any other range adds up the line
+ * sizes of the rows it holds (a scan bounded by the range and the limit,
+ * as costly as reading it).  0 or -errno with err set.
+ */
+int files_rows_size(const char *table, const struct rowfs_lines_table *lines,
+		    enum render_format format, int64_t start, int64_t end, uint64_t limit,
+		    struct rowfs_txn *txn, uint64_t *size, struct rowfs_err *err);
 
 /* files_rows_release - free what a stream holds (the transaction is the caller's). */
 void files_rows_release(struct files_rows *r);

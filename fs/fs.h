@@ -4,8 +4,9 @@
  * Module fs (fs/fuse_ops.c) owns struct fs, the daemon state that libfuse
  * hands to every callback as private_data, and the fuse_operations table.
  * The mount's root holds ctl (0600), rows, rows.csv, rows.ndjson, btree,
- * constants, stats, dump, check, changes (0444) and the directories by-id/ (a file per
- * row), range/, first/ and last/ (streamed slices of rows); see rowfs(1).
+ * constants, stats, dump, check, changes, log (0444) and the directories by-id/ (a file per
+ * row, and the temporary files of safe saves), range/, first/ and last/
+ * (streamed slices of rows); see rowfs(1).
  *
  * Concurrency: libfuse calls the operations from several threads.  One
  * mutex in struct fs is held around every engine call and every use of a
@@ -31,7 +32,9 @@
 #include <time.h>
 
 #include "ctl.h"
+#include "files.h"
 #include "rowfs.h"
+#include "tmpfile.h"
 
 /* Worker threads of the multi-threaded loop, at least (libfuse's default is 10). */
 #define FS_MAX_THREADS 64
@@ -41,6 +44,7 @@
 struct fuse_operations;
 struct fs_handle;
 struct changes;
+struct log;
 
 /* The daemon's state: private_data of the FUSE session. */
 struct fs {
@@ -59,7 +63,23 @@ struct fs {
 	struct ctl_budget ctl_budget; /* memory of every ctl handle's partial line and replies,
 				      under lock; fs_init sets CTL_BUDGET_DEFAULT, the caller
 				      may set its limit before the loop starts (-o ctl_memory) */
+	struct tmpfiles tmpfiles;  /* the temporary files of by-id/ (fs/tmpfile.c), under
+				      lock; fs_init sets TMPFILE_BYTES_DEFAULT, the caller may
+				      set its limit before the loop starts (-o tmp_memory) */
+	const char *db_path;       /* DBFILE (absolute), for statfs's free space; NULL: the
+				      free pages only.  The caller's, set before the loop */
+	struct log *log;           /* where the daemon's messages go (fs/log.h): NULL from
+				      fs_init, set by the caller before the loop starts */
+	struct files_text stats_text; /* the root `stats` a getattr rendered, which an open
+				      within FS_STATS_KEEP_MS of the same commit reads (its
+				      counters move with every read: so its st_size is what
+				      the open reads); under lock */
+	uint64_t stats_seq;        /* the commit stats_text shows */
+	struct timespec stats_time; /* when it was rendered (CLOCK_MONOTONIC) */
 };
+
+/* How long a rendered `stats` text stays the one an open reads (see struct fs). */
+#define FS_STATS_KEEP_MS 1000
 
 /*
  * fs_init - set up fs for db (opened by the caller, who closes it after

@@ -17,8 +17,10 @@
  *   dump           0444  the rows as a replayable script, streamed
  *   check          0444  the fsck invariants on the committed state, run at open
  *   changes        0444  the change feed: blocking reads, poll (fs/changes.c)
+ *   log            0444  the daemon's recent messages (fs/log.c's ring)
  *   by-id/         0755  one file per row (fs/byid.c)
  *   by-id/ID       0644  the row's username and a newline, exact st_size
+ *   by-id/NAME     0644  a temporary file (safe saves; fs/tmpfile.c), never listed
  *   range/ first/ last/  0555  list nothing; every valid name looks up
  *   range/A-B first/N last/N   0444  streamed rows, like rows
  *   tables/        0755  one directory per table (catalog order)
@@ -27,9 +29,12 @@
  *
  * Every file is opened with direct_io and never keep_cache, and the
  * attribute/entry timeouts are 0, so the kernel caches nothing and each
- * read reaches the daemon.  Generated files show st_size 0 (as procfs
- * does); row files show their exact size (one point lookup).  Offsets of
- * ctl and of row files being written are ignored.
+ * read reaches the daemon.  getattr asks the kind's ops (fs/fileops.c):
+ * every file shows the exact size an open reads and the time of the last
+ * commit that changed it (rowfs(1), SIZES AND TIMES); the handle is
+ * passed when the kernel asks through an open file (FUSE_GETATTR_FH, as
+ * for lseek SEEK_END).  Offsets of ctl and of row files being written
+ * are ignored.
  *
  * by-id/ and tables/: readdir streams the names from a cursor, one
  * request's worth at a time, in offset mode: "." has offset 1, ".." 2,
@@ -44,18 +49,24 @@
  * readdirplus is switched off, so `ls -f` and `find -type f` cost no
  * lookup per row.  A create (`echo x > by-id/7` on a new id) is the
  * upsert: the file exists, size 0, as long as the creating handle has not
- * written its line; rm is delete; nothing else changes by-id/.
+ * written its line; rm is delete.  A create of a name that is not a key
+ * (and does not look like a number) makes a temporary file, never listed,
+ * and its rename over by-id/KEY is the upsert of that row with its
+ * content (a safe save).  Nothing else changes by-id/.
  *
  * Errors: names that do not parse -> ENOENT (also for create and unlink
- * in by-id/); mkdir, rmdir, rename, link, symlink, mknod, chmod, chown ->
- * EPERM (rename never EXDEV, which would make mv copy and delete); create
- * outside by-id/ and unlink of anything but a row -> EPERM; writing or
- * truncating a read-only file -> EACCES (root passes the kernel's
- * permission check, so it is checked here too); any change on a -o ro
- * mount -> EROFS.  truncate of ctl, truncate of a row file to size 0
- * (what O_TRUNC means: the next line replaces the name) and utimens
- * succeed and change nothing; truncating a row file to another size is
- * EINVAL.
+ * in by-id/); mkdir, rmdir, link, symlink, mknod -> EPERM; rename, chmod,
+ * chown, unlink and truncate go to the kind's operations (fs/handle.h:
+ * rename of a temporary file, chmod/chown of a temporary file, unlink of a
+ * row or a temporary file), and a kind without the operation -> EPERM
+ * (rename never EXDEV, which would make mv copy and delete); create
+ * outside by-id/ -> EPERM; writing or truncating a read-only file ->
+ * EACCES (root passes the kernel's permission check, so it is checked
+ * here too); any change on a -o ro mount -> EROFS.  truncate of ctl and
+ * import, truncate of a row file to size 0 (what O_TRUNC means: the next
+ * line replaces the name) or to its size, and utimens succeed and change
+ * nothing; truncating a row file to another size is EINVAL.  statfs: see
+ * op_statfs.
  *
  * Locking: fs->lock is held around every engine call and every access to
  * a handle's state (libfuse runs callbacks on several threads, and one
@@ -67,7 +78,8 @@
  * one committed state for its whole life, and never blocks a writer.
  * btree, stats and check are rendered at open through a read transaction
  * of their own (the newest committed state); so are a row file's text,
- * its size and statfs's numbers.
+ * its size and statfs's numbers.  Temporary files live in fs->tmpfiles,
+ * under fs->lock, and are freed by fs_release (unmount).
  *
  * Write transactions: the engine owns the single-writer rule.  Each write
  * to ctl is a unit in the write transaction (fs/ctl.c's struct
@@ -97,7 +109,11 @@
  * changes: a read returns the committed lines past the handle's offset,
  * else waits on the feed's condition variable (the wait releases
  * fs->lock), waking every CHANGES_POLL_MS to look for FUSE_INTERRUPT
- * (-EINTR) and for the end of the session (0).  O_NONBLOCK reads get
+ * (-EINTR) and for the end of the session (0).  A handle whose size was
+ * asked through it (lseek SEEK_END: tail, less) reads 0 at its end
+ * instead of waiting; its st_size is the feed it covers, which a stat by
+ * name from its process (fstat reaches us by name) reports too, so GNU
+ * tail -f, which polls fstat, sees it grow.  O_NONBLOCK reads get
  * EAGAIN, and so does a read when the blocked-reader limit (fs.h) is
  * reached; single-threaded, a read returns 0 instead of blocking.  poll
  * keeps the handle's fuse_pollhandle, notified at the next commit.
@@ -116,9 +132,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "handle.h"
+#include "log.h"
 #include "render.h"
 
 /* How long a competing write waits for a writer that may be closing (see the top). */
@@ -138,9 +156,37 @@ static struct fs *get_fs(void)
 	return fuse_get_context()->private_data;
 }
 
+pid_t fs_caller_pid(void)
+{
+	struct fuse_context *ctx = fuse_get_context();
+
+	return ctx ? ctx->pid : 0;
+}
+
 static struct fs_handle *get_handle(const struct fuse_file_info *fi)
 {
 	return (struct fs_handle *)(uintptr_t)fi->fh;
+}
+
+/*
+ * res, the result of operation op on path (or on handle h), logged first
+ * when it is an I/O error: the database could not be read or is damaged,
+ * and the caller only sees EIO.  ctl and import log theirs themselves,
+ * with the engine's text (ctl_set_log), and so do the writes and closes
+ * of row files (fs/fileops.c).
+ */
+static int logged(struct fs *fs, const char *op, const char *path, const struct fs_handle *h,
+		  int res)
+{
+	if (res != -EIO || (h && h->info &&
+			    (h->info->ops == &fs_ctl_ops || h->info->ops == &fs_import_ops)))
+		return res;
+	if (h && h->info && h->info->ops == &fs_row_ops &&
+	    (strcmp(op, "write") == 0 || strcmp(op, "close") == 0))
+		return res;
+	log_msg(fs->log, LOG_ERR, "%s of '%s' failed: %s", op, path ? path : "(a removed file)",
+		strerror(EIO));
+	return res;
 }
 
 /* changes_notify_fn: wake the poll()ers of a handle, once. */
@@ -168,7 +214,12 @@ int fs_init(struct fs *fs, struct rowfs_db *db)
 	fs->handles = NULL;
 	fs->writer_flushed = 0;
 	fs->single_thread = 0;
+	memset(&fs->stats_text, 0, sizeof(fs->stats_text));
+	fs->stats_seq = 0;
+	fs->db_path = NULL;
+	fs->log = NULL;
 	ctl_budget_init(&fs->ctl_budget, CTL_BUDGET_DEFAULT);
+	tmpfiles_init(&fs->tmpfiles, TMPFILE_BYTES_DEFAULT);
 	fs->changes = changes_new(db, notify_poll, drop_poll, FS_MAX_THREADS - FS_SPARE_THREADS);
 	if (!fs->changes)
 		return -ENOMEM;
@@ -228,7 +279,9 @@ void fs_release(struct fs *fs)
 		unlink_handle(fs, h);
 		free_handle(fs, h);
 	}
+	tmpfiles_release(&fs->tmpfiles);   /* temporary files are gone at unmount */
 	changes_free(fs->changes);
+	files_text_release(&fs->stats_text);
 	pthread_mutex_destroy(&fs->lock);
 }
 
@@ -292,29 +345,38 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 {
 	struct fs *fs = get_fs();
 	const struct path_kind_info *info;
-	struct fs_handle *h = path ? NULL : fi && fi->fh ? get_handle(fi) : NULL;
+	/* asked through an open file (FUSE_GETATTR_FH: lseek SEEK_END, a name gone) */
+	struct fs_handle *h = fi && fi->fh ? get_handle(fi) : NULL;
+	struct fs_attr attr;
 	struct path p;
-	off_t size = 0;
 	int rc;
 
 	path_or_handle(path, fi, &p);
 	if (p.kind == PATH_NONE)
 		return -ENOENT;
+	if (h && (!h->info || h->path.kind != p.kind))
+		h = NULL;   /* (a temporary file renamed over the name: the name's) */
 	info = path_info(p.kind);
+	attr.size = 0;
+	attr.mtime.tv_sec = fs->mount_time;
+	attr.mtime.tv_nsec = 0;
 	if (info->ops && info->ops->getattr)
-		rc = info->ops->getattr(fs, &p, h, &size);
+		rc = info->ops->getattr(fs, &p, h, &attr);
 	else
-		rc = fs_table_exists(fs, &p);
+		rc = fs_name_attr(fs, &p, &attr);
 	if (rc != 0)
-		return rc;
+		return logged(fs, "stat", path, h, rc);
 	memset(st, 0, sizeof(*st));
 	st->st_uid = fs->uid;
 	st->st_gid = fs->gid;
-	st->st_atime = st->st_mtime = st->st_ctime = fs->mount_time;
+	st->st_mtim = attr.mtime;
+	st->st_ctim = attr.mtime;
+	st->st_atim = attr.mtime;
 	st->st_blksize = FS_BLKSIZE;
 	st->st_mode = info->mode;
 	st->st_nlink = S_ISDIR(info->mode) ? 2 : 1;
-	st->st_size = size;
+	st->st_size = attr.size;
+	st->st_blocks = (attr.size + 511) / 512;
 	return 0;
 }
 
@@ -458,7 +520,8 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 	 */
 	(void)flags;
 	if (fi && fi->fh)
-		return list_streamed(get_fs(), get_handle(fi), buf, filler, offset);
+		return logged(get_fs(), "readdir", path, NULL,
+			      list_streamed(get_fs(), get_handle(fi), buf, filler, offset));
 	if (!path)
 		return -ENOENT;
 	path_parse(path, &p);
@@ -492,6 +555,7 @@ static int open_handle(struct fs *fs, const struct path *p, struct fuse_file_inf
 	if (!h)
 		return -ENOMEM;
 	h->path = *p;
+	h->pid = fuse_get_context()->pid;
 	pthread_mutex_lock(&fs->lock);
 	rc = info->ops->open(fs, h, fi->flags, created);
 	if (rc == 0) {
@@ -534,7 +598,7 @@ static int op_opendir(const char *path, struct fuse_file_info *fi)
 		return -ENOTDIR;
 	rc = fs_table_exists(fs, &p);
 	if (rc != 0)
-		return rc;
+		return logged(fs, "opendir", path, NULL, rc);
 	if (p.kind != PATH_BYID_DIR && p.kind != PATH_TABLES_DIR)
 		return 0;
 	h = calloc(1, sizeof(*h));
@@ -549,7 +613,7 @@ static int op_opendir(const char *path, struct fuse_file_info *fi)
 	pthread_mutex_unlock(&fs->lock);
 	if (rc != ROWFS_OK) {
 		free(h);
-		return -rowfs_fail_errno(rc);
+		return logged(fs, "opendir", path, NULL, -rowfs_fail_errno(rc));
 	}
 	fi->fh = (uint64_t)(uintptr_t)h;
 	return 0;
@@ -591,14 +655,15 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 	if (writing && fs->read_only)
 		return -EROFS;
 	rc = fs_table_exists(fs, &p);
-	if (rc != 0)
-		return rc;
-	return open_handle(fs, &p, fi, 0);
+	if (rc == 0)
+		rc = open_handle(fs, &p, fi, 0);
+	return logged(fs, "open", path, NULL, rc);
 }
 
 /*
- * create: only in by-id/, where it is the first half of an upsert: the
- * line written through the new handle makes the row.
+ * create: only in by-id/ (the kinds whose names live there), where it is
+ * the first half of an upsert (the line written through the new handle
+ * makes the row) or makes a temporary file.
  */
 static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
@@ -608,20 +673,26 @@ static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 
 	(void)mode;
 	path_parse(path, &p);
-	if (p.kind != PATH_ROW)
+	if (p.kind == PATH_NONE || path_info(p.kind)->dir != PATH_BYID_DIR)
 		return p.dir == PATH_BYID_DIR ? -ENOENT : -EPERM;
 	if (fs->read_only)
 		return -EROFS;
 	rc = fs_table_exists(fs, &p);
-	if (rc != 0)
-		return rc;
-	return open_handle(fs, &p, fi, 1);
+	if (rc == 0)
+		rc = open_handle(fs, &p, fi, 1);
+	return logged(fs, "create", path, NULL, rc);
 }
 
 /* Does h hold the write transaction (an explicit transaction it keeps)?  Under lock. */
 static int holds_writer(const struct fs_handle *h)
 {
 	return h && h->info->ops == &fs_ctl_ops && ctl_session_holds_writer(&h->session);
+}
+
+int fs_row_busy(struct fs *fs, const struct fs_handle *h)
+{
+	fs_wait_for_closing_writer(fs, h);
+	return rowfs_has_writer(fs->db) ? -EBUSY : 0;
 }
 
 void fs_note_unit(struct fs *fs, const struct fs_handle *h)
@@ -667,7 +738,10 @@ static int ctl_open(struct fs *fs, struct fs_handle *h, int flags, int created)
 	(void)created;
 	h->session.db = fs->db;
 	h->u.ctl = ctl_new(&fs->ctl_budget);
-	return h->u.ctl ? 0 : -ENOMEM;
+	if (!h->u.ctl)
+		return -ENOMEM;
+	ctl_set_log(h->u.ctl, fs->log, "ctl");
+	return 0;
 }
 
 static ssize_t ctl_file_read(struct fs *fs, struct fs_handle *h, char *buf, size_t size,
@@ -683,14 +757,17 @@ static ssize_t ctl_file_read(struct fs *fs, struct fs_handle *h, char *buf, size
 	return n;
 }
 
-static ssize_t ctl_file_write(struct fs *fs, struct fs_handle *h, const char *buf, size_t size)
+static ssize_t ctl_file_write(struct fs *fs, struct fs_handle *h, const char *buf, size_t size,
+			      uint64_t off)
 {
 	struct ctl_executor ex;
 	ssize_t n;
 
+	(void)off;   /* a stream */
 	pthread_mutex_lock(&fs->lock);
 	fs_wait_for_closing_writer(fs, h);
 	ctl_executor_init_db(&ex, &h->session);
+	ctl_set_writer(h->u.ctl, fs_caller_pid());
 	n = ctl_write(h->u.ctl, &ex, buf, size);
 	fs_note_unit(fs, h);
 	pthread_mutex_unlock(&fs->lock);
@@ -704,6 +781,7 @@ static int ctl_file_flush(struct fs *fs, struct fs_handle *h)
 
 	pthread_mutex_lock(&fs->lock);
 	ctl_executor_init_db(&ex, &h->session);
+	ctl_set_writer(h->u.ctl, fs_caller_pid());
 	rc = ctl_flush(h->u.ctl, &ex);
 	fs_note_unit(fs, h);
 	pthread_mutex_unlock(&fs->lock);
@@ -750,8 +828,8 @@ static ssize_t changes_file_read(struct fs *fs, struct fs_handle *h, char *buf, 
 	pthread_mutex_lock(&fs->lock);
 	for (;;) {
 		n = changes_read(fs->changes, &h->u.changes, buf, size, offset);
-		if (n != 0)
-			break;
+		if (n != 0 || h->u.changes.sized)
+			break;   /* a handle that asked its size reads 0 at its end (tail -f) */
 		if (flags & O_NONBLOCK) {
 			n = -EAGAIN;
 			break;
@@ -786,9 +864,54 @@ static unsigned changes_poll(struct fs *fs, struct fs_handle *h, void *ph)
 	return events;
 }
 
+/*
+ * The open changes handle a getattr by name stands for: the caller's
+ * (fstat carries no handle), one that asked its size first, the newest
+ * first; NULL when the caller has none open.  Under lock.
+ */
+static struct fs_handle *callers_changes(struct fs *fs)
+{
+	pid_t pid = fuse_get_context()->pid;
+	struct fs_handle *h, *any = NULL;
+
+	for (h = fs->handles; h; h = h->next) {
+		if (h->info->ops != &fs_changes_ops || h->pid != pid)
+			continue;
+		if (h->u.changes.sized)
+			return h;
+		if (!any)
+			any = h;
+	}
+	return any;
+}
+
+/*
+ * st_size of changes: the bytes of feed the handle's offsets cover (its
+ * end); through the handle itself (lseek SEEK_END) it also makes the
+ * handle read 0 at its end instead of blocking (see the top of the file).
+ * By name: the caller's open handle's, else 0 (an open starts at the end).
+ */
+static int changes_getattr(struct fs *fs, const struct path *p, struct fs_handle *h,
+			   struct fs_attr *attr)
+{
+	uint64_t seq;
+
+	(void)p;
+	pthread_mutex_lock(&fs->lock);
+	if (h)
+		h->u.changes.sized = 1;
+	else
+		h = callers_changes(fs);
+	attr->size = h ? (off_t)changes_size(fs->changes, &h->u.changes) : 0;
+	rowfs_last_change(fs->db, &seq, &attr->mtime);
+	pthread_mutex_unlock(&fs->lock);
+	return 0;
+}
+
 const struct fs_file_ops fs_changes_ops = {
 	.open = changes_open,
 	.read = changes_file_read,
+	.getattr = changes_getattr,
 	.poll = changes_poll,
 };
 
@@ -799,12 +922,12 @@ static int op_read(const char *path, char *buf, size_t size, off_t offset,
 {
 	struct fs_handle *h = get_handle(fi);
 
-	(void)path;
 	if (offset < 0)
 		return -EINVAL;
 	if (!h->info->ops->read)
 		return -EBADF;
-	return (int)h->info->ops->read(get_fs(), h, buf, size, (uint64_t)offset, fi->flags);
+	return logged(get_fs(), "read", path, h,
+		      (int)h->info->ops->read(get_fs(), h, buf, size, (uint64_t)offset, fi->flags));
 }
 
 static int op_write(const char *path, const char *buf, size_t size, off_t offset,
@@ -812,11 +935,13 @@ static int op_write(const char *path, const char *buf, size_t size, off_t offset
 {
 	struct fs_handle *h = get_handle(fi);
 
-	(void)path;
-	(void)offset;   /* ctl, import and row files are streams: offsets mean nothing */
+	if (offset < 0)
+		return -EINVAL;
 	if (!h->info->ops->write)
 		return -EBADF;
-	return (int)h->info->ops->write(get_fs(), h, buf, size);
+	/* ctl, import and row files are streams: they ignore the offset */
+	return logged(get_fs(), "write", path, h,
+		      (int)h->info->ops->write(get_fs(), h, buf, size, (uint64_t)offset));
 }
 
 /* Run what a handle still owes (a partial line); 0 or -errno. */
@@ -831,8 +956,7 @@ static int op_flush(const char *path, struct fuse_file_info *fi)
 	struct fs_handle *h = get_handle(fi);
 	int rc;
 
-	(void)path;
-	rc = flush_handle(fs, h);
+	rc = logged(fs, "close", path, h, flush_handle(fs, h));
 	pthread_mutex_lock(&fs->lock);
 	if (holds_writer(h)) {
 		/* a close, or a child sharing the fd exiting */
@@ -866,22 +990,28 @@ static int op_fsync(const char *path, int datasync, struct fuse_file_info *fi)
 	return 0;   /* a successful write is already durable (sync=full) */
 }
 
+/* truncate: what the kind's ops say; ctl and import accept it and change nothing. */
 static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 {
+	struct fs_handle *h = fi && fi->fh ? get_handle(fi) : NULL;
+	const struct path_kind_info *info;
 	struct path p;
 
 	path_or_handle(path, fi, &p);
 	if (p.kind == PATH_NONE)
 		return -ENOENT;
+	info = path_info(p.kind);
 	if (path_is_dir(p.kind))
 		return -EISDIR;
-	if (!path_info(p.kind)->writable)
+	if (!info->writable)
 		return -EACCES;
 	if (get_fs()->read_only)
 		return -EROFS;
-	if (p.kind == PATH_ROW && size != 0)
-		return -EINVAL;   /* a row's content is one name line: write it */
-	return 0;   /* truncate never clears data */
+	if (size < 0)
+		return -EINVAL;
+	if (!info->ops->truncate)
+		return 0;   /* truncate never clears data */
+	return info->ops->truncate(get_fs(), &p, h, (uint64_t)size);
 }
 
 static int op_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
@@ -893,21 +1023,32 @@ static int op_utimens(const char *path, const struct timespec tv[2], struct fuse
 	return p.kind == PATH_NONE ? -ENOENT : 0;   /* accepted, changes nothing */
 }
 
+/* chmod, chown: what the kind's ops say (temporary files accept them), else EPERM. */
+static int change_attributes(const char *path, struct fuse_file_info *fi)
+{
+	const struct path_kind_info *info;
+	struct path p;
+
+	path_or_handle(path, fi, &p);
+	if (p.kind == PATH_NONE)
+		return -ENOENT;
+	info = path_info(p.kind);
+	if (!info->ops || !info->ops->chattr)
+		return -EPERM;
+	return info->ops->chattr(get_fs(), &p);
+}
+
 static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
-	(void)path;
 	(void)mode;
-	(void)fi;
-	return -EPERM;
+	return change_attributes(path, fi);
 }
 
 static int op_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
 {
-	(void)path;
 	(void)uid;
 	(void)gid;
-	(void)fi;
-	return -EPERM;
+	return change_attributes(path, fi);
 }
 
 static int op_mknod(const char *path, mode_t mode, dev_t rdev)
@@ -925,24 +1066,23 @@ static int op_mkdir(const char *path, mode_t mode)
 	return -EPERM;
 }
 
-/* unlink: rm by-id/ID deletes the row; nothing else can be removed. */
+/*
+ * unlink: what the kind's ops say: rm by-id/ID deletes the row, rm of a
+ * temporary file removes it; nothing else can be removed.
+ */
 static int op_unlink(const char *path)
 {
 	struct fs *fs = get_fs();
-	struct rowfs_err err;
+	const struct path_kind_info *info;
 	struct path p;
-	int rc;
 
 	path_parse(path, &p);
-	if (p.kind != PATH_ROW)
+	info = path_info(p.kind);
+	if (!info->ops || !info->ops->unlink)
 		return p.kind == PATH_NONE && p.dir == PATH_BYID_DIR ? -ENOENT : -EPERM;
 	if (fs->read_only)
 		return -EROFS;
-	pthread_mutex_lock(&fs->lock);
-	fs_wait_for_closing_writer(fs, NULL);
-	rc = byid_delete(fs->db, p.table, p.key, &err);   /* EBUSY while another holds the writer */
-	pthread_mutex_unlock(&fs->lock);
-	return rc;
+	return info->ops->unlink(fs, &p);
 }
 
 static int op_rmdir(const char *path)
@@ -965,12 +1105,24 @@ static int op_link(const char *from, const char *to)
 	return -EPERM;
 }
 
+/*
+ * rename: what the source's ops say (a temporary file over by-id/KEY is a
+ * safe save); anything else is EPERM, never EXDEV.
+ */
 static int op_rename(const char *from, const char *to, unsigned int flags)
 {
-	(void)from;
-	(void)to;
-	(void)flags;
-	return -EPERM;
+	struct fs *fs = get_fs();
+	const struct path_kind_info *info;
+	struct path p, q;
+
+	path_parse(from, &p);
+	path_parse(to, &q);
+	info = path_info(p.kind);
+	if (!info->ops || !info->ops->rename)
+		return -EPERM;
+	if (fs->read_only)
+		return -EROFS;
+	return info->ops->rename(fs, &p, &q, flags);
 }
 
 /* poll: what the file's ops say (changes), every other file is always ready. */
@@ -994,10 +1146,41 @@ static int op_poll(const char *path, struct fuse_file_info *fi, struct fuse_poll
 	return 0;
 }
 
-/* df: the database's pages, its free list, and one "inode" per row. */
+/* statfs's block: the page size. */
+#define FS_STATFS_BLOCK 4096u
+
+/*
+ * The room of the filesystem under DBFILE in FS_STATFS_BLOCK blocks:
+ * available to the daemon (*avail) and free (*free); 0 when DBFILE is not
+ * known or statvfs fails.
+ */
+static void disk_room(const struct fs *fs, uint64_t *avail, uint64_t *free_blocks)
+{
+	struct statvfs sv;
+	uint64_t unit;
+
+	*avail = *free_blocks = 0;
+	if (!fs->db_path || statvfs(fs->db_path, &sv) != 0)
+		return;
+	unit = sv.f_frsize ? sv.f_frsize : sv.f_bsize;
+	*avail = (uint64_t)sv.f_bavail * unit / FS_STATFS_BLOCK;
+	*free_blocks = (uint64_t)sv.f_bfree * unit / FS_STATFS_BLOCK;
+}
+
+/*
+ * df: blocks of 4096 bytes, the page size.  Used: the database's pages
+ * that hold data (its pages but the free list's); free and available:
+ * the free list's pages plus the free and available room of the
+ * filesystem under DBFILE (the room the database can grow into); total:
+ * used plus free.  So df reads 100% only when that filesystem is full.
+ * Inodes: one per row of users in use; free: the rows the available
+ * blocks would hold at the table's present density (rows per used
+ * page, at least one), never less than 1.
+ */
 static int op_statfs(const char *path, struct statvfs *sv)
 {
 	struct fs *fs = get_fs();
+	uint64_t avail, free_blocks, used, per_page, free_rows;
 	struct rowfs_stats st;
 	struct rowfs_txn *txn;
 	struct rowfs_err err;
@@ -1013,16 +1196,24 @@ static int op_statfs(const char *path, struct statvfs *sv)
 	pthread_mutex_unlock(&fs->lock);
 	if (rc != ROWFS_OK)
 		return -rowfs_fail_errno(rc);
+	disk_room(fs, &avail, &free_blocks);
+	used = st.pages > st.free_pages ? st.pages - st.free_pages : 0;
+	avail += st.free_pages;
+	free_blocks += st.free_pages;
+	per_page = used > 0 && st.rows / used > 1 ? st.rows / used : 1;
+	free_rows = avail > UINT64_MAX / 2 / per_page ? UINT64_MAX / 2 : avail * per_page;
+	if (free_rows == 0)
+		free_rows = 1;
 	memset(sv, 0, sizeof(*sv));
-	sv->f_bsize = 4096;
-	sv->f_frsize = 4096;
-	sv->f_blocks = st.pages;
-	sv->f_bfree = st.free_pages;
-	sv->f_bavail = st.free_pages;
-	sv->f_files = st.rows;
-	sv->f_ffree = 0;
-	sv->f_favail = 0;
-	sv->f_namemax = 255;
+	sv->f_bsize = FS_STATFS_BLOCK;
+	sv->f_frsize = FS_STATFS_BLOCK;
+	sv->f_blocks = (fsblkcnt_t)(used + free_blocks);
+	sv->f_bfree = (fsblkcnt_t)free_blocks;
+	sv->f_bavail = (fsblkcnt_t)avail;
+	sv->f_files = (fsfilcnt_t)(st.rows + free_rows);
+	sv->f_ffree = (fsfilcnt_t)free_rows;
+	sv->f_favail = (fsfilcnt_t)free_rows;
+	sv->f_namemax = PATH_NAME_MAX;
 	if (fs->read_only)
 		sv->f_flag |= ST_RDONLY;
 	return 0;

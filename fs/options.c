@@ -20,9 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 
 #include "ctl.h"
+#include "fs.h"
+#include "log.h"
 #include "rowfs.h"
+#include "tmpfile.h"
 
 enum {
 	KEY_HELP,
@@ -33,10 +37,12 @@ enum {
 	KEY_CACHE_PAGES,
 	KEY_WAL_LIMIT,
 	KEY_SNAPSHOT_PAGES,
-	KEY_CTL_MEMORY
+	KEY_CTL_MEMORY,
+	KEY_TMP_MEMORY,
+	KEY_NO_EFFECT  /* a libfuse caching option rowfs overrides: warned about, dropped */
 };
 
-/* Smallest -o ctl_memory: room for a few handles' buffers. */
+/* Smallest -o ctl_memory (room for a few handles' buffers) and -o tmp_memory. */
 #define CTL_MEMORY_MIN ((uint64_t)1 << 20)
 
 static const struct fuse_opt option_spec[] = {
@@ -60,6 +66,17 @@ static const struct fuse_opt option_spec[] = {
 	FUSE_OPT_KEY("ctl_memory=%s", KEY_CTL_MEMORY),
 	FUSE_OPT_KEY("--ctl_memory=%s", KEY_CTL_MEMORY),
 	FUSE_OPT_KEY("--ctl-memory=%s", KEY_CTL_MEMORY),
+	FUSE_OPT_KEY("tmp_memory=%s", KEY_TMP_MEMORY),
+	FUSE_OPT_KEY("--tmp_memory=%s", KEY_TMP_MEMORY),
+	FUSE_OPT_KEY("--tmp-memory=%s", KEY_TMP_MEMORY),
+	/* libfuse takes these, and op_init overrides them: say so, do not pass them */
+	FUSE_OPT_KEY("kernel_cache", KEY_NO_EFFECT),
+	FUSE_OPT_KEY("auto_cache", KEY_NO_EFFECT),
+	FUSE_OPT_KEY("noauto_cache", KEY_NO_EFFECT),
+	FUSE_OPT_KEY("entry_timeout=%s", KEY_NO_EFFECT),
+	FUSE_OPT_KEY("negative_timeout=%s", KEY_NO_EFFECT),
+	FUSE_OPT_KEY("attr_timeout=%s", KEY_NO_EFFECT),
+	FUSE_OPT_KEY("ac_attr_timeout=%s", KEY_NO_EFFECT),
 	FUSE_OPT_END
 };
 
@@ -113,7 +130,7 @@ static int set_sync(struct options *o, const char *v)
 	else if (!strcmp(v, "off"))
 		o->sync = ROWFS_SYNC_OFF;
 	else {
-		fprintf(stderr, "rowfs: invalid sync mode '%s' (expected full, normal or off)\n", v);
+		log_msg(o->log, LOG_ERR, "invalid sync mode '%s' (expected full, normal or off)", v);
 		return -1;
 	}
 	return 0;
@@ -124,7 +141,7 @@ static int set_cache_pages(struct options *o, const char *v)
 	uint64_t n;
 
 	if (parse_size(v, 0, &n) != 0 || n == 0 || n > UINT32_MAX) {
-		fprintf(stderr, "rowfs: invalid cache_pages '%s' (expected a number of pages, 1 or more)\n",
+		log_msg(o->log, LOG_ERR, "invalid cache_pages '%s' (expected a number of pages, 1 or more)",
 			v);
 		return -1;
 	}
@@ -137,8 +154,8 @@ static int set_snapshot_pages(struct options *o, const char *v)
 	uint64_t n;
 
 	if (parse_size(v, 0, &n) != 0 || n == 0 || n > UINT32_MAX) {
-		fprintf(stderr,
-			"rowfs: invalid snapshot_pages '%s' (expected a number of pages, 1 or more)\n",
+		log_msg(o->log, LOG_ERR,
+			"invalid snapshot_pages '%s' (expected a number of pages, 1 or more)",
 			v);
 		return -1;
 	}
@@ -151,7 +168,7 @@ static int set_wal_limit(struct options *o, const char *v)
 	uint64_t n;
 
 	if (parse_size(v, 1, &n) != 0 || n == 0) {
-		fprintf(stderr, "rowfs: invalid wal_limit '%s' (expected bytes, e.g. 64M)\n", v);
+		log_msg(o->log, LOG_ERR, "invalid wal_limit '%s' (expected bytes, e.g. 64M)", v);
 		return -1;
 	}
 	o->wal_limit = n;
@@ -163,11 +180,24 @@ static int set_ctl_memory(struct options *o, const char *v)
 	uint64_t n;
 
 	if (parse_size(v, 1, &n) != 0 || n < CTL_MEMORY_MIN || n > SIZE_MAX) {
-		fprintf(stderr, "rowfs: invalid ctl_memory '%s' (expected bytes, at least 1M, e.g. 64M)\n",
+		log_msg(o->log, LOG_ERR, "invalid ctl_memory '%s' (expected bytes, at least 1M, e.g. 64M)",
 			v);
 		return -1;
 	}
 	o->ctl_memory = (size_t)n;
+	return 0;
+}
+
+static int set_tmp_memory(struct options *o, const char *v)
+{
+	uint64_t n;
+
+	if (parse_size(v, 1, &n) != 0 || n < CTL_MEMORY_MIN || n > SIZE_MAX) {
+		fprintf(stderr, "rowfs: invalid tmp_memory '%s' (expected bytes, at least 1M, e.g. 64M)\n",
+			v);
+		return -1;
+	}
+	o->tmp_memory = (size_t)n;
 	return 0;
 }
 
@@ -199,17 +229,23 @@ static int option_proc(void *data, const char *arg, int key, struct fuse_args *o
 		return set_snapshot_pages(o, value_of(arg));
 	case KEY_CTL_MEMORY:
 		return set_ctl_memory(o, value_of(arg));
+	case KEY_TMP_MEMORY:
+		return set_tmp_memory(o, value_of(arg));
+	case KEY_NO_EFFECT:
+		log_msg(o->log, LOG_WARNING,
+			"-o %s has no effect: the kernel never caches what rowfs serves", arg);
+		return 0;
 	case FUSE_OPT_KEY_NONOPT:
 		if (!o->dbfile)
 			o->dbfile = strdup(arg);
 		else if (!o->mountpoint)
 			o->mountpoint = strdup(arg);
 		else {
-			fprintf(stderr, "rowfs: too many arguments: '%s'\n", arg);
+			log_msg(o->log, LOG_ERR, "too many arguments: '%s'", arg);
 			return -1;
 		}
 		if ((o->mountpoint ? o->mountpoint : o->dbfile) == NULL) {
-			fprintf(stderr, "rowfs: out of memory\n");
+			log_msg(o->log, LOG_ERR, "out of memory");
 			return -1;
 		}
 		return 0;
@@ -218,13 +254,15 @@ static int option_proc(void *data, const char *arg, int key, struct fuse_args *o
 	}
 }
 
-int options_parse(struct fuse_args *args, struct options *opts)
+int options_parse(struct fuse_args *args, struct options *opts, struct log *log)
 {
 	memset(opts, 0, sizeof(*opts));
+	opts->log = log;
 	opts->sync = ROWFS_SYNC_FULL;
 	opts->cache_pages = ROWFS_DEFAULT_CACHE_PAGES;
 	opts->snapshot_pages = ROWFS_DEFAULT_SNAPSHOT_PAGES;
 	opts->ctl_memory = CTL_BUDGET_DEFAULT;
+	opts->tmp_memory = TMPFILE_BYTES_DEFAULT;
 	if (fuse_opt_parse(args, opts, option_spec, option_proc) != 0)
 		return -1;
 	return 0;
@@ -264,58 +302,122 @@ out_free:
 }
 
 /* Say why path cannot be the mountpoint; a dead FUSE mount gets the remedy. */
-static int bad_mountpoint(const char *path, int e)
+static int bad_mountpoint(const struct options *o, const char *path, int e)
 {
 	if (e == ENOTCONN)
-		fprintf(stderr,
-			"rowfs: mountpoint '%s' is a stale FUSE mount (%s): its daemon is gone\n"
-			"rowfs: unmount it first: fusermount3 -u %s\n",
+		log_msg(o->log, LOG_ERR,
+			"mountpoint '%s' is a stale FUSE mount (%s): its daemon is gone"
+			"unmount it first: fusermount3 -u %s",
 			path, strerror(e), path);
 	else
-		fprintf(stderr, "rowfs: bad mountpoint '%s': %s\n", path, strerror(e));
+		log_msg(o->log, LOG_ERR, "bad mountpoint '%s': %s", path, strerror(e));
 	return -1;
+}
+
+/* Undo mountinfo's octal escapes (\040 for a space, ...) of s, in place. */
+static void unescape_octal(char *s)
+{
+	char *out = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*out++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*out++ = *s;
+		}
+	}
+	*out = '\0';
+}
+
+/*
+ * Is a rowfs daemon mounted on mnt (the topmost mount there, by
+ * /proc/self/mountinfo: fstype fuse.rowfs)?  Returns 1 and its source
+ * (DBFILE, what -o fsname says) into source[0..size), else 0 (also when
+ * mountinfo cannot be read).
+ */
+static int rowfs_mounted_on(const char *mnt, char *source, size_t size)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char *line = NULL, *fields[5], *save, *sep;
+	size_t cap = 0;
+	int found = 0, i;
+
+	if (!f)
+		return 0;
+	while (getline(&line, &cap, f) > 0) {
+		/* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPER */
+		sep = strstr(line, " - ");
+		if (!sep)
+			continue;
+		*sep = '\0';
+		fields[0] = strtok_r(line, " ", &save);
+		for (i = 1; i < 5 && fields[i - 1]; i++)
+			fields[i] = strtok_r(NULL, " ", &save);
+		if (i < 5 || !fields[4])
+			continue;
+		unescape_octal(fields[4]);
+		if (strcmp(fields[4], mnt) != 0)
+			continue;
+		fields[0] = strtok_r(sep + 3, " \n", &save);   /* FSTYPE */
+		fields[1] = fields[0] ? strtok_r(NULL, " \n", &save) : NULL;   /* SOURCE */
+		found = fields[0] && strcmp(fields[0], "fuse.rowfs") == 0;
+		if (found && fields[1])
+			unescape_octal(fields[1]);
+		if (found)
+			snprintf(source, size, "%s", fields[1] ? fields[1] : "?");
+	}
+	free(line);
+	fclose(f);
+	return found;
 }
 
 int options_resolve(struct options *o)
 {
+	char source[PATH_MAX + 64];
 	struct stat st;
 	char *path;
 	size_t len;
 
 	if (!o->dbfile || !o->mountpoint) {
-		fprintf(stderr, "rowfs: missing %s\nusage: rowfs [options] DBFILE MOUNTPOINT\n",
-			o->dbfile ? "MOUNTPOINT" : "DBFILE");
+		log_msg(o->log, LOG_ERR, "missing %s", o->dbfile ? "MOUNTPOINT" : "DBFILE");
+		fprintf(stderr, "usage: rowfs [options] DBFILE MOUNTPOINT\n");
 		return -1;
 	}
 
 	path = realpath(o->mountpoint, NULL);
 	if (!path)
-		return bad_mountpoint(o->mountpoint, errno);
+		return bad_mountpoint(o, o->mountpoint, errno);
 	free(o->mountpoint);
 	o->mountpoint = path;
 	if (stat(path, &st) != 0)
-		return bad_mountpoint(path, errno);
+		return bad_mountpoint(o, path, errno);
 	if (!S_ISDIR(st.st_mode))
-		return bad_mountpoint(path, ENOTDIR);
+		return bad_mountpoint(o, path, ENOTDIR);
+	if (rowfs_mounted_on(path, source, sizeof(source))) {
+		log_msg(o->log, LOG_ERR, "%s is already a rowfs mount (of %s)", path, source);
+		return -1;
+	}
 
 	path = resolve_dbfile(o->dbfile);
 	if (!path) {
-		fprintf(stderr, "rowfs: bad database file '%s': %s\n", o->dbfile, strerror(errno));
+		log_msg(o->log, LOG_ERR, "bad database file '%s': %s", o->dbfile, strerror(errno));
 		return -1;
 	}
 	free(o->dbfile);
 	o->dbfile = path;
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "rowfs: bad database file '%s': Is a directory\n", path);
+		log_msg(o->log, LOG_ERR, "bad database file '%s': Is a directory", path);
 		return -1;
 	}
 
 	len = strlen(o->mountpoint);
 	if (!strcmp(o->mountpoint, "/") ||
 	    (!strncmp(path, o->mountpoint, len) && (path[len] == '/' || path[len] == '\0'))) {
-		fprintf(stderr,
-			"rowfs: database file '%s' is inside mountpoint '%s': "
-			"the mount would hide it; put it elsewhere\n",
+		log_msg(o->log, LOG_ERR,
+			"database file '%s' is inside mountpoint '%s': "
+			"the mount would hide it; put it elsewhere",
 			path, o->mountpoint);
 		return -1;
 	}
@@ -327,25 +429,47 @@ void options_usage(const char *progname)
 	printf("usage: %s [options] DBFILE MOUNTPOINT\n"
 	       "\n"
 	       "Mount the rowfs database DBFILE (created if missing) on MOUNTPOINT.\n"
+	       "Each rowfs option is also --name=VALUE (--ro for -o ro).\n"
 	       "\n"
 	       "rowfs options:\n"
-	       "    -h, --help             print this help and exit\n"
-	       "    -V, --version          print the version and exit\n"
-	       "    -o sync=MODE           full (default), normal or off; also --sync=MODE\n"
-	       "    -o cache_pages=N       page cache size in pages (default %u);\n"
-	       "                           also --cache_pages=N\n"
+	       "    -o sync=MODE           when commits are fsynced: full (default),\n"
+	       "                           normal (at checkpoints) or off\n"
+	       "    -o cache_pages=N       page cache size in pages (default %u)\n"
 	       "    -o wal_limit=BYTES     checkpoint when the WAL passes BYTES (k/m/g\n"
-	       "                           suffixes; default 64M); also --wal_limit=BYTES\n"
+	       "                           suffixes; default %lluM)\n"
 	       "    -o snapshot_pages=N    old page images kept for open readers, in pages\n"
 	       "                           (default %u); past it the oldest reader's\n"
 	       "                           snapshot expires (ESTALE)\n"
 	       "    -o ctl_memory=BYTES    memory all ctl handles may hold in partial\n"
 	       "                           lines and replies (k/m/g suffixes; at least\n"
-	       "                           1M; default 64M); also --ctl_memory=BYTES\n"
-	       "    -o ro                  read-only: never modify DBFILE or its WAL;\n"
-	       "                           also --ro\n"
-	       "\n",
-	       progname, ROWFS_DEFAULT_CACHE_PAGES, ROWFS_DEFAULT_SNAPSHOT_PAGES);
+	       "                           1M; default %zuM)\n"
+	       "    -o tmp_memory=BYTES    memory the temporary files of by-id/ (safe\n"
+	       "                           saves) may hold (k/m/g suffixes; at least 1M;\n"
+	       "                           default %zuM)\n"
+	       "    -o ro                  read-only: never modify DBFILE or its WAL\n"
+	       "    -h, --help             print this help and exit\n"
+	       "    -V, --version          print the versions and exit\n"
+	       "\n"
+	       "FUSE options (libfuse's, with the values rowfs gives them):\n"
+	       "    -f                     stay in the foreground (messages go to stderr\n"
+	       "                           and syslog; detached, to syslog only)\n"
+	       "    -d, -o debug           print every FUSE request (implies -f)\n"
+	       "    -s                     single-threaded: reads of changes never block\n"
+	       "    -o max_threads=N       worker threads (default %u, also the least:\n"
+	       "                           blocked readers of changes hold threads)\n"
+	       "    -o max_idle_threads=N  idle worker threads kept (default: no limit)\n"
+	       "    -o clone_fd            a /dev/fuse descriptor per thread\n"
+	       "    -o allow_other         let other users in (permissions are checked:\n"
+	       "                           ctl stays 0600)\n"
+	       "    -o allow_root          let root in\n"
+	       "    -o auto_unmount        unmount when the daemon dies\n"
+	       "    -o uid=N, -o gid=N     show every file as owned by N\n"
+	       "    -o umask=M             show every file with mode 0777 & ~M\n"
+	       "The kernel never caches what rowfs serves: kernel_cache, auto_cache\n"
+	       "and the *_timeout options have no effect (timeouts are 0).\n",
+	       progname, ROWFS_DEFAULT_CACHE_PAGES, ROWFS_DEFAULT_WAL_LIMIT >> 20,
+	       ROWFS_DEFAULT_SNAPSHOT_PAGES, (size_t)CTL_BUDGET_DEFAULT >> 20,
+	       (size_t)TMPFILE_BYTES_DEFAULT >> 20, FS_MAX_THREADS);
 }
 
 void options_release(struct options *opts)

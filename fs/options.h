@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 struct fuse_args;
+struct log;
 
 /* Parsed command line. */
 struct options {
@@ -25,29 +26,39 @@ struct options {
 	uint64_t wal_limit;    /* auto-checkpoint threshold in bytes; 0 = engine default */
 	size_t ctl_memory;     /* bytes all ctl handles may hold in partial lines and
 				  replies (struct ctl_budget); default CTL_BUDGET_DEFAULT */
+	size_t tmp_memory;     /* bytes the temporary files of by-id/ may hold (struct
+				  tmpfiles); default TMPFILE_BYTES_DEFAULT */
 	int read_only;         /* -o ro */
 	int show_help;         /* -h, --help */
 	int show_version;      /* -V, --version */
+	struct log *log;       /* where messages about the command line go (fs/log.h) */
 };
 
 /*
  * options_parse - take the rowfs options and the positionals out of args
  * (which keeps the libfuse ones; -o ro stays there too, for a read-only
- * mount).  Prints a message to stderr on error.
- * Returns 0, or -1 on a bad value, an unknown value or a third positional.
+ * mount).  libfuse's caching options, which rowfs overrides, are dropped
+ * with a warning.  Messages go to log (kept in opts->log for
+ * options_resolve).  Returns 0, or -1 on a bad value, an unknown value or
+ * a third positional.
  */
-int options_parse(struct fuse_args *args, struct options *opts);
+int options_parse(struct fuse_args *args, struct options *opts, struct log *log);
 
 /*
  * options_resolve - make dbfile and mountpoint absolute (realpath; DBFILE
  * may not exist yet, its directory must) and refuse what cannot work: a
- * missing positional, a mountpoint that is not a directory or is a stale
- * FUSE mount (with the fusermount3 -u remedy), a DBFILE inside MOUNTPOINT.
- * Prints a message to stderr on error.  Returns 0 or -1.
+ * missing positional, a mountpoint that is not a directory, is a stale
+ * FUSE mount (with the fusermount3 -u remedy) or is a live rowfs mount
+ * ("MNT is already a rowfs mount (of DBFILE)", from /proc/self/mountinfo),
+ * a DBFILE inside MOUNTPOINT.  Touches no file.
+ * Logs a message on error (opts->log).  Returns 0 or -1.
  */
 int options_resolve(struct options *opts);
 
-/* options_usage - print the synopsis and the rowfs options to stdout. */
+/*
+ * options_usage - print the synopsis, the rowfs options and the libfuse
+ * options rowfs supports, each with the default rowfs gives it, to stdout.
+ */
 void options_usage(const char *progname);
 
 /* options_release - free the strings of opts. */

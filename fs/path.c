@@ -8,7 +8,9 @@
  * tables/T when the second component is `tables` (T any name that could
  * be a table: letters, digits, '_', not starting with a digit, lower
  * case), then a fixed name of that directory, then for by-id/, range/,
- * first/ and last/ one name of the directory's pattern.
+ * first/ and last/ one name of the directory's pattern (in by-id/, a
+ * name that is not a key and does not look like a number is a temporary
+ * file's).
  */
 #include <config.h>
 #include "path.h"
@@ -42,6 +44,7 @@ static const struct path_kind_info kinds[PATH_KIND_COUNT] = {
 	[PATH_DUMP] = {"dump", PATH_NONE, PATH_IN_ROOT, FILE_RO, 0, &fs_stream_ops},
 	[PATH_CHECK] = {"check", PATH_NONE, PATH_IN_ROOT, FILE_RO, 0, &fs_text_ops},
 	[PATH_CHANGES] = {"changes", PATH_NONE, PATH_IN_ROOT, FILE_RO, 0, &fs_changes_ops},
+	[PATH_LOG] = {"log", PATH_NONE, PATH_IN_ROOT, FILE_RO, 0, &fs_log_ops},
 	[PATH_IMPORT] = {"import", PATH_NONE, PATH_IN_TABLE, S_IFREG | 0200, 1, &fs_import_ops},
 	[PATH_BYID_DIR] = {"by-id", PATH_NONE, BOTH, DIR_RW, 0, NULL},
 	[PATH_RANGE_DIR] = {"range", PATH_NONE, BOTH, DIR_RO, 0, NULL},
@@ -53,13 +56,15 @@ static const struct path_kind_info kinds[PATH_KIND_COUNT] = {
 	[PATH_RANGE] = {NULL, PATH_RANGE_DIR, 0, FILE_RO, 0, &fs_stream_ops},
 	[PATH_FIRST] = {NULL, PATH_FIRST_DIR, 0, FILE_RO, 0, &fs_stream_ops},
 	[PATH_LAST] = {NULL, PATH_LAST_DIR, 0, FILE_RO, 0, &fs_stream_ops},
+	[PATH_TMP] = {NULL, PATH_BYID_DIR, 0, S_IFREG | 0644, 1, &fs_tmp_ops},
 };
 
 /* Listing order of the fixed names: the root's as in Part 1, then tables. */
 static const enum path_kind listing[] = {
 	PATH_CTL,       PATH_SCHEMA,   PATH_ROWS,      PATH_ROWS_CSV,   PATH_ROWS_NDJSON,
 	PATH_BTREE,     PATH_CONSTANTS, PATH_STATS,    PATH_TABLE_STATS, PATH_DUMP,
-	PATH_CHECK,     PATH_CHANGES,  PATH_IMPORT,    PATH_BYID_DIR,   PATH_RANGE_DIR,
+	PATH_CHECK,     PATH_CHANGES,  PATH_LOG,       PATH_IMPORT,     PATH_BYID_DIR,
+	PATH_RANGE_DIR,
 	PATH_FIRST_DIR, PATH_LAST_DIR, PATH_TABLES_DIR,
 };
 
@@ -180,6 +185,19 @@ static int parse_range(struct path *p, const char *name, size_t len)
 	return p->start <= p->end ? 0 : -1;
 }
 
+/* Does name[0..len) look like a number: an optional sign, then digits only? */
+static int looks_numeric(const char *name, size_t len)
+{
+	size_t i = len > 0 && (name[0] == '-' || name[0] == '+');
+
+	if (i == len)
+		return 0;
+	for (; i < len; i++)
+		if (name[i] < '0' || name[i] > '9')
+			return 0;
+	return 1;
+}
+
 /* The name of a file inside pattern directory dir; fills p, returns its kind. */
 static enum path_kind parse_pattern(enum path_kind dir, const char *name, struct path *p)
 {
@@ -189,8 +207,12 @@ static enum path_kind parse_pattern(enum path_kind dir, const char *name, struct
 	p->dir = dir;
 	switch (dir) {
 	case PATH_BYID_DIR:
-		if (parse_key(p, name, len, &p->key) == 0)
+		if (parse_key(p, name, len, &p->key) == 0) {
 			p->kind = PATH_ROW;
+		} else if (len > 0 && len <= PATH_NAME_MAX && !looks_numeric(name, len)) {
+			memcpy(p->name, name, len + 1);
+			p->kind = PATH_TMP;
+		}
 		break;
 	case PATH_RANGE_DIR:
 		if (parse_range(p, name, len) == 0)

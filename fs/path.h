@@ -12,7 +12,7 @@
  * tables/NAME parses for any NAME that could be a table's name.
  *
  *   /                       PATH_ROOT       (the users table's files, and:)
- *   /ctl /constants /dump /check /changes   (root only)
+ *   /ctl /constants /dump /check /changes /log   (root only)
  *   /tables                 PATH_TABLES_DIR
  *   /tables/T               PATH_TABLE_DIR  (T: a table name, lower case)
  *   D/rows D/rows.csv D/rows.ndjson D/btree D/by-id D/range D/first D/last
@@ -21,6 +21,8 @@
  *   /tables/T/stats         PATH_TABLE_STATS (the table's)
  *   /tables/T/schema /tables/T/import       (table directories only)
  *   D/by-id/KEY             PATH_ROW
+ *   D/by-id/OTHER           PATH_TMP     (a temporary file: any other name that
+ *                                         does not look like a number)
  *   D/range/A-B             PATH_RANGE   (A <= B, both >= 0)
  *   D/range/A..B            PATH_RANGE   (tables/T only; negative keys)
  *   D/first/N  D/last/N     PATH_FIRST, PATH_LAST
@@ -31,6 +33,13 @@
  * the root and tables/users/) are 0..4294967295, as in Part 1, so one
  * row has exactly one name, the one readdir lists.  Counts are
  * 0..4294967295.
+ *
+ * Temporary files (fs/tmpfile.c): a name in by-id/ that is not a key is
+ * a temporary file's name (`.42.swp`, `sedAbc123`, `42~`), unless it
+ * looks like a number ('+' or '-' and digits only: `012`, `-0`, `+5`, a
+ * key out of range), which names nothing, so that a mistyped key fails
+ * instead of landing in a temporary file.  Names longer than
+ * PATH_NAME_MAX bytes name nothing.
  */
 #ifndef ROWFS_FS_PATH_H
 #define ROWFS_FS_PATH_H
@@ -40,6 +49,9 @@
 #include <sys/types.h>
 
 #include "rowfs.h"
+
+/* Longest name of a temporary file, bytes (NAME_MAX, what statfs says). */
+#define PATH_NAME_MAX 255u
 
 /* What a path names: one value per entry of the kind table. */
 enum path_kind {
@@ -55,6 +67,7 @@ enum path_kind {
 	PATH_DUMP,          /* dump */
 	PATH_CHECK,         /* check */
 	PATH_CHANGES,       /* changes */
+	PATH_LOG,           /* log */
 	PATH_BYID_DIR,      /* by-id/ */
 	PATH_RANGE_DIR,     /* range/ */
 	PATH_FIRST_DIR,     /* first/ */
@@ -68,6 +81,7 @@ enum path_kind {
 	PATH_RANGE,         /* range/A-B, range/A..B */
 	PATH_FIRST,         /* first/N */
 	PATH_LAST,          /* last/N */
+	PATH_TMP,           /* by-id/NAME: a temporary file (fs/tmpfile.c) */
 	PATH_KIND_COUNT
 };
 
@@ -83,6 +97,7 @@ struct path {
 	int64_t start;        /* PATH_RANGE: first key (inclusive) */
 	int64_t end;          /* PATH_RANGE: last key (inclusive) */
 	uint64_t count;       /* PATH_FIRST, PATH_LAST: row count */
+	char name[PATH_NAME_MAX + 1]; /* PATH_TMP: the file's name ("" otherwise) */
 };
 
 struct fs_file_ops;

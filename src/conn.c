@@ -329,15 +329,9 @@ static int read_replies(struct conn *c, struct rowfs_err *err)
 	for (;;) {
 		ssize_t n;
 
-		if (c->reply.cap - c->reply.len < READ_CHUNK) {
-			size_t cap = c->reply.cap ? c->reply.cap * 2 : READ_CHUNK;
-			char *p = realloc(c->reply.data, cap);
-
-			if (!p)
-				return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "Error: out of memory");
-			c->reply.data = p;
-			c->reply.cap = cap;
-		}
+		if (rowfs_buf_grow(&c->reply.data, &c->reply.cap, c->reply.len + READ_CHUNK,
+				   READ_CHUNK, SIZE_MAX) != 0)
+			return rowfs_err_set(err, ROWFS_NOMEM, ENOMEM, "Error: out of memory");
 		n = read(c->fd, c->reply.data + c->reply.len, READ_CHUNK);
 		if (n < 0 && errno == EINTR)
 			continue;

@@ -34,21 +34,9 @@ const char *const outfmt_names[] = { "list", "csv", "json", "box", "line" };
 
 int outbuf_add(struct outbuf *out, const char *text, size_t len)
 {
-	size_t cap;
-	char *data;
-
-	if (len > SIZE_MAX - out->len)
+	if (len > SIZE_MAX - out->len ||
+	    rowfs_buf_grow(&out->data, &out->cap, out->len + len, 4096, SIZE_MAX) != 0)
 		return -1;
-	if (out->len + len > out->cap) {
-		cap = out->cap ? out->cap : 4096;
-		while (cap < out->len + len)
-			cap = cap > SIZE_MAX / 2 ? out->len + len : cap * 2;
-		data = realloc(out->data, cap);
-		if (!data)
-			return -1;
-		out->data = data;
-		out->cap = cap;
-	}
 	if (len)
 		memcpy(out->data + out->len, text, len);
 	out->len += len;

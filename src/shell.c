@@ -681,21 +681,10 @@ static void pending_add(struct shell *sh, const char *data, size_t len)
 		len = room;
 	if (sh->pending_lost || len == 0)
 		return;
-	if (sh->pending_len + len > sh->pending_cap) {
-		size_t cap = sh->pending_cap ? sh->pending_cap : PENDING_MIN;
-		char *p;
-
-		while (cap < sh->pending_len + len)
-			cap *= 2;
-		if (cap > STMTJOIN_KEEP)
-			cap = STMTJOIN_KEEP;
-		p = realloc(sh->pending, cap);
-		if (!p) {
-			sh->pending_lost = 1;
-			return;
-		}
-		sh->pending = p;
-		sh->pending_cap = cap;
+	if (rowfs_buf_grow(&sh->pending, &sh->pending_cap, sh->pending_len + len, PENDING_MIN,
+			   STMTJOIN_KEEP) != 0) {
+		sh->pending_lost = 1;
+		return;
 	}
 	memcpy(sh->pending + sh->pending_len, data, len);
 	sh->pending_len += len;

@@ -183,21 +183,9 @@ static void join_add(struct stmtjoin *j, const char *text, size_t len)
 		len = STMTJOIN_KEEP - j->len;   /* the engine will say "line too long" */
 	if (len == 0)
 		return;
-	if (j->len + len > j->cap) {
-		size_t cap = j->cap ? j->cap : 256;
-		char *p;
-
-		while (cap < j->len + len)
-			cap *= 2;
-		if (cap > STMTJOIN_KEEP)
-			cap = STMTJOIN_KEEP;
-		p = realloc(j->text, cap);
-		if (!p) {
-			j->lost = 1;
-			return;
-		}
-		j->text = p;
-		j->cap = cap;
+	if (rowfs_buf_grow(&j->text, &j->cap, j->len + len, 256, STMTJOIN_KEEP) != 0) {
+		j->lost = 1;
+		return;
 	}
 	memcpy(j->text + j->len, text, len);
 	j->len += len;

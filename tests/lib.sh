@@ -12,6 +12,14 @@
 #                    if the daemon died
 #   umount_rowfs     fusermount3 -u, wait for the daemon, require status 0
 #   daemon_alive     0 if the daemon of mount_rowfs still runs
+#   refused NAME STRERROR CMD...  CMD (bounded by $T) fails and its output
+#                    (stdout and stderr, kept in $work/err) holds STRERROR:
+#                    ok "NAME: STRERROR"; else not ok "NAME: refused" (it
+#                    succeeded) or "NAME: STRERROR" (another text)
+#   fsck_ok NAME     fsck.rowfs exits 0 on $db: ok "NAME: fsck.rowfs exits
+#                    0" (skipped when fsck.rowfs is not built)
+#   $EINVAL $ENOENT $EPERM $EROFS $EACCES $EEXIST $EBUSY   the strerror
+#                    texts (glibc's) the tools print for those errnos
 # and an exit hook that unmounts (-u, then -uz), kills the daemon by PID and
 # prints the daemon log when a test failed.  A watchdog ends a test that
 # runs longer than ROWFS_TEST_WATCHDOG seconds (default 600).
@@ -192,3 +200,42 @@ rows_of() {
 	printf 'select\n' | timeout "$T" "$ROWSH" "$1" |
 		sed -n 's/^(\([0-9]*\), \(.*\))$/\1\t\2/p'
 }
+
+# refused NAME STRERROR CMD...: CMD, bounded by $T, must fail and say
+# STRERROR (grep's pattern) on stdout or stderr, both left in $work/err.
+# One TAP test: ok "NAME: STRERROR"; not ok "NAME: refused" when CMD
+# succeeded, not ok "NAME: STRERROR" with the output when it said another.
+refused() {
+	name=$1
+	msg=$2
+	shift 2
+	if t "$@" >"$work/err" 2>&1; then
+		not_ok "$name: refused" "it succeeded"
+	elif grep -q "$msg" "$work/err"; then
+		ok "$name: $msg"
+	else
+		not_ok "$name: $msg" "$(cat "$work/err")"
+	fi
+}
+
+# fsck_ok NAME: fsck.rowfs exits 0 on $db (its output in $work/fsck.out).
+fsck_ok() {
+	if [ -x "$FSCK" ]; then
+		if t "$FSCK" "$db" >"$work/fsck.out" 2>&1; then
+			ok "$1: fsck.rowfs exits 0"
+		else
+			not_ok "$1: fsck.rowfs exits 0" "status $?" "$(head -20 "$work/fsck.out")"
+		fi
+	else
+		skip "$1: fsck.rowfs not built"
+	fi
+}
+
+# The strerror texts of the errnos the mount tests expect.
+EINVAL="Invalid argument"
+ENOENT="No such file or directory"
+EPERM="Operation not permitted"
+EROFS="Read-only file system"
+EACCES="Permission denied"
+EEXIST="File exists"
+EBUSY="Device or resource busy"

@@ -8,7 +8,9 @@
 #     tokenizer < parser < compiler < vm          (statement side)
 # with util.h (the bottom utility module: byte order, varints, UTF-8,
 # FNV-1a) usable by every engine module and including none, textform.c
-# (the text forms of a value, rowfs.h's; on util alone), format.h
+# (the text forms of a value, rowfs.h's; on util alone), lines.c (the
+# lines of the renderings and their sizes; on row and util), sizes.c (per
+# table: last change and byte counts; on lines), format.h
 # (constants) and row.h (the pure codec of users' rows) usable by every
 # storage module, record.h (the pure record codec of version-2 tables) by
 # parser, table and up, table.h (version-2 table B-trees) beside btree on
@@ -25,7 +27,8 @@
 # create-statement checks (parser, catalog_schema_from_create).  fs/ and
 # src/ see only rowfs.h from the engine (src/rowfs.c and fs/ may also
 # include fs/ headers, src/ files the headers of src/); no engine file
-# includes an fs/ or src/ header or libfuse.  A new engine module must be added to the table.
+# includes an fs/ or src/ header or libfuse.  A new engine module must be
+# added to the table.
 #
 # TAP output, one test per file.
 
@@ -43,6 +46,8 @@ allowed() {
 	status | os) echo "util rowfs" ;;
 	row | record) echo "format util rowfs" ;;
 	textform) echo "util rowfs" ;;
+	lines) echo "row util rowfs" ;;
+	sizes) echo "lines rowfs" ;;
 	wal) echo "os format row util rowfs" ;;
 	cache) echo "format util rowfs" ;;
 	snapshot) echo "cache format util rowfs" ;;
@@ -60,7 +65,7 @@ allowed() {
 	access) echo "catalog table btree cursor pager record format row util rowfs" ;;
 	compiler) echo "parser catalog record format util rowfs" ;;
 	input) echo "catalog parser record util rowfs" ;;
-	vm) echo "compiler access catalog logrec table cursor btree pager record format row util rowfs" ;;
+	vm) echo "compiler access catalog logrec lines table cursor btree pager record format row util rowfs" ;;
 	db_int) echo "pager rowfs" ;;
 	db | check) echo "$engine_stems" ;;
 	*) return 1 ;;

@@ -39,18 +39,6 @@ writer() {
 	done
 }
 
-fsck_ok() {
-	if [ -x "$FSCK" ]; then
-		if t "$FSCK" "$db" >"$work/fsck.out" 2>&1; then
-			ok "$1: fsck.rowfs exits 0"
-		else
-			not_ok "$1: fsck.rowfs exits 0" "status $?" "$(head -20 "$work/fsck.out")"
-		fi
-	else
-		skip "$1: fsck.rowfs not built"
-	fi
-}
-
 trial=1
 while [ $trial -le "$trials" ]; do
 	mount_rowfs -o sync=full || { not_ok "trial $trial: mount"; break; }

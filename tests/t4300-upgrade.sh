@@ -66,15 +66,6 @@ same_files() {
 	fi
 }
 
-# fsck_ok NAME: fsck.rowfs exits 0 on $db.
-fsck_ok() {
-	if t "$FSCK" "$db" >"$work/fsck.out" 2>&1; then
-		ok "$1: fsck.rowfs exits 0"
-	else
-		not_ok "$1: fsck.rowfs exits 0" "status $?" "$(head -20 "$work/fsck.out")"
-	fi
-}
-
 # salvage_has_all NAME: fsck.rowfs --salvage of $db holds every users row.
 salvage_has_all() {
 	if ! t "$FSCK" --salvage -o "$work/salvage.out" "$db" >"$work/fsck.out" 2>&1; then

@@ -69,7 +69,7 @@ EOF
 # The empty table: a header, nothing.
 expect "empty table: rows.csv is the header" "id,username" "$(t cat "$csv")"
 expect "empty table: rows.ndjson is empty" "" "$(t cat "$ndjson")"
-expect "rows.csv, rows.ndjson: 0444, size 0" "-r--r--r-- 0 -r--r--r-- 0" \
+expect "rows.csv, rows.ndjson: 0444, the header's size and 0" "-r--r--r-- 12 -r--r--r-- 0" \
 	"$(t stat -c '%A %s' "$csv" "$ndjson" | tr '\n' ' ' | sed 's/ $//')"
 
 # Names: ASCII, digits only, every allowed punctuation, UTF-8 of 2, 3 and

@@ -98,14 +98,6 @@ sel() {
 # rows_of_table T: select * from T, "(no rows)" dropped.
 rows_of_table() { sel "select * from $1" | grep -v '^(no rows)$'; }
 
-fsck_ok() {
-	if t "$FSCK" "$db" >"$work/fsck.out" 2>&1; then
-		ok "$1: fsck.rowfs exits 0"
-	else
-		not_ok "$1: fsck.rowfs exits 0" "status $?" "$(head -20 "$work/fsck.out")"
-	fi
-}
-
 # setup: a fresh database with tables a and b (empty).
 setup() {
 	db=$work/k$n.db

@@ -15,25 +15,6 @@ mount_rowfs || { not_ok "mount"; done_testing; }
 ctl=$mnt/ctl
 tt=$mnt/tables/t
 
-EINVAL="Invalid argument"
-ENOENT="No such file or directory"
-EACCES="Permission denied"
-EEXIST="File exists"
-
-# refused NAME STRERROR CMD...: CMD fails, saying STRERROR.
-refused() {
-	name=$1
-	msg=$2
-	shift 2
-	if t "$@" >"$work/err" 2>&1; then
-		not_ok "$name: refused" "it succeeded"
-	elif grep -q "$msg" "$work/err"; then
-		ok "$name: $msg"
-	else
-		not_ok "$name: $msg" "$(cat "$work/err")"
-	fi
-}
-
 # run LINES...: each line written to ctl in one write; replies to $work/replies.
 run() {
 	printf '%s\n' "$@" | t sh -c 'cat >"$1"' sh "$ctl" 2>"$work/run.err"

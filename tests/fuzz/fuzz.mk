@@ -8,7 +8,7 @@
 # Needs clang and its runtime libraries (Debian: clang, libclang-rt-dev,
 # which ships libclang_rt.fuzzer); configure with CC=clang.
 #
-# The engine (and fs/ctl.c) are compiled again here with coverage
+# The engine (and fs/ctl.c, fs/log.c) are compiled again here with coverage
 # instrumentation (-fsanitize=fuzzer-no-link) plus ASan and UBSan, into
 # tests/fuzz/obj/.  New inputs go to tests/fuzz/work/TARGET/ in the build
 # directory; the committed corpus in the source tree is only read.  A crash
@@ -40,7 +40,7 @@ FUZZ_OPTS := -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 ENGINE_SRCS := $(wildcard $(S)/engine/*.c)
 ENGINE_OBJS := $(patsubst $(S)/engine/%.c,$(F)/obj/engine-%.o,$(ENGINE_SRCS))
 UTIL_OBJ := $(F)/obj/fuzz_util.o
-CTL_OBJ := $(F)/obj/fs-ctl.o
+CTL_OBJ := $(F)/obj/fs-ctl.o $(F)/obj/fs-log.o
 NAMES_OBJS := $(F)/obj/fs-path.o $(F)/obj/fs-render.o $(F)/obj/ops_stub.o
 BINS := $(addprefix $(F)/,$(FUZZ_TARGETS))
 

@@ -61,6 +61,9 @@ static const char *rebuild(const struct path *p, char *buf, size_t size, char *a
 	case PATH_ROW:
 		snprintf(buf, size, "%s/by-id/%lld", dir, (long long)p->key);
 		return buf;
+	case PATH_TMP:
+		snprintf(buf, size, "%s/by-id/%s", dir, p->name);
+		return buf;
 	case PATH_RANGE:
 		if (p->table[0])
 			snprintf(alt, size, "%s/range/%lld..%lld", dir, (long long)p->start,
@@ -85,7 +88,7 @@ static const char *rebuild(const struct path *p, char *buf, size_t size, char *a
 static void check_path(const char *path, size_t len)
 {
 	struct path p;
-	char buf[256], alt[256];
+	char buf[512], alt[512];
 	const char *canon;
 	uint32_t v;
 	int64_t k;

@@ -13,3 +13,5 @@ const struct fs_file_ops fs_stream_ops;
 const struct fs_file_ops fs_text_ops;
 const struct fs_file_ops fs_row_ops;
 const struct fs_file_ops fs_import_ops;
+const struct fs_file_ops fs_tmp_ops;
+const struct fs_file_ops fs_log_ops;

@@ -359,6 +359,37 @@ START_TEST(test_first_line_from_pending_fails)
 }
 END_TEST
 
+/*
+ * A line longer than one FUSE request failed in the request that ends it:
+ * the kernel reports the first request written, the writer sends the rest
+ * again, and the retry must fail the same way (never run the tail as a
+ * line).  Only after a write of a whole request (CTL_SPLIT_MIN or more).
+ */
+START_TEST(test_retry_of_a_failed_tail)
+{
+	size_t big = CTL_SPLIT_MIN;
+	char *head = malloc(big);
+
+	ck_assert_ptr_nonnull(head);
+	memset(head, 'p', big);
+	memcpy(head, "dup ", 4);
+	ck_assert_int_eq(ctl_write(c, &ex, head, big), (ssize_t)big);
+	ck_assert_int_eq(wr("tail\nnext\n"), -EEXIST);
+	ck_assert_uint_eq(fake.execs, 1);
+	/* the retry: the same bytes again, refused without running anything */
+	ck_assert_int_eq(wr("tail\nnext\n"), -EEXIST);
+	ck_assert_uint_eq(fake.execs, 1);
+	/* after it, the same bytes are lines again */
+	ck_assert_int_eq(wr("tail\nnext\n"), 10);
+	ck_assert_str_eq(text_str(&fake.committed), "tail\nnext\n");
+	/* after a short write, a continued failing line is not remembered */
+	ck_assert_int_eq(wr("du"), 2);
+	ck_assert_int_eq(wr("p\n"), -EEXIST);
+	ck_assert_int_eq(wr("p\n"), 2);
+	free(head);
+}
+END_TEST
+
 START_TEST(test_io_error_applies_nothing)
 {
 	ck_assert_int_eq(wr("a\nio\nb\n"), -EIO);
@@ -1360,6 +1391,7 @@ static Suite *ctl_suite(void)
 	tcase_add_test(tc, test_short_count_keeps_nothing_after);
 	tcase_add_test(tc, test_first_line_fails);
 	tcase_add_test(tc, test_first_line_from_pending_fails);
+	tcase_add_test(tc, test_retry_of_a_failed_tail);
 	tcase_add_test(tc, test_io_error_applies_nothing);
 	tcase_add_test(tc, test_commit_failure);
 	tcase_add_test(tc, test_io_error_after_a_boundary);

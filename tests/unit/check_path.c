@@ -2,7 +2,8 @@
  * check_path.c - unit tests of fs/path.c, the kind table of the mount:
  * what each name parses as (the root's files, tables/T/ and its files,
  * by-id/ keys of users and of other tables, ranges in both spellings,
- * counts), the names that are not names, and the table's own
+ * counts, temporary files of by-id/), the names that are not names
+ * (numbers that are not keys among them), and the table's own
  * consistency: every fixed name a directory lists parses back as the kind
  * listed there, with that directory, and with the mode the table gives.
  */
@@ -31,6 +32,7 @@ static const struct parse_case cases[] = {
 	{"/ctl", PATH_CTL, "", 0, 0},
 	{"/rows.csv", PATH_ROWS_CSV, "", 0, 0},
 	{"/stats", PATH_STATS, "", 0, 0},
+	{"/log", PATH_LOG, "", 0, 0},
 	{"/tables", PATH_TABLES_DIR, "", 0, 0},
 	{"/tables/t", PATH_TABLE_DIR, "t", 0, 0},
 	{"/tables/t/stats", PATH_TABLE_STATS, "t", 0, 0},
@@ -52,6 +54,16 @@ static const struct parse_case cases[] = {
 	{"/by-id/4294967295", PATH_ROW, "", 4294967295, 0},
 	{"/range/0-4294967295", PATH_RANGE, "", 0, 4294967295},
 	{"/tables/a_1/rows", PATH_ROWS, "a_1", 0, 0},
+	/* temporary files: any other name of by-id/ that does not look like a number */
+	{"/by-id/.42.swp", PATH_TMP, "", 0, 0},
+	{"/by-id/42~", PATH_TMP, "", 0, 0},
+	{"/by-id/.#42", PATH_TMP, "", 0, 0},
+	{"/by-id/sedAbc123", PATH_TMP, "", 0, 0},
+	{"/by-id/1.0", PATH_TMP, "", 0, 0},
+	{"/by-id/-", PATH_TMP, "", 0, 0},
+	{"/by-id/ 5", PATH_TMP, "", 0, 0},
+	{"/tables/t/by-id/tmpXYZ", PATH_TMP, "t", 0, 0},
+	{"/tables/users/by-id/4294967296x", PATH_TMP, "users", 0, 0},
 	/* not names */
 	{"", PATH_NONE, "", 0, 0},
 	{"rows", PATH_NONE, "", 0, 0},
@@ -59,6 +71,7 @@ static const struct parse_case cases[] = {
 	{"/schema", PATH_NONE, "", 0, 0},           /* a table directory's name only */
 	{"/import", PATH_NONE, "", 0, 0},
 	{"/tables/t/ctl", PATH_NONE, "", 0, 0},     /* a root name only */
+	{"/tables/t/log", PATH_NONE, "", 0, 0},     /* a root name only */
 	{"/tables/t/dump", PATH_NONE, "", 0, 0},
 	{"/tables/t/tables", PATH_NONE, "", 0, 0},
 	{"/tables/T", PATH_NONE, "", 0, 0},         /* listed in lower case */
@@ -80,6 +93,12 @@ static const struct parse_case cases[] = {
 	{"/rows/x", PATH_NONE, "", 0, 0},
 	{"/by-id/1/x", PATH_NONE, "", 0, 0},
 	{"/tables/t/by-id/1/x", PATH_NONE, "", 0, 0},
+	{"/by-id/012", PATH_NONE, "", 0, 0},        /* looks like a number: no temporary file */
+	{"/by-id/+5", PATH_NONE, "", 0, 0},
+	{"/by-id/4294967296", PATH_NONE, "", 0, 0},
+	{"/by-id/tmp/x", PATH_NONE, "", 0, 0},
+	{"/range/tmp", PATH_NONE, "", 0, 0},        /* only by-id/ holds temporary files */
+	{"/tmp", PATH_NONE, "", 0, 0},
 };
 
 START_TEST(test_parse)
@@ -99,6 +118,10 @@ START_TEST(test_parse)
 		ck_assert_msg(p.start == c->a && p.end == c->b, "'%s': %lld..%lld", c->path,
 			      (long long)p.start, (long long)p.end);
 	}
+	if (kind == PATH_TMP)
+		ck_assert_str_eq(p.name, strrchr(c->path, '/') + 1);
+	else
+		ck_assert_str_eq(p.name, "");
 	if (kind == PATH_FIRST || kind == PATH_LAST)
 		ck_assert_msg((int64_t)p.count == c->a, "'%s': count %llu", c->path,
 			      (unsigned long long)p.count);
@@ -131,10 +154,13 @@ static void check_listing(enum path_kind dir, const char *prefix, size_t want)
 
 START_TEST(test_listings)
 {
-	check_listing(PATH_ROOT, "", 15);
+	check_listing(PATH_ROOT, "", 16);
 	check_listing(PATH_TABLE_DIR, "/tables/t", 11);
 	ck_assert_int_eq(path_child(PATH_BYID_DIR, 0), PATH_NONE);
 	ck_assert_int_eq(path_info(PATH_ROW)->mode, S_IFREG | 0644);
+	ck_assert_int_eq(path_info(PATH_TMP)->mode, S_IFREG | 0644);
+	ck_assert_int_eq(path_info(PATH_TMP)->dir, PATH_BYID_DIR);
+	ck_assert_int_eq(path_info(PATH_TMP)->writable, 1);
 	ck_assert_int_eq(path_info(PATH_IMPORT)->mode, S_IFREG | 0200);
 	ck_assert_int_eq(path_info(PATH_CTL)->mode, S_IFREG | 0600);
 	ck_assert_int_eq(path_info(PATH_TABLES_DIR)->mode, S_IFDIR | 0755);

@@ -33,6 +33,8 @@
  *              parts of 200 bytes (five records): the WAL cut near every
  *              frame boundary and damaged in parts, power cuts at every
  *              write, injected errors
+ *   events     what rowfs_config.event hears: recoveries at open and after
+ *              an I/O error, checkpoints, a failed checkpoint after a commit
  *
  * ROWFS_SLOW=1 runs the longer soak (500 kill -9 trials).
  * The totals of each crash test go to stderr ("... 0 lost").
@@ -1955,6 +1957,171 @@ START_TEST(test_injected_errors_in_parts)
 }
 END_TEST
 
+/* ---- events (rowfs_config.event) ------------------------------------------ */
+
+/* The events an open told, one "KIND MESSAGE\n" line each (KIND: the enum's number). */
+struct events {
+	char text[4096];
+	size_t len;
+	unsigned count[4];   /* per enum rowfs_event */
+};
+
+static void collect_event(void *ctx, int event, const char *msg)
+{
+	struct events *ev = ctx;
+	int n;
+
+	ck_assert_int_ge(event, ROWFS_EVENT_RECOVERY);
+	ck_assert_int_le(event, ROWFS_EVENT_IOERR);
+	ck_assert_ptr_null(strchr(msg, '\n'));
+	ev->count[event]++;
+	n = snprintf(ev->text + ev->len, sizeof(ev->text) - ev->len, "%d %s\n", event, msg);
+	if (n > 0 && (size_t)n < sizeof(ev->text) - ev->len)
+		ev->len += (size_t)n;
+}
+
+static void events_clear(struct events *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+}
+
+/* Commit the unit "insert ID name" for ids first..last, one transaction each. */
+static void commit_each(struct rowfs_db *db, unsigned first, unsigned last)
+{
+	struct tu_buf out = {0};
+	struct rowfs_err err;
+	char line[64];
+	unsigned id;
+
+	for (id = first; id <= last; id++) {
+		snprintf(line, sizeof(line), "insert %u name%u", id, id);
+		ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_exec(db, line, &out, &err), ROWFS_OK);
+		ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
+	}
+	tu_buf_free(&out);
+}
+
+/*
+ * The event callback hears of a recovery at open (a copy of files a live
+ * handle left: three transactions in the WAL), of every checkpoint (after
+ * that recovery, `.checkpoint`, the close) and of nothing else: a clean
+ * reopen recovers nothing, a checkpoint with nothing to do is none, and a
+ * failed statement is its caller's business.
+ */
+START_TEST(test_events_recovery_and_checkpoints)
+{
+	struct rowfs_config cfg = config(NULL, 32, 1ull << 40);
+	struct tu_buf out = {0};
+	struct rowfs_db *db, *copy;
+	struct rowfs_err err;
+	struct events ev;
+	char expect[4608];
+	const char *copy_path = tu_path("copy.db");
+	char copy_wal[4300];
+
+	events_clear(&ev);
+	cfg.event = collect_event;
+	cfg.event_ctx = &ev;
+	db = tu_open(&cfg);
+	ck_assert_str_eq(ev.text, "");   /* a new file: nothing recovered */
+	commit_each(db, 1, 3);
+	ck_assert_uint_eq(ev.len, 0);
+	/* a failed statement is no event */
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_exec(db, "insert 1 again", &out, &err), ROWFS_DUPLICATE);
+	tu_commit(db, &err);
+	ck_assert_uint_eq(ev.len, 0);
+
+	/* the files as a crash would leave them: the WAL holds the three transactions */
+	snprintf(copy_wal, sizeof(copy_wal), "%s-wal", copy_path);
+	tu_copy_file(tu_db_path, copy_path);
+	tu_copy_file(tu_wal_path, copy_wal);
+	{
+		struct events ev2;
+		struct rowfs_config c2 = cfg;
+
+		events_clear(&ev2);
+		c2.path = copy_path;
+		c2.event_ctx = &ev2;
+		copy = tu_open(&c2);
+		snprintf(expect, sizeof(expect),
+			 "1 recovery of '%s': 3 committed transactions replayed from its WAL\n", copy_path);
+		ck_assert_msg(strncmp(ev2.text, expect, strlen(expect)) == 0, "'%s'", ev2.text);
+		ck_assert_uint_eq(ev2.count[ROWFS_EVENT_RECOVERY], 1);
+		ck_assert_uint_eq(ev2.count[ROWFS_EVENT_CHECKPOINT], 1);   /* the replay's */
+		snprintf(expect, sizeof(expect), "2 checkpoint of '%s': ", copy_path);
+		ck_assert_msg(strstr(ev2.text, expect) != NULL, "'%s'", ev2.text);
+		ck_assert_msg(strstr(ev2.text, "bytes of WAL reset\n") != NULL, "'%s'", ev2.text);
+		events_clear(&ev2);
+		tu_close(copy);   /* nothing left to checkpoint */
+		ck_assert_str_eq(ev2.text, "");
+		copy = tu_open(&c2);   /* clean: nothing to recover */
+		ck_assert_str_eq(ev2.text, "");
+		tu_close(copy);
+	}
+
+	/* `.checkpoint`: one event; again with nothing new: none */
+	ck_assert_int_eq(tu_begin(db, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_exec(db, ".checkpoint", &out, &err), ROWFS_OK);
+	ck_assert_int_eq(tu_commit(db, &err), ROWFS_OK);
+	ck_assert_uint_eq(ev.count[ROWFS_EVENT_CHECKPOINT], 1);
+	ck_assert_int_eq(rowfs_checkpoint(db, &err), ROWFS_OK);
+	ck_assert_uint_eq(ev.count[ROWFS_EVENT_CHECKPOINT], 1);
+	commit_each(db, 4, 4);
+	events_clear(&ev);
+	tu_close(db);   /* the close's checkpoint */
+	snprintf(expect, sizeof(expect), "2 checkpoint of '%s': 2 pages written, ", tu_db_path);
+	ck_assert_msg(strncmp(ev.text, expect, strlen(expect)) == 0, "'%s'", ev.text);
+	ck_assert_uint_eq(ev.count[ROWFS_EVENT_CHECKPOINT], 1);
+	ck_assert_uint_eq(ev.count[ROWFS_EVENT_RECOVERY], 0);
+	tu_buf_free(&out);
+}
+END_TEST
+
+/*
+ * A checkpoint after a commit that fails (the WAL passed its limit, the
+ * disk refuses a write) is told as an I/O error, since the commit stands
+ * and nobody else hears of it; the next write recovers, which is told too.
+ */
+START_TEST(test_events_failed_checkpoint_and_recovery)
+{
+	struct rowfs_config cfg;
+	struct faultos fo;
+	struct rowfs_db *db;
+	struct events ev;
+	char expect[4608];
+
+	faultos_init(&fo);
+	cfg = config(&fo.os, 32, 1);   /* every commit checkpoints */
+	events_clear(&ev);
+	cfg.event = collect_event;
+	cfg.event_ctx = &ev;
+	db = tu_open(&cfg);
+	commit_each(db, 1, 1);
+	ck_assert_uint_eq(ev.count[ROWFS_EVENT_CHECKPOINT], 1);
+	events_clear(&ev);
+	/* the commit's writes: the TXN frame; then the checkpoint's first write fails */
+	faultos_fail_write_at(&fo, 2, EIO, 0);
+	commit_each(db, 2, 2);
+	snprintf(expect, sizeof(expect), "3 checkpoint of '%s' after a commit failed: ",
+		 tu_db_path);
+	ck_assert_msg(strncmp(ev.text, expect, strlen(expect)) == 0, "'%s'", ev.text);
+	ck_assert_uint_eq(ev.count[ROWFS_EVENT_IOERR], 1);
+	ck_assert_uint_eq(ev.count[ROWFS_EVENT_CHECKPOINT], 0);
+	events_clear(&ev);
+	commit_each(db, 3, 3);   /* recovers first */
+	snprintf(expect, sizeof(expect),
+		 "1 recovery of '%s' after an I/O error: state reloaded from the file, "
+		 "1 committed transaction replayed from its WAL\n", tu_db_path);
+	ck_assert_msg(strncmp(ev.text, expect, strlen(expect)) == 0, "'%s'", ev.text);
+	ck_assert_uint_eq(ev.count[ROWFS_EVENT_RECOVERY], 1);
+	ck_assert_uint_ge(ev.count[ROWFS_EVENT_CHECKPOINT], 1);
+	tu_close(db);
+	faultos_release(&fo);
+}
+END_TEST
+
 static TCase *tcase(Suite *s, const char *name, int timeout)
 {
 	TCase *tc = tcase_create(name);
@@ -1993,6 +2160,9 @@ static Suite *recovery_suite(void)
 	tcase_add_test(tc, test_wal_cut_in_parts);
 	tcase_add_test(tc, test_power_cut_at_every_write_in_parts);
 	tcase_add_test(tc, test_injected_errors_in_parts);
+	tc = tcase(s, "events", 60);
+	tcase_add_test(tc, test_events_recovery_and_checkpoints);
+	tcase_add_test(tc, test_events_failed_checkpoint_and_recovery);
 	return s;
 }
 

@@ -8,14 +8,23 @@
  * class of lead byte, overlong forms, surrogates and code points past
  * U+10FFFF, exhaustively for 1..3-byte inputs against a model decoder;
  * utf8_valid_prefix; fnv1a32 against the published FNV-1a test vectors;
- * the byte order helpers; struct sbuf.  And the wrappers rowfs.h exports
- * for fs/ and src/ (status.c): rowfs_utf8_sequence_len equal to
- * utf8_sequence_len, the one rowfs_rc_is_fatal rule, rowfs_fail_errno.
+ * the byte order helpers; struct sbuf.  The number readers against
+ * models from libc: number_syntax on every string of up to 6 bytes over
+ * "0123456789+-.eE" (and random longer ones) against a POSIX regex,
+ * number_int64 against strtoll (boundaries, signs, leading zeros, random
+ * values), number_double bit for bit against strtod (fast path, long
+ * digit strings, exponents, copies past 256 bytes), hex_digit_value on
+ * every byte; buf_grow's doubling, bound and failure against a model of
+ * the capacity.  And the wrappers rowfs.h exports for fs/ and src/
+ * (status.c): rowfs_utf8_sequence_len equal to utf8_sequence_len,
+ * rowfs_buf_grow, the one rowfs_rc_is_fatal rule, rowfs_fail_errno.
  */
 #include <config.h>
 
 #include <check.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <regex.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -439,6 +448,197 @@ START_TEST(test_sbuf)
 }
 END_TEST
 
+/* ---- numbers and hex digits ----------------------------------------------------- */
+
+START_TEST(test_hex_digit_value)
+{
+	static const char digits[] = "0123456789abcdef", upper[] = "0123456789ABCDEF";
+	unsigned c;
+
+	for (c = 0; c < 256; c++) {
+		const char *l = c ? memchr(digits, (int)c, 16) : NULL;
+		const char *u = c ? memchr(upper, (int)c, 16) : NULL;
+		int want = l ? (int)(l - digits) : u ? (int)(u - upper) : -1;
+
+		REQUIRE(hex_digit_value((uint8_t)c) == want, "byte %u: %d", c,
+			hex_digit_value((uint8_t)c));
+	}
+}
+END_TEST
+
+/* The model of number_syntax: a POSIX extended regex. */
+static regex_t number_re;
+
+static void number_model_init(void)
+{
+	ck_assert_int_eq(regcomp(&number_re,
+				 "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+				 REG_EXTENDED | REG_NOSUB), 0);
+}
+
+/* Compare number_syntax on s with the model; for a number, number_double with strtod. */
+static void number_agree(const char *s)
+{
+	size_t n = strlen(s);
+	int is_real = -1, want = regexec(&number_re, s, 0, NULL, 0) == 0;
+	int got = number_syntax((const uint8_t *)s, n, &is_real);
+
+	REQUIRE(got == want, "'%s': %d", s, got);
+	if (!got)
+		return;
+	REQUIRE(is_real == (strpbrk(s, ".eE") != NULL), "'%s': is_real %d", s, is_real);
+	if (is_real) {
+		double v = 1, w = strtod(s, NULL);
+
+		REQUIRE(number_double((const uint8_t *)s, n, &v) == 0, "'%s'", s);
+		REQUIRE(memcmp(&v, &w, sizeof(v)) == 0, "'%s': %.17g, strtod %.17g", s, v, w);
+	} else {
+		int64_t v = 7;
+		long long w;
+
+		errno = 0;
+		w = strtoll(s, NULL, 10);
+		REQUIRE(number_int64((const uint8_t *)s, n, &v) == (errno != ERANGE), "'%s'", s);
+		REQUIRE(errno == ERANGE ? v == 7 : v == w, "'%s': %" PRId64, s, v);
+	}
+}
+
+START_TEST(test_number_syntax_exhaustive)
+{
+	static const char alphabet[] = "0123456789+-.eE";
+	char s[8];
+	size_t len, k, total;
+
+	number_model_init();
+	/* every string of up to 5 bytes; then 6 bytes over a smaller alphabet */
+	for (len = 0, total = 1; len <= 5; len++, total *= 15) {
+		size_t i;
+
+		for (i = 0; i < total; i++) {
+			size_t x = i;
+
+			for (k = 0; k < len; k++, x /= 15)
+				s[k] = alphabet[x % 15];
+			s[len] = '\0';
+			number_agree(s);
+		}
+	}
+	for (k = 0; k < 6u * 6 * 6 * 6 * 6 * 6; k++) {
+		size_t x = k, j;
+
+		for (j = 0; j < 6; j++, x /= 6)
+			s[j] = "09+-.e"[x % 6];
+		s[6] = '\0';
+		number_agree(s);
+	}
+	regfree(&number_re);
+}
+END_TEST
+
+START_TEST(test_number_random)
+{
+	static const char *const fixed[] = {
+		"9223372036854775807", "-9223372036854775808", "9223372036854775808",
+		"-9223372036854775809", "+9223372036854775807", "00000000000000000000000000042",
+		"-0", "+0", "99999999999999999999", "0.1", "-.5", "5.", "1e308", "1e309", "-1e-400",
+		"123456789012345.6", "1234567890123456.7", "0.000000000000001", "4.9e-324",
+		"2.2250738585072014e-308", "1.7976931348623157e308", "+.25E+2",
+	};
+	char s[600];
+	uint64_t rng = 13;
+	size_t i, k;
+
+	number_model_init();
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		number_agree(fixed[i]);
+	for (i = 0; i < 40000; i++) {
+		uint64_t r = tu_next_random(&rng);
+		size_t n = 0, digits = 1 + r % (i % 50 == 0 ? 400 : 22);
+
+		if (r & 0x100)
+			s[n++] = r & 0x200 ? '-' : '+';
+		for (k = 0; k < digits; k++) {
+			uint64_t d = tu_next_random(&rng);
+
+			s[n++] = (char)('0' + d % 10);
+			if (k + 1 < digits && d % 13 == 0 && !memchr(s, '.', n))
+				s[n++] = '.';
+		}
+		if (r & 0x400)
+			n += (size_t)snprintf(s + n, 12, "e%d", (int)(r >> 32) % 700 - 350);
+		s[n] = '\0';
+		number_agree(s);
+	}
+	regfree(&number_re);
+}
+END_TEST
+
+/* ---- buf_grow ------------------------------------------------------------------ */
+
+START_TEST(test_buf_grow)
+{
+	char *p = NULL;
+	size_t cap = 0, want = 0, need;
+	uint64_t rng = 5;
+	int i;
+
+	/* nothing to do: no allocation */
+	ck_assert_int_eq(buf_grow(&p, &cap, 0, 16, 100), 0);
+	ck_assert_ptr_null(p);
+	ck_assert_uint_eq(cap, 0);
+	/* past the bound, or a zero min at first: refused, unchanged */
+	ck_assert_int_eq(buf_grow(&p, &cap, 101, 16, 100), -1);
+	ck_assert_int_eq(buf_grow(&p, &cap, 1, 0, 100), -1);
+	ck_assert_ptr_null(p);
+	ck_assert_uint_eq(cap, 0);
+	/* min, then doubling, then the bound */
+	ck_assert_int_eq(buf_grow(&p, &cap, 1, 16, 100), 0);
+	ck_assert_uint_eq(cap, 16);
+	memcpy(p, "0123456789abcdef", 16);
+	ck_assert_int_eq(buf_grow(&p, &cap, 17, 16, 100), 0);
+	ck_assert_uint_eq(cap, 32);
+	ck_assert(memcmp(p, "0123456789abcdef", 16) == 0);   /* the bytes kept */
+	ck_assert_int_eq(buf_grow(&p, &cap, 32, 16, 100), 0);
+	ck_assert_uint_eq(cap, 32);
+	ck_assert_int_eq(buf_grow(&p, &cap, 65, 16, 100), 0);
+	ck_assert_uint_eq(cap, 100);   /* 128 cut to the bound */
+	ck_assert_int_eq(buf_grow(&p, &cap, 101, 16, 100), -1);
+	ck_assert_uint_eq(cap, 100);
+	free(p);
+	/* a min past the bound is cut to it */
+	p = NULL;
+	cap = 0;
+	ck_assert_int_eq(buf_grow(&p, &cap, 3, 4096, 10), 0);
+	ck_assert_uint_eq(cap, 10);
+	free(p);
+	/* random needs against the model: the smallest min * 2^k that holds need, cut to bound */
+	p = NULL;
+	cap = 0;
+	for (i = 0; i < 2000; i++) {
+		uint64_t r = tu_next_random(&rng);
+		size_t bound = 1u << 20;
+
+		need = (size_t)(r % (r & 1 ? 300 : bound + 50));
+		if (need > bound) {
+			REQUIRE(rowfs_buf_grow(&p, &cap, need, 24, bound) == -1, "need %zu", need);
+			REQUIRE(cap == want, "cap %zu after a refusal", cap);
+			continue;
+		}
+		if (need > want) {
+			size_t m = want ? want : 24;
+
+			while (m < need)
+				m *= 2;
+			want = m > bound ? bound : m;
+		}
+		REQUIRE(rowfs_buf_grow(&p, &cap, need, 24, bound) == 0, "need %zu", need);
+		REQUIRE(cap == want, "need %zu: cap %zu, model %zu", need, cap, want);
+		memset(p, 'x', need);   /* the room is there (the sanitizer build checks) */
+	}
+	free(p);
+}
+END_TEST
+
 /* ---- the wrappers of rowfs.h (status.c) ------------------------------------- */
 
 START_TEST(test_rowfs_utf8_wrapper)
@@ -527,6 +727,14 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, test_fnv1a32_vectors);
 	tcase_add_test(tc, test_byte_order);
 	tcase_add_test(tc, test_sbuf);
+	tcase_add_test(tc, test_buf_grow);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("numbers");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_hex_digit_value);
+	tcase_add_test(tc, test_number_syntax_exhaustive);
+	tcase_add_test(tc, test_number_random);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("rowfs_h");
