@@ -28,6 +28,7 @@
 
 #ifdef HAVE_LIBEDIT
 #include <histedit.h>
+#include <wchar.h>
 #endif
 
 /* Lines the history keeps. */
@@ -122,7 +123,8 @@ static int editor_open(struct lineedit *le)
 	el_set(le->el, EL_HIST, history, le->hist);
 	el_set(le->el, EL_SIGNAL, 1);
 	el_set(le->el, EL_SETTY, "-d", "-isig", NULL);
-	el_set(le->el, EL_ADDFN, "rowsh-interrupt", "Cancel the line", on_interrupt);
+	/* the wide form: el_set's would copy the names, and el_end never frees the copies */
+	el_wset(le->el, EL_ADDFN, L"rowsh-interrupt", L"Cancel the line", on_interrupt);
 	el_set(le->el, EL_BIND, "^C", "rowsh-interrupt", NULL);
 	el_source(le->el, NULL);   /* ~/.editrc */
 	return 0;
