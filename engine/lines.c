@@ -253,7 +253,6 @@ void lines_sizes(const struct rowfs_lines_table *t, unsigned mask, const struct 
 		 unsigned n, uint64_t out[ROWFS_LINES_COUNT])
 {
 	size_t sum[ROWFS_LINES_COUNT] = {0};
-	char scratch[32];
 	unsigned i;
 	int l;
 
@@ -263,14 +262,12 @@ void lines_sizes(const struct rowfs_lines_table *t, unsigned mask, const struct 
 	if (t->seed)
 		return;
 	for (i = 0; i < n; i++) {
-		const struct rowfs_value *v = &vals[i];
-		size_t real = v->type == ROWFS_TYPE_REAL ? rowfs_format_real(v->r, scratch) : 0;
+		size_t forms[ROWFS_FORM_COUNT];
 
-		/* a real is written alike in every form: formatted once */
+		rowfs_value_text_sizes(&vals[i], forms);
 		for (l = 0; l < ROWFS_LINES_COUNT; l++)
 			if (mask & ROWFS_LINES_BIT(l))
-				sum[l] += v->type == ROWFS_TYPE_REAL ?
-						  real : rowfs_value_text_size(lines_form(l), v);
+				sum[l] += forms[lines_form(l)];
 	}
 	for (l = 0; l < ROWFS_LINES_COUNT; l++)
 		if (mask & ROWFS_LINES_BIT(l))

@@ -274,12 +274,21 @@ enum rowfs_form {
 	ROWFS_FORM_CSV,
 	ROWFS_FORM_JSON
 };
+#define ROWFS_FORM_COUNT 5   /* the forms above */
 
 /*
  * rowfs_value_text_size - exact bytes rowfs_value_text writes for v in
  * form (0 for a form that is not one of enum rowfs_form).
  */
 size_t rowfs_value_text_size(int form, const struct rowfs_value *v);
+
+/*
+ * rowfs_value_text_sizes - rowfs_value_text_size of v in every form at
+ * once, sizes[form]: one pass over a text (a text without any character
+ * a form escapes or quotes, the common case, costs one table lookup a
+ * byte), one formatting of a real.
+ */
+void rowfs_value_text_sizes(const struct rowfs_value *v, size_t sizes[ROWFS_FORM_COUNT]);
 
 /*
  * rowfs_value_text - write v in form at dst (rowfs_value_text_size bytes

@@ -528,6 +528,41 @@ static char *put_blob(const struct form_words *w, char *d, const uint8_t *p, siz
 	return d + w->close_len;
 }
 
+/*
+ * Bytes no form escapes or quotes: printable ASCII but ' " \\ , and any
+ * byte of a multi-byte UTF-8 character (0x20..0x7e without those four,
+ * 0x80..0xff).  A text of such bytes only is written as it is in every
+ * form (quotes around it in LITERAL and JSON).
+ */
+
+/* Is the non-empty text p[0..len) plain in every form? */
+static int plain_text(const uint8_t *p, size_t len)
+{
+	/* the rule above, per byte value (check_textform compares the sizes it
+	 * gives with every form's own on random values) */
+	static const uint8_t plain[256] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	};
+	size_t k;
+
+	if (len == 0)
+		return 0;   /* CSV quotes the empty text */
+	for (k = 0; k + 4 <= len; k += 4)
+		if (!(plain[p[k]] & plain[p[k + 1]] & plain[p[k + 2]] & plain[p[k + 3]]))
+			return 0;
+	for (; k < len; k++)
+		if (!plain[p[k]])
+			return 0;
+	return 1;
+}
+
 /* ---- values ------------------------------------------------------------------------- */
 
 size_t rowfs_value_text_size(int form, const struct rowfs_value *v)
@@ -576,4 +611,30 @@ size_t rowfs_value_text(int form, const struct rowfs_value *v, char *dst)
 		memcpy(dst, w->null_text, w->null_len);
 		return w->null_len;
 	}
+}
+
+void rowfs_value_text_sizes(const struct rowfs_value *v, size_t sizes[ROWFS_FORM_COUNT])
+{
+	char buf[32];
+	size_t real;
+	int f;
+
+	if (v->type == ROWFS_TYPE_TEXT && plain_text(v->p, v->len)) {
+		sizes[ROWFS_FORM_LITERAL] = v->len + 2;
+		sizes[ROWFS_FORM_REPLY] = v->len;
+		sizes[ROWFS_FORM_COPY] = v->len;
+		sizes[ROWFS_FORM_CSV] = v->len;
+		sizes[ROWFS_FORM_JSON] = v->len + 2;
+		return;
+	}
+	if (v->type == ROWFS_TYPE_INTEGER || v->type == ROWFS_TYPE_REAL) {
+		/* a number is written alike in every form: formatted once */
+		real = v->type == ROWFS_TYPE_REAL ? rowfs_format_real(v->r, buf) :
+		       rowfs_value_text_size(ROWFS_FORM_COPY, v);
+		for (f = 0; f < ROWFS_FORM_COUNT; f++)
+			sizes[f] = real;
+		return;
+	}
+	for (f = 0; f < ROWFS_FORM_COUNT; f++)
+		sizes[f] = rowfs_value_text_size(f, v);
 }

@@ -89,8 +89,13 @@ static char *text_of(int form, const struct rowfs_value *v, size_t *len)
 {
 	size_t size = rowfs_value_text_size(form, v), n;
 	char *exact = malloc(size ? size : 1), *copy = malloc(size + 1);
+	size_t all[ROWFS_FORM_COUNT];
 
 	REQUIRE(exact != NULL && copy != NULL, "out of memory");
+	/* every form at once gives the same sizes */
+	rowfs_value_text_sizes(v, all);
+	REQUIRE(all[form] == size, "%s: rowfs_value_text_sizes %zu, rowfs_value_text_size %zu",
+		form_names[form], all[form], size);
 	n = rowfs_value_text(form, v, exact);
 	REQUIRE(n == size, "%s: size %zu but %zu written", form_names[form], size, n);
 	memcpy(copy, exact, n);
