@@ -299,7 +299,7 @@ static int stream_size(struct rowfs_txn *txn, const struct path *p, struct fs_ha
 		       off_t *size)
 {
 	struct rowfs_lines_table *lines = h ? h->u.rows.lines : NULL;
-	struct stream_args a;
+	struct stream_args a = {RENDER_TSV, 0, 0, 0};
 	struct rowfs_err err;
 	uint64_t bytes = 0;
 	int rc = 0;

@@ -1,6 +1,6 @@
 /*
- * render.c - owns the decimal form of ids used for names in by-id/, and
- * users' line as one call (the lines are the engine's: rowfs_line).
+ * render.c - owns the decimal form of ids used for names in by-id/ (the
+ * lines of every rendering are the engine's: rowfs_line).
  */
 #include <config.h>
 #include "render.h"
@@ -35,21 +35,4 @@ size_t render_u32(char *dst, uint32_t v)
 	else
 		p[-1] = (char)('0' + v);
 	return len;
-}
-
-size_t render_row(enum render_format f, char *dst, uint32_t id, const char *name,
-		  size_t name_len)
-{
-	struct rowfs_lines_table seed;
-	struct rowfs_value vals[2];
-
-	memset(&seed, 0, sizeof(seed));
-	seed.seed = 1;   /* users' lines need no names */
-	memset(vals, 0, sizeof(vals));
-	vals[0].type = ROWFS_TYPE_INTEGER;
-	vals[0].i = id;
-	vals[1].type = ROWFS_TYPE_TEXT;
-	vals[1].p = name;
-	vals[1].len = name_len;
-	return rowfs_line((int)f, &seed, vals, 2, dst);
 }

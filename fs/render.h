@@ -39,12 +39,4 @@ enum render_format {
 /* render_u32 - v in decimal (no NUL) at dst; returns its length (1..10). */
 size_t render_u32(char *dst, uint32_t v);
 
-/*
- * render_row - users' line of (id, name) in format f at dst
- * (RENDER_LINE_MAX bytes of room), newline included; returns its length.
- * name_len above RENDER_NAME_MAX is cut to it.
- */
-size_t render_row(enum render_format f, char *dst, uint32_t id, const char *name,
-		  size_t name_len);
-
 #endif /* ROWFS_FS_RENDER_H */

@@ -121,7 +121,7 @@ while [ "$(grep -c Executed "$work/holder.out" 2>/dev/null)" != 2 ] && [ $i -lt 
 	sleep_a_bit
 	i=$((i + 1))
 done
-if ! grep -q 5000 "$mnt/tables/t/rows" &&
+if ! grep -q "^5000	" "$mnt/tables/t/rows" &&
 	[ "$(rsh "$mnt" "select count(*) from t where id = 5000")" = "(0)" ]; then
 	ok "inside rowsh MNT's transaction: cat rows and another rowsh MNT do not see its insert"
 else

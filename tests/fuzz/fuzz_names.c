@@ -306,6 +306,28 @@ static long csv_field(const unsigned char *s, size_t len, size_t *pos, unsigned 
 	return (long)n;
 }
 
+/*
+ * users' line of (id, name) in format f at dst (RENDER_LINE_MAX bytes of
+ * room), as the mount writes it (the engine's rowfs_line); a name past
+ * RENDER_NAME_MAX bytes is cut to it.
+ */
+static size_t render_row(enum render_format f, char *dst, uint32_t id, const char *name,
+			 size_t name_len)
+{
+	struct rowfs_lines_table seed;
+	struct rowfs_value vals[2];
+
+	memset(&seed, 0, sizeof(seed));
+	seed.seed = 1;   /* users' lines need no names */
+	memset(vals, 0, sizeof(vals));
+	vals[0].type = ROWFS_TYPE_INTEGER;
+	vals[0].i = id;
+	vals[1].type = ROWFS_TYPE_TEXT;
+	vals[1].p = name;
+	vals[1].len = name_len > RENDER_NAME_MAX ? RENDER_NAME_MAX : name_len;
+	return rowfs_line((int)f, &seed, vals, 2, dst);
+}
+
 static void check_render(uint32_t id, const unsigned char *name, size_t name_len)
 {
 	char *line = malloc(RENDER_LINE_MAX);   /* exactly the room promised */
