@@ -186,6 +186,24 @@ expect "an open rows and listing read on; names are ENOENT" \
 	"b'1\\ta\\n2\\t\\\\N\\n3\\tc\\n'|1,2,3|rows:ENOENT|by-id:ENOENT|by-id/1:ENOENT|by-id/tmpX:ENOENT|stats:ENOENT" \
 	"$out"
 
+# ---- changes: a row whose line is longer than any read (FUSE reads 128 KiB) ----
+# The feed returns whole lines when one fits; a longer line comes in parts,
+# or no reader could ever pass it.
+run "create table big (id integer primary key, t text)"
+timeout 6 cat "$mnt/changes" >"$work/feed" 2>"$work/feed.err" &
+feed_pid=$!
+sleep 1
+t python3 -c '
+import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY)
+os.write(fd, b"insert into big values (1, \x27" + b"q" * 300000 + b"\x27)\n")
+os.write(fd, b"insert 77 after\n")
+' "$ctl"
+wait "$feed_pid"
+expect "cat changes: the 300 KB line whole, then the next commit, no error" \
+	"insert big 1 300015|insert 77 after|" \
+	"$(awk '{ if (NF == 5) printf "%s %s %s %d|", $2, $3, $4, length($5); else printf "%s %s %s|", $2, $3, $4 }' "$work/feed")$(cat "$work/feed.err")"
+
 if daemon_alive; then ok "the daemon is alive"; else not_ok "the daemon is alive"; fi
 umount_rowfs && ok "unmount, status 0" || not_ok "unmount, status 0"
 fsck_ok "after it all"
