@@ -205,6 +205,6 @@ expect "cat changes: the 300 KB line whole, then the next commit, no error" \
 	"$(awk '{ if (NF == 5) printf "%s %s %s %d|", $2, $3, $4, length($5); else printf "%s %s %s|", $2, $3, $4 }' "$work/feed")$(cat "$work/feed.err")"
 
 if daemon_alive; then ok "the daemon is alive"; else not_ok "the daemon is alive"; fi
-umount_rowfs && ok "unmount, status 0" || not_ok "unmount, status 0"
+if umount_rowfs; then ok "unmount, status 0"; else not_ok "unmount, status 0"; fi
 fsck_ok "after it all"
 done_testing
