@@ -21,8 +21,11 @@
  * around them, nothing but blanks after it).  Keys name columns ASCII
  * case-insensitively, each at most once.  Values: numbers (an integer
  * when it has no '.', 'e' or 'E' and fits int64, else a real), strings
- * (every JSON escape; \u0000 is refused, texts hold no NUL), null, true
- * and false (1 and 0).  Arrays and objects are no column values.
+ * (every JSON escape; \u0000 is refused, texts hold no NUL) and null.
+ * true and false are read, and refused for every column ("Error: T.C
+ * expects integer, got boolean": no column type holds a boolean, and a
+ * value is never converted silently).  Arrays and objects are no column
+ * values.
  *
  * VALUE: the whole text is the value of the table's one non-key column;
  * empty, it is NULL for a number or blob column (as a row file shows
@@ -30,8 +33,8 @@
  *
  * ---- Values by column ----
  *
- * A JSON number, null, true or false is that typed value, and the
- * statement's checks judge it.  A CSV field, the VALUE text and a JSON
+ * A JSON number or null is that typed value, and the statement's checks
+ * judge it.  A CSV field, the VALUE text and a JSON
  * string are read by the column's type:
  *   integer  an integer literal [+-]digits (past int64: a range error)
  *   real     a number [+-](digits[.digits]|.digits)[e[+-]digits], read
@@ -686,8 +689,12 @@ static int json_value(struct json *js, int col, struct value *v)
 	if (c == '-' || is_digit(c))
 		return json_number(js, v);
 	if (json_word(js, "true") || json_word(js, "false")) {
-		v->type = VALUE_INTEGER;
-		v->i = c == 't';
+		/* no column holds a boolean: refused, once the syntax is known right */
+		if (col >= 0 && js->schema_rc == ROWFS_OK)
+			js->schema_rc = rowfs_err_set(&js->schema_err, ROWFS_SCHEMA, 0,
+						      "Error: %s.%s expects %s, got boolean",
+						      in->t->name, in->t->columns[col].name,
+						      catalog_column_type_name(in->t->columns[col].type));
 		return ROWFS_OK;
 	}
 	if (json_word(js, "null"))

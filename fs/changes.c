@@ -265,12 +265,13 @@ ssize_t changes_read(struct changes *c, struct changes_reader *r, char *buf, siz
 	p = c->data + c->head + (size_t)(pos - c->base);
 	n = (size_t)(c->visible - pos);
 	if (n > size) {
-		/* whole lines only: end at the last newline that fits */
-		while (size > 0 && p[size - 1] != '\n')
-			size--;
-		if (size == 0)
-			return -EINVAL;
-		n = size;
+		/* whole lines: end at the last newline that fits */
+		size_t whole = size;
+
+		while (whole > 0 && p[whole - 1] != '\n')
+			whole--;
+		/* a line longer than the buffer comes in parts (no read could pass it) */
+		n = whole > 0 ? whole : size;
 	}
 	memcpy(buf, p, n);
 	r->next = pos + n;

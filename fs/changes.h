@@ -105,10 +105,12 @@ void changes_detach(struct changes *c, struct changes_reader *r);
 
 /*
  * changes_read - copy whole lines from file offset off of r into buf (at
- * most size bytes; only committed statements).  Returns the byte count,
- * 0 when nothing is there yet, -ESTALE when r fell behind (from then on,
- * always), -EINVAL when the next line does not fit in size bytes (as
- * inotify does; lines are at most CHANGES_LINE_MAX bytes).
+ * most size bytes; only committed statements); when the next line alone
+ * does not fit in size bytes (a table's row may be megabytes of JSON,
+ * a FUSE read at most 128 KiB), its first size bytes, and the next read
+ * goes on from there.  Returns the byte count, 0 when nothing is there
+ * yet (or size is 0), -ESTALE when r fell behind (from then on, always).
+ * users' lines are at most CHANGES_LINE_MAX bytes.
  */
 ssize_t changes_read(struct changes *c, struct changes_reader *r, char *buf, size_t size,
 		     uint64_t off);

@@ -7,9 +7,11 @@
  *   pending + buf  --split at '\n'-->  line, line, ..., partial
  *
  *   - A line ends at every '\n' (memchr), or, with quoted newlines (CSV
- *     framing for import), at the first '\n' outside double quotes: the
- *     quote state toggles at every '"' and c->in_quote carries it for the
- *     partial line from one write to the next.
+ *     framing for import), at the first '\n' outside a quoted field (one
+ *     whose first byte is '"', up to its closing '"'; a '"' inside an
+ *     unquoted field opens nothing, as for the parser): c->csv_state
+ *     carries the framing for the partial line from one write to the
+ *     next.
  *   - The first complete line of a write is pending + the start of buf;
  *     every other line is run straight from buf, without a copy.  The
  *     newline is not part of a line; a '\r' before it is left for
@@ -489,7 +491,7 @@ void ctl_set_quoted_newlines(struct ctl *c, int on)
 {
 	c->quoted_newlines = on != 0;
 	if (!on)
-		c->in_quote = 0;
+		c->csv_state = CTL_CSV_FIELD_START;
 }
 
 uint64_t ctl_line_number(const struct ctl *c)
@@ -589,32 +591,49 @@ static void keep(struct ctl *c, const char *p, size_t n)
 }
 
 /*
+ * One byte of a CSV line in state st (enum ctl_csv_state): the state after
+ * it.  A '\n' outside a quoted field is handled by the caller.
+ */
+static int csv_step(int st, char ch)
+{
+	switch (st) {
+	case CTL_CSV_QUOTED:
+		return ch == '"' ? CTL_CSV_QUOTE_SEEN : CTL_CSV_QUOTED;
+	case CTL_CSV_QUOTE_SEEN:
+		if (ch == '"')
+			return CTL_CSV_QUOTED;   /* a doubled quote: still inside */
+		return ch == ',' ? CTL_CSV_FIELD_START : CTL_CSV_UNQUOTED;
+	case CTL_CSV_FIELD_START:
+		if (ch == '"')
+			return CTL_CSV_QUOTED;
+		return ch == ',' ? CTL_CSV_FIELD_START : CTL_CSV_UNQUOTED;
+	default:
+		return ch == ',' ? CTL_CSV_FIELD_START : CTL_CSV_UNQUOTED;
+	}
+}
+
+/*
  * The newline that ends the line going on at p (n bytes), or NULL when
- * p[0..n) does not end it.  With quoted newlines a '\n' inside quotes
- * does not count; c->in_quote is the state before p and is left as the
- * state after the bytes scanned (0 when a line ended).
+ * p[0..n) does not end it.  With quoted newlines a '\n' inside a quoted
+ * field does not count; c->csv_state is the state before p and is left
+ * as the state after the bytes scanned (CTL_CSV_FIELD_START when a line
+ * ended).
  */
 static const char *line_end(struct ctl *c, const char *p, size_t n)
 {
 	const char *end = p + n;
+	int st = c->csv_state;
 
 	if (!c->quoted_newlines)
 		return memchr(p, '\n', n);
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *stop = nl ? nl : end;
-		const char *q;
-
-		while ((q = memchr(p, '"', (size_t)(stop - p))) != NULL) {
-			c->in_quote = !c->in_quote;
-			p = q + 1;
+	for (; p < end; p++) {
+		if (*p == '\n' && st != CTL_CSV_QUOTED) {
+			c->csv_state = CTL_CSV_FIELD_START;
+			return p;
 		}
-		if (!nl)
-			return NULL;
-		if (!c->in_quote)
-			return nl;
-		p = nl + 1;
+		st = csv_step(st, *p);
 	}
+	c->csv_state = st;
 	return NULL;
 }
 
@@ -629,7 +648,7 @@ static void forget_pending(struct ctl *c)
 	c->pending_len = 0;
 	c->overlong = 0;
 	c->lost = CTL_KEPT;
-	c->in_quote = 0;
+	c->csv_state = CTL_CSV_FIELD_START;
 	if (c->pending_cap > CTL_PENDING_KEEP)
 		budget_free(c->budget, &c->pending, &c->pending_cap);
 }

@@ -197,6 +197,19 @@ enum ctl_lost {
 	CTL_LOST_BUDGET = 2     /* the budget refused: the line fails with ENOBUFS */
 };
 
+/*
+ * Where the CSV framing of a partial line stands after its last byte
+ * (struct ctl, csv_state; ctl_set_quoted_newlines).
+ */
+enum ctl_csv_state {
+	CTL_CSV_FIELD_START = 0, /* at the start of a field: a '"' opens a quoted field */
+	CTL_CSV_UNQUOTED = 1,    /* in an unquoted field: a '"' is a byte of it (which the
+				    parser refuses), a '\n' ends the line */
+	CTL_CSV_QUOTED = 2,      /* in a quoted field: a '\n' is data */
+	CTL_CSV_QUOTE_SEEN = 3   /* a '"' in a quoted field: its end, or the first of a
+				    doubled '""' */
+};
+
 /* Per open handle of `ctl`. */
 struct ctl {
 	char *pending;                  /* start of a line still waiting for '\n' (malloc'd) */
@@ -208,8 +221,8 @@ struct ctl {
 	size_t lost_used;               /* CTL_LOST_BUDGET: budget->used when it was lost */
 	size_t lost_limit;              /* CTL_LOST_BUDGET: budget->limit then */
 	int quoted_newlines;            /* ctl_set_quoted_newlines: '\n' in "..." is data */
-	int in_quote;                   /* with quoted_newlines: the partial line ends
-					   inside a quoted field */
+	int csv_state;                  /* enum ctl_csv_state, with quoted_newlines: where the
+					   partial line's last byte left the CSV framing */
 	uint64_t lines_done;            /* lines done: committed or reported (ctl_line_number) */
 	uint64_t line_no;               /* number of the line being run (ctl_line_number) */
 	struct ctl_budget *budget;      /* charged for pending and the queues, or NULL */
@@ -265,9 +278,12 @@ void ctl_set_writer(struct ctl *c, pid_t pid);
 /*
  * ctl_set_quoted_newlines - on (1): CSV framing (RFC 4180) for
  * tables/T/import: a '\n' inside a double-quoted field does not end the
- * line.  The quote state toggles at every '"' of the line (so "" inside a
- * quoted field leaves it quoted) and carries across writes with the
- * partial line; a line ends at the first '\n' outside quotes, and a flush
+ * line.  As in RFC 4180 and the parser (engine/input.c), a field is quoted
+ * when its first byte is '"', and then runs to the '"' that is not
+ * doubled; a '"' anywhere else is a byte of an unquoted field (which the
+ * parser refuses: the line still ends at its newline and fails there).
+ * The state (enum ctl_csv_state) carries across writes with the partial
+ * line; a line ends at the first '\n' outside a quoted field, and a flush
  * runs a partial line as it is.  Off (0, the default): every '\n' ends a
  * line.  Set it before the first write.
  */

@@ -48,7 +48,8 @@
  * tables/T/import: ctl's framing (fs/ctl.c: a write is one transaction,
  * short counts, errno), each line an input row of T (rowfs_input_statement:
  * CSV or NDJSON, decided by the first byte written: '{' is NDJSON).  A
- * first CSV line equal to the column names is a header and skipped; blank
+ * UTF-8 byte order mark that starts the first write (spreadsheets save one)
+ * is skipped, and counts as written.  A first CSV line equal to the column names is a header and skipped; blank
  * lines are skipped; replies of inserted rows are not queued, errors are
  * ("line N: " + the engine's text), readable by a handle opened for
  * reading and writing.
@@ -987,21 +988,35 @@ static void import_detect(struct import_handle *im, const char *buf, size_t size
 	}
 }
 
+/* The bytes of a UTF-8 byte order mark that starts the first write (0 or 3). */
+static size_t import_bom(struct import_handle *im, const char *buf, size_t size)
+{
+	size_t skip = 0;
+
+	if (!im->started && size >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		skip = 3;
+	if (size > 0)
+		im->started = 1;
+	return skip;
+}
+
 static ssize_t import_write(struct fs *fs, struct fs_handle *h, const char *buf, size_t size,
 			    uint64_t off)
 {
 	struct import_exec x;
 	struct ctl_executor ex;
+	size_t skip;
 	ssize_t n;
 
 	(void)off;   /* a stream, as ctl */
 	pthread_mutex_lock(&fs->lock);
-	import_detect(&h->u.import, buf, size);
+	skip = import_bom(&h->u.import, buf, size);
+	import_detect(&h->u.import, buf + skip, size - skip);
 	fs_wait_for_closing_writer(fs, h);
 	ctl_set_writer(h->u.import.ctl, fs_caller_pid());
-	n = ctl_write(h->u.import.ctl, import_executor(&x, h, &ex), buf, size);
+	n = ctl_write(h->u.import.ctl, import_executor(&x, h, &ex), buf + skip, size - skip);
 	pthread_mutex_unlock(&fs->lock);
-	return n;
+	return n >= 0 ? n + (ssize_t)skip : n;   /* the mark counts as written */
 }
 
 static int import_flush(struct fs *fs, struct fs_handle *h)

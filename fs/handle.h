@@ -39,6 +39,7 @@ struct import_handle {
 	int form;              /* enum rowfs_input_form once known (the first byte), else -1 */
 	char *header;          /* the CSV header line of T (column names), malloc'd */
 	size_t header_len;     /* its length */
+	int started;           /* a byte was written (a byte order mark is skipped only before) */
 };
 
 /* What getattr tells of a name besides its mode. */

@@ -108,7 +108,7 @@ t sh -c 'echo "uno" >"$1"' sh "$mnt/tables/kv/by-id/1"
 expect "kv/by-id/1 written: the value replaced" "uno" "$(t cat "$mnt/tables/kv/by-id/1")"
 # putrow FILE TEXT: TEXT and a newline written by an external printf (dash's
 # builtins say "I/O error" whatever the errno)
-putrow="env printf %s\\n \"\$2\" >\"\$1\""
+putrow="env printf '%s\\n' \"\$2\" >\"\$1\""
 refused "bad JSON in a row file" "$EINVAL" sh -c "$putrow" sh "$tt/by-id/10" '{name:1}'
 refused "wrong type in a row file" "$EINVAL" sh -c "$putrow" sh "$tt/by-id/10" '{"name":"x","score":"high"}'
 refused "NULL into not null" "$EINVAL" sh -c "$putrow" sh "$tt/by-id/11" '{"score":1}'

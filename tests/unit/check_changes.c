@@ -216,10 +216,15 @@ START_TEST(test_whole_lines_and_small_buffers)
 	changes_append(feed, 1, "1 insert 1 a\n1 insert 22 bb\n", 28, 1);
 	/* 20 bytes hold the first line (13) only */
 	ck_assert_int_eq(changes_read(feed, &r, buf, 20, 0), 13);
-	/* 10 bytes hold no line: EINVAL, nothing consumed */
-	ck_assert_int_eq(changes_read(feed, &r, buf, 10, 13), -EINVAL);
-	ck_assert_int_eq(changes_read(feed, &r, buf, 15, 13), 15);
-	ck_assert_int_eq(memcmp(buf, "1 insert 22 bb\n", 15), 0);
+	/* 10 bytes hold no whole line: the first 10 bytes of it, then the rest */
+	ck_assert_int_eq(changes_read(feed, &r, buf, 10, 13), 10);
+	ck_assert_int_eq(memcmp(buf, "1 insert 2", 10), 0);
+	/* a read of 0 bytes reads nothing */
+	ck_assert_int_eq(changes_read(feed, &r, buf, 0, 23), 0);
+	ck_assert_int_eq(changes_read(feed, &r, buf, 10, 23), 5);
+	ck_assert_int_eq(memcmp(buf, "2 bb\n", 5), 0);
+	/* the text of the latest read reads again */
+	ck_assert_int_eq(changes_read(feed, &r, buf, 15, 23), 5);
 	ck_assert_int_eq(changes_read(feed, &r, buf, sizeof(buf), 28), 0);
 	changes_detach(feed, &r);
 }

@@ -935,20 +935,20 @@ static void write_bytes(const char *s)
 
 START_TEST(test_quoted_newlines_across_one_byte_writes)
 {
-	const char *s = "insert \"a\nb\",1\nx,\"\"\"\n\"\"\"\r\nlast\n";
+	const char *s = "\"a\nb\",1\nx,\"\"\"\n\"\"\"\r\nlast\n";
 
 	fake.log_on = 1;
 	ctl_set_quoted_newlines(c, 1);
 	write_bytes(s);
 	ck_assert_str_eq(text_str(&fake.log),
-			 "1:insert \"a\\nb\",1\n2:x,\"\"\"\\n\"\"\"\r\n3:last\n");
+			 "1:\"a\\nb\",1\n2:x,\"\"\"\\n\"\"\"\r\n3:last\n");
 	ck_assert_uint_eq(fake.commits, 3);
 	/* off (the default): every newline ends a line */
 	ctl_set_quoted_newlines(c, 0);
 	fake.log.len = 0;
 	write_bytes(s);
 	ck_assert_str_eq(text_str(&fake.log),
-			 "4:insert \"a\n5:b\",1\n6:x,\"\"\"\n7:\"\"\"\r\n8:last\n");
+			 "4:\"a\n5:b\",1\n6:x,\"\"\"\n7:\"\"\"\r\n8:last\n");
 }
 END_TEST
 
@@ -958,14 +958,14 @@ START_TEST(test_quoted_newlines_in_one_write)
 	ctl_set_quoted_newlines(c, 1);
 	ck_assert_int_eq(wr("a,\"1\n\n2\"\nb\n\"\"\nc,\"x"), 18);
 	ck_assert_str_eq(text_str(&fake.log), "1:a,\"1\\n\\n2\"\n2:b\n3:\"\"\n");
-	ck_assert_int_eq(c->in_quote, 1);
+	ck_assert_int_eq(c->csv_state, CTL_CSV_QUOTED);
 	/* the open quote carries to the next write */
 	ck_assert_int_eq(wr("\ny\"\n"), 4);
 	ck_assert_str_eq(text_str(&fake.log), "1:a,\"1\\n\\n2\"\n2:b\n3:\"\"\n4:c,\"x\\ny\"\n");
 	/* a flush runs a line with an open quote as it is, and forgets the quote */
 	ck_assert_int_eq(wr("d,\"open"), 7);
 	ck_assert_int_eq(ctl_flush(c, &ex), 0);
-	ck_assert_int_eq(c->in_quote, 0);
+	ck_assert_int_eq(c->csv_state, CTL_CSV_FIELD_START);
 	ck_assert_int_eq(wr("e\n"), 2);
 	ck_assert_str_eq(text_str(&fake.log) + strlen("1:a,\"1\\n\\n2\"\n2:b\n3:\"\"\n4:c,\"x\\ny\"\n"),
 			 "5:d,\"open\n6:e\n");
@@ -979,11 +979,30 @@ START_TEST(test_quoted_newlines_short_count)
 	fake.log_on = 1;
 	ctl_set_quoted_newlines(c, 1);
 	ck_assert_int_eq(wr(w), 2);
-	ck_assert_int_eq(c->in_quote, 0);
+	ck_assert_int_eq(c->csv_state, CTL_CSV_FIELD_START);
 	ck_assert_int_eq(wr(w + 2), -EINVAL);
 	ck_assert_int_eq(wr("c\n"), 2);
 	ck_assert_str_eq(text_str(&fake.log), "1:a\n2:bad,\"1\\n2\"\n2:bad,\"1\\n2\"\n3:c\n");
 	expect_replies("Executed.\nParse error: bad\nExecuted.\n");
+}
+END_TEST
+
+START_TEST(test_quoted_newlines_only_at_a_field_start)
+{
+	fake.log_on = 1;
+	ctl_set_quoted_newlines(c, 1);
+	/* a '"' inside an unquoted field opens nothing: the line ends at its newline */
+	ck_assert_int_eq(wr("1,na\"me,1\n2,b,2\n"), 16);
+	ck_assert_str_eq(text_str(&fake.log), "1:1,na\"me,1\n2:2,b,2\n");
+	/* nor does one after a closed quoted field, or after a blank */
+	fake.log.len = 0;
+	ck_assert_int_eq(wr("\"x\"y\"\n \"a\nb\n"), 12);
+	ck_assert_str_eq(text_str(&fake.log), "3:\"x\"y\"\n4: \"a\n5:b\n");
+	/* a quote opening the first field, and one after a comma, do */
+	fake.log.len = 0;
+	ck_assert_int_eq(wr("\"a\n\",\"b\n\"\"\"\n"), 12);
+	ck_assert_str_eq(text_str(&fake.log), "6:\"a\\n\",\"b\\n\"\"\"\n");
+	ck_assert_int_eq(c->csv_state, CTL_CSV_FIELD_START);
 }
 END_TEST
 
@@ -1044,12 +1063,24 @@ struct span {
 static size_t model_split(const char *s, size_t n, int quoted, struct span *out)
 {
 	size_t k = 0, start = 0, i;
-	int in_quote = 0;
+	int at_field_start = 1, in_quote = 0;
 
 	for (i = 0; i < n; i++) {
-		if (quoted && s[i] == '"') {
-			in_quote = !in_quote;
-		} else if (s[i] == '\n' && !in_quote) {
+		if (quoted && in_quote) {
+			/* a quoted field ends at a '"' that is not doubled */
+			if (s[i] == '"' && i + 1 < n && s[i + 1] == '"')
+				i++;
+			else if (s[i] == '"')
+				in_quote = 0;
+			continue;
+		}
+		if (quoted && at_field_start && s[i] == '"') {
+			in_quote = 1;   /* only a field's first byte opens quotes */
+			at_field_start = 0;
+			continue;
+		}
+		at_field_start = s[i] == ',' || s[i] == '\n';
+		if (s[i] == '\n') {
 			out[k].start = start;
 			out[k++].end = i;
 			start = i + 1;
@@ -1412,6 +1443,7 @@ static Suite *ctl_suite(void)
 	tcase_add_test(tc, test_quoted_newlines_across_one_byte_writes);
 	tcase_add_test(tc, test_quoted_newlines_in_one_write);
 	tcase_add_test(tc, test_quoted_newlines_short_count);
+	tcase_add_test(tc, test_quoted_newlines_only_at_a_field_start);
 	tcase_add_test(tc, test_line_numbers);
 	tcase_add_test(tc, test_random_chunkings_match_the_model);
 	tcase_add_test(tc, test_random_handles_under_a_tight_budget);

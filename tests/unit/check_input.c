@@ -173,7 +173,14 @@ static const struct input_case cases[] = {
 	C("t", JSN, "{}", OK, "insert into t (id) values (null)"),
 	C("t", JSN, " \t{ }\r\n", OK, "insert into t (id) values (null)"),
 	C("t", JSN, "  { \"S\" : \"x\" }  \r\n", OK, "insert into t (s) values ('x')"),
-	C("t", JSN, "{\"n\":true,\"r\":false}", OK, "insert into t (n, r) values (1, 0)"),
+	/* booleans: no column holds one (never a silent 1 or 0), the syntax judged first */
+	C("t", JSN, "{\"n\":true}", SCH, "Error: t.n expects integer, got boolean"),
+	C("t", JSN, "{\"r\":false}", SCH, "Error: t.r expects real, got boolean"),
+	C("t", JSN, "{\"s\":true}", SCH, "Error: t.s expects text, got boolean"),
+	C("t", JSN, "{\"b\":false}", SCH, "Error: t.b expects blob, got boolean"),
+	C("t", JSN, "{\"n\":true,\"zz\":1}", SCH, "Error: t.n expects integer, got boolean"),
+	C("t", JSN, "{\"n\":true,", SYN, "Parse error: Expected a string key at byte 10"),
+	C("t", JSN, "{\"zz\":true}", SCH, "Error: no such column: t.zz"),
 	C("t", JSN, "{\"r\":1}", OK, "insert into t (r) values (1)"),
 	C("t", JSN, "{\"r\":-0.0}", OK, "insert into t (r) values (-0.0)"),
 	C("t", JSN, "{\"r\":1E+2}", OK, "insert into t (r) values (100.0)"),
@@ -194,7 +201,6 @@ static const struct input_case cases[] = {
 	/* JSON: typed values go to the statement, which judges them */
 	{ "t", JSN, INS, 0, 0, "{\"b\":1}", 0, OK, "insert into t (b) values (1)", SCH },
 	{ "t", JSN, INS, 0, 0, "{\"n\":2.5}", 0, OK, "insert into t (n) values (2.5)", SCH },
-	{ "t", JSN, INS, 0, 0, "{\"s\":true}", 0, OK, "insert into t (s) values (1)", SCH },
 	/* JSON: strings for other types */
 	C("t", JSN, "{\"n\":\"5\"}", SCH, "Error: t.n expects integer, got text"),
 	C("t", JSN, "{\"r\":\"2.5\"}", SCH, "Error: t.r expects real, got text"),
