@@ -216,24 +216,6 @@ static int is_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
-/* 1 if word[0..len) equals kw (lower case), ASCII case-insensitively. */
-static int word_is(const char *word, size_t len, const char *kw)
-{
-	size_t i;
-
-	if (len != strlen(kw))
-		return 0;
-	for (i = 0; i < len; i++) {
-		char c = word[i];
-
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if (c != kw[i])
-			return 0;
-	}
-	return 1;
-}
-
 /* A word of a meta-command line. */
 struct word {
 	const char *text;  /* start (in the line; a quoted word without its quotes) */
@@ -459,14 +441,14 @@ enum meta { META_NONE = 0, META_MODE, META_HELP, META_QUIT, META_IMPORT };
 /* Which of rowsh's meta-commands words[0] names (.exit only for a client). */
 static enum meta meta_of(const struct shell *sh, const struct word *w)
 {
-	if (word_is(w->text, w->len, ".mode"))
+	if (stmtjoin_word_is(w->text, w->len, ".mode"))
 		return META_MODE;
-	if (word_is(w->text, w->len, ".help"))
+	if (stmtjoin_word_is(w->text, w->len, ".help"))
 		return META_HELP;
-	if (word_is(w->text, w->len, ".quit") ||
-	    (conn_is_client(sh->conn) && word_is(w->text, w->len, ".exit")))
+	if (stmtjoin_word_is(w->text, w->len, ".quit") ||
+	    (conn_is_client(sh->conn) && stmtjoin_word_is(w->text, w->len, ".exit")))
 		return META_QUIT;
-	if (word_is(w->text, w->len, ".import"))
+	if (stmtjoin_word_is(w->text, w->len, ".import"))
 		return META_IMPORT;
 	return META_NONE;
 }

@@ -39,8 +39,7 @@ static int is_word_byte(char c)
 	       c == '_';
 }
 
-/* 1 if word[0..len) is kw (lower case), ASCII case-insensitively. */
-static int word_is(const char *word, size_t len, const char *kw)
+int stmtjoin_word_is(const char *word, size_t len, const char *kw)
 {
 	size_t i;
 
@@ -84,7 +83,7 @@ struct line_scan {
 static int values_at(const char *line, size_t i, size_t len)
 {
 	return (i == 0 || !is_word_byte(line[i - 1])) && len - i >= 6 &&
-	       word_is(line + i, 6, "values") && (len - i == 6 || !is_word_byte(line[i + 6]));
+	       stmtjoin_word_is(line + i, 6, "values") && (len - i == 6 || !is_word_byte(line[i + 6]));
 }
 
 /*
@@ -153,14 +152,14 @@ static int starts_insert_into(const char *line, size_t len)
 	start = i;
 	while (i < len && !is_blank(line[i]))
 		i++;
-	if (!word_is(line + start, i - start, "insert"))
+	if (!stmtjoin_word_is(line + start, i - start, "insert"))
 		return 0;
 	while (i < len && is_blank(line[i]))
 		i++;
 	start = i;
 	while (i < len && !is_blank(line[i]))
 		i++;
-	return word_is(line + start, i - start, "into");
+	return stmtjoin_word_is(line + start, i - start, "into");
 }
 
 /*

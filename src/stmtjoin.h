@@ -62,4 +62,7 @@ void stmtjoin_reset(struct stmtjoin *j);
 /* stmtjoin_release - free j's memory. */
 void stmtjoin_release(struct stmtjoin *j);
 
+/* stmtjoin_word_is - 1 if word[0..len) is kw (lower case), ASCII case-insensitively. */
+int stmtjoin_word_is(const char *word, size_t len, const char *kw);
+
 #endif /* ROWFS_SRC_STMTJOIN_H */
